@@ -1,0 +1,1 @@
+"""Exchange file formats (bpy-free): BEAT2/EMAGE ``.npz``, BVH, Live Link Face ARKit CSV."""
