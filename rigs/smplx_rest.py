@@ -1,0 +1,166 @@
+"""SMPL-X neutral rest skeleton (T-pose): joint offsets from the parent in metres, and FK.
+
+Axes are SMPL-X's: +Y up, +Z forward (the subject faces +Z), +X the subject's left.
+Joint order and parents are :data:`rigs.smplx.JOINT_NAMES` / :data:`rigs.smplx.PARENTS`.
+
+Sources and approximations (honest account):
+
+* **Body (joints 0-21)**: positions of the SMPL-X v1.1 *neutral* model's regressed joints at
+  zero shape and zero pose (``smplx.SMPLX(..., gender="neutral")(...).joints[0, :22]``, i.e.
+  ``J_regressor @ v_template``), rounded to millimetres and then made exactly left/right
+  symmetric (|x| averaged over the pair, y/z averaged, spine x set to 0). The model file is
+  licensed and not available here, so the values are the widely reproduced ones for that model;
+  they were cross-checked against the one real BEAT2 take (``trans`` y ~1.29 m puts the SMPL-X
+  ankles ~6 cm above the floor, as expected). Differences to the exact model are a few mm.
+* **Jaw and eyes (22-24)**: placed anatomically relative to ``head`` (jaw hinge 1.5 cm below
+  and 2.5 cm in front of the head joint; eyes 3.2 cm to each side, 3 cm up, 8.5 cm forward).
+  Approximation, not from the model.
+* **Fingers (25-54)**: a flat hand (SMPL-X zero hand pose = flat, palm down in the T-pose),
+  proportions from a 18.5 cm adult hand (wrist to middle fingertip); MANO's joint layout
+  (index/middle/pinky/ring/thumb, three joints each). Approximation, not from the model.
+
+With the licensed model and the optional ``smplx`` package a user can rebuild exact offsets
+(``joints[i] - joints[parent[i]]``); nothing here depends on it.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .rotations import axis_angle_to_quat, quat_to_matrix
+from .smplx import JOINT_NAMES, NUM_JOINTS, PARENTS
+
+# Right-side joints are mirrored from the left ones (x -> -x).
+_BODY_LEFT_AND_CENTRE_M: dict[str, tuple[float, float, float]] = {
+    # absolute rest positions (metres) of the SMPL-X neutral model, symmetrised
+    "pelvis": (0.0, -0.3514, 0.0120),
+    "left_hip": (0.0607, -0.4499, -0.0115),
+    "spine1": (0.0, -0.2421, -0.0157),
+    "left_knee": (0.1102, -0.8200, -0.0038),
+    "spine2": (0.0, -0.1050, 0.0123),
+    "left_ankle": (0.0805, -1.2278, -0.0470),
+    "spine3": (0.0, -0.0571, 0.0177),
+    "left_foot": (0.1237, -1.2854, 0.0730),
+    "neck": (0.0, 0.1097, -0.0250),
+    "left_collar": (0.0472, 0.0368, -0.0087),
+    "head": (0.0, 0.2682, -0.0037),
+    "left_shoulder": (0.1579, 0.0819, -0.0210),
+    "left_elbow": (0.4224, 0.0228, -0.0466),
+    "left_wrist": (0.6716, 0.0403, -0.0447),
+}
+
+# Offsets (metres) from the parent joint for the approximated joints; left side, flat hand.
+_HEAD_CHILDREN_M = {
+    "jaw": (0.0, -0.015, 0.025),
+    "left_eye_smplhf": (0.032, 0.030, 0.085),
+}
+_LEFT_FINGER_OFFSETS_M = {
+    # finger base from the wrist, then each joint from the previous one (x along the arm)
+    "index": ((0.090, 0.004, 0.025), (0.035, -0.002, 0.002), (0.024, -0.002, 0.001)),
+    "middle": ((0.095, 0.005, 0.004), (0.037, -0.002, 0.000), (0.026, -0.002, 0.000)),
+    "pinky": ((0.078, -0.002, -0.034), (0.026, -0.002, -0.003), (0.019, -0.002, -0.002)),
+    "ring": ((0.088, 0.002, -0.016), (0.033, -0.002, -0.002), (0.024, -0.002, -0.001)),
+    "thumb": ((0.025, -0.012, 0.025), (0.026, -0.006, 0.022), (0.022, -0.004, 0.015)),
+}
+#: Crown of the head above the ``head`` joint and sole below the ankle joints (metres);
+#: anthropometric approximations used only to report stature and the floor height.
+HEAD_TOP_ABOVE_HEAD_M: float = 0.115
+SOLE_BELOW_ANKLE_M: float = 0.075
+
+
+def _mirror(name: str) -> str:
+    return name.replace("left_", "right_", 1)
+
+
+def _build_offsets() -> np.ndarray:
+    index = {n: i for i, n in enumerate(JOINT_NAMES)}
+    pos = np.zeros((NUM_JOINTS, 3), np.float64)
+    known = np.zeros(NUM_JOINTS, bool)
+    for name, p in _BODY_LEFT_AND_CENTRE_M.items():
+        pos[index[name]] = p
+        known[index[name]] = True
+        if name.startswith("left_"):
+            pos[index[_mirror(name)]] = (-p[0], p[1], p[2])
+            known[index[_mirror(name)]] = True
+    head = pos[index["head"]]
+    for name, off in _HEAD_CHILDREN_M.items():
+        pos[index[name]] = head + off
+        known[index[name]] = True
+        if name.startswith("left_"):
+            pos[index[_mirror(name)]] = head + (-off[0], off[1], off[2])
+            known[index[_mirror(name)]] = True
+    for side, sign in (("left", 1.0), ("right", -1.0)):
+        wrist = pos[index[f"{side}_wrist"]]
+        for finger, chain in _LEFT_FINGER_OFFSETS_M.items():
+            p = wrist.copy()
+            for k, off in enumerate(chain, start=1):
+                p = p + np.array([sign * off[0], off[1], off[2]])
+                pos[index[f"{side}_{finger}{k}"]] = p
+                known[index[f"{side}_{finger}{k}"]] = True
+    assert known.all()
+    offsets = pos.copy()
+    for j in range(1, NUM_JOINTS):
+        offsets[j] = pos[j] - pos[PARENTS[j]]
+    return offsets.astype(np.float32)
+
+
+#: ``(55, 3)`` float32 offsets from the parent joint in metres (SMPL-X axes); row 0 is the
+#: pelvis position relative to the model origin (SMPL-X's root is not at the origin).
+REST_OFFSETS_M: np.ndarray = _build_offsets()
+REST_OFFSETS_M.setflags(write=False)
+
+
+def rest_joint_positions() -> np.ndarray:
+    """Absolute rest (T-pose) joint positions ``(55, 3)`` float32 in metres, SMPL-X axes."""
+    pos = np.zeros((NUM_JOINTS, 3), np.float64)
+    for j in range(NUM_JOINTS):
+        pos[j] = REST_OFFSETS_M[j] + (pos[PARENTS[j]] if PARENTS[j] >= 0 else 0.0)
+    return pos.astype(np.float32)
+
+
+def floor_height_m() -> float:
+    """Height (y, metres) of the soles in the rest pose: the lower ankle minus :data:`SOLE_BELOW_ANKLE_M`."""
+    pos = rest_joint_positions()
+    return float(min(pos[7, 1], pos[8, 1]) - SOLE_BELOW_ANKLE_M)
+
+
+def stature_m() -> float:
+    """Approximate standing height (metres): crown (head + :data:`HEAD_TOP_ABOVE_HEAD_M`) to soles."""
+    pos = rest_joint_positions()
+    return float(pos[15, 1] + HEAD_TOP_ABOVE_HEAD_M - floor_height_m())
+
+
+def forward_kinematics(poses: np.ndarray, transl: np.ndarray | None = None,
+                       offsets: np.ndarray | None = None) -> np.ndarray:
+    """World joint positions of SMPL-X poses on the rest skeleton (no shape blend shapes).
+
+    Args:
+        poses: ``(T, 55, 3)`` axis-angle radians (each relative to its parent, SMPL-X order),
+            or ``(T, 55, 4)`` unit quaternions wxyz.
+        transl: optional ``(T, 3)`` metres added to every joint (SMPL-X ``transl``).
+        offsets: optional ``(55, 3)`` skeleton; default :data:`REST_OFFSETS_M`.
+
+    Returns:
+        ``(T, 55, 3)`` float64 positions in metres, SMPL-X axes.
+
+    Raises:
+        ValueError: ``poses`` is not ``(T, 55, 3|4)``.
+    """
+    poses = np.asarray(poses, dtype=np.float64)
+    if poses.ndim != 3 or poses.shape[1] != NUM_JOINTS or poses.shape[2] not in (3, 4):
+        raise ValueError(f"poses: expected shape (T, {NUM_JOINTS}, 3 or 4), found {poses.shape}")
+    quats = axis_angle_to_quat(poses) if poses.shape[2] == 3 else poses
+    local = quat_to_matrix(quats)  # (T, 55, 3, 3)
+    off = np.asarray(REST_OFFSETS_M if offsets is None else offsets, dtype=np.float64)
+    t = poses.shape[0]
+    glob_r = np.empty((t, NUM_JOINTS, 3, 3))
+    pos = np.empty((t, NUM_JOINTS, 3))
+    glob_r[:, 0] = local[:, 0]
+    pos[:, 0] = off[0]
+    for j in range(1, NUM_JOINTS):
+        p = PARENTS[j]
+        pos[:, j] = pos[:, p] + glob_r[:, p] @ off[j]
+        glob_r[:, j] = glob_r[:, p] @ local[:, j]
+    if transl is not None:
+        pos = pos + np.asarray(transl, dtype=np.float64)[:, None, :]
+    return pos
