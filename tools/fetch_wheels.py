@@ -1,0 +1,178 @@
+"""Download the extension's runtime wheels for every platform and sync the manifest's ``wheels``.
+
+Reads ``requirements/runtime.txt``, resolves it (with dependencies) for CPython 3.11 on
+Linux x86_64, Windows amd64 and macOS arm64/x86_64 with ``pip download --only-binary=:all:``,
+drops the packages Blender already ships and the ones no runtime import needs, saves the wheels
+in ``wheels/`` (git-ignored, also the cache) and rewrites only the ``wheels = [...]`` list of
+``blender_manifest.toml``.
+
+Usage::
+
+    .venv/bin/python -m tools.fetch_wheels            # download what is missing, sync the manifest
+    .venv/bin/python -m tools.fetch_wheels --check    # exit 1 if the manifest list is out of date
+
+Package sets (checked against the bpy 5.0.1 wheel's ``Requires-Dist`` and Blender 4.2's bundled
+``site-packages``): Blender ships numpy (<2), requests (+ certifi, charset_normalizer, idna,
+urllib3), zstandard and cython. onnxruntime's declared dependencies coloredlogs/humanfriendly,
+flatbuffers, protobuf, sympy/mpmath and packaging are only used by its tools and converters, not
+by ``import onnxruntime`` + ``InferenceSession`` (verified by importing with them blocked).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNTIME_TXT = ROOT / "requirements" / "runtime.txt"
+MANIFEST = ROOT / "blender_manifest.toml"
+WHEEL_DIR = ROOT / "wheels"
+PYTHON_VERSION = "3.11"
+
+#: Packages inside Blender's own Python (never bundled; bundling numpy would shadow Blender's).
+BLENDER_BUNDLED = frozenset({
+    "numpy", "requests", "certifi", "charset-normalizer", "idna", "urllib3", "zstandard", "cython",
+})
+#: Declared dependencies that no runtime code path imports (onnxruntime tooling only).
+NOT_NEEDED_AT_RUNTIME = frozenset({
+    "coloredlogs", "humanfriendly", "flatbuffers", "protobuf", "sympy", "mpmath", "packaging",
+})
+#: pip ``--platform`` tags per Blender platform (Blender 4.2+: glibc >= 2.28, macOS >= 11).
+PLATFORM_TAGS: dict[str, tuple[str, ...]] = {
+    "linux-x64": ("manylinux_2_28_x86_64", "manylinux_2_27_x86_64", "manylinux_2_17_x86_64",
+                  "manylinux2014_x86_64", "manylinux1_x86_64"),
+    "windows-x64": ("win_amd64",),
+    "macos-arm64": tuple(f"macosx_{v}_0_arm64" for v in (14, 13, 12, 11))
+    + tuple(f"macosx_{v}_universal2" for v in ("14_0", "13_0", "12_0", "11_0", "10_9")),
+    "macos-x64": tuple(f"macosx_{v}_x86_64" for v in ("14_0", "13_0", "12_0", "11_0", "10_15", "10_9"))
+    + tuple(f"macosx_{v}_universal2" for v in ("14_0", "13_0", "12_0", "11_0", "10_9")),
+}
+_WHEELS_BLOCK = re.compile(r"^wheels = \[\n(?:.*\n)*?\]\n", re.MULTILINE)
+
+
+def normalize(name: str) -> str:
+    """PEP 503 normalized project name."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def requirement_lines() -> list[str]:
+    """Requirement specifiers of ``runtime.txt`` (comments and blank lines removed)."""
+    out = []
+    for line in RUNTIME_TXT.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            out.append(line)
+    return out
+
+
+def wheel_project(filename: str) -> str:
+    """Normalized project name of a wheel file name."""
+    return normalize(filename.split("-", 1)[0])
+
+
+def download(platform: str, dest: Path) -> list[str]:
+    """Resolve and download runtime wheels for one Blender platform; return kept file names.
+
+    Raises:
+        RuntimeError: pip failed (its output is included).
+    """
+    cmd = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--quiet",
+           "--only-binary=:all:", "--python-version", PYTHON_VERSION, "--implementation", "cp",
+           "--abi", "cp311", "--abi", "abi3", "--abi", "none", "-d", str(dest)]
+    for tag in PLATFORM_TAGS[platform]:
+        cmd += ["--platform", tag]
+    cmd += requirement_lines()
+    proc = subprocess.run(cmd, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise RuntimeError(f"pip download for {platform} failed:\n{proc.stdout}\n{proc.stderr}")
+    kept = []
+    for whl in sorted(dest.glob("*.whl")):
+        project = wheel_project(whl.name)
+        if project in BLENDER_BUNDLED or project in NOT_NEEDED_AT_RUNTIME:
+            continue
+        kept.append(whl.name)
+    return kept
+
+
+def manifest_wheels(text: str) -> list[str]:
+    """The ``./wheels/...`` entries of the manifest's ``wheels`` list."""
+    m = _WHEELS_BLOCK.search(text)
+    if not m:
+        raise ValueError(f"{MANIFEST}: expected a multi-line 'wheels = [' ... ']' list, found none")
+    return re.findall(r'"\./wheels/([^"]+)"', m.group(0))
+
+
+def write_manifest_wheels(names: list[str]) -> bool:
+    """Rewrite only the manifest's ``wheels`` list; return True if it changed."""
+    text = MANIFEST.read_text()
+    body = "".join(f'  "./wheels/{n}",\n' for n in names)
+    new = _WHEELS_BLOCK.sub(lambda _m: "wheels = [\n" + body + "]\n", text, count=1)
+    if new != text:
+        MANIFEST.write_text(new)
+        return True
+    return False
+
+
+def cached_ok(names: list[str]) -> bool:
+    """True when the manifest list matches runtime.txt's pins and every wheel is in ``wheels/``."""
+    if not names or not all((WHEEL_DIR / n).is_file() for n in names):
+        return False
+    listed = {wheel_project(n): n.split("-")[1] for n in names}
+    for req in requirement_lines():
+        m = re.match(r"^([A-Za-z0-9_.\-]+)\s*==\s*([^\s;]+)", req)
+        if not m:
+            continue  # ranges like numpy<2 are not bundled
+        project, version = normalize(m.group(1)), m.group(2)
+        if project in BLENDER_BUNDLED:
+            continue
+        if listed.get(project) != version:
+            return False
+    return True
+
+
+def fetch(force: bool = False) -> list[str]:
+    """Make ``wheels/`` and the manifest match ``runtime.txt``; return the wheel file names."""
+    current = manifest_wheels(MANIFEST.read_text())
+    if not force and cached_ok(current):
+        return current
+    WHEEL_DIR.mkdir(exist_ok=True)
+    names: set[str] = set()
+    with tempfile.TemporaryDirectory() as tmp:
+        for platform in PLATFORM_TAGS:
+            dest = Path(tmp) / platform
+            dest.mkdir()
+            for name in download(platform, dest):
+                names.add(name)
+                if not (WHEEL_DIR / name).is_file():
+                    shutil.copy2(dest / name, WHEEL_DIR / name)
+    result = sorted(names)
+    for stale in WHEEL_DIR.glob("*.whl"):
+        if stale.name not in names:
+            stale.unlink()  # the builder would otherwise pack wheels the manifest does not list
+    write_manifest_wheels(result)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--force", action="store_true", help="re-resolve even when the cache looks complete")
+    ap.add_argument("--check", action="store_true",
+                    help="only check that the manifest list matches runtime.txt and wheels/ (exit 1 if not)")
+    args = ap.parse_args(argv)
+    if args.check:
+        ok = cached_ok(manifest_wheels(MANIFEST.read_text()))
+        print("wheels up to date" if ok else "wheels out of date: run python -m tools.fetch_wheels")
+        return 0 if ok else 1
+    for name in fetch(force=args.force):
+        print(os.path.join("wheels", name))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
