@@ -1,0 +1,251 @@
+"""Write per-frame channel values as keyframes: one new, tagged Action per target, in bulk.
+
+Every Action this module creates carries the custom property ``action["speech_animator"]`` (a
+dict: format version, target label, audio, start frame, models, what it displaced). Only actions
+carrying it are ever replaced or removed; an artist's action is moved to an NLA track instead.
+Keys are written with ``keyframe_points.add`` + ``foreach_set`` (no per-key Python calls), linear
+interpolation, optionally thinned by :func:`inference.keyreduce.reduce_keys`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+import bpy
+import numpy as np
+
+from . import compat
+from ..inference.keyreduce import reduce_keys
+
+#: Custom-property key marking actions created by this extension.
+TAG = "speech_animator"
+TAG_VERSION = 1
+#: Prefix of NLA tracks holding an artist's action moved aside by a bake.
+NLA_TRACK_PREFIX = "Speech Animator: kept "
+_MAX_NAME = 63
+
+
+@dataclass(frozen=True)
+class Channel:
+    """One animated property.
+
+    Attributes:
+        data_path: RNA path relative to the target ID, e.g. ``'key_blocks["jawOpen"].value'``
+            or ``'pose.bones["left_elbow"].rotation_quaternion'``.
+        index: array index (0 for scalar properties).
+        values: ``(T,)`` float32, one value per frame from the start frame, at the scene rate.
+        group: F-curve group (bone name for pose bones, ``"ARKit"`` for shape keys).
+    """
+
+    data_path: str
+    index: int
+    values: np.ndarray
+    group: str = ""
+
+
+@dataclass(frozen=True)
+class BakeTarget:
+    """A datablock to animate and its channels.
+
+    Attributes:
+        id_data: the Key datablock (``mesh.shape_keys``) for faces, the armature Object for bodies.
+        channels: the channels, all with the same ``T``.
+        label: shown to the user, e.g. ``"Face (Head)"``.
+        quaternion_bones: pose bones whose ``rotation_mode`` becomes ``'QUATERNION'``.
+    """
+
+    id_data: object
+    channels: tuple
+    label: str
+    quaternion_bones: tuple = ()
+
+
+@dataclass(frozen=True)
+class BakeResult:
+    """What a bake wrote. ``actions``: names of new actions; ``keys``: keyframes written in total;
+    ``dense_keys``: keys a full per-frame bake would have written; ``messages``: user-facing notes."""
+
+    actions: tuple = ()
+    keys: int = 0
+    dense_keys: int = 0
+    messages: tuple = field(default_factory=tuple)
+
+
+class BakeError(ValueError):
+    """The targets cannot be baked (nothing has been changed)."""
+
+
+def is_generated(action) -> bool:
+    """True when ``action`` was created by this extension."""
+    return action is not None and TAG in action.keys()
+
+
+def tag_of(action) -> dict:
+    """The provenance dict stored on a generated action (``{}`` for others)."""
+    if not is_generated(action):
+        return {}
+    value = action[TAG]
+    return value.to_dict() if hasattr(value, "to_dict") else dict(value)
+
+
+def action_name(audio_path: str, label: str) -> str:
+    """Action name from the audio file stem and the target label, at most 63 characters."""
+    stem = os.path.splitext(os.path.basename(audio_path))[0] or "speech"
+    return f"{stem} - {label}"[:_MAX_NAME]
+
+
+def validate(targets, frame_start: int) -> None:
+    """Check targets before anything is written.
+
+    Raises:
+        BakeError: no targets, empty/mismatched/non-finite channel values, a linked (non-editable)
+            datablock, or a bad start frame. The message names the target and the channel.
+    """
+    if not targets:
+        raise BakeError("nothing to bake: expected at least one target, found none")
+    if not isinstance(frame_start, (int, np.integer)):
+        raise BakeError(f"start frame: expected an integer, found {frame_start!r}")
+    for t in targets:
+        if not t.channels:
+            raise BakeError(f"{t.label}: expected at least one channel, found none")
+        if getattr(t.id_data, "library", None) is not None and getattr(t.id_data, "override_library", None) is None:
+            raise BakeError(f"{t.label}: {t.id_data.name!r} is linked from a library and cannot be animated; "
+                            "make it local or a library override")
+        lengths = {np.asarray(c.values).shape for c in t.channels}
+        if len(lengths) != 1 or len(next(iter(lengths))) != 1:
+            raise BakeError(f"{t.label}: expected every channel to be (T,) with one T, found shapes {sorted(lengths)}")
+        for c in t.channels:
+            if not np.all(np.isfinite(c.values)):
+                raise BakeError(f"{t.label}: channel {c.data_path}[{c.index}] contains NaN or infinite values")
+
+
+def bake(targets, frame_start: int, audio_path: str, *, replace_generated: bool = False,
+         key_tolerance: float | None = None, provenance: dict | None = None) -> BakeResult:
+    """Bake ``targets`` into new actions starting at ``frame_start``.
+
+    Args:
+        targets: :class:`BakeTarget` list. Channel ``values[i]`` is keyed at ``frame_start + i``.
+        frame_start: first frame (scene frames).
+        audio_path: the source audio (names the action, stored in the tag).
+        replace_generated: when the target already plays an action generated by this extension,
+            delete it (if nothing else uses it); otherwise it is kept with a fake user.
+        key_tolerance: ``None`` keys every frame; a number reduces keys so linear interpolation
+            stays within this many value units of every frame (:func:`reduce_keys`).
+        provenance: extra string/number fields stored in the action tag (models, device, seed).
+
+    Returns:
+        :class:`BakeResult`.
+
+    Raises:
+        BakeError: see :func:`validate`; raised before anything is changed.
+    """
+    validate(targets, frame_start)
+    actions, messages = [], []
+    keys = dense = 0
+    for target in targets:
+        action, n_keys, n_dense, notes = _bake_one(target, int(frame_start), audio_path, replace_generated,
+                                                  key_tolerance, provenance or {})
+        actions.append(action.name)
+        keys += n_keys
+        dense += n_dense
+        messages.extend(notes)
+    return BakeResult(tuple(actions), keys, dense, tuple(messages))
+
+
+def _bake_one(target, frame_start, audio_path, replace, tolerance, provenance):
+    id_data = target.id_data
+    notes = []
+    old, _old_slot = compat.assigned(id_data)
+    tag = {"version": TAG_VERSION, "target": target.label, "audio": os.path.abspath(audio_path) if audio_path else "",
+           "frame_start": frame_start}
+    tag.update({k: v for k, v in provenance.items() if isinstance(v, (str, int, float))})
+    remove_old = None
+    if old is not None and is_generated(old):
+        previous = tag_of(old)
+        if previous.get("pushed_track"):
+            tag["pushed_track"] = previous["pushed_track"]
+        if replace:
+            remove_old = old
+            notes.append(f"{target.label}: replaced previous generated action {old.name!r}")
+        else:
+            old.use_fake_user = True
+            notes.append(f"{target.label}: previous generated action {old.name!r} kept (fake user), "
+                         "no longer assigned")
+    elif old is not None:
+        track = compat.push_to_nla(id_data, (NLA_TRACK_PREFIX + old.name)[:_MAX_NAME])
+        tag["pushed_track"] = track
+        notes.append(f"{target.label}: your action {old.name!r} was moved to NLA track {track!r} "
+                     "(not modified); Clear restores it")
+
+    for bone in target.quaternion_bones:
+        pb = id_data.pose.bones.get(bone)
+        if pb is not None and pb.rotation_mode != 'QUATERNION':
+            pb.rotation_mode = 'QUATERNION'
+
+    action, slot = compat.new_action(action_name(audio_path, target.label), id_data)
+    action[TAG] = tag
+    container = compat.fcurve_container(action, slot)
+    n_keys = n_dense = 0
+    for ch in target.channels:
+        n_keys += write_channel(container, ch, frame_start, tolerance)
+        n_dense += int(np.asarray(ch.values).shape[0])
+    compat.assign_action(id_data, action, slot)
+    if remove_old is not None and remove_old.users == 0:
+        bpy.data.actions.remove(remove_old)
+        action.name = action_name(audio_path, target.label)  # take the freed name back
+    return action, n_keys, n_dense, notes
+
+
+_LINEAR = None
+
+
+def write_channel(container, channel: Channel, frame_start: int, tolerance: float | None) -> int:
+    """Create one F-curve and write its keys in bulk; return the number of keys written."""
+    global _LINEAR
+    if _LINEAR is None:
+        _LINEAR = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
+    values = np.asarray(channel.values, dtype=np.float64)
+    idx = np.arange(values.shape[0]) if tolerance is None else reduce_keys(values, float(tolerance))
+    n = int(idx.shape[0])
+    co = np.empty(2 * n, dtype=np.float32)
+    co[0::2] = frame_start + idx
+    co[1::2] = values[idx]
+    fc = compat.new_fcurve(container, channel.data_path, channel.index, channel.group)
+    points = fc.keyframe_points
+    points.add(n)
+    points.foreach_set("co", co)
+    points.foreach_set("interpolation", np.full(n, _LINEAR, dtype=np.int32))
+    fc.update()
+    return n
+
+
+def clear(id_datas) -> tuple[list[str], list[str]]:
+    """Remove generated actions from ``id_datas`` and restore what a bake moved to the NLA.
+
+    Returns:
+        ``(cleared, messages)``: names of the removed actions and user-facing notes. Datablocks
+        whose assigned action is not generated are left alone (and a note says so).
+    """
+    cleared, messages = [], []
+    for id_data in id_datas:
+        if id_data is None:
+            continue
+        action, _slot = compat.assigned(id_data)
+        if action is None:
+            continue
+        if not is_generated(action):
+            messages.append(f"{id_data.name}: action {action.name!r} was not generated by Speech Animator; left alone")
+            continue
+        tag = tag_of(action)
+        compat.assign_action(id_data, None)
+        name = action.name
+        if action.users == 0:
+            bpy.data.actions.remove(action)
+        cleared.append(name)
+        track = tag.get("pushed_track")
+        if track:
+            restored = compat.pop_from_nla(id_data, track)
+            if restored:
+                messages.append(f"{id_data.name}: restored your action {restored!r} from NLA track {track!r}")
+    return cleared, messages
