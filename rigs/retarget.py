@@ -1,0 +1,415 @@
+"""Rest-pose-aware retargeting of SMPL-X rotations onto an arbitrary armature (bpy-free).
+
+Inputs come from Blender as plain arrays (:class:`TargetSkeleton`: bone names, parents, each
+bone's rest matrix ``bone.matrix_local`` in armature space and the armature object's
+``matrix_world``), so all the math is testable without Blender.
+
+Method (world-space delta transfer, not name copying):
+
+1. **Axes.** SMPL-X uses +Y up, +Z forward, +X = subject's left. The target's *character frame*
+   ``C`` (3x3, columns = the character's left, up and forward in Blender world space) is measured
+   from its rest pose: left = left hip/shoulder minus right, up = head minus pelvis, forward =
+   left x up. A Blender character facing -Y gives ``C = [[1,0,0],[0,0,-1],[0,1,0]]``. A SMPL-X
+   world rotation ``G`` becomes ``C G C^T`` in Blender world space.
+2. **Delta from rest.** SMPL-X's rest pose has identity joint frames, so a joint's global rotation
+   ``G_j`` (product of the parent chain's axis-angles) *is* its rotation relative to rest. The
+   mapped target bone's posed world rotation is ``W_b = (C G_j C^T) Q_b W_b^rest``.
+3. **Rest alignment** ``Q_b`` (``align_rest=True``, default): the shortest rotation taking the
+   target bone's rest direction (its head to the head of the next mapped bone down the chain,
+   e.g. upper arm -> forearm) onto the SMPL-X rest direction of the same segment. With it the
+   target's segments point where the source's point (an A-pose rig raises its arms to follow a
+   T-pose source). Without it (``align_rest=False``) rest maps to rest: an A-pose character keeps
+   its arms ~45 deg lower than the source throughout. Bones with no mapped child (hands without
+   fingers, the head) inherit their parent's ``Q``. Twist about the segment is not corrected.
+4. **Local rotations.** Blender composes ``pose = parent_pose @ (parent_rest^-1 @ rest) @ basis``,
+   so the bone's ``rotation_quaternion`` is ``R_rest^T R_parent_rest R_parent_pose^T R_pose``
+   (armature space, rotation parts), with the parent's *posed* rotation. Unmapped bones keep the
+   identity, so a missing SMPL-X joint's rotation is folded into the next mapped descendant
+   (world rotations are absolute), and extra target bones between mapped ones just carry along.
+   Bone roll does not matter: it is part of ``R_rest``.
+5. **Translation.** The root bone (mapped to ``pelvis``) moves by
+   ``scale * C (transl(t) - transl(0))`` (metres -> target units), with ``scale`` the ratio of the
+   target's hip height to SMPL-X's (rest pelvis above the lower ankle), expressed in the root bone's
+   rest frame (``pose.bones[root].location``); assumes the root's ancestors are not animated.
+
+Limitations: ``inherit_rotation``/``inherit_scale`` flags other than Blender's defaults and
+non-uniform bone scale are not modelled.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .rotations import axis_angle_to_quat, matrix_to_quat, quat_to_axis_angle, quat_to_matrix
+from .smplx import JOINT_INDEX, JOINT_NAMES, NUM_JOINTS, PARENTS
+from .smplx_rest import rest_joint_positions
+
+#: The next joint down each chain that defines a joint's segment direction.
+DIRECTION_CHILD: dict[str, str] = {
+    "pelvis": "spine1", "spine1": "spine2", "spine2": "spine3", "spine3": "neck", "neck": "head",
+    **{f"{s}_{a}": f"{s}_{b}" for s in ("left", "right") for a, b in (
+        ("collar", "shoulder"), ("shoulder", "elbow"), ("elbow", "wrist"), ("wrist", "middle1"),
+        ("hip", "knee"), ("knee", "ankle"), ("ankle", "foot"),
+        ("index1", "index2"), ("index2", "index3"), ("middle1", "middle2"), ("middle2", "middle3"),
+        ("pinky1", "pinky2"), ("pinky2", "pinky3"), ("ring1", "ring2"), ("ring2", "ring3"),
+        ("thumb1", "thumb2"), ("thumb2", "thumb3"))},
+}
+
+#: Joints an armature must map to count as a humanoid.
+CORE_JOINTS: tuple[str, ...] = ("pelvis", "head", "left_shoulder", "right_shoulder",
+                                "left_elbow", "right_elbow")
+
+#: SMPL-X -> Blender world for a character facing -Y (Z up): x -> x, y -> z, z -> -y.
+SMPLX_TO_BLENDER: np.ndarray = np.array([[1.0, 0, 0], [0, 0, -1.0], [0, 1.0, 0]])
+
+
+class RetargetError(ValueError):
+    """The armature or bone map cannot be used (message names what is wrong and the choices)."""
+
+
+@dataclass(frozen=True)
+class TargetSkeleton:
+    """A target armature as plain arrays.
+
+    Attributes:
+        names: bone names ``(B,)``.
+        parents: parent index per bone, ``-1`` for roots (any order).
+        rest: ``(B, 4, 4)`` float64 ``bone.matrix_local`` (rest, armature space, Y along the bone).
+        world: ``(4, 4)`` float64 armature object ``matrix_world``.
+    """
+
+    names: tuple
+    parents: tuple
+    rest: np.ndarray
+    world: np.ndarray
+
+    def index(self, name: str) -> int:
+        """Bone index of ``name``. Raises RetargetError listing some bone names."""
+        try:
+            return self.names.index(name)
+        except ValueError:
+            raise RetargetError(f"bone {name!r} not in the armature; bones: {list(self.names)[:12]}...") from None
+
+
+@dataclass(frozen=True)
+class RetargetPlan:
+    """Precomputed per-armature data (see module docstring). ``mapped``: ``(M,)`` bone indices;
+    ``joints``: ``(M,)`` SMPL-X joint indices; ``q``: ``(M, 3, 3)`` rest alignment; ``frame``: C;
+    ``scale``: target units per metre of SMPL-X translation (already divided by object scale);
+    ``root``: bone index moved by translation or -1; ``order``: bones parents-first."""
+
+    skeleton: TargetSkeleton
+    mapped: np.ndarray
+    joints: np.ndarray
+    q: np.ndarray
+    frame: np.ndarray
+    scale: float
+    root: int
+    order: tuple
+    warnings: tuple
+
+
+@dataclass(frozen=True)
+class RetargetResult:
+    """Per-frame pose of the mapped bones.
+
+    Attributes:
+        bone_names: ``(M,)`` names of the bones that get rotation channels.
+        quats: ``(T, M, 4)`` float32 wxyz ``rotation_quaternion`` values (sign-continuous in time).
+        root_bone: name of the bone whose ``location`` is animated, ``""`` if none.
+        root_location: ``(T, 3)`` float32 ``pose.bones[root_bone].location`` or ``None``.
+        warnings: user-facing notes (missing bones, dropped joints).
+    """
+
+    bone_names: tuple
+    quats: np.ndarray
+    root_bone: str
+    root_location: np.ndarray | None
+    warnings: tuple
+
+
+def _rot_part(m: np.ndarray) -> tuple[np.ndarray, float]:
+    """Rotation and mean uniform scale of a 3x3 (polar decomposition via SVD)."""
+    u, s, vt = np.linalg.svd(m)
+    r = u @ vt
+    if np.linalg.det(r) < 0:
+        u[:, -1] *= -1
+        r = u @ vt
+    return r, float(np.mean(s))
+
+
+def shortest_arc(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """3x3 rotation taking unit direction ``a`` to ``b`` by the smallest angle."""
+    a = a / np.linalg.norm(a)
+    b = b / np.linalg.norm(b)
+    v = np.cross(a, b)
+    c = float(np.dot(a, b))
+    if c < -1.0 + 1e-9:  # opposite: rotate pi about any axis orthogonal to a
+        axis = np.cross(a, [1.0, 0, 0])
+        if np.linalg.norm(axis) < 1e-6:
+            axis = np.cross(a, [0, 1.0, 0])
+        return quat_to_matrix(axis_angle_to_quat(axis / np.linalg.norm(axis) * np.pi))
+    vx = np.array([[0, -v[2], v[1]], [v[2], 0, -v[0]], [-v[1], v[0], 0]])
+    return np.eye(3) + vx + vx @ vx / (1.0 + c)
+
+
+def _topo_order(parents) -> tuple:
+    order, seen = [], set()
+
+    def visit(i):
+        if i in seen:
+            return
+        if parents[i] >= 0:
+            visit(parents[i])
+        seen.add(i)
+        order.append(i)
+
+    for i in range(len(parents)):
+        visit(i)
+    return tuple(order)
+
+
+def character_frame(skel: TargetSkeleton, bone_map: dict, source_positions: np.ndarray | None = None) -> np.ndarray:
+    """The rotation ``C`` taking SMPL-X axes to the target's world axes.
+
+    Both characters' frames (columns: left, up, forward) are measured the same way from their rest
+    poses (left = mapped left hip/shoulder/collar minus right, up = pelvis -> head, orthonormalised),
+    so a small lean of either rest pose cancels; ``C = F_target F_source^T``. Falls back to
+    :data:`SMPLX_TO_BLENDER` when the needed joints are not mapped.
+    """
+    src = rest_joint_positions().astype(np.float64) if source_positions is None else source_positions
+    f_t = _frame(lambda j: rest_world_heads(skel)[skel.index(bone_map[j])] if j in bone_map else None)
+    f_s = _frame(lambda j: src[JOINT_INDEX[j]] if j in bone_map else None)
+    if f_t is None or f_s is None:
+        return SMPLX_TO_BLENDER.copy()
+    return f_t @ f_s.T
+
+
+def _frame(p) -> np.ndarray | None:
+    """Columns left, up, forward from a joint-position lookup ``p(name) -> (3,) | None``."""
+
+    lefts = [p(f"left_{k}") - p(f"right_{k}") for k in ("hip", "shoulder", "collar")
+             if p(f"left_{k}") is not None and p(f"right_{k}") is not None]
+    top = next((p(j) for j in ("head", "neck", "spine3") if p(j) is not None), None)
+    if not lefts or top is None or p("pelvis") is None:
+        return None
+    x = np.sum([v / max(np.linalg.norm(v), 1e-9) for v in lefts], axis=0)
+    y = top - p("pelvis")
+    x /= np.linalg.norm(x)
+    y = y - np.dot(y, x) * x
+    if np.linalg.norm(y) < 1e-9:
+        return None
+    y /= np.linalg.norm(y)
+    return np.stack([x, y, np.cross(x, y)], axis=1)
+
+
+def rest_world_heads(skel: TargetSkeleton) -> np.ndarray:
+    """``(B, 3)`` world positions of the bones' heads at rest."""
+    heads = skel.rest[:, :3, 3]
+    return heads @ skel.world[:3, :3].T + skel.world[:3, 3]
+
+
+def plan_retarget(skel: TargetSkeleton, bone_map: dict, align_rest: bool = True,
+                  source_positions: np.ndarray | None = None) -> RetargetPlan:
+    """Prepare retargeting for one armature.
+
+    Args:
+        skel: the target armature.
+        bone_map: ``{smplx_joint_name: bone_name}``; joints not listed are not transferred.
+        align_rest: rotate each bone's rest direction onto SMPL-X's (see module docstring).
+        source_positions: ``(55, 3)`` SMPL-X rest positions (default :func:`rest_joint_positions`).
+
+    Raises:
+        RetargetError: unknown joint or bone names, a bone used twice, or a non-humanoid map
+            (one of :data:`CORE_JOINTS` unmapped; the message lists what is missing).
+    """
+    bad = [j for j in bone_map if j not in JOINT_INDEX]
+    if bad:
+        raise RetargetError(f"bone map: {bad} are not SMPL-X joint names; expected names from rigs.smplx.JOINT_NAMES")
+    bone_map = {j: b for j, b in bone_map.items() if b}
+    for b in bone_map.values():
+        skel.index(b)
+    dup = {b for b in bone_map.values() if list(bone_map.values()).count(b) > 1}
+    if dup:
+        raise RetargetError(f"bone map: bones {sorted(dup)} are mapped to more than one SMPL-X joint")
+    missing = [j for j in CORE_JOINTS if j not in bone_map]
+    if missing:
+        raise RetargetError(
+            f"armature is not a humanoid this map understands: no bone for SMPL-X joints {missing} "
+            f"(mapped: {sorted(bone_map)})")
+    src = rest_joint_positions().astype(np.float64) if source_positions is None else np.asarray(source_positions, float)
+    frame = character_frame(skel, bone_map, src)
+    arm_rot, arm_scale = _rot_part(skel.world[:3, :3])
+    heads = rest_world_heads(skel)
+    rest_rot = np.array([_rot_part(m[:3, :3])[0] for m in skel.rest])
+    joints = [JOINT_INDEX[j] for j in JOINT_NAMES if j in bone_map]
+    mapped = [skel.index(bone_map[JOINT_NAMES[j]]) for j in joints]
+    q = {}
+    for j in joints:  # SMPL-X order is parents-first
+        name = JOINT_NAMES[j]
+        b = skel.index(bone_map[name])
+        child = DIRECTION_CHILD.get(name)
+        while child is not None and child not in bone_map:
+            child = DIRECTION_CHILD.get(child)
+        if align_rest and child is not None:
+            t_dir = heads[skel.index(bone_map[child])] - heads[b]
+            s_dir = frame @ (src[JOINT_INDEX[child]] - src[j])
+            q[j] = shortest_arc(t_dir, s_dir) if np.linalg.norm(t_dir) > 1e-9 else np.eye(3)
+        else:
+            p = PARENTS[j]
+            while p >= 0 and p not in q:
+                p = PARENTS[p]
+            q[j] = q[p] if (align_rest and p >= 0) else np.eye(3)
+    up = frame[:, 1]
+    warnings = []
+    root = skel.index(bone_map["pelvis"])
+    ankles = [heads[skel.index(bone_map[a])] for a in ("left_ankle", "right_ankle") if a in bone_map]
+    src_h = src[0, 1] - min(src[7, 1], src[8, 1])
+    if ankles:
+        tgt_h = float(np.dot(heads[root] - min(ankles, key=lambda v: np.dot(v, up)), up))
+    else:
+        tgt_h = float(np.dot(heads[root] - skel.world[:3, 3], up))
+        warnings.append("no ankle bones mapped: hip height measured from the armature origin")
+    scale = tgt_h / src_h / arm_scale if tgt_h > 1e-6 else 1.0 / arm_scale
+    unmapped = [j for j in ("neck", "spine1", "spine2", "spine3", "left_collar", "right_collar",
+                            "left_wrist", "right_wrist") if j not in bone_map]
+    if unmapped:
+        warnings.append(f"SMPL-X joints without a bone (folded into the next mapped bone): {unmapped}")
+    del arm_rot, rest_rot
+    return RetargetPlan(skel, np.array(mapped, int), np.array(joints, int),
+                        np.array([q[j] for j in joints]), frame, float(scale), root,
+                        _topo_order(skel.parents), tuple(warnings))
+
+
+def smplx_global_rotations(poses: np.ndarray) -> np.ndarray:
+    """``(T, 55, 3)`` axis-angle -> ``(T, 55, 3, 3)`` global (world) rotations in SMPL-X axes."""
+    local = quat_to_matrix(axis_angle_to_quat(np.asarray(poses, np.float64)))
+    glob = np.empty_like(local)
+    for j in range(NUM_JOINTS):
+        glob[:, j] = local[:, j] if PARENTS[j] < 0 else glob[:, PARENTS[j]] @ local[:, j]
+    return glob
+
+
+def retarget(plan: RetargetPlan, poses: np.ndarray, transl: np.ndarray | None = None) -> RetargetResult:
+    """Convert SMPL-X motion into pose-bone values for the planned armature.
+
+    Args:
+        plan: from :func:`plan_retarget`.
+        poses: ``(T, 55, 3)`` axis-angle radians (SMPL-X order, parent-relative).
+        transl: optional ``(T, 3)`` metres (SMPL-X axes); moves the root bone relative to frame 0.
+
+    Returns:
+        :class:`RetargetResult` (quaternions for every mapped bone, root location).
+
+    Raises:
+        ValueError: ``poses`` or ``transl`` has the wrong shape.
+    """
+    poses = np.asarray(poses, np.float64)
+    if poses.ndim != 3 or poses.shape[1:] != (NUM_JOINTS, 3):
+        raise ValueError(f"poses: expected shape (T, {NUM_JOINTS}, 3), found {poses.shape}")
+    t = poses.shape[0]
+    skel = plan.skeleton
+    arm_rot, _ = _rot_part(skel.world[:3, :3])
+    rest_rot = np.array([_rot_part(m[:3, :3])[0] for m in skel.rest])
+    glob = smplx_global_rotations(poses)
+    c = plan.frame
+    want = {}  # bone -> (T,3,3) armature-space posed rotation
+    for b, j, q in zip(plan.mapped, plan.joints, plan.q):
+        world = c @ glob[:, j] @ c.T @ q @ (arm_rot @ rest_rot[b])
+        want[int(b)] = arm_rot.T @ world
+    posed = {}
+    local = {}
+    for b in plan.order:
+        p = skel.parents[b]
+        if b in want:
+            posed[b] = want[b]
+            rel = rest_rot[b].T if p < 0 else rest_rot[b].T @ rest_rot[p] @ np.swapaxes(posed[p], -1, -2)
+            local[b] = rel @ want[b]
+        else:
+            posed[b] = (np.broadcast_to(rest_rot[b], (t, 3, 3)) if p < 0
+                        else posed[p] @ (rest_rot[p].T @ rest_rot[b]))
+    names = tuple(skel.names[int(b)] for b in plan.mapped)
+    quats = matrix_to_quat(np.stack([local[int(b)] for b in plan.mapped], axis=1))
+    quats = _continuous(quats).astype(np.float32)
+    loc = None
+    if transl is not None:
+        transl = np.asarray(transl, np.float64)
+        if transl.shape != (t, 3):
+            raise ValueError(f"transl: expected shape ({t}, 3), found {transl.shape}")
+        delta_world = (transl - transl[:1]) @ c.T * plan.scale  # in units of armature space * scale
+        loc = (delta_world @ arm_rot @ rest_rot[plan.root]).astype(np.float32)
+    return RetargetResult(names, quats, skel.names[plan.root], loc, plan.warnings)
+
+
+def _continuous(q: np.ndarray) -> np.ndarray:
+    """Flip quaternion signs ``(T, M, 4)`` so consecutive frames have a positive dot product."""
+    q = q.copy()
+    for i in range(1, q.shape[0]):
+        flip = np.sum(q[i] * q[i - 1], axis=-1) < 0
+        q[i, flip] *= -1
+    return q
+
+
+def pose_matrices(skel: TargetSkeleton, basis_quats: dict, basis_locs: dict | None = None,
+                  num_frames: int = 1) -> np.ndarray:
+    """Forward kinematics of the target (Blender's rule), for checks and inverse mapping.
+
+    Args:
+        basis_quats: ``{bone_index: (T, 4) wxyz}`` pose-bone rotations (others identity).
+        basis_locs: ``{bone_index: (T, 3)}`` pose-bone locations (others zero).
+
+    Returns:
+        ``(T, B, 4, 4)`` world-space posed bone matrices (``matrix_world @ pose_bone.matrix``).
+    """
+    b_count = len(skel.names)
+    t = num_frames
+    rest = np.asarray(skel.rest, np.float64)
+    out = np.empty((t, b_count, 4, 4))
+    for b in _topo_order(skel.parents):
+        basis = np.broadcast_to(np.eye(4), (t, 4, 4)).copy()
+        if b in basis_quats:
+            basis[:, :3, :3] = quat_to_matrix(basis_quats[b])
+        if basis_locs and b in basis_locs:
+            basis[:, :3, 3] = basis_locs[b]
+        p = skel.parents[b]
+        if p < 0:
+            out[:, b] = rest[b] @ basis
+        else:
+            out[:, b] = out[:, p] @ (np.linalg.inv(rest[p]) @ rest[b]) @ basis
+    return skel.world @ out
+
+
+def inverse_retarget(plan: RetargetPlan, basis_quats: dict, num_frames: int) -> np.ndarray:
+    """Map target pose-bone rotations back to SMPL-X axis-angles (the inverse of :func:`retarget`).
+
+    Args:
+        basis_quats: ``{bone_index: (T, 4) wxyz}`` rotations of the target's bones (missing = rest).
+        num_frames: ``T``.
+
+    Returns:
+        ``(T, 55, 3)`` float32 axis-angle; SMPL-X joints without a bone get the identity relative to
+        their parent (their rotation stays in the mapped descendant).
+    """
+    skel = plan.skeleton
+    arm_rot, _ = _rot_part(skel.world[:3, :3])
+    rest_rot = np.array([_rot_part(m[:3, :3])[0] for m in skel.rest])
+    mats = pose_matrices(skel, basis_quats, None, num_frames)
+    c = plan.frame
+    glob = np.broadcast_to(np.eye(3), (num_frames, NUM_JOINTS, 3, 3)).copy()
+    have = {}
+    for b, j, q in zip(plan.mapped, plan.joints, plan.q):
+        world_rot = np.array([_rot_part(m)[0] for m in mats[:, b, :3, :3]])
+        delta = world_rot @ (q @ arm_rot @ rest_rot[b]).T
+        have[int(j)] = c.T @ delta @ c
+    for j in range(NUM_JOINTS):
+        if j in have:
+            glob[:, j] = have[j]
+        elif PARENTS[j] >= 0:
+            glob[:, j] = glob[:, PARENTS[j]]
+    local = np.empty_like(glob)
+    for j in range(NUM_JOINTS):
+        p = PARENTS[j]
+        local[:, j] = glob[:, j] if p < 0 else np.swapaxes(glob[:, p], -1, -2) @ glob[:, j]
+    return quat_to_axis_angle(matrix_to_quat(local)).astype(np.float32)
