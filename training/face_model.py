@@ -1,0 +1,150 @@
+"""The lip-sync network (torch): log-mel at 100 fps -> the 31 speech ARKit channels at 100 fps.
+
+Architecture (``FaceModelDims`` holds every size):
+
+1. fixed input normalisation ``(log_mel - mean) / std`` (buffers computed from the training set,
+   exported inside the ONNX graph);
+2. a stack of residual 1-D convolutions over time (GELU, LayerNorm over channels), dilations
+   1, 2, 4, ... : local spectral-temporal patterns (formant transitions, bursts, closures);
+3. one bidirectional GRU layer: utterance context (coarticulation, speaking rate, loudness);
+4. a linear head and a sigmoid: ARKit weights in [0, 1].
+
+Everything is frame-synchronous (no down-sampling), so output frame ``i`` is aligned with
+feature frame ``i`` (no lag by construction). Trained by ``training/train_face.py``, exported by
+``training/export_face.py``; the runtime (``inference/face/lipsync.py``) needs only onnxruntime.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+
+from rigs.arkit import SPEECH_CHANNELS
+
+
+@dataclass(frozen=True)
+class FaceModelDims:
+    """Sizes of :class:`LipSyncNet` (frozen; saved in checkpoints and the model card).
+
+    Attributes:
+        n_mels: input log-mel bands (inference.features.N_MELS).
+        channels: width of the convolution stack.
+        conv_layers: residual convolution blocks.
+        kernel: temporal kernel size of each block (odd).
+        gru_hidden: hidden size per direction of the bidirectional GRU.
+        n_out: output channels (len(rigs.arkit.SPEECH_CHANNELS) = 31).
+        dropout: dropout rate during training.
+    """
+
+    n_mels: int = 80
+    channels: int = 128
+    conv_layers: int = 6
+    kernel: int = 5
+    gru_hidden: int = 96
+    n_out: int = len(SPEECH_CHANNELS)
+    dropout: float = 0.1
+
+    def dilations(self) -> list[int]:
+        """Dilation of block ``i``: 1, 2, 4, 1, 2, 4, ..."""
+        return [2 ** (i % 3) for i in range(self.conv_layers)]
+
+    def conv_receptive_field(self) -> int:
+        """Frames on each side that the convolution stack sees (the GRU then sees everything)."""
+        return sum((self.kernel // 2) * d for d in self.dilations())
+
+
+class _Block(nn.Module):
+    def __init__(self, ch: int, kernel: int, dilation: int, dropout: float):
+        super().__init__()
+        self.norm = nn.LayerNorm(ch)
+        self.conv = nn.Conv1d(ch, ch, kernel, padding=dilation * (kernel // 2), dilation=dilation)
+        self.act = nn.GELU()
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x):  # x: (B, C, T)
+        y = self.norm(x.transpose(1, 2)).transpose(1, 2)
+        return x + self.drop(self.act(self.conv(y)))
+
+
+class LipSyncNet(nn.Module):
+    """Log-mel ``(B, T, n_mels)`` float32 -> ARKit speech channels ``(B, T, n_out)`` in [0, 1]."""
+
+    def __init__(self, dims: FaceModelDims = FaceModelDims()):
+        super().__init__()
+        self.dims = dims
+        self.register_buffer("mel_mean", torch.zeros(dims.n_mels))
+        self.register_buffer("mel_std", torch.ones(dims.n_mels))
+        self.inp = nn.Conv1d(dims.n_mels, dims.channels, 3, padding=1)
+        self.blocks = nn.ModuleList(
+            _Block(dims.channels, dims.kernel, d, dims.dropout) for d in dims.dilations())
+        self.gru = nn.GRU(dims.channels, dims.gru_hidden, num_layers=1, batch_first=True,
+                          bidirectional=True)
+        self.head = nn.Sequential(nn.LayerNorm(2 * dims.gru_hidden + dims.channels),
+                                  nn.Linear(2 * dims.gru_hidden + dims.channels, dims.n_out))
+
+    def forward(self, log_mel: torch.Tensor) -> torch.Tensor:
+        x = (log_mel - self.mel_mean) / self.mel_std
+        x = self.inp(x.transpose(1, 2))
+        for blk in self.blocks:
+            x = blk(x)
+        x = x.transpose(1, 2)                     # (B, T, C)
+        g, _ = self.gru(x)
+        return torch.sigmoid(self.head(torch.cat([x, g], dim=-1)))
+
+
+#: Loss weights per output channel: jaw opening and lip closure matter most to an animator.
+_HEAVY = {"jawOpen": 3.0, "mouthClose": 3.0, "mouthPressLeft": 2.0, "mouthPressRight": 2.0,
+          "mouthFunnel": 2.0, "mouthPucker": 2.0}
+
+
+def channel_weights() -> torch.Tensor:
+    """``(31,)`` float32 loss weight of each speech channel (1 unless listed in ``_HEAVY``)."""
+    return torch.tensor([_HEAVY.get(n, 1.0) for n in SPEECH_CHANNELS], dtype=torch.float32)
+
+
+def lip_gap(y: torch.Tensor) -> torch.Tensor:
+    """Approximate lip opening ``jawOpen - mouthClose`` of ``(..., 31)`` speech-channel arrays."""
+    j = SPEECH_CHANNELS.index("jawOpen")
+    c = SPEECH_CHANNELS.index("mouthClose")
+    return y[..., j] - y[..., c]
+
+
+def face_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor,
+              velocity_weight: float = 2.0, closure_weight: float = 4.0) -> tuple[torch.Tensor, dict]:
+    """Training loss.
+
+    Args:
+        pred, target: ``(B, T, 31)`` in [0, 1].
+        mask: ``(B, T)`` float, 1 on valid frames.
+        velocity_weight: weight of the L1 loss on first differences (jitter and timing).
+        closure_weight: extra weight on frames where the target lips are sealed (bilabials).
+
+    Returns:
+        ``(loss, parts)`` with ``parts`` the float values of each term.
+    """
+    w = channel_weights().to(pred.device)
+    closed = (target[..., SPEECH_CHANNELS.index("mouthPressLeft")] > 0.15).float()
+    frame_w = mask * (1.0 + closure_weight * closed)
+    l1 = ((pred - target).abs() * w).mean(-1)
+    l_pos = (l1 * frame_w).sum() / frame_w.sum().clamp_min(1.0)
+    dm = mask[:, 1:] * mask[:, :-1]
+    dv = ((pred[:, 1:] - pred[:, :-1]) - (target[:, 1:] - target[:, :-1])).abs().mul(w).mean(-1)
+    l_vel = (dv * dm).sum() / dm.sum().clamp_min(1.0)
+    gap = (lip_gap(pred) - lip_gap(target)).abs()
+    l_gap = (gap * frame_w).sum() / frame_w.sum().clamp_min(1.0)
+    loss = l_pos + velocity_weight * 10.0 * l_vel + l_gap
+    return loss, {"l1": float(l_pos.detach()), "vel": float(l_vel.detach()), "gap": float(l_gap.detach())}
+
+
+def dims_to_dict(dims: FaceModelDims) -> dict:
+    """Plain dict of ``dims`` (for checkpoints)."""
+    return asdict(dims)
+
+
+def count_parameters(model: nn.Module) -> int:
+    """Number of trainable parameters."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
