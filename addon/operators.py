@@ -1,0 +1,270 @@
+"""Sidebar operators: Generate (modal, worker thread + timer), Clear, Add Sound Strip."""
+
+from __future__ import annotations
+
+import os
+import queue
+import threading
+import traceback
+
+import bpy
+
+from . import bake, compat, pipeline
+
+#: The Generate currently running in this Blender session (at most one).
+_RUNNING: dict = {"op": None}
+
+
+class Cancelled(Exception):
+    """Raised inside the worker's progress callback after the user pressed Esc."""
+
+
+def is_running() -> bool:
+    """True while a modal Generate is in progress."""
+    return _RUNNING["op"] is not None
+
+
+def _settings(context):
+    scene = getattr(context, "scene", None)
+    return getattr(scene, "speech_animator", None) if scene else None
+
+
+def _report_outcome(op, outcome: pipeline.Outcome) -> None:
+    for msg in outcome.warnings:
+        op.report({'WARNING'}, msg)
+    r = outcome.result
+    op.report({'INFO'}, f"Baked {len(r.actions)} action(s), {r.keys} keys over {outcome.frames} frames "
+                        f"({outcome.duration_s:.2f} s at {outcome.fps:g} fps, {outcome.device}): "
+                        + ", ".join(r.actions))
+
+
+def _redraw(context) -> None:
+    for window in context.window_manager.windows:
+        for area in window.screen.areas:
+            if area.type == 'VIEW_3D':
+                area.tag_redraw()
+
+
+class SPEECHANIM_OT_generate(bpy.types.Operator):
+    """Generate face and/or body animation from the audio file and bake it as new actions"""
+
+    bl_idname = "speech_animator.generate"
+    bl_label = "Generate"
+    bl_options = {'REGISTER', 'UNDO'}
+
+    @classmethod
+    def poll(cls, context):
+        s = _settings(context)
+        if s is None:
+            return False
+        if is_running():
+            cls.poll_message_set("Generate is already running (Esc cancels it)")
+            return False
+        if not s.audio_path:
+            cls.poll_message_set("Choose an audio file first")
+            return False
+        if not os.path.isfile(bpy.path.abspath(s.audio_path)):
+            cls.poll_message_set("The audio file does not exist")
+            return False
+        face_ok = s.what in {'FACE', 'BOTH'} and s.face_object is not None
+        body_ok = s.what in {'BODY', 'BOTH'} and s.armature is not None
+        if not (face_ok or body_ok):
+            need = {"FACE": "a face mesh", "BODY": "an armature", "BOTH": "a face mesh or an armature"}[s.what]
+            cls.poll_message_set(f"Choose {need} to animate")
+            return False
+        return True
+
+    # Synchronous path (background / scripts / redo panel).
+    def execute(self, context):
+        try:
+            job = pipeline.job_from_settings(_settings(context), context)
+            perf = pipeline.infer(job)
+            outcome = pipeline.apply(job, perf)
+        except pipeline.USER_ERRORS as exc:
+            self.report({'ERROR'}, str(exc))
+            return {'CANCELLED'}
+        _report_outcome(self, outcome)
+        return {'FINISHED'}
+
+    # Interactive path: inference in a worker thread, bake on the main thread when it is done.
+    def invoke(self, context, event):
+        if bpy.app.background or context.window is None:
+            return self.execute(context)
+        try:
+            self._job = pipeline.job_from_settings(_settings(context), context)
+        except pipeline.USER_ERRORS as exc:
+            self.report({'ERROR'}, str(exc))
+            return {'CANCELLED'}
+        self._queue = queue.Queue()
+        self._cancel = threading.Event()
+        self._thread = threading.Thread(target=self._work, name="speech_animator.generate", daemon=True)
+        wm = context.window_manager
+        wm.speech_animator_progress = 0.0
+        wm.speech_animator_status = "starting"
+        self._timer = wm.event_timer_add(0.1, window=context.window)
+        wm.modal_handler_add(self)
+        wm.progress_begin(0, 100)
+        _RUNNING["op"] = self
+        self._thread.start()
+        return {'RUNNING_MODAL'}
+
+    def _work(self) -> None:
+        """Worker thread: no bpy access, only the queue."""
+        def progress(fraction, message):
+            if self._cancel.is_set():
+                raise Cancelled()
+            self._queue.put(("progress", float(fraction), str(message)))
+
+        try:
+            perf = pipeline.infer(self._job, progress=progress)
+        except Cancelled:
+            self._queue.put(("cancelled", None, ""))
+        except pipeline.USER_ERRORS as exc:
+            self._queue.put(("error", exc, str(exc)))
+        except Exception as exc:  # unexpected: keep the traceback for the console
+            self._queue.put(("error", exc, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
+        else:
+            self._queue.put(("done", perf, ""))
+
+    def modal(self, context, event):
+        if event.type == 'ESC':
+            self._cancel.set()
+            self._finish(context)
+            self.report({'WARNING'}, "Generate cancelled; nothing was changed")
+            return {'CANCELLED'}
+        if event.type != 'TIMER':
+            return {'PASS_THROUGH'}
+        wm = context.window_manager
+        while True:
+            try:
+                kind, payload, text = self._queue.get_nowait()
+            except queue.Empty:
+                return {'RUNNING_MODAL'}
+            if kind == "progress":
+                wm.speech_animator_progress = payload
+                wm.speech_animator_status = text
+                wm.progress_update(int(payload * 100))
+                _redraw(context)
+                continue
+            self._finish(context)
+            if kind == "cancelled":
+                self.report({'WARNING'}, "Generate cancelled; nothing was changed")
+                return {'CANCELLED'}
+            if kind == "error":
+                print(f"Speech Animator: {text}")
+                self.report({'ERROR'}, str(payload))
+                return {'CANCELLED'}
+            try:  # kind == "done": the whole bake happens in this one step (one undo step)
+                outcome = pipeline.apply(self._job, payload)
+            except pipeline.USER_ERRORS as exc:
+                self.report({'ERROR'}, str(exc))
+                return {'CANCELLED'}
+            _report_outcome(self, outcome)
+            return {'FINISHED'}
+
+    def _finish(self, context) -> None:
+        wm = context.window_manager
+        wm.event_timer_remove(self._timer)
+        wm.progress_end()
+        wm.speech_animator_progress = 0.0
+        wm.speech_animator_status = ""
+        _RUNNING["op"] = None
+        _redraw(context)
+
+    def cancel(self, context):
+        self._cancel.set()
+        self._finish(context)
+
+
+def _target_ids(context) -> list:
+    s = _settings(context)
+    ids = []
+    names = pipeline.face_objects_from(s, context)
+    for name in names:
+        obj = bpy.data.objects.get(name)
+        if obj is not None and obj.data.shape_keys is not None:
+            ids.append(obj.data.shape_keys)
+    if s.armature is not None:
+        ids.append(s.armature)
+    return ids
+
+
+class SPEECHANIM_OT_clear(bpy.types.Operator):
+    """Remove the generated actions from the targets and restore the actions a bake moved to the NLA"""
+
+    bl_idname = "speech_animator.clear"
+    bl_label = "Clear Generated"
+    bl_options = {'REGISTER', 'UNDO'}
+
+    @classmethod
+    def poll(cls, context):
+        s = _settings(context)
+        if s is None:
+            return False
+        if is_running():
+            cls.poll_message_set("Generate is running")
+            return False
+        if not any(bake.is_generated(compat.assigned(i)[0]) for i in _target_ids(context)):
+            cls.poll_message_set("The chosen targets carry no generated animation")
+            return False
+        return True
+
+    def execute(self, context):
+        cleared, messages = bake.clear(_target_ids(context))
+        for msg in messages:
+            self.report({'INFO'}, msg)
+        if not cleared:
+            self.report({'WARNING'}, "Nothing generated to clear")
+            return {'CANCELLED'}
+        self.report({'INFO'}, "Removed " + ", ".join(cleared))
+        return {'FINISHED'}
+
+
+class SPEECHANIM_OT_add_sound_strip(bpy.types.Operator):
+    """Add the audio file as a sound strip at the start frame so playback is in sync"""
+
+    bl_idname = "speech_animator.add_sound_strip"
+    bl_label = "Add Sound Strip"
+    bl_options = {'REGISTER', 'UNDO'}
+
+    @classmethod
+    def poll(cls, context):
+        s = _settings(context)
+        if s is None:
+            return False
+        if not s.audio_path or not os.path.isfile(bpy.path.abspath(s.audio_path)):
+            cls.poll_message_set("Choose an existing audio file first")
+            return False
+        return True
+
+    def execute(self, context):
+        s = _settings(context)
+        path = bpy.path.abspath(s.audio_path)
+        strips = compat.sound_strips(context.scene)
+        name = os.path.basename(path)
+        used = {st.channel for st in strips}
+        channel = next(c for c in range(1, 129) if c not in used)
+        try:
+            strip = strips.new_sound(name, path, channel, s.frame_start)
+        except RuntimeError as exc:
+            self.report({'ERROR'}, f"{path}: Blender cannot load this sound ({exc})")
+            return {'CANCELLED'}
+        self.report({'INFO'}, f"Added sound strip {strip.name!r} at frame {s.frame_start}, channel {channel}")
+        return {'FINISHED'}
+
+
+CLASSES = (SPEECHANIM_OT_generate, SPEECHANIM_OT_clear, SPEECHANIM_OT_add_sound_strip)
+
+
+def register() -> None:
+    for cls in CLASSES:
+        bpy.utils.register_class(cls)
+
+
+def unregister() -> None:
+    op = _RUNNING["op"]
+    if op is not None:
+        op._cancel.set()
+        _RUNNING["op"] = None
+    for cls in reversed(CLASSES):
+        bpy.utils.unregister_class(cls)

@@ -1,0 +1,214 @@
+"""Generate = prepare (main thread) -> infer (any thread, no bpy) -> apply (main thread, one step).
+
+Shared by the sidebar operator (worker thread + timer) and the headless CLI (synchronous).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from dataclasses import dataclass, field, replace
+
+import bpy
+import numpy as np
+
+from . import bake
+from ..inference.audio import AudioError
+from ..inference.backends import BodyConstraints
+from ..inference.generate import generate
+from ..inference.options import GenerateOptions
+from ..inference.timebase import num_frames
+
+
+class JobError(ValueError):
+    """A Generate request that cannot run (bad audio path, no target, ...); nothing was changed."""
+
+
+@dataclass
+class Job:
+    """Inputs of one Generate run, gathered on the main thread.
+
+    ``face_objects`` / ``armature`` are object *names* (safe to hold across undo steps).
+    """
+
+    audio_path: str
+    frame_start: int
+    options: GenerateOptions
+    face_objects: tuple = ()
+    armature: str = ""
+    constraints: BodyConstraints | None = None
+    key_tolerance: float | None = None
+    replace_generated: bool = False
+    timings_s: dict = field(default_factory=dict)
+    warnings: list = field(default_factory=list)
+
+
+#: Below this peak level a clip counts as silent (dBFS).
+SILENCE_PEAK_DBFS = -60.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """Result of :func:`apply`: the bake result, warnings, the performance's frames/device/timings."""
+
+    result: bake.BakeResult
+    warnings: tuple
+    frames: int
+    duration_s: float
+    fps: float
+    device: str
+    timings_s: dict
+
+
+def face_objects_from(settings, context) -> tuple:
+    """Names of the face meshes: the chosen one plus (optionally) other selected meshes with keys."""
+    names = []
+    if settings.face_object is not None:
+        names.append(settings.face_object.name)
+    if settings.face_include_selected:
+        for obj in getattr(context, "selected_objects", []) or []:
+            if obj.type == 'MESH' and obj.data.shape_keys is not None and obj.name not in names:
+                names.append(obj.name)
+    return tuple(names)
+
+
+def make_job(audio_path: str, frame_start: int, options: GenerateOptions, face_objects=(), armature: str = "",
+             key_tolerance: float | None = None, replace_generated: bool = False) -> Job:
+    """Validate inputs and read the armature's existing keys as body constraints (main thread).
+
+    Raises:
+        JobError: missing audio file, no target for the requested parts, unknown objects.
+    """
+    path = bpy.path.abspath(audio_path) if audio_path else ""
+    if not path:
+        raise JobError("audio: no file chosen")
+    if not os.path.isfile(path):
+        raise JobError(f"audio: file not found: {path}")
+    for name in face_objects:
+        obj = bpy.data.objects.get(name)
+        if obj is None or obj.type != 'MESH':
+            raise JobError(f"face object {name!r}: expected a mesh object, found {obj.type if obj else 'nothing'}")
+    if armature:
+        arm = bpy.data.objects.get(armature)
+        if arm is None or arm.type != 'ARMATURE':
+            raise JobError(f"armature {armature!r}: expected an armature object, found {arm.type if arm else 'nothing'}")
+    face = options.face and bool(face_objects)
+    body = options.body and bool(armature)
+    if not (face or body):
+        wanted = " and ".join(p for p, on in (("face", options.face), ("body", options.body)) if on)
+        raise JobError(f"nothing to animate: {wanted} requested but no "
+                       f"{'face mesh' if options.face else ''}{' / ' if options.face and options.body else ''}"
+                       f"{'armature' if options.body else ''} chosen")
+    options = replace(options, face=face, body=body)
+    job = Job(path, int(frame_start), options, tuple(face_objects) if face else (), armature if body else "",
+              key_tolerance=key_tolerance, replace_generated=replace_generated)
+    if body:
+        job.constraints = _read_constraints(job)
+    return job
+
+
+def _read_constraints(job: Job) -> BodyConstraints | None:
+    """Existing armature keys over the clip's estimated range (fitted to the exact T in :func:`infer`)."""
+    from .targets_body import read_body_constraints
+
+    try:
+        import soundfile
+
+        duration_s = float(soundfile.info(job.audio_path).duration) + 1.0
+    except Exception:  # unreadable: inference will report the decoding error properly
+        return None
+    frames = num_frames(duration_s, job.options.fps)
+    return read_body_constraints(bpy.data.objects[job.armature], job.frame_start, frames, job.options.fps)
+
+
+def _fit_constraints(c: BodyConstraints | None, frames: int) -> BodyConstraints | None:
+    if c is None:
+        return None
+    t = c.poses.shape[0]
+    if t >= frames:
+        cut = slice(0, frames)
+        return BodyConstraints(c.fps, c.poses[cut], c.mask[cut],
+                               None if c.transl is None else c.transl[cut],
+                               None if c.transl_mask is None else c.transl_mask[cut])
+    pad = frames - t
+    poses = np.concatenate([c.poses, np.zeros((pad,) + c.poses.shape[1:], np.float32)])
+    mask = np.concatenate([c.mask, np.zeros((pad,) + c.mask.shape[1:], bool)])
+    transl = None if c.transl is None else np.concatenate([c.transl, np.zeros((pad, 3), np.float32)])
+    tmask = None if c.transl_mask is None else np.concatenate([c.transl_mask, np.zeros(pad, bool)])
+    return BodyConstraints(c.fps, poses, mask, transl, tmask)
+
+
+def infer(job: Job, progress=None):
+    """Run inference (no bpy: safe in a worker thread).
+
+    Raises:
+        AudioError, ValueError, RuntimeError: from :func:`inference.generate.generate`; any exception
+        raised by ``progress`` (cancel) propagates.
+    """
+    from ..inference.audio import load_audio
+
+    t = time.perf_counter()
+    audio = load_audio(job.audio_path)
+    job.timings_s["load_audio"] = time.perf_counter() - t
+    peak = float(np.max(np.abs(audio.samples)))
+    if peak < 10.0 ** (SILENCE_PEAK_DBFS / 20.0):
+        job.warnings.append(f"{job.audio_path}: no speech (peak level {20 * np.log10(max(peak, 1e-12)):.0f} dBFS); "
+                            "the face stays at rest")
+    constraints = _fit_constraints(job.constraints, num_frames(audio.duration_s, job.options.fps))
+    return generate(audio, job.options, constraints=constraints, progress=progress)
+
+
+def apply(job: Job, perf) -> Outcome:
+    """Build targets from the performance and bake them (main thread; one undo step).
+
+    Raises:
+        JobError: a target object vanished; targets_face.TargetError: nothing matched;
+        bake.BakeError: invalid channels. Nothing is changed when any of these is raised.
+    """
+    t = time.perf_counter()
+    targets, warnings = [], []
+    if job.face_objects:
+        from .targets_face import build_face_targets
+
+        objs = [bpy.data.objects.get(n) for n in job.face_objects]
+        if any(o is None for o in objs):
+            raise JobError(f"face objects {list(job.face_objects)}: some no longer exist")
+        ts, ws = build_face_targets(objs, perf)
+        targets += ts
+        warnings += ws
+    if job.armature:
+        from .targets_body import build_body_targets
+
+        arm = bpy.data.objects.get(job.armature)
+        if arm is None:
+            raise JobError(f"armature {job.armature!r} no longer exists")
+        ts, ws = build_body_targets(arm, perf)
+        targets += ts
+        warnings += ws
+    prov = perf.provenance
+    meta = {"face_model": prov.face_model, "body_model": prov.body_model, "device": prov.device,
+            "seed": prov.seed, "fps": float(perf.fps)}
+    result = bake.bake(targets, job.frame_start, job.audio_path, replace_generated=job.replace_generated,
+                       key_tolerance=job.key_tolerance, provenance=meta)
+    timings = dict(prov.timings_s)
+    timings.update(job.timings_s)
+    timings["bake"] = time.perf_counter() - t
+    return Outcome(result, tuple(job.warnings) + tuple(warnings) + result.messages, perf.num_frames, perf.duration_s,
+                   float(perf.fps), prov.device, timings)
+
+
+def job_from_settings(settings, context) -> Job:
+    """:func:`make_job` from the sidebar settings of ``context.scene``."""
+    try:
+        options = settings.generate_options(context.scene)
+    except ValueError as exc:
+        raise JobError(str(exc)) from exc
+    return make_job(settings.audio_path, settings.frame_start, options,
+                    face_objects=face_objects_from(settings, context),
+                    armature=settings.armature.name if settings.armature else "",
+                    key_tolerance=settings.key_tolerance if settings.use_key_reduction else None,
+                    replace_generated=settings.replace_generated)
+
+
+#: Errors that are the user's input, reported as a message (others get a traceback in the console).
+USER_ERRORS = (JobError, AudioError, bake.BakeError, ValueError, RuntimeError)

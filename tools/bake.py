@@ -1,0 +1,42 @@
+"""Headless batch bake through the bpy module (no Blender executable needed).
+
+    .venv/bin/python -m tools.bake --blend scene.blend speech/ --face Head --armature Body \\
+        --output-dir out/baked --report-dir out/reports
+
+Loads the repository root as the extension package ``speech_animator`` (the same code the zip
+ships), registers it and runs :func:`addon.cli.run` with the arguments (see ``--help``).
+Exit code: 0 when every file baked, 1 when any failed, 2 on bad arguments.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = "speech_animator"
+
+
+def load_extension(register: bool = True):
+    """Import the repository root as package ``speech_animator`` (and register it); return the module."""
+    if PACKAGE in sys.modules:
+        return sys.modules[PACKAGE]
+    spec = importlib.util.spec_from_file_location(PACKAGE, ROOT / "__init__.py",
+                                                  submodule_search_locations=[str(ROOT)])
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[PACKAGE] = module
+    spec.loader.exec_module(module)
+    if register:
+        module.register()
+    return module
+
+
+def main(argv: list[str] | None = None) -> int:
+    load_extension()
+    cli = importlib.import_module(f"{PACKAGE}.addon.cli")
+    return cli.run(sys.argv[1:] if argv is None else argv)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
