@@ -27,7 +27,8 @@ Method (world-space delta transfer, not name copying):
    identity, so a missing SMPL-X joint's rotation is folded into the next mapped descendant
    (world rotations are absolute), and extra target bones between mapped ones just carry along.
    Bone roll does not matter: it is part of ``R_rest``.
-5. **Translation.** The root bone (mapped to ``pelvis``) moves by
+5. **Translation.** The root bone (the bone mapped to ``pelvis``, or its nearest ancestor that
+   also carries the mapped thighs, e.g. RobotExpressive's ``Body``) moves by
    ``scale * C (transl(t) - transl(0))`` (metres -> target units), with ``scale`` the ratio of the
    target's hip height to SMPL-X's (rest pelvis above the lower ankle), expressed in the root bone's
    rest frame (``pose.bones[root].location``); assumes the root's ancestors are not animated.
@@ -155,6 +156,15 @@ def shortest_arc(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.eye(3) + vx + vx @ vx / (1.0 + c)
 
 
+def _is_ancestor(a: int, b: int, parents) -> bool:
+    """True when bone ``a`` is ``b`` or one of its ancestors."""
+    while b >= 0:
+        if b == a:
+            return True
+        b = parents[b]
+    return False
+
+
 def _topo_order(parents) -> tuple:
     order, seen = [], set()
 
@@ -265,12 +275,19 @@ def plan_retarget(skel: TargetSkeleton, bone_map: dict, align_rest: bool = True,
     up = frame[:, 1]
     warnings = []
     root = skel.index(bone_map["pelvis"])
+    for hip in ("left_hip", "right_hip"):  # move the bone that carries the legs too
+        if hip in bone_map:
+            h = skel.index(bone_map[hip])
+            while root >= 0 and not _is_ancestor(root, h, skel.parents):
+                root = skel.parents[root]
+            if root < 0:
+                root = skel.index(bone_map["pelvis"])
     ankles = [heads[skel.index(bone_map[a])] for a in ("left_ankle", "right_ankle") if a in bone_map]
     src_h = src[0, 1] - min(src[7, 1], src[8, 1])
     if ankles:
-        tgt_h = float(np.dot(heads[root] - min(ankles, key=lambda v: np.dot(v, up)), up))
+        tgt_h = float(np.dot(heads[skel.index(bone_map["pelvis"])] - min(ankles, key=lambda v: np.dot(v, up)), up))
     else:
-        tgt_h = float(np.dot(heads[root] - skel.world[:3, 3], up))
+        tgt_h = float(np.dot(heads[skel.index(bone_map["pelvis"])] - skel.world[:3, 3], up))
         warnings.append("no ankle bones mapped: hip height measured from the armature origin")
     scale = tgt_h / src_h / arm_scale if tgt_h > 1e-6 else 1.0 / arm_scale
     unmapped = [j for j in ("neck", "spine1", "spine2", "spine3", "left_collar", "right_collar",
