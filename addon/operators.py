@@ -48,7 +48,7 @@ def _redraw(context) -> None:
 class SPEECHANIM_OT_generate(bpy.types.Operator):
     """Generate face and/or body animation from the audio file and bake it as new actions"""
 
-    bl_idname = "speech_animator.generate"
+    bl_idname = "speechanim.generate"
     bl_label = "Generate"
     bl_options = {'REGISTER', 'UNDO'}
 
@@ -97,7 +97,7 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
             return {'CANCELLED'}
         self._queue = queue.Queue()
         self._cancel = threading.Event()
-        self._thread = threading.Thread(target=self._work, name="speech_animator.generate", daemon=True)
+        self._thread = threading.Thread(target=self._work, name="speechanim.generate", daemon=True)
         wm = context.window_manager
         wm.speech_animator_progress = 0.0
         wm.speech_animator_status = "starting"
@@ -192,7 +192,7 @@ def _target_ids(context) -> list:
 class SPEECHANIM_OT_clear(bpy.types.Operator):
     """Remove the generated actions from the targets and restore the actions a bake moved to the NLA"""
 
-    bl_idname = "speech_animator.clear"
+    bl_idname = "speechanim.clear"
     bl_label = "Clear Generated"
     bl_options = {'REGISTER', 'UNDO'}
 
@@ -223,7 +223,7 @@ class SPEECHANIM_OT_clear(bpy.types.Operator):
 class SPEECHANIM_OT_add_sound_strip(bpy.types.Operator):
     """Add the audio file as a sound strip at the start frame so playback is in sync"""
 
-    bl_idname = "speech_animator.add_sound_strip"
+    bl_idname = "speechanim.add_sound_strip"
     bl_label = "Add Sound Strip"
     bl_options = {'REGISTER', 'UNDO'}
 

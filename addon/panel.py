@@ -41,10 +41,10 @@ class SPEECHANIM_PT_main(_SpeechPanel, bpy.types.Panel):
                          text=f"{wm.speech_animator_status or 'working'} (Esc cancels)")
         col = layout.column(align=True)
         col.scale_y = 1.4
-        col.operator("speech_animator.generate", icon='PLAY_SOUND')
+        col.operator("speechanim.generate", icon='PLAY_SOUND')
         row = layout.row(align=True)
-        row.operator("speech_animator.clear", icon='TRASH')
-        row.operator("speech_animator.add_sound_strip", icon='SOUND')
+        row.operator("speechanim.clear", icon='TRASH')
+        row.operator("speechanim.add_sound_strip", icon='SOUND')
 
 
 class SPEECHANIM_PT_model(_SpeechPanel, bpy.types.Panel):

@@ -50,7 +50,7 @@ def _providers() -> str:
 class SPEECHANIM_OT_install_gpu_runtime(bpy.types.Operator):
     """Download onnxruntime-gpu (several hundred MB) into this extension's user folder; restart Blender after"""
 
-    bl_idname = "speech_animator.install_gpu_runtime"
+    bl_idname = "speechanim.install_gpu_runtime"
     bl_label = "Install GPU Runtime (onnxruntime-gpu)"
 
     @classmethod
