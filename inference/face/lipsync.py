@@ -1,0 +1,144 @@
+"""Face backend ``"lipsync"``: the project's trained lip-sync network, run by onnxruntime.
+
+Pipeline: 16 kHz audio -> :func:`inference.features.log_mel_range` (the same numpy front end the
+training used) -> ``inference/face/models/lipsync-v1.onnx`` -> the 31 speech channels of
+:data:`rigs.arkit.SPEECH_CHANNELS` at 100 fps, placed into a ``(T, 52)`` ARKit array (other
+channels 0; the procedural layer adds blinks, gaze and brows later).
+
+Long audio is processed in chunks of :data:`CHUNK_FRAMES` frames, each run with
+:data:`CONTEXT_FRAMES` frames of real audio context on both sides (more than the convolution
+stack's receptive field, and long enough for the bidirectional GRU to forget the chunk edge);
+neighbouring chunks are cross-faded over :data:`FADE_FRAMES` frames at the boundary. Working
+memory is therefore bounded by the chunk size whatever the audio length (the ``(T, 52)`` output
+itself, 12.5 MB for 10 minutes, is the only part that grows).
+
+Model file policy (what an animator gets):
+
+* The file ships inside the extension and its SHA-256 is pinned here (:data:`MODEL_SHA256`);
+  a modified or truncated file raises :class:`inference.runtime.ModelFileError` when Generate
+  runs: Generate never falls back to another backend silently.
+* A source checkout without the file (before the model was trained) does not register
+  ``"lipsync"`` at all, so ``"default"`` resolves to ``"fast"`` and the chosen backend is recorded
+  in ``Performance.provenance.face_model``; ``tests/test_face_runtime.py`` fails if the shipped
+  file is missing, so a release cannot lack it.
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .._rigs import arkit as _arkit
+from ..audio import Audio
+from ..backends import FaceTrack, register_face_backend
+from ..features import FEATURE_FPS, N_MELS, log_mel_range, num_feature_frames
+from ..options import GenerateOptions
+from ..runtime import ModelFileError, create_session
+
+#: Shipped model file.
+MODEL_PATH: str = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "lipsync-v1.onnx")
+#: Its SHA-256 (printed by training/export_face.py; see docs/model-card-lipsync.md).
+MODEL_SHA256: str = "0" * 64
+#: Backend name + version reported in FaceTrack.model.
+MODEL_NAME: str = "lipsync-v1"
+#: Frames (100 fps) per chunk core: 20 s.
+CHUNK_FRAMES: int = 2000
+#: Real-audio context on each side of a chunk (frames): 3 s.
+CONTEXT_FRAMES: int = 300
+#: Cross-fade width at chunk boundaries (frames).
+FADE_FRAMES: int = 40
+
+_SPEECH_COLS = np.array([_arkit.ARKIT_INDEX[n] for n in _arkit.SPEECH_CHANNELS], dtype=np.int64)
+_SESSIONS: dict = {}
+
+
+class LipSyncBackend:
+    """Face backend ``"lipsync"`` (see the module docstring).
+
+    Args:
+        model_path: ONNX file (default: the shipped model).
+        sha256: its expected hex SHA-256 (default: :data:`MODEL_SHA256`).
+        chunk_frames, context_frames, fade_frames: chunking (defaults above; tests shrink them).
+    """
+
+    name = "lipsync"
+    label = "Lip-sync model"
+
+    def __init__(self, model_path: str = MODEL_PATH, sha256: str = MODEL_SHA256,
+                 chunk_frames: int = CHUNK_FRAMES, context_frames: int = CONTEXT_FRAMES,
+                 fade_frames: int = FADE_FRAMES):
+        if not (0 < fade_frames <= 2 * context_frames and fade_frames < chunk_frames):
+            raise ValueError(
+                f"fade_frames: expected 0 < fade <= 2 * context and < chunk, found fade={fade_frames}, "
+                f"context={context_frames}, chunk={chunk_frames}")
+        self.model_path = model_path
+        self.sha256 = sha256
+        self.chunk_frames = int(chunk_frames)
+        self.context_frames = int(context_frames)
+        self.fade_frames = int(fade_frames)
+
+    def _session(self, device: str):
+        key = (os.path.abspath(self.model_path), self.sha256, device)
+        if key not in _SESSIONS:
+            try:
+                _SESSIONS[key] = create_session(self.model_path, self.sha256, device)
+            except ModelFileError as exc:
+                raise ModelFileError(
+                    f"lip-sync model: {exc}. Reinstall the Speech Animator extension, or choose the "
+                    "face model 'Fast (no model)' to generate without the network.") from exc
+        return _SESSIONS[key]
+
+    def run(self, audio: Audio, options: GenerateOptions) -> FaceTrack:
+        """ARKit curves for ``audio`` at 100 fps.
+
+        Returns:
+            :class:`FaceTrack` with ``arkit`` ``(ceil(N / 160), 52)`` float32 in [0, 1], the
+            execution provider in ``device``.
+
+        Raises:
+            inference.runtime.ModelFileError: model missing or SHA-256 mismatch.
+            ValueError: empty or non-finite samples; bad ``options.device``.
+            RuntimeError: ``options.device == "cuda"`` without a CUDA provider.
+        """
+        sess, provider = self._session(options.device)
+        speech = self.predict(sess, audio.samples)
+        out = np.zeros((speech.shape[0], _arkit.NUM_ARKIT), np.float32)
+        out[:, _SPEECH_COLS] = np.clip(speech, 0.0, 1.0)
+        return FaceTrack(fps=FEATURE_FPS, arkit=out, device=provider, model=MODEL_NAME)
+
+    def predict(self, sess, samples: np.ndarray) -> np.ndarray:
+        """Chunked network output: ``(T, 31)`` float32 speech channels, ``T = ceil(N / 160)``."""
+        total = num_feature_frames(np.asarray(samples).shape[0])
+        out = np.zeros((total, len(_SPEECH_COLS)), np.float32)
+        core, ctx, fade = self.chunk_frames, self.context_frames, self.fade_frames
+        half = fade // 2
+        prev_tail = None  # (start frame, values) of the previous chunk's output past its core end
+        for c0 in range(0, total, core):
+            c1 = min(c0 + core, total)
+            r0, r1 = max(0, c0 - ctx), min(total, c1 + ctx)
+            feats = log_mel_range(samples, r0, r1)
+            assert feats.shape[1] == N_MELS
+            y = sess.run(None, {"log_mel": feats[None]})[0][0]
+            out[c0:c1] = y[c0 - r0:c1 - r0]
+            if prev_tail is not None:
+                # Cross-fade [c0 - half, c0 + half): previous chunk fades out, this one in.
+                a0, a1 = max(c0 - half, 0), min(c0 + half, c1)
+                w = ((np.arange(a0, a1) - (c0 - half) + 0.5) / fade)[:, None].astype(np.float32)
+                mine = y[a0 - r0:a1 - r0]
+                theirs = prev_tail[a0 - c0 + half:a1 - c0 + half]
+                out[a0:a1] = (1.0 - w) * theirs + w * mine
+            # Keep the previous chunk's view of [c1 - half, c1 + half) for the next boundary.
+            t0, t1 = c1 - half, min(c1 + half, r1)
+            prev_tail = np.zeros((fade, y.shape[1]), np.float32)
+            prev_tail[:t1 - t0] = y[t0 - r0:t1 - r0]
+        return out
+
+
+def model_available() -> bool:
+    """True when the shipped model file exists (its SHA-256 is checked when a session opens)."""
+    return os.path.isfile(MODEL_PATH)
+
+
+if model_available():
+    register_face_backend("lipsync", LipSyncBackend)
