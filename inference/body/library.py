@@ -1,0 +1,307 @@
+"""Gesture library: authored arm key poses per gesture type, finger poses, and the arm IK.
+
+Everything here is authored by us for this project (no motion-capture data). Poses are
+described in *gesture space* (McNeill 1992, "Hand and Mind": centre / centre-centre / periphery)
+as a wrist target relative to the shoulder, a palm direction, an elbow pole and a finger shape,
+and turned into SMPL-X joint rotations by an analytic two-bone IK on the rest skeleton of
+:mod:`rigs.smplx_rest`. Vectors are given for the LEFT arm in SMPL-X axes (+X subject's left,
++Y up, +Z forward); the right arm uses the mirror image (x -> -x), and axis-angle rotations
+mirror as ``(x, y, z) -> (x, -y, -z)``.
+
+Ranges were set by eye against human proportions and checked against the wrist-height and
+reach percentiles of the one BEAT2 take we may use for evaluation (hands mostly 20-45 cm below
+the shoulder and 10-40 cm in front of it).
+
+Gesture types (McNeill's and Kendon's classes that prosody alone can drive):
+``beat`` (small down-stroke on a stressed syllable), ``open_palm`` (palm-up presenting /
+conduit metaphor), ``frame`` (two hands facing each other, delimiting an idea), ``point``
+(deictic, index extended), plus ``rest`` (hands at the sides or loosely in front).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from .._rigs import rotations as R
+from .._rigs import smplx as S
+from .._rigs import smplx_rest as REST
+
+GESTURE_TYPES: tuple[str, ...] = ("beat", "open_palm", "frame", "point")
+FINGER_SHAPES: tuple[str, ...] = ("relaxed", "open", "point", "beat", "flat")
+
+#: Joint indices of each arm chain (collar, shoulder, elbow, wrist).
+ARM_JOINTS = {"left": (13, 16, 18, 20), "right": (14, 17, 19, 21)}
+#: Finger joint indices of each hand (15 joints, SMPL-X order index/middle/pinky/ring/thumb).
+HAND_JOINTS = {"left": tuple(range(25, 40)), "right": tuple(range(40, 55))}
+_FINGERS = ("index", "middle", "pinky", "ring", "thumb")
+
+_POS = REST.rest_joint_positions().astype(np.float64)
+_SHOULDER_L = _POS[16]
+_U1 = _POS[18] - _POS[16]           # rest upper arm (left)
+_U2 = _POS[20] - _POS[18]           # rest forearm (left)
+_L1, _L2 = float(np.linalg.norm(_U1)), float(np.linalg.norm(_U2))
+_HINGE_L = np.array([0.0, -1.0, 0.0])  # left elbow flexes forward: rotation about -Y
+_PALM_REST = np.array([0.0, -1.0, 0.0])  # SMPL-X flat hand, palm down in the T-pose
+_FINGER_DIR_L = np.array([1.0, 0.0, 0.0])
+#: Body midline x relative to the left shoulder.
+MIDLINE_X_M: float = float(-_SHOULDER_L[0])
+
+
+@dataclass(frozen=True)
+class ArmPose:
+    """One authored arm key pose (left-arm coordinates; mirrored for the right arm).
+
+    Attributes:
+        wrist_m: ``(3,)`` wrist target relative to the shoulder joint, metres.
+        palm: ``(3,)`` desired palm normal direction (unit or not).
+        pole: ``(3,)`` direction the elbow should point to.
+        wrist_flex_rad: flexion (+, toward the palm) / extension (-) of the wrist, radians.
+        fingers: finger shape, one of :data:`FINGER_SHAPES`.
+        openness: 0 (shape as authored) .. 1 (more open / relaxed), blends toward flat.
+        shrug_rad: collar elevation, radians (small; + raises the shoulder).
+    """
+
+    wrist_m: tuple
+    palm: tuple
+    pole: tuple = (0.35, -0.35, -0.85)
+    wrist_flex_rad: float = 0.0
+    fingers: str = "relaxed"
+    openness: float = 0.0
+    shrug_rad: float = 0.0
+
+
+def _unit(v):
+    v = np.asarray(v, dtype=np.float64)
+    return v / max(float(np.linalg.norm(v)), 1e-9)
+
+
+def _rot(axis, angle) -> np.ndarray:
+    """Axis (unit) and angle (rad) -> quaternion wxyz."""
+    return R.axis_angle_to_quat(np.asarray(axis, dtype=np.float64) * angle)
+
+
+def _quat_between(a, b) -> np.ndarray:
+    """Shortest-arc quaternion rotating direction ``a`` onto ``b``."""
+    a, b = _unit(a), _unit(b)
+    c = float(np.dot(a, b))
+    if c < -0.999999:
+        axis = _unit(np.cross(a, [1.0, 0.0, 0.0] if abs(a[0]) < 0.9 else [0.0, 1.0, 0.0]))
+        return np.concatenate([[0.0], axis])
+    q = np.concatenate([[1.0 + c], np.cross(a, b)])
+    return q / np.linalg.norm(q)
+
+
+def _frame(a, b) -> np.ndarray:
+    """Orthonormal frame (columns) from a primary direction ``a`` and a secondary ``b``."""
+    e1 = _unit(a)
+    e2 = _unit(b - np.dot(b, e1) * e1)
+    return np.stack([e1, e2, np.cross(e1, e2)], axis=1)
+
+
+def solve_left_arm(pose: ArmPose) -> np.ndarray:
+    """Analytic two-bone IK for the left arm; returns ``(4, 4)`` local quats (collar, shoulder, elbow, wrist).
+
+    The wrist target is clamped to the reachable shell (0.10 m .. 97% of full reach), so the
+    elbow always keeps at least ~28 degrees of flexion and the bend plane is well defined.
+    Forearm twist (pronation/supination) that turns the palm toward ``pose.palm`` is split half at
+    the elbow (about the forearm axis, position-neutral) and half at the wrist.
+    """
+    p = np.asarray(pose.wrist_m, dtype=np.float64)
+    d = float(np.clip(np.linalg.norm(p), abs(_L1 - _L2) + 0.10, 0.97 * (_L1 + _L2)))
+    u = _unit(p)
+    cos_a = (_L1 ** 2 + d ** 2 - _L2 ** 2) / (2 * _L1 * d)
+    sin_a = np.sqrt(max(0.0, 1.0 - cos_a ** 2))
+    pole = np.asarray(pose.pole, dtype=np.float64)
+    v = pole - np.dot(pole, u) * u
+    v = _unit(v if np.linalg.norm(v) > 1e-6 else np.array([0.0, -1.0, 0.0]) - u[1] * u)
+    elbow = _L1 * (cos_a * u + sin_a * v)
+    a1, a2 = _unit(elbow), _unit(d * u - elbow)
+    hinge_w = _unit(np.cross(a1, a2))
+    # shoulder: map the rest (upper arm, hinge) frame onto the target one
+    rs = _frame(a1, hinge_w) @ _frame(_U1, _HINGE_L).T
+    q_sh = R.matrix_to_quat(rs)
+    # elbow: the swing taking the rest forearm onto the wanted one (in the upper arm's frame);
+    # it is almost a pure hinge flexion because the target lies in the bend plane.
+    def signed(x, y, axis):
+        x = x - np.dot(x, axis) * axis
+        y = y - np.dot(y, axis) * axis
+        return float(np.arctan2(np.dot(np.cross(x, y), axis), np.dot(x, y)))
+    q_flex = _quat_between(_U2, rs.T @ a2)
+    t_axis = _unit(_U2)
+    # twist: palm normal as it would be with no twist, versus the wanted one, about the forearm
+    re = R.quat_to_matrix(q_flex)
+    fore_w = rs @ re @ t_axis
+    palm_now = rs @ re @ _PALM_REST
+    tau = signed(palm_now, _unit(pose.palm), _unit(fore_w))
+    tau = float(np.clip(tau, -1.9, 1.9))
+    q_el = R.quat_mul(q_flex, _rot(t_axis, 0.5 * tau))
+    flex_axis = _unit(np.cross(_FINGER_DIR_L, _PALM_REST))  # flexing curls toward the palm
+    q_wr = R.quat_mul(_rot(t_axis, 0.5 * tau), _rot(flex_axis, pose.wrist_flex_rad))
+    q_col = _rot(np.array([0.0, 0.0, 1.0]), pose.shrug_rad)  # +Z rotation lifts the left collar
+    return np.stack([q_col, q_sh, q_el, q_wr])
+
+
+def mirror_quats(q: np.ndarray) -> np.ndarray:
+    """Mirror left-side local rotations to the right side: axis-angle ``(x, y, z) -> (x, -y, -z)``."""
+    q = np.asarray(q, dtype=np.float64)
+    return q * np.array([1.0, 1.0, -1.0, -1.0])
+
+
+def solve_arm(pose: ArmPose, side: str) -> np.ndarray:
+    """``(4, 4)`` local quaternions (collar, shoulder, elbow, wrist) of ``side`` ("left"/"right")."""
+    q = solve_left_arm(pose)
+    return q if side == "left" else mirror_quats(q)
+
+
+# --- fingers -------------------------------------------------------------------------------
+# Curl (radians) per finger for joints 1, 2, 3 and spread (radians, + away from the middle
+# finger); thumb: (curl1, curl2, curl3) across the palm. Authored by eye for each shape.
+_SHAPES = {
+    "relaxed": {"curl": {"index": (0.25, 0.35, 0.20), "middle": (0.30, 0.45, 0.25),
+                         "ring": (0.35, 0.50, 0.30), "pinky": (0.40, 0.55, 0.30)},
+                "thumb": (0.25, 0.15, 0.20), "spread": 0.03},
+    "open": {"curl": {"index": (0.05, 0.08, 0.05), "middle": (0.06, 0.10, 0.05),
+                      "ring": (0.08, 0.12, 0.06), "pinky": (0.10, 0.14, 0.08)},
+             "thumb": (-0.10, 0.05, 0.05), "spread": 0.12},
+    "point": {"curl": {"index": (0.02, 0.04, 0.02), "middle": (1.30, 1.45, 0.80),
+                       "ring": (1.35, 1.50, 0.80), "pinky": (1.40, 1.50, 0.80)},
+              "thumb": (0.60, 0.50, 0.40), "spread": 0.0},
+    "beat": {"curl": {"index": (0.60, 0.90, 0.50), "middle": (0.75, 1.05, 0.60),
+                      "ring": (0.85, 1.10, 0.60), "pinky": (0.95, 1.15, 0.60)},
+             "thumb": (0.45, 0.35, 0.30), "spread": 0.0},
+    "flat": {"curl": {"index": (0.10, 0.12, 0.06), "middle": (0.10, 0.12, 0.06),
+                      "ring": (0.12, 0.14, 0.08), "pinky": (0.14, 0.16, 0.08)},
+             "thumb": (0.05, 0.05, 0.05), "spread": 0.0},
+}
+_SPREAD_SIGN = {"index": 1.0, "middle": 0.0, "ring": -1.0, "pinky": -2.0}
+
+
+def finger_quats(shape: str, side: str, openness: float = 0.0) -> np.ndarray:
+    """``(15, 4)`` local quaternions of one hand's finger joints (SMPL-X order).
+
+    Args:
+        shape: one of :data:`FINGER_SHAPES`.
+        side: ``"left"`` or ``"right"``.
+        openness: 0..1, scales every curl down toward a flat hand (1 = 30% of the authored curl).
+
+    Raises:
+        ValueError: unknown ``shape`` or ``side``.
+    """
+    if shape not in _SHAPES:
+        raise ValueError(f"finger shape: expected one of {FINGER_SHAPES}, found {shape!r}")
+    if side not in ("left", "right"):
+        raise ValueError(f"side: expected 'left' or 'right', found {side!r}")
+    spec = _SHAPES[shape]
+    k = 1.0 - 0.7 * float(np.clip(openness, 0.0, 1.0))
+    curl_axis = _unit(np.cross(_FINGER_DIR_L, _PALM_REST))   # -Z for the left hand
+    spread_axis = -_PALM_REST                                 # +Y: spreads toward +Z (thumb side)
+    thumb_dir = _unit(_POS[38] - _POS[37])
+    thumb_axis = _unit(np.cross(thumb_dir, _PALM_REST))
+    out = np.zeros((15, 4))
+    for f, name in enumerate(_FINGERS):
+        for j in range(3):
+            if name == "thumb":
+                q = _rot(thumb_axis, k * spec["thumb"][j])
+            else:
+                q = _rot(curl_axis, k * spec["curl"][name][j])
+                if j == 0:
+                    q = R.quat_mul(q, _rot(spread_axis, spec["spread"] * _SPREAD_SIGN[name]))
+            out[3 * f + j] = q
+    return out if side == "left" else mirror_quats(out)
+
+
+# --- pose families --------------------------------------------------------------------------
+def _u(rng, lo, hi):
+    return float(rng.uniform(lo, hi))
+
+
+def rest_pose(kind: str, rng: np.random.Generator, posture: str = "neutral") -> ArmPose:
+    """A rest pose: ``"side"`` (arms hanging, palms to the thighs) or ``"front"`` (hands loosely
+    in front of the lower belly). Small random variation so rests do not look identical."""
+    if kind == "side":
+        x = _u(rng, 0.02, 0.06) + (0.02 if posture == "open" else 0.0)
+        return ArmPose((x, _u(rng, -0.50, -0.47), _u(rng, 0.03, 0.09)), (-1.0, 0.0, 0.15),
+                       pole=(0.3, -0.2, -1.0), wrist_flex_rad=_u(rng, 0.0, 0.15),
+                       fingers="relaxed", openness=_u(rng, 0.0, 0.3))
+    if kind == "front":
+        x = MIDLINE_X_M + _u(rng, 0.07, 0.12) + (0.03 if posture == "open" else 0.0)
+        return ArmPose((x, _u(rng, -0.45, -0.40), _u(rng, 0.20, 0.26)), (-0.7, 0.45, -0.3),
+                       pole=(0.6, -0.4, -0.7), wrist_flex_rad=_u(rng, 0.05, 0.25),
+                       fingers="relaxed", openness=_u(rng, 0.0, 0.3))
+    raise ValueError(f"rest kind: expected 'side' or 'front', found {kind!r}")
+
+
+def ready_pose(rng: np.random.Generator, posture: str = "neutral") -> ArmPose:
+    """Low 'ready' position held between gestures inside a phrase (hands lowered, not at rest)."""
+    off = {"open": 0.04, "closed": -0.04}.get(posture, 0.0)
+    return ArmPose((_u(rng, -0.04, 0.06) + off, _u(rng, -0.42, -0.36), _u(rng, 0.17, 0.25)),
+                   (-0.8, 0.2, 0.1), wrist_flex_rad=_u(rng, 0.0, 0.2), fingers="relaxed",
+                   openness=_u(rng, 0.0, 0.4))
+
+
+def sample_stroke(gtype: str, rng: np.random.Generator, amplitude: float,
+                  posture: str = "neutral") -> tuple[ArmPose, ArmPose]:
+    """Sample a (preparation end, stroke apex) pair of left-arm poses for a gesture type.
+
+    Args:
+        gtype: one of :data:`GESTURE_TYPES`.
+        rng: seeded generator; every call draws continuous parameters (position in gesture
+            space, palm angle, finger openness), so poses form families, not a short list.
+        amplitude: 0..~2, scales the stroke excursion and how far the hand moves out.
+        posture: ``"neutral"``, ``"open"`` (hands wider and higher) or ``"closed"`` (nearer the midline).
+
+    Raises:
+        ValueError: unknown ``gtype``.
+    """
+    a = float(np.clip(amplitude, 0.0, 2.0))
+    widen = {"open": 0.05, "closed": -0.05}.get(posture, 0.0)
+    if gtype == "beat":
+        apex = np.array([_u(rng, -0.12, 0.10) + widen, _u(rng, -0.36, -0.20), _u(rng, 0.22, 0.36)])
+        lift = (0.04 + 0.05 * a) * _u(rng, 0.8, 1.2)
+        pre = apex + np.array([0.0, lift, -0.3 * lift])
+        palm = _unit(np.array([_u(rng, -0.9, -0.3), _u(rng, -0.8, -0.2), _u(rng, -0.1, 0.3)]))
+        shape = "beat" if rng.random() < 0.5 else "relaxed"
+        op = _u(rng, 0.0, 0.5)
+        return (ArmPose(tuple(pre), tuple(palm), wrist_flex_rad=_u(rng, -0.35, -0.15), fingers=shape, openness=op),
+                ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, 0.15, 0.35), fingers=shape, openness=op))
+    if gtype == "open_palm":
+        reach = 0.5 + 0.25 * a
+        apex = np.array([_u(rng, 0.0, 0.18) + widen, _u(rng, -0.30, -0.12), _u(rng, 0.26, 0.34) + 0.08 * reach])
+        pre = apex + np.array([-_u(rng, 0.04, 0.10), _u(rng, 0.0, 0.04), -_u(rng, 0.06, 0.12) * reach])
+        palm = _unit(np.array([_u(rng, -0.5, -0.1), _u(rng, 0.6, 1.0), _u(rng, 0.1, 0.5)]))
+        return (ArmPose(tuple(pre), tuple(_unit(palm + [-0.4, -0.3, 0.0])), wrist_flex_rad=0.0, fingers="relaxed", openness=0.4),
+                ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, -0.3, -0.05), fingers="open", openness=_u(rng, 0.0, 0.6)))
+    if gtype == "frame":
+        half = _u(rng, 0.10, 0.22) + 0.5 * widen
+        apex = np.array([MIDLINE_X_M + half, _u(rng, -0.30, -0.12), _u(rng, 0.28, 0.40)])
+        pre = apex + np.array([_u(rng, 0.02, 0.06), (0.03 + 0.04 * a), -0.04])
+        palm = _unit(np.array([-1.0, _u(rng, -0.1, 0.3), _u(rng, -0.1, 0.2)]))
+        return (ArmPose(tuple(pre), tuple(palm), wrist_flex_rad=-0.1, fingers="flat", openness=0.3),
+                ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, -0.05, 0.15), fingers="flat", openness=_u(rng, 0.0, 0.5)))
+    if gtype == "point":
+        apex = np.array([_u(rng, 0.04, 0.26) + widen, _u(rng, -0.20, -0.04), _u(rng, 0.36, 0.46)])
+        pre = apex + np.array([-0.03, 0.03, -(0.08 + 0.05 * a)])
+        palm = _unit(np.array([_u(rng, -0.7, -0.3), -1.0, 0.0]))
+        return (ArmPose(tuple(pre), tuple(palm), wrist_flex_rad=0.0, fingers="point", openness=0.2),
+                ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, -0.2, 0.0), fingers="point", openness=0.0))
+    raise ValueError(f"gesture type: expected one of {GESTURE_TYPES}, found {gtype!r}")
+
+
+def with_offset(pose: ArmPose, delta_m) -> ArmPose:
+    """Copy of ``pose`` with the wrist target moved by ``delta_m`` (3,) metres."""
+    return replace(pose, wrist_m=tuple(np.asarray(pose.wrist_m) + np.asarray(delta_m)))
+
+
+def wrist_of(pose_quats: np.ndarray, side: str) -> np.ndarray:
+    """Wrist position relative to the shoulder (``side`` coordinates) for solved arm quats (for tests)."""
+    q = pose_quats if side == "left" else mirror_quats(pose_quats)
+    m = R.quat_to_matrix(q)
+    col = m[0]
+    sh = col @ m[1]
+    el = sh @ m[2]
+    return col @ (_POS[16] - _POS[13]) - (_POS[16] - _POS[13]) + sh @ _U1 + el @ _U2
+
+
+assert S.NUM_JOINTS == 55

@@ -1,0 +1,264 @@
+"""Gesture planning: prosody -> gesture units -> timed arm key poses.
+
+Follows the gesture-phase model of Kendon (2004, "Gesture: Visible Action as Utterance") and
+McNeill (1992): a *gesture unit* runs from rest to rest and holds one or more *gesture phrases*,
+each a preparation, a stroke and an optional post-stroke hold, followed by a retraction.
+The stroke's apex (its end, where the hand's velocity reaches its minimum) is placed on the
+stressed syllable (pitch accent), which is what the beat-consistency metric of BEAT/EMAGE measures.
+
+Everything is seeded: the same prosody, style and seed give the same plan. Repetition is kept
+down by (a) penalising the type+hand of the last strokes, (b) rejecting key poses that land within
+a few centimetres of the recent ones of the same type and side, and (c) drawing poses from
+continuous parameter families (:func:`inference.body.library.sample_stroke`).
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..options import GestureStyle
+from ..prosody import Prosody
+from . import library as lib
+
+#: Base probabilities of gesture types (beats dominate natural co-speech gesture; McNeill 1992
+#: reports beats as the most frequent type in narrations).
+TYPE_WEIGHTS: dict[str, float] = {"beat": 0.42, "open_palm": 0.26, "frame": 0.16, "point": 0.16}
+#: Strokes closer than this (s, at rate 1) are not both gestured.
+MIN_STROKE_GAP_S: float = 0.5
+#: Strokes of one phrase closer than this (s) share one gesture unit (no retraction between).
+UNIT_JOIN_S: float = 1.6
+#: A pause longer than this (s) between units brings the hands back to full rest.
+FULL_REST_PAUSE_S: float = 1.2
+#: How many recent apex positions per (type, side) are kept to avoid near repeats, and how near (m).
+POSE_MEMORY: int = 12
+POSE_MIN_DIST_M: float = 0.04
+
+
+@dataclass(frozen=True)
+class Key:
+    """An arm key pose at a time: the arm reaches ``pose`` at ``time_s`` with zero velocity."""
+
+    time_s: float
+    pose: lib.ArmPose
+
+
+@dataclass(frozen=True)
+class Stroke:
+    """One planned stroke (for evaluation and debugging)."""
+
+    apex_s: float
+    gtype: str
+    hands: str           # "left", "right" or "both"
+    amplitude: float
+
+
+@dataclass
+class Plan:
+    """Output of :func:`plan_gestures`: per-side key lists, strokes, head nods, rest kind."""
+
+    keys: dict = field(default_factory=lambda: {"left": [], "right": []})
+    strokes: list = field(default_factory=list)
+    nods: list = field(default_factory=list)          # [(time_s, strength in [0, 1]), ...]
+    head_targets: list = field(default_factory=list)  # [(time_s, (pitch, yaw, roll) rad), ...]
+
+
+def loudness(prosody: Prosody) -> np.ndarray:
+    """``(N,)`` vocal energy normalised to the clip's own speech range, in [0, 1] (100 fps).
+
+    0 = the 10th percentile of speech-frame energy, 1 = the 95th; independent of recording gain.
+    """
+    e = prosody.energy_db.astype(np.float64)
+    sp = e[prosody.speech] if prosody.speech.any() else e
+    lo, hi = np.percentile(sp, 10), np.percentile(sp, 95)
+    return np.clip((e - lo) / max(hi - lo, 1e-3), 0.0, 1.0)
+
+
+def _frame_at(prosody: Prosody, t: float) -> int:
+    return int(np.clip(round(t * prosody.fps), 0, prosody.num_frames - 1))
+
+
+def _choose_strokes(prosody, loud, style, rng):
+    """Accents that get a stroke: greedy in time, probability from accent strength and loudness."""
+    chosen = []
+    gap = MIN_STROKE_GAP_S / style.rate
+    last = -1e9
+    energy_gate = min(1.0, style.energy)
+    for t, s in zip(prosody.accents_s, prosody.accent_strength):
+        if t - last < gap:
+            continue
+        ld = loud[max(0, _frame_at(prosody, t) - 10):_frame_at(prosody, t) + 11].max()
+        p = (0.30 + 0.70 * float(s)) * (0.55 + 0.45 * ld) * min(1.5, style.rate ** 0.7) * energy_gate
+        if rng.random() < min(p, 0.95):
+            chosen.append((float(t), float(s), float(ld)))
+            last = t
+    return chosen
+
+
+def _phrase_of(t, phrases):
+    for k, (s, e) in enumerate(phrases):
+        if s - 0.05 <= t <= e + 0.05:
+            return k
+    return -1
+
+
+def _pick_type(rng, first_in_unit, strength, recent):
+    w = dict(TYPE_WEIGHTS)
+    if first_in_unit:
+        w["beat"] *= 0.6
+    else:
+        w["beat"] *= 1.8          # beats ride on an open unit
+    if strength > 0.7:
+        for k in ("open_palm", "frame", "point"):
+            w[k] *= 1.3
+    for gtype, _ in list(recent)[-2:]:
+        if gtype != "beat":
+            w[gtype] *= 0.35
+    names = list(w)
+    p = np.array([w[n] for n in names])
+    return names[int(rng.choice(len(names), p=p / p.sum()))]
+
+
+def _pick_hands(rng, gtype, style, prev_hands):
+    if gtype == "frame":
+        return "both"
+    if gtype == "beat" and rng.random() < 0.25:
+        return "both"
+    if style.handedness in ("left", "right"):
+        return style.handedness if rng.random() < 0.8 else ("left" if style.handedness == "right" else "right")
+    if prev_hands in ("left", "right") and rng.random() < 0.7:
+        return prev_hands
+    return "left" if rng.random() < 0.5 else "right"
+
+
+def _sample_far(rng, gtype, amp, posture, memory):
+    """Sample (pre, apex) away from recent apexes of the same type; up to 6 tries."""
+    best, best_d = None, -1.0
+    for _ in range(6):
+        pre, apex = lib.sample_stroke(gtype, rng, amp, posture)
+        w = np.asarray(apex.wrist_m)
+        d = min((float(np.linalg.norm(w - m)) for m in memory), default=1e9)
+        if d >= POSE_MIN_DIST_M:
+            return pre, apex
+        if d > best_d:
+            best, best_d = (pre, apex), d
+    return best
+
+
+def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = GestureStyle(),
+                  seed: int = 0) -> Plan:
+    """Plan gestures, head nods and head orientation targets for one utterance.
+
+    Args:
+        prosody: :class:`inference.prosody.Prosody` of the audio.
+        duration_s: audio duration in seconds.
+        style: :class:`inference.options.GestureStyle` (energy scales amplitude and stroke
+            probability, rate scales stroke spacing and probability, handedness biases the
+            hand of one-handed strokes, posture moves hands outward/inward and the rest pose).
+        seed: random seed; the plan is a deterministic function of (prosody, style, seed).
+
+    Returns:
+        :class:`Plan`; its keys are sorted by time per side and start with a rest key at 0 s.
+    """
+    rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, 0xB0D1])
+    loud = loudness(prosody)
+    plan = Plan()
+    rest_kind = "front" if style.posture == "closed" else ("side" if rng.random() < 0.6 else "front")
+    rest = {side: lib.rest_pose(rest_kind, rng, style.posture) for side in ("left", "right")}
+    for side in ("left", "right"):
+        plan.keys[side].append(Key(0.0, rest[side]))
+    strokes = _choose_strokes(prosody, loud, style, rng)
+    recent = deque(maxlen=4)
+    memory = {}
+    prev_hands = None
+    prev_apex = -1e9
+    prev_phrase = -2
+    active = {"left": False, "right": False}   # hand currently out of rest
+    for i, (t_acc, strength, ld) in enumerate(strokes):
+        phrase = _phrase_of(t_acc, prosody.phrases)
+        first = phrase != prev_phrase or (t_acc - prev_apex) > UNIT_JOIN_S
+        # close the previous unit: retract
+        if first and i > 0:
+            _retract(plan, rest, active, prev_apex, t_acc, rng, style, prosody)
+            if t_acc - prev_apex > 4.0 and style.posture != "closed" and rng.random() < 0.3:
+                rest_kind = "front" if rest_kind == "side" else "side"
+                rest = {s: lib.rest_pose(rest_kind, rng, style.posture) for s in ("left", "right")}
+        gtype = _pick_type(rng, first, strength, recent)
+        hands = _pick_hands(rng, gtype, style, prev_hands)
+        amp = float(np.clip((0.35 + 0.65 * ld) * (0.6 + 0.4 * strength) * style.energy, 0.0, 2.0))
+        sides = ("left", "right") if hands == "both" else (hands,)
+        apex_t = t_acc + float(rng.uniform(0.0, 0.05))
+        dur = float(np.clip(rng.uniform(0.18, 0.30) / (0.75 + 0.25 * style.energy), 0.14, 0.36))
+        prep = float(rng.uniform(0.25, 0.45))
+        hold = float(rng.uniform(0.12, 0.35))
+        pair = None
+        for side in sides:
+            mem = memory.setdefault((gtype, side), deque(maxlen=POSE_MEMORY))
+            if pair is None or gtype != "frame":
+                pre, apex = _sample_far(rng, gtype, amp, style.posture, mem)
+                if pair is not None:  # second hand of a two-handed beat: near-mirror of the first
+                    mix = 0.7
+                    apex = lib.with_offset(apex, mix * (np.asarray(pair[1].wrist_m) - np.asarray(apex.wrist_m)))
+                    pre = lib.with_offset(pre, mix * (np.asarray(pair[0].wrist_m) - np.asarray(pre.wrist_m)))
+                pair = pair or (pre, apex)
+            else:
+                pre, apex = pair
+            mem.append(np.asarray(apex.wrist_m))
+            keys = plan.keys[side]
+            last_t = keys[-1].time_s
+            t_pre = apex_t - dur
+            if t_pre - last_t > 0.12:
+                # preparation: move to the stroke's start; if there is spare time, go there early
+                keys.append(Key(max(last_t + 0.12, t_pre - prep) if t_pre - last_t > prep + 0.3 else t_pre, pre))
+                if keys[-1].time_s < t_pre - 0.05:
+                    keys.append(Key(t_pre, lib.with_offset(pre, (0.0, 0.01, 0.0))))
+            if apex_t - keys[-1].time_s < 0.1:
+                continue
+            keys.append(Key(apex_t, apex))
+            keys.append(Key(apex_t + hold, lib.with_offset(apex, (0.0, -0.015, -0.01))))
+            active[side] = True
+        plan.strokes.append(Stroke(apex_t, gtype, hands, amp))
+        recent.append((gtype, hands))
+        prev_hands, prev_apex, prev_phrase = hands, apex_t, phrase
+    if strokes:
+        _retract(plan, rest, active, prev_apex, duration_s + 10.0, rng, style, prosody)
+    _plan_head(plan, prosody, duration_s, rng, style)
+    for side in ("left", "right"):
+        plan.keys[side] = [k for k in plan.keys[side] if k.time_s <= duration_s + 2.0]
+    return plan
+
+
+def _retract(plan, rest, active, prev_apex, next_t, rng, style, prosody):
+    """Retract active hands after a unit: to rest for long pauses, else to a low ready pose."""
+    for side in ("left", "right"):
+        if not active[side]:
+            continue
+        keys = plan.keys[side]
+        last = keys[-1].time_s
+        start = max(last + 0.05, prev_apex + 0.35)
+        if next_t - start > FULL_REST_PAUSE_S:
+            dur = float(rng.uniform(0.55, 0.85))
+            keys.append(Key(start + dur, rest[side]))
+            active[side] = False
+        elif next_t - start > 0.7:
+            keys.append(Key(start + float(rng.uniform(0.35, 0.5)), lib.ready_pose(rng, style.posture)))
+
+
+def _plan_head(plan, prosody, duration_s, rng, style):
+    """Nods on strong accents (>= 0.6 s apart) and a new head orientation per phrase."""
+    last = -1e9
+    for t, s in zip(prosody.accents_s, prosody.accent_strength):
+        if s >= 0.45 and t - last >= 0.6:
+            plan.nods.append((float(t), float(s) * min(1.5, 0.5 + 0.5 * style.energy)))
+            last = t
+    plan.head_targets.append((0.0, (0.0, 0.0, 0.0)))
+    for s, e in prosody.phrases:
+        tgt = (float(rng.uniform(-0.04, 0.06)), float(rng.uniform(-0.14, 0.14)), float(rng.uniform(-0.05, 0.05)))
+        plan.head_targets.append((float(s), tgt))
+        if e - s > 4.0:  # long phrases: one more orientation change mid-way
+            tgt2 = (float(rng.uniform(-0.04, 0.06)), float(rng.uniform(-0.14, 0.14)), float(rng.uniform(-0.05, 0.05)))
+            plan.head_targets.append((float(0.5 * (s + e)), tgt2))
+    if prosody.phrases and prosody.phrases[-1][1] + 1.0 < duration_s:
+        plan.head_targets.append((prosody.phrases[-1][1] + 0.5, (0.0, 0.0, 0.0)))

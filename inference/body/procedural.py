@@ -1,0 +1,136 @@
+"""Body backend ``"procedural"``: prosody -> gesture plan -> SMPL-X motion, in numpy.
+
+Pipeline (all seeded, no neural network, no torch):
+:func:`inference.prosody.analyze_prosody` -> :func:`inference.body.planner.plan_gestures`
+(gesture units, strokes on accents, nods) -> :mod:`inference.body.synthesis` (minimum-jerk
+slerp between IK-solved key poses of :mod:`inference.body.library`) + :mod:`inference.body.idle`
+(breathing, sway, weight shifts with planted feet, head) + jaw/eyes from the face track ->
+:mod:`inference.body.collision` (hands kept out of the torso) -> EMAGE body-part switches ->
+:mod:`inference.body.constraints` (masked prompt kept exactly, smooth borders).
+
+Output rate: :data:`BODY_FPS` (30, as EMAGE/BEAT2), or the constraints' fps when a prompt is
+given so masked frames stay exact. :func:`inference.generate.generate` resamples to the scene.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._rigs import arkit as _arkit
+from .._rigs import rotations as R
+from .._rigs import smplx as S
+from ..audio import Audio, AudioError
+from ..backends import BodyConstraints, BodyTrack, FaceTrack, register_body_backend
+from ..options import GenerateOptions
+from ..prosody import analyze_prosody
+from ..timebase import num_frames, resample_frames
+from . import collision, idle, planner, synthesis
+from .constraints import apply_constraints, validate_constraints
+
+BODY_FPS: float = 30.0
+MODEL_NAME: str = "procedural-gesture-v1"
+#: Jaw rotation (rad about +X, opening) at ARKit jawOpen = 1; SMPL-X/FLAME jaw opening of ~20 deg.
+JAW_OPEN_RAD: float = 0.35
+#: Eye rotation (rad) at full ARKit eyeLook In/Out and Up/Down (~25 and ~20 degrees).
+EYE_YAW_RAD: float = 0.45
+EYE_PITCH_RAD: float = 0.35
+
+
+class ProceduralBody:
+    """Procedural co-speech gesture generator (registered as body backend ``"procedural"``)."""
+
+    name = "procedural"
+
+    def run(self, audio: Audio, options: GenerateOptions,
+            constraints: BodyConstraints | None = None,
+            face: FaceTrack | None = None) -> BodyTrack:
+        """Generate SMPL-X body motion for ``audio``.
+
+        Args:
+            audio: 16 kHz mono :class:`inference.audio.Audio`.
+            options: uses ``seed``, ``body_parts`` (EMAGE parts not listed stay at rest, i.e. zero
+                rotation; ``"lower"`` also carries the translation) and ``gesture`` (style).
+            constraints: optional masked prompt; its fps becomes the output fps and it must cover
+                ``ceil(duration_s * fps)`` frames.
+            face: optional face track; its ``jawOpen`` and ``eyeLook*`` curves drive the jaw and
+                eye joints so body and face agree.
+
+        Returns:
+            :class:`BodyTrack` with ``poses`` ``(T, 55, 3)`` float32 axis-angle and ``transl``
+            ``(T, 3)`` float32 metres.
+
+        Raises:
+            AudioError: empty, non-finite or wrong-rate audio.
+            ValueError: constraints with wrong shapes or values.
+        """
+        if not isinstance(audio, Audio):
+            raise AudioError(f"audio: expected an inference.audio.Audio, found {type(audio).__name__}")
+        fps = float(constraints.fps) if constraints is not None else BODY_FPS
+        n = num_frames(audio.duration_s, fps)
+        if constraints is not None:
+            validate_constraints(constraints, n)
+        prosody = analyze_prosody(audio)
+        poses_q, transl = synthesize(prosody, audio.duration_s, fps, n, options, face)
+        if constraints is not None:
+            poses, transl = apply_constraints(poses_q, transl, constraints)
+        else:
+            poses = R.quat_to_axis_angle(poses_q).astype(np.float32)
+            transl = transl.astype(np.float32)
+        return BodyTrack(fps=fps, poses=poses, transl=transl, model=MODEL_NAME)
+
+
+def synthesize(prosody, duration_s: float, fps: float, n: int, options: GenerateOptions,
+               face: FaceTrack | None = None):
+    """Motion as local quaternions ``(n, 55, 4)`` float64 and translation ``(n, 3)`` (m)."""
+    style = options.gesture
+    t = np.arange(n) / fps
+    plan = planner.plan_gestures(prosody, duration_s, style, options.seed)
+    rng = np.random.default_rng([int(options.seed) & 0xFFFFFFFF, 0x1D1E])
+    q = np.zeros((n, S.NUM_JOINTS, 4))
+    q[..., 0] = 1.0
+    for side in ("left", "right"):
+        q[:, list(synthesis.TRACK_JOINTS[side])] = synthesis.arm_track(plan.keys[side], side, t)
+    speech = prosody.speech[np.clip(np.rint(t * prosody.fps).astype(int), 0, prosody.num_frames - 1)]
+    layers, transl = idle.idle_layer(t, speech, rng, style.posture)
+    for j, lq in layers.items():
+        q[:, j] = R.quat_mul(lq, q[:, j])
+    # torso follows strokes: a small lean into the stroke and a turn toward the gesturing hand
+    apex = [s.apex_s for s in plan.strokes]
+    amp = [s.amplitude for s in plan.strokes]
+    turn = [(0.05 if s.hands == "left" else -0.05 if s.hands == "right" else 0.0) * s.amplitude for s in plan.strokes]
+    lean = synthesis.pulses(t, [a - 0.05 for a in apex], [0.02 * a for a in amp], 0.5)
+    yaw = synthesis.pulses(t, apex, turn, 1.2)
+    for j, k in ((6, 0.4), (9, 0.6)):
+        q[:, j] = R.quat_mul(synthesis.euler_quat(k * lean, k * yaw, 0.0), q[:, j])
+    neck, head = idle.head_layer(t, plan.nods, plan.head_targets, rng)
+    q[:, 12] = R.quat_mul(neck, q[:, 12])
+    q[:, 15] = R.quat_mul(head, q[:, 15])
+    if face is not None:
+        _face_joints(q, face, fps, n)
+    if "upper" in options.body_parts or "hands" in options.body_parts:
+        q = collision.push_out(q, transl, fps)
+    for part, joints in S.PART_JOINTS.items():
+        if part not in options.body_parts:
+            q[:, list(joints)] = (1.0, 0.0, 0.0, 0.0)
+    if "lower" not in options.body_parts:
+        transl = np.zeros_like(transl)
+    return q, transl
+
+
+def _face_joints(q: np.ndarray, face: FaceTrack, fps: float, n: int) -> None:
+    """Jaw and eye rotations from the face track's ARKit curves (resampled to ``fps``)."""
+    arkit = np.asarray(face.arkit, dtype=np.float64)
+    if arkit.ndim != 2 or arkit.shape[1] != _arkit.NUM_ARKIT or arkit.shape[0] == 0:
+        raise ValueError(f"face.arkit: expected shape (T, {_arkit.NUM_ARKIT}), found {arkit.shape}")
+    a = resample_frames(np.nan_to_num(arkit), face.fps, fps, n).astype(np.float64)
+    col = {name: a[:, i] for i, name in enumerate(_arkit.ARKIT_NAMES)}
+    z = np.zeros(n)
+    jaw = np.stack([JAW_OPEN_RAD * np.clip(col["jawOpen"], 0, 1), z, z], axis=1)
+    q[:, 22] = R.axis_angle_to_quat(jaw)
+    for j, side, out_sign in ((23, "Left", 1.0), (24, "Right", -1.0)):
+        yaw = out_sign * EYE_YAW_RAD * (col[f"eyeLookOut{side}"] - col[f"eyeLookIn{side}"])
+        pitch = EYE_PITCH_RAD * (col[f"eyeLookDown{side}"] - col[f"eyeLookUp{side}"])
+        q[:, j] = synthesis.euler_quat(pitch, yaw, z)
+
+
+register_body_backend("procedural", ProceduralBody)

@@ -1,0 +1,122 @@
+"""Motion synthesis: timed key poses -> smooth per-frame SMPL-X rotations.
+
+Between key poses every joint follows a minimum-jerk time law (Flash & Hogan 1985,
+``s(u) = 10u^3 - 15u^4 + 6u^5``: zero velocity and acceleration at both keys) along the
+quaternion geodesic (slerp), so a key is a velocity minimum and nothing jitters. Scalar layers
+(head orientation targets) use the same law. Smooth noise is a sum of a few sinusoids with
+seeded frequencies and phases (band-limited, no jitter).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .._rigs import rotations as R
+from . import library as lib
+
+#: Joints (per side) driven by an arm track: collar, shoulder, elbow, wrist + 15 finger joints.
+TRACK_JOINTS = {side: lib.ARM_JOINTS[side] + lib.HAND_JOINTS[side] for side in ("left", "right")}
+
+
+def minimum_jerk(u: np.ndarray) -> np.ndarray:
+    """Minimum-jerk progress ``10u^3 - 15u^4 + 6u^5`` for ``u`` in [0, 1] (clipped)."""
+    u = np.clip(u, 0.0, 1.0)
+    return u * u * u * (10.0 + u * (-15.0 + 6.0 * u))
+
+
+def interpolate_keys(times_s: np.ndarray, values: np.ndarray, frame_times_s: np.ndarray,
+                     quaternion: bool = True) -> np.ndarray:
+    """Minimum-jerk interpolation of keyed values at ``frame_times_s``.
+
+    Args:
+        times_s: ``(K,)`` non-decreasing key times (s).
+        values: ``(K, ..., 4)`` unit quaternions wxyz (``quaternion=True``) or ``(K, ...)`` floats.
+        frame_times_s: ``(T,)`` sample times (s). Before the first / after the last key the
+            value is held.
+
+    Returns:
+        ``(T, ...)`` float64.
+    """
+    times_s = np.asarray(times_s, dtype=np.float64)
+    k = times_s.shape[0]
+    if k == 1:
+        return np.repeat(values[:1], frame_times_s.shape[0], axis=0).astype(np.float64)
+    seg = np.clip(np.searchsorted(times_s, frame_times_s, side="right") - 1, 0, k - 2)
+    t0, t1 = times_s[seg], times_s[seg + 1]
+    u = np.where(t1 > t0, (frame_times_s - t0) / np.maximum(t1 - t0, 1e-9), 1.0)
+    s = minimum_jerk(u)
+    a, b = values[seg], values[seg + 1]
+    shape = (-1,) + (1,) * (a.ndim - (2 if quaternion else 1))
+    s = s.reshape(shape)
+    if quaternion:
+        return R.quat_slerp(a, b, np.broadcast_to(s, a.shape[:-1]))
+    return a + (b - a) * s
+
+
+def arm_track(keys, side: str, frame_times_s: np.ndarray) -> np.ndarray:
+    """Local quaternions ``(T, 19, 4)`` of one side's arm + fingers from planner keys.
+
+    Fingers change shape a little ahead of the arm (they lead by 60 ms), as hands pre-shape
+    during the preparation.
+    """
+    times = np.array([k.time_s for k in keys], dtype=np.float64)
+    order = np.argsort(times, kind="stable")
+    times = times[order]
+    cache = {}
+    arm_q = np.empty((len(keys), 4, 4))
+    fing_q = np.empty((len(keys), 15, 4))
+    for n, idx in enumerate(order):
+        pose = keys[idx].pose
+        arm_q[n] = lib.solve_arm(pose, side)
+        ck = (pose.fingers, round(pose.openness, 2))
+        if ck not in cache:
+            cache[ck] = lib.finger_quats(pose.fingers, side, pose.openness)
+        fing_q[n] = cache[ck]
+    # consecutive keys: take the shorter arc so slerp never flips
+    for q in (arm_q, fing_q):
+        for n in range(1, q.shape[0]):
+            flip = np.sum(q[n] * q[n - 1], axis=-1) < 0
+            q[n, flip] *= -1
+    arm = interpolate_keys(times, arm_q, frame_times_s)
+    fingers = interpolate_keys(times - 0.06, fing_q, frame_times_s)
+    return np.concatenate([arm, fingers], axis=1)
+
+
+def smooth_noise(t_s: np.ndarray, rng: np.random.Generator, freq_hz: float, amp: float,
+                 dims: int = 1, components: int = 3) -> np.ndarray:
+    """Band-limited noise ``(T, dims)``: sum of sinusoids around ``freq_hz`` (0.6..1.6x), RMS ~ ``amp``."""
+    out = np.zeros((t_s.shape[0], dims))
+    for d in range(dims):
+        for _ in range(components):
+            f = freq_hz * rng.uniform(0.6, 1.6)
+            out[:, d] += np.sin(2 * np.pi * f * t_s + rng.uniform(0, 2 * np.pi))
+    return out * (amp * np.sqrt(2.0 / components))
+
+
+def euler_quat(pitch_x, yaw_y, roll_z) -> np.ndarray:
+    """Quaternions ``(T, 4)`` from small rotations about X (pitch), Y (yaw), Z (roll), applied
+    as R = Ry @ Rx @ Rz (turn, then nod, then tilt). Inputs broadcast to ``(T,)``."""
+    pitch_x, yaw_y, roll_z = np.broadcast_arrays(np.asarray(pitch_x, float), np.asarray(yaw_y, float),
+                                                 np.asarray(roll_z, float))
+    z = np.zeros_like(pitch_x)
+    qx = R.axis_angle_to_quat(np.stack([pitch_x, z, z], -1))
+    qy = R.axis_angle_to_quat(np.stack([z, yaw_y, z], -1))
+    qz = R.axis_angle_to_quat(np.stack([z, z, roll_z], -1))
+    return R.quat_mul(qy, R.quat_mul(qx, qz))
+
+
+def pulses(t_s: np.ndarray, centres_s, heights, width_s: float) -> np.ndarray:
+    """Sum of raised-cosine bumps ``(T,)`` of full width ``width_s`` centred at ``centres_s``."""
+    out = np.zeros(t_s.shape[0])
+    if len(centres_s) == 0:
+        return out
+    fps = 1.0 / max(float(t_s[1] - t_s[0]), 1e-9) if t_s.shape[0] > 1 else 30.0
+    half = width_s / 2.0
+    for c, h in zip(centres_s, heights):
+        i0 = max(0, int(np.floor((c - half - t_s[0]) * fps)))
+        i1 = min(t_s.shape[0], int(np.ceil((c + half - t_s[0]) * fps)) + 1)
+        if i1 <= i0:
+            continue
+        x = (t_s[i0:i1] - c) / half
+        out[i0:i1] += h * np.where(np.abs(x) < 1.0, 0.5 * (1.0 + np.cos(np.pi * x)), 0.0)
+    return out
