@@ -42,6 +42,7 @@ def generate(
         inference.audio.AudioError: unreadable or invalid audio.
         ValueError: unknown backend names or bad constraints.
         inference.runtime.ModelFileError: a model file failed its SHA-256 check.
+        inference.face.flame.FlameMapError: ``options.flame_map_path`` is set but unusable.
     """
     report = progress or (lambda f, m: None)
     timings: dict[str, float] = {}
@@ -54,6 +55,7 @@ def generate(
     frames = num_frames(audio.duration_s, fps)
 
     arkit = np.zeros((frames, _arkit.NUM_ARKIT), np.float32)
+    expression = jaw_pose = None
     face_track = None
     face_name = device = ""
     if options.face:
@@ -64,6 +66,10 @@ def generate(
         arkit = resample_frames(face_track.arkit, face_track.fps, fps, frames)
         arkit = _postprocess_face(arkit, audio, options)
         face_name, device = face_track.model, face_track.device
+        if options.flame_map_path:
+            from .face.flame import arkit_to_flame, load_flame_map
+
+            expression, jaw_pose = arkit_to_flame(arkit, load_flame_map(options.flame_map_path))
         timings["face"] = time.perf_counter() - t
 
     poses = transl = None
@@ -81,7 +87,8 @@ def generate(
     report(1.0, "done")
     prov = Provenance(face_model=face_name, body_model=body_name, device=device,
                       timings_s=timings, audio_path=audio.path, seed=options.seed)
-    return Performance(fps=fps, arkit=arkit, smplx_poses=poses, transl=transl, provenance=prov)
+    return Performance(fps=fps, arkit=arkit, expression=expression, jaw_pose=jaw_pose,
+                       smplx_poses=poses, transl=transl, provenance=prov)
 
 
 def _postprocess_face(arkit: np.ndarray, audio: Audio, options: GenerateOptions) -> np.ndarray:

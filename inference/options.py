@@ -60,6 +60,9 @@ class GenerateOptions:
         procedural_face: add blinks, gaze and brow motion to the face.
         body_parts: EMAGE parts the body generator animates; others stay at rest.
         gesture: :class:`GestureStyle`.
+        flame_map_path: optional user-supplied ARKit -> FLAME matrix file (.npy/.npz/.csv, see
+            ``inference/face/flame.py``); when set, the performance also carries FLAME
+            ``expression`` (T, 100) and ``jaw_pose`` (T, 3). ``""`` = no FLAME output.
     """
 
     fps: float = 30.0
@@ -74,6 +77,7 @@ class GenerateOptions:
     procedural_face: bool = True
     body_parts: tuple[str, ...] = BODY_PARTS
     gesture: GestureStyle = GestureStyle()
+    flame_map_path: str = ""
 
     def __post_init__(self) -> None:
         _range("GenerateOptions.fps", self.fps, 1.0, 1000.0)
@@ -82,6 +86,8 @@ class GenerateOptions:
         _range("GenerateOptions.smoothing", self.smoothing, 0.0, 1.0)
         for part in self.body_parts:
             _choice("GenerateOptions.body_parts", part, BODY_PARTS)
+        if not isinstance(self.flame_map_path, str):
+            raise ValueError(f"GenerateOptions.flame_map_path: expected a path string, found {self.flame_map_path!r}")
         if not (self.face or self.body):
             raise ValueError("GenerateOptions: expected face and/or body, found neither")
 

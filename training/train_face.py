@@ -196,7 +196,7 @@ def main(argv=None) -> int:
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         step += 1
-        run_loss.append(float(loss))
+        run_loss.append(loss.item())
         now = time.time()
         if now - last_eval >= args.eval_minutes * 60.0:
             metrics = evaluate(model, val, torch)
