@@ -120,6 +120,24 @@ def validate(targets, frame_start: int) -> None:
                 raise BakeError(f"{t.label}: channel {c.data_path}[{c.index}] contains NaN or infinite values")
 
 
+def merge_by_datablock(targets) -> list:
+    """Merge targets that animate the same datablock (e.g. a face's jaw bone and the body on one
+    armature) into one target, so each datablock gets exactly one action. For a channel
+    ``(data_path, index)`` present twice, the later target's values win."""
+    merged: dict[int, BakeTarget] = {}
+    for t in targets:
+        ptr = t.id_data.as_pointer()
+        prev = merged.get(ptr)
+        if prev is None:
+            merged[ptr] = t
+            continue
+        later = {(c.data_path, c.index) for c in t.channels}
+        channels = tuple(c for c in prev.channels if (c.data_path, c.index) not in later) + tuple(t.channels)
+        bones = tuple(dict.fromkeys(prev.quaternion_bones + tuple(t.quaternion_bones)))
+        merged[ptr] = BakeTarget(t.id_data, channels, f"{prev.label} + {t.label}", bones)
+    return list(merged.values())
+
+
 def bake(targets, frame_start: int, audio_path: str, *, replace_generated: bool = False,
          key_tolerance: float | None = None, provenance: dict | None = None) -> BakeResult:
     """Bake ``targets`` into new actions starting at ``frame_start``.
@@ -141,6 +159,7 @@ def bake(targets, frame_start: int, audio_path: str, *, replace_generated: bool 
         BakeError: see :func:`validate`; raised before anything is changed.
     """
     validate(targets, frame_start)
+    targets = merge_by_datablock(targets)
     actions, messages = [], []
     keys = dense = 0
     for target in targets:

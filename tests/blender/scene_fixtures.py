@@ -25,8 +25,12 @@ from rigs.smplx_rest import rest_joint_positions  # noqa: E402
 
 
 def reset() -> None:
-    """Empty factory scene."""
-    bpy.ops.wm.read_factory_settings(use_empty=True)
+    """Empty the startup scene. (Not ``read_factory_settings``: after it, the bpy module's undo
+    system has no usable context and ``bpy.ops.ed.undo`` cannot run.)"""
+    for coll in (bpy.data.objects, bpy.data.meshes, bpy.data.cameras, bpy.data.lights, bpy.data.actions,
+                 bpy.data.armatures):
+        for item in list(coll):
+            coll.remove(item)
 
 
 def make_face(name: str = "Face", names=ARKIT_NAMES) -> bpy.types.Object:

@@ -129,3 +129,20 @@ emit({"mode": body.pose.bones["left_elbow"].rotation_mode, "paths": sorted(curve
     assert len(res["paths"]) == 4
     import numpy as np
     np.testing.assert_allclose(res["q"], res["want"], atol=1e-5)
+
+
+def test_targets_on_one_datablock_are_merged_into_one_action():
+    res, _ = run_bpy(SETUP + """
+q = np.ones(T, np.float32)
+a = bake.BakeTarget(body, (bake.Channel('pose.bones["jaw"].rotation_quaternion', 0, q, "jaw"),), "Face jaw (Body)", ("jaw",))
+b = bake.BakeTarget(body, (bake.Channel('pose.bones["head"].rotation_quaternion', 0, q, "head"),
+                           bake.Channel('pose.bones["jaw"].rotation_quaternion', 0, q * 0.5, "jaw")), "Body (Body)", ("head",))
+r = bake.bake([a, b], 1, "/tmp/m.wav")
+fcs = curves(body)
+emit({"actions": list(r.actions), "paths": sorted(fcs),
+      "jaw": fcs['pose.bones["jaw"].rotation_quaternion[0]'].keyframe_points[0].co[1],
+      "modes": [body.pose.bones[n].rotation_mode for n in ("jaw", "head")]})
+""")
+    assert len(res["actions"]) == 1
+    assert res["paths"] == ['pose.bones["head"].rotation_quaternion[0]', 'pose.bones["jaw"].rotation_quaternion[0]']
+    assert res["jaw"] == 0.5 and res["modes"] == ["QUATERNION", "QUATERNION"]
