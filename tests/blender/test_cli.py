@@ -1,0 +1,111 @@
+"""Headless batch bake (addon/cli.py through tools/bake.py): good, corrupt and silent files."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import soundfile as sf
+
+from conftest import ROOT, run_bpy, write_speechlike
+
+MAKE_BLEND = """
+import bpy, scene_fixtures as sf
+sf.build_scene(fps=25)
+bpy.ops.wm.save_as_mainfile(filepath=PATH)
+emit({"ok": True})
+"""
+
+
+def make_inputs(tmp_path):
+    clips = tmp_path / "clips"
+    (clips / "sub").mkdir(parents=True)
+    write_speechlike(clips / "one.wav", silence_s=0.3, speech_s=1.5)
+    write_speechlike(clips / "sub" / "two.flac", silence_s=0.2, speech_s=1.0, rate_hz=16000)
+    sf.write(str(clips / "silent.wav"), np.zeros(16000, np.float32), 16000)
+    (clips / "corrupt.wav").write_bytes(b"RIFF\x10\x00\x00\x00WAVEnot really audio")
+    (clips / "notes.txt").write_text("not audio, must be ignored by the folder scan")
+    blend = tmp_path / "scene.blend"
+    run_bpy(MAKE_BLEND.replace("PATH", repr(str(blend))))
+    return clips, blend
+
+
+def bake_cli(*args):
+    return subprocess.run([sys.executable, "-m", "tools.bake", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+
+
+def test_batch_folder_one_blend_per_file_bad_file_reported(tmp_path):
+    clips, blend = make_inputs(tmp_path)
+    out, rep = tmp_path / "out", tmp_path / "reports"
+    proc = bake_cli("--blend", blend, clips, "--face", "Face", "--what", "face", "--face-model", "fast",
+                    "--output-dir", out, "--report-dir", rep, "--start-frame", "10")
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "corrupt.wav" in proc.stderr and "cannot decode audio" in proc.stderr
+    assert "1 input(s) failed" in proc.stderr
+    reports = {p.stem: json.loads(p.read_text()) for p in rep.glob("*.json")}
+    assert sorted(reports) == ["corrupt", "one", "silent", "two"]
+    assert reports["corrupt"]["status"] == "error" and "cannot decode audio" in reports["corrupt"]["error"]
+    for name in ("one", "two", "silent"):
+        r = reports[name]
+        assert r["status"] == "ok", r
+        assert r["fps"] == 25 and r["frame_start"] == 10
+        assert r["frames"] == int(np.ceil(r["duration_s"] * 25 - 1e-6))
+        assert r["actions"] == [f"{name} - Face (Face)"]
+        assert r["keys"] == 52 * r["frames"]
+        assert set(r["timings_s"]) >= {"load_audio", "face", "bake"}
+        assert (out / f"{name}.blend").is_file()
+    assert any("no speech" in w for w in reports["silent"]["warnings"])
+    assert not (out / "corrupt.blend").exists()
+    # each output file holds exactly its own action; the opened state was restored in between
+    res, _ = run_bpy(f"""
+import bpy
+from tools.bake import load_extension
+load_extension()
+from speech_animator.addon import bake, compat
+found = {{}}
+for name in ("one", "two"):
+    bpy.ops.wm.open_mainfile(filepath={str(out)!r} + f"/{{name}}.blend")
+    key = bpy.data.objects["Face"].data.shape_keys
+    action, slot = compat.assigned(key)
+    fc = [f for f in compat.action_fcurves(action, slot) if f.data_path == 'key_blocks["jawOpen"].value'][0]
+    found[name] = {{"action": action.name, "generated": sorted(a.name for a in bpy.data.actions if bake.is_generated(a)),
+                   "first": fc.keyframe_points[0].co[0], "n": len(fc.keyframe_points)}}
+emit(found)
+""")
+    for name in ("one", "two"):
+        assert res[name]["action"] == f"{name} - Face (Face)"
+        assert res[name]["generated"] == [f"{name} - Face (Face)"]
+        assert res[name]["first"] == 10 and res[name]["n"] == reports[name]["frames"]
+
+
+def test_batch_into_one_blend_and_clear_errors(tmp_path):
+    clips, blend = make_inputs(tmp_path)
+    target = tmp_path / "all.blend"
+    proc = bake_cli("--blend", blend, clips / "one.wav", clips / "sub" / "two.flac", "--face", "Face",
+                    "--what", "face", "--face-model", "fast", "--output-blend", target, "--reduce-keys", "0.01")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "2 file(s) baked" in proc.stdout and target.is_file()
+    rep = json.loads((tmp_path / "one.json").read_text())
+    assert rep["keys"] < 52 * rep["frames"]  # key reduction on
+    # bad arguments: unknown object, missing input, no output given
+    bad = bake_cli("--blend", blend, clips / "one.wav", "--face", "NoSuchObject", "--output-dir", tmp_path / "x")
+    assert bad.returncode == 1 and "NoSuchObject" in bad.stderr
+    missing = bake_cli("--blend", blend, tmp_path / "nope.wav", "--face", "Face", "--output-dir", tmp_path / "x")
+    assert missing.returncode == 1 and "no such file or folder" in missing.stderr
+    usage = bake_cli("--blend", blend, clips / "one.wav", "--face", "Face")
+    assert usage.returncode == 2 and "--output-dir" in usage.stderr
+
+
+def test_cli_command_is_registered_with_blender_and_removed_on_unregister():
+    res, _ = run_bpy("""
+import bpy
+from tools.bake import load_extension
+ext = load_extension()
+from speech_animator.addon import cli
+registered = cli._HANDLE["cli"] is not None
+ext.unregister()
+emit({"has_api": hasattr(bpy.utils, "register_cli_command"), "registered": registered,
+      "after": cli._HANDLE["cli"] is None})
+""")
+    assert res == {"has_api": True, "registered": True, "after": True}
