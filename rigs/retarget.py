@@ -8,8 +8,8 @@ Method (world-space delta transfer, not name copying):
 
 1. **Axes.** SMPL-X uses +Y up, +Z forward, +X = subject's left. The target's *character frame*
    ``C`` (3x3, columns = the character's left, up and forward in Blender world space) is measured
-   from its rest pose: left = left hip/shoulder minus right, up = head minus pelvis, forward =
-   left x up. A Blender character facing -Y gives ``C = [[1,0,0],[0,0,-1],[0,1,0]]``. A SMPL-X
+   from its rest pose: left = left hip/shoulder minus right, up = world +Z made orthogonal to it,
+   forward = left x up (:func:`character_frame`). A Blender character facing -Y gives ``C = [[1,0,0],[0,0,-1],[0,1,0]]``. A SMPL-X
    world rotation ``G`` becomes ``C G C^T`` in Blender world space.
 2. **Delta from rest.** SMPL-X's rest pose has identity joint frames, so a joint's global rotation
    ``G_j`` (product of the parent chain's axis-angles) *is* its rotation relative to rest. The
@@ -20,7 +20,11 @@ Method (world-space delta transfer, not name copying):
    target's segments point where the source's point (an A-pose rig raises its arms to follow a
    T-pose source). Without it (``align_rest=False``) rest maps to rest: an A-pose character keeps
    its arms ~45 deg lower than the source throughout. Bones with no mapped child (hands without
-   fingers, the head) inherit their parent's ``Q``. Twist about the segment is not corrected.
+   fingers) inherit their parent's ``Q``; the head keeps ``Q = I`` (both rest heads are upright).
+   Twist about the segment is not corrected. When SMPL-X joints between two mapped bones have no
+   bone (a rig without ``spine2`` or wrists), the upper bone is additionally swung, per frame, onto
+   the source's posed direction to the next mapped joint, so the segment still points where the
+   source's does (the skipped joints' rotation is folded into it).
 4. **Local rotations.** Blender composes ``pose = parent_pose @ (parent_rest^-1 @ rest) @ basis``,
    so the bone's ``rotation_quaternion`` is ``R_rest^T R_parent_rest R_parent_pose^T R_pose``
    (armature space, rotation parts), with the parent's *posed* rotation. Unmapped bones keep the
@@ -45,7 +49,7 @@ import numpy as np
 
 from .rotations import axis_angle_to_quat, matrix_to_quat, quat_to_axis_angle, quat_to_matrix
 from .smplx import JOINT_INDEX, JOINT_NAMES, NUM_JOINTS, PARENTS
-from .smplx_rest import rest_joint_positions
+from .smplx_rest import forward_kinematics, rest_joint_positions
 
 #: The next joint down each chain that defines a joint's segment direction.
 DIRECTION_CHILD: dict[str, str] = {
@@ -79,12 +83,15 @@ class TargetSkeleton:
         parents: parent index per bone, ``-1`` for roots (any order).
         rest: ``(B, 4, 4)`` float64 ``bone.matrix_local`` (rest, armature space, Y along the bone).
         world: ``(4, 4)`` float64 armature object ``matrix_world``.
+        basis_rot: optional ``(B, 3, 3)`` current pose-bone rotations (``matrix_basis``); bones the
+            map does not drive keep them (default identity).
     """
 
     names: tuple
     parents: tuple
     rest: np.ndarray
     world: np.ndarray
+    basis_rot: np.ndarray | None = None
 
     def index(self, name: str) -> int:
         """Bone index of ``name``. Raises RetargetError listing some bone names."""
@@ -99,7 +106,10 @@ class RetargetPlan:
     """Precomputed per-armature data (see module docstring). ``mapped``: ``(M,)`` bone indices;
     ``joints``: ``(M,)`` SMPL-X joint indices; ``q``: ``(M, 3, 3)`` rest alignment; ``frame``: C;
     ``scale``: target units per metre of SMPL-X translation (already divided by object scale);
-    ``root``: bone index moved by translation or -1; ``order``: bones parents-first."""
+    ``root``: bone index moved by translation or -1; ``order``: bones parents-first;
+    ``swing_child``: ``(M,)`` SMPL-X joint whose posed direction the bone is swung onto when
+    unmapped joints were skipped (-1: none); ``rest_dirs``: ``(M, 3)`` target rest directions
+    (world, unit); ``source_positions``: ``(55, 3)`` SMPL-X rest positions used."""
 
     skeleton: TargetSkeleton
     mapped: np.ndarray
@@ -110,6 +120,9 @@ class RetargetPlan:
     root: int
     order: tuple
     warnings: tuple
+    swing_child: np.ndarray | None = None
+    rest_dirs: np.ndarray | None = None
+    source_positions: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -165,6 +178,19 @@ def _is_ancestor(a: int, b: int, parents) -> bool:
     return False
 
 
+def shortest_arc_batch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """``(T, 3, 3)`` rotations taking directions ``a`` (T, 3) to ``b`` (T, 3) by the smallest
+    angle (for nearly opposite vectors the result is clamped: accurate to ~1e-3 rad)."""
+    a = a / np.maximum(np.linalg.norm(a, axis=-1, keepdims=True), 1e-12)
+    b = b / np.maximum(np.linalg.norm(b, axis=-1, keepdims=True), 1e-12)
+    v = np.cross(a, b)
+    c = np.maximum(np.sum(a * b, axis=-1), -1.0 + 1e-6)
+    z = np.zeros_like(c)
+    vx = np.stack([np.stack([z, -v[:, 2], v[:, 1]], -1), np.stack([v[:, 2], z, -v[:, 0]], -1),
+                   np.stack([-v[:, 1], v[:, 0], z], -1)], axis=-2)
+    return np.eye(3) + vx + vx @ vx / (1.0 + c)[:, None, None]
+
+
 def _topo_order(parents) -> tuple:
     order, seen = [], set()
 
@@ -181,36 +207,37 @@ def _topo_order(parents) -> tuple:
     return tuple(order)
 
 
-def character_frame(skel: TargetSkeleton, bone_map: dict, source_positions: np.ndarray | None = None) -> np.ndarray:
-    """The rotation ``C`` taking SMPL-X axes to the target's world axes.
+def character_frame(skel: TargetSkeleton, bone_map: dict, up_axis=(0.0, 0.0, 1.0)) -> np.ndarray:
+    """The rotation ``C`` taking SMPL-X axes to the target's world axes (columns: the character's
+    left, up and forward in Blender world space).
 
-    Both characters' frames (columns: left, up, forward) are measured the same way from their rest
-    poses (left = mapped left hip/shoulder/collar minus right, up = pelvis -> head, orthonormalised),
-    so a small lean of either rest pose cancels; ``C = F_target F_source^T``. Falls back to
-    :data:`SMPLX_TO_BLENDER` when the needed joints are not mapped.
+    Left = mean direction from the mapped right to left hips / shoulders / collars; up = Blender's
+    world up (``up_axis``, +Z) made orthogonal to it, so a rig whose spine leans in its rest pose
+    still stands upright (SMPL-X's up is its +Y); forward = left x up. When left is (nearly)
+    parallel to ``up_axis`` (a lying character), up is taken from pelvis -> head instead. Falls
+    back to :data:`SMPLX_TO_BLENDER` when hips/shoulders are not mapped.
     """
-    src = rest_joint_positions().astype(np.float64) if source_positions is None else source_positions
-    f_t = _frame(lambda j: rest_world_heads(skel)[skel.index(bone_map[j])] if j in bone_map else None)
-    f_s = _frame(lambda j: src[JOINT_INDEX[j]] if j in bone_map else None)
-    if f_t is None or f_s is None:
-        return SMPLX_TO_BLENDER.copy()
-    return f_t @ f_s.T
+    heads = rest_world_heads(skel)
 
-
-def _frame(p) -> np.ndarray | None:
-    """Columns left, up, forward from a joint-position lookup ``p(name) -> (3,) | None``."""
+    def p(j):
+        return heads[skel.index(bone_map[j])] if j in bone_map else None
 
     lefts = [p(f"left_{k}") - p(f"right_{k}") for k in ("hip", "shoulder", "collar")
              if p(f"left_{k}") is not None and p(f"right_{k}") is not None]
-    top = next((p(j) for j in ("head", "neck", "spine3") if p(j) is not None), None)
-    if not lefts or top is None or p("pelvis") is None:
-        return None
-    x = np.sum([v / max(np.linalg.norm(v), 1e-9) for v in lefts], axis=0)
-    y = top - p("pelvis")
+    lefts = [v / np.linalg.norm(v) for v in lefts if np.linalg.norm(v) > 1e-9]
+    if not lefts:
+        return SMPLX_TO_BLENDER.copy()
+    x = np.sum(lefts, axis=0)
     x /= np.linalg.norm(x)
+    y = np.asarray(up_axis, np.float64)
+    if abs(np.dot(x, y)) > 0.9:
+        top = next((p(j) for j in ("head", "neck", "spine3") if p(j) is not None), None)
+        if top is None or p("pelvis") is None:
+            return SMPLX_TO_BLENDER.copy()
+        y = top - p("pelvis")
     y = y - np.dot(y, x) * x
     if np.linalg.norm(y) < 1e-9:
-        return None
+        return SMPLX_TO_BLENDER.copy()
     y /= np.linalg.norm(y)
     return np.stack([x, y, np.cross(x, y)], axis=1)
 
@@ -250,28 +277,34 @@ def plan_retarget(skel: TargetSkeleton, bone_map: dict, align_rest: bool = True,
             f"armature is not a humanoid this map understands: no bone for SMPL-X joints {missing} "
             f"(mapped: {sorted(bone_map)})")
     src = rest_joint_positions().astype(np.float64) if source_positions is None else np.asarray(source_positions, float)
-    frame = character_frame(skel, bone_map, src)
+    frame = character_frame(skel, bone_map)
     arm_rot, arm_scale = _rot_part(skel.world[:3, :3])
     heads = rest_world_heads(skel)
     rest_rot = np.array([_rot_part(m[:3, :3])[0] for m in skel.rest])
     joints = [JOINT_INDEX[j] for j in JOINT_NAMES if j in bone_map]
     mapped = [skel.index(bone_map[JOINT_NAMES[j]]) for j in joints]
-    q = {}
+    q, swing, dirs = {}, {}, {}
     for j in joints:  # SMPL-X order is parents-first
         name = JOINT_NAMES[j]
         b = skel.index(bone_map[name])
         child = DIRECTION_CHILD.get(name)
+        skipped = False
         while child is not None and child not in bone_map:
             child = DIRECTION_CHILD.get(child)
-        if align_rest and child is not None:
-            t_dir = heads[skel.index(bone_map[child])] - heads[b]
+            skipped = True
+        t_dir = heads[skel.index(bone_map[child])] - heads[b] if child is not None else np.zeros(3)
+        if child is not None and np.linalg.norm(t_dir) > 1e-9:
+            dirs[j] = t_dir / np.linalg.norm(t_dir)
+            swing[j] = JOINT_INDEX[child] if (skipped and align_rest) else -1
             s_dir = frame @ (src[JOINT_INDEX[child]] - src[j])
-            q[j] = shortest_arc(t_dir, s_dir) if np.linalg.norm(t_dir) > 1e-9 else np.eye(3)
+            q[j] = shortest_arc(t_dir, s_dir) if align_rest else np.eye(3)
         else:
+            dirs[j], swing[j] = np.zeros(3), -1
             p = PARENTS[j]
             while p >= 0 and p not in q:
                 p = PARENTS[p]
-            q[j] = q[p] if (align_rest and p >= 0) else np.eye(3)
+            upright = name in ("head", "jaw", "left_eye_smplhf", "right_eye_smplhf")
+            q[j] = q[p] if (align_rest and p >= 0 and not upright) else np.eye(3)
     up = frame[:, 1]
     warnings = []
     root = skel.index(bone_map["pelvis"])
@@ -297,7 +330,9 @@ def plan_retarget(skel: TargetSkeleton, bone_map: dict, align_rest: bool = True,
     del arm_rot, rest_rot
     return RetargetPlan(skel, np.array(mapped, int), np.array(joints, int),
                         np.array([q[j] for j in joints]), frame, float(scale), root,
-                        _topo_order(skel.parents), tuple(warnings))
+                        _topo_order(skel.parents), tuple(warnings),
+                        np.array([swing[j] for j in joints], int), np.array([dirs[j] for j in joints]),
+                        src)
 
 
 def smplx_global_rotations(poses: np.ndarray) -> np.ndarray:
@@ -333,9 +368,19 @@ def retarget(plan: RetargetPlan, poses: np.ndarray, transl: np.ndarray | None = 
     glob = smplx_global_rotations(poses)
     c = plan.frame
     want = {}  # bone -> (T,3,3) armature-space posed rotation
-    for b, j, q in zip(plan.mapped, plan.joints, plan.q):
-        world = c @ glob[:, j] @ c.T @ q @ (arm_rot @ rest_rot[b])
-        want[int(b)] = arm_rot.T @ world
+    src_pos = None
+    if plan.swing_child is not None and np.any(plan.swing_child >= 0):
+        offsets = plan.source_positions - np.vstack([np.zeros(3), plan.source_positions[list(PARENTS[1:])]])
+        offsets[0] = plan.source_positions[0]
+        src_pos = forward_kinematics(poses, offsets=offsets)
+    for k, (b, j, q) in enumerate(zip(plan.mapped, plan.joints, plan.q)):
+        delta = c @ glob[:, j] @ c.T @ q
+        if src_pos is not None and plan.swing_child[k] >= 0:
+            # unmapped joints were skipped: swing the bone onto the source's posed segment direction
+            have = delta @ plan.rest_dirs[k]
+            need = (src_pos[:, plan.swing_child[k]] - src_pos[:, j]) @ c.T
+            delta = shortest_arc_batch(have, need) @ delta
+        want[int(b)] = arm_rot.T @ delta @ (arm_rot @ rest_rot[b])
     posed = {}
     local = {}
     for b in plan.order:
@@ -345,8 +390,9 @@ def retarget(plan: RetargetPlan, poses: np.ndarray, transl: np.ndarray | None = 
             rel = rest_rot[b].T if p < 0 else rest_rot[b].T @ rest_rot[p] @ np.swapaxes(posed[p], -1, -2)
             local[b] = rel @ want[b]
         else:
-            posed[b] = (np.broadcast_to(rest_rot[b], (t, 3, 3)) if p < 0
-                        else posed[p] @ (rest_rot[p].T @ rest_rot[b]))
+            keep = np.eye(3) if skel.basis_rot is None else skel.basis_rot[b]
+            posed[b] = (np.broadcast_to(rest_rot[b] @ keep, (t, 3, 3)) if p < 0
+                        else posed[p] @ (rest_rot[p].T @ rest_rot[b] @ keep))
     names = tuple(skel.names[int(b)] for b in plan.mapped)
     quats = matrix_to_quat(np.stack([local[int(b)] for b in plan.mapped], axis=1))
     quats = _continuous(quats).astype(np.float32)

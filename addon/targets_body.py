@@ -1,0 +1,198 @@
+"""Body bake targets: SMPL-X motion retargeted onto any humanoid armature, and the inverse.
+
+The Blender side only extracts plain arrays (bone names, parents, ``bone.matrix_local``, the
+armature's ``matrix_world``) and writes channels; the math is in :mod:`rigs.retarget` and the bone
+maps in :mod:`rigs.bone_maps` (guessed when none is given). Pose bones get quaternion channels
+(``rotation_mode`` becomes ``'QUATERNION'`` at bake time), the root bone a location channel.
+"""
+
+from __future__ import annotations
+
+import bpy
+import numpy as np
+
+from ..inference.backends import BodyConstraints
+from ..rigs.bone_maps import guess_bone_map
+from ..rigs.retarget import RetargetError, TargetSkeleton, inverse_retarget, plan_retarget, retarget
+from ..rigs.rotations import axis_angle_to_quat
+from . import compat
+from .bake import BakeTarget, Channel, is_generated
+from .targets_face import TargetError, check_editable
+
+#: Minimum confidence of a guessed bone map (share of body joints found) before we refuse.
+MIN_GUESS_CONFIDENCE = 0.3
+
+
+def skeleton_of(armature) -> TargetSkeleton:
+    """Plain-array view of an armature object's rest pose."""
+    bones = list(armature.data.bones)
+    index = {b.name: i for i, b in enumerate(bones)}
+    parents = tuple(index[b.parent.name] if b.parent else -1 for b in bones)
+    rest = np.array([np.array(b.matrix_local) for b in bones], np.float64)
+    basis = np.array([np.array(armature.pose.bones[b.name].matrix_basis)[:3, :3] for b in bones], np.float64)
+    basis /= np.maximum(np.linalg.norm(basis, axis=1, keepdims=True), 1e-12)  # drop pose scale
+    return TargetSkeleton(tuple(b.name for b in bones), parents, rest, np.array(armature.matrix_world, np.float64),
+                          basis)
+
+
+def resolve_bone_map(armature, bone_map=None):
+    """``(bone_map, notes)``: ``bone_map`` as given (checked), else guessed from the armature.
+
+    Raises:
+        TargetError: the armature is not an ARMATURE, or the guess finds no humanoid.
+    """
+    if armature is None or armature.type != 'ARMATURE':
+        found = "nothing" if armature is None else f"{armature.name!r} ({armature.type})"
+        raise TargetError(f"body: expected an ARMATURE object, found {found}")
+    names = [b.name for b in armature.data.bones]
+    if bone_map:
+        missing = [b for b in bone_map.values() if b and b not in names]
+        if missing:
+            raise TargetError(f"body: bone map names bones not in {armature.name!r}: {missing}")
+        return dict(bone_map), []
+    skel = skeleton_of(armature)
+    guess = guess_bone_map(skel.names, skel.parents)
+    if guess.confidence < MIN_GUESS_CONFIDENCE:
+        raise TargetError(f"body: {armature.name!r} does not look like a humanoid armature "
+                          f"(bone-map confidence {guess.confidence:.2f}; found {dict(guess.mapping)}); "
+                          "map the bones by hand in the Bone Mapping panel")
+    notes = [f"body: bone map guessed for {armature.name!r} (preset {guess.preset}, confidence {guess.confidence:.2f})"]
+    notes += [f"body: {p}" for p in guess.problems]
+    return dict(guess.mapping), notes
+
+
+def build_body_targets(armature, perf, bone_map=None, align_rest: bool = True):
+    """Retarget ``perf.smplx_poses`` / ``perf.transl`` onto ``armature``.
+
+    Args:
+        armature: an ARMATURE object (any humanoid rig; see :mod:`rigs.bone_presets`).
+        perf: :class:`inference.performance.Performance` with ``smplx_poses`` (T, 55, 3).
+        bone_map: ``{smplx_joint: bone_name}``; guessed from names and hierarchy when ``None``.
+        align_rest: align rest directions (A-pose rigs follow a T-pose source); see :mod:`rigs.retarget`.
+
+    Returns:
+        ``([BakeTarget], warnings)``: one target on the armature object (label ``"Body (<name>)"``)
+        with 4 quaternion channels per mapped bone and 3 location channels for the root bone.
+
+    Raises:
+        TargetError: not an armature, linked from a library, no body motion in ``perf``, or not a
+            humanoid (core joints pelvis/head/shoulders/elbows unmapped).
+    """
+    bmap, notes = resolve_bone_map(armature, bone_map)
+    check_editable(armature)
+    if perf.smplx_poses is None:
+        raise TargetError("body: the performance has no body motion (smplx_poses is None)")
+    skel = skeleton_of(armature)
+    try:
+        plan = plan_retarget(skel, bmap, align_rest=align_rest)
+    except RetargetError as exc:
+        raise TargetError(f"body: {armature.name!r}: {exc}") from None
+    res = retarget(plan, perf.smplx_poses, perf.transl)
+    notes += _animated_elsewhere(armature, set(res.bone_names))
+    channels = []
+    for k, name in enumerate(res.bone_names):
+        esc = bpy.utils.escape_identifier(name)
+        for i in range(4):
+            channels.append(Channel(f'pose.bones["{esc}"].rotation_quaternion', i, res.quats[:, k, i], name))
+    if res.root_location is not None and res.root_bone:
+        esc = bpy.utils.escape_identifier(res.root_bone)
+        for i in range(3):
+            channels.append(Channel(f'pose.bones["{esc}"].location', i, res.root_location[:, i], res.root_bone))
+    target = BakeTarget(armature, tuple(channels), f"Body ({armature.name})", quaternion_bones=res.bone_names)
+    return [target], notes + [f"body: {w}" for w in res.warnings]
+
+
+def read_body_constraints(armature, frame_start, num_frames, fps, bone_map=None):
+    """Existing keyframes on ``armature`` in ``[frame_start, frame_start + num_frames)`` as a masked
+    SMPL-X motion prompt (the inverse of :func:`build_body_targets`).
+
+    Only the artist's action counts (actions generated by this extension are ignored). A joint is
+    masked at a frame when its bone has a rotation key exactly on that frame; its pose there is the
+    inverse-retargeted rotation of the evaluated F-curves (quaternion or Euler rotation modes).
+
+    Returns:
+        :class:`inference.backends.BodyConstraints` at ``fps`` (frame i = scene frame
+        ``frame_start + i``), or ``None`` when there is no usable key (or the armature is not a
+        humanoid this add-on can map).
+    """
+    if armature is None or armature.type != 'ARMATURE':
+        return None
+    action, slot = compat.assigned(armature)
+    if action is None or is_generated(action):
+        return None
+    try:
+        bmap, _ = resolve_bone_map(armature, bone_map)
+        skel = skeleton_of(armature)
+        plan = plan_retarget(skel, bmap)
+    except (TargetError, RetargetError):
+        return None
+    fcurves = compat.action_fcurves(action, slot)
+    frames = frame_start + np.arange(num_frames)
+    quats, mask_bones = {}, {}
+    index = {n: i for i, n in enumerate(skel.names)}
+    for b in plan.mapped:
+        name = skel.names[int(b)]
+        pb = armature.pose.bones.get(name)
+        if pb is None:
+            continue
+        q, keyed = _bone_rotation(fcurves, name, pb.rotation_mode, frames)
+        if keyed is not None and keyed.any():
+            quats[index[name]] = q
+            mask_bones[index[name]] = keyed
+    if not quats:
+        return None
+    poses = inverse_retarget(plan, quats, num_frames)
+    mask = np.zeros((num_frames, 55), bool)
+    for b, j in zip(plan.mapped, plan.joints):
+        if int(b) in mask_bones:
+            mask[:, int(j)] = mask_bones[int(b)]
+    return BodyConstraints(float(fps), poses.astype(np.float32), mask)
+
+
+def _bone_rotation(fcurves, bone, mode, frames):
+    """Evaluated rotation ``(T, 4)`` wxyz and the keyed-frame mask ``(T,)`` of one pose bone."""
+    prefix = f'pose.bones["{bpy.utils.escape_identifier(bone)}"].'
+    path = "rotation_quaternion" if mode == 'QUATERNION' else (
+        "rotation_axis_angle" if mode == 'AXIS_ANGLE' else "rotation_euler")
+    curves = {f.array_index: f for f in fcurves if f.data_path == prefix + path}
+    if not curves:
+        return None, None
+    keyed = np.zeros(len(frames), bool)
+    start = int(frames[0])
+    for f in curves.values():
+        for kp in f.keyframe_points:
+            fr = int(round(kp.co[0]))
+            if abs(kp.co[0] - fr) < 1e-3 and start <= fr < start + len(frames):
+                keyed[fr - start] = True
+    default = {"rotation_quaternion": (1, 0, 0, 0), "rotation_axis_angle": (0, 0, 1, 0),
+               "rotation_euler": (0, 0, 0)}[path]
+    vals = np.array([[curves[i].evaluate(float(fr)) if i in curves else default[i] for i in range(len(default))]
+                     for fr in frames], np.float64)
+    if path == "rotation_quaternion":
+        q = vals / np.maximum(np.linalg.norm(vals, axis=1, keepdims=True), 1e-12)
+    elif path == "rotation_axis_angle":
+        axis = vals[:, 1:] / np.maximum(np.linalg.norm(vals[:, 1:], axis=1, keepdims=True), 1e-12)
+        q = axis_angle_to_quat(axis * vals[:, :1])
+    else:
+        from mathutils import Euler
+
+        q = np.array([tuple(Euler(v, mode).to_quaternion()) for v in vals])
+    return q, keyed
+
+
+def _animated_elsewhere(armature, driven: set) -> list:
+    """Warn when the armature's current action animates bones this bake does not drive."""
+    action, slot = compat.assigned(armature)
+    if action is None or is_generated(action):
+        return []
+    other = set()
+    for f in compat.action_fcurves(action, slot):
+        if f.data_path.startswith('pose.bones["'):
+            name = f.data_path.split('"')[1]
+            if name not in driven:
+                other.add(name)
+    if not other:
+        return []
+    return [f"body: action {action.name!r} (kept under the new one in the NLA) still animates "
+            f"{len(other)} bones this bake does not drive, e.g. {sorted(other)[:5]}; mute its NLA track "
+            "for pure retargeted motion"]
