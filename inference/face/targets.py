@@ -13,8 +13,8 @@ Pipeline (all tables in ``data/``, see :mod:`inference.face.visemes`):
 3. Dynamics: every channel passes a critically damped second-order low-pass (impulse response
    ``t / tau^2 * exp(-t / tau)``) forward and backward (zero phase, no lag); the jaw gets the
    slower time constant (:data:`JAW_TAU_S`), lips/tongue the faster one (:data:`LIP_TAU_S`).
-4. Bilabial closure: on every p/b/m the lips are forced shut (``mouthClose`` up, ``jawOpen`` down,
-   ``mouthPress*`` up) over a plateau covering at least one output frame, with raised-cosine ramps
+4. Bilabial closure: on every p/b/m the lips are forced shut (``mouthClose`` and ``mouthPress*`` up,
+   ``jawOpen``, ``mouthUpperUp*``, ``mouthLowerDown*``, ``tongueOut`` down to the bilabial viseme) over a plateau covering at least one output frame, with raised-cosine ramps
    of :data:`CLOSURE_RAMP_S`, so coarticulation never leaves a bilabial open.
 5. Sampled at the output frames ``i / fps`` and clipped to [0, 1]. Channels outside
    :data:`rigs.arkit.SPEECH_CHANNELS` stay 0.
@@ -193,5 +193,7 @@ def _force_closures(curves, grid, s0, s1, vis, tables, fps) -> None:
     for name in ("mouthClose", "mouthPressLeft", "mouthPressRight"):
         c = arkit.arkit_index(name)
         curves[:, c] += env * np.clip(target[c] - curves[:, c], 0.0, None)
-    c = arkit.arkit_index("jawOpen")
-    curves[:, c] -= env * np.clip(curves[:, c] - target[c], 0.0, None)
+    for name in ("jawOpen", "mouthUpperUpLeft", "mouthUpperUpRight", "mouthLowerDownLeft",
+                 "mouthLowerDownRight", "tongueOut"):
+        c = arkit.arkit_index(name)
+        curves[:, c] -= env * np.clip(curves[:, c] - target[c], 0.0, None)
