@@ -84,7 +84,7 @@ def check_face(res, start, silence_s):
     assert np.std(speech) > 0.02 and np.max(speech) > 0.15
     # undo removes everything Generate did; redo brings it back (Generate is one undo step)
     assert res["after_undo"]["generated"] == [] and res["after_undo"]["face_action"] in (None, "ArtistFace")
-    assert res["after_redo"] == [res["action"]]
+    assert res["after_redo"] == sorted(filter(None, [res["action"], res["body_action"]]))
 
 
 def test_generate_face_on_synthetic_speech(tmp_path):
@@ -122,3 +122,12 @@ def test_generate_on_real_speech_with_leading_silence(tmp_path):
     sf.write(str(audio), np.concatenate([np.zeros(int(0.5 * rate), np.float32), data]), rate)
     res = generate(audio, face_model="default")
     check_face(res, 1, 0.5)
+
+
+def test_generate_face_and_body(tmp_path):
+    audio = write_speechlike(tmp_path / "both.wav", silence_s=0.5)
+    res = generate(audio, what="BOTH")
+    check_face(res, 1, 0.5)
+    assert res["body_action"] is not None and res["body_action"].startswith("both - ")
+    assert any(p.startswith('pose.bones["') and p.endswith('"].rotation_quaternion') for p in res["body_paths"])
+    assert 'pose.bones["right_elbow"].rotation_quaternion' in res["body_paths"]
