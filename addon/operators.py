@@ -3,20 +3,14 @@
 from __future__ import annotations
 
 import os
-import queue
-import threading
-import traceback
 
 import bpy
 
 from . import bake, compat, pipeline
+from .worker import Worker
 
 #: The Generate currently running in this Blender session (at most one).
 _RUNNING: dict = {"op": None}
-
-
-class Cancelled(Exception):
-    """Raised inside the worker's progress callback after the user pressed Esc."""
 
 
 def is_running() -> bool:
@@ -91,13 +85,12 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
         if bpy.app.background or context.window is None:
             return self.execute(context)
         try:
-            self._job = pipeline.job_from_settings(_settings(context), context)
+            job = pipeline.job_from_settings(_settings(context), context)
         except pipeline.USER_ERRORS as exc:
             self.report({'ERROR'}, str(exc))
             return {'CANCELLED'}
-        self._queue = queue.Queue()
-        self._cancel = threading.Event()
-        self._thread = threading.Thread(target=self._work, name="speechanim.generate", daemon=True)
+        self._job = job
+        self._worker = Worker(lambda progress: pipeline.infer(job, progress=progress), pipeline.USER_ERRORS)
         wm = context.window_manager
         wm.speech_animator_progress = 0.0
         wm.speech_animator_status = "starting"
@@ -105,41 +98,19 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
         wm.modal_handler_add(self)
         wm.progress_begin(0, 100)
         _RUNNING["op"] = self
-        self._thread.start()
+        self._worker.start()
         return {'RUNNING_MODAL'}
-
-    def _work(self) -> None:
-        """Worker thread: no bpy access, only the queue."""
-        def progress(fraction, message):
-            if self._cancel.is_set():
-                raise Cancelled()
-            self._queue.put(("progress", float(fraction), str(message)))
-
-        try:
-            perf = pipeline.infer(self._job, progress=progress)
-        except Cancelled:
-            self._queue.put(("cancelled", None, ""))
-        except pipeline.USER_ERRORS as exc:
-            self._queue.put(("error", exc, str(exc)))
-        except Exception as exc:  # unexpected: keep the traceback for the console
-            self._queue.put(("error", exc, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
-        else:
-            self._queue.put(("done", perf, ""))
 
     def modal(self, context, event):
         if event.type == 'ESC':
-            self._cancel.set()
+            self._worker.cancel()
             self._finish(context)
             self.report({'WARNING'}, "Generate cancelled; nothing was changed")
             return {'CANCELLED'}
         if event.type != 'TIMER':
             return {'PASS_THROUGH'}
         wm = context.window_manager
-        while True:
-            try:
-                kind, payload, text = self._queue.get_nowait()
-            except queue.Empty:
-                return {'RUNNING_MODAL'}
+        for kind, payload, text in self._worker.poll():
             if kind == "progress":
                 wm.speech_animator_progress = payload
                 wm.speech_animator_status = text
@@ -161,6 +132,7 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
                 return {'CANCELLED'}
             _report_outcome(self, outcome)
             return {'FINISHED'}
+        return {'RUNNING_MODAL'}
 
     def _finish(self, context) -> None:
         wm = context.window_manager
@@ -172,7 +144,7 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
         _redraw(context)
 
     def cancel(self, context):
-        self._cancel.set()
+        self._worker.cancel()
         self._finish(context)
 
 
@@ -264,7 +236,7 @@ def register() -> None:
 def unregister() -> None:
     op = _RUNNING["op"]
     if op is not None:
-        op._cancel.set()
+        op._worker.cancel()
         _RUNNING["op"] = None
     for cls in reversed(CLASSES):
         bpy.utils.unregister_class(cls)

@@ -1,0 +1,102 @@
+"""The modal Generate's machinery: worker thread + queue, cancel, errors; and inference in a
+thread inside bpy followed by the bake on the main thread (what the timer does)."""
+
+import sys
+import time
+
+import pytest
+
+from conftest import ROOT, run_bpy, write_speechlike
+
+sys.path.insert(0, str(ROOT))
+from addon.worker import Worker  # noqa: E402  (bpy-free module)
+
+
+def drain(worker, timeout_s=30.0):
+    messages, t0 = [], time.monotonic()
+    while time.monotonic() - t0 < timeout_s:
+        messages += worker.poll()
+        if messages and messages[-1][0] in ("done", "error", "cancelled"):
+            return messages
+        time.sleep(0.01)
+    raise AssertionError(f"worker did not finish: {messages}")
+
+
+def test_worker_reports_progress_then_result():
+    def job(progress):
+        for i in range(5):
+            progress(i / 4, f"step {i}")
+        return 42
+    w = Worker(job)
+    w.start()
+    msgs = drain(w)
+    assert [m[0] for m in msgs] == ["progress"] * 5 + ["done"]
+    assert [m[1] for m in msgs[:5]] == [0.0, 0.25, 0.5, 0.75, 1.0]
+    assert msgs[-1][1] == 42
+
+
+def test_worker_cancel_stops_at_next_progress_and_discards_result():
+    reached = []
+
+    def job(progress):
+        for i in range(1000):
+            time.sleep(0.005)
+            progress(i / 1000, "")
+            reached.append(i)
+        return "finished"
+    w = Worker(job)
+    w.start()
+    time.sleep(0.05)
+    w.cancel()
+    msgs = drain(w)
+    assert msgs[-1][0] == "cancelled"
+    assert len(reached) < 1000
+
+
+@pytest.mark.parametrize("exc,expected_trace", [(ValueError("bad input"), False), (KeyError("bug"), True)])
+def test_worker_errors_are_reported_not_raised(exc, expected_trace):
+    def job(progress):
+        raise exc
+    w = Worker(job, expected=(ValueError,))
+    w.start()
+    kind, payload, text = drain(w)[-1]
+    assert kind == "error" and payload is exc
+    assert ("Traceback" in text) == expected_trace
+
+
+def test_threaded_inference_in_bpy_then_bake_on_main_thread(tmp_path):
+    audio = write_speechlike(tmp_path / "thread.wav")
+    res, _ = run_bpy(f"""
+import bpy, time
+from tools.bake import load_extension
+load_extension()
+from speech_animator.addon import pipeline, compat
+from speech_animator.addon.worker import Worker
+import scene_fixtures as sf
+face, body = sf.build_scene()
+s = bpy.context.scene.speech_animator
+s.audio_path = {str(audio)!r}; s.face_object = face; s.armature = body; s.what = 'BOTH'
+def run(cancel_early):
+    job = pipeline.job_from_settings(s, bpy.context)
+    w = Worker(lambda progress: pipeline.infer(job, progress=progress), pipeline.USER_ERRORS)
+    w.start()
+    if cancel_early:
+        w.cancel()
+    msgs = []
+    while not msgs or msgs[-1][0] == "progress":
+        msgs += w.poll(); time.sleep(0.01)
+    kind = msgs[-1][0]
+    out = {{"kinds": [m[0] for m in msgs], "fractions": [m[1] for m in msgs if m[0] == "progress"]}}
+    if kind == "done":
+        out["actions"] = list(pipeline.apply(job, msgs[-1][1]).result.actions)
+    return out
+cancelled = run(True)
+n_after_cancel = len(bpy.data.actions)
+done = run(False)
+emit({{"cancelled": cancelled, "n_after_cancel": n_after_cancel, "done": done}})
+""")
+    assert res["cancelled"]["kinds"][-1] == "cancelled" and res["n_after_cancel"] == 0
+    assert res["done"]["kinds"][-1] == "done"
+    fr = res["done"]["fractions"]
+    assert fr == sorted(fr) and fr[-1] == 1.0
+    assert sorted(res["done"]["actions"]) == ["thread - Body (Body)", "thread - Face (Face)"]
