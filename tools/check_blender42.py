@@ -1,0 +1,51 @@
+"""Run the Blender test set on bpy 4.2 LTS (legacy ``action.fcurves`` path) in a separate venv.
+
+    python3.11 -m tools.check_blender42                 # venv in /tmp/speechanim-bpy42 (created once)
+    python3.11 -m tools.check_blender42 --venv DIR -- -k bake   # extra args go to pytest
+
+The venv gets ``bpy==4.2.*``, ``numpy<2``, the runtime requirements and pytest. The tests in
+``tests/blender`` start their bpy subprocesses with the interpreter running pytest, so the whole
+set runs against Blender 4.2's module. Exit code: pytest's.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BPY_SPEC = "bpy==4.2.*"
+
+
+def ensure_venv(venv: Path) -> Path:
+    """Create ``venv`` with bpy 4.2 and the test requirements if it has no bpy yet; return its python."""
+    py = venv / "bin" / "python"
+    if py.exists() and subprocess.run([str(py), "-c", "import bpy"], capture_output=True).returncode == 0:
+        return py
+    subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+    reqs = [line.split("#")[0].strip() for line in (ROOT / "requirements" / "runtime.txt").read_text().splitlines()]
+    reqs = [r for r in reqs if r]
+    pytest_pin = next((r for r in (ROOT / "requirements" / "dev.txt").read_text().split() if r.startswith("pytest==")),
+                      "pytest")
+    subprocess.run([str(py), "-m", "pip", "install", "-q", BPY_SPEC, *reqs, pytest_pin], check=True)
+    return py
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Run tests/blender on bpy 4.2.")
+    ap.add_argument("--venv", type=Path, default=Path("/tmp/speechanim-bpy42"))
+    ap.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
+    args = ap.parse_args(argv)
+    py = ensure_venv(args.venv)
+    version = subprocess.run([str(py), "-c", "import bpy; print(bpy.app.version_string)"],
+                             capture_output=True, text=True).stdout.strip()
+    print(f"bpy {version} in {args.venv}", flush=True)
+    cmd = [str(py), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/blender", *args.pytest_args]
+    return subprocess.run(cmd, cwd=ROOT, env=dict(os.environ)).returncode
+
+
+if __name__ == "__main__":
+    sys.exit(main())
