@@ -45,6 +45,10 @@ def resolve_bone_map(armature, bone_map=None):
         found = "nothing" if armature is None else f"{armature.name!r} ({armature.type})"
         raise TargetError(f"body: expected an ARMATURE object, found {found}")
     names = [b.name for b in armature.data.bones]
+    if bone_map is None:
+        stored = getattr(armature, "speech_animator_bone_map", None)
+        if stored:  # edited in the Rig Mapping panel
+            bone_map = {item.source: item.target for item in stored if item.target}
     if bone_map:
         missing = [b for b in bone_map.values() if b and b not in names]
         if missing:

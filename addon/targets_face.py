@@ -57,8 +57,24 @@ def face_match(obj, mapping=None):
     if key is None:
         return None
     names = [kb.name for kb in key.key_blocks]
-    overrides = {a: k for a, k in (mapping or {}).items() if (k in names if isinstance(k, str) else True)}
+    if mapping is None:
+        mapping = stored_face_map(obj)
+    overrides = {}
+    for a, k in (mapping or {}).items():
+        if isinstance(k, str):
+            if k == "" or k in names:  # "" = deliberately not animated
+                overrides[a] = k
+        else:
+            overrides[a] = [x for x in k if x in names]
     return match_shape_keys(names, overrides=overrides)
+
+
+def stored_face_map(obj):
+    """The face map edited in the Rig Mapping panel (stored on ``obj``), or ``None``."""
+    coll = getattr(obj, "speech_animator_face_map", None)
+    if not coll:
+        return None
+    return {item.source: item.target for item in coll}
 
 
 def build_face_targets(objects, perf, mapping=None):

@@ -24,17 +24,16 @@ violation left.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Mapping, Sequence
 
 from .bone_presets import BONE_PRESETS
+from .map_presets import load_map, save_map
 from .smplx import JOINT_INDEX, JOINT_NAMES, PARENTS
 
 BODY_JOINTS: tuple[str, ...] = JOINT_NAMES[:22]
-PRESET_FILE_VERSION = 1
 
 _SIDE_PATTERNS = (
     (re.compile(r"(?:[._\-\s])([LR])$"), 1), (re.compile(r"(?:[._\-\s])([lr])$"), 1),
@@ -254,23 +253,14 @@ def guess_bone_map(names: Sequence[str], parents: Sequence[int], preset: str | N
 
 
 def save_bone_map(path, mapping: Mapping[str, str], name: str = "") -> None:
-    """Write a bone map preset as JSON ``{"version", "kind": "bone_map", "name", "map"}``."""
-    with open(path, "w", encoding="utf-8") as f:
-        json.dump({"version": PRESET_FILE_VERSION, "kind": "bone_map", "name": name, "map": dict(mapping)},
-                  f, indent=1, sort_keys=True)
+    """Write a bone-map preset (JSON, :mod:`rigs.map_presets` layout, kind ``bone_map``)."""
+    save_map(path, "bone_map", dict(mapping), name)
 
 
 def load_bone_map(path) -> dict[str, str]:
-    """Read a JSON bone map written by :func:`save_bone_map`.
+    """Read a bone-map preset written by :func:`save_bone_map`.
 
     Raises:
         ValueError: not a bone-map file, or keys that are not SMPL-X joint names.
     """
-    with open(path, encoding="utf-8") as f:
-        data = json.load(f)
-    if not isinstance(data, dict) or data.get("kind") != "bone_map" or not isinstance(data.get("map"), dict):
-        raise ValueError(f"{path}: expected a bone-map preset (kind 'bone_map' with a 'map' object)")
-    bad = [j for j in data["map"] if j not in JOINT_INDEX]
-    if bad:
-        raise ValueError(f"{path}: {bad} are not SMPL-X joint names")
-    return {str(j): str(b) for j, b in data["map"].items()}
+    return {k: str(v) for k, v in load_map(path, "bone_map").items()}

@@ -94,7 +94,20 @@ def test_json_round_trip_and_errors(tmp_path):
     with pytest.raises(ValueError, match="not SMPL-X joint names"):
         load_bone_map(path)
     path.write_text("[]")
-    with pytest.raises(ValueError, match="expected a bone-map preset"):
+    with pytest.raises(ValueError, match="expected a 'bone_map' preset"):
         load_bone_map(path)
     with pytest.raises(ValueError, match="preset: expected one of"):
         guess_bone_map(["a"], [-1], preset="nope")
+
+
+def test_face_map_presets(tmp_path):
+    from rigs.map_presets import load_map, save_map
+
+    save_map(tmp_path / "f.json", "face_map", {"jawOpen": "Jaw_Open", "mouthFunnel": ["A", "B"]})
+    assert load_map(tmp_path / "f.json", "face_map") == {"jawOpen": "Jaw_Open", "mouthFunnel": ["A", "B"]}
+    with pytest.raises(ValueError, match="expected a 'bone_map' preset, found 'face_map'"):
+        load_map(tmp_path / "f.json", "bone_map")
+    with pytest.raises(ValueError, match="not ARKit names"):
+        save_map(tmp_path / "g.json", "face_map", {"JawOpen": "x"})
+    with pytest.raises(ValueError, match="kind: expected one of"):
+        save_map(tmp_path / "g.json", "mouth", {})
