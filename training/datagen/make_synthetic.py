@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import synth
+from . import espeak_events, synth
 from .augment import augment
 from .dataset import DEFAULT_ROOT, build_manifest, write_utterance
 from .texts import SentenceGenerator
@@ -25,7 +25,8 @@ from .texts import SentenceGenerator
 #: (engine, voice, weight): MBROLA voices are fast and exact, so they get the most utterances.
 VOICES = [("mbrola", v, 3.0) for v in synth.MBROLA_VOICES] + \
          [("festival", v, 1.5) for v in synth.FESTIVAL_VOICES] + \
-         [("flite", v, 1.5) for v in synth.FLITE_VOICES]
+         [("flite", v, 1.5) for v in synth.FLITE_VOICES] + \
+         [("espeak", v, 1.0) for v in espeak_events.VOICES]
 
 
 def synthesize(engine: str, voice: str, text: str, rng: np.random.Generator) -> tuple[synth.Synth, str]:
@@ -35,6 +36,11 @@ def synthesize(engine: str, voice: str, text: str, rng: np.random.Generator) -> 
         pitch = int(rng.integers(15, 86))
         ratio = float(rng.uniform(0.8, 1.3))
         return synth.mbrola(text, voice, speed, pitch, ratio), f"s{speed} p{pitch} f{ratio:.2f}"
+    if engine == "espeak":
+        variant = espeak_events.VARIANTS[int(rng.integers(len(espeak_events.VARIANTS)))]
+        speed, pitch, prange = int(rng.integers(120, 241)), int(rng.integers(10, 91)), int(rng.integers(20, 91))
+        s = espeak_events.espeak(text, voice + variant, speed, pitch, prange)
+        return s, f"{voice}{variant} s{speed} p{pitch} r{prange}"
     stretch = float(rng.uniform(0.75, 1.3))
     if engine == "festival":
         return synth.festival(text, voice, stretch), f"stretch{stretch:.2f}"
@@ -62,15 +68,20 @@ def main(argv=None) -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--val-share", type=float, default=0.05)
     ap.add_argument("--clean-share", type=float, default=0.1)
+    ap.add_argument("--engines", default="mbrola,festival,flite,espeak",
+                    help="comma-separated subset of mbrola, festival, flite, espeak")
     args = ap.parse_args(argv)
     args.root.mkdir(parents=True, exist_ok=True)
     gen = SentenceGenerator(args.seed)
-    weights = np.array([w for _, _, w in VOICES])
+    voices = [v for v in VOICES if v[0] in args.engines.split(",")]
+    if not voices:
+        ap.error(f"--engines: expected some of mbrola,festival,flite,espeak, found {args.engines!r}")
+    weights = np.array([w for _, _, w in voices])
     t0, made, failed = time.time(), 0, 0
     for i in range(args.count):
         rng = np.random.default_rng([args.seed, i])
         text = gen.utterance(max_sentences=2)
-        engine, voice, _ = VOICES[int(rng.choice(len(VOICES), p=weights / weights.sum()))]
+        engine, voice, _ = voices[int(rng.choice(len(voices), p=weights / weights.sum()))]
         split = "val" if rng.random() < args.val_share else "train"
         uid = f"syn{args.seed:02d}_{i:06d}_{engine}-{voice}"
         if any((args.root / s / f"{uid}.npz").exists() for s in ("train", "val")):
@@ -89,8 +100,9 @@ def main(argv=None) -> int:
             end[-1] = len(audio) / synth.SAMPLE_RATE_HZ
             ops += " | " + " ".join(aug)
         source = f"{engine}-{voice}"
+        speaker = f"espeak-{params.split()[0]}" if engine == "espeak" else source
         write_utterance(args.root, f"synth{args.seed:02d}", split, uid, audio, start, end, labels,
-                        speaker=source, source=source, text=text, augment=ops)
+                        speaker=speaker, source=source, text=text, augment=ops)
         made += 1
         if made % 25 == 0:
             build_manifest(args.root)
