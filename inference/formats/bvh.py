@@ -1,0 +1,115 @@
+"""BVH export/import of SMPL-X motion on the SMPL-X rest skeleton, through ``bvhio``.
+
+BVH (Biovision Hierarchy) stores a joint tree with rest *offsets* and, per frame, the root
+position and every joint's Euler rotation relative to its parent, in a frame whose rest
+orientation is the identity. SMPL-X has the same structure (identity rest frames, parent-relative
+axis-angles), so the mapping is direct: joint ``j``'s BVH rotation is ``poses[:, j]``; offsets are
+:data:`rigs.smplx_rest.REST_OFFSETS_M`; the root position is the pelvis rest position plus
+``transl``. Axes stay SMPL-X's (Y up, the BVH convention); lengths are written in centimetres
+(``scale=100``, the usual BVH unit; Blender's BVH importer takes a scale option). Channel order
+``Zrotation Xrotation Yrotation``. File writing and parsing use ``bvhio`` (PyPI, MIT), a
+development dependency: inside Blender use Blender's own exporter (``addon/exports.py``).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from .._rigs import rotations as _rot, smplx as _smplx
+from ..performance import Performance, Provenance
+
+CHANNELS_ROOT = ["Xposition", "Yposition", "Zposition", "Zrotation", "Xrotation", "Yrotation"]
+CHANNELS = ["Zrotation", "Xrotation", "Yrotation"]
+
+
+def _bvhio():
+    try:
+        import bvhio
+        import glm
+        from SpatialTransform import Pose
+    except ImportError as exc:  # pragma: no cover - dev dependency
+        raise ImportError("BVH files need the 'bvhio' package (pip install bvhio==1.5.4); inside Blender "
+                          "use File > Export > Motion Capture (.bvh)") from exc
+    return bvhio, glm, Pose
+
+
+def write_smplx_bvh(path, perf: Performance, scale: float = 100.0) -> None:
+    """Write ``perf``'s SMPL-X body motion as a BVH file on the SMPL-X rest skeleton.
+
+    Args:
+        path: output ``.bvh`` path.
+        perf: needs ``smplx_poses`` (T, 55, 3); ``transl`` (T, 3) metres is optional (zeros).
+        scale: file units per metre (100 = centimetres).
+
+    Raises:
+        ValueError: ``perf.smplx_poses`` is None or ``scale`` is not positive.
+        ImportError: ``bvhio`` is not installed.
+    """
+    if perf.smplx_poses is None:
+        raise ValueError("write_smplx_bvh: the performance has no body motion (smplx_poses is None)")
+    if not scale > 0:
+        raise ValueError(f"scale: expected a positive number, found {scale!r}")
+    bvhio, glm, Pose = _bvhio()
+    offsets = np.asarray(_rest_offsets(), np.float64) * scale
+    t = perf.num_frames
+    quats = _rot.axis_angle_to_quat(perf.smplx_poses)  # (T, 55, 4) wxyz
+    transl = np.zeros((t, 3)) if perf.transl is None else np.asarray(perf.transl, np.float64)
+    joints = []
+    for j, name in enumerate(_smplx.JOINT_NAMES):
+        joint = bvhio.BvhJoint(name, glm.vec3(*offsets[j]))
+        joint.Channels = list(CHANNELS_ROOT if j == 0 else CHANNELS)
+        joints.append(joint)
+        p = _smplx.PARENTS[j]
+        if p >= 0:
+            joints[p].Children.append(joint)
+    for j, joint in enumerate(joints):
+        if not joint.Children:  # end site: continue the bone by half its offset
+            joint.EndSite = glm.vec3(*(0.5 * offsets[j]))
+        for f in range(t):
+            pos = offsets[j] + (transl[f] * scale if j == 0 else 0.0)
+            w, x, y, z = quats[f, j]
+            joint.Keyframes.append(Pose(glm.vec3(*pos), glm.quat(w, x, y, z)))
+    container = bvhio.BvhContainer(joints[0], t, 1.0 / float(perf.fps))
+    bvhio.writeBvh(os.fspath(path), container, percision=6)
+
+
+def read_smplx_bvh(path, scale: float = 100.0) -> Performance:
+    """Read a BVH written by :func:`write_smplx_bvh` (joint names must be the 55 SMPL-X names).
+
+    Returns:
+        :class:`Performance` with ``smplx_poses``, ``jaw_pose``, ``transl`` (metres, relative to the
+        pelvis rest position) and zero ``arkit``; ``fps`` = 1 / frame time.
+
+    Raises:
+        FileNotFoundError: no such file. ValueError: joints are not SMPL-X's (names listed).
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"BVH: no such file {path!r}")
+    bvhio, _glm, _pose = _bvhio()
+    bvh = bvhio.readAsBvh(path)
+    found = {j.Name: j for j, _i, _d in bvh.Root.layout()}
+    missing = [n for n in _smplx.JOINT_NAMES if n not in found]
+    if missing:
+        raise ValueError(f"{path}: expected the 55 SMPL-X joints, missing {missing[:6]}; found {list(found)[:6]}...")
+    t = bvh.FrameCount
+    quats = np.zeros((t, _smplx.NUM_JOINTS, 4))
+    for j, name in enumerate(_smplx.JOINT_NAMES):
+        for f, key in enumerate(found[name].Keyframes[:t]):
+            q = key.Rotation
+            quats[f, j] = (q.w, q.x, q.y, q.z)
+    root = found[_smplx.JOINT_NAMES[0]]
+    pos = np.array([[k.Position.x, k.Position.y, k.Position.z] for k in root.Keyframes[:t]], np.float64)
+    transl = (pos - np.asarray(root.Offset)) / scale
+    poses = _rot.quat_to_axis_angle(quats).astype(np.float32)
+    return Performance(fps=1.0 / float(bvh.FrameTime), arkit=np.zeros((t, 52), np.float32),
+                       jaw_pose=poses[:, _smplx.JOINT_INDEX["jaw"]].copy(), smplx_poses=poses,
+                       transl=transl.astype(np.float32), provenance=Provenance(body_model="bvh", device="file"))
+
+
+def _rest_offsets() -> np.ndarray:
+    from .._rigs import smplx_rest
+
+    return smplx_rest.REST_OFFSETS_M

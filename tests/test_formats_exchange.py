@@ -1,0 +1,69 @@
+"""BVH (through bvhio) and Live Link Face CSV round trips."""
+
+import numpy as np
+import pytest
+
+from inference.formats.arkit_csv import HEADER, parse_timecode, read_arkit_csv, timecode, write_arkit_csv
+from inference.formats.bvh import read_smplx_bvh, write_smplx_bvh
+from inference.performance import Performance
+from rigs.rotations import axis_angle_to_quat
+
+
+def _perf(t=9, fps=30.0, seed=0):
+    rng = np.random.default_rng(seed)
+    poses = rng.normal(0, 0.4, (t, 55, 3)).astype(np.float32)
+    return Performance(fps, rng.uniform(0, 1, (t, 52)).astype(np.float32), smplx_poses=poses,
+                       jaw_pose=poses[:, 22].copy(), transl=rng.normal(0, 0.2, (t, 3)).astype(np.float32))
+
+
+def test_bvh_round_trip(tmp_path):
+    pytest.importorskip("bvhio")
+    perf = _perf()
+    write_smplx_bvh(tmp_path / "m.bvh", perf)
+    text = (tmp_path / "m.bvh").read_text()
+    assert text.startswith("HIERARCHY\nROOT pelvis") and "JOINT left_elbow" in text and "Frames: 9" in text
+    back = read_smplx_bvh(tmp_path / "m.bvh")
+    assert back.fps == pytest.approx(30.0) and back.num_frames == 9
+    qa = axis_angle_to_quat(perf.smplx_poses)
+    qb = axis_angle_to_quat(back.smplx_poses)
+    assert np.abs(np.sum(qa * qb, -1)).min() > 1 - 1e-6  # same rotations (Euler text, 6 decimals)
+    np.testing.assert_allclose(back.transl, perf.transl, atol=1e-5)
+
+
+def test_bvh_errors(tmp_path):
+    pytest.importorskip("bvhio")
+    with pytest.raises(ValueError, match="no body motion"):
+        write_smplx_bvh(tmp_path / "x.bvh", Performance(30.0, np.zeros((2, 52), np.float32)))
+    with pytest.raises(FileNotFoundError):
+        read_smplx_bvh(tmp_path / "none.bvh")
+    (tmp_path / "other.bvh").write_text(
+        "HIERARCHY\nROOT Hips\n{\n OFFSET 0 0 0\n CHANNELS 3 Zrotation Xrotation Yrotation\n End Site\n {\n  OFFSET 0 1 0\n }\n}\n"
+        "MOTION\nFrames: 1\nFrame Time: 0.033333\n0 0 0\n")
+    with pytest.raises(ValueError, match="expected the 55 SMPL-X joints"):
+        read_smplx_bvh(tmp_path / "other.bvh")
+
+
+def test_live_link_face_csv_round_trip(tmp_path):
+    perf = _perf(t=75, fps=30.0)
+    write_arkit_csv(tmp_path / "f.csv", perf)
+    lines = (tmp_path / "f.csv").read_text().splitlines()
+    assert lines[0].split(",")[:4] == ["Timecode", "BlendShapeCount", "EyeBlinkLeft", "EyeLookDownLeft"]
+    assert lines[0].split(",")[-9:] == ["HeadYaw", "HeadPitch", "HeadRoll", "LeftEyeYaw", "LeftEyePitch",
+                                        "LeftEyeRoll", "RightEyeYaw", "RightEyePitch", "RightEyeRoll"]
+    assert len(HEADER) == 63 and lines[1].split(",")[1] == "61"
+    assert lines[31].split(",")[0] == "00:00:01:00.000"
+    times, arkit, rot = read_arkit_csv(tmp_path / "f.csv", fps=30.0)
+    np.testing.assert_allclose(times, np.arange(75) / 30.0, atol=1e-9)
+    np.testing.assert_allclose(arkit, perf.arkit, atol=1e-6)
+    assert np.abs(rot[:, :3]).max() > 0.05  # head rotation from the body motion
+
+
+def test_csv_timecodes_and_errors(tmp_path):
+    assert timecode(61, 60.0) == "00:00:01:01.000"
+    assert parse_timecode("14:03:52:28.207", 60.0) == pytest.approx(14 * 3600 + 3 * 60 + 52 + 28.207 / 60)
+    assert parse_timecode(timecode(1000, 30000 / 1001), 30000 / 1001) == pytest.approx(1000 * 1001 / 30000)
+    with pytest.raises(ValueError, match="Timecode: expected"):
+        parse_timecode("1.5", 30)
+    (tmp_path / "bad.csv").write_text("Timecode,BlendShapeCount,EyeBlinkLeft\n00:00:00:00.000,1,0.5\n")
+    with pytest.raises(ValueError, match="missing column"):
+        read_arkit_csv(tmp_path / "bad.csv")
