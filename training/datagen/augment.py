@@ -164,6 +164,20 @@ def _realign(orig: np.ndarray, y: np.ndarray, time_scale: float) -> np.ndarray:
     return y
 
 
+def tempo_pitch(audio: np.ndarray, tempo: float = 1.0, cents: int = 0):
+    """sox WSOLA tempo change (``tempo`` > 1 = faster) and pitch shift (cents), offset removed.
+
+    Returns:
+        ``(audio, time_scale)``: phone times must be multiplied by ``time_scale = 1 / tempo``.
+    """
+    effects = (["tempo", "-s", f"{tempo:.4f}"] if tempo != 1.0 else []) + (["pitch", str(int(cents))] if cents else [])
+    if not effects:
+        return audio.astype(np.float32), 1.0
+    time_scale = 1.0 / tempo
+    y = _fit(_sox(audio, effects), int(round(len(audio) * time_scale)))
+    return _realign(audio, y, time_scale), time_scale
+
+
 def augment(audio: np.ndarray, rng: np.random.Generator):
     """Randomly augment 16 kHz speech.
 
@@ -178,19 +192,15 @@ def augment(audio: np.ndarray, rng: np.random.Generator):
     ops = []
     x = audio.astype(np.float32)
     time_scale = 1.0
-    effects = []
+    tempo, cents = 1.0, 0
     if rng.random() < 0.4:
-        f = float(rng.uniform(0.8, 1.25))
-        effects += ["tempo", "-s", f"{f:.3f}"]
-        time_scale = 1.0 / f
-        ops.append(f"tempo{f:.2f}")
+        tempo = float(rng.uniform(0.8, 1.25))
+        ops.append(f"tempo{tempo:.2f}")
     if rng.random() < 0.4:
         cents = int(rng.integers(-400, 401))
-        effects += ["pitch", str(cents)]
         ops.append(f"pitch{cents:+d}c")
-    if effects:
-        n_out = int(round(len(x) * time_scale))
-        x = _realign(audio, _fit(_sox(x, effects), n_out), time_scale)
+    if tempo != 1.0 or cents:
+        x, time_scale = tempo_pitch(x, tempo, cents)
     if rng.random() < 0.5:
         x = eq(x, rng)
         ops.append("eq")
