@@ -4,13 +4,15 @@ Architecture (``FaceModelDims`` holds every size):
 
 1. fixed input normalisation ``(log_mel - mean) / std`` (buffers computed from the training set,
    exported inside the ONNX graph);
-2. a stack of residual 1-D convolutions over time (GELU, LayerNorm over channels), dilations
-   1, 2, 4, ... : local spectral-temporal patterns (formant transitions, bursts, closures);
-3. one bidirectional GRU layer: utterance context (coarticulation, speaking rate, loudness);
-4. a linear head and a sigmoid: ARKit weights in [0, 1].
+2. a stack of residual 1-D convolutions over time at 100 fps (GELU, LayerNorm over channels),
+   dilations 1, 2, 4, ...: local spectral-temporal patterns (formant transitions, bursts, closures);
+3. one bidirectional GRU layer on a 4x average-pooled copy (25 fps): utterance context
+   (coarticulation, speaking rate, loudness) at a quarter of the sequential cost;
+4. the GRU output repeated back to 100 fps, merged with the convolution features, two more
+   residual convolutions, a 1x1 head and a sigmoid: ARKit weights in [0, 1].
 
-Everything is frame-synchronous (no down-sampling), so output frame ``i`` is aligned with
-feature frame ``i`` (no lag by construction). Trained by ``training/train_face.py``, exported by
+The convolution path is frame-synchronous, so output frame ``i`` is aligned with feature frame
+``i`` (no lag by construction); only the context branch is down-sampled. Trained by ``training/train_face.py``, exported by
 ``training/export_face.py``; the runtime (``inference/face/lipsync.py``) needs only onnxruntime.
 """
 
@@ -30,29 +32,33 @@ class FaceModelDims:
 
     Attributes:
         n_mels: input log-mel bands (inference.features.N_MELS).
-        channels: width of the convolution stack.
-        conv_layers: residual convolution blocks.
+        channels: width of the convolution stacks.
+        conv_layers: residual convolution blocks before the context branch (100 fps).
+        post_layers: residual convolution blocks after merging the context (100 fps).
         kernel: temporal kernel size of each block (odd).
+        pool: time down-sampling of the context branch (4: the GRU runs at 25 fps).
         gru_hidden: hidden size per direction of the bidirectional GRU.
         n_out: output channels (len(rigs.arkit.SPEECH_CHANNELS) = 31).
         dropout: dropout rate during training.
     """
 
     n_mels: int = 80
-    channels: int = 128
-    conv_layers: int = 6
+    channels: int = 96
+    conv_layers: int = 4
+    post_layers: int = 2
     kernel: int = 5
-    gru_hidden: int = 96
+    pool: int = 4
+    gru_hidden: int = 64
     n_out: int = len(SPEECH_CHANNELS)
     dropout: float = 0.1
 
     def dilations(self) -> list[int]:
-        """Dilation of block ``i``: 1, 2, 4, 1, 2, 4, ..."""
+        """Dilation of front block ``i``: 1, 2, 4, 1, 2, 4, ..."""
         return [2 ** (i % 3) for i in range(self.conv_layers)]
 
     def conv_receptive_field(self) -> int:
-        """Frames on each side that the convolution stack sees (the GRU then sees everything)."""
-        return sum((self.kernel // 2) * d for d in self.dilations())
+        """Frames on each side the 100 fps convolutions see (the GRU then sees everything)."""
+        return 1 + sum((self.kernel // 2) * d for d in self.dilations()) + self.post_layers * (self.kernel // 2)
 
 
 class _Block(nn.Module):
@@ -69,29 +75,42 @@ class _Block(nn.Module):
 
 
 class LipSyncNet(nn.Module):
-    """Log-mel ``(B, T, n_mels)`` float32 -> ARKit speech channels ``(B, T, n_out)`` in [0, 1]."""
+    """Log-mel ``(B, T, n_mels)`` float32 -> ARKit speech channels ``(B, T, n_out)`` in [0, 1].
+
+    100 fps convolutions (local detail: bursts, closures, formant moves) + a bidirectional GRU on
+    a ``pool``-times down-sampled copy (utterance context, cheap on CPU), up-sampled by
+    repetition, merged, refined by more 100 fps convolutions.
+    """
 
     def __init__(self, dims: FaceModelDims = FaceModelDims()):
         super().__init__()
         self.dims = dims
+        c = dims.channels
         self.register_buffer("mel_mean", torch.zeros(dims.n_mels))
         self.register_buffer("mel_std", torch.ones(dims.n_mels))
-        self.inp = nn.Conv1d(dims.n_mels, dims.channels, 3, padding=1)
-        self.blocks = nn.ModuleList(
-            _Block(dims.channels, dims.kernel, d, dims.dropout) for d in dims.dilations())
-        self.gru = nn.GRU(dims.channels, dims.gru_hidden, num_layers=1, batch_first=True,
-                          bidirectional=True)
-        self.head = nn.Sequential(nn.LayerNorm(2 * dims.gru_hidden + dims.channels),
-                                  nn.Linear(2 * dims.gru_hidden + dims.channels, dims.n_out))
+        self.inp = nn.Conv1d(dims.n_mels, c, 3, padding=1)
+        self.blocks = nn.ModuleList(_Block(c, dims.kernel, d, dims.dropout) for d in dims.dilations())
+        # Floor-mode pooling over the input padded by pool - 1 repeated last frames gives
+        # ceil(T / pool) windows, identical in torch and onnxruntime (ceil_mode differs there).
+        self.pool = nn.AvgPool1d(dims.pool, stride=dims.pool)
+        self.gru = nn.GRU(c, dims.gru_hidden, num_layers=1, batch_first=True, bidirectional=True)
+        self.merge = nn.Conv1d(c + 2 * dims.gru_hidden, c, 1)
+        self.post = nn.ModuleList(_Block(c, dims.kernel, 1, dims.dropout) for _ in range(dims.post_layers))
+        self.head = nn.Conv1d(c, dims.n_out, 1)
 
     def forward(self, log_mel: torch.Tensor) -> torch.Tensor:
+        t = log_mel.shape[1]
         x = (log_mel - self.mel_mean) / self.mel_std
-        x = self.inp(x.transpose(1, 2))
+        x = self.inp(x.transpose(1, 2))           # (B, C, T)
         for blk in self.blocks:
             x = blk(x)
-        x = x.transpose(1, 2)                     # (B, T, C)
-        g, _ = self.gru(x)
-        return torch.sigmoid(self.head(torch.cat([x, g], dim=-1)))
+        pooled = self.pool(nn.functional.pad(x, (0, self.dims.pool - 1), mode="replicate"))
+        g, _ = self.gru(pooled.transpose(1, 2))   # (B, ceil(T / pool), 2H)
+        g = g.unsqueeze(2).repeat(1, 1, self.dims.pool, 1).flatten(1, 2)[:, :t]
+        x = self.merge(torch.cat([x, g.transpose(1, 2)], dim=1))
+        for blk in self.post:
+            x = blk(x)
+        return torch.sigmoid(self.head(x)).transpose(1, 2)
 
 
 #: Loss weights per output channel: jaw opening and lip closure matter most to an animator.
