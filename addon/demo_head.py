@@ -25,7 +25,7 @@ import numpy as np
 from ..rigs.arkit import ARKIT_NAMES
 
 #: Material slots of the head mesh (index = material_index of a polygon).
-MATERIALS: tuple[str, ...] = ("skin", "lips", "eye_white", "iris", "pupil", "mouth", "teeth", "tongue")
+MATERIALS: tuple[str, ...] = ("skin", "lips", "eye_white", "iris", "pupil", "mouth", "teeth", "tongue", "hair", "brow")
 EYE_RADIUS_M = 0.0120
 EYE_CENTRES_M = {"L": np.array([0.032, 0.085, 0.030]), "R": np.array([-0.032, 0.085, 0.030])}
 MOUTH_Z_M = -0.050          # height of the lip line
@@ -101,8 +101,8 @@ def _skin(rows=84, cols=104):
     phi = _dense_samples(cols + 1, -np.pi, np.pi, [(0.0, 0.75, 2.2)])[:-1]
     th, ph = np.meshgrid(theta, phi, indexing="ij")
     d = np.stack([np.sin(th) * np.sin(ph), np.sin(th) * np.cos(ph), np.cos(th)], -1)
-    r1 = _ray_ellipsoid(d, np.array([0.0, 0.005, 0.045]), np.array([0.073, 0.105, 0.076]))
-    r2 = _ray_ellipsoid(d, np.array([0.0, 0.030, -0.020]), np.array([0.057, 0.068, 0.080]))
+    r1 = _ray_ellipsoid(d, np.array([0.0, 0.002, 0.040]), np.array([0.071, 0.103, 0.074]))
+    r2 = _ray_ellipsoid(d, np.array([0.0, 0.028, -0.022]), np.array([0.064, 0.070, 0.080]))
     r = (r1 ** 10 + r2 ** 10) ** 0.1
     p = _CENTRE + r[..., None] * d
     x, f, z = p[..., 0], p[..., 1], p[..., 2]
@@ -161,7 +161,22 @@ def _skin(rows=84, cols=104):
     upper = (dz >= 0) & (dz < (0.0075 - 0.003 * u ** 2) * (1 - u ** 2) ** 0.35)
     lower = (dz < 0) & (-dz < 0.0095 * (1 - u ** 2) ** 0.5)
     lips_face = (upper | lower) & (c[:, 1] > 0.05) & (np.abs(c[:, 0]) < MOUTH_HALF_WIDTH_M + 0.003)
-    return verts, faces, split, float(line[front_col]), np.array(lips_face)
+    return verts, faces, split, float(line[front_col]), _skin_materials(c, lips_face)
+
+
+def _skin_materials(c: np.ndarray, lips: np.ndarray) -> np.ndarray:
+    """Material index of each skin face from its centroid ``c`` (F,3): skin, lips, hair, brow."""
+    azimuth = np.abs(np.arctan2(c[:, 0], c[:, 1] - _CENTRE[1]))
+    hairline = np.interp(azimuth, [0.0, 0.55, 1.3, 1.75, 2.4, np.pi], [0.082, 0.076, 0.058, 0.040, -0.005, -0.035])
+    ax = np.abs(c[:, 0])
+    arch = 0.049 + 0.005 * (1.0 - ((ax - 0.030) / 0.020) ** 2)
+    thick = 0.0032 * (1.0 - 0.5 * np.clip((ax - 0.012) / 0.038, 0, 1))
+    brow = (ax > 0.010) & (ax < 0.050) & (np.abs(c[:, 2] - arch) < thick) & (c[:, 1] > 0.06)
+    mat = np.zeros(len(c), np.int32)
+    mat[lips] = MATERIALS.index("lips")
+    mat[c[:, 2] > hairline] = MATERIALS.index("hair")
+    mat[brow] = MATERIALS.index("brow")
+    return mat
 
 
 def _sphere(rings, segs, radius, centre, lat_range=(-np.pi / 2, np.pi / 2), lon_range=None, axis="f"):
@@ -210,15 +225,15 @@ def build_head() -> HeadGeometry:
         parts[name] = (start, start + len(v))
         jaw_w.append(np.broadcast_to(np.asarray(jaw, float), (len(v),)).copy())
 
-    skin_v, skin_f, split, line, lips_face = _skin()
+    skin_v, skin_f, split, line, skin_mat = _skin()
     f_fade = _smooth(-0.01, 0.035, skin_v[:, 1])
-    add("skin", skin_v, skin_f, np.where(lips_face, 1, 0), split * f_fade)
+    add("skin", skin_v, skin_f, skin_mat, split * f_fade)
     for side, c in EYE_CENTRES_M.items():
         v, fc = _sphere(12, 18, EYE_RADIUS_M, c)
         ang = np.array([np.arccos(np.clip((v[list(f)].mean(0) - c)[1] / EYE_RADIUS_M, -1, 1)) for f in fc])
         add(f"eye_{side}", v, fc, np.where(ang < 0.20, 4, np.where(ang < 0.48, 3, 2)), 0.0)
         for lid, lat in (("up", (0.42, 1.35)), ("lo", (-1.30, -0.38))):
-            v, fc = _sphere(7, 13, EYE_RADIUS_M * 1.09, c, lat_range=lat, lon_range=(-1.2, 1.2), axis="z")
+            v, fc = _sphere(7, 15, EYE_RADIUS_M * 1.06, c, lat_range=lat, lon_range=(-1.45, 1.45), axis="z")
             add(f"lid_{side}_{lid}", v, fc, 0, 0.0)
     v, fc = _arc(0.068, line + 0.0012, line + 0.0085, 0.021, 0.021, 0.004)
     add("teeth_up", v, fc, 6, 0.0)

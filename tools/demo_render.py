@@ -17,7 +17,7 @@ import numpy as np
 from .bake import PACKAGE
 
 FACE_RES = (240, 240)
-BODY_RES = (240, 340)
+BODY_RES = (300, 340)
 SHEET_FRAMES = 8
 
 
@@ -52,9 +52,9 @@ def setup_stage(scene, character):
     arm = character.armature.matrix_world
     head = arm @ _vec(character.head_origin)
     face_cam = _camera(scene, "SpeechAnimDemo_FaceCam", lens=85)
-    _look_at(face_cam, (head.x + 0.22, head.y - 0.62, head.z + 0.02), (head.x, head.y - 0.06, head.z - 0.005))
-    body_cam = _camera(scene, "SpeechAnimDemo_BodyCam", lens=42)
-    _look_at(body_cam, (1.55, -3.3, 1.25), (0.0, 0.0, 0.88))
+    _look_at(face_cam, (head.x + 0.24, head.y - 0.66, head.z + 0.03), (head.x, head.y - 0.05, head.z - 0.01))
+    body_cam = _camera(scene, "SpeechAnimDemo_BodyCam", lens=52)
+    _look_at(body_cam, (1.1, -2.75, 1.2), (0.0, 0.0, 0.9))
     scene.camera = body_cam
     return face_cam, body_cam
 
@@ -127,8 +127,8 @@ def contact_sheet(path: Path, scene, character, frames, perf, samples: int = 12)
             body = _render(scene, body_cam, BODY_RES, Path(tmp) / f"body_{f}.png", samples)
             tiles.append((f, face, body))
     cols = (len(tiles) + 1) // 2
-    fig = plt.figure(figsize=(2.4 * cols, 2 * (2.4 + 3.4) + 0.6), dpi=100)
-    grid = fig.add_gridspec(4, cols, height_ratios=(2.4, 3.4, 2.4, 3.4), hspace=0.12, wspace=0.03)
+    fig = plt.figure(figsize=(3.0 * cols, 2 * (3.0 + 3.4) + 0.6), dpi=100)
+    grid = fig.add_gridspec(4, cols, height_ratios=(3.0, 3.4, 3.0, 3.4), hspace=0.16, wspace=0.03)
     names = perf.arkit_names
     for i, (f, face, body) in enumerate(tiles):
         r, c = 2 * (i // cols), i % cols
