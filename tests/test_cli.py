@@ -1,0 +1,126 @@
+"""Standalone inference CLI (``python -m inference``): batch, bad files, outputs in BEAT2 layout."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from inference import cli
+from rigs.arkit import ARKIT_NAMES
+from tests.conftest import REPO_ROOT, shared_path
+
+DEMO = REPO_ROOT / "assets" / "demo_speech.flac"
+
+
+@pytest.fixture(scope="module")
+def clips(tmp_path_factory):
+    """A 3 s speech clip (cut from the bundled demo), a corrupt file and a silent file."""
+    d = tmp_path_factory.mktemp("clips")
+    x, rate = sf.read(DEMO, dtype="float32")
+    sf.write(d / "speech.wav", x[: 3 * rate], rate)
+    (d / "corrupt.wav").write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk" + bytes(range(256)) * 8)
+    sf.write(d / "silent.flac", np.zeros(rate, np.float32), rate)
+    return d
+
+
+def _report(out: Path, stem: str) -> dict:
+    return json.loads((out / f"{stem}.json").read_text())
+
+
+def test_batch_with_corrupt_and_silent_file(clips, tmp_path, capsys):
+    out = tmp_path / "out"
+    rc = cli.main([str(clips / "speech.wav"), str(clips / "corrupt.wav"), str(clips / "silent.flac"),
+                   "-o", str(out), "--fps", "25"])
+    assert rc == 1  # the corrupt file failed
+    bad = _report(out, "corrupt")
+    assert bad["ok"] is False and "corrupt.wav" in bad["error"] and "decode" in bad["error"]
+    assert not (out / "corrupt.npz").exists()
+    good = _report(out, "speech")
+    assert good["ok"] and good["fps"] == 25.0 and good["frames"] == math.ceil(3.0 * 25)
+    with np.load(out / "speech.npz") as d:
+        t = good["frames"]
+        assert d["poses"].shape == (t, 165) and d["trans"].shape == (t, 3)
+        assert d["expressions"].shape == (t, 100) and d["betas"].shape == (300,)
+        assert float(d["mocap_frame_rate"]) == 25.0
+        assert d["arkit"].shape == (t, 52) and tuple(d["arkit_names"]) == ARKIT_NAMES
+        jaw = d["arkit"][:, ARKIT_NAMES.index("jawOpen")]
+        assert jaw.max() > 0.2 and jaw[: int(0.4 * 25)].max() < 0.05  # speech moves it, lead-in silence rests
+        assert np.abs(d["poses"]).max() > 0.01  # the body moves
+    silent = _report(out, "silent")
+    assert silent["ok"] and any("no speech" in w for w in silent["warnings"])
+    with np.load(out / "silent.npz") as d:
+        speech_cols = [ARKIT_NAMES.index(n) for n in ("jawOpen", "mouthClose", "mouthFunnel")]
+        assert d["arkit"][:, speech_cols].max() < 0.05
+    err = capsys.readouterr()
+    assert "corrupt.wav: FAILED" in err.err and "2 of 3 written" in err.out
+
+
+def test_existing_output_is_kept_without_overwrite(clips, tmp_path):
+    out = tmp_path / "out"
+    args = [str(clips / "speech.wav"), "-o", str(out), "--what", "face"]
+    assert cli.main(args) == 0
+    before = (out / "speech.npz").read_bytes()
+    assert cli.main(args + ["--seed", "3"]) == 1  # refuses to replace
+    assert (out / "speech.npz").read_bytes() == before
+    assert _report(out, "speech")["ok"] is True  # the earlier report stays
+    assert cli.main(args + ["--seed", "3", "--overwrite"]) == 0
+    assert _report(out, "speech")["seed"] == 3
+
+
+def test_folders_and_duplicate_stems(clips, tmp_path):
+    a, b = tmp_path / "a", tmp_path / "b"
+    for d in (a, b):
+        d.mkdir()
+        (d / "take.wav").write_bytes((clips / "speech.wav").read_bytes())
+    (a / "notes.txt").write_text("not audio")
+    files, problems = cli.find_audio([a, b, tmp_path / "missing"])
+    assert [f.name for f in files] == ["take.wav", "take.wav"] and len(problems) == 1
+    assert cli.output_stems(files) == ["take", "take-2"]
+    out = tmp_path / "out"
+    assert cli.main([str(a), str(b), "-o", str(out), "--what", "face"]) == 0
+    assert (out / "take.npz").exists() and (out / "take-2.npz").exists()
+
+
+def test_face_only_leaves_body_at_rest(clips, tmp_path):
+    out = tmp_path / "out"
+    assert cli.main([str(clips / "speech.wav"), "-o", str(out), "--what", "face"]) == 0
+    rep = _report(out, "speech")
+    assert rep["body_model"] == ""
+    with np.load(out / "speech.npz") as d:
+        assert np.abs(d["poses"]).max() == 0.0 and d["arkit"].max() > 0.2
+
+
+@pytest.mark.parametrize("bad", [["--face-model", "nope"], ["--fps", "0"], ["--intensity", "5"]])
+def test_bad_arguments_exit_2(clips, tmp_path, bad, capsys):
+    with pytest.raises(SystemExit) as exc:
+        cli.main([str(clips / "speech.wav"), "-o", str(tmp_path)] + bad)
+    assert exc.value.code == 2
+    assert "expected" in capsys.readouterr().err
+
+
+def test_no_inputs_found(tmp_path):
+    assert cli.main([str(tmp_path / "missing.wav"), "-o", str(tmp_path / "out")]) == 1
+
+
+def test_module_entry_point(clips, tmp_path):
+    proc = subprocess.run([sys.executable, "-m", "inference", str(clips / "speech.wav"), "-o", str(tmp_path),
+                           "--what", "face"], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "speech.npz").exists() and "1 of 1 written" in proc.stdout
+
+
+def test_real_speech(tmp_path):
+    speech = shared_path("speech", "en")
+    files = sorted(p for p in speech.rglob("*") if p.suffix.lower() in cli.AUDIO_SUFFIXES)[:2]
+    assert cli.main([str(f) for f in files] + ["-o", str(tmp_path)]) == 0
+    for f in files:
+        with np.load(tmp_path / f"{f.stem}.npz") as d:
+            jaw = d["arkit"][:, ARKIT_NAMES.index("jawOpen")]
+            assert jaw.std() > 0.05
