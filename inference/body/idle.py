@@ -4,7 +4,9 @@
   exhale slowly while speaking); without speech it is a free ~4.5 s cycle. It extends the chest
   (spine2/spine3), lifts the collars, and the neck compensates so the head stays level.
 * Sway is slow band-limited noise (0.05-0.25 Hz) on the pelvis; the lower spine cancels most of it
-  so the chest stays upright.
+  so the chest stays upright. The spine adds its own slow motion (~0.3 Hz, ~2-3 degrees RMS
+  spread over spine1-3) and the pelvis turns slowly (~2 degrees RMS, plus ~0.7 degree at 0.35 Hz): a standing speaker is never
+  still (the BEAT2 take's spine joints move 3-5 cm/s on average).
 * Weight shifts every 6-18 s move the pelvis a few centimetres toward the loaded leg and drop the
   other hip; a vectorised two-bone leg IK keeps both ankles at their rest positions and both feet
   at their rest orientation, so the feet never slide. Translation stays within a few cm of zero.
@@ -102,7 +104,7 @@ def leg_ik(root_q: np.ndarray, transl: np.ndarray, side: str) -> tuple[np.ndarra
     nr = np.cross(ur, vr)
     f_t = np.stack([a1, n, np.cross(a1, n)], axis=2)
     e1 = u1 / l1
-    f_r = np.stack([e1, nr, np.cross(e1, nr)], axis=1)                  # rows
+    f_r = np.stack([e1, nr, np.cross(e1, nr)], axis=0)                  # rows
     r_hip = f_t @ f_r                                                    # (T, 3, 3)
     a2 = d[:, None] * u - l1 * a1
     a2_local = np.einsum("tji,tj->ti", r_hip, a2 / np.linalg.norm(a2, axis=1, keepdims=True))
@@ -135,14 +137,19 @@ def idle_layer(t_s: np.ndarray, speech: np.ndarray, rng: np.random.Generator, po
     transl[:, 0] = WEIGHT_SHIFT_M * w + 0.004 * sway[:, 0]
     transl[:, 1] = -PELVIS_DROP_M - 0.004 * np.abs(w)
     transl[:, 2] = 0.003 * sway[:, 1]
-    pelvis = euler_quat(0.008 * sway[:, 2], 0.018 * sway[:, 0], WEIGHT_ROLL_RAD * w + 0.008 * sway[:, 1])
+    turn = smooth_noise(t_s, rng, 0.07, 0.035)[:, 0] + smooth_noise(t_s, rng, 0.35, 0.012)[:, 0]
+    hips = smooth_noise(t_s, rng, 0.3, 1.0, dims=3) * np.array([0.015, 0.02, 0.01])
+    pelvis = euler_quat(0.008 * sway[:, 2] + hips[:, 0], 0.018 * sway[:, 0] + turn + hips[:, 1],
+                        WEIGHT_ROLL_RAD * w + 0.008 * sway[:, 1] + hips[:, 2])
+    torso = smooth_noise(t_s, rng, 0.4, 1.0, dims=3) * np.array([0.04, 0.045, 0.025])
     chest_up = {"open": -0.04, "closed": 0.05}.get(posture, 0.0)
     out = {0: pelvis}
     # lower spine cancels most of the pelvis tilt so the chest stays upright
-    out[3] = euler_quat(-0.8 * 0.008 * sway[:, 2] + 0.3 * chest_up, -0.3 * 0.018 * sway[:, 0],
-                        -0.85 * (WEIGHT_ROLL_RAD * w + 0.008 * sway[:, 1]))
-    out[6] = euler_quat(-0.012 * breath + 0.3 * chest_up, 0.0, 0.0)
-    out[9] = euler_quat(-0.022 * breath + 0.4 * chest_up, 0.0, 0.0)
+    out[3] = euler_quat(-0.8 * (0.008 * sway[:, 2] + hips[:, 0]) + 0.3 * chest_up + 0.3 * torso[:, 0],
+                        -0.3 * (0.018 * sway[:, 0] + hips[:, 1]) + 0.3 * torso[:, 1],
+                        -0.85 * (WEIGHT_ROLL_RAD * w + 0.008 * sway[:, 1] + hips[:, 2]) + 0.3 * torso[:, 2])
+    out[6] = euler_quat(-0.012 * breath + 0.3 * chest_up + 0.3 * torso[:, 0], 0.3 * torso[:, 1], 0.3 * torso[:, 2])
+    out[9] = euler_quat(-0.022 * breath + 0.4 * chest_up + 0.4 * torso[:, 0], 0.4 * torso[:, 1], 0.4 * torso[:, 2])
     out[12] = euler_quat(0.034 * breath - 0.9 * chest_up, 0.0, 0.0)
     shrug = 0.035 * breath + (0.03 if posture == "closed" else 0.0)
     out[13] = euler_quat(0.0, 0.0, shrug)
@@ -166,8 +173,8 @@ def head_layer(t_s: np.ndarray, nods, head_targets, rng: np.random.Generator) ->
         ori = interpolate_keys(kt[order], kv[order], t_s, quaternion=False)
     else:
         ori = np.zeros((t_s.shape[0], 3))
-    nod = pulses(t_s, [t + 0.03 for t, _ in nods], [0.055 * s for _, s in nods], 0.42)
-    noise = smooth_noise(t_s, rng, 0.35, 0.012, dims=3)
+    nod = pulses(t_s, [t + 0.03 for t, _ in nods], [0.07 * s for _, s in nods], 0.4)
+    noise = smooth_noise(t_s, rng, 0.6, 0.03, dims=3)
     pitch = ori[:, 0] + nod + noise[:, 0]
     yaw = ori[:, 1] + noise[:, 1]
     roll = ori[:, 2] + noise[:, 2]

@@ -8,9 +8,9 @@ and turned into SMPL-X joint rotations by an analytic two-bone IK on the rest sk
 +Y up, +Z forward); the right arm uses the mirror image (x -> -x), and axis-angle rotations
 mirror as ``(x, y, z) -> (x, -y, -z)``.
 
-Ranges were set by eye against human proportions and checked against the wrist-height and
-reach percentiles of the one BEAT2 take we may use for evaluation (hands mostly 20-45 cm below
-the shoulder and 10-40 cm in front of it).
+Ranges were set by eye against human proportions and then lowered toward the wrist-height and
+reach percentiles of the one BEAT2 take we may use for evaluation (there the wrists are mostly
+20-45 cm below the shoulder and 10-40 cm in front of it; median 44 cm below).
 
 Gesture types (McNeill's and Kendon's classes that prosody alone can drive):
 ``beat`` (small down-stroke on a stressed syllable), ``open_palm`` (palm-up presenting /
@@ -65,7 +65,7 @@ class ArmPose:
 
     wrist_m: tuple
     palm: tuple
-    pole: tuple = (0.35, -0.35, -0.85)
+    pole: tuple = (0.3, -0.85, -0.45)
     wrist_flex_rad: float = 0.0
     fingers: str = "relaxed"
     openness: float = 0.0
@@ -100,47 +100,93 @@ def _frame(a, b) -> np.ndarray:
     return np.stack([e1, e2, np.cross(e1, e2)], axis=1)
 
 
-def solve_left_arm(pose: ArmPose) -> np.ndarray:
-    """Analytic two-bone IK for the left arm; returns ``(4, 4)`` local quats (collar, shoulder, elbow, wrist).
+def _nrm(v: np.ndarray) -> np.ndarray:
+    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
+
+
+def _dot(a, b):
+    return np.sum(a * b, axis=-1, keepdims=True)
+
+
+def solve_left_arms(wrist_m, palm, pole, wrist_flex_rad, shrug_rad, sequence: bool = False) -> np.ndarray:
+    """Vectorised two-bone IK of the left arm for ``K`` key poses.
+
+    Args:
+        wrist_m, palm, pole: ``(K, 3)`` wrist target (m, relative to the shoulder), wanted palm
+            normal, elbow pole direction (see :class:`ArmPose`).
+        wrist_flex_rad, shrug_rad: ``(K,)`` radians.
+        sequence: the K poses are consecutive frames: the forearm twist is unwrapped over time
+            before it is limited, so it never jumps by 2 pi.
+
+    Returns:
+        ``(K, 4, 4)`` local quaternions (collar, shoulder, elbow, wrist).
 
     The wrist target is clamped to the reachable shell (0.10 m .. 97% of full reach), so the
-    elbow always keeps at least ~28 degrees of flexion and the bend plane is well defined.
-    Forearm twist (pronation/supination) that turns the palm toward ``pose.palm`` is split half at
-    the elbow (about the forearm axis, position-neutral) and half at the wrist.
+    elbow always keeps at least ~28 degrees of flexion and the bend plane is well defined. The
+    shoulder maps the rest (upper arm, elbow hinge) frame onto the solved one; the elbow is the
+    swing from the rest forearm onto the solved one (almost a pure hinge flexion). Forearm twist
+    (pronation/supination) turning the palm toward ``palm`` is split half at the elbow (about the
+    forearm axis, so the wrist does not move) and half at the wrist, limited to +-1.9 rad.
     """
-    p = np.asarray(pose.wrist_m, dtype=np.float64)
-    d = float(np.clip(np.linalg.norm(p), abs(_L1 - _L2) + 0.10, 0.97 * (_L1 + _L2)))
-    u = _unit(p)
+    p = np.atleast_2d(np.asarray(wrist_m, dtype=np.float64))
+    k = p.shape[0]
+    dist = np.linalg.norm(p, axis=1)
+    d = np.clip(dist, abs(_L1 - _L2) + 0.10, 0.97 * (_L1 + _L2))[:, None]
+    u = _nrm(p)
     cos_a = (_L1 ** 2 + d ** 2 - _L2 ** 2) / (2 * _L1 * d)
-    sin_a = np.sqrt(max(0.0, 1.0 - cos_a ** 2))
-    pole = np.asarray(pose.pole, dtype=np.float64)
-    v = pole - np.dot(pole, u) * u
-    v = _unit(v if np.linalg.norm(v) > 1e-6 else np.array([0.0, -1.0, 0.0]) - u[1] * u)
+    sin_a = np.sqrt(np.maximum(0.0, 1.0 - cos_a ** 2))
+    pl = np.broadcast_to(np.asarray(pole, dtype=np.float64), (k, 3))
+    v = pl - _dot(pl, u) * u
+    fallback = np.array([0.0, -1.0, 0.0]) - u[:, 1:2] * u
+    v = _nrm(np.where(np.linalg.norm(v, axis=1, keepdims=True) > 1e-6, v, fallback))
     elbow = _L1 * (cos_a * u + sin_a * v)
-    a1, a2 = _unit(elbow), _unit(d * u - elbow)
-    hinge_w = _unit(np.cross(a1, a2))
-    # shoulder: map the rest (upper arm, hinge) frame onto the target one
-    rs = _frame(a1, hinge_w) @ _frame(_U1, _HINGE_L).T
+    a1, a2 = _nrm(elbow), _nrm(d * u - elbow)
+    hinge_w = _nrm(np.cross(a1, a2))
+    e2 = _nrm(hinge_w - _dot(hinge_w, a1) * a1)
+    f_t = np.stack([a1, e2, np.cross(a1, e2)], axis=2)              # columns
+    rs = f_t @ _frame(_U1, _HINGE_L).T
     q_sh = R.matrix_to_quat(rs)
-    # elbow: the swing taking the rest forearm onto the wanted one (in the upper arm's frame);
-    # it is almost a pure hinge flexion because the target lies in the bend plane.
-    def signed(x, y, axis):
-        x = x - np.dot(x, axis) * axis
-        y = y - np.dot(y, axis) * axis
-        return float(np.arctan2(np.dot(np.cross(x, y), axis), np.dot(x, y)))
-    q_flex = _quat_between(_U2, rs.T @ a2)
-    t_axis = _unit(_U2)
-    # twist: palm normal as it would be with no twist, versus the wanted one, about the forearm
+    a2_local = np.einsum("kji,kj->ki", rs, a2)
+    u2 = np.broadcast_to(_unit(_U2), (k, 3))
+    q_flex = np.concatenate([1.0 + _dot(u2, a2_local), np.cross(u2, a2_local)], axis=1)
+    q_flex = _nrm(q_flex)
     re = R.quat_to_matrix(q_flex)
-    fore_w = rs @ re @ t_axis
-    palm_now = rs @ re @ _PALM_REST
-    tau = signed(palm_now, _unit(pose.palm), _unit(fore_w))
-    tau = float(np.clip(tau, -1.9, 1.9))
-    q_el = R.quat_mul(q_flex, _rot(t_axis, 0.5 * tau))
+    m = rs @ re
+    fore_w = _nrm(m @ _unit(_U2))
+    palm_now = m @ _PALM_REST
+    want = _nrm(np.broadcast_to(np.asarray(palm, dtype=np.float64), (k, 3)))
+    x = palm_now - _dot(palm_now, fore_w) * fore_w
+    y = want - _dot(want, fore_w) * fore_w
+    tau = np.arctan2(_dot(np.cross(x, y), fore_w), _dot(x, y))[:, 0]
+    if sequence:
+        tau = np.unwrap(tau)
+        tau -= 2 * np.pi * np.round(np.median(tau) / (2 * np.pi))
+    tau = np.clip(tau, -1.9, 1.9)
+    t_axis = _unit(_U2)
+    twist = R.axis_angle_to_quat(t_axis[None, :] * (0.5 * tau)[:, None])
+    q_el = R.quat_mul(q_flex, twist)
     flex_axis = _unit(np.cross(_FINGER_DIR_L, _PALM_REST))  # flexing curls toward the palm
-    q_wr = R.quat_mul(_rot(t_axis, 0.5 * tau), _rot(flex_axis, pose.wrist_flex_rad))
-    q_col = _rot(np.array([0.0, 0.0, 1.0]), pose.shrug_rad)  # +Z rotation lifts the left collar
-    return np.stack([q_col, q_sh, q_el, q_wr])
+    flex = np.broadcast_to(np.asarray(wrist_flex_rad, dtype=np.float64), (k,))
+    q_wr = R.quat_mul(twist, R.axis_angle_to_quat(flex_axis[None, :] * flex[:, None]))
+    shrug = np.broadcast_to(np.asarray(shrug_rad, dtype=np.float64), (k,))
+    q_col = R.axis_angle_to_quat(np.array([0.0, 0.0, 1.0])[None, :] * shrug[:, None])  # lifts the left collar
+    return np.stack([q_col, q_sh, q_el, q_wr], axis=1)
+
+
+def solve_left_arm(pose: ArmPose) -> np.ndarray:
+    """``(4, 4)`` local quats (collar, shoulder, elbow, wrist) of one left-arm pose (see :func:`solve_left_arms`)."""
+    return solve_left_arms(np.asarray(pose.wrist_m)[None], np.asarray(pose.palm)[None],
+                           np.asarray(pose.pole)[None], pose.wrist_flex_rad, pose.shrug_rad)[0]
+
+
+def solve_arms(poses, side: str) -> np.ndarray:
+    """``(K, 4, 4)`` local quats for a sequence of :class:`ArmPose` on ``side``."""
+    q = solve_left_arms(np.array([p.wrist_m for p in poses], dtype=np.float64),
+                        np.array([p.palm for p in poses], dtype=np.float64),
+                        np.array([p.pole for p in poses], dtype=np.float64),
+                        np.array([p.wrist_flex_rad for p in poses], dtype=np.float64),
+                        np.array([p.shrug_rad for p in poses], dtype=np.float64))
+    return q if side == "left" else mirror_quats(q)
 
 
 def mirror_quats(q: np.ndarray) -> np.ndarray:
@@ -178,38 +224,52 @@ _SHAPES = {
 _SPREAD_SIGN = {"index": 1.0, "middle": 0.0, "ring": -1.0, "pinky": -2.0}
 
 
-def finger_quats(shape: str, side: str, openness: float = 0.0) -> np.ndarray:
-    """``(15, 4)`` local quaternions of one hand's finger joints (SMPL-X order).
-
-    Args:
-        shape: one of :data:`FINGER_SHAPES`.
-        side: ``"left"`` or ``"right"``.
-        openness: 0..1, scales every curl down toward a flat hand (1 = 30% of the authored curl).
-
-    Raises:
-        ValueError: unknown ``shape`` or ``side``.
-    """
-    if shape not in _SHAPES:
-        raise ValueError(f"finger shape: expected one of {FINGER_SHAPES}, found {shape!r}")
-    if side not in ("left", "right"):
-        raise ValueError(f"side: expected 'left' or 'right', found {side!r}")
+def _shape_tables(shape: str):
+    """Per-joint curl rotation vectors at full curl ``(15, 3)`` and spread quats ``(15, 4)`` (left hand)."""
     spec = _SHAPES[shape]
-    k = 1.0 - 0.7 * float(np.clip(openness, 0.0, 1.0))
     curl_axis = _unit(np.cross(_FINGER_DIR_L, _PALM_REST))   # -Z for the left hand
     spread_axis = -_PALM_REST                                 # +Y: spreads toward +Z (thumb side)
-    thumb_dir = _unit(_POS[38] - _POS[37])
-    thumb_axis = _unit(np.cross(thumb_dir, _PALM_REST))
-    out = np.zeros((15, 4))
+    thumb_axis = _unit(np.cross(_unit(_POS[38] - _POS[37]), _PALM_REST))
+    curl = np.zeros((15, 3))
+    spread = np.zeros((15, 3))
     for f, name in enumerate(_FINGERS):
         for j in range(3):
             if name == "thumb":
-                q = _rot(thumb_axis, k * spec["thumb"][j])
+                curl[3 * f + j] = thumb_axis * spec["thumb"][j]
             else:
-                q = _rot(curl_axis, k * spec["curl"][name][j])
+                curl[3 * f + j] = curl_axis * spec["curl"][name][j]
                 if j == 0:
-                    q = R.quat_mul(q, _rot(spread_axis, spec["spread"] * _SPREAD_SIGN[name]))
-            out[3 * f + j] = q
+                    spread[3 * f] = spread_axis * spec["spread"] * _SPREAD_SIGN[name]
+    return curl, R.axis_angle_to_quat(spread)
+
+
+_TABLES = {shape: _shape_tables(shape) for shape in _SHAPES}
+
+
+def finger_quats_batch(shapes, openness, side: str) -> np.ndarray:
+    """``(K, 15, 4)`` local finger quaternions for ``K`` (shape, openness) pairs on ``side``.
+
+    ``openness`` 0..1 scales every curl down toward a flat hand (1 = 30% of the authored curl).
+
+    Raises:
+        ValueError: unknown shape or side.
+    """
+    if side not in ("left", "right"):
+        raise ValueError(f"side: expected 'left' or 'right', found {side!r}")
+    shapes = list(shapes)
+    for sh in set(shapes):
+        if sh not in _SHAPES:
+            raise ValueError(f"finger shape: expected one of {FINGER_SHAPES}, found {sh!r}")
+    k = 1.0 - 0.7 * np.clip(np.asarray(openness, dtype=np.float64).reshape(-1), 0.0, 1.0)
+    curl = np.stack([_TABLES[sh][0] for sh in shapes]) * k[:, None, None]
+    spread = np.stack([_TABLES[sh][1] for sh in shapes])
+    out = R.quat_mul(R.axis_angle_to_quat(curl), spread)
     return out if side == "left" else mirror_quats(out)
+
+
+def finger_quats(shape: str, side: str, openness: float = 0.0) -> np.ndarray:
+    """``(15, 4)`` local quaternions of one hand's finger joints (SMPL-X order); see :func:`finger_quats_batch`."""
+    return finger_quats_batch([shape], [openness], side)[0]
 
 
 # --- pose families --------------------------------------------------------------------------
@@ -236,7 +296,7 @@ def rest_pose(kind: str, rng: np.random.Generator, posture: str = "neutral") -> 
 def ready_pose(rng: np.random.Generator, posture: str = "neutral") -> ArmPose:
     """Low 'ready' position held between gestures inside a phrase (hands lowered, not at rest)."""
     off = {"open": 0.04, "closed": -0.04}.get(posture, 0.0)
-    return ArmPose((_u(rng, -0.04, 0.06) + off, _u(rng, -0.42, -0.36), _u(rng, 0.17, 0.25)),
+    return ArmPose((_u(rng, -0.04, 0.06) + off, _u(rng, -0.46, -0.40), _u(rng, 0.14, 0.22)),
                    (-0.8, 0.2, 0.1), wrist_flex_rad=_u(rng, 0.0, 0.2), fingers="relaxed",
                    openness=_u(rng, 0.0, 0.4))
 
@@ -258,8 +318,8 @@ def sample_stroke(gtype: str, rng: np.random.Generator, amplitude: float,
     a = float(np.clip(amplitude, 0.0, 2.0))
     widen = {"open": 0.05, "closed": -0.05}.get(posture, 0.0)
     if gtype == "beat":
-        apex = np.array([_u(rng, -0.12, 0.10) + widen, _u(rng, -0.36, -0.20), _u(rng, 0.22, 0.36)])
-        lift = (0.04 + 0.05 * a) * _u(rng, 0.8, 1.2)
+        apex = np.array([_u(rng, -0.12, 0.10) + widen, _u(rng, -0.42, -0.26), _u(rng, 0.20, 0.34)])
+        lift = (0.05 + 0.07 * a) * _u(rng, 0.8, 1.2)
         pre = apex + np.array([0.0, lift, -0.3 * lift])
         palm = _unit(np.array([_u(rng, -0.9, -0.3), _u(rng, -0.8, -0.2), _u(rng, -0.1, 0.3)]))
         shape = "beat" if rng.random() < 0.5 else "relaxed"
@@ -268,20 +328,20 @@ def sample_stroke(gtype: str, rng: np.random.Generator, amplitude: float,
                 ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, 0.15, 0.35), fingers=shape, openness=op))
     if gtype == "open_palm":
         reach = 0.5 + 0.25 * a
-        apex = np.array([_u(rng, 0.0, 0.18) + widen, _u(rng, -0.30, -0.12), _u(rng, 0.26, 0.34) + 0.08 * reach])
+        apex = np.array([_u(rng, 0.0, 0.18) + widen, _u(rng, -0.38, -0.20), _u(rng, 0.24, 0.32) + 0.08 * reach])
         pre = apex + np.array([-_u(rng, 0.04, 0.10), _u(rng, 0.0, 0.04), -_u(rng, 0.06, 0.12) * reach])
         palm = _unit(np.array([_u(rng, -0.5, -0.1), _u(rng, 0.6, 1.0), _u(rng, 0.1, 0.5)]))
         return (ArmPose(tuple(pre), tuple(_unit(palm + [-0.4, -0.3, 0.0])), wrist_flex_rad=0.0, fingers="relaxed", openness=0.4),
                 ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, -0.3, -0.05), fingers="open", openness=_u(rng, 0.0, 0.6)))
     if gtype == "frame":
-        half = _u(rng, 0.10, 0.22) + 0.5 * widen
-        apex = np.array([MIDLINE_X_M + half, _u(rng, -0.30, -0.12), _u(rng, 0.28, 0.40)])
+        half = _u(rng, 0.14, 0.24) + 0.5 * widen
+        apex = np.array([MIDLINE_X_M + half, _u(rng, -0.38, -0.20), _u(rng, 0.26, 0.38)])
         pre = apex + np.array([_u(rng, 0.02, 0.06), (0.03 + 0.04 * a), -0.04])
         palm = _unit(np.array([-1.0, _u(rng, -0.1, 0.3), _u(rng, -0.1, 0.2)]))
         return (ArmPose(tuple(pre), tuple(palm), wrist_flex_rad=-0.1, fingers="flat", openness=0.3),
                 ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, -0.05, 0.15), fingers="flat", openness=_u(rng, 0.0, 0.5)))
     if gtype == "point":
-        apex = np.array([_u(rng, 0.04, 0.26) + widen, _u(rng, -0.20, -0.04), _u(rng, 0.36, 0.46)])
+        apex = np.array([_u(rng, 0.04, 0.26) + widen, _u(rng, -0.28, -0.08), _u(rng, 0.34, 0.44)])
         pre = apex + np.array([-0.03, 0.03, -(0.08 + 0.05 * a)])
         palm = _unit(np.array([_u(rng, -0.7, -0.3), -1.0, 0.0]))
         return (ArmPose(tuple(pre), tuple(palm), wrist_flex_rad=0.0, fingers="point", openness=0.2),

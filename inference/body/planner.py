@@ -29,9 +29,9 @@ TYPE_WEIGHTS: dict[str, float] = {"beat": 0.42, "open_palm": 0.26, "frame": 0.16
 #: Strokes closer than this (s, at rate 1) are not both gestured.
 MIN_STROKE_GAP_S: float = 0.5
 #: Strokes of one phrase closer than this (s) share one gesture unit (no retraction between).
-UNIT_JOIN_S: float = 1.6
+UNIT_JOIN_S: float = 1.1
 #: A pause longer than this (s) between units brings the hands back to full rest.
-FULL_REST_PAUSE_S: float = 1.2
+FULL_REST_PAUSE_S: float = 0.8
 #: How many recent apex positions per (type, side) are kept to avoid near repeats, and how near (m).
 POSE_MEMORY: int = 12
 POSE_MIN_DIST_M: float = 0.04
@@ -43,6 +43,7 @@ class Key:
 
     time_s: float
     pose: lib.ArmPose
+    active: bool = True      # False for rest poses (drives the amount of secondary motion)
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class Plan:
     keys: dict = field(default_factory=lambda: {"left": [], "right": []})
     strokes: list = field(default_factory=list)
     nods: list = field(default_factory=list)          # [(time_s, strength in [0, 1]), ...]
+    micro_beats: dict = field(default_factory=lambda: {"left": [], "right": []})  # [(time_s, depth_m)]
     head_targets: list = field(default_factory=list)  # [(time_s, (pitch, yaw, roll) rad), ...]
 
 
@@ -90,7 +92,7 @@ def _choose_strokes(prosody, loud, style, rng):
         if t - last < gap:
             continue
         ld = loud[max(0, _frame_at(prosody, t) - 10):_frame_at(prosody, t) + 11].max()
-        p = (0.30 + 0.70 * float(s)) * (0.55 + 0.45 * ld) * min(1.5, style.rate ** 0.7) * energy_gate
+        p = (0.10 + 0.70 * float(s)) * (0.35 + 0.65 * ld) * min(1.5, style.rate ** 0.7) * energy_gate
         if rng.random() < min(p, 0.95):
             chosen.append((float(t), float(s), float(ld)))
             last = t
@@ -168,7 +170,7 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
     rest_kind = "front" if style.posture == "closed" else ("side" if rng.random() < 0.6 else "front")
     rest = {side: lib.rest_pose(rest_kind, rng, style.posture) for side in ("left", "right")}
     for side in ("left", "right"):
-        plan.keys[side].append(Key(0.0, rest[side]))
+        plan.keys[side].append(Key(0.0, rest[side], False))
     strokes = _choose_strokes(prosody, loud, style, rng)
     recent = deque(maxlen=4)
     memory = {}
@@ -190,7 +192,7 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
         amp = float(np.clip((0.35 + 0.65 * ld) * (0.6 + 0.4 * strength) * style.energy, 0.0, 2.0))
         sides = ("left", "right") if hands == "both" else (hands,)
         apex_t = t_acc + float(rng.uniform(0.0, 0.05))
-        dur = float(np.clip(rng.uniform(0.18, 0.30) / (0.75 + 0.25 * style.energy), 0.14, 0.36))
+        dur = float(np.clip(rng.uniform(0.15, 0.26) / (0.75 + 0.25 * style.energy), 0.12, 0.34))
         prep = float(rng.uniform(0.25, 0.45))
         hold = float(rng.uniform(0.12, 0.35))
         pair = None
@@ -209,11 +211,12 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
             keys = plan.keys[side]
             last_t = keys[-1].time_s
             t_pre = apex_t - dur
-            if t_pre - last_t > 0.12:
-                # preparation: move to the stroke's start; if there is spare time, go there early
-                keys.append(Key(max(last_t + 0.12, t_pre - prep) if t_pre - last_t > prep + 0.3 else t_pre, pre))
-                if keys[-1].time_s < t_pre - 0.05:
-                    keys.append(Key(t_pre, lib.with_offset(pre, (0.0, 0.01, 0.0))))
+            prep_start = t_pre - prep
+            if prep_start - last_t > 0.15:
+                # hold the previous pose (rest, ready or a post-stroke hold) until the preparation
+                keys.append(Key(prep_start, keys[-1].pose, keys[-1].active))
+            if t_pre - keys[-1].time_s > 0.12:
+                keys.append(Key(t_pre, pre))
             if apex_t - keys[-1].time_s < 0.1:
                 continue
             keys.append(Key(apex_t, apex))
@@ -224,6 +227,7 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
         prev_hands, prev_apex, prev_phrase = hands, apex_t, phrase
     if strokes:
         _retract(plan, rest, active, prev_apex, duration_s + 10.0, rng, style, prosody)
+    _plan_micro_beats(plan, prosody, style)
     _plan_head(plan, prosody, duration_s, rng, style)
     for side in ("left", "right"):
         plan.keys[side] = [k for k in plan.keys[side] if k.time_s <= duration_s + 2.0]
@@ -240,17 +244,35 @@ def _retract(plan, rest, active, prev_apex, next_t, rng, style, prosody):
         start = max(last + 0.05, prev_apex + 0.35)
         if next_t - start > FULL_REST_PAUSE_S:
             dur = float(rng.uniform(0.55, 0.85))
-            keys.append(Key(start + dur, rest[side]))
+            keys.append(Key(start + dur, rest[side], False))
             active[side] = False
         elif next_t - start > 0.7:
             keys.append(Key(start + float(rng.uniform(0.35, 0.5)), lib.ready_pose(rng, style.posture)))
+
+
+def _active_at(keys, t):
+    """Whether the hand is out of rest at ``t`` (the last key at or before ``t`` is active)."""
+    times = [k.time_s for k in keys]
+    i = int(np.searchsorted(times, t, side="right")) - 1
+    return i >= 0 and keys[i].active
+
+
+def _plan_micro_beats(plan, prosody, style):
+    """Small down-flicks of raised hands on accents that got no stroke (beats riding on a unit)."""
+    apexes = np.array([s.apex_s for s in plan.strokes]) if plan.strokes else np.zeros(0)
+    for t, s in zip(prosody.accents_s, prosody.accent_strength):
+        if apexes.size and np.min(np.abs(apexes - t)) < 0.3:
+            continue
+        for side in ("left", "right"):
+            if _active_at(plan.keys[side], t):
+                plan.micro_beats[side].append((float(t), (0.012 + 0.03 * float(s)) * style.energy))
 
 
 def _plan_head(plan, prosody, duration_s, rng, style):
     """Nods on strong accents (>= 0.6 s apart) and a new head orientation per phrase."""
     last = -1e9
     for t, s in zip(prosody.accents_s, prosody.accent_strength):
-        if s >= 0.45 and t - last >= 0.6:
+        if s >= 0.3 and t - last >= 0.4:
             plan.nods.append((float(t), float(s) * min(1.5, 0.5 + 0.5 * style.energy)))
             last = t
     plan.head_targets.append((0.0, (0.0, 0.0, 0.0)))

@@ -89,7 +89,8 @@ def synthesize(prosody, duration_s: float, fps: float, n: int, options: Generate
     q = np.zeros((n, S.NUM_JOINTS, 4))
     q[..., 0] = 1.0
     for side in ("left", "right"):
-        q[:, list(synthesis.TRACK_JOINTS[side])] = synthesis.arm_track(plan.keys[side], side, t)
+        q[:, list(synthesis.TRACK_JOINTS[side])] = synthesis.arm_track(
+            plan.keys[side], side, t, rng, plan.micro_beats[side], drift_m=0.035 * max(style.energy, 0.2))
     speech = prosody.speech[np.clip(np.rint(t * prosody.fps).astype(int), 0, prosody.num_frames - 1)]
     layers, transl = idle.idle_layer(t, speech, rng, style.posture)
     for j, lq in layers.items():
@@ -97,11 +98,16 @@ def synthesize(prosody, duration_s: float, fps: float, n: int, options: Generate
     # torso follows strokes: a small lean into the stroke and a turn toward the gesturing hand
     apex = [s.apex_s for s in plan.strokes]
     amp = [s.amplitude for s in plan.strokes]
-    turn = [(0.05 if s.hands == "left" else -0.05 if s.hands == "right" else 0.0) * s.amplitude for s in plan.strokes]
-    lean = synthesis.pulses(t, [a - 0.05 for a in apex], [0.02 * a for a in amp], 0.5)
-    yaw = synthesis.pulses(t, apex, turn, 1.2)
-    for j, k in ((6, 0.4), (9, 0.6)):
+    turn = [(0.09 if s.hands == "left" else -0.09 if s.hands == "right" else 0.0) * s.amplitude for s in plan.strokes]
+    lean = synthesis.pulses(t, [a - 0.05 for a in apex], [0.045 * a for a in amp], 0.6)
+    yaw = synthesis.pulses(t, apex, turn, 1.5)
+    for j, k in ((3, 0.2), (6, 0.35), (9, 0.45)):
         q[:, j] = R.quat_mul(synthesis.euler_quat(k * lean, k * yaw, 0.0), q[:, j])
+    # the gesturing side's shoulder girdle comes forward into the stroke (collar protraction)
+    for side, j, sgn in (("left", 13, -1.0), ("right", 14, 1.0)):
+        st = [s for s in plan.strokes if s.hands in (side, "both")]
+        pro = synthesis.pulses(t, [s.apex_s - 0.05 for s in st], [0.07 * s.amplitude for s in st], 0.55)
+        q[:, j] = R.quat_mul(synthesis.euler_quat(0.0, sgn * pro, 0.0), q[:, j])
     neck, head = idle.head_layer(t, plan.nods, plan.head_targets, rng)
     q[:, 12] = R.quat_mul(neck, q[:, 12])
     q[:, 15] = R.quat_mul(head, q[:, 15])

@@ -1,8 +1,9 @@
 """Motion synthesis: timed key poses -> smooth per-frame SMPL-X rotations.
 
-Between key poses every joint follows a minimum-jerk time law (Flash & Hogan 1985,
-``s(u) = 10u^3 - 15u^4 + 6u^5``: zero velocity and acceleration at both keys) along the
-quaternion geodesic (slerp), so a key is a velocity minimum and nothing jitters. Scalar layers
+Between key poses the hands follow minimum-jerk paths (Flash & Hogan 1985,
+``s(u) = 10u^3 - 15u^4 + 6u^5``: zero velocity and acceleration at both keys) in Cartesian space,
+solved to joint rotations by IK every frame; fingers follow the same law along the quaternion
+geodesic (slerp), so a key is a velocity minimum and nothing jitters. Scalar layers
 (head orientation targets) use the same law. Smooth noise is a sum of a few sinusoids with
 seeded frequencies and phases (band-limited, no jitter).
 """
@@ -53,32 +54,47 @@ def interpolate_keys(times_s: np.ndarray, values: np.ndarray, frame_times_s: np.
     return a + (b - a) * s
 
 
-def arm_track(keys, side: str, frame_times_s: np.ndarray) -> np.ndarray:
+def arm_track(keys, side: str, frame_times_s: np.ndarray, rng: np.random.Generator | None = None,
+              micro_beats=(), drift_m: float = 0.02) -> np.ndarray:
     """Local quaternions ``(T, 19, 4)`` of one side's arm + fingers from planner keys.
 
-    Fingers change shape a little ahead of the arm (they lead by 60 ms), as hands pre-shape
-    during the preparation.
+    The hand follows minimum-jerk paths between key wrist positions in Cartesian space (the
+    straight, bell-shaped-speed reaching paths of Flash & Hogan 1985); palm direction, elbow pole
+    and wrist flexion are interpolated with the same law; the arm is then solved by IK every
+    frame. On top: ``micro_beats`` ``[(time_s, depth_m), ...]`` add small down-flicks whose lowest
+    point is on the accent, and a band-limited drift (``drift_m`` RMS while gesturing, a quarter of
+    it at rest) keeps raised hands alive between keys. Fingers are slerped between key shapes,
+    leading the arm by 60 ms, as hands pre-shape during the preparation.
     """
     times = np.array([k.time_s for k in keys], dtype=np.float64)
     order = np.argsort(times, kind="stable")
     times = times[order]
-    cache = {}
-    arm_q = np.empty((len(keys), 4, 4))
-    fing_q = np.empty((len(keys), 15, 4))
-    for n, idx in enumerate(order):
-        pose = keys[idx].pose
-        arm_q[n] = lib.solve_arm(pose, side)
-        ck = (pose.fingers, round(pose.openness, 2))
-        if ck not in cache:
-            cache[ck] = lib.finger_quats(pose.fingers, side, pose.openness)
-        fing_q[n] = cache[ck]
-    # consecutive keys: take the shorter arc so slerp never flips
-    for q in (arm_q, fing_q):
-        for n in range(1, q.shape[0]):
-            flip = np.sum(q[n] * q[n - 1], axis=-1) < 0
-            q[n, flip] *= -1
-    arm = interpolate_keys(times, arm_q, frame_times_s)
-    fingers = interpolate_keys(times - 0.06, fing_q, frame_times_s)
+    poses = [keys[i].pose for i in order]
+    active = np.array([1.0 if keys[i].active else 0.0 for i in order])
+    vec = lambda name: np.array([getattr(p, name) for p in poses], dtype=np.float64)  # noqa: E731
+    t = frame_times_s
+    wrist = interpolate_keys(times, vec("wrist_m"), t, quaternion=False)
+    palm = interpolate_keys(times, vec("palm"), t, quaternion=False)
+    pole = interpolate_keys(times, vec("pole"), t, quaternion=False)
+    flex = interpolate_keys(times, vec("wrist_flex_rad"), t, quaternion=False)
+    shrug = interpolate_keys(times, vec("shrug_rad"), t, quaternion=False)
+    act = interpolate_keys(times, active, t, quaternion=False)
+    if micro_beats:
+        bt = [b[0] for b in micro_beats]
+        depth = pulses(t, bt, [b[1] for b in micro_beats], 0.32)
+        wrist = wrist + depth[:, None] * np.array([0.0, -1.0, -0.3]) * act[:, None]
+        flex = flex + 4.0 * depth * act
+    if rng is not None and drift_m > 0:
+        wrist = wrist + smooth_noise(t, rng, 0.7, drift_m, dims=3) * (0.25 + 0.75 * act)[:, None]
+        palm = palm + smooth_noise(t, rng, 0.3, 0.15, dims=3)
+    arm = lib.solve_left_arms(wrist, palm, pole, flex, shrug, sequence=True)
+    if side == "right":
+        arm = lib.mirror_quats(arm)
+    fing_q = lib.finger_quats_batch([p.fingers for p in poses], [p.openness for p in poses], side)
+    for n in range(1, fing_q.shape[0]):
+        flip = np.sum(fing_q[n] * fing_q[n - 1], axis=-1) < 0
+        fing_q[n, flip] *= -1
+    fingers = interpolate_keys(times - 0.06, fing_q, t)
     return np.concatenate([arm, fingers], axis=1)
 
 
