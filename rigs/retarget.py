@@ -476,3 +476,13 @@ def inverse_retarget(plan: RetargetPlan, basis_quats: dict, num_frames: int) -> 
         p = PARENTS[j]
         local[:, j] = glob[:, j] if p < 0 else np.swapaxes(glob[:, p], -1, -2) @ glob[:, j]
     return quat_to_axis_angle(matrix_to_quat(local)).astype(np.float32)
+
+
+def inverse_translation(plan: RetargetPlan, root_location: np.ndarray) -> np.ndarray:
+    """Root-bone ``location`` ``(T, 3)`` -> SMPL-X ``transl`` ``(T, 3)`` float32 metres relative to
+    the rest position (the inverse of the translation part of :func:`retarget`)."""
+    skel = plan.skeleton
+    arm_rot, _ = _rot_part(skel.world[:3, :3])
+    rest_rot = _rot_part(skel.rest[plan.root][:3, :3])[0]
+    delta_world = np.asarray(root_location, np.float64) @ (arm_rot @ rest_rot).T
+    return (delta_world @ plan.frame / plan.scale).astype(np.float32)

@@ -67,3 +67,17 @@ def test_csv_timecodes_and_errors(tmp_path):
     (tmp_path / "bad.csv").write_text("Timecode,BlendShapeCount,EyeBlinkLeft\n00:00:00:00.000,1,0.5\n")
     with pytest.raises(ValueError, match="missing column"):
         read_arkit_csv(tmp_path / "bad.csv")
+
+
+def test_resample_performance():
+    from inference.formats.resample import resample_performance
+
+    perf = _perf(t=31, fps=30.0)
+    out = resample_performance(perf, 24.0)
+    assert out.fps == 24.0 and out.num_frames == 25  # ceil(31/30 * 24) = 25 (same duration)
+    np.testing.assert_allclose(out.arkit[0], perf.arkit[0]) and np.testing.assert_allclose(out.arkit[4], perf.arkit[5])
+    qa, qb = axis_angle_to_quat(out.smplx_poses[4]), axis_angle_to_quat(perf.smplx_poses[5])
+    assert np.abs(np.sum(qa * qb, -1)).min() > 1 - 1e-6  # frame 4 @24 = frame 5 @30
+    assert resample_performance(perf, 30.0) is perf
+    with pytest.raises(ValueError, match="fps"):
+        resample_performance(perf, 0)

@@ -193,3 +193,15 @@ def test_shortest_arc_matches_scipy_align_vectors():
         assert np.allclose(m, r.as_matrix(), atol=1e-6)
     m = shortest_arc(np.array([1.0, 0, 0]), np.array([-1.0, 0, 0]))
     assert np.allclose(m @ [1, 0, 0], [-1, 0, 0])
+
+
+def test_inverse_translation():
+    from rigs.retarget import inverse_translation
+
+    world = np.eye(4)
+    world[:3, :3] = Rotation.from_rotvec([0, 0, 0.7]).as_matrix() * 0.01
+    rig = make_rig(size=150.0, world=world)
+    plan = plan_retarget(rig, {j: j for j in BODY})
+    transl = np.random.default_rng(2).normal(0, 0.3, (6, 3)).astype(np.float32)
+    res = retarget(plan, np.zeros((6, 55, 3), np.float32), transl)
+    np.testing.assert_allclose(inverse_translation(plan, res.root_location), transl - transl[0], atol=1e-5)

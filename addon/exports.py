@@ -1,0 +1,247 @@
+"""Import and export of performances: BEAT2/EMAGE ``.npz``, Live Link Face ARKit CSV, BVH.
+
+- **Import** (``speechanim.import_motion``): a ``.npz`` (BEAT2/EMAGE layout, e.g. EMAGE run
+  elsewhere), a ``.bvh`` written by :func:`inference.formats.bvh.write_smplx_bvh`, or a Live Link
+  Face ``.csv`` is resampled to the scene rate and baked onto the Speech panel's face mesh and
+  armature through the same targets and bake as Generate.
+- **Export** (``speechanim.export_motion``): what is on the chosen character over a frame range,
+  read back from its F-curves (face keys through the ARKit matching, body bones through the
+  inverse retarget), written as ``.npz`` or ``.csv``; ``BVH`` uses Blender's own BVH exporter on
+  the armature (the character's skeleton, not SMPL-X's).
+- For the baked result in other tools use Blender's glTF / FBX exporters (tested for glTF in
+  ``tests/blender/test_rigs_exports.py``).
+"""
+
+from __future__ import annotations
+
+import os
+
+import bpy
+import numpy as np
+from bpy.props import EnumProperty, IntProperty, StringProperty
+from bpy_extras.io_utils import ExportHelper, ImportHelper
+
+from ..inference.formats.arkit_csv import read_arkit_csv, write_arkit_csv
+from ..inference.formats.beat2 import read_beat2_npz, write_beat2_npz
+from ..inference.formats.resample import resample_performance
+from ..inference.performance import Performance, Provenance
+from ..inference.timebase import scene_rate
+from ..rigs.arkit import ARKIT_INDEX, NUM_ARKIT
+from ..rigs.retarget import inverse_retarget, inverse_translation, plan_retarget
+from . import bake, compat
+
+
+def read_performance(path: str, fps_hint: float = 60.0) -> Performance:
+    """Read ``.npz`` / ``.bvh`` / ``.csv`` into a Performance (its own rate).
+
+    Raises:
+        ValueError: unknown extension (choices listed) or a malformed file (from the readers).
+        FileNotFoundError: no such file.
+    """
+    ext = os.path.splitext(path)[1].lower()
+    if ext == ".npz":
+        return read_beat2_npz(path)
+    if ext == ".bvh":
+        from ..inference.formats.bvh import read_smplx_bvh
+
+        return read_smplx_bvh(path)
+    if ext == ".csv":
+        times, arkit, _rot = read_arkit_csv(path, fps_hint)
+        step = np.median(np.diff(times)) if len(times) > 1 else 1.0 / fps_hint
+        return Performance(float(round(1.0 / step, 3)), arkit, provenance=Provenance(face_model="csv", device="file"))
+    raise ValueError(f"{path}: expected a .npz, .bvh or .csv file, found {ext or 'no extension'!r}")
+
+
+def performance_from_scene(scene, face_obj, armature, frame_start: int, frame_end: int) -> Performance:
+    """Evaluate the character's F-curves over ``[frame_start, frame_end]`` into a Performance.
+
+    Face: each matched ARKit name reads its first shape key (F-curve value, else the current value).
+    Body: mapped pose-bone rotations -> SMPL-X poses via :func:`rigs.retarget.inverse_retarget`, the
+    root bone's location -> ``transl``. Missing parts stay ``None`` (ARKit zeros).
+
+    Raises:
+        ValueError: the range is empty, or there is neither a face mesh nor an armature.
+    """
+    if frame_end < frame_start:
+        raise ValueError(f"frame range: expected end >= start, found {frame_start}..{frame_end}")
+    if face_obj is None and armature is None:
+        raise ValueError("export: choose a face mesh or an armature in the Speech panel")
+    frames = np.arange(frame_start, frame_end + 1, dtype=np.float64)
+    t = frames.size
+    arkit = np.zeros((t, NUM_ARKIT), np.float32)
+    if face_obj is not None and face_obj.type == 'MESH' and face_obj.data.shape_keys is not None:
+        from .targets_face import face_match
+
+        key = face_obj.data.shape_keys
+        m = face_match(face_obj)
+        curves = _fcurves(key)
+        for a, keys in m.mapping.items():
+            fc = curves.get((f'key_blocks["{bpy.utils.escape_identifier(keys[0])}"].value', 0))
+            vals = [fc.evaluate(f) for f in frames] if fc else [key.key_blocks[keys[0]].value] * t
+            arkit[:, ARKIT_INDEX[a]] = vals
+    poses = transl = None
+    if armature is not None and armature.type == 'ARMATURE':
+        from .targets_body import _bone_rotation, resolve_bone_map, skeleton_of
+
+        bmap, _ = resolve_bone_map(armature)
+        skel = skeleton_of(armature)
+        plan = plan_retarget(skel, bmap)
+        action, slot = compat.assigned(armature)
+        fcs = compat.action_fcurves(action, slot) if action else []
+        quats = {}
+        for b in plan.mapped:
+            name = skel.names[int(b)]
+            q, _keyed = _bone_rotation(fcs, name, armature.pose.bones[name].rotation_mode, frames)
+            if q is not None:
+                quats[int(b)] = q
+        poses = inverse_retarget(plan, quats, t)
+        root = skel.names[plan.root]
+        loc_path = f'pose.bones["{bpy.utils.escape_identifier(root)}"].location'
+        loc = np.zeros((t, 3))
+        for f in fcs:
+            if f.data_path == loc_path:
+                loc[:, f.array_index] = [f.evaluate(x) for x in frames]
+        transl = inverse_translation(plan, loc)
+    fps = scene_rate(scene.render.fps, scene.render.fps_base)
+    return Performance(fps, np.clip(arkit, 0.0, 1.0),
+                       jaw_pose=None if poses is None else poses[:, 22].copy(), smplx_poses=poses, transl=transl,
+                       provenance=Provenance(device="scene"))
+
+
+def _fcurves(id_data) -> dict:
+    action, slot = compat.assigned(id_data)
+    if action is None:
+        return {}
+    return {(f.data_path, f.array_index): f for f in compat.action_fcurves(action, slot)}
+
+
+def bake_performance(context, perf: Performance, source: str):
+    """Bake ``perf`` (resampled to the scene rate) onto the Speech panel's face mesh / armature.
+
+    Returns ``(BakeResult, warnings)``. Raises TargetError / BakeError with clear messages.
+    """
+    from .targets_body import build_body_targets
+    from .targets_face import build_face_targets, merge_targets
+
+    s = context.scene.speech_animator
+    perf = resample_performance(perf, scene_rate(context.scene.render.fps, context.scene.render.fps_base))
+    targets, warnings = [], []
+    if s.face_object is not None:
+        ts, ws = build_face_targets([s.face_object], perf)
+        targets += ts
+        warnings += ws
+    if s.armature is not None and perf.smplx_poses is not None:
+        ts, ws = build_body_targets(s.armature, perf)
+        targets += ts
+        warnings += ws
+    result = bake.bake(merge_targets(targets), int(s.frame_start), source,
+                       provenance={"face_model": perf.provenance.face_model, "body_model": perf.provenance.body_model,
+                                   "fps": float(perf.fps)})
+    return result, warnings
+
+
+class SPEECHANIM_OT_import_motion(bpy.types.Operator, ImportHelper):
+    """Bake a BEAT2/EMAGE .npz, an SMPL-X .bvh or a Live Link Face .csv onto the chosen face and armature"""
+
+    bl_idname = "speechanim.import_motion"
+    bl_label = "Import Motion"
+    bl_options = {'REGISTER', 'UNDO'}
+
+    filter_glob: StringProperty(default="*.npz;*.bvh;*.csv", options={'HIDDEN'})
+    csv_fps: IntProperty(name="CSV Timecode Rate", default=60, min=1, max=240,
+                         description="Frame rate the CSV timecodes count in (Live Link Face: 60 or 30)")
+
+    @classmethod
+    def poll(cls, context):
+        s = getattr(context.scene, "speech_animator", None)
+        if s is None or (s.face_object is None and s.armature is None):
+            cls.poll_message_set("Choose a face mesh or an armature in the Speech panel first")
+            return False
+        return True
+
+    def execute(self, context):
+        from .targets_face import TargetError
+
+        try:
+            perf = read_performance(self.filepath, float(self.csv_fps))
+            result, warnings = bake_performance(context, perf, self.filepath)
+        except (OSError, ValueError, TargetError, bake.BakeError) as exc:
+            self.report({'ERROR'}, str(exc))
+            return {'CANCELLED'}
+        for w in warnings + list(result.messages):
+            self.report({'WARNING'}, w)
+        self.report({'INFO'}, f"Imported {os.path.basename(self.filepath)}: {', '.join(result.actions)}")
+        return {'FINISHED'}
+
+
+class SPEECHANIM_OT_export_motion(bpy.types.Operator, ExportHelper):
+    """Export the chosen character's animation as BEAT2 .npz, Live Link Face .csv or BVH"""
+
+    bl_idname = "speechanim.export_motion"
+    bl_label = "Export Motion"
+
+    filename_ext = ".npz"
+    filter_glob: StringProperty(default="*.npz;*.csv;*.bvh", options={'HIDDEN'})
+    format: EnumProperty(name="Format", items=(
+        ('NPZ', "BEAT2 .npz", "SMPL-X poses + ARKit curves (EMAGE/BEAT2 layout)"),
+        ('CSV', "ARKit CSV", "Live Link Face column layout"),
+        ('BVH', "BVH", "The armature's own skeleton, through Blender's BVH exporter"),
+    ), default='NPZ')
+    frame_start: IntProperty(name="Start", default=1)
+    frame_end: IntProperty(name="End", default=250)
+
+    @classmethod
+    def poll(cls, context):
+        s = getattr(context.scene, "speech_animator", None)
+        if s is None or (s.face_object is None and s.armature is None):
+            cls.poll_message_set("Choose a face mesh or an armature in the Speech panel first")
+            return False
+        return True
+
+    def invoke(self, context, event):
+        self.frame_start, self.frame_end = context.scene.frame_start, context.scene.frame_end
+        return super().invoke(context, event)
+
+    def check(self, context):
+        self.filename_ext = {"NPZ": ".npz", "CSV": ".csv", "BVH": ".bvh"}[self.format]
+        return super().check(context)
+
+    def execute(self, context):
+        s = context.scene.speech_animator
+        path = self.filepath
+        try:
+            if self.format == 'BVH':
+                return self._bvh(context, s.armature, path)
+            perf = performance_from_scene(context.scene, s.face_object, s.armature, self.frame_start, self.frame_end)
+            if self.format == 'NPZ':
+                write_beat2_npz(path, perf)
+            else:
+                write_arkit_csv(path, perf)
+        except (OSError, ValueError) as exc:
+            self.report({'ERROR'}, str(exc))
+            return {'CANCELLED'}
+        self.report({'INFO'}, f"Wrote {path} ({self.frame_end - self.frame_start + 1} frames)")
+        return {'FINISHED'}
+
+    def _bvh(self, context, armature, path):
+        if armature is None:
+            self.report({'ERROR'}, "BVH export needs an armature chosen in the Speech panel")
+            return {'CANCELLED'}
+        with context.temp_override(active_object=armature, object=armature, selected_objects=[armature]):
+            bpy.ops.export_anim.bvh(filepath=path, frame_start=self.frame_start, frame_end=self.frame_end,
+                                    rotate_mode='NATIVE', root_transform_only=False)
+        self.report({'INFO'}, f"Wrote {path}")
+        return {'FINISHED'}
+
+
+CLASSES = (SPEECHANIM_OT_import_motion, SPEECHANIM_OT_export_motion)
+
+
+def register() -> None:
+    for cls in CLASSES:
+        bpy.utils.register_class(cls)
+
+
+def unregister() -> None:
+    for cls in reversed(CLASSES):
+        bpy.utils.unregister_class(cls)
