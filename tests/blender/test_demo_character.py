@@ -1,0 +1,199 @@
+"""The demo character: SMPL-X armature, skinned body, head with 52 real ARKit shape keys; the demo script."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, run_bpy
+from rigs.arkit import ARKIT_NAMES
+from rigs.smplx import JOINT_NAMES, PARENTS
+from rigs.smplx_rest import floor_height_m, rest_joint_positions
+
+MEASURE = r"""
+import bpy, numpy as np
+from tools.bake import load_extension
+load_extension(register=False)
+from speech_animator.addon.demo_character import build_demo_character
+from speech_animator.addon import demo_head
+bpy.ops.wm.read_factory_settings(use_empty=True)
+ch = build_demo_character()
+bpy.context.view_layer.update()
+arm = ch.armature
+head = ch.head
+o = np.array(ch.head_origin)
+def local(co):  # Blender armature space -> head-local (x, f, z)
+    d = co - o
+    return np.stack([d[:, 0], -d[:, 1], d[:, 2]], -1)
+n = len(head.data.vertices)
+kbs = head.data.shape_keys.key_blocks
+def co_of(kb):
+    a = np.zeros(n * 3, np.float32); kb.data.foreach_get("co", a); return a.reshape(-1, 3).astype(np.float64)
+basis = local(co_of(kbs["Basis"]))
+part_of = np.empty(n, object)
+for name, (a, b) in ch.head_parts.items():
+    part_of[a:b] = name
+keys = {}
+deltas = {}
+for kb in kbs[1:]:
+    d = local(co_of(kb)) - basis
+    deltas[kb.name] = d
+    mag = np.linalg.norm(d, axis=1)
+    moved = mag > 5e-4
+    w = mag / max(mag.sum(), 1e-12)
+    keys[kb.name] = {"max": float(mag.max()), "parts": sorted(set(part_of[moved])),
+                     "centroid": (w @ basis).tolist(), "mean_delta": (w @ d).tolist()}
+def lip_gap(d):
+    # vertical gap between the lips at the front centre column (skin vertices near x=0 at the mouth)
+    s0, s1 = ch.head_parts["skin"]
+    p = basis[s0:s1] + d[s0:s1]
+    b = basis[s0:s1]
+    near = (np.abs(b[:, 0]) < 0.0015) & (b[:, 1] > 0.08) & (np.abs(b[:, 2] - demo_head.MOUTH_Z_M) < 0.004)
+    z = p[near, 2]; zb = b[near, 2]
+    line = np.median(zb)
+    return float(z[zb >= line].min() - z[zb < line].max())
+zero = np.zeros_like(basis)
+gaps = {"rest": lip_gap(zero), "jawOpen": lip_gap(deltas["jawOpen"]),
+        "jawOpen+mouthClose": lip_gap(deltas["jawOpen"] + deltas["mouthClose"])}
+e0, e1 = ch.head_parts["eye_L"]
+front_L = e0 + int(np.argmax(basis[e0:e1, 1]))
+r0, r1 = ch.head_parts["eye_R"]
+front_R = r0 + int(np.argmax(basis[r0:r1, 1]))
+iris = {k: deltas[k][front_L if k.endswith("Left") else front_R].tolist() for k in deltas if k.startswith("eyeLook")}
+bones = {b.name: {"parent": b.parent.name if b.parent else None,
+                  "head": list(arm.matrix_world @ b.head_local)} for b in arm.data.bones}
+body = ch.body
+groups = {g.index: g.name for g in body.vertex_groups}
+per_vertex = [[groups[g.group] for g in v.groups if g.weight > 0] for v in body.data.vertices]
+emit({"keys": keys, "key_order": [kb.name for kb in kbs], "gaps": gaps, "iris": iris, "bones": bones,
+      "body_groups": sorted(set(groups.values())), "body_vertex_group_counts": sorted({len(p) for p in per_vertex}),
+      "body_mods": [(m.type, m.object.name if m.object else None) for m in body.modifiers],
+      "head_mods": [(m.type, m.object.name if m.object else None) for m in head.modifiers],
+      "head_groups": [g.name for g in head.vertex_groups], "arm_name": arm.name,
+      "head_verts": n, "parts": ch.head_parts})
+"""
+
+
+@pytest.fixture(scope="module")
+def demo():
+    res, _ = run_bpy(MEASURE, timeout=120)
+    return res
+
+
+def test_armature_is_smplx(demo):
+    bones = demo["bones"]
+    assert sorted(bones) == sorted(JOINT_NAMES) and len(bones) == 55
+    for j, name in enumerate(JOINT_NAMES):
+        parent = JOINT_NAMES[PARENTS[j]] if PARENTS[j] >= 0 else None
+        assert bones[name]["parent"] == parent, name
+    rest = rest_joint_positions().astype(np.float64)
+    blender = np.stack([rest[:, 0], -rest[:, 2], rest[:, 1] - floor_height_m()], -1)  # Y up -> Z up, soles at z=0
+    heads = np.array([bones[n]["head"] for n in JOINT_NAMES])
+    assert np.abs(heads - blender).max() < 1e-4
+
+
+def test_body_and_head_are_skinned(demo):
+    assert set(demo["body_groups"]) <= set(JOINT_NAMES) and len(demo["body_groups"]) >= 45
+    assert demo["body_vertex_group_counts"] == [1]  # every vertex weighted to exactly one bone
+    assert demo["body_mods"] == [["ARMATURE", demo["arm_name"]]]
+    assert demo["head_mods"] == [["ARMATURE", demo["arm_name"]]] and demo["head_groups"] == ["head"]
+    assert 3000 < demo["head_verts"] < 20000
+
+
+def test_52_arkit_keys_all_deform(demo):
+    assert demo["key_order"] == ["Basis", *ARKIT_NAMES]
+    for name, k in demo["keys"].items():
+        assert k["max"] > 1e-3, f"{name} barely moves ({k['max']:.2g} m)"
+
+
+def _expect(demo, name, parts=None, side=None, above=None, below=None):
+    k = demo["keys"][name]
+    if parts is not None:
+        assert set(k["parts"]) == set(parts), (name, k["parts"])
+    x, f, z = k["centroid"]
+    if side is not None:
+        assert x * side > 0.005, (name, k["centroid"])
+    if above is not None:
+        assert z > above, (name, k["centroid"])
+    if below is not None:
+        assert z < below, (name, k["centroid"])
+
+
+def test_regions(demo):
+    mouth_z, eye_z = -0.05, 0.03
+    _expect(demo, "jawOpen", below=mouth_z + 0.005)
+    assert {"skin", "teeth_lo", "tongue", "cavity"} <= set(demo["keys"]["jawOpen"]["parts"])
+    assert not {"teeth_up", "eye_L", "eye_R"} & set(demo["keys"]["jawOpen"]["parts"])
+    assert demo["keys"]["jawOpen"]["mean_delta"][2] < 0  # the jaw drops
+    _expect(demo, "tongueOut", parts=["tongue"])
+    assert demo["keys"]["tongueOut"]["mean_delta"][1] > 0.02  # forward, out of the mouth
+    for side, sg in (("Left", 1), ("Right", -1)):
+        s = "L" if sg > 0 else "R"
+        _expect(demo, f"eyeBlink{side}", parts=[f"lid_{s}_up", f"lid_{s}_lo"], side=sg)
+        _expect(demo, f"eyeSquint{side}", side=sg)
+        _expect(demo, f"eyeWide{side}", side=sg)
+        for d in ("In", "Out"):
+            _expect(demo, f"eyeLook{d}{side}", parts=[f"eye_{s}"], side=sg)
+        for word in ("Smile", "Frown", "Dimple", "Stretch", "Press", "LowerDown", "UpperUp"):
+            _expect(demo, f"mouth{word}{side}", side=sg, below=eye_z - 0.04)
+        _expect(demo, f"browDown{side}", side=sg, above=eye_z)
+        _expect(demo, f"browOuterUp{side}", side=sg, above=eye_z)
+        _expect(demo, f"cheekSquint{side}", side=sg, below=eye_z, above=mouth_z)
+        _expect(demo, f"noseSneer{side}", side=sg)
+        assert demo["keys"][f"mouthSmile{side}"]["mean_delta"][2] > 0  # corners up
+        assert demo["keys"][f"mouthFrown{side}"]["mean_delta"][2] < 0  # corners down
+        assert demo["keys"][f"browOuterUp{side}"]["mean_delta"][2] > 0
+        assert demo["keys"][f"browDown{side}"]["mean_delta"][2] < 0
+    assert demo["keys"]["browInnerUp"]["mean_delta"][2] > 0
+    for name in ("mouthFunnel", "mouthPucker", "mouthRollLower", "mouthRollUpper", "mouthShrugLower",
+                 "mouthShrugUpper", "mouthClose", "cheekPuff"):
+        _expect(demo, name, parts=["skin"], below=eye_z - 0.03)
+    assert demo["keys"]["mouthPucker"]["mean_delta"][1] > 0  # lips protrude
+    assert demo["keys"]["mouthLeft"]["mean_delta"][0] > 0 > demo["keys"]["mouthRight"]["mean_delta"][0]
+    assert demo["keys"]["jawLeft"]["mean_delta"][0] > 0 > demo["keys"]["jawRight"]["mean_delta"][0]
+    assert demo["keys"]["jawForward"]["mean_delta"][1] > 0
+
+
+def test_eyes_rotate_and_lips_open_and_close(demo):
+    iris = demo["iris"]  # displacement of the front pole of each eyeball
+    assert iris["eyeLookOutLeft"][0] > 0.003 and iris["eyeLookInLeft"][0] < -0.003
+    assert iris["eyeLookOutRight"][0] < -0.003 and iris["eyeLookInRight"][0] > 0.003
+    assert iris["eyeLookUpLeft"][2] > 0.003 and iris["eyeLookDownRight"][2] < -0.003
+    gaps = demo["gaps"]
+    assert 0.0 < gaps["rest"] < 0.003          # lips nearly closed at rest
+    assert gaps["jawOpen"] > 0.015             # jawOpen opens the mouth > 1.5 cm
+    assert gaps["jawOpen+mouthClose"] < 0.3 * gaps["jawOpen"]  # mouthClose closes lips over an open jaw
+
+
+def test_demo_script_bakes_and_plots(tmp_path):
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "tools.demo", "--out", str(tmp_path), "--no-render"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    report = json.loads((tmp_path / "demo_report.json").read_text())
+    assert (tmp_path / "demo.blend").stat().st_size > 100_000
+    assert (tmp_path / "demo_curves.png").stat().st_size > 10_000
+    assert report["frames"] == int(np.ceil(report["duration_s"] * 30 - 1e-9)) and report["fps"] == 30
+    assert any("Face" in a for a in report["actions"])
+    code = f"""
+import bpy, numpy as np
+from tools.bake import load_extension
+load_extension(register=False)
+from speech_animator.addon import compat
+bpy.ops.wm.open_mainfile(filepath={str(tmp_path / 'demo.blend')!r})
+key = bpy.data.objects["SpeechAnimDemo_Head"].data.shape_keys
+action, slot = compat.assigned(key)
+fcs = {{fc.data_path: fc for fc in compat.action_fcurves(action, slot)}}
+jaw = fcs['key_blocks["jawOpen"].value']
+vals = [jaw.evaluate(f) for f in range(1, {report['frames']} + 1)]
+strips = compat.sound_strips(bpy.context.scene)
+emit({{"n_fcurves": len(fcs), "keys": len(jaw.keyframe_points), "jaw": vals, "strips": len(strips)}})
+"""
+    res, _ = run_bpy(code, timeout=120)
+    assert res["strips"] == 1 and res["n_fcurves"] >= 40
+    jaw = np.array(res["jaw"])
+    assert jaw[:12].max() < 0.05 and jaw.max() > 0.3  # rest in the 0.5 s lead-in, moves with speech
