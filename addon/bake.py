@@ -3,8 +3,8 @@
 Every Action this module creates carries the custom property ``action["speech_animator"]`` (a
 dict: format version, target label, audio, start frame, models, what it displaced). Only actions
 carrying it are ever replaced or removed; an artist's action is moved to an NLA track instead.
-Keys are written with ``keyframe_points.add`` + ``foreach_set`` (no per-key Python calls), linear
-interpolation, optionally thinned by :func:`inference.keyreduce.reduce_keys`.
+Keys are written with ``keyframe_points.add`` + ``foreach_set`` (no per-key Python calls), on every
+frame, or thinned by :func:`inference.keyreduce.reduce_keys` (then with linear interpolation).
 """
 
 from __future__ import annotations
@@ -158,21 +158,47 @@ def bake(targets, frame_start: int, audio_path: str, *, replace_generated: bool 
     Raises:
         BakeError: see :func:`validate`; raised before anything is changed.
     """
+    return run_steps(bake_steps(targets, frame_start, audio_path, replace_generated=replace_generated,
+                                key_tolerance=key_tolerance, provenance=provenance))
+
+
+def run_steps(steps):
+    """Exhaust a step generator (:func:`bake_steps`) and return its return value."""
+    while True:
+        try:
+            next(steps)
+        except StopIteration as stop:
+            return stop.value
+
+
+def bake_steps(targets, frame_start: int, audio_path: str, *, replace_generated: bool = False,
+               key_tolerance: float | None = None, provenance: dict | None = None):
+    """:func:`bake` as a generator: yields the fraction done after each F-curve, returns the
+    :class:`BakeResult`. Lets the modal operator spread a long bake over several timer ticks
+    (all inside one operator run, so still one undo step). Validation happens before the
+    first yield; nothing is changed if it fails."""
     validate(targets, frame_start)
     targets = merge_by_datablock(targets)
+    total = max(1, sum(len(t.channels) for t in targets))
+    done = 0
     actions, messages = [], []
     keys = dense = 0
     for target in targets:
-        action, n_keys, n_dense, notes = _bake_one(target, int(frame_start), audio_path, replace_generated,
-                                                  key_tolerance, provenance or {})
+        action, slot, container, finish, notes = _begin_target(target, int(frame_start), audio_path,
+                                                               replace_generated, provenance or {})
+        for ch in target.channels:
+            keys += write_channel(container, ch, int(frame_start), key_tolerance)
+            dense += int(np.asarray(ch.values).shape[0])
+            done += 1
+            yield done / total
+        finish()
         actions.append(action.name)
-        keys += n_keys
-        dense += n_dense
         messages.extend(notes)
     return BakeResult(tuple(actions), keys, dense, tuple(messages))
 
 
-def _bake_one(target, frame_start, audio_path, replace, tolerance, provenance):
+def _begin_target(target, frame_start, audio_path, replace, provenance):
+    """Move the current action aside, create the tagged action; return a ``finish()`` that assigns it."""
     id_data = target.id_data
     notes = []
     old, _old_slot = compat.assigned(id_data)
@@ -205,25 +231,27 @@ def _bake_one(target, frame_start, audio_path, replace, tolerance, provenance):
     action, slot = compat.new_action(action_name(audio_path, target.label), id_data)
     action[TAG] = tag
     container = compat.fcurve_container(action, slot)
-    n_keys = n_dense = 0
-    for ch in target.channels:
-        n_keys += write_channel(container, ch, frame_start, tolerance)
-        n_dense += int(np.asarray(ch.values).shape[0])
-    compat.assign_action(id_data, action, slot)
-    if remove_old is not None and remove_old.users == 0:
-        bpy.data.actions.remove(remove_old)
-        action.name = action_name(audio_path, target.label)  # take the freed name back
-    return action, n_keys, n_dense, notes
+
+    def finish():
+        compat.assign_action(id_data, action, slot)
+        if remove_old is not None and remove_old.users == 0:
+            bpy.data.actions.remove(remove_old)
+            action.name = action_name(audio_path, target.label)  # take the freed name back
+
+    return action, slot, container, finish, notes
 
 
 _LINEAR = None
 
 
 def write_channel(container, channel: Channel, frame_start: int, tolerance: float | None) -> int:
-    """Create one F-curve and write its keys in bulk; return the number of keys written."""
+    """Create one F-curve and write its keys in bulk; return the number of keys written.
+
+    Every frame keyed (``tolerance is None``): Blender's default Bezier keys with auto-clamped
+    handles, exact at every frame. Reduced keys: linear interpolation, so the error bound of
+    :func:`reduce_keys` holds between keys too.
+    """
     global _LINEAR
-    if _LINEAR is None:
-        _LINEAR = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
     values = np.asarray(channel.values, dtype=np.float64)
     idx = np.arange(values.shape[0]) if tolerance is None else reduce_keys(values, float(tolerance))
     n = int(idx.shape[0])
@@ -234,8 +262,11 @@ def write_channel(container, channel: Channel, frame_start: int, tolerance: floa
     points = fc.keyframe_points
     points.add(n)
     points.foreach_set("co", co)
-    points.foreach_set("interpolation", np.full(n, _LINEAR, dtype=np.int32))
-    fc.update()
+    if tolerance is not None:
+        if _LINEAR is None:
+            _LINEAR = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
+        points.foreach_set("interpolation", np.full(n, _LINEAR, dtype=np.int32))
+    compat.recalc_handles(fc)
     return n
 
 

@@ -84,6 +84,18 @@ def new_fcurve(container, data_path: str, index: int, group: str):
     return fc
 
 
+def recalc_handles(fcurve) -> None:
+    """Recompute handles of keys written in bulk (already sorted and unique).
+
+    ``keyframe_points.handles_recalc()`` (newer Blender) skips the sort that ``fcurve.update()`` does.
+    """
+    points = fcurve.keyframe_points
+    if hasattr(points, "handles_recalc"):
+        points.handles_recalc()
+    else:
+        fcurve.update()
+
+
 def action_fcurves(action, slot=None) -> list:
     """All F-curves of ``action`` (for ``slot`` on 4.4+; every slot when ``slot`` is None)."""
     if not has_slots(action):

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import time
 
 import bpy
 
 from . import bake, compat, pipeline
 from .worker import Worker
 
+#: Main-thread time per timer tick spent baking keys (seconds), so the UI keeps redrawing.
+BAKE_SLICE_S = 0.03
 #: The Generate currently running in this Blender session (at most one).
 _RUNNING: dict = {"op": None}
 
@@ -90,6 +93,7 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
             self.report({'ERROR'}, str(exc))
             return {'CANCELLED'}
         self._job = job
+        self._steps = None
         self._worker = Worker(lambda progress: pipeline.infer(job, progress=progress), pipeline.USER_ERRORS)
         wm = context.window_manager
         wm.speech_animator_progress = 0.0
@@ -102,6 +106,8 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
         return {'RUNNING_MODAL'}
 
     def modal(self, context, event):
+        if self._steps is not None:  # baking: swallow input so the targets cannot change meanwhile
+            return self._bake_tick(context) if event.type == 'TIMER' else {'RUNNING_MODAL'}
         if event.type == 'ESC':
             self._worker.cancel()
             self._finish(context)
@@ -109,30 +115,59 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
             return {'CANCELLED'}
         if event.type != 'TIMER':
             return {'PASS_THROUGH'}
-        wm = context.window_manager
         for kind, payload, text in self._worker.poll():
             if kind == "progress":
-                wm.speech_animator_progress = payload
-                wm.speech_animator_status = text
-                wm.progress_update(int(payload * 100))
-                _redraw(context)
+                self._set_progress(context, 0.9 * payload, text)
                 continue
-            self._finish(context)
             if kind == "cancelled":
+                self._finish(context)
                 self.report({'WARNING'}, "Generate cancelled; nothing was changed")
                 return {'CANCELLED'}
             if kind == "error":
+                self._finish(context)
                 print(f"Speech Animator: {text}")
                 self.report({'ERROR'}, str(payload))
                 return {'CANCELLED'}
-            try:  # kind == "done": the whole bake happens in this one step (one undo step)
-                outcome = pipeline.apply(self._job, payload)
+            # kind == "done": bake on the main thread over the next ticks, all in this operator
+            # run, so one undo step restores everything.
+            try:
+                self._steps = pipeline.apply_steps(self._job, payload)
+                next(self._steps)  # builds the targets; errors here change nothing
             except pipeline.USER_ERRORS as exc:
+                self._finish(context)
                 self.report({'ERROR'}, str(exc))
                 return {'CANCELLED'}
-            _report_outcome(self, outcome)
-            return {'FINISHED'}
+            except StopIteration as stop:
+                return self._done(context, stop.value)
+            self._set_progress(context, 0.9, "baking keyframes")
+            return {'RUNNING_MODAL'}
         return {'RUNNING_MODAL'}
+
+    def _bake_tick(self, context):
+        t_end = time.perf_counter() + BAKE_SLICE_S
+        try:
+            while time.perf_counter() < t_end:
+                fraction = next(self._steps)
+            self._set_progress(context, 0.9 + 0.1 * fraction, "baking keyframes")
+        except StopIteration as stop:
+            return self._done(context, stop.value)
+        except pipeline.USER_ERRORS as exc:
+            self._finish(context)
+            self.report({'ERROR'}, f"baking stopped: {exc}")
+            return {'CANCELLED'}
+        return {'RUNNING_MODAL'}
+
+    def _done(self, context, outcome):
+        self._finish(context)
+        _report_outcome(self, outcome)
+        return {'FINISHED'}
+
+    def _set_progress(self, context, fraction, text):
+        wm = context.window_manager
+        wm.speech_animator_progress = fraction
+        wm.speech_animator_status = text
+        wm.progress_update(int(fraction * 100))
+        _redraw(context)
 
     def _finish(self, context) -> None:
         wm = context.window_manager

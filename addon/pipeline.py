@@ -165,7 +165,42 @@ def apply(job: Job, perf) -> Outcome:
         JobError: a target object vanished; targets_face.TargetError: nothing matched;
         bake.BakeError: invalid channels. Nothing is changed when any of these is raised.
     """
+    return bake.run_steps(apply_steps(job, perf))
+
+
+def apply_steps(job: Job, perf):
+    """:func:`apply` as a generator yielding the fraction baked; returns the :class:`Outcome`.
+
+    The targets are built before the first yield (errors there change nothing). ``timings_s["bake"]``
+    counts only the time spent inside this generator, not the pauses between steps.
+    """
+    active = 0.0
     t = time.perf_counter()
+    targets, warnings = build_targets(job, perf)
+    prov = perf.provenance
+    meta = {"face_model": prov.face_model, "body_model": prov.body_model, "device": prov.device,
+            "seed": prov.seed, "fps": float(perf.fps)}
+    steps = bake.bake_steps(targets, job.frame_start, job.audio_path, replace_generated=job.replace_generated,
+                            key_tolerance=job.key_tolerance, provenance=meta)
+    while True:
+        try:
+            fraction = next(steps)
+        except StopIteration as stop:
+            result = stop.value
+            break
+        active += time.perf_counter() - t
+        yield fraction
+        t = time.perf_counter()
+    active += time.perf_counter() - t
+    timings = dict(prov.timings_s)
+    timings.update(job.timings_s)
+    timings["bake"] = active
+    return Outcome(result, tuple(job.warnings) + tuple(warnings) + result.messages, perf.num_frames,
+                   perf.duration_s, float(perf.fps), prov.device, timings)
+
+
+def build_targets(job: Job, perf) -> tuple[list, list]:
+    """Face and body :class:`bake.BakeTarget` lists and warnings for the job's objects (main thread)."""
     targets, warnings = [], []
     if job.face_objects:
         from .targets_face import build_face_targets
@@ -185,16 +220,7 @@ def apply(job: Job, perf) -> Outcome:
         ts, ws = build_body_targets(arm, perf)
         targets += ts
         warnings += ws
-    prov = perf.provenance
-    meta = {"face_model": prov.face_model, "body_model": prov.body_model, "device": prov.device,
-            "seed": prov.seed, "fps": float(perf.fps)}
-    result = bake.bake(targets, job.frame_start, job.audio_path, replace_generated=job.replace_generated,
-                       key_tolerance=job.key_tolerance, provenance=meta)
-    timings = dict(prov.timings_s)
-    timings.update(job.timings_s)
-    timings["bake"] = time.perf_counter() - t
-    return Outcome(result, tuple(job.warnings) + tuple(warnings) + result.messages, perf.num_frames, perf.duration_s,
-                   float(perf.fps), prov.device, timings)
+    return targets, list(warnings)
 
 
 def job_from_settings(settings, context) -> Job:

@@ -1,7 +1,5 @@
 """Scene settings of the Speech sidebar (``scene.speech_animator``) and window-manager progress."""
 
-from __future__ import annotations
-
 import bpy
 from bpy.props import (BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty,
                        StringProperty)

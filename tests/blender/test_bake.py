@@ -45,7 +45,7 @@ emit({"actions": list(r.actions), "keys": r.keys, "name": action.name, "tag": ba
     assert res["paths"] == ['key_blocks["jawOpen"].value[0]', 'key_blocks["mouthSmileLeft"].value[0]']
     assert res["groups"] == ["ARKit"]
     assert res["frames"] == list(range(5, 5 + 97))
-    assert res["interp"] == ["LINEAR"]
+    assert res["interp"] == ["BEZIER"]  # every frame keyed: Blender's default keys, exact at frames
     import numpy as np
     jaw = 0.5 + 0.5 * np.sin(np.arange(97) / 5.0)
     np.testing.assert_allclose(res["values"], jaw, atol=1e-6)
@@ -100,6 +100,7 @@ def test_key_reduction_stays_within_tolerance_and_bad_values_change_nothing():
 r = bake.bake([face_target()], 10, "/tmp/a.wav", key_tolerance=0.01)
 fc = curves(key)['key_blocks["jawOpen"].value[0]']
 err = max(abs(fc.evaluate(10 + i) - float(jaw[i])) for i in range(T))
+interp = sorted({k.interpolation for k in fc.keyframe_points})
 bad = jaw.copy(); bad[3] = np.nan
 n_actions = len(bpy.data.actions)
 try:
@@ -107,11 +108,11 @@ try:
     err_msg = ""
 except bake.BakeError as exc:
     err_msg = str(exc)
-emit({"keys": r.keys, "dense": r.dense_keys, "err": err, "err_msg": err_msg,
+emit({"keys": r.keys, "dense": r.dense_keys, "err": err, "err_msg": err_msg, "interp": interp,
       "unchanged": len(bpy.data.actions) == n_actions and compat.assigned(key)[0].name == "a - Face (Face)"})
 """)
     assert res["keys"] < res["dense"] == 2 * 97
-    assert res["err"] <= 0.01 + 1e-6
+    assert res["err"] <= 0.01 + 1e-6 and res["interp"] == ["LINEAR"]
     assert "NaN" in res["err_msg"] and "jawOpen" in res["err_msg"] and res["unchanged"]
 
 

@@ -87,8 +87,17 @@ def run(cancel_early):
         msgs += w.poll(); time.sleep(0.01)
     kind = msgs[-1][0]
     out = {{"kinds": [m[0] for m in msgs], "fractions": [m[1] for m in msgs if m[0] == "progress"]}}
-    if kind == "done":
-        out["actions"] = list(pipeline.apply(job, msgs[-1][1]).result.actions)
+    if kind == "done":  # what the modal timer does: bake in steps, one F-curve per step
+        steps = pipeline.apply_steps(job, msgs[-1][1])
+        bake_fractions = []
+        while True:
+            try:
+                bake_fractions.append(next(steps))
+            except StopIteration as stop:
+                outcome = stop.value
+                break
+        out["actions"] = list(outcome.result.actions)
+        out["bake_fractions"] = bake_fractions
     return out
 cancelled = run(True)
 n_after_cancel = len(bpy.data.actions)
@@ -100,3 +109,5 @@ emit({{"cancelled": cancelled, "n_after_cancel": n_after_cancel, "done": done}})
     fr = res["done"]["fractions"]
     assert fr == sorted(fr) and fr[-1] == 1.0
     assert sorted(res["done"]["actions"]) == ["thread - Body (Body)", "thread - Face (Face)"]
+    bf = res["done"]["bake_fractions"]
+    assert len(bf) > 50 and bf == sorted(bf) and bf[-1] == 1.0
