@@ -4,8 +4,8 @@ Libraries do the signal processing they are good at:
 
 * pitch (F0) and voicing: Praat's autocorrelation pitch tracker (Boersma 1993) through
   ``praat-parselmouth`` (GPL-3.0, wheels for Linux/Windows/macOS);
-* voice activity: the WebRTC VAD (Google, BSD) through ``webrtcvad-wheels`` (MIT), 10 ms frames,
-  combined with an energy gate relative to the clip's own noise floor.
+* voice activity: the WebRTC VAD (Google, BSD) through ``webrtcvad-wheels`` (MIT), 10 ms frames
+  of a peak-normalised copy, combined with an energy gate relative to the clip's own noise floor.
 
 Our own (numpy) parts: frame RMS energy in dBFS, onset strength as half-wave-rectified
 log-mel spectral flux (Böck & Widmer 2013 style, 40 mel bands), syllable-nucleus detection
@@ -174,7 +174,11 @@ def _voice_activity(x: np.ndarray, n: int, energy_db: np.ndarray) -> np.ndarray:
     import webrtcvad
 
     vad = webrtcvad.Vad(VAD_MODE)
-    pcm = np.clip(x * 32767.0, -32768, 32767).astype(np.int16)
+    # the WebRTC VAD is level sensitive: give it a peak-normalised copy (quiet recordings at
+    # -40 dBFS are still speech); below -60 dBFS peak the input is treated as silence
+    peak = float(np.max(np.abs(x))) if x.size else 0.0
+    y = x * (0.9 / peak) if peak > 1e-3 else x
+    pcm = np.clip(y * 32767.0, -32768, 32767).astype(np.int16)
     pad = n * HOP_SAMPLES - pcm.shape[0]
     if pad > 0:
         pcm = np.concatenate([pcm, np.zeros(pad, np.int16)])

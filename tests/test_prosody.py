@@ -85,6 +85,8 @@ def test_extreme_loudness_is_normalised_not_an_error():
     assert np.array_equal(quiet.speech, loud.speech)
     assert np.allclose(quiet.accents_s, loud.accents_s)
     assert np.nanmax(loud.energy_db) <= 0.0
+    soft = analyze_prosody(prepare_audio(x * 0.01 / np.abs(x).max(), SR))  # peak at -40 dBFS
+    assert soft.phrases == quiet.phrases or len(soft.phrases) == len(quiet.phrases)
 
 
 def test_bad_input_errors():

@@ -48,20 +48,39 @@ def torso_depth(positions: np.ndarray, frame_q: np.ndarray, centre: np.ndarray) 
     return np.where(r < 1.0, depth, np.minimum(depth, 0.0))
 
 
-def _world(quats: np.ndarray, transl: np.ndarray):
-    """Global rotations (T, 55, 3, 3) and joint positions (T, 55, 3)."""
+def _needed_joints() -> list[int]:
     from .._rigs import smplx as S
 
-    local = R.quat_to_matrix(quats)
+    need = {3}
+    for pts in HAND_POINTS.values():
+        need.update(pts)
+    for j in list(need):
+        while j >= 0:
+            need.add(j)
+            j = S.PARENTS[j]
+    return sorted(need)
+
+
+_NEEDED = _needed_joints()
+
+
+def _world(quats: np.ndarray, transl: np.ndarray):
+    """Global rotations (T, 55, 3, 3) and positions (T, 55, 3) of the joints the checks need
+    (the torso and both arms/hands; other entries are left uninitialised)."""
+    from .._rigs import smplx as S
+
+    local = R.quat_to_matrix(quats[:, _NEEDED])
+    slot = {j: k for k, j in enumerate(_NEEDED)}
     off = REST.REST_OFFSETS_M.astype(np.float64)
-    g = np.empty_like(local)
-    p = np.empty(quats.shape[:2] + (3,))
-    g[:, 0] = local[:, 0]
+    t = quats.shape[0]
+    g = np.empty((t, S.NUM_JOINTS, 3, 3))
+    p = np.empty((t, S.NUM_JOINTS, 3))
+    g[:, 0] = local[:, slot[0]]
     p[:, 0] = off[0] + transl
-    for j in range(1, S.NUM_JOINTS):
+    for j in _NEEDED[1:]:
         par = S.PARENTS[j]
         p[:, j] = p[:, par] + g[:, par] @ off[j]
-        g[:, j] = g[:, par] @ local[:, j]
+        g[:, j] = g[:, par] @ local[:, slot[j]]
     return g, p
 
 
@@ -77,12 +96,21 @@ def penetration(quats: np.ndarray, transl: np.ndarray) -> np.ndarray:
     return worst
 
 
-def push_out(quats: np.ndarray, transl: np.ndarray, fps: float, iterations: int = 3) -> np.ndarray:
-    """Rotate shoulders outward where hands enter the torso; returns corrected quats ``(T, 55, 4)``."""
+def push_out(quats: np.ndarray, transl: np.ndarray, fps: float, iterations: int = 3,
+             step: int = 3) -> np.ndarray:
+    """Rotate shoulders outward where hands enter the torso; returns corrected quats ``(T, 55, 4)``.
+
+    Detection runs on every ``step``-th frame (plus the last); the correction is smoothed over
+    ~0.4 s, with a margin, and interpolated to every frame, so sub-sampling loses nothing visible
+    while costing a third.
+    """
     q = quats.copy()
-    win = max(3, int(round(0.4 * fps)) | 1)
+    n = q.shape[0]
+    sub = np.unique(np.concatenate([np.arange(0, n, step), [n - 1]]))
+    sub_fps = fps * (sub.size - 1) / max(n - 1, 1) if n > 1 else fps
+    win = max(3, int(round(0.4 * sub_fps)) | 1)
     for _ in range(iterations):
-        g, p = _world(q, transl)
+        g, p = _world(q[sub], transl[sub])
         centre = p[:, 0]
         frame_q = R.matrix_to_quat(g[:, 3])
         changed = False
@@ -113,6 +141,7 @@ def push_out(quats: np.ndarray, transl: np.ndarray, fps: float, iterations: int 
             # world-frame delta -> local delta at the shoulder: R_parent^T * delta * R_parent
             par = g[:, 13 if side == "left" else 14]
             aa_l = np.einsum("tji,tj->ti", par, aa_s)
+            aa_l = np.stack([np.interp(np.arange(n), sub, aa_l[:, c]) for c in range(3)], axis=1)
             j = _SHOULDER[side]
             q[:, j] = R.quat_mul(R.axis_angle_to_quat(aa_l), q[:, j])
         if not changed:

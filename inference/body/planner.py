@@ -99,6 +99,23 @@ def _choose_strokes(prosody, loud, style, rng):
     return chosen
 
 
+#: Peak hand speed allowed for planned moves (m/s); the BEAT2 take's wrist speed p99 is ~2 m/s.
+MAX_HAND_SPEED_M_S: float = 1.5
+
+
+#: Peak forearm-twist / palm-turn speed allowed for planned moves (rad/s).
+MAX_PALM_TURN_RAD_S: float = 6.0
+
+
+def _min_move_s(a: lib.ArmPose, b: lib.ArmPose) -> float:
+    """Shortest duration of a minimum-jerk move between two poses (peak speed 1.875 d / T),
+    limited by both the hand's travel and how far the palm turns."""
+    d = float(np.linalg.norm(np.asarray(a.wrist_m) - np.asarray(b.wrist_m)))
+    pa, pb = lib._unit(a.palm), lib._unit(b.palm)
+    turn = float(np.arccos(np.clip(np.dot(pa, pb), -1.0, 1.0)))
+    return max(0.12, 1.875 * d / MAX_HAND_SPEED_M_S, 1.875 * turn / MAX_PALM_TURN_RAD_S)
+
+
 def _phrase_of(t, phrases):
     for k, (s, e) in enumerate(phrases):
         if s - 0.05 <= t <= e + 0.05:
@@ -196,6 +213,7 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
         prep = float(rng.uniform(0.25, 0.45))
         hold = float(rng.uniform(0.12, 0.35))
         pair = None
+        done = False
         for side in sides:
             mem = memory.setdefault((gtype, side), deque(maxlen=POSE_MEMORY))
             if pair is None or gtype != "frame":
@@ -209,19 +227,26 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
                 pre, apex = pair
             mem.append(np.asarray(apex.wrist_m))
             keys = plan.keys[side]
-            last_t = keys[-1].time_s
-            t_pre = apex_t - dur
-            prep_start = t_pre - prep
-            if prep_start - last_t > 0.15:
-                # hold the previous pose (rest, ready or a post-stroke hold) until the preparation
-                keys.append(Key(prep_start, keys[-1].pose, keys[-1].active))
-            if t_pre - keys[-1].time_s > 0.12:
+            last = keys[-1]
+            d_stroke = max(dur, _min_move_s(pre, apex))
+            t_pre = apex_t - d_stroke
+            if t_pre - last.time_s < _min_move_s(last.pose, pre):
+                # no time for a preparation: strike straight from where the hand is, if possible
+                if apex_t - last.time_s < max(0.2, _min_move_s(last.pose, apex)):
+                    continue
+                pre = None
+            if pre is not None:
+                prep_start = t_pre - max(prep, _min_move_s(last.pose, pre))
+                if prep_start - last.time_s > 0.15:
+                    # hold the previous pose (rest, ready or post-stroke hold) until the preparation
+                    keys.append(Key(prep_start, last.pose, last.active))
                 keys.append(Key(t_pre, pre))
-            if apex_t - keys[-1].time_s < 0.1:
-                continue
             keys.append(Key(apex_t, apex))
             keys.append(Key(apex_t + hold, lib.with_offset(apex, (0.0, -0.015, -0.01))))
             active[side] = True
+            done = True
+        if not done:
+            continue
         plan.strokes.append(Stroke(apex_t, gtype, hands, amp))
         recent.append((gtype, hands))
         prev_hands, prev_apex, prev_phrase = hands, apex_t, phrase
