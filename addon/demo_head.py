@@ -155,7 +155,7 @@ def _skin(rows=84, cols=104):
     lip_rows = np.zeros(verts.shape[0], int)  # +1 upper lip rows, -1 lower lip rows
     for row, v in ((k, 1), (k - 1, 1), (k + 1, -1), (k + 2, -1)):
         lip_rows[row * cols: (row + 1) * cols] = v
-    c = np.array([verts[list(fc)].mean(0) for fc in faces])
+    c = face_centroids(verts, faces)
     u = np.clip(np.abs(c[:, 0]) / (MOUTH_HALF_WIDTH_M + 0.003), 0.0, 1.0)
     dz = c[:, 2] - float(line[front_col])
     upper = (dz >= 0) & (dz < (0.0075 - 0.003 * u ** 2) * (1 - u ** 2) ** 0.35)
@@ -177,6 +177,16 @@ def _skin_materials(c: np.ndarray, lips: np.ndarray) -> np.ndarray:
     mat[c[:, 2] > hairline] = MATERIALS.index("hair")
     mat[brow] = MATERIALS.index("brow")
     return mat
+
+
+def face_centroids(verts: np.ndarray, faces: list) -> np.ndarray:
+    """``(F, 3)`` centroid of each polygon (index tuples of any length), vectorised per size."""
+    out = np.empty((len(faces), 3))
+    sizes = np.array([len(f) for f in faces])
+    for n in np.unique(sizes):
+        idx = np.flatnonzero(sizes == n)
+        out[idx] = verts[np.array([faces[i] for i in idx])].mean(axis=1)
+    return out
 
 
 def _sphere(rings, segs, radius, centre, lat_range=(-np.pi / 2, np.pi / 2), lon_range=None, axis="f"):
@@ -230,7 +240,7 @@ def build_head() -> HeadGeometry:
     add("skin", skin_v, skin_f, skin_mat, split * f_fade)
     for side, c in EYE_CENTRES_M.items():
         v, fc = _sphere(12, 18, EYE_RADIUS_M, c)
-        ang = np.array([np.arccos(np.clip((v[list(f)].mean(0) - c)[1] / EYE_RADIUS_M, -1, 1)) for f in fc])
+        ang = np.arccos(np.clip((face_centroids(v, fc) - c)[:, 1] / EYE_RADIUS_M, -1, 1))
         add(f"eye_{side}", v, fc, np.where(ang < 0.20, 4, np.where(ang < 0.48, 3, 2)), 0.0)
         for lid, lat in (("up", (0.42, 1.35)), ("lo", (-1.30, -0.38))):
             v, fc = _sphere(7, 15, EYE_RADIUS_M * 1.06, c, lat_range=lat, lon_range=(-1.45, 1.45), axis="z")

@@ -1,0 +1,101 @@
+"""Run every benchmark and print the tables (``make bench``).
+
+    .venv/bin/python -m benchmarks.run_all [--durations 10 60 600] [--json out/bench/results.json]
+                                           [--markdown out/bench/results.md]
+
+Each measurement runs in a fresh interpreter (``benchmarks.bench_inference`` and
+``benchmarks.bench_bake``), so peak memory is per run and bpy state does not leak between runs.
+Numbers go to ``docs/performance.md`` by hand, with the machine they were measured on.
+Target (issue 2): 60 s of speech generated and baked (face + body) in under 2 s with the default model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from .measure import machine
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_S = 2.0
+
+
+def _child(module: str, *args: str) -> dict:
+    proc = subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True)
+    for line in proc.stdout.splitlines():
+        if line.startswith("RESULT:"):
+            return json.loads(line[len("RESULT:"):])
+    raise RuntimeError(f"{module} {' '.join(args)} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
+
+
+def tables(results: list[dict]) -> str:
+    """Markdown tables of the inference and bake results."""
+    lines = ["### Inference (bpy-free; best of 3, 1 for 600 s)", "",
+             "| speech | face " + " | face ".join(results[0]["inference"]["face"]) +
+             " | body | face+body (default) | RTF face+body | traced peak | max RSS |",
+             "|---|" + "---|" * (len(results[0]["inference"]["face"]) + 5)]
+    for r in results:
+        inf = r["inference"]
+        faces = " | ".join(f"{v['seconds']:.3f} s" for v in inf["face"].values())
+        lines.append(f"| {inf['duration_s']:g} s | {faces} | {inf['body']['seconds']:.3f} s | "
+                     f"{inf['both']['seconds']:.3f} s | {inf['both']['rtf']:.4f} | "
+                     f"{inf['both']['traced_peak_mb']:.0f} MiB | {inf['max_rss_mb']:.0f} MiB |")
+    lines += ["", "### Baking on the demo character (bpy 5.0 module)", "",
+              "| speech | frames | channels | dense keys | targets | bulk bake | reduced bake (keys) | per-key keyframe_insert | bulk speed-up | max RSS |",
+              "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        b = r["bake"]
+        pk = b["per_key"]
+        est = f"{pk['seconds_full']:.1f} s" + (f" (extrapolated from {pk['frames_timed']} frames)" if pk["extrapolated"] else "")
+        lines.append(f"| {b['duration_s']:g} s | {b['e2e']['frames']} | {b['channels']} | {b['dense_keys']} | "
+                     f"{b['targets_s']:.3f} s | {b['bulk_bake_s']:.3f} s | {b['reduced_bake_s']:.3f} s "
+                     f"({b['reduced_keys']}) | {est} | {b['bulk_vs_per_key']:.0f}x | {b['max_rss_mb']:.0f} MiB |")
+    lines += ["", "### Whole Generate path (make_job + infer + apply, dense keys, as the sidebar button runs it)", "",
+              "| speech | generate | targets + bake | total (first run) | total (warm, 2nd run) | real-time factor (warm) | face model | body model |",
+              "|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        e, w = r["bake"]["e2e"], r["bake"]["e2e_warm"]
+        lines.append(f"| {r['bake']['duration_s']:g} s | {e['generate_s']:.3f} s | {e['apply_s']:.3f} s | "
+                     f"{e['total_s']:.3f} s | {w['total_s']:.3f} s | {w['rtf']:.4f} | {e['face_model']} | {e['body_model']} |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--durations", type=float, nargs="+", default=[10.0, 60.0, 600.0])
+    ap.add_argument("--json", type=Path, default=ROOT / "out" / "bench" / "results.json")
+    ap.add_argument("--markdown", type=Path, default=ROOT / "out" / "bench" / "results.md")
+    args = ap.parse_args(argv)
+    print(f"machine: {machine()}", flush=True)
+    results = []
+    for d in args.durations:
+        reps = "3" if d <= 60 else "1"
+        print(f"{d:g} s: inference ...", flush=True)
+        inf = _child("benchmarks.bench_inference", "--duration", str(d), "--repeats", reps)
+        print(f"{d:g} s: bake ...", flush=True)
+        bk = _child("benchmarks.bench_bake", "--duration", str(d))
+        results.append({"inference": inf, "bake": bk})
+    md = tables(results)
+    print()
+    print(md)
+    sixty = [r for r in results if r["bake"]["duration_s"] == 60.0]
+    if sixty:
+        e, w = sixty[0]["bake"]["e2e"], sixty[0]["bake"]["e2e_warm"]
+        verdict = "MET" if w["total_s"] < TARGET_S else "NOT met"
+        line = (f"\nTarget: 60 s of speech generated + baked (face + body) in < {TARGET_S:g} s: {verdict} "
+                f"(warm {w['total_s']:.2f} s, first run {e['total_s']:.2f} s; face {e['face_model']}, "
+                f"body {e['body_model']})")
+        print(line)
+        md += "\n" + line
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps({"machine": machine(), "results": results}, indent=2))
+    args.markdown.write_text(f"machine: {machine()}\n\n{md}\n")
+    print(f"\nwrote {args.json} and {args.markdown}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
