@@ -43,12 +43,12 @@ class FaceModelDims:
     """
 
     n_mels: int = 80
-    channels: int = 96
+    channels: int = 64
     conv_layers: int = 4
     post_layers: int = 2
     kernel: int = 5
     pool: int = 4
-    gru_hidden: int = 64
+    gru_hidden: int = 48
     n_out: int = len(SPEECH_CHANNELS)
     dropout: float = 0.1
 
