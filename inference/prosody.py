@@ -4,7 +4,7 @@ Libraries do the signal processing they are good at:
 
 * pitch (F0) and voicing: Praat's autocorrelation pitch tracker (Boersma 1993) through
   ``praat-parselmouth`` (GPL-3.0, wheels for Linux/Windows/macOS);
-* voice activity: the WebRTC VAD (Google, BSD) through ``webrtcvad-wheels`` (MIT), 10 ms frames
+* voice activity: the WebRTC VAD (Google, BSD) through ``webrtcvad-wheels`` (MIT), 30 ms frames
   of a peak-normalised copy, combined with an energy gate relative to the clip's own noise floor.
 
 Our own (numpy) parts: frame RMS energy in dBFS, onset strength as half-wave-rectified
@@ -183,9 +183,12 @@ def _voice_activity(x: np.ndarray, n: int, energy_db: np.ndarray) -> np.ndarray:
     if pad > 0:
         pcm = np.concatenate([pcm, np.zeros(pad, np.int16)])
     raw = pcm.tobytes()
-    step = HOP_SAMPLES * 2
-    flags = np.fromiter((vad.is_speech(raw[i * step:(i + 1) * step], SAMPLE_RATE_HZ)
-                         for i in range(n)), dtype=bool, count=n)
+    step = 3 * HOP_SAMPLES * 2              # 30 ms VAD frames, expanded to 10 ms frames
+    n30 = -(-n // 3)
+    raw = raw + bytes(max(0, n30 * step - len(raw)))
+    flags30 = np.fromiter((vad.is_speech(raw[i * step:(i + 1) * step], SAMPLE_RATE_HZ)
+                           for i in range(n30)), dtype=bool, count=n30)
+    flags = np.repeat(flags30, 3)[:n]
     # Energy gate relative to the clip's own range: speech is well above the noise floor.
     floor = float(np.percentile(energy_db, 10))
     top = float(np.percentile(energy_db, 95))
@@ -280,14 +283,15 @@ def _accents(energy_db, f0, speech, onset):
         return np.zeros(0), np.zeros(0, np.float32)
     # syllable nuclei: local maxima of smoothed energy inside speech, with a 2 dB dip on both sides
     cand = np.flatnonzero((e[1:-1] >= e[:-2]) & (e[1:-1] > e[2:]) & speech[1:-1]) + 1
-    nuclei = []
-    for c in cand:
-        lo, hi = max(0, c - 25), min(n, c + 26)
-        left_min = e[lo:c + 1].min()
-        right_min = e[c:hi].min()
-        if e[c] - max(left_min, right_min) >= 2.0 or (e[c] - min(left_min, right_min) >= 4.0):
-            nuclei.append(c)
-    if not nuclei:
+    # minima of the smoothed energy in the 250 ms before and after each candidate
+    pad = np.concatenate([np.full(25, np.inf), e, np.full(25, np.inf)])
+    win = np.lib.stride_tricks.sliding_window_view(pad, 26)
+    left_min = win[cand].min(axis=1)            # e[c-25 .. c]
+    right_min = win[cand + 25].min(axis=1)      # e[c .. c+25]
+    peak = e[cand]
+    keep = (peak - np.maximum(left_min, right_min) >= 2.0) | (peak - np.minimum(left_min, right_min) >= 4.0)
+    nuclei = cand[keep]
+    if nuclei.size == 0:
         return np.zeros(0), np.zeros(0, np.float32)
     nuclei = np.asarray(nuclei)
     sp_e = energy_db[speech]

@@ -14,6 +14,7 @@ continuous parameter families (:func:`inference.body.library.sample_stroke`).
 
 from __future__ import annotations
 
+import math
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -54,6 +55,7 @@ class Stroke:
     gtype: str
     hands: str           # "left", "right" or "both"
     amplitude: float
+    apex_wrist_m: tuple = (0.0, 0.0, 0.0)   # apex wrist target of the first hand (its side's coordinates)
 
 
 @dataclass
@@ -110,9 +112,10 @@ MAX_PALM_TURN_RAD_S: float = 6.0
 def _min_move_s(a: lib.ArmPose, b: lib.ArmPose) -> float:
     """Shortest duration of a minimum-jerk move between two poses (peak speed 1.875 d / T),
     limited by both the hand's travel and how far the palm turns."""
-    d = float(np.linalg.norm(np.asarray(a.wrist_m) - np.asarray(b.wrist_m)))
-    pa, pb = lib._unit(a.palm), lib._unit(b.palm)
-    turn = float(np.arccos(np.clip(np.dot(pa, pb), -1.0, 1.0)))
+    d = math.dist(a.wrist_m, b.wrist_m)
+    na, nb = math.hypot(*a.palm), math.hypot(*b.palm)
+    c = sum(x * y for x, y in zip(a.palm, b.palm)) / max(na * nb, 1e-12)
+    turn = math.acos(max(-1.0, min(1.0, c)))
     return max(0.12, 1.875 * d / MAX_HAND_SPEED_M_S, 1.875 * turn / MAX_PALM_TURN_RAD_S)
 
 
@@ -154,11 +157,13 @@ def _pick_hands(rng, gtype, style, prev_hands):
 
 def _sample_far(rng, gtype, amp, posture, memory):
     """Sample (pre, apex) away from recent apexes of the same type; up to 6 tries."""
+    mem = np.asarray(memory) if len(memory) else None
     best, best_d = None, -1.0
     for _ in range(6):
         pre, apex = lib.sample_stroke(gtype, rng, amp, posture)
-        w = np.asarray(apex.wrist_m)
-        d = min((float(np.linalg.norm(w - m)) for m in memory), default=1e9)
+        if mem is None:
+            return pre, apex
+        d = float(np.sqrt(((mem - np.asarray(apex.wrist_m)) ** 2).sum(axis=1)).min())
         if d >= POSE_MIN_DIST_M:
             return pre, apex
         if d > best_d:
@@ -247,7 +252,7 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
             done = True
         if not done:
             continue
-        plan.strokes.append(Stroke(apex_t, gtype, hands, amp))
+        plan.strokes.append(Stroke(apex_t, gtype, hands, amp, tuple(pair[1].wrist_m)))
         recent.append((gtype, hands))
         prev_hands, prev_apex, prev_phrase = hands, apex_t, phrase
     if strokes:
@@ -275,22 +280,22 @@ def _retract(plan, rest, active, prev_apex, next_t, rng, style, prosody):
             keys.append(Key(start + float(rng.uniform(0.35, 0.5)), lib.ready_pose(rng, style.posture)))
 
 
-def _active_at(keys, t):
-    """Whether the hand is out of rest at ``t`` (the last key at or before ``t`` is active)."""
-    times = [k.time_s for k in keys]
-    i = int(np.searchsorted(times, t, side="right")) - 1
-    return i >= 0 and keys[i].active
-
-
 def _plan_micro_beats(plan, prosody, style):
     """Small down-flicks of raised hands on accents that got no stroke (beats riding on a unit)."""
     apexes = np.array([s.apex_s for s in plan.strokes]) if plan.strokes else np.zeros(0)
-    for t, s in zip(prosody.accents_s, prosody.accent_strength):
-        if apexes.size and np.min(np.abs(apexes - t)) < 0.3:
-            continue
-        for side in ("left", "right"):
-            if _active_at(plan.keys[side], t):
-                plan.micro_beats[side].append((float(t), (0.012 + 0.03 * float(s)) * style.energy))
+    acc = prosody.accents_s
+    if apexes.size:
+        near = np.abs(acc[:, None] - apexes[None, :]).min(axis=1) < 0.3 if acc.size else np.zeros(0, bool)
+    else:
+        near = np.zeros(acc.size, bool)
+    for side in ("left", "right"):
+        keys = plan.keys[side]
+        times = np.array([k.time_s for k in keys])
+        act = np.array([k.active for k in keys])
+        i = np.searchsorted(times, acc, side="right") - 1    # last key at or before each accent
+        on = (i >= 0) & act[np.maximum(i, 0)] & ~near
+        for t, s in zip(acc[on], prosody.accent_strength[on]):
+            plan.micro_beats[side].append((float(t), (0.012 + 0.03 * float(s)) * style.energy))
 
 
 def _plan_head(plan, prosody, duration_s, rng, style):
