@@ -8,19 +8,28 @@ maps in :mod:`rigs.bone_maps` (guessed when none is given). Pose bones get quate
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import bpy
 import numpy as np
 
 from ..inference.backends import BodyConstraints
 from ..rigs.bone_maps import guess_bone_map
 from ..rigs.retarget import RetargetError, TargetSkeleton, inverse_retarget, plan_retarget, retarget
-from ..rigs.rotations import axis_angle_to_quat
+from ..rigs.rotations import axis_angle_to_quat, matrix_to_quat, quat_to_matrix
 from . import compat
 from .bake import BakeTarget, Channel, is_generated
 from .targets_face import TargetError, check_editable
 
 #: Minimum confidence of a guessed bone map (share of body joints found) before we refuse.
 MIN_GUESS_CONFIDENCE = 0.3
+#: Remaining error (degrees) after refinement above which the user is told bones do not follow.
+REFINE_WARN_DEG = 5.0
+#: Parent-first passes of the refinement (constraint links between mapped bones that are not
+#: parent links, e.g. Rigify's hips -> lower spine FK, need a second pass).
+REFINE_SWEEPS = 2
+#: At most this many frames are refined exactly; corrections are slerped in between.
+REFINE_MAX_FRAMES = 60
 
 
 def skeleton_of(armature) -> TargetSkeleton:
@@ -59,7 +68,7 @@ def resolve_bone_map(armature, bone_map=None):
     if guess.confidence < MIN_GUESS_CONFIDENCE:
         raise TargetError(f"body: {armature.name!r} does not look like a humanoid armature "
                           f"(bone-map confidence {guess.confidence:.2f}; found {dict(guess.mapping)}); "
-                          "map the bones by hand in the Bone Mapping panel")
+                          "map the bones by hand in the Rig Mapping panel")
     notes = [f"body: bone map guessed for {armature.name!r} (preset {guess.preset}, confidence {guess.confidence:.2f})"]
     notes += [f"body: {p}" for p in guess.problems]
     return dict(guess.mapping), notes
@@ -88,11 +97,19 @@ def build_body_targets(armature, perf, bone_map=None, align_rest: bool = True):
         raise TargetError("body: the performance has no body motion (smplx_poses is None)")
     skel = skeleton_of(armature)
     try:
-        plan = plan_retarget(skel, bmap, align_rest=align_rest)
+        plan = plan_retarget(skel, bmap, align_rest=align_rest, position_map=deform_positions(armature, bmap))
     except RetargetError as exc:
         raise TargetError(f"body: {armature.name!r}: {exc}") from None
     res = retarget(plan, perf.smplx_poses, perf.transl)
     notes += _animated_elsewhere(armature, set(res.bone_names))
+    if constrained_chain(armature, res.bone_names):
+        quats, residual, worst_bone = refine_through_constraints(armature, res.bone_names, res.quats, res.posed_rot)
+        res = replace(res, quats=quats)
+        notes.append(f"body: {armature.name!r} has constraints above the mapped bones; rotations refined through "
+                     f"Blender's evaluation (largest remaining error {residual:.1f} deg, bone {worst_bone!r})")
+        if residual > REFINE_WARN_DEG:
+            notes.append("body: some bones do not follow their rotation (IK or copy constraints): switch limbs "
+                         "to FK (Rigify: IK_FK = 1) or map other bones in the Rig Mapping panel")
     channels = []
     for k, name in enumerate(res.bone_names):
         esc = bpy.utils.escape_identifier(name)
@@ -200,3 +217,104 @@ def _animated_elsewhere(armature, driven: set) -> list:
     return [f"body: action {action.name!r} (kept under the new one in the NLA) still animates "
             f"{len(other)} bones this bake does not drive, e.g. {sorted(other)[:5]}; mute its NLA track "
             "for pure retargeted motion"]
+
+
+def deform_positions(armature, bone_map) -> dict | None:
+    """For a generated Rigify rig whose *controls* are mapped, ``{joint: DEF- bone}`` (the deform
+    bones sit where the joints are; controls such as ``hips`` do not); else ``None``."""
+    from ..rigs.bone_presets import BONE_PRESETS
+
+    names = set(armature.data.bones.keys())
+    defs = {j: b for j, b in BONE_PRESETS["rigify_def"].items() if b in names and j in bone_map}
+    if not defs or all(str(b).startswith("DEF-") for b in bone_map.values()):
+        return None
+    return defs
+
+
+def constrained_chain(armature, bone_names) -> bool:
+    """True when a mapped bone or one of its ancestors has constraints or drivers act on the pose:
+    then Blender's pose is not the plain parent chain :mod:`rigs.retarget` models (e.g. a generated
+    Rigify rig's FK controls hang off constraint-driven MCH bones)."""
+    anim = armature.animation_data
+    if anim is not None and any(d.data_path.startswith("pose.bones") for d in anim.drivers):
+        return True
+    for name in bone_names:
+        pb = armature.pose.bones.get(name)
+        while pb is not None:
+            if any(not c.mute and c.influence > 0 for c in pb.constraints):
+                return True
+            pb = pb.parent
+    return False
+
+
+def refine_through_constraints(armature, bone_names, quats, posed_rot, max_frames: int = REFINE_MAX_FRAMES):
+    """Correct pose-bone rotations so the *evaluated* pose (constraints included) reaches the wanted
+    armature-space rotations.
+
+    At refined frames, mapped bones are set level by level (parents first); after each depsgraph
+    update a bone's basis is corrected by the remaining error ``L' = L (M^T W)`` (``M`` its evaluated
+    rotation, ``W`` the wanted one), in :data:`REFINE_SWEEPS` passes. At most ``max_frames`` frames
+    are refined (evenly spaced, first and last included); the per-bone correction ``L_model^-1 L'``
+    is slerped in between (constraint effects change slowly with the pose). Cost: (levels x passes
+    + 2) depsgraph updates per refined frame.
+
+    Returns:
+        ``(quats (T, M, 4) float32, largest remaining angle in degrees at refined frames, its bone)``.
+    """
+    from ..rigs.rotations import quat_conj, quat_mul, quat_slerp
+
+    pbs = [armature.pose.bones[n] for n in bone_names]
+    saved = [(pb.rotation_mode, tuple(pb.rotation_quaternion)) for pb in pbs]
+    mapped = set(bone_names)
+    depth = []
+    for pb in pbs:
+        d, p = 0, pb.parent
+        while p is not None:
+            d += p.name in mapped
+            p = p.parent
+        depth.append(d)
+    levels = [[k for k, d in enumerate(depth) if d == lv] for lv in sorted(set(depth))]
+    model = np.array(quats, np.float64)
+    t = model.shape[0]
+    frames = np.unique(np.round(np.linspace(0, t - 1, min(t, max(2, max_frames)))).astype(int))
+    refined = model[frames].copy()
+    worst, worst_bone = 0.0, ""
+    layer = bpy.context.view_layer
+    for pb in pbs:
+        pb.rotation_mode = 'QUATERNION'
+    try:
+        for i, f in enumerate(frames):
+            for k, pb in enumerate(pbs):
+                pb.rotation_quaternion = refined[i, k]
+            layer.update()
+            for level in levels * REFINE_SWEEPS:
+                for k in level:
+                    m = _unit_rot(np.array(pbs[k].matrix)[:3, :3])
+                    refined[i, k] = matrix_to_quat(quat_to_matrix(refined[i, k]) @ (m.T @ posed_rot[f, k]))
+                    pbs[k].rotation_quaternion = refined[i, k]
+                layer.update()
+            for k, pb in enumerate(pbs):
+                m = _unit_rot(np.array(pb.matrix)[:3, :3])
+                err = float(np.degrees(np.arccos(np.clip((np.trace(m.T @ posed_rot[f, k]) - 1.0) / 2.0, -1.0, 1.0))))
+                if err > worst:
+                    worst, worst_bone = err, pb.name
+    finally:
+        for pb, (mode, q) in zip(pbs, saved):
+            pb.rotation_quaternion = q
+            pb.rotation_mode = mode
+        layer.update()
+    corr = quat_mul(quat_conj(model[frames]), refined)  # (F, M, 4) per-bone corrections
+    pos = np.interp(np.arange(t), frames, np.arange(len(frames)))
+    i0 = np.floor(pos).astype(int)
+    i1 = np.minimum(i0 + 1, len(frames) - 1)
+    frac = np.broadcast_to((pos - i0)[:, None], (t, model.shape[1]))
+    out = quat_mul(model, quat_slerp(corr[i0], corr[i1], frac))
+    for f in range(1, t):
+        flip = np.sum(out[f] * out[f - 1], axis=-1) < 0
+        out[f, flip] *= -1
+    return out.astype(np.float32), worst, worst_bone
+
+
+def _unit_rot(m: np.ndarray) -> np.ndarray:
+    u, _, vt = np.linalg.svd(m)
+    return u @ vt

@@ -19,7 +19,8 @@ names and hierarchy:
 
 The confidence report gives per joint how it was found (``preset``, ``name``, ``chain``) and an
 overall score in [0, 1]: the share of the 22 body joints mapped, halved for every hierarchy
-violation left.
+violation left (pairs both taken from a preset are trusted: control rigs such as Rigify's FK
+controls are not parented joint to joint).
 """
 
 from __future__ import annotations
@@ -243,7 +244,9 @@ def guess_bone_map(names: Sequence[str], parents: Sequence[int], preset: str | N
         p = PARENTS[JOINT_INDEX[j]]
         while p >= 0 and JOINT_NAMES[p] not in mapping:
             p = PARENTS[p]
-        if p >= 0 and JOINT_INDEX[j] < 22 and not _below(index[b], index[mapping[JOINT_NAMES[p]]], parents, j):
+        both_preset = how[j] == "preset" and p >= 0 and how[JOINT_NAMES[p]] == "preset"
+        if p >= 0 and JOINT_INDEX[j] < 22 and not both_preset and \
+                not _below(index[b], index[mapping[JOINT_NAMES[p]]], parents, j):
             problems.append(f"{j} -> {b} is not below {JOINT_NAMES[p]} -> {mapping[JOINT_NAMES[p]]}")
     missing = tuple(j for j in BODY_JOINTS if j not in mapping)
     conf = (len(BODY_JOINTS) - len(missing)) / len(BODY_JOINTS) * 0.5 ** len(problems)

@@ -9,9 +9,12 @@ Sources (bone names as the tools create them):
 - ``rigify_metarig``: Blender Rigify "Human (Meta-Rig)" (``spine`` = hips, ``spine.001``-``.003``,
   ``spine.004``/``.005`` neck, ``spine.006`` head, ``upper_arm.L``, ``f_index.01.L`` ...).
 - ``rigify_def``: a generated Rigify rig's deform bones (``DEF-spine``, ``DEF-upper_arm.L`` ...).
-- ``rigify_ctrl``: a generated Rigify rig's FK controls (``torso``/``hips``/``chest``/``neck``/
-  ``head``, ``upper_arm_fk.L``, ``forearm_fk.L``, ``hand_fk.L``, ``thigh_fk.L`` ...); the arms and
-  legs must be switched to FK (Rigify's ``IK_FK`` = 1) for them to take effect.
+- ``rigify_ctrl``: a generated Rigify rig's FK controls (``spine_fk`` hips, ``spine_fk.001`` lower
+  spine (Rigify builds this part downward from the torso pivot), ``spine_fk.002``/``.003`` chest;
+  ``neck``, ``head``, ``shoulder.L``, ``upper_arm_fk.L``,
+  ``forearm_fk.L``, ``hand_fk.L``, ``thigh_fk.L`` ...). These hang off constraint-driven MCH bones,
+  so ``addon.targets_body`` refines them through Blender's evaluation, using the ``DEF-`` bones'
+  rest positions; limbs must be in FK (Rigify ``IK_FK`` = 1).
 - ``unreal``: Unreal Engine 4/5 Mannequin and MetaHuman body (``pelvis``, ``spine_01``-``spine_05``,
   ``neck_01``, ``head``, ``clavicle_l``, ``upperarm_l``, ``lowerarm_l``, ``hand_l``, ``thigh_l``,
   ``calf_l``, ``foot_l``, ``ball_l``, ``index_01_l`` ...); UE5 uses five spine bones, UE4 three.
@@ -62,11 +65,11 @@ _RIGIFY_META = {
 }
 _RIGIFY_DEF = {j: "DEF-" + b for j, b in _RIGIFY_META.items() if j != "jaw"}
 _RIGIFY_CTRL = {
-    "pelvis": "hips", "spine1": "spine_fk.001", "spine2": "spine_fk.002", "spine3": "chest",
+    "pelvis": "spine_fk", "spine1": "spine_fk.001", "spine2": "spine_fk.002", "spine3": "spine_fk.003",
     "neck": "neck", "head": "head", "jaw": "jaw_master",
     **_sides("{}.L", "{}.R", {
         "collar": "shoulder", "shoulder": "upper_arm_fk", "elbow": "forearm_fk", "wrist": "hand_fk",
-        "hip": "thigh_fk", "knee": "shin_fk", "ankle": "foot_fk", "foot": "toe",
+        "hip": "thigh_fk", "knee": "shin_fk", "ankle": "foot_fk", "foot": "toe_fk",
         **_fingers({"index": "f_index.{}", "middle": "f_middle.{}", "pinky": "f_pinky.{}", "ring": "f_ring.{}",
                     "thumb": "thumb.{}"}, ("01", "02", "03"))}),
 }

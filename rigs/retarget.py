@@ -135,6 +135,8 @@ class RetargetResult:
         root_bone: name of the bone whose ``location`` is animated, ``""`` if none.
         root_location: ``(T, 3)`` float32 ``pose.bones[root_bone].location`` or ``None``.
         warnings: user-facing notes (missing bones, dropped joints).
+        posed_rot: ``(T, M, 3, 3)`` wanted armature-space rotations of the mapped bones (for
+            rigs whose parents are driven by constraints: see ``addon.targets_body``).
     """
 
     bone_names: tuple
@@ -142,6 +144,7 @@ class RetargetResult:
     root_bone: str
     root_location: np.ndarray | None
     warnings: tuple
+    posed_rot: np.ndarray | None = None
 
 
 def _rot_part(m: np.ndarray) -> tuple[np.ndarray, float]:
@@ -249,7 +252,7 @@ def rest_world_heads(skel: TargetSkeleton) -> np.ndarray:
 
 
 def plan_retarget(skel: TargetSkeleton, bone_map: dict, align_rest: bool = True,
-                  source_positions: np.ndarray | None = None) -> RetargetPlan:
+                  source_positions: np.ndarray | None = None, position_map: dict | None = None) -> RetargetPlan:
     """Prepare retargeting for one armature.
 
     Args:
@@ -257,6 +260,9 @@ def plan_retarget(skel: TargetSkeleton, bone_map: dict, align_rest: bool = True,
         bone_map: ``{smplx_joint_name: bone_name}``; joints not listed are not transferred.
         align_rest: rotate each bone's rest direction onto SMPL-X's (see module docstring).
         source_positions: ``(55, 3)`` SMPL-X rest positions (default :func:`rest_joint_positions`).
+        position_map: ``{smplx_joint: bone}`` whose rest heads stand for the joints' positions when
+            the animated bones are controls placed elsewhere (a generated Rigify rig's ``DEF-``
+            bones); default: the mapped bones themselves.
 
     Raises:
         RetargetError: unknown joint or bone names, a bone used twice, or a non-humanoid map
@@ -277,9 +283,13 @@ def plan_retarget(skel: TargetSkeleton, bone_map: dict, align_rest: bool = True,
             f"armature is not a humanoid this map understands: no bone for SMPL-X joints {missing} "
             f"(mapped: {sorted(bone_map)})")
     src = rest_joint_positions().astype(np.float64) if source_positions is None else np.asarray(source_positions, float)
-    frame = character_frame(skel, bone_map)
+    pos_map = {j: (position_map or {}).get(j, b) for j, b in bone_map.items()}
+    for b in pos_map.values():
+        skel.index(b)
+    frame = character_frame(skel, pos_map)
     arm_rot, arm_scale = _rot_part(skel.world[:3, :3])
-    heads = rest_world_heads(skel)
+    heads_by_bone = rest_world_heads(skel)
+    heads = {j: heads_by_bone[skel.index(b)] for j, b in pos_map.items()}
     rest_rot = np.array([_rot_part(m[:3, :3])[0] for m in skel.rest])
     joints = [JOINT_INDEX[j] for j in JOINT_NAMES if j in bone_map]
     mapped = [skel.index(bone_map[JOINT_NAMES[j]]) for j in joints]
@@ -292,7 +302,7 @@ def plan_retarget(skel: TargetSkeleton, bone_map: dict, align_rest: bool = True,
         while child is not None and child not in bone_map:
             child = DIRECTION_CHILD.get(child)
             skipped = True
-        t_dir = heads[skel.index(bone_map[child])] - heads[b] if child is not None else np.zeros(3)
+        t_dir = heads[child] - heads[name] if child is not None else np.zeros(3)
         if child is not None and np.linalg.norm(t_dir) > 1e-9:
             dirs[j] = t_dir / np.linalg.norm(t_dir)
             swing[j] = JOINT_INDEX[child] if (skipped and align_rest) else -1
@@ -315,12 +325,12 @@ def plan_retarget(skel: TargetSkeleton, bone_map: dict, align_rest: bool = True,
                 root = skel.parents[root]
             if root < 0:
                 root = skel.index(bone_map["pelvis"])
-    ankles = [heads[skel.index(bone_map[a])] for a in ("left_ankle", "right_ankle") if a in bone_map]
+    ankles = [heads[a] for a in ("left_ankle", "right_ankle") if a in bone_map]
     src_h = src[0, 1] - min(src[7, 1], src[8, 1])
     if ankles:
-        tgt_h = float(np.dot(heads[skel.index(bone_map["pelvis"])] - min(ankles, key=lambda v: np.dot(v, up)), up))
+        tgt_h = float(np.dot(heads["pelvis"] - min(ankles, key=lambda v: np.dot(v, up)), up))
     else:
-        tgt_h = float(np.dot(heads[skel.index(bone_map["pelvis"])] - skel.world[:3, 3], up))
+        tgt_h = float(np.dot(heads["pelvis"] - skel.world[:3, 3], up))
         warnings.append("no ankle bones mapped: hip height measured from the armature origin")
     scale = tgt_h / src_h / arm_scale if tgt_h > 1e-6 else 1.0 / arm_scale
     unmapped = [j for j in ("neck", "spine1", "spine2", "spine3", "left_collar", "right_collar",
@@ -403,7 +413,8 @@ def retarget(plan: RetargetPlan, poses: np.ndarray, transl: np.ndarray | None = 
             raise ValueError(f"transl: expected shape ({t}, 3), found {transl.shape}")
         delta_world = (transl - transl[:1]) @ c.T * plan.scale  # in units of armature space * scale
         loc = (delta_world @ arm_rot @ rest_rot[plan.root]).astype(np.float32)
-    return RetargetResult(names, quats, skel.names[plan.root], loc, plan.warnings)
+    posed_rot = np.stack([want[int(b)] for b in plan.mapped], axis=1)
+    return RetargetResult(names, quats, skel.names[plan.root], loc, plan.warnings, posed_rot)
 
 
 def _continuous(q: np.ndarray) -> np.ndarray:

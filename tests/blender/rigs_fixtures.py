@@ -64,10 +64,11 @@ def test_poses(num_random: int = 8, seed: int = 0) -> np.ndarray:
     return np.array(poses, np.float32)
 
 
-def direction_errors(arm, bone_map, poses, frame_start=1):
+def direction_errors(arm, bone_map, poses, frame_start=1, measure_map=None):
     """Bake ``poses`` (one per frame) onto ``arm`` through build_body_targets + bake, then compare
     world-space segment directions of the target with the SMPL-X source's (FK on the rest
-    skeleton, turned to Blender axes). Returns ``{segment: [deg per frame]}``."""
+    skeleton, turned to Blender axes). ``measure_map``: measure on other bones than the animated
+    ones (a generated Rigify rig's ``DEF-`` bones). Returns ``({segment: [deg per frame]}, warnings, map)``."""
     import bpy
 
     from speech_animator.addon import bake
@@ -82,10 +83,12 @@ def direction_errors(arm, bone_map, poses, frame_start=1):
     bmap, _ = resolve_bone_map(arm, bone_map)
     targets, warnings = build_body_targets(arm, perf, bmap)
     bake.bake(targets, frame_start, "")
+    if measure_map is not None:  # e.g. a control rig measured on its deform bones
+        bmap = {j: b for j, b in measure_map.items() if b in arm.data.bones}
     src = forward_kinematics(poses) @ SMPLX_TO_BLENDER.T
     glob = smplx_global_rotations(poses)
     segs = {"upper_arm_L": "left_shoulder", "upper_arm_R": "right_shoulder", "forearm_L": "left_elbow",
-            "forearm_R": "right_elbow", "thigh_L": "left_hip", "spine": "spine1"}
+            "forearm_R": "right_elbow", "thigh_L": "left_hip", "spine": "spine1", "chest": "spine2", "pelvis": "pelvis"}
     pairs = {}
     for seg, j in segs.items():
         c = DIRECTION_CHILD[j]
@@ -123,3 +126,18 @@ def _angle(a, b) -> float:
     b = np.asarray(b, float)
     cos = np.dot(a, b) / max(np.linalg.norm(a) * np.linalg.norm(b), 1e-12)
     return float(np.degrees(np.arccos(np.clip(cos, -1.0, 1.0))))
+
+
+def generate_rigify(fk: bool = True):
+    """Blender's human metarig generated into a Rigify control rig (limbs switched to FK)."""
+    import bpy
+
+    meta = load_rig("rigify")
+    bpy.context.view_layer.objects.active = meta
+    bpy.ops.pose.rigify_generate()
+    rig = next(o for o in bpy.data.objects if o.type == "ARMATURE" and o is not meta)
+    meta.hide_viewport = True
+    if fk:
+        for n in ("upper_arm_parent.L", "upper_arm_parent.R", "thigh_parent.L", "thigh_parent.R"):
+            rig.pose.bones[n]["IK_FK"] = 1.0
+    return rig

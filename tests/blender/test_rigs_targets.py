@@ -240,3 +240,34 @@ emit({"mask_frames": np.flatnonzero(c.mask.any(axis=1)).tolist(), "err": max(err
     assert res["mask_frames"] == [1, 5, 9] and res["shape"] == [12, 55, 3] and res["fps"] == 30.0
     assert res["masked_joints"] >= 22
     assert res["err"] < 0.5
+
+
+def test_generated_rigify_controls_refined_through_constraints():
+    """A generated Rigify rig (controls on constraint-driven MCH bones): the FK controls are mapped
+    (preset rigify_ctrl), refined through Blender's evaluation at every 3rd frame, measured on the
+    DEF bones (Rigify builds the lower spine downward from the torso pivot; the DEF bones' rest
+    positions drive the rest alignment)."""
+    beat2 = SHARED_DATA / "beat2_sample" / "2_scott_0_1_1.npz"
+    res, _ = run_bpy(LOAD + f"""
+import speech_animator.addon.targets_body as tb
+from speech_animator.rigs.bone_presets import BONE_PRESETS
+try:
+    rig = rf.generate_rigify()
+except Exception as exc:
+    emit({{"skip": f"Rigify generate failed: {{type(exc).__name__}}: {{exc}}"}}); raise SystemExit(0)
+if Path({str(beat2)!r}).exists():   # 60 consecutive real frames: corrections interpolated between refined ones
+    poses = np.load({str(beat2)!r})["poses"][300:360].reshape(-1, 55, 3).astype(np.float32)
+    tb.REFINE_MAX_FRAMES = 20
+else:
+    poses = rf.test_poses(num_random=4)
+errs, warnings, bmap = rf.direction_errors(rig, None, poses, measure_map=BONE_PRESETS["rigify_def"])
+emit({{"errs": {{k: max(v) for k, v in errs.items()}}, "mean": {{k: float(np.mean(v)) for k, v in errs.items()}},
+      "warnings": warnings, "n": len(poses)}})
+""", timeout=600)
+    if "skip" in res:
+        pytest.skip(res["skip"])
+    print("rigify generated", res)
+    assert any("refined through Blender's evaluation" in w for w in res["warnings"])
+    assert {"upper_arm_L", "forearm_R", "thigh_L", "spine", "chest", "pelvis", "head_up"} <= set(res["errs"])
+    bad = {k: v for k, v in res["errs"].items() if v > TOL_DEG}
+    assert not bad, bad
