@@ -26,6 +26,15 @@ def emit(obj):
     print("RESULT:" + json.dumps(obj), flush=True)
 """
 
+# The bpy 4.2 module crashes (SIGSEGV) at interpreter shutdown once any property with a Python
+# callback (dynamic enum items, pointer poll) was registered, even after unregistering. Real
+# Blender is not affected. A child that got this far has succeeded: leave without the teardown.
+EPILOGUE = """
+import os as _os, sys as _sys
+_sys.stdout.flush(); _sys.stderr.flush()
+_os._exit(0)
+"""
+
 
 def run_bpy(code: str, *, env: dict | None = None, timeout: float = 300, expect_ok: bool = True):
     """Run ``code`` (after a preamble defining ``emit``) in a new python; return ``(result, proc)``.
@@ -34,7 +43,7 @@ def run_bpy(code: str, *, env: dict | None = None, timeout: float = 300, expect_
     """
     full_env = dict(os.environ)
     full_env.update(env or {})
-    proc = subprocess.run([sys.executable, "-c", PREAMBLE + textwrap.dedent(code)], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-c", PREAMBLE + textwrap.dedent(code) + EPILOGUE], cwd=ROOT,
                           capture_output=True, text=True, timeout=timeout, env=full_env)
     result = None
     for line in proc.stdout.splitlines():

@@ -81,11 +81,17 @@ def test_add_sound_strip_at_start_frame(tmp_path):
     audio = write_speechlike(tmp_path / "snd.wav")
     res, _ = run_bpy(SETUP + f"""
 s.audio_path = {str(audio)!r}; s.frame_start = 25
+if not bpy.app.build_options.audaspace:
+    emit({{"skip": "this bpy module is built without Audaspace (bpy 4.2 wheels): no sound strips"}})
+    import os; os._exit(0)
 r1 = bpy.ops.speechanim.add_sound_strip()
 r2 = bpy.ops.speechanim.add_sound_strip()
 strips = compat.sound_strips(bpy.context.scene)
 emit({{"r": [list(r1), list(r2)], "strips": sorted((st.type, st.frame_start, st.channel, st.sound.filepath) for st in strips)}})
 """)
+    if "skip" in res:
+        import pytest
+        pytest.skip(res["skip"])
     assert res["r"] == [["FINISHED"], ["FINISHED"]]
     assert [(t, f, c) for t, f, c, _ in res["strips"]] == [("SOUND", 25, 1), ("SOUND", 25, 2)]
     assert res["strips"][0][3].endswith("snd.wav")
