@@ -4,8 +4,8 @@
   exhale slowly while speaking); without speech it is a free ~4.5 s cycle. It extends the chest
   (spine2/spine3), lifts the collars, and the neck compensates so the head stays level.
 * Sway is slow band-limited noise (0.05-0.25 Hz) on the pelvis; the lower spine cancels most of it
-  so the chest stays upright. The spine adds its own slow motion (~0.3 Hz, ~2-3 degrees RMS
-  spread over spine1-3) and the pelvis turns slowly (~2 degrees RMS, plus ~0.7 degree at 0.35 Hz): a standing speaker is never
+  so the chest stays upright. The spine adds its own motion (~0.5 Hz, ~4-5 degrees RMS
+  spread over spine1-3; the hips ~2 degrees) and the pelvis turns slowly (~2 degrees RMS, plus ~0.7 degree at 0.35 Hz): a standing speaker is never
   still (the BEAT2 take's spine joints move 3-5 cm/s on average).
 * Weight shifts every 6-18 s move the pelvis a few centimetres toward the loaded leg and drop the
   other hip; a vectorised two-bone leg IK keeps both ankles at their rest positions and both feet
@@ -138,10 +138,11 @@ def idle_layer(t_s: np.ndarray, speech: np.ndarray, rng: np.random.Generator, po
     transl[:, 1] = -PELVIS_DROP_M - 0.004 * np.abs(w)
     transl[:, 2] = 0.003 * sway[:, 1]
     turn = smooth_noise(t_s, rng, 0.07, 0.035)[:, 0] + smooth_noise(t_s, rng, 0.35, 0.012)[:, 0]
-    hips = smooth_noise(t_s, rng, 0.3, 1.0, dims=3) * np.array([0.015, 0.02, 0.01])
+    eng = (0.3 + 0.7 * engagement(t_s, speech))[:, None]
+    hips = smooth_noise(t_s, rng, 0.4, 1.0, dims=3) * np.array([0.03, 0.04, 0.02]) * eng
     pelvis = euler_quat(0.008 * sway[:, 2] + hips[:, 0], 0.018 * sway[:, 0] + turn + hips[:, 1],
                         WEIGHT_ROLL_RAD * w + 0.008 * sway[:, 1] + hips[:, 2])
-    torso = smooth_noise(t_s, rng, 0.4, 1.0, dims=3) * np.array([0.04, 0.045, 0.025])
+    torso = smooth_noise(t_s, rng, 0.5, 1.0, dims=3) * np.array([0.07, 0.08, 0.045]) * eng
     chest_up = {"open": -0.04, "closed": 0.05}.get(posture, 0.0)
     out = {0: pelvis}
     # lower spine cancels most of the pelvis tilt so the chest stays upright
@@ -161,8 +162,21 @@ def idle_layer(t_s: np.ndarray, speech: np.ndarray, rng: np.random.Generator, po
     return out, transl
 
 
-def head_layer(t_s: np.ndarray, nods, head_targets, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    """Neck and head local quats ``(T, 4)`` each: per-phrase orientation, accent nods, noise."""
+def engagement(t_s: np.ndarray, speech: np.ndarray) -> np.ndarray:
+    """Speaking engagement ``(T,)`` in [0, 1]: the speech mask averaged over ~1.5 s (Hann window)."""
+    n = t_s.shape[0]
+    fps = 1.0 / float(t_s[1] - t_s[0]) if n > 1 else 30.0
+    w = max(3, int(1.5 * fps) | 1)
+    k = np.hanning(w + 2)[1:-1]
+    k /= k.sum()
+    x = np.pad(speech.astype(np.float64), w // 2, mode="edge")
+    return np.clip(np.convolve(x, k, mode="valid")[:n], 0.0, 1.0)
+
+
+def head_layer(t_s: np.ndarray, nods, head_targets, rng: np.random.Generator,
+               speech: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Neck and head local quats ``(T, 4)`` each: per-phrase orientation, accent nods, noise
+    (the noise is 40% as large when not speaking, if ``speech`` (T,) bool is given)."""
     if head_targets:
         times = np.array([h[0] for h in head_targets])
         vals = np.array([h[1] for h in head_targets])
@@ -174,7 +188,9 @@ def head_layer(t_s: np.ndarray, nods, head_targets, rng: np.random.Generator) ->
     else:
         ori = np.zeros((t_s.shape[0], 3))
     nod = pulses(t_s, [t + 0.03 for t, _ in nods], [0.07 * s for _, s in nods], 0.4)
-    noise = smooth_noise(t_s, rng, 0.6, 0.03, dims=3)
+    noise = smooth_noise(t_s, rng, 0.7, 0.045, dims=3)
+    if speech is not None:
+        noise *= (0.4 + 0.6 * engagement(t_s, speech))[:, None]
     pitch = ori[:, 0] + nod + noise[:, 0]
     yaw = ori[:, 1] + noise[:, 1]
     roll = ori[:, 2] + noise[:, 2]

@@ -65,7 +65,7 @@ class ArmPose:
 
     wrist_m: tuple
     palm: tuple
-    pole: tuple = (0.3, -0.85, -0.45)
+    pole: tuple = (0.55, -0.75, -0.35)
     wrist_flex_rad: float = 0.0
     fingers: str = "relaxed"
     openness: float = 0.0
@@ -296,7 +296,7 @@ def rest_pose(kind: str, rng: np.random.Generator, posture: str = "neutral") -> 
 def ready_pose(rng: np.random.Generator, posture: str = "neutral") -> ArmPose:
     """Low 'ready' position held between gestures inside a phrase (hands lowered, not at rest)."""
     off = {"open": 0.04, "closed": -0.04}.get(posture, 0.0)
-    return ArmPose((_u(rng, -0.04, 0.06) + off, _u(rng, -0.46, -0.40), _u(rng, 0.14, 0.22)),
+    return ArmPose((_u(rng, 0.0, 0.12) + off, _u(rng, -0.46, -0.40), _u(rng, 0.12, 0.20)),
                    (-0.8, 0.2, 0.1), wrist_flex_rad=_u(rng, 0.0, 0.2), fingers="relaxed",
                    openness=_u(rng, 0.0, 0.4))
 
@@ -318,7 +318,7 @@ def sample_stroke(gtype: str, rng: np.random.Generator, amplitude: float,
     a = float(np.clip(amplitude, 0.0, 2.0))
     widen = {"open": 0.05, "closed": -0.05}.get(posture, 0.0)
     if gtype == "beat":
-        apex = np.array([_u(rng, -0.12, 0.10) + widen, _u(rng, -0.42, -0.26), _u(rng, 0.20, 0.34)])
+        apex = np.array([_u(rng, -0.06, 0.20) + widen, _u(rng, -0.42, -0.26), _u(rng, 0.18, 0.34)])
         lift = (0.05 + 0.07 * a) * _u(rng, 0.8, 1.2)
         pre = apex + np.array([0.0, lift, -0.3 * lift])
         palm = _unit(np.array([_u(rng, -0.9, -0.3), _u(rng, -0.8, -0.2), _u(rng, -0.1, 0.3)]))
@@ -328,7 +328,7 @@ def sample_stroke(gtype: str, rng: np.random.Generator, amplitude: float,
                 ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, 0.15, 0.35), fingers=shape, openness=op))
     if gtype == "open_palm":
         reach = 0.5 + 0.25 * a
-        apex = np.array([_u(rng, 0.0, 0.18) + widen, _u(rng, -0.38, -0.20), _u(rng, 0.24, 0.32) + 0.08 * reach])
+        apex = np.array([_u(rng, 0.05, 0.30) + widen, _u(rng, -0.38, -0.20), _u(rng, 0.20, 0.30) + 0.08 * reach])
         pre = apex + np.array([-_u(rng, 0.04, 0.10), _u(rng, 0.0, 0.04), -_u(rng, 0.06, 0.12) * reach])
         palm = _unit(np.array([_u(rng, -0.5, -0.1), _u(rng, 0.6, 1.0), _u(rng, 0.1, 0.5)]))
         return (ArmPose(tuple(pre), tuple(_unit(palm + [-0.4, -0.3, 0.0])), wrist_flex_rad=0.0, fingers="relaxed", openness=0.4),
@@ -341,7 +341,7 @@ def sample_stroke(gtype: str, rng: np.random.Generator, amplitude: float,
         return (ArmPose(tuple(pre), tuple(palm), wrist_flex_rad=-0.1, fingers="flat", openness=0.3),
                 ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, -0.05, 0.15), fingers="flat", openness=_u(rng, 0.0, 0.5)))
     if gtype == "point":
-        apex = np.array([_u(rng, 0.04, 0.26) + widen, _u(rng, -0.28, -0.08), _u(rng, 0.34, 0.44)])
+        apex = np.array([_u(rng, 0.08, 0.34) + widen, _u(rng, -0.28, -0.08), _u(rng, 0.30, 0.42)])
         pre = apex + np.array([-0.03, 0.03, -(0.08 + 0.05 * a)])
         palm = _unit(np.array([_u(rng, -0.7, -0.3), -1.0, 0.0]))
         return (ArmPose(tuple(pre), tuple(palm), wrist_flex_rad=0.0, fingers="point", openness=0.2),

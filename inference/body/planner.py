@@ -189,7 +189,7 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
     rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, 0xB0D1])
     loud = loudness(prosody)
     plan = Plan()
-    rest_kind = "front" if style.posture == "closed" else ("side" if rng.random() < 0.6 else "front")
+    rest_kind = "front" if style.posture == "closed" else ("side" if rng.random() < 0.75 else "front")
     rest = {side: lib.rest_pose(rest_kind, rng, style.posture) for side in ("left", "right")}
     for side in ("left", "right"):
         plan.keys[side].append(Key(0.0, rest[side], False))
@@ -281,7 +281,7 @@ def _retract(plan, rest, active, prev_apex, next_t, rng, style, prosody):
 
 
 def _plan_micro_beats(plan, prosody, style):
-    """Small down-flicks of raised hands on accents that got no stroke (beats riding on a unit)."""
+    """Small down-flicks on accents that got no stroke (beats riding on a unit; smaller at rest)."""
     apexes = np.array([s.apex_s for s in plan.strokes]) if plan.strokes else np.zeros(0)
     acc = prosody.accents_s
     if apexes.size:
@@ -289,13 +289,8 @@ def _plan_micro_beats(plan, prosody, style):
     else:
         near = np.zeros(acc.size, bool)
     for side in ("left", "right"):
-        keys = plan.keys[side]
-        times = np.array([k.time_s for k in keys])
-        act = np.array([k.active for k in keys])
-        i = np.searchsorted(times, acc, side="right") - 1    # last key at or before each accent
-        on = (i >= 0) & act[np.maximum(i, 0)] & ~near
-        for t, s in zip(acc[on], prosody.accent_strength[on]):
-            plan.micro_beats[side].append((float(t), (0.012 + 0.03 * float(s)) * style.energy))
+        for t, s in zip(acc[~near], prosody.accent_strength[~near]):
+            plan.micro_beats[side].append((float(t), (0.02 + 0.04 * float(s)) * style.energy))
 
 
 def _plan_head(plan, prosody, duration_s, rng, style):

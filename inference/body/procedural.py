@@ -108,7 +108,7 @@ def synthesize(prosody, duration_s: float, fps: float, n: int, options: Generate
         st = [s for s in plan.strokes if s.hands in (side, "both")]
         pro = synthesis.pulses(t, [s.apex_s - 0.05 for s in st], [0.07 * s.amplitude for s in st], 0.55)
         q[:, j] = R.quat_mul(synthesis.euler_quat(0.0, sgn * pro, 0.0), q[:, j])
-    neck, head = idle.head_layer(t, plan.nods, plan.head_targets, rng)
+    neck, head = idle.head_layer(t, plan.nods, plan.head_targets, rng, speech)
     q[:, 12] = R.quat_mul(neck, q[:, 12])
     q[:, 15] = R.quat_mul(head, q[:, 15])
     if face is not None:

@@ -62,8 +62,8 @@ def arm_track(keys, side: str, frame_times_s: np.ndarray, rng: np.random.Generat
     straight, bell-shaped-speed reaching paths of Flash & Hogan 1985); palm direction, elbow pole
     and wrist flexion are interpolated with the same law; the arm is then solved by IK every
     frame. On top: ``micro_beats`` ``[(time_s, depth_m), ...]`` add small down-flicks whose lowest
-    point is on the accent, and a band-limited drift (``drift_m`` RMS while gesturing, a quarter of
-    it at rest) keeps raised hands alive between keys. Fingers are slerped between key shapes,
+    point is on the accent (35% as deep with the hand at rest), and a band-limited drift
+    (``drift_m`` RMS while gesturing, 35% of it at rest) keeps raised hands alive between keys. Fingers are slerped between key shapes,
     leading the arm by 60 ms, as hands pre-shape during the preparation.
     """
     times = np.array([k.time_s for k in keys], dtype=np.float64)
@@ -82,10 +82,11 @@ def arm_track(keys, side: str, frame_times_s: np.ndarray, rng: np.random.Generat
     if micro_beats:
         bt = [b[0] for b in micro_beats]
         depth = pulses(t, bt, [b[1] for b in micro_beats], 0.32)
-        wrist = wrist + depth[:, None] * np.array([0.0, -1.0, -0.3]) * act[:, None]
-        flex = flex + 4.0 * depth * act
+        gain = 0.35 + 0.65 * act            # hands at rest flick less
+        wrist = wrist + depth[:, None] * np.array([0.0, -1.0, -0.3]) * gain[:, None]
+        flex = flex + 4.0 * depth * gain
     if rng is not None and drift_m > 0:
-        wrist = wrist + smooth_noise(t, rng, 0.7, drift_m, dims=3) * (0.25 + 0.75 * act)[:, None]
+        wrist = wrist + smooth_noise(t, rng, 0.8, drift_m, dims=3) * (0.35 + 0.65 * act)[:, None]
         palm = palm + smooth_noise(t, rng, 0.3, 0.15, dims=3)
     arm = lib.solve_left_arms(wrist, palm, pole, flex, shrug, sequence=True)
     if side == "right":
