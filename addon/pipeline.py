@@ -95,13 +95,13 @@ def make_job(audio_path: str, frame_start: int, options: GenerateOptions, face_o
     face = options.face and bool(face_objects)
     body = options.body and bool(armature)
     if not (face or body):
-        wanted = " and ".join(p for p, on in (("face", options.face), ("body", options.body)) if on)
-        raise JobError(f"nothing to animate: {wanted} requested but no "
-                       f"{'face mesh' if options.face else ''}{' / ' if options.face and options.body else ''}"
-                       f"{'armature' if options.body else ''} chosen")
+        need = " or ".join(w for w, on in (("a face mesh", options.face), ("an armature", options.body)) if on)
+        raise JobError(f"nothing to animate: choose {need}")
+    skipped = [f"{part}: no {what} chosen, skipped" for part, wanted, have, what in (
+        ("face", options.face, face, "face mesh"), ("body", options.body, body, "armature")) if wanted and not have]
     options = replace(options, face=face, body=body)
     job = Job(path, int(frame_start), options, tuple(face_objects) if face else (), armature if body else "",
-              key_tolerance=key_tolerance, replace_generated=replace_generated)
+              key_tolerance=key_tolerance, replace_generated=replace_generated, warnings=skipped)
     if body:
         job.constraints = _read_constraints(job)
     return job

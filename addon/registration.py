@@ -1,10 +1,13 @@
-"""Registration order of the add-on's modules (reverse order on unregister)."""
+"""Registration order of the add-on's modules (reverse order on unregister).
+
+``mapping_ui`` adds a sub-panel under ``SPEECHANIM_PT_main``, so it comes after ``panel``.
+"""
 
 from __future__ import annotations
 
-from . import cli, operators, panel, preferences, properties
+from . import cli, exports, mapping_ui, operators, panel, preferences, properties
 
-MODULES = (preferences, properties, operators, panel, cli)
+MODULES = (preferences, properties, operators, panel, mapping_ui, exports, cli)
 
 
 def register() -> None:

@@ -109,3 +109,13 @@ emit({"has_api": hasattr(bpy.utils, "register_cli_command"), "registered": regis
       "after": cli._HANDLE["cli"] is None})
 """)
     assert res == {"has_api": True, "registered": True, "after": True}
+
+
+def test_missing_part_target_is_skipped_with_a_warning(tmp_path):
+    clips, blend = make_inputs(tmp_path)
+    proc = bake_cli("--blend", blend, clips / "one.wav", "--face", "Face", "--face-model", "fast",
+                    "--output-dir", tmp_path / "o")
+    assert proc.returncode == 0, proc.stderr
+    rep = json.loads((tmp_path / "o" / "one.json").read_text())
+    assert rep["actions"] == ["one - Face (Face)"]
+    assert "body: no armature chosen, skipped" in rep["warnings"]
