@@ -234,14 +234,26 @@ class SPEECHANIM_OT_export_motion(bpy.types.Operator, ExportHelper):
         return {'FINISHED'}
 
 
+def _menu_import(self, _context):
+    self.layout.operator(SPEECHANIM_OT_import_motion.bl_idname, text="Speech Animator Motion (.npz/.bvh/.csv)")
+
+
+def _menu_export(self, _context):
+    self.layout.operator(SPEECHANIM_OT_export_motion.bl_idname, text="Speech Animator Motion (.npz/.csv/.bvh)")
+
+
 CLASSES = (SPEECHANIM_OT_import_motion, SPEECHANIM_OT_export_motion)
 
 
 def register() -> None:
     for cls in CLASSES:
         bpy.utils.register_class(cls)
+    bpy.types.TOPBAR_MT_file_import.append(_menu_import)
+    bpy.types.TOPBAR_MT_file_export.append(_menu_export)
 
 
 def unregister() -> None:
+    bpy.types.TOPBAR_MT_file_export.remove(_menu_export)
+    bpy.types.TOPBAR_MT_file_import.remove(_menu_import)
     for cls in reversed(CLASSES):
         bpy.utils.unregister_class(cls)

@@ -141,3 +141,15 @@ def generate_rigify(fk: bool = True):
         for n in ("upper_arm_parent.L", "upper_arm_parent.R", "thigh_parent.L", "thigh_parent.R"):
             rig.pose.bones[n]["IK_FK"] = 1.0
     return rig
+
+
+def ensure_registered() -> None:
+    """Register the rigs helper's add-on modules unless the add-on's registration already did."""
+    import bpy
+
+    from speech_animator.addon import exports, mapping_ui
+
+    if not hasattr(bpy.types, "SPEECHANIM_PT_mapping"):
+        mapping_ui.register()
+    if not hasattr(bpy.types, "SPEECHANIM_OT_import_motion"):
+        exports.register()

@@ -14,12 +14,12 @@ import numpy as np, bpy
 from tools.bake import load_extension
 load_extension(register=True)
 from speech_animator.addon import bake, exports, mapping_ui
-exports.register(); mapping_ui.register()
 from speech_animator.addon.demo_character import build_demo_character
 from speech_animator.addon.targets_face import build_face_targets, merge_targets
 from speech_animator.addon.targets_body import build_body_targets
 from speech_animator.inference.performance import Performance
 import rigs_fixtures as rf
+rf.ensure_registered()
 bpy.ops.wm.read_factory_settings(use_empty=True)
 scene = bpy.context.scene
 scene.render.fps, scene.render.fps_base = 30, 1.0

@@ -9,7 +9,8 @@ import numpy as np, bpy, os
 from tools.bake import load_extension
 load_extension(register=True)
 from speech_animator.addon import mapping_ui
-mapping_ui.register()
+import rigs_fixtures as rf
+rf.ensure_registered()
 from speech_animator.addon.targets_face import build_face_targets
 from speech_animator.addon.targets_body import build_body_targets
 from speech_animator.inference.performance import Performance
@@ -45,7 +46,6 @@ out["clear"] = bpy.ops.speechanim.map_clear(kind='BODY')
 out["after_clear"] = len(arm.speech_animator_bone_map)
 out["load"] = bpy.ops.speechanim.map_load_preset(kind='BODY', preset="rigify test.json")
 out["after_load"] = {i.source: i.target for i in arm.speech_animator_bone_map}["left_wrist"]
-mapping_ui.unregister()
 emit({k: (list(v) if isinstance(v, set) else v) for k, v in out.items()})
 """, env={"BLENDER_USER_CONFIG": str(tmp_path / "cfg"), "BLENDER_USER_RESOURCES": str(tmp_path / "res")})
     assert res["auto_face"] == ["FINISHED"] and res["rows"] == 52 and res["jaw_auto"] == "Jaw_Open"
