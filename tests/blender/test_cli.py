@@ -114,8 +114,10 @@ emit({"has_api": hasattr(bpy.utils, "register_cli_command"), "registered": regis
 def test_missing_part_target_is_skipped_with_a_warning(tmp_path):
     clips, blend = make_inputs(tmp_path)
     proc = bake_cli("--blend", blend, clips / "one.wav", "--face", "Face", "--face-model", "fast",
-                    "--output-dir", tmp_path / "o")
+                    "--output-dir", tmp_path / "o", "--fps", "29.97")
     assert proc.returncode == 0, proc.stderr
     rep = json.loads((tmp_path / "o" / "one.json").read_text())
+    assert abs(rep["fps"] - 29.97) < 1e-6  # --fps sets render.fps=30, fps_base=30/29.97 (float32)
+    assert rep["frames"] == int(np.ceil(rep["duration_s"] * rep["fps"] - 1e-6))
     assert rep["actions"] == ["one - Face (Face)"]
     assert "body: no armature chosen, skipped" in rep["warnings"]
