@@ -128,7 +128,7 @@ def contact_sheet(path: Path, scene, character, frames, perf, samples: int = 12)
             tiles.append((f, face, body))
     cols = (len(tiles) + 1) // 2
     fig = plt.figure(figsize=(3.0 * cols, 2 * (3.0 + 3.4) + 0.6), dpi=100)
-    grid = fig.add_gridspec(4, cols, height_ratios=(3.0, 3.4, 3.0, 3.4), hspace=0.16, wspace=0.03)
+    grid = fig.add_gridspec(4, cols, height_ratios=(3.0, 3.4, 3.0, 3.4), hspace=0.16, wspace=0.03, top=0.95)
     names = perf.arkit_names
     for i, (f, face, body) in enumerate(tiles):
         r, c = 2 * (i // cols), i % cols
