@@ -319,7 +319,7 @@ def sample_stroke(gtype: str, rng: np.random.Generator, amplitude: float,
     widen = {"open": 0.05, "closed": -0.05}.get(posture, 0.0)
     if gtype == "beat":
         apex = np.array([_u(rng, -0.06, 0.20) + widen, _u(rng, -0.42, -0.26), _u(rng, 0.18, 0.34)])
-        lift = (0.05 + 0.07 * a) * _u(rng, 0.8, 1.2)
+        lift = (0.07 + 0.09 * a) * _u(rng, 0.8, 1.2)
         pre = apex + np.array([0.0, lift, -0.3 * lift])
         palm = _unit(np.array([_u(rng, -0.9, -0.3), _u(rng, -0.8, -0.2), _u(rng, -0.1, 0.3)]))
         shape = "beat" if rng.random() < 0.5 else "relaxed"
@@ -329,20 +329,20 @@ def sample_stroke(gtype: str, rng: np.random.Generator, amplitude: float,
     if gtype == "open_palm":
         reach = 0.5 + 0.25 * a
         apex = np.array([_u(rng, 0.05, 0.30) + widen, _u(rng, -0.38, -0.20), _u(rng, 0.20, 0.30) + 0.08 * reach])
-        pre = apex + np.array([-_u(rng, 0.04, 0.10), _u(rng, 0.0, 0.04), -_u(rng, 0.06, 0.12) * reach])
+        pre = apex + np.array([-_u(rng, 0.06, 0.14), _u(rng, 0.0, 0.05), -_u(rng, 0.08, 0.16) * reach])
         palm = _unit(np.array([_u(rng, -0.5, -0.1), _u(rng, 0.6, 1.0), _u(rng, 0.1, 0.5)]))
         return (ArmPose(tuple(pre), tuple(_unit(palm + [-0.4, -0.3, 0.0])), wrist_flex_rad=0.0, fingers="relaxed", openness=0.4),
                 ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, -0.3, -0.05), fingers="open", openness=_u(rng, 0.0, 0.6)))
     if gtype == "frame":
         half = _u(rng, 0.14, 0.24) + 0.5 * widen
         apex = np.array([MIDLINE_X_M + half, _u(rng, -0.38, -0.20), _u(rng, 0.26, 0.38)])
-        pre = apex + np.array([_u(rng, 0.02, 0.06), (0.03 + 0.04 * a), -0.04])
+        pre = apex + np.array([_u(rng, 0.03, 0.08), (0.05 + 0.06 * a), -0.05])
         palm = _unit(np.array([-1.0, _u(rng, -0.1, 0.3), _u(rng, -0.1, 0.2)]))
         return (ArmPose(tuple(pre), tuple(palm), wrist_flex_rad=-0.1, fingers="flat", openness=0.3),
                 ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, -0.05, 0.15), fingers="flat", openness=_u(rng, 0.0, 0.5)))
     if gtype == "point":
         apex = np.array([_u(rng, 0.08, 0.34) + widen, _u(rng, -0.28, -0.08), _u(rng, 0.30, 0.42)])
-        pre = apex + np.array([-0.03, 0.03, -(0.08 + 0.05 * a)])
+        pre = apex + np.array([-0.04, 0.04, -(0.10 + 0.07 * a)])
         palm = _unit(np.array([_u(rng, -0.7, -0.3), -1.0, 0.0]))
         return (ArmPose(tuple(pre), tuple(palm), wrist_flex_rad=0.0, fingers="point", openness=0.2),
                 ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, -0.2, 0.0), fingers="point", openness=0.0))

@@ -28,7 +28,7 @@ from . import library as lib
 #: reports beats as the most frequent type in narrations).
 TYPE_WEIGHTS: dict[str, float] = {"beat": 0.42, "open_palm": 0.26, "frame": 0.16, "point": 0.16}
 #: Strokes closer than this (s, at rate 1) are not both gestured.
-MIN_STROKE_GAP_S: float = 0.5
+MIN_STROKE_GAP_S: float = 0.45
 #: Strokes of one phrase closer than this (s) share one gesture unit (no retraction between).
 UNIT_JOIN_S: float = 1.1
 #: A pause longer than this (s) between units brings the hands back to full rest.
@@ -94,7 +94,7 @@ def _choose_strokes(prosody, loud, style, rng):
         if t - last < gap:
             continue
         ld = loud[max(0, _frame_at(prosody, t) - 10):_frame_at(prosody, t) + 11].max()
-        p = (0.10 + 0.70 * float(s)) * (0.35 + 0.65 * ld) * min(1.5, style.rate ** 0.7) * energy_gate
+        p = (0.15 + 0.75 * float(s)) * (0.35 + 0.65 * ld) * min(1.5, style.rate ** 0.7) * energy_gate
         if rng.random() < min(p, 0.95):
             chosen.append((float(t), float(s), float(ld)))
             last = t
@@ -216,7 +216,7 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
         apex_t = t_acc + float(rng.uniform(0.0, 0.05))
         dur = float(np.clip(rng.uniform(0.15, 0.26) / (0.75 + 0.25 * style.energy), 0.12, 0.34))
         prep = float(rng.uniform(0.25, 0.45))
-        hold = float(rng.uniform(0.12, 0.35))
+        hold = float(rng.uniform(0.08, 0.25))
         pair = None
         done = False
         for side in sides:

@@ -88,10 +88,12 @@ def synthesize(prosody, duration_s: float, fps: float, n: int, options: Generate
     rng = np.random.default_rng([int(options.seed) & 0xFFFFFFFF, 0x1D1E])
     q = np.zeros((n, S.NUM_JOINTS, 4))
     q[..., 0] = 1.0
+    speech = prosody.speech[np.clip(np.rint(t * prosody.fps).astype(int), 0, prosody.num_frames - 1)]
+    eng = idle.engagement(t, speech)
     for side in ("left", "right"):
         q[:, list(synthesis.TRACK_JOINTS[side])] = synthesis.arm_track(
-            plan.keys[side], side, t, rng, plan.micro_beats[side], drift_m=0.035 * max(style.energy, 0.2))
-    speech = prosody.speech[np.clip(np.rint(t * prosody.fps).astype(int), 0, prosody.num_frames - 1)]
+            plan.keys[side], side, t, rng, plan.micro_beats[side],
+            drift_m=0.05 * max(style.energy, 0.2), engagement=eng)
     layers, transl = idle.idle_layer(t, speech, rng, style.posture)
     for j, lq in layers.items():
         q[:, j] = R.quat_mul(lq, q[:, j])

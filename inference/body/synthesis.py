@@ -55,7 +55,7 @@ def interpolate_keys(times_s: np.ndarray, values: np.ndarray, frame_times_s: np.
 
 
 def arm_track(keys, side: str, frame_times_s: np.ndarray, rng: np.random.Generator | None = None,
-              micro_beats=(), drift_m: float = 0.02) -> np.ndarray:
+              micro_beats=(), drift_m: float = 0.02, engagement: np.ndarray | None = None) -> np.ndarray:
     """Local quaternions ``(T, 19, 4)`` of one side's arm + fingers from planner keys.
 
     The hand follows minimum-jerk paths between key wrist positions in Cartesian space (the
@@ -63,7 +63,8 @@ def arm_track(keys, side: str, frame_times_s: np.ndarray, rng: np.random.Generat
     and wrist flexion are interpolated with the same law; the arm is then solved by IK every
     frame. On top: ``micro_beats`` ``[(time_s, depth_m), ...]`` add small down-flicks whose lowest
     point is on the accent (35% as deep with the hand at rest), and a band-limited drift
-    (``drift_m`` RMS while gesturing, 35% of it at rest) keeps raised hands alive between keys. Fingers are slerped between key shapes,
+    (``drift_m`` RMS while gesturing; at rest 57% of it while speaking (``engagement`` (T,) in
+    [0, 1]) and 12% in silence) keeps raised hands alive between keys. Fingers are slerped between key shapes,
     leading the arm by 60 ms, as hands pre-shape during the preparation.
     """
     times = np.array([k.time_s for k in keys], dtype=np.float64)
@@ -86,7 +87,9 @@ def arm_track(keys, side: str, frame_times_s: np.ndarray, rng: np.random.Generat
         wrist = wrist + depth[:, None] * np.array([0.0, -1.0, -0.3]) * gain[:, None]
         flex = flex + 4.0 * depth * gain
     if rng is not None and drift_m > 0:
-        wrist = wrist + smooth_noise(t, rng, 0.8, drift_m, dims=3) * (0.35 + 0.65 * act)[:, None]
+        eng = np.ones_like(t) if engagement is None else engagement
+        scale = np.clip(0.12 + 0.45 * eng + 0.55 * act, 0.0, 1.0)
+        wrist = wrist + smooth_noise(t, rng, 0.8, drift_m, dims=3) * scale[:, None]
         palm = palm + smooth_noise(t, rng, 0.3, 0.15, dims=3)
     arm = lib.solve_left_arms(wrist, palm, pole, flex, shrug, sequence=True)
     if side == "right":
