@@ -83,21 +83,20 @@ def analyze(samples: np.ndarray) -> SpeechFrames:
         ValueError: empty, non-1-D or non-finite samples.
     """
     cfg = MelConfig()
-    power = power_spectrogram(samples, cfg).astype(np.float64)
+    power = power_spectrogram(samples, cfg)
     hz = np.linspace(0.0, cfg.sample_rate_hz / 2.0, power.shape[1])
-
     # Pre-emphasis (1 - 0.97 z^-1, +6 dB/octave) flattens the glottal spectral tilt so that the
     # band shares below compare formant regions rather than the tilt.
     emph = np.abs(1.0 - 0.97 * np.exp(-2j * np.pi * hz / cfg.sample_rate_hz)) ** 2
-    ppow = power * emph
-
-    def band(lo, hi):
-        return ppow[:, (hz >= lo) & (hz < hi)].sum(axis=1)
-
-    total = band(80, 8000) + 1e-12
-    low, f1, f2, high = band(80, 1000), band(250, 1000), band(1000, 2600), band(3000, 8000)
+    edges = [(80, 8000), (80, 1000), (250, 1000), (1000, 2600), (3000, 8000)]
+    bands = np.stack([((hz >= lo) & (hz < hi)) * emph for lo, hi in edges], axis=1)
+    raw = ((hz >= 80) / (cfg.win * cfg.win / 8.0))[:, None]
+    sums = power @ np.concatenate([bands, raw], axis=1).astype(np.float32)  # (T, 6), one pass
+    sums = sums.astype(np.float64)
+    total = sums[:, 0] + 1e-12
+    low, f1, f2, high = sums[:, 1], sums[:, 2], sums[:, 3], sums[:, 4]
     # Sum over bins of a full-scale sine's power is ~ win^2 / 8 (Parseval, Hann): ~0 dBFS.
-    energy_db = 10.0 * np.log10(power[:, (hz >= 80)].sum(axis=1) / (cfg.win * cfg.win / 8.0) + 1e-12)
+    energy_db = 10.0 * np.log10(sums[:, 5] + 1e-12)
     speech, off_db, peak_db = _gate(energy_db)
     region = _fill_gaps(speech, int(round(MAX_GAP_S * FEATURE_FPS)))
     loud = np.clip((energy_db - off_db) / max(peak_db - off_db, 1e-6), 0.0, 1.0)
@@ -212,9 +211,11 @@ def dsp_arkit(samples: np.ndarray) -> np.ndarray:
         out[:, _arkit.ARKIT_INDEX[name]] = values
 
     put("jawOpen", jaw)
-    put("mouthClose", closure * np.maximum(jaw, 0.05))
+    # Sealed lips as in the target generator's bilabial viseme (inference/face/data/visemes.json,
+    # "PP": mouthClose above jawOpen, lips pressed), scaled by the closure confidence.
+    put("mouthClose", 0.7 * closure)
     for side in ("Left", "Right"):
-        put(f"mouthPress{side}", 0.35 * closure)
+        put(f"mouthPress{side}", 0.5 * closure)
         put(f"mouthStretch{side}", 0.4 * spread)
         put(f"mouthLowerDown{side}", 0.3 * jaw + 0.1 * spread)
         put(f"mouthUpperUp{side}", 0.15 * jaw + 0.3 * fric_s)

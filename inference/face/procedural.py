@@ -78,7 +78,10 @@ def _prosody_events(audio: Audio):
     except ImportError:
         _prosody = None
     if _prosody is not None and hasattr(_prosody, "analyze_prosody"):
-        p = _prosody.analyze_prosody(audio)
+        try:
+            p = _prosody.analyze_prosody(audio)
+        except ImportError:  # its optional pitch/VAD libraries are missing: energy-only fallback
+            return _energy_events(audio)
         return (tuple(p.phrases), np.asarray(p.accents_s, np.float64),
                 np.asarray(p.accent_strength, np.float32))
     return _energy_events(audio)
