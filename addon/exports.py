@@ -27,7 +27,7 @@ from ..inference.formats.resample import resample_performance
 from ..inference.performance import Performance, Provenance
 from ..inference.timebase import scene_rate
 from ..rigs.arkit import ARKIT_INDEX, NUM_ARKIT
-from ..rigs.retarget import inverse_retarget, inverse_translation, plan_retarget
+from ..rigs.retarget import inverse_from_posed, inverse_retarget, inverse_translation, plan_retarget
 from . import bake, compat
 
 
@@ -81,11 +81,12 @@ def performance_from_scene(scene, face_obj, armature, frame_start: int, frame_en
             arkit[:, ARKIT_INDEX[a]] = vals
     poses = transl = None
     if armature is not None and armature.type == 'ARMATURE':
-        from .targets_body import _bone_rotation, resolve_bone_map, skeleton_of
+        from .targets_body import (_bone_rotation, constrained_chain, deform_positions, evaluated_rotations,
+                                   resolve_bone_map, skeleton_of)
 
         bmap, _ = resolve_bone_map(armature)
         skel = skeleton_of(armature)
-        plan = plan_retarget(skel, bmap)
+        plan = plan_retarget(skel, bmap, position_map=deform_positions(armature, bmap))
         action, slot = compat.assigned(armature)
         fcs = compat.action_fcurves(action, slot) if action else []
         quats = {}
@@ -94,7 +95,11 @@ def performance_from_scene(scene, face_obj, armature, frame_start: int, frame_en
             q, _keyed = _bone_rotation(fcs, name, armature.pose.bones[name].rotation_mode, frames)
             if q is not None:
                 quats[int(b)] = q
-        poses = inverse_retarget(plan, quats, t)
+        mapped_names = [skel.names[int(b)] for b in plan.mapped]
+        if constrained_chain(armature, mapped_names):  # evaluate the real pose (constraints)
+            poses = inverse_from_posed(plan, evaluated_rotations(armature, [int(b) for b in plan.mapped], frames), t)
+        else:
+            poses = inverse_retarget(plan, quats, t)
         root = skel.names[plan.root]
         loc_path = f'pose.bones["{bpy.utils.escape_identifier(root)}"].location'
         loc = np.zeros((t, 3))

@@ -431,7 +431,8 @@ def pose_matrices(skel: TargetSkeleton, basis_quats: dict, basis_locs: dict | No
     """Forward kinematics of the target (Blender's rule), for checks and inverse mapping.
 
     Args:
-        basis_quats: ``{bone_index: (T, 4) wxyz}`` pose-bone rotations (others identity).
+        basis_quats: ``{bone_index: (T, 4) wxyz}`` pose-bone rotations (others: ``skel.basis_rot``
+            or identity).
         basis_locs: ``{bone_index: (T, 3)}`` pose-bone locations (others zero).
 
     Returns:
@@ -445,6 +446,8 @@ def pose_matrices(skel: TargetSkeleton, basis_quats: dict, basis_locs: dict | No
         basis = np.broadcast_to(np.eye(4), (t, 4, 4)).copy()
         if b in basis_quats:
             basis[:, :3, :3] = quat_to_matrix(basis_quats[b])
+        elif skel.basis_rot is not None:
+            basis[:, :3, :3] = skel.basis_rot[b]
         if basis_locs and b in basis_locs:
             basis[:, :3, 3] = basis_locs[b]
         p = skel.parents[b]
@@ -467,14 +470,26 @@ def inverse_retarget(plan: RetargetPlan, basis_quats: dict, num_frames: int) -> 
         their parent (their rotation stays in the mapped descendant).
     """
     skel = plan.skeleton
+    mats = pose_matrices(skel, basis_quats, None, num_frames)
+    arm_inv = np.linalg.inv(skel.world)
+    posed = {int(b): np.array([_rot_part(m)[0] for m in (arm_inv @ mats[:, b])[:, :3, :3]]) for b in plan.mapped}
+    return inverse_from_posed(plan, posed, num_frames)
+
+
+def inverse_from_posed(plan: RetargetPlan, posed_rot: dict, num_frames: int) -> np.ndarray:
+    """SMPL-X axis-angles ``(T, 55, 3)`` float32 from the mapped bones' posed armature-space
+    rotations ``{bone_index: (T, 3, 3)}`` (e.g. read from Blender's evaluated ``pose_bone.matrix``,
+    constraints included). Joints without a bone get the identity relative to their parent."""
+    skel = plan.skeleton
     arm_rot, _ = _rot_part(skel.world[:3, :3])
     rest_rot = np.array([_rot_part(m[:3, :3])[0] for m in skel.rest])
-    mats = pose_matrices(skel, basis_quats, None, num_frames)
     c = plan.frame
     glob = np.broadcast_to(np.eye(3), (num_frames, NUM_JOINTS, 3, 3)).copy()
     have = {}
     for b, j, q in zip(plan.mapped, plan.joints, plan.q):
-        world_rot = np.array([_rot_part(m)[0] for m in mats[:, b, :3, :3]])
+        if int(b) not in posed_rot:
+            continue
+        world_rot = arm_rot @ posed_rot[int(b)]
         delta = world_rot @ (q @ arm_rot @ rest_rot[b]).T
         have[int(j)] = c.T @ delta @ c
     for j in range(NUM_JOINTS):

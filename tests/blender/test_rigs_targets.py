@@ -261,8 +261,31 @@ if Path({str(beat2)!r}).exists():   # 60 consecutive real frames: corrections in
 else:
     poses = rf.test_poses(num_random=4)
 errs, warnings, bmap = rf.direction_errors(rig, None, poses, measure_map=BONE_PRESETS["rigify_def"])
+# the artist keys three of those poses on the controls: read back as constraints (evaluated pose)
+from speech_animator.addon import compat
+from speech_animator.addon.targets_body import read_body_constraints
+from speech_animator.rigs.retarget import smplx_global_rotations
+from speech_animator.rigs.smplx import JOINT_INDEX
+baked, slot = compat.assigned(rig)
+curves = {{(f.data_path, f.array_index): f for f in compat.action_fcurves(baked, slot)}}
+rig.animation_data.action = None
+picked = [5, 20, 41]
+for f in picked:
+    for name in set(BONE_PRESETS["rigify_ctrl"].values()):
+        path = f'pose.bones["{{name}}"].rotation_quaternion'
+        if (path, 0) in curves:
+            rig.pose.bones[name].rotation_quaternion = [curves[(path, i)].evaluate(1 + f) for i in range(4)]
+            rig.pose.bones[name].keyframe_insert("rotation_quaternion", frame=1 + f)
+c = read_body_constraints(rig, 1, len(poses), 30.0)
+g0, g1 = smplx_global_rotations(poses[picked]), smplx_global_rotations(c.poses[picked])
+cerr = 0.0
+for name in ("left_shoulder", "right_elbow", "head", "spine3", "left_hip", "pelvis"):
+    j = JOINT_INDEX[name]
+    d = np.einsum("fij,fik->fjk", g0[:, j], g1[:, j])
+    cerr = max(cerr, float(np.degrees(np.arccos(np.clip((np.trace(d, axis1=1, axis2=2) - 1) / 2, -1, 1))).max()))
 emit({{"errs": {{k: max(v) for k, v in errs.items()}}, "mean": {{k: float(np.mean(v)) for k, v in errs.items()}},
-      "warnings": warnings, "n": len(poses)}})
+      "warnings": warnings, "n": len(poses), "constraint_err": cerr,
+      "masked_frames": np.flatnonzero(c.mask.any(axis=1)).tolist()}})
 """, timeout=600)
     if "skip" in res:
         pytest.skip(res["skip"])
@@ -271,3 +294,4 @@ emit({{"errs": {{k: max(v) for k, v in errs.items()}}, "mean": {{k: float(np.mea
     assert {"upper_arm_L", "forearm_R", "thigh_L", "spine", "chest", "pelvis", "head_up"} <= set(res["errs"])
     bad = {k: v for k, v in res["errs"].items() if v > TOL_DEG}
     assert not bad, bad
+    assert res["masked_frames"] == [5, 20, 41] and res["constraint_err"] < TOL_DEG
