@@ -156,6 +156,9 @@ def test_style_controls(audio):
     left = planner.plan_gestures(p, audio.duration_s, GestureStyle(handedness="left", rate=2.0), seed=0)
     one_handed = [s.hands for s in left.strokes if s.hands != "both"]
     assert one_handed.count("left") > 2 * one_handed.count("right")
+    wide = planner.plan_gestures(p, audio.duration_s, GestureStyle(posture="open", rate=2.0), seed=0)
+    narrow = planner.plan_gestures(p, audio.duration_s, GestureStyle(posture="closed", rate=2.0), seed=0)
+    assert np.mean([s.apex_wrist_m[0] for s in wide.strokes]) > np.mean([s.apex_wrist_m[0] for s in narrow.strokes])
 
 
 def test_strokes_land_on_accents(audio):
