@@ -65,7 +65,9 @@ def face_match(obj, mapping=None):
             if k == "" or k in names:  # "" = deliberately not animated
                 overrides[a] = k
         else:
-            overrides[a] = [x for x in k if x in names]
+            keep = [x for x in k if x in names]
+            if keep or not k:  # keys of another mesh: let this mesh match on its own
+                overrides[a] = keep
     return match_shape_keys(names, overrides=overrides)
 
 
@@ -155,7 +157,7 @@ def _mesh_channels(obj, key, perf, mapping):
             if v.min() < kb.slider_min or v.max() > kb.slider_max:
                 notes.append(f"face {obj.name!r}: {flame[i]} values [{v.min():.2f}, {v.max():.2f}] exceed its slider "
                              f"range [{kb.slider_min}, {kb.slider_max}] and will be clamped; widen the range")
-        opens_jaw = opens_jaw or bool(used)
+        # FLAME expressions do not open the jaw (FLAME rotates it with jaw_pose): the jaw bone still does
     if m.num_matched:
         if m.missing:
             notes.append(f"face {obj.name!r}: {len(m.missing)} ARKit shapes missing, not animated: "

@@ -130,13 +130,16 @@ jaw = np.zeros((T, 3), np.float32); jaw[:, 0] = 0.3
 targets, warnings = build_face_targets([flame], Performance(30.0, arkit, expression=expr, jaw_pose=jaw))
 byl = {t.label: t for t in targets}
 f = byl["Face (Flame)"]
-emit({"labels": sorted(byl), "n": len(f.channels),
+j = byl["Face jaw (Rig)"]
+q = np.array([c.values[0] for c in j.channels])
+emit({"labels": sorted(byl), "n": len(f.channels), "jaw_angle": float(2 * np.arccos(min(1.0, abs(q[0])))),
       "exp3": float([c for c in f.channels if c.data_path == 'key_blocks["Exp003"].value'][0].values[0]),
       "warnings": warnings})
 """)
     assert res["n"] == 10 and res["exp3"] == pytest.approx(0.7)
-    # the FLAME keys open no jaw by themselves (Exp keys count as jaw-covering); no jaw target then
-    assert res["labels"] == ["Face (Flame)"]
+    # FLAME expressions do not open the jaw: the jaw bone gets jaw_pose (0.3 rad)
+    assert res["labels"] == ["Face (Flame)", "Face jaw (Rig)"]
+    assert res["jaw_angle"] == pytest.approx(0.3, abs=1e-4)
 
 
 def test_jaw_bone_drives_the_jaw_when_no_key_can():
