@@ -120,3 +120,14 @@ def test_bad_constraints(setup):
     with pytest.raises(ValueError, match="together"):
         body.run(audio, GenerateOptions(), constraints=BodyConstraints(
             FPS, np.zeros((n, 55, 3), np.float32), np.zeros((n, 55), bool), transl=np.zeros((n, 3), np.float32)))
+
+
+def test_generate_keeps_prompt_exactly_at_scene_rate(setup):
+    from inference.generate import generate
+
+    audio, n, _ = setup
+    wrist = smplx.JOINT_INDEX["right_wrist"]
+    c = _user_constraints(n, [(30, 40)], [wrist], np.array([0.5, 0.2, -0.1], np.float32))
+    perf = generate(audio, GenerateOptions(fps=FPS, face=False, seed=2), constraints=c)
+    assert perf.smplx_poses.shape == (n, 55, 3)
+    assert np.array_equal(perf.smplx_poses[30:40, wrist], c.poses[30:40, wrist])

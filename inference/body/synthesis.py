@@ -99,7 +99,24 @@ def arm_track(keys, side: str, frame_times_s: np.ndarray, rng: np.random.Generat
         flip = np.sum(fing_q[n] * fing_q[n - 1], axis=-1) < 0
         fing_q[n, flip] *= -1
     fingers = interpolate_keys(times - 0.06, fing_q, t)
+    if rng is not None:
+        fingers = _finger_life(fingers, t, rng, side)
     return np.concatenate([arm, fingers], axis=1)
+
+
+def _finger_life(fingers: np.ndarray, t: np.ndarray, rng: np.random.Generator, side: str) -> np.ndarray:
+    """Small independent curl drift per finger (~0.05 rad RMS at ~0.3 Hz, more at the base joint),
+    so fingers are never frozen between key shapes (the BEAT2 take's finger joints vary by
+    0.05-0.2 rad)."""
+    noise = smooth_noise(t, rng, 0.3, 0.05, dims=5)                   # one signal per finger
+    axis = np.array([0.0, 0.0, -1.0 if side == "left" else 1.0])     # curl axis (see library)
+    weights = np.array([1.0, 0.7, 0.4])
+    out = fingers.copy()
+    for f in range(4):                                                # thumb left alone
+        for j in range(3):
+            aa = axis[None, :] * (weights[j] * noise[:, f])[:, None]
+            out[:, 3 * f + j] = R.quat_mul(fingers[:, 3 * f + j], R.axis_angle_to_quat(aa))
+    return out
 
 
 def smooth_noise(t_s: np.ndarray, rng: np.random.Generator, freq_hz: float, amp: float,
