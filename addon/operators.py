@@ -8,7 +8,6 @@ import time
 import bpy
 
 from . import bake, compat, pipeline
-from .worker import Worker
 
 #: Main-thread time per timer tick spent baking keys (seconds), so the UI keeps redrawing.
 BAKE_SLICE_S = 0.03
@@ -94,7 +93,8 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
             return {'CANCELLED'}
         self._job = job
         self._steps = None
-        self._worker = Worker(lambda progress: pipeline.infer(job, progress=progress), pipeline.USER_ERRORS)
+        # Inference in a child process: it never holds this process's GIL, and Esc terminates it.
+        self._worker = pipeline.process_worker(job)
         wm = context.window_manager
         wm.speech_animator_progress = 0.0
         wm.speech_animator_status = "starting"
@@ -131,7 +131,7 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
             # kind == "done": bake on the main thread over the next ticks, all in this operator
             # run, so one undo step restores everything.
             try:
-                self._steps = pipeline.apply_steps(self._job, payload)
+                self._steps = pipeline.apply_steps(self._job, pipeline.absorb(self._job, payload))
                 next(self._steps)  # builds the targets; errors here change nothing
             except pipeline.USER_ERRORS as exc:
                 self._finish(context)

@@ -10,12 +10,10 @@ import time
 from dataclasses import dataclass, field, replace
 
 import bpy
-import numpy as np
 
-from . import bake
+from . import bake, jobrunner
 from ..inference.audio import AudioError
 from ..inference.backends import BodyConstraints
-from ..inference.generate import generate
 from ..inference.options import GenerateOptions
 from ..inference.timebase import num_frames
 
@@ -41,10 +39,6 @@ class Job:
     replace_generated: bool = False
     timings_s: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
-
-
-#: Below this peak level a clip counts as silent (dBFS).
-SILENCE_PEAK_DBFS = -60.0
 
 
 @dataclass(frozen=True)
@@ -121,41 +115,30 @@ def _read_constraints(job: Job) -> BodyConstraints | None:
     return read_body_constraints(bpy.data.objects[job.armature], job.frame_start, frames, job.options.fps)
 
 
-def _fit_constraints(c: BodyConstraints | None, frames: int) -> BodyConstraints | None:
-    if c is None:
-        return None
-    t = c.poses.shape[0]
-    if t >= frames:
-        cut = slice(0, frames)
-        return BodyConstraints(c.fps, c.poses[cut], c.mask[cut],
-                               None if c.transl is None else c.transl[cut],
-                               None if c.transl_mask is None else c.transl_mask[cut])
-    pad = frames - t
-    poses = np.concatenate([c.poses, np.zeros((pad,) + c.poses.shape[1:], np.float32)])
-    mask = np.concatenate([c.mask, np.zeros((pad,) + c.mask.shape[1:], bool)])
-    transl = None if c.transl is None else np.concatenate([c.transl, np.zeros((pad, 3), np.float32)])
-    tmask = None if c.transl_mask is None else np.concatenate([c.transl_mask, np.zeros(pad, bool)])
-    return BodyConstraints(c.fps, poses, mask, transl, tmask)
-
-
 def infer(job: Job, progress=None):
-    """Run inference (no bpy: safe in a worker thread).
+    """Run inference in this process (no bpy: safe in a worker thread); return the Performance.
 
     Raises:
         AudioError, ValueError, RuntimeError: from :func:`inference.generate.generate`; any exception
         raised by ``progress`` (cancel) propagates.
     """
-    from ..inference.audio import load_audio
+    perf, warnings, timings = jobrunner.run_inference(job.audio_path, job.options, job.constraints, progress)
+    job.warnings.extend(warnings)
+    job.timings_s.update(timings)
+    return perf
 
-    t = time.perf_counter()
-    audio = load_audio(job.audio_path)
-    job.timings_s["load_audio"] = time.perf_counter() - t
-    peak = float(np.max(np.abs(audio.samples)))
-    if peak < 10.0 ** (SILENCE_PEAK_DBFS / 20.0):
-        job.warnings.append(f"{job.audio_path}: no speech (peak level {20 * np.log10(max(peak, 1e-12)):.0f} dBFS); "
-                            "the face stays at rest")
-    constraints = _fit_constraints(job.constraints, num_frames(audio.duration_s, job.options.fps))
-    return generate(audio, job.options, constraints=constraints, progress=progress)
+
+def process_worker(job: Job) -> jobrunner.ProcessWorker:
+    """A child-process worker for ``job`` (not started); its ``done`` payload goes to :func:`absorb`."""
+    return jobrunner.ProcessWorker(job.audio_path, job.options, job.constraints)
+
+
+def absorb(job: Job, payload):
+    """Take a :class:`jobrunner.ProcessWorker` result ``(perf, warnings, timings)``; return the perf."""
+    perf, warnings, timings = payload
+    job.warnings.extend(warnings)
+    job.timings_s.update(timings)
+    return perf
 
 
 def apply(job: Job, perf) -> Outcome:

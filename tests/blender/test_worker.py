@@ -111,3 +111,54 @@ emit({{"cancelled": cancelled, "n_after_cancel": n_after_cancel, "done": done}})
     assert sorted(res["done"]["actions"]) == ["thread - Body (Body)", "thread - Face (Face)"]
     bf = res["done"]["bake_fractions"]
     assert len(bf) > 50 and bf == sorted(bf) and bf[-1] == 1.0
+
+
+def test_process_worker_inference_in_a_child_then_bake(tmp_path):
+    """What the interactive Generate does: inference in a child Python, bake on the main thread."""
+    audio = write_speechlike(tmp_path / "proc.wav")
+    res, _ = run_bpy(f"""
+import bpy, time
+from tools.bake import load_extension
+load_extension()
+from speech_animator.addon import pipeline
+import scene_fixtures as sf
+face, body = sf.build_scene()
+sf.add_artist_action(face)  # nothing may change when the run is cancelled
+s = bpy.context.scene.speech_animator
+s.audio_path = {str(audio)!r}; s.face_object = face; s.armature = body; s.what = 'BOTH'
+def drain(w):
+    msgs, gaps, last = [], [], time.perf_counter()
+    while not msgs or msgs[-1][0] == "progress":
+        time.sleep(0.01)
+        now = time.perf_counter(); gaps.append(now - last); last = now
+        msgs += w.poll()
+    return msgs, max(gaps)
+job = pipeline.job_from_settings(s, bpy.context)
+w = pipeline.process_worker(job); w.start(); w.cancel()
+cancelled, _ = drain(w)
+n_actions = sorted(a.name for a in bpy.data.actions)
+job = pipeline.job_from_settings(s, bpy.context)
+w = pipeline.process_worker(job); w.start()
+msgs, max_gap = drain(w)
+kinds = [m[0] for m in msgs]
+out = {{"cancelled": [m[0] for m in cancelled], "n_actions": n_actions, "kinds": kinds, "max_gap": max_gap}}
+if kinds[-1] == "done":
+    perf = pipeline.absorb(job, msgs[-1][1])
+    outcome = pipeline.apply(job, perf)
+    out.update(actions=sorted(outcome.result.actions), timings=sorted(outcome.timings_s),
+               frames=outcome.frames, body=perf.smplx_poses is not None)
+else:
+    out["error"] = msgs[-1][2]
+from speech_animator.addon import jobrunner
+bad = jobrunner.ProcessWorker("/nonexistent/speech.wav", job.options)
+bad.start()
+bm, _ = drain(bad)
+out["bad"] = [bm[-1][0], bm[-1][2]]
+emit(out)
+""")
+    assert res["cancelled"][-1] == "cancelled" and res["n_actions"] == ["ArtistFace"]
+    assert res["kinds"][-1] == "done", res.get("error")
+    assert res["kinds"][:-1] and set(res["kinds"][:-1]) == {"progress"}
+    assert res["actions"] == ["proc - Body (Body)", "proc - Face (Face)"] and res["body"]
+    assert {"load_audio", "face", "body", "bake"} <= set(res["timings"])
+    assert res["bad"][0] == "error" and "/nonexistent/speech.wav: audio file not found" in res["bad"][1]
