@@ -8,6 +8,7 @@ import time
 import bpy
 
 from . import bake, compat, pipeline
+from .worker import Worker
 
 #: Main-thread time per timer tick spent baking keys (seconds), so the UI keeps redrawing.
 BAKE_SLICE_S = 0.03
@@ -82,7 +83,7 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
         _report_outcome(self, outcome)
         return {'FINISHED'}
 
-    # Interactive path: inference in a worker thread, bake on the main thread when it is done.
+    # Interactive path: inference in a child process, bake on the main thread when it is done.
     def invoke(self, context, event):
         if bpy.app.background or context.window is None:
             return self.execute(context)
@@ -102,7 +103,13 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
         wm.modal_handler_add(self)
         wm.progress_begin(0, 100)
         _RUNNING["op"] = self
-        self._worker.start()
+        try:
+            self._worker.start()
+        except OSError as exc:  # no runnable Python next to Blender: fall back to a thread
+            print(f"Speech Animator: cannot start the inference process ({exc}); using a thread")
+            self._worker = Worker(lambda progress: (pipeline.infer(job, progress=progress), [], {}),
+                                  pipeline.USER_ERRORS)
+            self._worker.start()
         return {'RUNNING_MODAL'}
 
     def modal(self, context, event):

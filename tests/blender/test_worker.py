@@ -162,3 +162,72 @@ emit(out)
     assert res["actions"] == ["proc - Body (Body)", "proc - Face (Face)"] and res["body"]
     assert {"load_audio", "face", "body", "bake"} <= set(res["timings"])
     assert res["bad"][0] == "error" and "/nonexistent/speech.wav: audio file not found" in res["bad"][1]
+
+
+def test_modal_logic_with_a_fake_event_loop(tmp_path):
+    """Drive SPEECHANIM_OT_generate.modal() with fake TIMER/ESC events (no window in background
+    mode): progress is shown, the bake runs in slices, one FINISHED at the end; Esc cancels."""
+    audio = write_speechlike(tmp_path / "modal.wav")
+    res, _ = run_bpy(f"""
+import bpy, time
+from tools.bake import load_extension
+load_extension()
+from speech_animator.addon import pipeline, operators
+import scene_fixtures as sf
+face, body = sf.build_scene()
+s = bpy.context.scene.speech_animator
+s.audio_path = {str(audio)!r}; s.face_object = face; s.armature = body; s.what = 'BOTH'
+OT = operators.SPEECHANIM_OT_generate
+class FakeWM:
+    windows = []
+    speech_animator_progress = 0.0
+    speech_animator_status = ""
+    def __init__(self): self.updates = []; self.ended = 0
+    def progress_update(self, v): self.updates.append(v)
+    def progress_end(self): self.ended += 1
+    def event_timer_remove(self, t): pass
+class Ctx:
+    scene = bpy.context.scene
+    window_manager = FakeWM()
+class Event:
+    def __init__(self, t): self.type = t
+class FakeOp:
+    def __init__(self):
+        self.reports = []
+        self._job = pipeline.job_from_settings(s, bpy.context)
+        self._steps = None
+        self._timer = None
+        self._worker = pipeline.process_worker(self._job)
+        self._worker.start()
+    def report(self, kind, msg): self.reports.append((sorted(kind)[0], msg))
+for name in ("modal", "_bake_tick", "_done", "_set_progress", "_finish", "cancel"):
+    setattr(FakeOp, name, OT.__dict__[name])
+def drive(op, ctx, esc_after=None):
+    results, ticks = [], 0
+    while True:
+        ticks += 1
+        ev = Event('ESC') if esc_after is not None and ticks > esc_after else Event('TIMER')
+        r = op.modal(ctx, ev)
+        results.append(sorted(r)[0])
+        if r != {{'RUNNING_MODAL'}} and r != {{'PASS_THROUGH'}}:
+            return results, ticks
+        time.sleep(0.02)
+ctx = Ctx()
+op = FakeOp()
+op_results, ticks = drive(op, ctx)
+out = {{"final": op_results[-1], "ticks": ticks, "updates": ctx.window_manager.updates,
+       "reports": op.reports, "generated": sorted(a.name for a in bpy.data.actions)}}
+ctx2 = Ctx(); ctx2.window_manager = FakeWM()
+op2 = FakeOp()
+r2, _ = drive(op2, ctx2, esc_after=1)
+time.sleep(0.5)
+out.update(esc_final=r2[-1], esc_reports=op2.reports, esc_actions=sorted(a.name for a in bpy.data.actions),
+           child_alive=op2._worker._proc.poll() is None)
+emit(out)
+""")
+    assert res["final"] == "FINISHED"
+    assert res["updates"] == sorted(res["updates"]) and res["updates"][-1] >= 90
+    assert any("Baked 2 action(s)" in m for _, m in res["reports"])
+    assert res["generated"] == ["modal - Body (Body)", "modal - Face (Face)"]
+    assert res["esc_final"] == "CANCELLED" and "cancelled" in res["esc_reports"][-1][1]
+    assert res["esc_actions"] == res["generated"] and not res["child_alive"]
