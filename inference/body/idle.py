@@ -137,7 +137,7 @@ def idle_layer(t_s: np.ndarray, speech: np.ndarray, rng: np.random.Generator, po
     transl[:, 0] = WEIGHT_SHIFT_M * w + 0.004 * sway[:, 0]
     transl[:, 1] = -PELVIS_DROP_M - 0.004 * np.abs(w)
     transl[:, 2] = 0.003 * sway[:, 1]
-    turn = smooth_noise(t_s, rng, 0.07, 0.035)[:, 0] + smooth_noise(t_s, rng, 0.35, 0.012)[:, 0]
+    turn = smooth_noise(t_s, rng, 0.06, 0.06)[:, 0] + smooth_noise(t_s, rng, 0.35, 0.012)[:, 0]
     eng = (0.3 + 0.7 * engagement(t_s, speech))[:, None]
     hips = smooth_noise(t_s, rng, 0.4, 1.0, dims=3) * np.array([0.03, 0.04, 0.02]) * eng
     pelvis = euler_quat(0.008 * sway[:, 2] + hips[:, 0], 0.018 * sway[:, 0] + turn + hips[:, 1],

@@ -302,10 +302,10 @@ def _plan_head(plan, prosody, duration_s, rng, style):
             last = t
     plan.head_targets.append((0.0, (0.0, 0.0, 0.0)))
     for s, e in prosody.phrases:
-        tgt = (float(rng.uniform(-0.04, 0.06)), float(rng.uniform(-0.14, 0.14)), float(rng.uniform(-0.05, 0.05)))
+        tgt = (float(rng.uniform(-0.04, 0.06)), float(rng.uniform(-0.2, 0.2)), float(rng.uniform(-0.05, 0.05)))
         plan.head_targets.append((float(s), tgt))
         if e - s > 4.0:  # long phrases: one more orientation change mid-way
-            tgt2 = (float(rng.uniform(-0.04, 0.06)), float(rng.uniform(-0.14, 0.14)), float(rng.uniform(-0.05, 0.05)))
+            tgt2 = (float(rng.uniform(-0.04, 0.06)), float(rng.uniform(-0.2, 0.2)), float(rng.uniform(-0.05, 0.05)))
             plan.head_targets.append((float(0.5 * (s + e)), tgt2))
     if prosody.phrases and prosody.phrases[-1][1] + 1.0 < duration_s:
         plan.head_targets.append((prosody.phrases[-1][1] + 0.5, (0.0, 0.0, 0.0)))
