@@ -131,3 +131,41 @@ def test_generate_face_and_body(tmp_path):
     assert res["body_action"] is not None and res["body_action"].startswith("both - ")
     assert any(p.startswith('pose.bones["') and p.endswith('"].rotation_quaternion') for p in res["body_paths"])
     assert 'pose.bones["right_elbow"].rotation_quaternion' in res["body_paths"]
+
+
+def test_generate_body_keeps_the_artists_keyed_poses(tmp_path):
+    """Keys the artist set on the armature become body constraints: the generated action matches
+    them on the keyed frames, and the artist's action itself goes untouched to the NLA."""
+    audio = write_speechlike(tmp_path / "keyed.wav", silence_s=0.3)
+    res, _ = run_bpy(f"""
+import bpy, numpy as np
+from mathutils import Quaternion
+from tools.bake import load_extension
+load_extension()
+from speech_animator.addon import bake, compat
+import scene_fixtures as sf
+face, body = sf.build_scene()
+pb = body.pose.bones["right_elbow"]
+pb.rotation_mode = 'QUATERNION'
+keyed = {{10: Quaternion((1, 0, 0), 0.8), 40: Quaternion((0, 0, 1), -0.6)}}
+for frame, q in keyed.items():
+    pb.rotation_quaternion = q
+    pb.keyframe_insert("rotation_quaternion", frame=frame)
+body.animation_data.action.name = "ArtistBody"
+s = bpy.context.scene.speech_animator
+s.audio_path = {str(audio)!r}; s.armature = body; s.what = 'BODY'
+result = list(bpy.ops.speechanim.generate())
+action, slot = compat.assigned(body)
+out = {{"result": result, "action": action.name, "nla": [t.name for t in body.animation_data.nla_tracks]}}
+body.animation_data.use_nla = False  # evaluate the generated action alone
+got = {{}}
+for frame, q in keyed.items():
+    bpy.context.scene.frame_set(frame)
+    got[frame] = abs(pb.rotation_quaternion.rotation_difference(q).angle)
+out["angle_err_deg"] = {{str(f): float(np.degrees(a)) for f, a in got.items()}}
+emit(out)
+""")
+    assert res["result"] == ["FINISHED"] and res["action"] == "keyed - Body (Body)"
+    assert res["nla"] == ["Speech Animator: kept ArtistBody"]
+    for frame, err in res["angle_err_deg"].items():
+        assert err < 1.0, (frame, err)
