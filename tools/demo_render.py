@@ -53,10 +53,25 @@ def setup_stage(scene, character):
     head = arm @ _vec(character.head_origin)
     face_cam = _camera(scene, "SpeechAnimDemo_FaceCam", lens=85)
     _look_at(face_cam, (head.x + 0.24, head.y - 0.66, head.z + 0.03), (head.x, head.y - 0.05, head.z - 0.01))
+    _follow_bone(face_cam, character.armature, "head")  # the close-up stays on the face as the head moves
     body_cam = _camera(scene, "SpeechAnimDemo_BodyCam", lens=52)
     _look_at(body_cam, (1.1, -2.75, 1.2), (0.0, 0.0, 0.9))
     scene.camera = body_cam
     return face_cam, body_cam
+
+
+def _follow_bone(obj, armature, bone_name: str) -> None:
+    """Parent ``obj`` to a bone keeping its current world placement (bone parents sit at the tail)."""
+    from mathutils import Matrix
+
+    bone = armature.data.bones[bone_name]
+    world = Matrix.LocRotScale(obj.location, obj.rotation_euler, obj.scale)
+    obj.parent = armature
+    obj.parent_type = "BONE"
+    obj.parent_bone = bone_name
+    at_tail = armature.matrix_world @ bone.matrix_local @ Matrix.Translation((0.0, bone.length, 0.0))
+    obj.matrix_parent_inverse = at_tail.inverted()
+    obj.matrix_basis = world
 
 
 def _vec(p):
