@@ -53,6 +53,11 @@ def test_batch_with_corrupt_and_silent_file(clips, tmp_path, capsys):
         jaw = d["arkit"][:, ARKIT_NAMES.index("jawOpen")]
         assert jaw.max() > 0.2 and jaw[: int(0.4 * 25)].max() < 0.05  # speech moves it, lead-in silence rests
         assert np.abs(d["poses"]).max() > 0.01  # the body moves
+    from inference.formats.beat2 import read_beat2_npz
+
+    back = read_beat2_npz(out / "speech.npz")  # the project's own reader accepts what the CLI wrote
+    assert back.num_frames == good["frames"] and back.fps == 25.0
+    assert back.smplx_poses.shape == (good["frames"], 55, 3)
     silent = _report(out, "silent")
     assert silent["ok"] and any("no speech" in w for w in silent["warnings"])
     with np.load(out / "silent.npz") as d:
