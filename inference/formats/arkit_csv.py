@@ -20,7 +20,7 @@ import re
 
 import numpy as np
 
-from .._rigs import arkit as _arkit, rotations as _rot, smplx as _smplx
+from .._rigs import arkit as _arkit, rotations as _rot
 
 #: The 52 ARKit shapes in Live Link Face column order (Apple names; the CSV capitalises the first letter).
 LIVE_LINK_FACE_ORDER: tuple[str, ...] = (
