@@ -31,6 +31,8 @@ class SPEECHANIM_PG_map_item(bpy.types.PropertyGroup):
 
     source: StringProperty(name="Source")
     target: StringProperty(name="Target", description="Shape key or bone; empty = not animated")
+    extra: StringProperty(name="More Keys", description="Further shape keys driven by the same curve "
+                          "(comma separated; e.g. Character Creator's four mouthFunnel quadrants)")
 
 
 def stored_map(obj, kind: str) -> dict | None:
@@ -38,7 +40,13 @@ def stored_map(obj, kind: str) -> dict | None:
     coll = getattr(obj, _PROP[kind], None) if obj is not None else None
     if not coll:
         return None
-    return {item.source: item.target for item in coll}
+    return {item.source: item_value(item) for item in coll}
+
+
+def item_value(item):
+    """``target`` or ``[target, *extra]`` when the row drives several shape keys."""
+    extra = [k.strip() for k in item.extra.split(",") if k.strip()] if item.extra else []
+    return [item.target, *extra] if extra and item.target else item.target
 
 
 def presets_dir(kind: str) -> str:
@@ -64,7 +72,9 @@ def _fill(obj, kind, mapping: dict) -> None:
         item = coll.add()
         item.source = src
         tgt = mapping.get(src, "")
-        item.target = tgt[0] if isinstance(tgt, (list, tuple)) and tgt else (tgt if isinstance(tgt, str) else "")
+        keys = list(tgt) if isinstance(tgt, (list, tuple)) else ([tgt] if tgt else [])
+        item.target = keys[0] if keys else ""
+        item.extra = ", ".join(keys[1:])
 
 
 def _auto_map(obj, kind) -> dict:
@@ -72,7 +82,7 @@ def _auto_map(obj, kind) -> dict:
         from .targets_face import face_match
 
         m = face_match(obj, {})
-        return {} if m is None else {a: ks[0] for a, ks in m.mapping.items()}
+        return {} if m is None else {a: list(ks) for a, ks in m.mapping.items()}
     names = [b.name for b in obj.data.bones]
     parents = [names.index(b.parent.name) if b.parent else -1 for b in obj.data.bones]
     return dict(guess_bone_map(names, parents).mapping)
@@ -200,6 +210,8 @@ class SPEECHANIM_UL_map(bpy.types.UIList):
         row.label(text=item.source)
         if data.type == 'MESH' and data.data.shape_keys is not None:
             row.prop_search(item, "target", data.data.shape_keys, "key_blocks", text="")
+            if item.extra:
+                row.label(text=f"+{len([k for k in item.extra.split(',') if k.strip()])}")
         elif data.type == 'ARMATURE':
             row.prop_search(item, "target", data.data, "bones", text="")
         else:

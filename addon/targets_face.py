@@ -76,7 +76,9 @@ def stored_face_map(obj):
     coll = getattr(obj, "speech_animator_face_map", None)
     if not coll:
         return None
-    return {item.source: item.target for item in coll}
+    from .mapping_ui import item_value
+
+    return {item.source: item_value(item) for item in coll}
 
 
 def build_face_targets(objects, perf, mapping=None):

@@ -19,7 +19,7 @@ arm = rf.load_rig("rigify")
 me = bpy.data.meshes.new("Head"); me.from_pydata([(0, 0, 0), (1, 0, 0), (0, 1, 0)], [], [(0, 1, 2)])
 head = bpy.data.objects.new("Head", me); bpy.context.scene.collection.objects.link(head)
 head.shape_key_add(name="Basis")
-for k in ("Jaw_Open", "mouthFunnel", "MyOpen"):
+for k in ("Jaw_Open", "mouthFunnel", "MyOpen", "Brow_Raise_Inner_L", "Brow_Raise_Inner_R"):
     head.shape_key_add(name=k)
 s = bpy.context.scene.speech_animator
 s.face_object, s.armature = head, arm
@@ -33,6 +33,7 @@ arkit = np.zeros((T, 52), np.float32); arkit[:, 17] = 0.5
 perf = Performance(30.0, arkit, smplx_poses=np.zeros((T, 55, 3), np.float32))
 targets, _ = build_face_targets([head], perf)
 out["face_paths"] = sorted(c.data_path for c in targets[0].channels)
+out["brow_row"] = [(i.target, i.extra) for i in head.speech_animator_face_map if i.source == "browInnerUp"]
 out["auto_body"] = bpy.ops.speechanim.map_auto(kind='BODY')
 bm = {i.source: i.target for i in arm.speech_animator_bone_map}
 out["elbow"] = bm["left_elbow"]
@@ -49,7 +50,9 @@ out["after_load"] = {i.source: i.target for i in arm.speech_animator_bone_map}["
 emit({k: (list(v) if isinstance(v, set) else v) for k, v in out.items()})
 """, env={"BLENDER_USER_CONFIG": str(tmp_path / "cfg"), "BLENDER_USER_RESOURCES": str(tmp_path / "res")})
     assert res["auto_face"] == ["FINISHED"] and res["rows"] == 52 and res["jaw_auto"] == "Jaw_Open"
-    assert res["face_paths"] == ['key_blocks["MyOpen"].value', 'key_blocks["mouthFunnel"].value']
+    assert res["face_paths"] == ['key_blocks["Brow_Raise_Inner_L"].value', 'key_blocks["Brow_Raise_Inner_R"].value',
+                                 'key_blocks["MyOpen"].value', 'key_blocks["mouthFunnel"].value']
+    assert res["brow_row"] == [["Brow_Raise_Inner_L", "Brow_Raise_Inner_R"]]  # one curve, two CC4 keys kept
     assert res["elbow"] == "forearm.L"
     assert "hand.L" not in res["body_bones"] and "forearm.L" in res["body_bones"]
     assert res["save"] == ["FINISHED"] and res["files"] == ["rigify test.json"]
