@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -90,6 +91,8 @@ def main(argv: list[str] | None = None) -> int:
     import bpy
 
     blend = args.out.resolve() / "demo.blend"
+    for sound in bpy.data.sounds:  # relative to the .blend, so the folder can be moved with the repository
+        sound.filepath = "//" + os.path.relpath(bpy.path.abspath(sound.filepath), blend.parent).replace(os.sep, "/")
     t = time.perf_counter()
     bpy.ops.wm.save_as_mainfile(filepath=str(blend))
     timings["save_blend"] = time.perf_counter() - t
