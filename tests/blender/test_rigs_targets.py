@@ -298,3 +298,21 @@ emit({{"errs": {{k: max(v) for k, v in errs.items()}}, "mean": {{k: float(np.mea
     bad = {k: v for k, v in res["errs"].items() if v > TOL_DEG}
     assert not bad, bad
     assert res["masked_frames"] == [5, 20, 41] and res["constraint_err"] < TOL_DEG
+
+
+def test_robot_head_without_arkit_keys_or_jaw_bone_is_refused_clearly():
+    """RobotExpressive's head has only Angry/Surprised/Sad morphs and no jaw bone."""
+    if not CHARS.exists():
+        pytest.skip(f"shared data not available: {CHARS}")
+    res, _ = run_bpy(LOAD + """
+from speech_animator.addon.targets_face import TargetError, build_face_targets
+from speech_animator.inference.performance import Performance
+rf.load_rig("robot", CHARS)
+head = next(o for o in bpy.data.objects if o.type == "MESH" and o.data.shape_keys is not None)
+try:
+    build_face_targets([head], Performance(30.0, np.zeros((3, 52), np.float32)))
+    emit({"error": None})
+except TargetError as exc:
+    emit({"error": str(exc), "mesh": head.name})
+""")
+    assert res["error"] is not None and "nothing matched" in res["error"] and res["mesh"] in res["error"]
