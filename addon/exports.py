@@ -27,7 +27,8 @@ from ..inference.formats.resample import resample_performance
 from ..inference.performance import Performance, Provenance
 from ..inference.timebase import scene_rate
 from ..rigs.arkit import ARKIT_INDEX, NUM_ARKIT
-from ..rigs.retarget import inverse_from_posed, inverse_retarget, inverse_translation, plan_retarget
+from ..rigs.retarget import plan_retarget
+from ..rigs.retarget_inverse import inverse_from_posed, inverse_retarget, inverse_translation
 from . import bake, compat
 
 

@@ -15,8 +15,8 @@ import numpy as np
 
 from ..inference.backends import BodyConstraints
 from ..rigs.bone_maps import guess_bone_map
-from ..rigs.retarget import (RetargetError, TargetSkeleton, inverse_from_posed, inverse_retarget, plan_retarget,
-                             retarget)
+from ..rigs.retarget import RetargetError, TargetSkeleton, plan_retarget, retarget
+from ..rigs.retarget_inverse import inverse_from_posed, inverse_retarget
 from ..rigs.rotations import axis_angle_to_quat, matrix_to_quat, quat_to_matrix
 from . import compat
 from .bake import BakeTarget, Channel, is_generated

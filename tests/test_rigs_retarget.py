@@ -4,8 +4,9 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from rigs.retarget import (DIRECTION_CHILD, RetargetError, TargetSkeleton, inverse_retarget, plan_retarget,
-                           pose_matrices, retarget, shortest_arc, smplx_global_rotations, SMPLX_TO_BLENDER)
+from rigs.retarget import (DIRECTION_CHILD, RetargetError, TargetSkeleton, plan_retarget, retarget, shortest_arc,
+                           smplx_global_rotations, SMPLX_TO_BLENDER)
+from rigs.retarget_inverse import inverse_retarget, pose_matrices
 from rigs.smplx import JOINT_INDEX, JOINT_NAMES, PARENTS
 from rigs.smplx_rest import forward_kinematics, rest_joint_positions
 
@@ -196,7 +197,7 @@ def test_shortest_arc_matches_scipy_align_vectors():
 
 
 def test_inverse_translation():
-    from rigs.retarget import inverse_translation
+    from rigs.retarget_inverse import inverse_translation
 
     world = np.eye(4)
     world[:3, :3] = Rotation.from_rotvec([0, 0, 0.7]).as_matrix() * 0.01
