@@ -245,9 +245,9 @@ def build_head() -> HeadGeometry:
         for lid, lat in (("up", (0.42, 1.35)), ("lo", (-1.30, -0.38))):
             v, fc = _sphere(7, 15, EYE_RADIUS_M * 1.06, c, lat_range=lat, lon_range=(-1.45, 1.45), axis="z")
             add(f"lid_{side}_{lid}", v, fc, 0, 0.0)
-    v, fc = _arc(0.068, line + 0.0012, line + 0.0085, 0.021, 0.021, 0.004)
+    v, fc = _arc(0.070, line - 0.0040, line + 0.0060, 0.021, 0.021, 0.004)
     add("teeth_up", v, fc, 6, 0.0)
-    v, fc = _arc(0.066, line - 0.0080, line - 0.0012, 0.019, 0.020, 0.004)
+    v, fc = _arc(0.066, line - 0.0085, line + 0.0020, 0.019, 0.020, 0.004)
     add("teeth_lo", v, fc, 6, 1.0)
     v, fc = _sphere(8, 14, 1.0, np.zeros(3), axis="z")
     add("tongue", np.array([0.0, 0.056, line - 0.008]) + v * [0.015, 0.022, 0.005], fc, 7, 1.0)
