@@ -94,6 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     for sound in bpy.data.sounds:  # relative to the .blend, so the folder can be moved with the repository
         sound.filepath = "//" + os.path.relpath(bpy.path.abspath(sound.filepath), blend.parent).replace(os.sep, "/")
     t = time.perf_counter()
+    bpy.context.preferences.filepaths.save_version = 0  # no demo.blend1 backups on re-runs
     bpy.ops.wm.save_as_mainfile(filepath=str(blend))
     timings["save_blend"] = time.perf_counter() - t
     print(f"demo: baked {outcome.frames} frames ({outcome.duration_s:.2f} s at {outcome.fps:g} fps) "
