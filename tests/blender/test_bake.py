@@ -1,6 +1,6 @@
 """addon/bake.py in bpy 5.0: bulk keys, time base, ownership tag, NLA push, replace, clear, reduction."""
 
-from conftest import run_bpy
+from bpy_harness import run_bpy
 
 SETUP = """
 import numpy as np, bpy

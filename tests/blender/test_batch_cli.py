@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import soundfile as sf
 
-from conftest import ROOT, run_bpy, write_speechlike
+from bpy_harness import ROOT, run_bpy, write_speechlike
 
 MAKE_BLEND = """
 import bpy, scene_fixtures as sf

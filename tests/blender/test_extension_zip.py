@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-from conftest import ROOT, run_bpy
+from bpy_harness import ROOT, run_bpy
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +83,7 @@ def test_installed_zip_generates_without_dev_packages(zips, tmp_path):
     import sys
 
     sys.path.insert(0, str(ROOT / "tests" / "blender"))
-    from conftest import write_speechlike
+    from bpy_harness import write_speechlike
 
     audio = write_speechlike(tmp_path / "zip_clip.wav")
     zip_path = zips["speech_animator-0.1.0-linux_x64.zip"]

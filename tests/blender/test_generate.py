@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from conftest import run_bpy, write_speechlike
+from bpy_harness import run_bpy, write_speechlike
 from tests.conftest import shared_path
 
 GENERATE = """

@@ -1,7 +1,7 @@
 """Operators and panels in bpy: poll reasons, errors leave the scene unchanged, Clear (+ undo),
 Add Sound Strip, panel draw code against the real property names."""
 
-from conftest import run_bpy, write_speechlike
+from bpy_harness import run_bpy, write_speechlike
 
 SETUP = """
 import bpy

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import ROOT, run_bpy, write_speechlike
+from bpy_harness import ROOT, run_bpy, write_speechlike
 
 sys.path.insert(0, str(ROOT))
 from addon.worker import Worker  # noqa: E402  (bpy-free module)
