@@ -1,6 +1,7 @@
-"""Generate = prepare (main thread) -> infer (any thread, no bpy) -> apply (main thread, one step).
+"""Generate = prepare (main thread) -> infer (no bpy: thread or child process) -> apply (main thread).
 
-Shared by the sidebar operator (worker thread + timer) and the headless CLI (synchronous).
+Shared by the sidebar operator (inference in a child process, bake over timer ticks) and the
+headless CLI (everything synchronous, in process).
 """
 
 from __future__ import annotations
