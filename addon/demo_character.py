@@ -84,6 +84,8 @@ def build_demo_character(collection=None) -> DemoCharacter:
         kb.data.foreach_set("co", (verts + demo_head.to_blender(delta)).astype(np.float32).ravel())
         kb.slider_min, kb.slider_max = 0.0, 1.0
     head.data.shape_keys.name = f"{PREFIX}_HeadKeys"
+    for name, mask in geo.masks.items():  # read by the skin material (hairline, brows, lips)
+        head.data.attributes.new(name, "FLOAT", "POINT").data.foreach_set("value", mask)
     group = head.vertex_groups.new(name="head")
     group.add(range(len(verts)), 1.0, "REPLACE")
     _skin_to(head, arm_obj, groups_done=True)
@@ -242,15 +244,47 @@ def _mesh_object(coll, name, verts, faces, face_mat, groups=(), materials=()):
 
 def _material(name):
     full = f"{PREFIX}_{name}"
-    mat = bpy.data.materials.get(full) or bpy.data.materials.new(full)
+    mat = bpy.data.materials.get(full)
+    if mat is not None:
+        return mat
+    mat = bpy.data.materials.new(full)
     rgb = _COLOURS[name]
     mat.diffuse_color = (*rgb, 1.0)
     mat.use_nodes = True
-    bsdf = mat.node_tree.nodes.get("Principled BSDF")
-    if bsdf is not None:
-        bsdf.inputs["Base Color"].default_value = (*rgb, 1.0)
-        bsdf.inputs["Roughness"].default_value = 0.25 if name in ("eye_white", "iris", "pupil") else 0.6
+    nodes, links = mat.node_tree.nodes, mat.node_tree.links
+    bsdf = nodes.get("Principled BSDF")
+    if bsdf is None:
+        return mat
+    bsdf.inputs["Base Color"].default_value = (*rgb, 1.0)
+    bsdf.inputs["Roughness"].default_value = 0.25 if name in ("eye_white", "iris", "pupil") else 0.6
+    if name == "skin":
+        _mask_colours(nodes, links, bsdf, rgb)
     return mat
+
+
+def _mask_colours(nodes, links, bsdf, base_rgb):
+    """Skin colour switched per pixel by the head's point masks (hair, brow, lips) at 0.5."""
+    colour = None
+    for k, mask in enumerate(demo_head.SKIN_MASKS):
+        attr = nodes.new("ShaderNodeAttribute")
+        attr.attribute_name = mask
+        step = nodes.new("ShaderNodeMapRange")
+        step.inputs["From Min"].default_value, step.inputs["From Max"].default_value = 0.45, 0.55
+        links.new(attr.outputs["Fac"], step.inputs["Value"])
+        mix = nodes.new("ShaderNodeMix")
+        mix.data_type = "RGBA"
+        a = next(i for i in mix.inputs if i.name == "A" and i.type == "RGBA")
+        b = next(i for i in mix.inputs if i.name == "B" and i.type == "RGBA")
+        links.new(step.outputs["Result"], mix.inputs["Factor"])
+        if colour is None:
+            a.default_value = (*base_rgb, 1.0)
+        else:
+            links.new(colour, a)
+        b.default_value = (*_COLOURS[mask], 1.0)
+        colour = next(o for o in mix.outputs if o.name == "Result" and o.type == "RGBA")
+        for node, dx in ((attr, -900), (step, -700), (mix, -450)):
+            node.location = (dx, 300 - 220 * k)
+    links.new(colour, bsdf.inputs["Base Color"])
 
 
 def _skin_to(obj, arm_obj, groups_done=False):

@@ -25,7 +25,10 @@ import numpy as np
 from ..rigs.arkit import ARKIT_NAMES
 
 #: Material slots of the head mesh (index = material_index of a polygon).
-MATERIALS: tuple[str, ...] = ("skin", "lips", "eye_white", "iris", "pupil", "mouth", "teeth", "tongue", "hair", "brow")
+MATERIALS: tuple[str, ...] = ("skin", "eye_white", "iris", "pupil", "mouth", "teeth", "tongue")
+#: Per-vertex masks in [0, 1] on the skin (mesh point attributes of these names) that the skin
+#: material thresholds at 0.5 per pixel, so hairline, brows and lips have smooth outlines.
+SKIN_MASKS: tuple[str, ...] = ("hair", "brow", "lips")
 EYE_RADIUS_M = 0.0120
 EYE_CENTRES_M = {"L": np.array([0.032, 0.085, 0.030]), "R": np.array([-0.032, 0.085, 0.030])}
 MOUTH_Z_M = -0.050          # height of the lip line
@@ -39,7 +42,8 @@ _CENTRE = np.array([0.0, 0.02, 0.0])  # centre of the lat/long parametrisation
 class HeadGeometry:
     """Rest mesh and shape-key offsets. ``verts`` (N,3) float64 head-local; ``faces`` list of
     index tuples; ``face_mat`` (F,) int material index; ``parts`` name -> (start, stop) vertex range;
-    ``deltas`` ARKit name -> (N,3) offsets; ``mouth_line_z`` (float) z of the lips at rest."""
+    ``deltas`` ARKit name -> (N,3) offsets; ``mouth_line_z`` (float) z of the lips at rest;
+    ``masks`` name -> (N,) float32 in [0, 1] (:data:`SKIN_MASKS`, zero off the skin)."""
 
     verts: np.ndarray
     faces: list
@@ -47,6 +51,7 @@ class HeadGeometry:
     parts: dict
     deltas: dict = field(default_factory=dict)
     mouth_line_z: float = MOUTH_Z_M
+    masks: dict = field(default_factory=dict)
 
 
 def to_blender(p: np.ndarray) -> np.ndarray:
@@ -152,31 +157,28 @@ def _skin(rows=84, cols=104):
     faces += [(top, (j + 1) % cols, j) for j in range(cols)]
     faces += [(bot, (rows - 1) * cols + j, (rows - 1) * cols + (j + 1) % cols) for j in range(cols)]
     split = np.concatenate([split.reshape(-1), [0.0, 0.0]])
-    lip_rows = np.zeros(verts.shape[0], int)  # +1 upper lip rows, -1 lower lip rows
-    for row, v in ((k, 1), (k - 1, 1), (k + 1, -1), (k + 2, -1)):
-        lip_rows[row * cols: (row + 1) * cols] = v
-    c = face_centroids(verts, faces)
-    u = np.clip(np.abs(c[:, 0]) / (MOUTH_HALF_WIDTH_M + 0.003), 0.0, 1.0)
-    dz = c[:, 2] - float(line[front_col])
-    upper = (dz >= 0) & (dz < (0.0075 - 0.003 * u ** 2) * (1 - u ** 2) ** 0.35)
-    lower = (dz < 0) & (-dz < 0.0095 * (1 - u ** 2) ** 0.5)
-    lips_face = (upper | lower) & (c[:, 1] > 0.05) & (np.abs(c[:, 0]) < MOUTH_HALF_WIDTH_M + 0.003)
-    return verts, faces, split, float(line[front_col]), _skin_materials(c, lips_face)
+    return verts, faces, split, float(line[front_col])
 
 
-def _skin_materials(c: np.ndarray, lips: np.ndarray) -> np.ndarray:
-    """Material index of each skin face from its centroid ``c`` (F,3): skin, lips, hair, brow."""
-    azimuth = np.abs(np.arctan2(c[:, 0], c[:, 1] - _CENTRE[1]))
+def skin_masks(p: np.ndarray, line: float) -> dict:
+    """Smooth hair / brow / lips masks ``(N,)`` float32 in [0, 1] of skin points ``p`` (N, 3);
+    0.5 is the outline (hairline by azimuth, arched brows, upper and lower lip shapes)."""
+    x, f, z = p[:, 0], p[:, 1], p[:, 2]
+    azimuth = np.abs(np.arctan2(x, f - _CENTRE[1]))
     hairline = np.interp(azimuth, [0.0, 0.55, 1.3, 1.75, 2.4, np.pi], [0.082, 0.076, 0.058, 0.040, -0.005, -0.035])
-    ax = np.abs(c[:, 0])
+    hair = _smooth(-0.0015, 0.0015, z - hairline)
+    ax = np.abs(x)
     arch = 0.049 + 0.005 * (1.0 - ((ax - 0.030) / 0.020) ** 2)
-    thick = 0.0032 * (1.0 - 0.5 * np.clip((ax - 0.012) / 0.038, 0, 1))
-    brow = (ax > 0.010) & (ax < 0.050) & (np.abs(c[:, 2] - arch) < thick) & (c[:, 1] > 0.06)
-    mat = np.zeros(len(c), np.int32)
-    mat[lips] = MATERIALS.index("lips")
-    mat[c[:, 2] > hairline] = MATERIALS.index("hair")
-    mat[brow] = MATERIALS.index("brow")
-    return mat
+    thick = 0.0030 * (1.0 - 0.5 * np.clip((ax - 0.012) / 0.038, 0, 1))
+    brow = _smooth(0.0006, -0.0006, np.abs(z - arch) - thick) * _smooth(0.008, 0.012, ax) \
+        * _smooth(0.052, 0.047, ax) * _smooth(0.055, 0.065, f)
+    u = np.clip(ax / (MOUTH_HALF_WIDTH_M + 0.003), 0.0, 1.0)
+    dz = z - line
+    up_lim = (0.0075 - 0.003 * u ** 2) * (1 - u ** 2) ** 0.35
+    lo_lim = 0.0095 * (1 - u ** 2) ** 0.5
+    margin = np.where(dz >= 0, up_lim - dz, lo_lim + dz)
+    lips = _smooth(-0.0006, 0.0006, margin) * (u < 1.0) * _smooth(0.05, 0.06, f)
+    return {"hair": hair.astype(np.float32), "brow": brow.astype(np.float32), "lips": lips.astype(np.float32)}
 
 
 def face_centroids(verts: np.ndarray, faces: list) -> np.ndarray:
@@ -235,27 +237,33 @@ def build_head() -> HeadGeometry:
         parts[name] = (start, start + len(v))
         jaw_w.append(np.broadcast_to(np.asarray(jaw, float), (len(v),)).copy())
 
-    skin_v, skin_f, split, line, skin_mat = _skin()
+    skin_v, skin_f, split, line = _skin()
     f_fade = _smooth(-0.01, 0.035, skin_v[:, 1])
-    add("skin", skin_v, skin_f, skin_mat, split * f_fade)
+    add("skin", skin_v, skin_f, MATERIALS.index("skin"), split * f_fade)
     for side, c in EYE_CENTRES_M.items():
         v, fc = _sphere(12, 18, EYE_RADIUS_M, c)
         ang = np.arccos(np.clip((face_centroids(v, fc) - c)[:, 1] / EYE_RADIUS_M, -1, 1))
-        add(f"eye_{side}", v, fc, np.where(ang < 0.20, 4, np.where(ang < 0.48, 3, 2)), 0.0)
+        mat = np.where(ang < 0.20, MATERIALS.index("pupil"),
+                       np.where(ang < 0.48, MATERIALS.index("iris"), MATERIALS.index("eye_white")))
+        add(f"eye_{side}", v, fc, mat, 0.0)
         for lid, lat in (("up", (0.42, 1.35)), ("lo", (-1.30, -0.38))):
             v, fc = _sphere(7, 15, EYE_RADIUS_M * 1.06, c, lat_range=lat, lon_range=(-1.45, 1.45), axis="z")
-            add(f"lid_{side}_{lid}", v, fc, 0, 0.0)
+            add(f"lid_{side}_{lid}", v, fc, MATERIALS.index("skin"), 0.0)
     v, fc = _arc(0.070, line - 0.0040, line + 0.0060, 0.021, 0.021, 0.004)
-    add("teeth_up", v, fc, 6, 0.0)
+    add("teeth_up", v, fc, MATERIALS.index("teeth"), 0.0)
     v, fc = _arc(0.066, line - 0.0085, line + 0.0020, 0.019, 0.020, 0.004)
-    add("teeth_lo", v, fc, 6, 1.0)
+    add("teeth_lo", v, fc, MATERIALS.index("teeth"), 1.0)
     v, fc = _sphere(8, 14, 1.0, np.zeros(3), axis="z")
-    add("tongue", np.array([0.0, 0.056, line - 0.008]) + v * [0.015, 0.022, 0.005], fc, 7, 1.0)
+    add("tongue", np.array([0.0, 0.056, line - 0.008]) + v * [0.015, 0.022, 0.005], fc, MATERIALS.index("tongue"), 1.0)
     v, fc = _sphere(10, 16, 1.0, np.zeros(3), axis="z")
     cav = np.array([0.0, 0.060, line - 0.004]) + v * [0.024, 0.028, 0.020]
-    add("cavity", cav, fc, 5, _smooth(line + 0.004, line - 0.010, cav[:, 2]))
+    add("cavity", cav, fc, MATERIALS.index("mouth"), _smooth(line + 0.004, line - 0.010, cav[:, 2]))
     geo = HeadGeometry(np.vstack(verts), faces, np.asarray(mats, np.int32), parts, mouth_line_z=line)
     geo.deltas = _shape_key_deltas(geo, split, np.concatenate(jaw_w))
+    s0, s1 = parts["skin"]
+    for name, m in skin_masks(geo.verts[s0:s1], line).items():
+        geo.masks[name] = np.zeros(len(geo.verts), np.float32)
+        geo.masks[name][s0:s1] = m
     return geo
 
 
