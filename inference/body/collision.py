@@ -134,7 +134,7 @@ def push_out(quats: np.ndarray, transl: np.ndarray, fps: float, iterations: int 
             arm = pt - sh
             axis = np.cross(arm, push)
             axis /= np.maximum(np.linalg.norm(axis, axis=1, keepdims=True), 1e-9)
-            angle = np.maximum(worst, 0.0) * 1.3 / np.maximum(np.linalg.norm(arm, axis=1), 0.1)
+            angle = np.maximum(worst, 0.0) * 1.6 / np.maximum(np.linalg.norm(arm, axis=1), 0.1)
             aa = axis * angle[:, None]
             # spread the correction in time (running max then smoothing) so it is jerk-free
             aa_s = _smooth_max(aa, angle, win)

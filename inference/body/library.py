@@ -71,6 +71,39 @@ class ArmPose:
     openness: float = 0.0
     shrug_rad: float = 0.0
 
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "wrist_m", clear_of_torso(self.wrist_m))
+
+
+#: Keep-out ellipse for wrist targets around the trunk (half-widths across / front-back, metres,
+#: centred on the spine 1 cm forward), used between the hips and the shoulders: the torso
+#: (~0.15 x 0.12 m) plus room for the hand. Key poses never put a wrist inside it.
+WRIST_KEEP_OUT_M: tuple = (0.21, 0.19)
+
+
+def clear_of_torso(wrist_m) -> tuple:
+    """Move a wrist target (relative to the left shoulder) radially out of :data:`WRIST_KEEP_OUT_M`."""
+    return tuple(float(v) for v in clear_of_torso_batch(np.asarray(wrist_m, dtype=np.float64)[None])[0])
+
+
+def clear_of_torso_batch(wrist_m: np.ndarray) -> np.ndarray:
+    """``(T, 3)`` wrist positions (left-shoulder relative) pushed radially out of the keep-out
+    ellipse between the hips and the shoulders; points outside are returned unchanged."""
+    w = np.array(wrist_m, dtype=np.float64, copy=True)
+    x = _SHOULDER_L[0] + w[:, 0]
+    z = _SHOULDER_L[2] + w[:, 2] - 0.01
+    r = np.hypot(x / WRIST_KEEP_OUT_M[0], z / WRIST_KEEP_OUT_M[1])
+    inside = (r < 1.0) & (w[:, 1] > -0.55) & (w[:, 1] < 0.0)
+    if not inside.any():
+        return w
+    tiny = inside & (r < 1e-6)
+    x = np.where(tiny, 0.0, x)
+    z = np.where(tiny, WRIST_KEEP_OUT_M[1], z)
+    r = np.where(tiny, 1.0, r)
+    w[inside, 0] = x[inside] / r[inside] - _SHOULDER_L[0]
+    w[inside, 2] = z[inside] / r[inside] + 0.01 - _SHOULDER_L[2]
+    return w
+
 
 def _unit(v):
     v = np.asarray(v, dtype=np.float64)

@@ -91,6 +91,7 @@ def arm_track(keys, side: str, frame_times_s: np.ndarray, rng: np.random.Generat
         scale = np.clip(0.12 + 0.45 * eng + 0.55 * act, 0.0, 1.0)
         wrist = wrist + smooth_noise(t, rng, 0.8, drift_m, dims=3) * scale[:, None]
         palm = palm + smooth_noise(t, rng, 0.3, 0.15, dims=3)
+    wrist = lib.clear_of_torso_batch(wrist)   # paths between keys must not cut through the trunk
     arm = lib.solve_left_arms(wrist, palm, pole, flex, shrug, sequence=True)
     if side == "right":
         arm = lib.mirror_quats(arm)
