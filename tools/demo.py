@@ -72,7 +72,7 @@ def generate_and_bake(scene, character, audio_path: Path, what: str = "both"):
 
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m tools.demo", description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=Path("out"), help="output folder (default: out)")
     ap.add_argument("--audio", type=Path, default=DEMO_AUDIO, help="speech file (default: the bundled clip)")
     ap.add_argument("--no-render", action="store_true", help="skip the Cycles contact sheet")
@@ -86,7 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     t = time.perf_counter()
     scene, character = build_scene()
     timings = {"build_character": time.perf_counter() - t}
-    outcome, perf = generate_and_bake(scene, character, args.audio.resolve())
+    try:
+        outcome, perf = generate_and_bake(scene, character, args.audio.resolve())
+    except ValueError as exc:  # JobError, AudioError, TargetError, BakeError: all name the problem
+        print(f"demo: failed: {exc}", file=sys.stderr)
+        return 1
     timings.update({f"generate_{k}": v for k, v in outcome.timings_s.items()})
     import bpy
 
