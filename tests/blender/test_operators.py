@@ -129,3 +129,26 @@ emit({"problems": problems, "drawn": sorted(set(drawn)), "registered": [hasattr(
 """)
     assert res["problems"] == []
     assert "SPEECHANIM_PT_main" in res["drawn"] and all(res["registered"])
+
+
+def test_generate_also_bakes_onto_selected_meshes_with_keys(tmp_path):
+    audio = write_speechlike(tmp_path / "multi.wav")
+    res, _ = run_bpy(SETUP + f"""
+teeth = sf.make_face("Teeth", names=("jawOpen", "mouthClose"))
+plain = bpy.data.objects.new("NoKeys", bpy.data.meshes.new("NoKeys"))
+bpy.context.scene.collection.objects.link(plain)
+for ob in (teeth, plain):
+    ob.select_set(True)
+s.audio_path = {str(audio)!r}; s.face_object = face; s.what = 'FACE'; s.face_model = 'fast'
+s.face_include_selected = True
+r = list(bpy.ops.speechanim.generate())
+out = {{"r": r}}
+for name in ("Face", "Teeth"):
+    key = bpy.data.objects[name].data.shape_keys
+    a, slot = compat.assigned(key)
+    out[name] = sorted(f.data_path for f in compat.action_fcurves(a, slot))
+emit(out)
+""")
+    assert res["r"] == ["FINISHED"]
+    assert len(res["Face"]) == 52
+    assert res["Teeth"] == ['key_blocks["jawOpen"].value', 'key_blocks["mouthClose"].value']
