@@ -65,7 +65,7 @@ class ArmPose:
 
     wrist_m: tuple
     palm: tuple
-    pole: tuple = (0.55, -0.75, -0.35)
+    pole: tuple = (0.4, -0.9, -0.15)
     wrist_flex_rad: float = 0.0
     fingers: str = "relaxed"
     openness: float = 0.0

@@ -100,7 +100,7 @@ def synthesize(prosody, duration_s: float, fps: float, n: int, options: Generate
     # torso follows strokes: a small lean into the stroke and a turn toward the gesturing hand
     apex = [s.apex_s for s in plan.strokes]
     amp = [s.amplitude for s in plan.strokes]
-    turn = [(0.13 if s.hands == "left" else -0.13 if s.hands == "right" else 0.0) * s.amplitude for s in plan.strokes]
+    turn = [(0.1 if s.hands == "left" else -0.1 if s.hands == "right" else 0.0) * min(s.amplitude, 1.2) for s in plan.strokes]
     lean = synthesis.pulses(t, [a - 0.05 for a in apex], [0.045 * a for a in amp], 0.6)
     yaw = synthesis.pulses(t, apex, turn, 1.5)
     for j, k in ((3, 0.2), (6, 0.35), (9, 0.45)):

@@ -89,7 +89,8 @@ def arm_track(keys, side: str, frame_times_s: np.ndarray, rng: np.random.Generat
     if rng is not None and drift_m > 0:
         eng = np.ones_like(t) if engagement is None else engagement
         scale = np.clip(0.12 + 0.45 * eng + 0.55 * act, 0.0, 1.0)
-        wrist = wrist + smooth_noise(t, rng, 0.8, drift_m, dims=3) * scale[:, None]
+        # less drift front-back than sideways/up-down: a drifting hand should not fold the arm back
+        wrist = wrist + smooth_noise(t, rng, 0.8, drift_m, dims=3) * scale[:, None] * np.array([1.0, 0.9, 0.75])
         palm = palm + smooth_noise(t, rng, 0.3, 0.15, dims=3)
     wrist = lib.clear_of_torso_batch(wrist)   # paths between keys must not cut through the trunk
     arm = lib.solve_left_arms(wrist, palm, pole, flex, shrug, sequence=True)
