@@ -16,6 +16,8 @@ Everything runs in chunks so a 10-minute file needs little memory.
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,12 +93,17 @@ def analyze_prosody(audio: Audio) -> Prosody:
             ``energy_db`` then reads as if the file had been normalised).
 
     Returns:
-        :class:`Prosody` at 100 fps.
+        :class:`Prosody` at 100 fps; its arrays are read-only. The last result is cached by a
+        content hash of the samples, so analysing the same audio twice costs one hash.
 
     Raises:
         AudioError: empty audio, wrong sample rate, non-finite samples, or samples that are not 1-D.
     """
     x = _validated(audio)
+    key = hashlib.blake2b(x.tobytes(), digest_size=16).digest()
+    with _CACHE_LOCK:
+        if _CACHE and _CACHE[0] == key:
+            return _CACHE[1]
     n = max(1, int(np.ceil(x.shape[0] / HOP_SAMPLES)))
     energy_db = frame_energy_db(x, n)
     f0 = _pitch_hz(x, n)
@@ -105,7 +112,18 @@ def analyze_prosody(audio: Audio) -> Prosody:
     onset = onset_strength(x, n)
     acc_t, acc_s = _accents(energy_db, f0, speech, onset)
     phrases = _phrases(speech)
-    return Prosody(PROSODY_FPS, energy_db, f0, voiced, speech, onset, acc_t, acc_s, phrases)
+    for arr in (energy_db, f0, voiced, speech, onset, acc_t, acc_s):
+        arr.setflags(write=False)  # shared through the cache: read-only
+    result = Prosody(PROSODY_FPS, energy_db, f0, voiced, speech, onset, acc_t, acc_s, phrases)
+    with _CACHE_LOCK:
+        _CACHE[:] = [key, result]
+    return result
+
+
+#: One-entry cache (content hash of the samples -> Prosody): the face layer and the body backend
+#: analyse the same audio within one Generate; the second call is free.
+_CACHE: list = []
+_CACHE_LOCK = threading.Lock()
 
 
 def _validated(audio: Audio) -> np.ndarray:
