@@ -25,7 +25,6 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .._rigs import rotations as R
-from .._rigs import smplx as S
 from .._rigs import smplx_rest as REST
 
 GESTURE_TYPES: tuple[str, ...] = ("beat", "open_palm", "frame", "point")
@@ -108,22 +107,6 @@ def clear_of_torso_batch(wrist_m: np.ndarray) -> np.ndarray:
 def _unit(v):
     v = np.asarray(v, dtype=np.float64)
     return v / max(float(np.linalg.norm(v)), 1e-9)
-
-
-def _rot(axis, angle) -> np.ndarray:
-    """Axis (unit) and angle (rad) -> quaternion wxyz."""
-    return R.axis_angle_to_quat(np.asarray(axis, dtype=np.float64) * angle)
-
-
-def _quat_between(a, b) -> np.ndarray:
-    """Shortest-arc quaternion rotating direction ``a`` onto ``b``."""
-    a, b = _unit(a), _unit(b)
-    c = float(np.dot(a, b))
-    if c < -0.999999:
-        axis = _unit(np.cross(a, [1.0, 0.0, 0.0] if abs(a[0]) < 0.9 else [0.0, 1.0, 0.0]))
-        return np.concatenate([[0.0], axis])
-    q = np.concatenate([[1.0 + c], np.cross(a, b)])
-    return q / np.linalg.norm(q)
 
 
 def _frame(a, b) -> np.ndarray:
@@ -385,16 +368,3 @@ def sample_stroke(gtype: str, rng: np.random.Generator, amplitude: float,
 def with_offset(pose: ArmPose, delta_m) -> ArmPose:
     """Copy of ``pose`` with the wrist target moved by ``delta_m`` (3,) metres."""
     return replace(pose, wrist_m=tuple(np.asarray(pose.wrist_m) + np.asarray(delta_m)))
-
-
-def wrist_of(pose_quats: np.ndarray, side: str) -> np.ndarray:
-    """Wrist position relative to the shoulder (``side`` coordinates) for solved arm quats (for tests)."""
-    q = pose_quats if side == "left" else mirror_quats(pose_quats)
-    m = R.quat_to_matrix(q)
-    col = m[0]
-    sh = col @ m[1]
-    el = sh @ m[2]
-    return col @ (_POS[16] - _POS[13]) - (_POS[16] - _POS[13]) + sh @ _U1 + el @ _U2
-
-
-assert S.NUM_JOINTS == 55
