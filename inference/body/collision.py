@@ -97,12 +97,12 @@ def penetration(quats: np.ndarray, transl: np.ndarray) -> np.ndarray:
 
 
 def push_out(quats: np.ndarray, transl: np.ndarray, fps: float, iterations: int = 3,
-             step: int = 3) -> np.ndarray:
+             step: int = 2) -> np.ndarray:
     """Rotate shoulders outward where hands enter the torso; returns corrected quats ``(T, 55, 4)``.
 
     Detection runs on every ``step``-th frame (plus the last); the correction is smoothed over
     ~0.4 s, with a margin, and interpolated to every frame, so sub-sampling loses nothing visible
-    while costing a third.
+    while costing half.
     """
     q = quats.copy()
     n = q.shape[0]

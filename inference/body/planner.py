@@ -290,7 +290,7 @@ def _plan_micro_beats(plan, prosody, style):
         near = np.zeros(acc.size, bool)
     for side in ("left", "right"):
         for t, s in zip(acc[~near], prosody.accent_strength[~near]):
-            plan.micro_beats[side].append((float(t), (0.025 + 0.05 * float(s)) * style.energy))
+            plan.micro_beats[side].append((float(t), min(0.07, (0.025 + 0.05 * float(s)) * style.energy)))
 
 
 def _plan_head(plan, prosody, duration_s, rng, style):

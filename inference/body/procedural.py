@@ -93,7 +93,7 @@ def synthesize(prosody, duration_s: float, fps: float, n: int, options: Generate
     for side in ("left", "right"):
         q[:, list(synthesis.TRACK_JOINTS[side])] = synthesis.arm_track(
             plan.keys[side], side, t, rng, plan.micro_beats[side],
-            drift_m=0.05 * max(style.energy, 0.2), engagement=eng)
+            drift_m=0.05 * min(max(style.energy, 0.2), 1.3), engagement=eng)
     layers, transl = idle.idle_layer(t, speech, rng, style.posture)
     for j, lq in layers.items():
         q[:, j] = R.quat_mul(lq, q[:, j])

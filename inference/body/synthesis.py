@@ -85,7 +85,7 @@ def arm_track(keys, side: str, frame_times_s: np.ndarray, rng: np.random.Generat
         depth = pulses(t, bt, [b[1] for b in micro_beats], 0.32)
         gain = 0.35 + 0.65 * act            # hands at rest flick less
         wrist = wrist + depth[:, None] * np.array([0.0, -1.0, -0.3]) * gain[:, None]
-        flex = flex + 4.0 * depth * gain
+        flex = flex + 3.0 * depth * gain
     if rng is not None and drift_m > 0:
         eng = np.ones_like(t) if engagement is None else engagement
         scale = np.clip(0.12 + 0.45 * eng + 0.55 * act, 0.0, 1.0)
