@@ -195,3 +195,13 @@ def test_extreme_loudness_is_handled(body):
     assert np.allclose(loud.poses, normal.poses, atol=1e-5)  # normalised before analysis
     quiet = analyze_prosody(prepare_audio(x * 0.01, SR))       # -40 dB: same phrasing
     assert len(quiet.phrases) == len(analyze_prosody(prepare_audio(x, SR)).phrases)
+
+
+def test_extreme_style_stays_physical(audio, body):
+    tr = body.run(audio, GenerateOptions(seed=3, gesture=GestureStyle(energy=2.0, rate=2.0, posture="open")))
+    q = axis_angle_to_quat(tr.poses.astype(np.float64))
+    step = np.linalg.norm(quat_to_axis_angle(quat_mul(q[1:], quat_conj(q[:-1]))), axis=2)
+    assert step.max() < 0.7
+    assert collision.penetration(q, tr.transl.astype(np.float64)).max() < collision.MARGIN_M
+    pos = smplx_rest.forward_kinematics(tr.poses, tr.transl)
+    assert np.abs(pos[:, [7, 8, 10, 11]] - pos[:1, [7, 8, 10, 11]]).max() < 1e-3
