@@ -71,6 +71,18 @@ def test_chunking_has_no_seams(tiny_model):
     assert d[399:2500:400].max() <= d.max() + 1e-6
 
 
+@pytest.mark.parametrize("frames", [1, 3, 19, 400, 401, 419, 420, 421, 799, 800, 801])
+def test_any_length_matches_whole_run(tiny_model, frames):
+    """Clips shorter than a fade, exactly one chunk, a chunk plus a few frames, ... all work."""
+    _, path, sha = tiny_model
+    x = _speech(frames * 160 / 16000 + 1e-9, seed=5)[: frames * 160]
+    sess, _ = create_session(path, sha, "cpu")
+    whole = sess.run(None, {"log_mel": log_mel(x)[None]})[0][0]
+    got = LipSyncBackend(path, sha, chunk_frames=400, context_frames=300, fade_frames=40).predict(sess, x)
+    assert got.shape == whole.shape == (frames, len(SPEECH_CHANNELS))
+    assert np.abs(got - whole).max() < 2e-3
+
+
 def test_run_fills_speech_channels_only_and_reports_provider(tiny_model):
     _, path, sha = tiny_model
     audio = prepare_audio(_speech(2.0), 16000)

@@ -111,6 +111,20 @@ def analyze(samples: np.ndarray) -> SpeechFrames:
     )
 
 
+def speech_gate(energy_db: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Voice activity from a 100 fps energy track (dB), relative to the recording's own floor.
+
+    Args:
+        energy_db: ``(T,)`` frame energies in dB (any fixed reference).
+
+    Returns:
+        ``(speech (T,) bool, region (T,) bool)``: the hysteresis gate, and the gate with gaps
+        shorter than :data:`MAX_GAP_S` filled (closures and short pauses inside utterances).
+    """
+    speech, _, _ = _gate(np.asarray(energy_db, np.float64))
+    return speech, _fill_gaps(speech, int(round(MAX_GAP_S * FEATURE_FPS)))
+
+
 def _gate(energy_db: np.ndarray):
     """Hysteresis energy gate relative to the recording's noise floor and speech peaks."""
     floor = float(np.percentile(energy_db, 10))

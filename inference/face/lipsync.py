@@ -39,7 +39,7 @@ from ..runtime import ModelFileError, create_session
 #: Shipped model file.
 MODEL_PATH: str = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "lipsync-v1.onnx")
 #: Its SHA-256 (printed by training/export_face.py; see docs/model-card-lipsync.md).
-MODEL_SHA256: str = "0" * 64
+MODEL_SHA256: str = "e18968dbd949643dec5b61cf94428a32fab672b1831e664dc3567d3a8529597a"
 #: Backend name + version reported in FaceTrack.model.
 MODEL_NAME: str = "lipsync-v1"
 #: Frames (100 fps) per chunk core: 20 s.
@@ -60,6 +60,7 @@ class LipSyncBackend:
         model_path: ONNX file (default: the shipped model).
         sha256: its expected hex SHA-256 (default: :data:`MODEL_SHA256`).
         chunk_frames, context_frames, fade_frames: chunking (defaults above; tests shrink them).
+        gate: multiply the output by :func:`speech_weight` (rest outside speech).
     """
 
     name = "lipsync"
@@ -67,7 +68,7 @@ class LipSyncBackend:
 
     def __init__(self, model_path: str = MODEL_PATH, sha256: str = MODEL_SHA256,
                  chunk_frames: int = CHUNK_FRAMES, context_frames: int = CONTEXT_FRAMES,
-                 fade_frames: int = FADE_FRAMES):
+                 fade_frames: int = FADE_FRAMES, gate: bool = True):
         if not (0 < fade_frames <= 2 * context_frames and fade_frames < chunk_frames):
             raise ValueError(
                 f"fade_frames: expected 0 < fade <= 2 * context and < chunk, found fade={fade_frames}, "
@@ -77,6 +78,7 @@ class LipSyncBackend:
         self.chunk_frames = int(chunk_frames)
         self.context_frames = int(context_frames)
         self.fade_frames = int(fade_frames)
+        self.gate = bool(gate)
 
     def _session(self, device: str):
         key = (os.path.abspath(self.model_path), self.sha256, device)
@@ -103,6 +105,8 @@ class LipSyncBackend:
         """
         sess, provider = self._session(options.device)
         speech = self.predict(sess, audio.samples)
+        if self.gate:
+            speech *= speech_weight(audio.samples)[:, None]
         out = np.zeros((speech.shape[0], _arkit.NUM_ARKIT), np.float32)
         out[:, _SPEECH_COLS] = np.clip(speech, 0.0, 1.0)
         return FaceTrack(fps=FEATURE_FPS, arkit=out, device=provider, model=MODEL_NAME)
@@ -128,11 +132,53 @@ class LipSyncBackend:
                 mine = y[a0 - r0:a1 - r0]
                 theirs = prev_tail[a0 - c0 + half:a1 - c0 + half]
                 out[a0:a1] = (1.0 - w) * theirs + w * mine
-            # Keep the previous chunk's view of [c1 - half, c1 + half) for the next boundary.
-            t0, t1 = c1 - half, min(c1 + half, r1)
-            prev_tail = np.zeros((fade, y.shape[1]), np.float32)
-            prev_tail[:t1 - t0] = y[t0 - r0:t1 - r0]
+            if c1 < total:
+                # Keep this chunk's view of [c1 - half, c1 + half) for the next boundary (a full
+                # chunk is longer than the fade, and its context reaches past c1 + half).
+                t0, t1 = c1 - half, min(c1 + half, r1)
+                prev_tail = np.zeros((fade, y.shape[1]), np.float32)
+                prev_tail[:t1 - t0] = y[t0 - r0:t1 - r0]
         return out
+
+
+#: Lips start moving this long before the acoustic onset and settle this long after the end (s).
+GATE_MARGIN_S: float = 0.08
+#: Raised-cosine ramp of the gate (s).
+GATE_RAMP_S: float = 0.06
+
+
+def speech_weight(samples: np.ndarray) -> np.ndarray:
+    """``(T,)`` float32 in [0, 1] at 100 fps: 1 inside utterances, 0 in silence and steady noise.
+
+    The network was trained with neutral targets in silence, but in unseen noise (crowd, hum,
+    reverberant tails) it can leave the mouth slightly open; this energy gate (the DSP baseline's
+    hysteresis gate, :func:`inference.face.dsp.speech_gate`, relative to the recording's own
+    noise floor) makes silence rest exactly. Utterances are widened by :data:`GATE_MARGIN_S` and
+    the gate ramps over :data:`GATE_RAMP_S`, so lip preparation before speech is kept.
+    Memory: one float per 10 ms hop (the energy is summed hop by hop).
+    """
+    from .dsp import speech_gate
+
+    x = np.asarray(samples, dtype=np.float32)
+    total = num_feature_frames(x.shape[0])
+    hop = 160
+    energy = np.empty(total, np.float64)
+    step = hop * 6000  # 60 s of hops at a time
+    for s0 in range(0, total * hop, step):
+        seg = x[s0:s0 + step]
+        n = -(-seg.shape[0] // hop)
+        pad = np.zeros(n * hop, np.float32)
+        pad[:seg.shape[0]] = seg
+        energy[s0 // hop:s0 // hop + n] = (pad.reshape(n, hop).astype(np.float64) ** 2).mean(axis=1)
+    # 30 ms centred window, like the 25 ms analysis window.
+    energy = np.convolve(np.pad(energy, 1, mode="edge"), np.ones(3) / 3, mode="valid")
+    _, region = speech_gate(10.0 * np.log10(energy + 1e-12))
+    margin = int(round(GATE_MARGIN_S * FEATURE_FPS))
+    ramp = max(1, int(round(GATE_RAMP_S * FEATURE_FPS)))
+    wide = np.convolve(region.astype(np.float64), np.ones(2 * margin + 1), mode="same") > 0
+    win = np.hanning(ramp + 2)[1:-1]
+    weight = np.convolve(np.pad(wide.astype(np.float64), ramp, mode="edge"), win / win.sum(), mode="same")
+    return np.clip(weight[ramp:ramp + total], 0.0, 1.0).astype(np.float32)
 
 
 def model_available() -> bool:
