@@ -27,7 +27,7 @@ import numpy as np
 from .._rigs import arkit as _arkit
 from ..audio import Audio
 from ..backends import FaceTrack, register_face_backend
-from ..features import FEATURE_FPS, MelConfig, power_spectrogram
+from ..features import FEATURE_FPS, MelConfig, _check_samples, _power_range, num_feature_frames
 from ..options import GenerateOptions
 
 #: Backend name and version reported in :class:`FaceTrack`.
@@ -60,6 +60,8 @@ class SpeechFrames:
     fric: np.ndarray
 
 
+#: Spectrum frames analysed at a time (60 s): memory stays bounded on long audio.
+_BLOCK_FRAMES: int = 6000
 #: Gaps inside speech shorter than this (s) are part of the utterance (stop closures, short pauses).
 MAX_GAP_S: float = 0.30
 #: Speech runs shorter than this (s) are dropped (clicks).
@@ -83,16 +85,20 @@ def analyze(samples: np.ndarray) -> SpeechFrames:
         ValueError: empty, non-1-D or non-finite samples.
     """
     cfg = MelConfig()
-    power = power_spectrogram(samples, cfg)
-    hz = np.linspace(0.0, cfg.sample_rate_hz / 2.0, power.shape[1])
+    x = _check_samples(samples)
+    total_frames = num_feature_frames(x.shape[0], cfg.hop)
+    hz = np.linspace(0.0, cfg.sample_rate_hz / 2.0, cfg.n_fft // 2 + 1)
     # Pre-emphasis (1 - 0.97 z^-1, +6 dB/octave) flattens the glottal spectral tilt so that the
     # band shares below compare formant regions rather than the tilt.
     emph = np.abs(1.0 - 0.97 * np.exp(-2j * np.pi * hz / cfg.sample_rate_hz)) ** 2
     edges = [(80, 8000), (80, 1000), (250, 1000), (1000, 2600), (3000, 8000)]
     bands = np.stack([((hz >= lo) & (hz < hi)) * emph for lo, hi in edges], axis=1)
     raw = ((hz >= 80) / (cfg.win * cfg.win / 8.0))[:, None]
-    sums = power @ np.concatenate([bands, raw], axis=1).astype(np.float32)  # (T, 6), one pass
-    sums = sums.astype(np.float64)
+    proj = np.concatenate([bands, raw], axis=1).astype(np.float32)
+    sums = np.empty((total_frames, proj.shape[1]), np.float64)
+    for a in range(0, total_frames, _BLOCK_FRAMES):  # blocks of 60 s keep memory bounded
+        b = min(a + _BLOCK_FRAMES, total_frames)
+        sums[a:b] = _power_range(x, a, b, cfg) @ proj
     total = sums[:, 0] + 1e-12
     low, f1, f2, high = sums[:, 1], sums[:, 2], sums[:, 3], sums[:, 4]
     # Sum over bins of a full-scale sine's power is ~ win^2 / 8 (Parseval, Hann): ~0 dBFS.
