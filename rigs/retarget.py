@@ -47,9 +47,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .rotations import axis_angle_to_quat, matrix_to_quat, quat_to_matrix
+from .kinematics import (CONJ, axis_angle_to_quat_cm, canonical_continuous_cm, chain_products_cm, depth_levels,
+                         qmul_cm, quat_left_matrix, quat_right_matrix, quat_rotate, rotation_parts)
+from .rotations import axis_angle_to_quat, matrix_to_quat, quat_mul, quat_to_matrix
 from .smplx import JOINT_INDEX, JOINT_NAMES, NUM_JOINTS, PARENTS
-from .smplx_rest import forward_kinematics, rest_joint_positions
+from .smplx_rest import rest_joint_positions
 
 #: The next joint down each chain that defines a joint's segment direction.
 DIRECTION_CHILD: dict[str, str] = {
@@ -135,8 +137,9 @@ class RetargetResult:
         root_bone: name of the bone whose ``location`` is animated, ``""`` if none.
         root_location: ``(T, 3)`` float32 ``pose.bones[root_bone].location`` or ``None``.
         warnings: user-facing notes (missing bones, dropped joints).
-        posed_rot: ``(T, M, 3, 3)`` wanted armature-space rotations of the mapped bones (for
-            rigs whose parents are driven by constraints: see ``addon.targets_body``).
+        posed_quat: ``(T, M, 4)`` float64 wanted armature-space rotations of the mapped bones as
+            wxyz quaternions (for rigs whose parents are driven by constraints: see
+            ``addon.targets_body``); :attr:`posed_rot` gives them as ``(T, M, 3, 3)`` matrices.
     """
 
     bone_names: tuple
@@ -144,7 +147,14 @@ class RetargetResult:
     root_bone: str
     root_location: np.ndarray | None
     warnings: tuple
-    posed_rot: np.ndarray | None = None
+    posed_quat: np.ndarray | None = None
+
+    @property
+    def posed_rot(self) -> np.ndarray | None:
+        """``(T, M, 3, 3)`` float64 wanted armature-space rotations of the mapped bones (computed
+        on access from :attr:`posed_quat`; index ``posed_quat`` first when only some frames are
+        needed)."""
+        return None if self.posed_quat is None else quat_to_matrix(self.posed_quat)
 
 
 def _rot_part(m: np.ndarray) -> tuple[np.ndarray, float]:
@@ -287,10 +297,9 @@ def plan_retarget(skel: TargetSkeleton, bone_map: dict, align_rest: bool = True,
     for b in pos_map.values():
         skel.index(b)
     frame = character_frame(skel, pos_map)
-    arm_rot, arm_scale = _rot_part(skel.world[:3, :3])
+    arm_scale = _rot_part(skel.world[:3, :3])[1]
     heads_by_bone = rest_world_heads(skel)
     heads = {j: heads_by_bone[skel.index(b)] for j, b in pos_map.items()}
-    rest_rot = np.array([_rot_part(m[:3, :3])[0] for m in skel.rest])
     joints = [JOINT_INDEX[j] for j in JOINT_NAMES if j in bone_map]
     mapped = [skel.index(bone_map[JOINT_NAMES[j]]) for j in joints]
     q, swing, dirs = {}, {}, {}
@@ -337,7 +346,6 @@ def plan_retarget(skel: TargetSkeleton, bone_map: dict, align_rest: bool = True,
                             "left_wrist", "right_wrist") if j not in bone_map]
     if unmapped:
         warnings.append(f"SMPL-X joints without a bone (folded into the next mapped bone): {unmapped}")
-    del arm_rot, rest_rot
     return RetargetPlan(skel, np.array(mapped, int), np.array(joints, int),
                         np.array([q[j] for j in joints]), frame, float(scale), root,
                         _topo_order(skel.parents), tuple(warnings),
@@ -345,17 +353,78 @@ def plan_retarget(skel: TargetSkeleton, bone_map: dict, align_rest: bool = True,
                         src)
 
 
+#: SMPL-X joints grouped by depth in the kinematic tree (parents first).
+SMPLX_LEVELS: tuple = depth_levels(PARENTS)
+
+
+def smplx_global_quats_cm(poses: np.ndarray) -> np.ndarray:
+    """``(T, 55, 3)`` axis-angle -> ``(55, 4, T)`` float64 global (world) rotations in SMPL-X axes,
+    wxyz quaternions in the joint-major layout of :mod:`rigs.kinematics` (one vectorised step per
+    depth level of the SMPL-X tree)."""
+    return chain_products_cm(axis_angle_to_quat_cm(poses), PARENTS, SMPLX_LEVELS)
+
+
 def smplx_global_rotations(poses: np.ndarray) -> np.ndarray:
     """``(T, 55, 3)`` axis-angle -> ``(T, 55, 3, 3)`` global (world) rotations in SMPL-X axes."""
-    local = quat_to_matrix(axis_angle_to_quat(np.asarray(poses, np.float64)))
-    glob = np.empty_like(local)
-    for j in range(NUM_JOINTS):
-        glob[:, j] = local[:, j] if PARENTS[j] < 0 else glob[:, PARENTS[j]] @ local[:, j]
-    return glob
+    return quat_to_matrix(smplx_global_quats_cm(poses).transpose(2, 0, 1))
+
+
+def _source_positions(plan: RetargetPlan, glob_q: np.ndarray) -> np.ndarray:
+    """``(T, 55, 3)`` posed joint positions (SMPL-X axes) of ``plan.source_positions`` under the
+    global rotations ``glob_q`` (T, 55, 4)."""
+    src = plan.source_positions
+    parents = np.asarray(PARENTS)
+    pos = np.empty(glob_q.shape[:2] + (3,))
+    for d, lvl in enumerate(SMPLX_LEVELS):
+        if d == 0:
+            pos[:, lvl] = src[lvl]
+        else:
+            p = parents[lvl]
+            pos[:, lvl] = pos[:, p] + quat_rotate(glob_q[:, p], src[lvl] - src[p])
+    return pos
+
+
+def _local_constants(plan: RetargetPlan, rest_rot: np.ndarray):
+    """Per mapped bone ``k``: the index ``anchor[k]`` (into the mapped list; ``M`` = none) of its
+    nearest mapped ancestor ``a`` and the constant quaternion ``E_k`` with
+    ``local_k = E_k * conj(W_a) * W_k`` (``W``: posed armature-space rotations; unmapped bones in
+    between keep their basis, see :func:`retarget`)."""
+    skel = plan.skeleton
+    mapped = [int(b) for b in plan.mapped]
+    slot = {b: k for k, b in enumerate(mapped)}
+    keep = np.broadcast_to(np.eye(3), rest_rot.shape) if skel.basis_rot is None else skel.basis_rot
+    anchor = {}  # bone -> (mapped slot or -1, K) with posed[bone] = W_slot @ K (K absolute for -1)
+    for b in plan.order:
+        p = skel.parents[b]
+        if b in slot:
+            anchor[b] = (slot[b], np.eye(3))
+        elif p < 0:
+            anchor[b] = (-1, rest_rot[b] @ keep[b])
+        else:
+            a, k = anchor[p]
+            anchor[b] = (a, k @ (rest_rot[p].T @ rest_rot[b] @ keep[b]))
+    m = len(mapped)
+    idx = np.full(m, m, int)
+    e = np.empty((m, 3, 3))
+    for k, b in enumerate(mapped):
+        p = skel.parents[b]
+        if p < 0:
+            e[k] = rest_rot[b].T
+            continue
+        a, kp = anchor[p]
+        idx[k] = a if a >= 0 else m
+        e[k] = rest_rot[b].T @ rest_rot[p] @ kp.T
+    return idx, matrix_to_quat(rotation_parts(e))
 
 
 def retarget(plan: RetargetPlan, poses: np.ndarray, transl: np.ndarray | None = None) -> RetargetResult:
     """Convert SMPL-X motion into pose-bone values for the planned armature.
+
+    Vectorised over frames and bones (layout of :mod:`rigs.kinematics`): the SMPL-X chain is
+    composed one depth level at a time, the wanted rotations of all mapped bones are one batched
+    4x4 product, and each bone's local rotation depends only on its nearest mapped ancestor's
+    wanted rotation (unmapped bones in between keep their constant basis), so no step loops over
+    frames.
 
     Args:
         plan: from :func:`plan_retarget`.
@@ -368,59 +437,43 @@ def retarget(plan: RetargetPlan, poses: np.ndarray, transl: np.ndarray | None = 
     Raises:
         ValueError: ``poses`` or ``transl`` has the wrong shape.
     """
-    poses = np.asarray(poses, np.float64)
+    poses = np.asarray(poses)
     if poses.ndim != 3 or poses.shape[1:] != (NUM_JOINTS, 3):
         raise ValueError(f"poses: expected shape (T, {NUM_JOINTS}, 3), found {poses.shape}")
     t = poses.shape[0]
-    skel = plan.skeleton
-    arm_rot, _ = _rot_part(skel.world[:3, :3])
-    rest_rot = np.array([_rot_part(m[:3, :3])[0] for m in skel.rest])
-    glob = smplx_global_rotations(poses)
-    c = plan.frame
-    want = {}  # bone -> (T,3,3) armature-space posed rotation
-    src_pos = None
-    if plan.swing_child is not None and np.any(plan.swing_child >= 0):
-        offsets = plan.source_positions - np.vstack([np.zeros(3), plan.source_positions[list(PARENTS[1:])]])
-        offsets[0] = plan.source_positions[0]
-        src_pos = forward_kinematics(poses, offsets=offsets)
-    for k, (b, j, q) in enumerate(zip(plan.mapped, plan.joints, plan.q)):
-        delta = c @ glob[:, j] @ c.T @ q
-        if src_pos is not None and plan.swing_child[k] >= 0:
-            # unmapped joints were skipped: swing the bone onto the source's posed segment direction
-            have = delta @ plan.rest_dirs[k]
-            need = (src_pos[:, plan.swing_child[k]] - src_pos[:, j]) @ c.T
-            delta = shortest_arc_batch(have, need) @ delta
-        want[int(b)] = arm_rot.T @ delta @ (arm_rot @ rest_rot[b])
-    posed = {}
-    local = {}
-    for b in plan.order:
-        p = skel.parents[b]
-        if b in want:
-            posed[b] = want[b]
-            rel = rest_rot[b].T if p < 0 else rest_rot[b].T @ rest_rot[p] @ np.swapaxes(posed[p], -1, -2)
-            local[b] = rel @ want[b]
-        else:
-            keep = np.eye(3) if skel.basis_rot is None else skel.basis_rot[b]
-            posed[b] = (np.broadcast_to(rest_rot[b] @ keep, (t, 3, 3)) if p < 0
-                        else posed[p] @ (rest_rot[p].T @ rest_rot[b] @ keep))
-    names = tuple(skel.names[int(b)] for b in plan.mapped)
-    quats = matrix_to_quat(np.stack([local[int(b)] for b in plan.mapped], axis=1))
-    quats = _continuous(quats).astype(np.float32)
-    loc = None
     if transl is not None:
         transl = np.asarray(transl, np.float64)
         if transl.shape != (t, 3):
             raise ValueError(f"transl: expected shape ({t}, 3), found {transl.shape}")
+    skel = plan.skeleton
+    mapped = np.asarray(plan.mapped, int)
+    arm_rot = _rot_part(skel.world[:3, :3])[0]
+    rest_rot = rotation_parts(skel.rest[:, :3, :3])
+    c = plan.frame
+    glob = smplx_global_quats_cm(poses)  # (55, 4, T)
+    # wanted armature-space rotation W_k = arm^T (C G_j C^T) Q_k (arm R_rest_k), as one 4x4 per bone
+    tail = matrix_to_quat(rotation_parts(arm_rot @ rest_rot[mapped]))  # (M, 4)
+    right = matrix_to_quat(c.T @ plan.q)
+    w_mat = quat_left_matrix(matrix_to_quat(arm_rot.T @ c)) @ quat_right_matrix(quat_mul(right, tail))
+    want = w_mat @ glob[plan.joints]  # (M, 4, T)
+    swing = np.flatnonzero(plan.swing_child >= 0) if plan.swing_child is not None else np.zeros(0, int)
+    if swing.size:  # unmapped joints were skipped: swing these bones onto the source's posed segment
+        g = glob.transpose(2, 0, 1)  # (T, 55, 4) view
+        src_pos = _source_positions(plan, g)
+        gs = g[:, plan.joints[swing]]
+        delta = quat_mul(matrix_to_quat(c), quat_mul(gs, right[swing]))  # C G C^T Q, (T, S, 4)
+        have = quat_rotate(delta, plan.rest_dirs[swing])
+        need = (src_pos[:, plan.swing_child[swing]] - src_pos[:, plan.joints[swing]]) @ c.T
+        arc = matrix_to_quat(shortest_arc_batch(have.reshape(-1, 3), need.reshape(-1, 3))).reshape(t, -1, 4)
+        w_s = quat_mul(matrix_to_quat(arm_rot.T), quat_mul(arc, quat_mul(delta, tail[swing])))
+        want[swing] = w_s.transpose(1, 2, 0)
+    anchor, e = _local_constants(plan, rest_rot)
+    w_ext = np.concatenate([want, np.broadcast_to(np.array([1.0, 0, 0, 0])[:, None], (1, 4, t))], axis=0)
+    local = quat_left_matrix(e) @ qmul_cm(w_ext[anchor] * CONJ, want)
+    quats = canonical_continuous_cm(local).transpose(2, 0, 1).astype(np.float32)  # (T, M, 4)
+    names = tuple(skel.names[int(b)] for b in mapped)
+    loc = None
+    if transl is not None:
         delta_world = (transl - transl[:1]) @ c.T * plan.scale  # in units of armature space * scale
         loc = (delta_world @ arm_rot @ rest_rot[plan.root]).astype(np.float32)
-    posed_rot = np.stack([want[int(b)] for b in plan.mapped], axis=1)
-    return RetargetResult(names, quats, skel.names[plan.root], loc, plan.warnings, posed_rot)
-
-
-def _continuous(q: np.ndarray) -> np.ndarray:
-    """Flip quaternion signs ``(T, M, 4)`` so consecutive frames have a positive dot product."""
-    q = q.copy()
-    for i in range(1, q.shape[0]):
-        flip = np.sum(q[i] * q[i - 1], axis=-1) < 0
-        q[i, flip] *= -1
-    return q
+    return RetargetResult(names, quats, skel.names[plan.root], loc, plan.warnings, want.transpose(2, 0, 1))

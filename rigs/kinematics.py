@@ -1,0 +1,145 @@
+"""Batched kinematic-chain helpers for retargeting (bpy-free, NumPy only).
+
+Whole clips are processed at once in a *joint-major, component-major* layout: quaternions
+``(J, 4, T)`` (joint, wxyz component, frame), so every arithmetic step runs over contiguous
+rows of ``T`` frames and products with per-joint constant quaternions are batched 4x4 matrix
+products (BLAS). Chains are walked one *depth level* at a time (all joints at the same distance
+from the root are composed with their parents in one vectorised step over all frames), so the
+Python-level loop count depends on the hierarchy depth (11 for SMPL-X), never on the number of
+frames. Quaternion conventions follow :mod:`rigs.rotations` (wxyz, Hamilton product, Blender's order).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Sign pattern that conjugates a ``(..., 4, T)`` quaternion array.
+CONJ = np.array([1.0, -1.0, -1.0, -1.0])[:, None]
+
+
+def depth_levels(parents) -> tuple:
+    """Joint indices grouped by depth, parents first.
+
+    Args:
+        parents: parent index per joint, ``-1`` for roots (any order, no cycles).
+
+    Returns:
+        tuple of ``int`` arrays; level 0 holds the roots, level ``d`` the joints whose parent is
+        in level ``d - 1``.
+
+    Raises:
+        ValueError: ``parents`` has an index out of range or a cycle.
+    """
+    parents = [int(p) for p in parents]
+    n = len(parents)
+    depth = [-1] * n
+    for i in range(n):
+        chain, j = [], i
+        while j >= 0 and depth[j] < 0:
+            if j in chain or not -1 <= parents[j] < n:
+                raise ValueError(f"parents: joint {j} has parent {parents[j]} (cycle or out of range 0..{n - 1})")
+            chain.append(j)
+            j = parents[j]
+        d = depth[j] if j >= 0 else -1
+        for k in reversed(chain):
+            d += 1
+            depth[k] = d
+    if not n:
+        return ()
+    depth = np.array(depth)
+    return tuple(np.flatnonzero(depth == d) for d in range(int(depth.max()) + 1))
+
+
+def axis_angle_to_quat_cm(aa: np.ndarray) -> np.ndarray:
+    """Axis-angle ``(T, J, 3)`` radians -> unit quaternions ``(J, 4, T)`` float64 (same formula as
+    :func:`rigs.rotations.axis_angle_to_quat`, Taylor limit near zero)."""
+    v = np.ascontiguousarray(np.asarray(aa, np.float64).transpose(1, 2, 0))  # (J, 3, T)
+    angle = np.sqrt(np.einsum("jct,jct->jt", v, v))
+    half = 0.5 * angle
+    small = angle < 1e-6
+    k = np.where(small, 0.5 - angle**2 / 48.0, np.sin(half) / np.where(small, 1.0, angle))
+    out = np.empty((v.shape[0], 4, v.shape[2]))
+    out[:, 0] = np.cos(half)
+    np.multiply(v, k[:, None], out=out[:, 1:])
+    return out
+
+
+def qmul_cm(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Hamilton product ``a * b`` of quaternions stored ``(..., 4, T)`` (apply ``b`` first; shapes
+    broadcast)."""
+    aw, ax, ay, az = a[..., 0, :], a[..., 1, :], a[..., 2, :], a[..., 3, :]
+    bw, bx, by, bz = b[..., 0, :], b[..., 1, :], b[..., 2, :], b[..., 3, :]
+    out = np.empty(np.broadcast_shapes(a.shape, b.shape))
+    out[..., 0, :] = aw * bw - ax * bx - ay * by - az * bz
+    out[..., 1, :] = aw * bx + ax * bw + ay * bz - az * by
+    out[..., 2, :] = aw * by - ax * bz + ay * bw + az * bx
+    out[..., 3, :] = aw * bz + ax * by - ay * bx + az * bw
+    return out
+
+
+def quat_left_matrix(p: np.ndarray) -> np.ndarray:
+    """``(..., 4, 4)`` matrices ``L`` with ``p * q = L @ q`` for wxyz quaternions ``p`` ``(..., 4)``."""
+    w, x, y, z = np.moveaxis(np.asarray(p, np.float64), -1, 0)
+    return np.stack([np.stack([w, -x, -y, -z], -1), np.stack([x, w, -z, y], -1),
+                     np.stack([y, z, w, -x], -1), np.stack([z, -y, x, w], -1)], -2)
+
+
+def quat_right_matrix(p: np.ndarray) -> np.ndarray:
+    """``(..., 4, 4)`` matrices ``R`` with ``q * p = R @ q`` for wxyz quaternions ``p`` ``(..., 4)``."""
+    w, x, y, z = np.moveaxis(np.asarray(p, np.float64), -1, 0)
+    return np.stack([np.stack([w, -x, -y, -z], -1), np.stack([x, w, z, -y], -1),
+                     np.stack([y, -z, w, x], -1), np.stack([z, y, -x, w], -1)], -2)
+
+
+def chain_products_cm(local: np.ndarray, parents, levels=None) -> np.ndarray:
+    """Compose parent-relative rotations into global ones, ``G_j = G_parent(j) * L_j``.
+
+    Args:
+        local: ``(J, 4, T)`` float64 unit quaternions, parent-relative.
+        parents: ``(J,)`` parent indices (``-1``: root, ``G = L``).
+        levels: :func:`depth_levels` of ``parents`` (computed when ``None``).
+
+    Returns:
+        ``(J, 4, T)`` float64 global quaternions (signs not normalised).
+    """
+    parents = np.asarray(parents, int)
+    levels = depth_levels(parents) if levels is None else levels
+    out = np.empty(local.shape)
+    for d, lvl in enumerate(levels):
+        out[lvl] = local[lvl] if d == 0 else qmul_cm(out[parents[lvl]], local[lvl])
+    return out
+
+
+def canonical_continuous_cm(q: np.ndarray) -> np.ndarray:
+    """Signs of quaternions ``(J, 4, T)`` fixed in place: ``w >= 0`` at frame 0, then flipped so
+    consecutive frames have a non-negative dot product (cumulative product of the
+    frame-to-frame dot signs of the ``w >= 0`` quaternions, no per-frame loop). Returns ``q``."""
+    q *= np.where(q[:, :1] < 0, -1.0, 1.0)
+    if q.shape[-1] > 1:
+        flips = np.where(np.einsum("jct,jct->jt", q[:, :, 1:], q[:, :, :-1]) < 0, -1.0, 1.0)
+        q[:, :, 1:] *= np.cumprod(flips, axis=-1)[:, None]
+    return q
+
+
+def quat_rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Rotate vectors ``v`` ``(..., 3)`` by unit quaternions ``q`` ``(..., 4)`` wxyz (shapes
+    broadcast): ``v + 2 w (u x v) + 2 u x (u x v)`` with ``q = (w, u)``."""
+    q = np.asarray(q, np.float64)
+    v = np.asarray(v, np.float64)
+    u = q[..., 1:]
+    t = 2.0 * np.cross(u, v)
+    return v + q[..., :1] * t + np.cross(u, t)
+
+
+def rotation_parts(m: np.ndarray) -> np.ndarray:
+    """Rotation parts ``(..., 3, 3)`` of 3x3 matrices ``(..., 3, 3)`` (polar decomposition by one
+    batched SVD; a reflection is turned into the nearest rotation by flipping the last singular
+    direction)."""
+    u, _, vt = np.linalg.svd(np.asarray(m, np.float64))
+    r = u @ vt
+    neg = np.linalg.det(r) < 0
+    if np.any(neg):
+        u = u.copy()
+        u[..., :, -1] *= np.where(neg, -1.0, 1.0)[..., None]
+        r = u @ vt
+    return r
