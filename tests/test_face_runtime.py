@@ -148,3 +148,17 @@ def test_all_zeros_input_runs(tiny_model):
     track = LipSyncBackend(path, sha).run(prepare_audio(np.zeros(8000, np.float32), 16000),
                                           GenerateOptions(device="cpu"))
     assert track.arkit.shape == (50, 52) and np.all(np.isfinite(track.arkit))
+
+
+def test_speech_gate_weight():
+    from inference.face.lipsync import speech_weight
+
+    x = np.zeros(5 * 16000, np.float32)
+    x[2 * 16000:3 * 16000] = _speech(1.0, seed=6)[:16000] + 0.2 * np.sin(np.arange(16000) / 3.0)
+    x += np.random.default_rng(0).normal(0, 1e-4, x.shape[0]).astype(np.float32)
+    w = speech_weight(x)
+    assert w.shape == (500,) and w.dtype == np.float32
+    assert np.all(w[:150] == 0) and np.all(w[360:] == 0)     # silence: rest
+    assert np.all(w[205:295] == 1)                           # speech: untouched
+    assert 0 < w[194] <= 1                                    # lips may prepare ~80 ms early
+    assert np.all(speech_weight(np.zeros(16000, np.float32)) == 0)
