@@ -77,6 +77,7 @@ def test_gaze_is_consistent_between_eyes():
     moves = np.abs(np.diff(y[:, I["eyeLookOutLeft"]] - y[:, I["eyeLookInLeft"]])) > 0.01
     assert moves.sum() >= 5, "saccades expected over 30 s"
     assert y[:, I["browInnerUp"]].max() > 0.05, "brow raises on accents expected"
+    assert (y[:, I["browInnerUp"]] > 0.05).mean() < 0.35, "brows must not be raised most of the time"
 
 
 def test_speech_channels_kept_and_amount_zero_is_identity():

@@ -27,6 +27,8 @@ from ..audio import Audio
 BLINK_RATE_PER_MIN: float = 14.0
 #: Minimum time between two blink onsets (s).
 BLINK_REFRACTORY_S: float = 1.0
+#: Minimum time between two brow raises (s).
+BROW_MIN_GAP_S: float = 1.5
 #: Probability of an extra blink just after a phrase ends.
 PHRASE_END_BLINK_P: float = 0.6
 
@@ -176,14 +178,24 @@ def _gaze(layer, times_s, duration_s, rng) -> None:
 
 
 def _brows(layer, times_s, accents_s, strength, rng) -> None:
+    """Brow raises on the most prominent accents only (upper quartile of the recording, at most
+    one per :data:`BROW_MIN_GAP_S`): eyebrow movements mark some pitch accents, not every
+    stressed syllable (Krahmer & Swerts 2007)."""
     inner = np.zeros_like(times_s)
     outer = np.zeros_like(times_s)
-    for a, s in zip(accents_s, strength):
-        if s < 0.4 or rng.random() > 0.4:
-            continue
-        hold = rng.uniform(0.05, 0.2)
-        _max_pulse(inner, times_s, 0.35 * s, a - 0.08, 0.12, hold, 0.4)
-        _max_pulse(outer, times_s, 0.3 * s * rng.uniform(0.7, 1.0), a - 0.08, 0.12, hold, 0.4)
+    accents_s = np.asarray(accents_s, np.float64)
+    strength = np.asarray(strength, np.float32)
+    if accents_s.size:
+        thr = max(0.4, float(np.percentile(strength, 75)))
+        last = -np.inf
+        for i in np.argsort(accents_s):
+            a, st = accents_s[i], float(strength[i])
+            if st < thr or a - last < BROW_MIN_GAP_S or rng.random() > 0.7:
+                continue
+            last = a
+            hold = rng.uniform(0.05, 0.2)
+            _max_pulse(inner, times_s, 0.35 * st, a - 0.08, 0.12, hold, 0.4)
+            _max_pulse(outer, times_s, 0.3 * st * rng.uniform(0.7, 1.0), a - 0.08, 0.12, hold, 0.4)
     layer[:, _I["browInnerUp"]] = inner
     layer[:, _I["browOuterUpLeft"]] = outer
     layer[:, _I["browOuterUpRight"]] = outer * 0.95
