@@ -35,6 +35,7 @@ def test_oracle_is_perfect():
     assert abs(m["lag_frames"]) < 0.05
     assert m["rest_frames"] > 10 and m["rest_share"] == 1.0
     assert m["jitter_ratio"] == pytest.approx(1.0)
+    assert m["speech_mae"] == 0.0
 
 
 def test_delay_is_measured_as_lag():
@@ -58,6 +59,7 @@ def test_jitter_and_correlation_detect_noise():
     assert m["jitter_ratio"] > 2.0
     assert m["mouth_open_r"] < 0.95
     assert m["viseme_acc"] < 1.0
+    assert 0.01 < m["speech_mae"] < 0.1
 
 
 def test_pooling_matches_concatenated_counts():

@@ -18,6 +18,7 @@ Definitions (all frames at one rate ``fps``; ARKit ``(T, 52)`` arrays in [0, 1])
   Target >= 0.95.
 - **jitter ratio**: mean absolute second difference of the speech channels, prediction / oracle
   (1 = as smooth as the oracle; > 1 = jittery).
+- **speech MAE**: mean absolute error over the speech channels and all frames (0 = the oracle).
 
 Clip statistics are kept as sums so they pool exactly per speaker and overall (:func:`summarize`).
 Thresholds are project choices, documented in docs/face-quality.md.
@@ -79,6 +80,7 @@ class ClipStats:
     rest_total: int = 0
     jitter_pred: float = 0.0
     jitter_oracle: float = 0.0
+    abs_err: float = 0.0
     frames: int = 0
 
 
@@ -128,6 +130,7 @@ def clip_stats(pred, oracle, fps: float, phone_start_s, phone_end_s, phone_label
     rest = ~near_speech
     s.rest_total = int(rest.sum())
     s.rest_hits = int((pred[rest][:, _SPEECH].max(axis=1) <= REST_MAX).sum()) if rest.any() else 0
+    s.abs_err = float(np.abs(pred[:, _SPEECH] - oracle[:, _SPEECH]).mean(axis=1).sum())
     if t >= 3:
         s.jitter_pred = float(np.abs(np.diff(pred[:, _SPEECH], 2, axis=0)).mean(axis=1).sum())
         s.jitter_oracle = float(np.abs(np.diff(oracle[:, _SPEECH], 2, axis=0)).mean(axis=1).sum())
@@ -162,6 +165,7 @@ def pool(stats: list[ClipStats]) -> ClipStats:
         out.rest_total += s.rest_total
         out.jitter_pred += s.jitter_pred
         out.jitter_oracle += s.jitter_oracle
+        out.abs_err += s.abs_err
         out.frames += s.frames
         if s.xcorr is not None:
             out.xcorr = s.xcorr.copy() if out.xcorr is None else out.xcorr + s.xcorr
@@ -173,7 +177,7 @@ def summarize(stats: ClipStats | list[ClipStats]) -> dict:
 
     Returns:
         dict with ``closure_rate``, ``bilabials`` (count), ``mouth_open_r``, ``viseme_acc``,
-        ``lag_frames``, ``rest_share``, ``rest_frames``, ``jitter_ratio``, ``frames``.
+        ``lag_frames``, ``rest_share``, ``rest_frames``, ``jitter_ratio``, ``speech_mae``, ``frames``.
     """
     s = pool(stats) if isinstance(stats, list) else stats
     nan = float("nan")
@@ -200,5 +204,6 @@ def summarize(stats: ClipStats | list[ClipStats]) -> dict:
         "rest_share": s.rest_hits / s.rest_total if s.rest_total else nan,
         "rest_frames": s.rest_total,
         "jitter_ratio": s.jitter_pred / s.jitter_oracle if s.jitter_oracle > 0 else nan,
+        "speech_mae": s.abs_err / s.frames if s.frames else nan,
         "frames": s.frames,
     }
