@@ -222,10 +222,10 @@ def dsp_arkit(samples: np.ndarray) -> np.ndarray:
     closure = smooth(_running_max(closure, 1), 1.0)
 
     jaw = 0.6 * f.loud ** 0.8 * (1.0 - 0.6 * fric) * speech  # open vowels ~0.55 (visemes.json "AA")
-    jaw = smooth(jaw, 2.0) * (1.0 - closure)
+    jaw = smooth(jaw, 3.0) * (1.0 - closure)
     rounded = np.clip((0.2 - f.f2_ratio) / 0.15, 0.0, 1.0) * voiced * speech * (1.0 - closure)
     spread = np.clip((f.f2_ratio - 0.55) / 0.3, 0.0, 1.0) * (1.0 - fric) * speech * (1.0 - closure)
-    rounded, spread, fric_s = (smooth(a, 2.5) for a in (rounded, spread, fric * speech))
+    rounded, spread, fric_s = (smooth(a, 4.0) for a in (rounded, spread, fric * speech))
 
     def put(name, values):
         out[:, _arkit.ARKIT_INDEX[name]] = values
