@@ -16,6 +16,7 @@ import numpy as np
 from ..inference.backends import BodyConstraints
 from ..rigs.bone_maps import guess_bone_map
 from ..rigs.retarget import RetargetError, TargetSkeleton, plan_retarget, retarget
+from ..rigs.kinematics import euler_to_quat
 from ..rigs.retarget_inverse import inverse_from_posed, inverse_retarget
 from ..rigs.rotations import axis_angle_to_quat, matrix_to_quat, quat_to_matrix
 from . import compat
@@ -132,7 +133,10 @@ def read_body_constraints(armature, frame_start, num_frames, fps, bone_map=None)
     masked at a frame when its bone has a rotation key exactly on that frame; its pose there is the
     inverse-retargeted rotation of the evaluated F-curves (quaternion, axis-angle or Euler modes),
     or, on rigs with constraints above the mapped bones (generated Rigify), of the pose Blender
-    evaluates at the keyed frames (``frame_set`` per keyed frame).
+    evaluates at the keyed frames (``frame_set`` per keyed frame). Only frames with a key are
+    evaluated (a key's own value is read in bulk; ``FCurve.evaluate`` only between keys or under
+    F-curve modifiers), and the inverse mapping is vectorised over frames and joints; poses at frames
+    without any key are zero (only masked entries matter, see ``BodyConstraints``).
 
     Returns:
         :class:`inference.backends.BodyConstraints` at ``fps`` (frame i = scene frame
@@ -150,28 +154,35 @@ def read_body_constraints(armature, frame_start, num_frames, fps, bone_map=None)
         plan = plan_retarget(skel, bmap, position_map=deform_positions(armature, bmap))
     except (TargetError, RetargetError):
         return None
-    fcurves = compat.action_fcurves(action, slot)
+    by_path = {}
+    for f in compat.action_fcurves(action, slot):
+        by_path.setdefault(f.data_path, {})[f.array_index] = f
     frames = frame_start + np.arange(num_frames)
-    quats, mask_bones = {}, {}
-    index = {n: i for i, n in enumerate(skel.names)}
+    curves, mask_bones = {}, {}
     for b in plan.mapped:
         name = skel.names[int(b)]
         pb = armature.pose.bones.get(name)
         if pb is None:
             continue
-        q, keyed = _bone_rotation(fcurves, name, pb.rotation_mode, frames)
-        if keyed is not None and keyed.any():
-            quats[index[name]] = q
-            mask_bones[index[name]] = keyed
-    if not quats:
+        found = _rotation_curves(by_path, name, pb.rotation_mode)
+        if found is None:
+            continue
+        coords = {i: _key_coords(f) for i, f in found[1].items()}  # read once per curve
+        keyed = _keyed_frames(coords.values(), frame_start, num_frames)
+        if keyed.any():
+            curves[int(b)] = found + (coords,)
+            mask_bones[int(b)] = keyed
+    if not curves:
         return None
+    keyed_frames = np.flatnonzero(np.any(list(mask_bones.values()), axis=0))
+    poses = np.zeros((num_frames, 55, 3), np.float32)  # only masked entries matter (BodyConstraints)
     if constrained_chain(armature, [skel.names[int(b)] for b in plan.mapped]):
-        keyed_frames = np.flatnonzero(np.any(list(mask_bones.values()), axis=0))
-        poses = np.zeros((num_frames, 55, 3), np.float32)
         posed = evaluated_rotations(armature, [int(b) for b in plan.mapped], frames[keyed_frames])
         poses[keyed_frames] = inverse_from_posed(plan, posed, len(keyed_frames))
     else:
-        poses = inverse_retarget(plan, quats, num_frames)
+        quats = {b: _curves_to_quat(path, mode, comps, coords, frames[keyed_frames])
+                 for b, (path, comps, mode, coords) in curves.items()}
+        poses[keyed_frames] = inverse_retarget(plan, quats, len(keyed_frames))
     mask = np.zeros((num_frames, 55), bool)
     for b, j in zip(plan.mapped, plan.joints):
         if int(b) in mask_bones:
@@ -180,41 +191,90 @@ def read_body_constraints(armature, frame_start, num_frames, fps, bone_map=None)
 
 
 def _bone_rotation(fcurves, bone, mode, frames):
-    """Evaluated rotation ``(T, 4)`` wxyz and the keyed-frame mask ``(T,)`` of one pose bone."""
+    """Rotation ``(T, 4)`` wxyz of one pose bone's curves at the consecutive scene ``frames`` and its
+    keyed-frame mask ``(T,)`` (``None, None`` without rotation curves); ``fcurves``: the action's
+    F-curves (used by ``addon.exports``)."""
+    by_path = {}
+    for f in fcurves:
+        by_path.setdefault(f.data_path, {})[f.array_index] = f
+    found = _rotation_curves(by_path, bone, mode)
+    if found is None:
+        return None, None
+    path, comps, mode = found
+    coords = {i: _key_coords(f) for i, f in comps.items()}
+    frames = np.asarray(frames)
+    keyed = _keyed_frames(coords.values(), int(frames[0]), len(frames))
+    return _curves_to_quat(path, mode, comps, coords, frames), keyed
+
+
+_ROTATION_DEFAULTS = {"rotation_quaternion": (1.0, 0.0, 0.0, 0.0), "rotation_axis_angle": (0.0, 0.0, 1.0, 0.0),
+                      "rotation_euler": (0.0, 0.0, 0.0)}
+
+
+def _rotation_curves(by_path, bone, mode):
+    """``(path, {array_index: FCurve}, euler_order)`` of a pose bone's rotation curves (the curves
+    of its ``rotation_mode`` first, else any rotation curves), or ``None``."""
     prefix = f'pose.bones["{bpy.utils.escape_identifier(bone)}"].'
     path = "rotation_quaternion" if mode == 'QUATERNION' else (
         "rotation_axis_angle" if mode == 'AXIS_ANGLE' else "rotation_euler")
-    curves = {}
     for p in (path, "rotation_quaternion", "rotation_euler", "rotation_axis_angle"):  # mode first
-        curves = {f.array_index: f for f in fcurves if f.data_path == prefix + p}
-        if curves:
-            path = p
-            break
-    if not curves:
-        return None, None
-    if path == "rotation_euler" and mode in ('QUATERNION', 'AXIS_ANGLE'):
-        mode = 'XYZ'
-    keyed = np.zeros(len(frames), bool)
-    start = int(frames[0])
-    for f in curves.values():
-        for kp in f.keyframe_points:
-            fr = int(round(kp.co[0]))
-            if abs(kp.co[0] - fr) < 1e-3 and start <= fr < start + len(frames):
-                keyed[fr - start] = True
-    default = {"rotation_quaternion": (1, 0, 0, 0), "rotation_axis_angle": (0, 0, 1, 0),
-               "rotation_euler": (0, 0, 0)}[path]
-    vals = np.array([[curves[i].evaluate(float(fr)) if i in curves else default[i] for i in range(len(default))]
-                     for fr in frames], np.float64)
-    if path == "rotation_quaternion":
-        q = vals / np.maximum(np.linalg.norm(vals, axis=1, keepdims=True), 1e-12)
-    elif path == "rotation_axis_angle":
-        axis = vals[:, 1:] / np.maximum(np.linalg.norm(vals[:, 1:], axis=1, keepdims=True), 1e-12)
-        q = axis_angle_to_quat(axis * vals[:, :1])
-    else:
-        from mathutils import Euler
+        if by_path.get(prefix + p):
+            if p == "rotation_euler" and mode in ('QUATERNION', 'AXIS_ANGLE'):
+                mode = 'XYZ'
+            return p, by_path[prefix + p], mode
+    return None
 
-        q = np.array([tuple(Euler(v, mode).to_quaternion()) for v in vals])
-    return q, keyed
+
+def _key_coords(fcurve) -> np.ndarray:
+    """``(K, 2)`` float64 keyframe ``co`` (frame, value) of an F-curve, read in bulk (into float32,
+    Blender's storage type, which ``foreach_get`` copies fastest)."""
+    co = np.empty(2 * len(fcurve.keyframe_points), np.float32)
+    fcurve.keyframe_points.foreach_get("co", co)
+    return co.reshape(-1, 2).astype(np.float64)
+
+
+def _keyed_frames(key_coords, frame_start, num_frames) -> np.ndarray:
+    """``(T,)`` bool: frames ``frame_start + i`` with a key (within 1e-3 of the integer frame) in
+    any of ``key_coords`` (:func:`_key_coords` of each curve)."""
+    keyed = np.zeros(num_frames, bool)
+    for co in key_coords:
+        x = co[:, 0]
+        fr = np.round(x).astype(np.int64)
+        ok = (np.abs(x - fr) < 1e-3) & (fr >= frame_start) & (fr < frame_start + num_frames)
+        keyed[fr[ok] - frame_start] = True
+    return keyed
+
+
+def _curve_values(fcurve, co, frames) -> np.ndarray:
+    """``(F,)`` F-curve values at integer ``frames``: the key's own value where exactly one key sits on
+    the frame and the curve has no modifiers (every interpolation passes through its keys), else
+    ``FCurve.evaluate``. ``co``: :func:`_key_coords` of the curve."""
+    frames = np.asarray(frames, np.float64)
+    out = np.empty(len(frames))
+    todo = np.ones(len(frames), bool)
+    if len(fcurve.modifiers) == 0 and len(co):
+        order = np.argsort(co[:, 0], kind="stable")
+        xs, ys = co[order, 0], co[order, 1]
+        lo, hi = np.searchsorted(xs, frames, "left"), np.searchsorted(xs, frames, "right")
+        single = hi - lo == 1
+        out[single] = ys[lo[single]]
+        todo = ~single
+    for i in np.flatnonzero(todo):
+        out[i] = fcurve.evaluate(float(frames[i]))
+    return out
+
+
+def _curves_to_quat(path, mode, curves, coords, frames) -> np.ndarray:
+    """``(F, 4)`` wxyz rotations from a pose bone's rotation curves evaluated at ``frames``."""
+    default = _ROTATION_DEFAULTS[path]
+    vals = np.stack([_curve_values(curves[i], coords[i], frames) if i in curves else np.full(len(frames), default[i])
+                     for i in range(len(default))], axis=1)
+    if path == "rotation_quaternion":
+        return vals / np.maximum(np.linalg.norm(vals, axis=1, keepdims=True), 1e-12)
+    if path == "rotation_axis_angle":
+        axis = vals[:, 1:] / np.maximum(np.linalg.norm(vals[:, 1:], axis=1, keepdims=True), 1e-12)
+        return axis_angle_to_quat(axis * vals[:, :1])
+    return euler_to_quat(vals, mode)
 
 
 def _animated_elsewhere(armature, driven: set) -> list:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .rotations import quat_mul
+
 #: Sign pattern that conjugates a ``(..., 4, T)`` quaternion array.
 CONJ = np.array([1.0, -1.0, -1.0, -1.0])[:, None]
 
@@ -143,3 +145,28 @@ def rotation_parts(m: np.ndarray) -> np.ndarray:
         u[..., :, -1] *= np.where(neg, -1.0, 1.0)[..., None]
         r = u @ vt
     return r
+
+
+def euler_to_quat(euler: np.ndarray, order: str) -> np.ndarray:
+    """Euler angles ``(..., 3)`` radians (``x, y, z`` whatever the order, as Blender stores
+    ``rotation_euler``) -> unit quaternions ``(..., 4)`` wxyz.
+
+    ``order`` is Blender's ``rotation_mode`` (``'XYZ'``, ``'XZY'``, ``'YXZ'``, ``'YZX'``, ``'ZXY'``,
+    ``'ZYX'``): the first axis is applied first, so ``'XYZ'`` is ``R = Rz Ry Rx`` (Blender's
+    ``Euler.to_quaternion``).
+
+    Raises:
+        ValueError: ``order`` is not one of the six orders.
+    """
+    if sorted(order) != ["X", "Y", "Z"]:
+        raise ValueError(f"euler order: expected one of XYZ, XZY, YXZ, YZX, ZXY, ZYX, found {order!r}")
+    e = np.asarray(euler, np.float64)
+    q = None
+    for axis in order:
+        i = "XYZ".index(axis)
+        half = 0.5 * e[..., i]
+        qa = np.zeros(e.shape[:-1] + (4,))
+        qa[..., 0] = np.cos(half)
+        qa[..., 1 + i] = np.sin(half)
+        q = qa if q is None else quat_mul(qa, q)
+    return q

@@ -1,13 +1,59 @@
 """Forward kinematics of a target armature and the inverse of :mod:`rigs.retarget`
-(target pose -> SMPL-X), used for body constraints and exports (bpy-free)."""
+(target pose -> SMPL-X), used for body constraints and exports (bpy-free).
+
+Vectorised like :func:`rigs.retarget.retarget`: the target chain is walked one depth level at a
+time over all frames (layout of :mod:`rigs.kinematics`), never frame by frame.
+"""
 
 from __future__ import annotations
 
 import numpy as np
 
-from .retarget import RetargetPlan, TargetSkeleton, _rot_part, _topo_order
-from .rotations import matrix_to_quat, quat_to_axis_angle, quat_to_matrix
+from .kinematics import (CONJ, depth_levels, qmul_cm, quat_left_matrix, quat_right_matrix,
+                         rotation_parts)
+from .retarget import RetargetPlan, TargetSkeleton, _rot_part
+from .rotations import matrix_to_quat, quat_conj, quat_mul, quat_to_axis_angle, quat_to_matrix
 from .smplx import NUM_JOINTS, PARENTS
+
+_IDENTITY = np.array([1.0, 0.0, 0.0, 0.0])
+
+
+def _basis_cm(skel: TargetSkeleton, basis_quats: dict, num_frames: int) -> np.ndarray:
+    """``(B, 4, T)`` pose-bone rotations: ``basis_quats[b]`` (normalised), else ``skel.basis_rot``
+    or the identity."""
+    b_count = len(skel.names)
+    const = np.tile(_IDENTITY, (b_count, 1)) if skel.basis_rot is None else matrix_to_quat(
+        rotation_parts(skel.basis_rot))
+    out = np.empty((b_count, 4, num_frames))
+    out[:] = const[:, :, None]
+    for b, q in basis_quats.items():
+        q = np.asarray(q, np.float64).reshape(num_frames, 4)
+        out[b] = (q / np.maximum(np.linalg.norm(q, axis=-1, keepdims=True), 1e-12)).T
+    return out
+
+
+def posed_quats_cm(skel: TargetSkeleton, basis_quats: dict, num_frames: int) -> np.ndarray:
+    """Armature-space rotations of every posed bone (rotation part of ``pose_bone.matrix``), by
+    Blender's rule ``pose = parent_pose (parent_rest^-1 rest) basis`` restricted to rotations.
+
+    Args:
+        skel: the armature (rest matrices are taken as rotations: their polar rotation part).
+        basis_quats: ``{bone_index: (T, 4) wxyz}`` pose-bone rotations (others: ``skel.basis_rot``
+            or identity).
+        num_frames: ``T``.
+
+    Returns:
+        ``(B, 4, T)`` float64 unit quaternions wxyz (layout of :mod:`rigs.kinematics`).
+    """
+    parents = np.asarray(skel.parents, int)
+    rest_q = matrix_to_quat(rotation_parts(np.asarray(skel.rest, np.float64)[:, :3, :3]))
+    roots = parents < 0
+    rel = np.where(roots[:, None], rest_q, quat_mul(quat_conj(rest_q[np.where(roots, 0, parents)]), rest_q))
+    local = quat_left_matrix(rel) @ _basis_cm(skel, basis_quats, num_frames)  # rel * basis
+    out = np.empty_like(local)
+    for d, lvl in enumerate(depth_levels(parents)):
+        out[lvl] = local[lvl] if d == 0 else qmul_cm(out[parents[lvl]], local[lvl])
+    return out
 
 
 def pose_matrices(skel: TargetSkeleton, basis_quats: dict, basis_locs: dict | None = None,
@@ -25,20 +71,19 @@ def pose_matrices(skel: TargetSkeleton, basis_quats: dict, basis_locs: dict | No
     b_count = len(skel.names)
     t = num_frames
     rest = np.asarray(skel.rest, np.float64)
+    parents = np.asarray(skel.parents, int)
+    basis = np.broadcast_to(np.eye(4), (t, b_count, 4, 4)).copy()
+    if skel.basis_rot is not None:
+        basis[:, :, :3, :3] = skel.basis_rot
+    for b, q in basis_quats.items():
+        basis[:, b, :3, :3] = quat_to_matrix(q)
+    for b, loc in (basis_locs or {}).items():
+        basis[:, b, :3, 3] = loc
+    rel = np.where((parents < 0)[:, None, None], rest, np.linalg.inv(rest)[np.where(parents < 0, 0, parents)] @ rest)
+    local = rel @ basis  # (T, B, 4, 4)
     out = np.empty((t, b_count, 4, 4))
-    for b in _topo_order(skel.parents):
-        basis = np.broadcast_to(np.eye(4), (t, 4, 4)).copy()
-        if b in basis_quats:
-            basis[:, :3, :3] = quat_to_matrix(basis_quats[b])
-        elif skel.basis_rot is not None:
-            basis[:, :3, :3] = skel.basis_rot[b]
-        if basis_locs and b in basis_locs:
-            basis[:, :3, 3] = basis_locs[b]
-        p = skel.parents[b]
-        if p < 0:
-            out[:, b] = rest[b] @ basis
-        else:
-            out[:, b] = out[:, p] @ (np.linalg.inv(rest[p]) @ rest[b]) @ basis
+    for d, lvl in enumerate(depth_levels(parents)):
+        out[:, lvl] = local[:, lvl] if d == 0 else out[:, parents[lvl]] @ local[:, lvl]
     return skel.world @ out
 
 
@@ -53,39 +98,48 @@ def inverse_retarget(plan: RetargetPlan, basis_quats: dict, num_frames: int) -> 
         ``(T, 55, 3)`` float32 axis-angle; SMPL-X joints without a bone get the identity relative to
         their parent (their rotation stays in the mapped descendant).
     """
-    skel = plan.skeleton
-    mats = pose_matrices(skel, basis_quats, None, num_frames)
-    arm_inv = np.linalg.inv(skel.world)
-    posed = {int(b): np.array([_rot_part(m)[0] for m in (arm_inv @ mats[:, b])[:, :3, :3]]) for b in plan.mapped}
-    return inverse_from_posed(plan, posed, num_frames)
+    posed = posed_quats_cm(plan.skeleton, basis_quats, num_frames)
+    mapped = np.asarray(plan.mapped, int)
+    return _inverse_cm(plan, np.ones(len(mapped), bool), posed[mapped], num_frames)
 
 
 def inverse_from_posed(plan: RetargetPlan, posed_rot: dict, num_frames: int) -> np.ndarray:
     """SMPL-X axis-angles ``(T, 55, 3)`` float32 from the mapped bones' posed armature-space
     rotations ``{bone_index: (T, 3, 3)}`` (e.g. read from Blender's evaluated ``pose_bone.matrix``,
     constraints included). Joints without a bone get the identity relative to their parent."""
+    have = np.array([int(b) in posed_rot for b in plan.mapped], bool)
+    if not have.any():
+        return np.zeros((num_frames, NUM_JOINTS, 3), np.float32)
+    mats = np.stack([np.asarray(posed_rot[int(b)], np.float64) for b in plan.mapped[have]], axis=0)  # (n, T, 3, 3)
+    return _inverse_cm(plan, have, matrix_to_quat(mats).transpose(0, 2, 1), num_frames)
+
+
+def _inverse_cm(plan: RetargetPlan, have: np.ndarray, posed: np.ndarray, num_frames: int) -> np.ndarray:
+    """Core of the inverse: ``posed`` ``(n, 4, T)`` armature-space rotations of the mapped bones
+    flagged in ``have`` ``(M,)`` -> ``(T, 55, 3)`` float32 axis-angle.
+
+    Per mapped joint ``G_j = C^T arm W_k (Q_k arm R_rest_k)^T C`` (one batched 4x4 product); joints
+    without a bone copy their parent's global rotation; ``L_j = G_parent^T G_j`` for all joints at once."""
     skel = plan.skeleton
-    arm_rot, _ = _rot_part(skel.world[:3, :3])
-    rest_rot = np.array([_rot_part(m[:3, :3])[0] for m in skel.rest])
+    mapped = np.asarray(plan.mapped, int)[have]
+    joints = np.asarray(plan.joints, int)[have]
+    arm_rot = _rot_part(skel.world[:3, :3])[0]
+    rest_rot = rotation_parts(np.asarray(skel.rest, np.float64)[mapped, :3, :3])
     c = plan.frame
-    glob = np.broadcast_to(np.eye(3), (num_frames, NUM_JOINTS, 3, 3)).copy()
-    have = {}
-    for b, j, q in zip(plan.mapped, plan.joints, plan.q):
-        if int(b) not in posed_rot:
-            continue
-        world_rot = arm_rot @ posed_rot[int(b)]
-        delta = world_rot @ (q @ arm_rot @ rest_rot[b]).T
-        have[int(j)] = c.T @ delta @ c
-    for j in range(NUM_JOINTS):
-        if j in have:
-            glob[:, j] = have[j]
-        elif PARENTS[j] >= 0:
-            glob[:, j] = glob[:, PARENTS[j]]
-    local = np.empty_like(glob)
-    for j in range(NUM_JOINTS):
-        p = PARENTS[j]
-        local[:, j] = glob[:, j] if p < 0 else np.swapaxes(glob[:, p], -1, -2) @ glob[:, j]
-    return quat_to_axis_angle(matrix_to_quat(local)).astype(np.float32)
+    qc = matrix_to_quat(c)
+    left = quat_mul(quat_conj(qc), matrix_to_quat(arm_rot))
+    right = quat_mul(quat_conj(matrix_to_quat(rotation_parts(plan.q[have] @ arm_rot @ rest_rot))), qc)
+    glob_mapped = (quat_left_matrix(left) @ quat_right_matrix(right)) @ posed  # (n, 4, T)
+    n = len(joints)
+    slot = {int(j): k for k, j in enumerate(joints)}
+    src = np.full(NUM_JOINTS, n, int)  # index into glob_mapped (+ identity at n)
+    for j in range(NUM_JOINTS):  # SMPL-X order is parents-first
+        src[j] = slot.get(j, src[PARENTS[j]] if PARENTS[j] >= 0 else n)
+    g_ext = np.concatenate([glob_mapped, np.broadcast_to(_IDENTITY[:, None], (1, 4, num_frames))], axis=0)
+    glob = g_ext[src]  # (55, 4, T)
+    par = np.array([src[p] if p >= 0 else n for p in PARENTS])
+    local = qmul_cm(g_ext[par] * CONJ, glob)
+    return quat_to_axis_angle(local.transpose(2, 0, 1)).astype(np.float32)
 
 
 def inverse_translation(plan: RetargetPlan, root_location: np.ndarray) -> np.ndarray:

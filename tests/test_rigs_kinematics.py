@@ -89,3 +89,26 @@ def test_retarget_handles_empty_and_single_frame_clips(frames):
     assert res.quats.shape == (frames, len(rig.names), 4) and res.quats.dtype == np.float32
     assert res.root_location.shape == (frames, 3) and res.posed_rot.shape == (frames, len(rig.names), 3, 3)
     assert np.allclose(res.quats, [1.0, 0, 0, 0], atol=1e-6)
+
+
+@pytest.mark.parametrize("order", ["XYZ", "XZY", "YXZ", "YZX", "ZXY", "ZYX"])
+def test_euler_to_quat_matches_scipy_extrinsic(order):
+    from rigs.kinematics import euler_to_quat
+
+    e = np.random.default_rng(8).uniform(-4, 4, (10, 3))
+    q = euler_to_quat(e, order)
+    ref = Rotation.from_euler(order.lower(), e[:, ["XYZ".index(a) for a in order]]).as_matrix()
+    assert np.allclose(quat_to_matrix(q), ref, atol=1e-12)
+    with pytest.raises(ValueError, match="XYZ"):
+        euler_to_quat(e, "XXY")
+
+
+def test_posed_quats_are_the_rotations_of_pose_matrices():
+    from rigs.retarget_inverse import pose_matrices, posed_quats_cm
+    from tests.test_rigs_retarget import make_rig
+
+    rig = make_rig(extra_spine=True)
+    basis = {b: _quats((5,), b) for b in range(0, len(rig.names), 2)}
+    mats = pose_matrices(rig, basis, None, 5)[..., :3, :3]
+    got = quat_to_matrix(posed_quats_cm(rig, basis, 5).transpose(2, 0, 1))
+    assert np.allclose(got, mats, atol=1e-12)
