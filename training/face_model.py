@@ -130,15 +130,39 @@ def lip_gap(y: torch.Tensor) -> torch.Tensor:
     return y[..., j] - y[..., c]
 
 
+#: Lip gap (``jawOpen - mouthClose``) the closure hinge pushes sealed frames below; the eval's
+#: "closed" threshold is ``<= 0.05`` (inference/face/metrics.py), this leaves a margin.
+CLOSURE_GAP_GOAL = -0.02
+#: Lip parting (mean upper-up + mean lower-down) goal on sealed frames (eval threshold 0.15).
+CLOSURE_PARTING_GOAL = 0.08
+#: Target jawOpen above which under-prediction is penalised extra (open vowels).
+JAW_PEAK_MIN = 0.3
+
+
+def _masked_mean(v: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+    return (v * w).sum() / w.sum().clamp_min(1.0)
+
+
 def face_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor,
-              velocity_weight: float = 2.0, closure_weight: float = 4.0) -> tuple[torch.Tensor, dict]:
+              velocity_weight: float = 2.0, closure_weight: float = 4.0,
+              closure_hinge: float = 0.0, jaw_peak_weight: float = 0.0,
+              jaw_corr_weight: float = 0.0) -> tuple[torch.Tensor, dict]:
     """Training loss.
+
+    The v1 recipe is the first three terms (weighted L1, first-difference L1, lip-gap L1); the
+    v2 fine-tune adds the three optional terms (defaults 0 keep v1 unchanged).
 
     Args:
         pred, target: ``(B, T, 31)`` in [0, 1].
         mask: ``(B, T)`` float, 1 on valid frames.
         velocity_weight: weight of the L1 loss on first differences (jitter and timing).
         closure_weight: extra weight on frames where the target lips are sealed (bilabials).
+        closure_hinge: weight of a hinge on sealed target frames: ``relu(gap - CLOSURE_GAP_GOAL)
+            + relu(parting - CLOSURE_PARTING_GOAL)`` (L1 regression stops at a hedged half-closure;
+            this pushes past the eval's closed threshold).
+        jaw_peak_weight: weight of ``relu(target_jaw - pred_jaw)`` on frames whose target jawOpen
+            exceeds ``JAW_PEAK_MIN`` (counters regression to the mean on open vowels).
+        jaw_corr_weight: weight of ``1 - Pearson r`` of predicted vs target jawOpen per crop.
 
     Returns:
         ``(loss, parts)`` with ``parts`` the float values of each term.
@@ -154,7 +178,32 @@ def face_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor,
     gap = (lip_gap(pred) - lip_gap(target)).abs()
     l_gap = (gap * frame_w).sum() / frame_w.sum().clamp_min(1.0)
     loss = l_pos + velocity_weight * 10.0 * l_vel + l_gap
-    return loss, {"l1": float(l_pos.detach()), "vel": float(l_vel.detach()), "gap": float(l_gap.detach())}
+    parts = {"l1": float(l_pos.detach()), "vel": float(l_vel.detach()), "gap": float(l_gap.detach())}
+    if closure_hinge > 0.0:
+        n = SPEECH_CHANNELS
+        parting = (pred[..., n.index("mouthUpperUpLeft")] + pred[..., n.index("mouthUpperUpRight")]
+                   + pred[..., n.index("mouthLowerDownLeft")] + pred[..., n.index("mouthLowerDownRight")]) / 2
+        hinge = torch.relu(lip_gap(pred) - CLOSURE_GAP_GOAL) + torch.relu(parting - CLOSURE_PARTING_GOAL)
+        l_hinge = _masked_mean(hinge, mask * closed)
+        loss = loss + closure_hinge * l_hinge
+        parts["hinge"] = float(l_hinge.detach())
+    j = SPEECH_CHANNELS.index("jawOpen")
+    if jaw_peak_weight > 0.0:
+        peak = mask * (target[..., j] > JAW_PEAK_MIN).float()
+        l_peak = _masked_mean(torch.relu(target[..., j] - pred[..., j]), peak)
+        loss = loss + jaw_peak_weight * l_peak
+        parts["peak"] = float(l_peak.detach())
+    if jaw_corr_weight > 0.0:
+        pj, tj = pred[..., j], target[..., j]
+        cnt = mask.sum(1).clamp_min(1.0)
+        pc = (pj - (pj * mask).sum(1, keepdim=True) / cnt[:, None]) * mask
+        tc = (tj - (tj * mask).sum(1, keepdim=True) / cnt[:, None]) * mask
+        r = (pc * tc).sum(1) / ((pc.pow(2).sum(1) * tc.pow(2).sum(1)).sqrt() + 1e-6)
+        valid = (tc.pow(2).sum(1) > 1e-4).float()  # crops with some jaw movement
+        l_corr = ((1.0 - r) * valid).sum() / valid.sum().clamp_min(1.0)
+        loss = loss + jaw_corr_weight * l_corr
+        parts["corr"] = float(l_corr.detach())
+    return loss, parts
 
 
 def dims_to_dict(dims: FaceModelDims) -> dict:

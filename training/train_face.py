@@ -139,7 +139,13 @@ def main(argv=None) -> int:
     ap.add_argument("--limit", type=int, default=0, help="use only the first N files per split")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--val-clips", type=int, default=30, help="validation clips used during training")
-    ap.add_argument("--resume", default="", help="checkpoint to continue from")
+    ap.add_argument("--resume", default="", help="checkpoint to continue from (keeps its step count)")
+    ap.add_argument("--init", default="",
+                    help="warm start: weights (incl. input normalisation) from this checkpoint, step count "
+                         "and schedule start fresh")
+    ap.add_argument("--closure-hinge", type=float, default=0.0, help="face_loss closure_hinge weight")
+    ap.add_argument("--jaw-peak", type=float, default=0.0, help="face_loss jaw_peak_weight")
+    ap.add_argument("--jaw-corr", type=float, default=0.0, help="face_loss jaw_corr_weight")
     args = ap.parse_args(argv)
 
     import torch
@@ -163,10 +169,12 @@ def main(argv=None) -> int:
     dims = FaceModelDims()
     model = LipSyncNet(dims)
     start_step = 0
-    if args.resume:
-        ck = torch.load(args.resume, map_location="cpu")
+    if args.resume or args.init:
+        ck = torch.load(args.resume or args.init, map_location="cpu")
+        if ck.get("dims") and ck["dims"] != dims_to_dict(dims):
+            raise ValueError(f"{args.resume or args.init}: expected dims {dims_to_dict(dims)}, found {ck['dims']}")
         model.load_state_dict(ck["model"])
-        start_step = ck.get("step", 0)
+        start_step = ck.get("step", 0) if args.resume else 0
     else:
         speechy = feats[feats.mean(axis=1) > np.percentile(feats.mean(axis=1), 20)]
         model.mel_mean.copy_(torch.from_numpy(speechy.mean(axis=0)))
@@ -198,7 +206,9 @@ def main(argv=None) -> int:
             g["lr"] = args.lr * warm * (0.05 + 0.95 * 0.5 * (1.0 + math.cos(math.pi * frac)))
         x, y, m = _batch(train, rng, args.batch, args.crop, augment=True)
         pred = model(torch.from_numpy(x))
-        loss, parts = face_loss(pred, torch.from_numpy(y), torch.from_numpy(m))
+        loss, parts = face_loss(pred, torch.from_numpy(y), torch.from_numpy(m),
+                                closure_hinge=args.closure_hinge, jaw_peak_weight=args.jaw_peak,
+                                jaw_corr_weight=args.jaw_corr)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
