@@ -189,14 +189,17 @@ key = bpy.data.objects["SpeechAnimDemo_Head"].data.shape_keys
 action, slot = compat.assigned(key)
 fcs = {{fc.data_path: fc for fc in compat.action_fcurves(action, slot)}}
 jaw = fcs['key_blocks["jawOpen"].value']
-vals = [jaw.evaluate(f) for f in range(1, {report['frames']} + 1)]
+mouth = [[fcs[f'key_blocks["{{n}}"].value'].evaluate(f) for n in ("jawOpen", "mouthClose", "mouthFunnel", "mouthPucker")]
+         for f in range(1, {report['frames']} + 1)]
 strips = compat.sound_strips(bpy.context.scene)
-emit({{"n_fcurves": len(fcs), "keys": len(jaw.keyframe_points), "jaw": vals, "strips": len(strips)}})
+emit({{"n_fcurves": len(fcs), "keys": len(jaw.keyframe_points), "mouth": mouth, "strips": len(strips)}})
 """
     res, _ = run_bpy(code, timeout=120)
     assert res["strips"] == 1 and res["n_fcurves"] >= 40
-    jaw = np.array(res["jaw"])
-    assert jaw[:12].max() < 0.05 and jaw.max() > 0.3  # rest in the 0.5 s lead-in, moves with speech
+    mouth = np.array(res["mouth"])  # (T, 4): jawOpen, mouthClose, mouthFunnel, mouthPucker
+    assert res["keys"] == report["frames"]
+    assert mouth[:12].max() < 0.05 and mouth.max() > 0.3  # rest in the 0.5 s lead-in, moves with speech
+    assert mouth[:, 0].std() > 0.02  # the jaw itself moves
 
 
 def test_baked_smplx_motion_matches_forward_kinematics():
