@@ -46,8 +46,9 @@ def skeleton_of(armature) -> TargetSkeleton:
                           basis)
 
 
-def resolve_bone_map(armature, bone_map=None):
-    """``(bone_map, notes)``: ``bone_map`` as given (checked), else guessed from the armature.
+def resolve_bone_map(armature, bone_map=None, skel: TargetSkeleton | None = None):
+    """``(bone_map, notes)``: ``bone_map`` as given (checked), else guessed from the armature
+    (``skel``: its :func:`skeleton_of`, when the caller already has it).
 
     Raises:
         TargetError: the armature is not an ARMATURE, or the guess finds no humanoid.
@@ -65,7 +66,7 @@ def resolve_bone_map(armature, bone_map=None):
         if missing:
             raise TargetError(f"body: bone map names bones not in {armature.name!r}: {missing}")
         return dict(bone_map), []
-    skel = skeleton_of(armature)
+    skel = skeleton_of(armature) if skel is None else skel
     guess = guess_bone_map(skel.names, skel.parents)
     if guess.confidence < MIN_GUESS_CONFIDENCE:
         raise TargetError(f"body: {armature.name!r} does not look like a humanoid armature "
@@ -93,11 +94,11 @@ def build_body_targets(armature, perf, bone_map=None, align_rest: bool = True):
         TargetError: not an armature, linked from a library, no body motion in ``perf``, or not a
             humanoid (core joints pelvis/head/shoulders/elbows unmapped).
     """
-    bmap, notes = resolve_bone_map(armature, bone_map)
+    skel = skeleton_of(armature) if armature is not None and armature.type == 'ARMATURE' else None
+    bmap, notes = resolve_bone_map(armature, bone_map, skel)
     check_editable(armature)
     if perf.smplx_poses is None:
         raise TargetError("body: the performance has no body motion (smplx_poses is None)")
-    skel = skeleton_of(armature)
     try:
         plan = plan_retarget(skel, bmap, align_rest=align_rest, position_map=deform_positions(armature, bmap))
     except RetargetError as exc:
@@ -105,7 +106,7 @@ def build_body_targets(armature, perf, bone_map=None, align_rest: bool = True):
     res = retarget(plan, perf.smplx_poses, perf.transl)
     notes += _animated_elsewhere(armature, set(res.bone_names))
     if constrained_chain(armature, res.bone_names):
-        quats, residual, worst_bone = refine_through_constraints(armature, res.bone_names, res.quats, res.posed_rot)
+        quats, residual, worst_bone = refine_through_constraints(armature, res.bone_names, res.quats, res.posed_quat)
         res = replace(res, quats=quats)
         notes.append(f"body: {armature.name!r} has constraints above the mapped bones; rotations refined through "
                      f"Blender's evaluation (largest remaining error {residual:.1f} deg, bone {worst_bone!r})")
@@ -149,8 +150,8 @@ def read_body_constraints(armature, frame_start, num_frames, fps, bone_map=None)
     if action is None or is_generated(action):
         return None
     try:
-        bmap, _ = resolve_bone_map(armature, bone_map)
         skel = skeleton_of(armature)
+        bmap, _ = resolve_bone_map(armature, bone_map, skel)
         plan = plan_retarget(skel, bmap, position_map=deform_positions(armature, bmap))
     except (TargetError, RetargetError):
         return None
@@ -351,9 +352,14 @@ def refine_through_constraints(armature, bone_names, quats, posed_rot, max_frame
     is slerped in between (constraint effects change slowly with the pose). Cost: (levels x passes
     + 2) depsgraph updates per refined frame.
 
+    Args:
+        posed_rot: wanted armature-space rotations ``(T, M, 3, 3)``, or ``(T, M, 4)`` wxyz
+            quaternions (``RetargetResult.posed_quat``: only the refined frames are converted).
+
     Returns:
         ``(quats (T, M, 4) float32, largest remaining angle in degrees at refined frames, its bone)``.
     """
+    from ..rigs.kinematics import sign_continuous_cm
     from ..rigs.rotations import quat_conj, quat_mul, quat_slerp
 
     pbs = [armature.pose.bones[n] for n in bone_names]
@@ -370,6 +376,8 @@ def refine_through_constraints(armature, bone_names, quats, posed_rot, max_frame
     model = np.array(quats, np.float64)
     t = model.shape[0]
     frames = np.unique(np.round(np.linspace(0, t - 1, min(t, max(2, max_frames)))).astype(int))
+    posed_rot = np.asarray(posed_rot)
+    wanted = quat_to_matrix(posed_rot[frames]) if posed_rot.shape[-1] == 4 else posed_rot[frames]  # (F, M, 3, 3)
     refined = model[frames].copy()
     worst, worst_bone = 0.0, ""
     layer = bpy.context.view_layer
@@ -383,12 +391,12 @@ def refine_through_constraints(armature, bone_names, quats, posed_rot, max_frame
             for level in levels * REFINE_SWEEPS:
                 for k in level:
                     m = _unit_rot(np.array(pbs[k].matrix)[:3, :3])
-                    refined[i, k] = matrix_to_quat(quat_to_matrix(refined[i, k]) @ (m.T @ posed_rot[f, k]))
+                    refined[i, k] = matrix_to_quat(quat_to_matrix(refined[i, k]) @ (m.T @ wanted[i, k]))
                     pbs[k].rotation_quaternion = refined[i, k]
                 layer.update()
             for k, pb in enumerate(pbs):
                 m = _unit_rot(np.array(pb.matrix)[:3, :3])
-                err = float(np.degrees(np.arccos(np.clip((np.trace(m.T @ posed_rot[f, k]) - 1.0) / 2.0, -1.0, 1.0))))
+                err = float(np.degrees(np.arccos(np.clip((np.trace(m.T @ wanted[i, k]) - 1.0) / 2.0, -1.0, 1.0))))
                 if err > worst:
                     worst, worst_bone = err, pb.name
     finally:
@@ -402,9 +410,7 @@ def refine_through_constraints(armature, bone_names, quats, posed_rot, max_frame
     i1 = np.minimum(i0 + 1, len(frames) - 1)
     frac = np.broadcast_to((pos - i0)[:, None], (t, model.shape[1]))
     out = quat_mul(model, quat_slerp(corr[i0], corr[i1], frac))
-    for f in range(1, t):
-        flip = np.sum(out[f] * out[f - 1], axis=-1) < 0
-        out[f, flip] *= -1
+    out = sign_continuous_cm(np.ascontiguousarray(out.transpose(1, 2, 0))).transpose(2, 0, 1)
     return out.astype(np.float32), worst, worst_bone
 
 

@@ -112,15 +112,21 @@ def chain_products_cm(local: np.ndarray, parents, levels=None) -> np.ndarray:
     return out
 
 
-def canonical_continuous_cm(q: np.ndarray) -> np.ndarray:
-    """Signs of quaternions ``(J, 4, T)`` fixed in place: ``w >= 0`` at frame 0, then flipped so
-    consecutive frames have a non-negative dot product (cumulative product of the
-    frame-to-frame dot signs of the ``w >= 0`` quaternions, no per-frame loop). Returns ``q``."""
-    q *= np.where(q[:, :1] < 0, -1.0, 1.0)
+def sign_continuous_cm(q: np.ndarray) -> np.ndarray:
+    """Flip signs of quaternions ``(J, 4, T)`` in place so consecutive frames have a non-negative
+    dot product (frame 0 kept; a cumulative product of the frame-to-frame dot signs, no per-frame
+    loop). Returns ``q``."""
     if q.shape[-1] > 1:
         flips = np.where(np.einsum("jct,jct->jt", q[:, :, 1:], q[:, :, :-1]) < 0, -1.0, 1.0)
         q[:, :, 1:] *= np.cumprod(flips, axis=-1)[:, None]
     return q
+
+
+def canonical_continuous_cm(q: np.ndarray) -> np.ndarray:
+    """Signs of quaternions ``(J, 4, T)`` fixed in place: every frame first to ``w >= 0`` (as
+    :func:`rigs.rotations.matrix_to_quat` returns them), then :func:`sign_continuous_cm`. Returns ``q``."""
+    q *= np.where(q[:, :1] < 0, -1.0, 1.0)
+    return sign_continuous_cm(q)
 
 
 def quat_rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:

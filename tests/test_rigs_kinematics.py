@@ -112,3 +112,16 @@ def test_posed_quats_are_the_rotations_of_pose_matrices():
     mats = pose_matrices(rig, basis, None, 5)[..., :3, :3]
     got = quat_to_matrix(posed_quats_cm(rig, basis, 5).transpose(2, 0, 1))
     assert np.allclose(got, mats, atol=1e-12)
+
+
+def test_sign_continuous_keeps_frame_zero():
+    from rigs.kinematics import sign_continuous_cm
+
+    q = _quats((3, 30), 9)
+    q[:, 0] = -np.abs(q[:, 0])  # frame 0 with w < 0 stays as it is
+    ref = q.copy()
+    for t in range(1, q.shape[1]):
+        flip = np.sum(ref[:, t] * ref[:, t - 1], axis=-1) < 0
+        ref[flip, t] *= -1
+    got = sign_continuous_cm(np.ascontiguousarray(q.transpose(0, 2, 1))).transpose(0, 2, 1)
+    assert np.array_equal(got, ref)
