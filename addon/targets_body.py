@@ -332,9 +332,11 @@ def constrained_chain(armature, bone_names) -> bool:
     anim = armature.animation_data
     if anim is not None and any(d.data_path.startswith("pose.bones") for d in anim.drivers):
         return True
+    seen = set()
     for name in bone_names:
         pb = armature.pose.bones.get(name)
-        while pb is not None:
+        while pb is not None and pb.name not in seen:  # each bone checked once
+            seen.add(pb.name)
             if any(not c.mute and c.influence > 0 for c in pb.constraints):
                 return True
             pb = pb.parent
