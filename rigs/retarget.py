@@ -357,11 +357,23 @@ def plan_retarget(skel: TargetSkeleton, bone_map: dict, align_rest: bool = True,
 SMPLX_LEVELS: tuple = depth_levels(PARENTS)
 
 
-def smplx_global_quats_cm(poses: np.ndarray) -> np.ndarray:
+def smplx_global_quats_cm(poses: np.ndarray, joints=None) -> np.ndarray:
     """``(T, 55, 3)`` axis-angle -> ``(55, 4, T)`` float64 global (world) rotations in SMPL-X axes,
     wxyz quaternions in the joint-major layout of :mod:`rigs.kinematics` (one vectorised step per
-    depth level of the SMPL-X tree)."""
-    return chain_products_cm(axis_angle_to_quat_cm(poses), PARENTS, SMPLX_LEVELS)
+    depth level of the SMPL-X tree).
+
+    ``joints``: optional SMPL-X joint indices; then only they and their ancestors are computed
+    (the rows of all other joints are left undefined)."""
+    if joints is None:
+        return chain_products_cm(axis_angle_to_quat_cm(poses), PARENTS, SMPLX_LEVELS)
+    need = np.zeros(NUM_JOINTS, bool)
+    for j in np.asarray(joints, int).ravel():
+        while j >= 0 and not need[j]:
+            need[j] = True
+            j = PARENTS[j]
+    local = np.empty((NUM_JOINTS, 4, np.shape(poses)[0]))
+    local[need] = axis_angle_to_quat_cm(np.asarray(poses)[:, need])
+    return chain_products_cm(local, PARENTS, tuple(lvl[need[lvl]] for lvl in SMPLX_LEVELS))
 
 
 def smplx_global_rotations(poses: np.ndarray) -> np.ndarray:
@@ -375,7 +387,12 @@ def _source_positions(plan: RetargetPlan, glob_q: np.ndarray) -> np.ndarray:
     src = plan.source_positions
     parents = np.asarray(PARENTS)
     pos = np.empty(glob_q.shape[:2] + (3,))
-    for d, lvl in enumerate(SMPLX_LEVELS):
+    need = np.zeros(NUM_JOINTS, bool)  # the swung joints, their direction children and their ancestors
+    for j in np.concatenate([plan.joints[plan.swing_child >= 0], plan.swing_child[plan.swing_child >= 0]]):
+        while j >= 0 and not need[j]:
+            need[j] = True
+            j = PARENTS[j]
+    for d, lvl in enumerate(tuple(lvl[need[lvl]] for lvl in SMPLX_LEVELS)):
         if d == 0:
             pos[:, lvl] = src[lvl]
         else:
@@ -450,13 +467,14 @@ def retarget(plan: RetargetPlan, poses: np.ndarray, transl: np.ndarray | None = 
     arm_rot = _rot_part(skel.world[:3, :3])[0]
     rest_rot = rotation_parts(skel.rest[:, :3, :3])
     c = plan.frame
-    glob = smplx_global_quats_cm(poses)  # (55, 4, T)
+    swing = np.flatnonzero(plan.swing_child >= 0) if plan.swing_child is not None else np.zeros(0, int)
+    used = np.concatenate([plan.joints, plan.swing_child[swing]]) if swing.size else plan.joints
+    glob = smplx_global_quats_cm(poses, used)  # (55, 4, T), rows of joints the plan does not use undefined
     # wanted armature-space rotation W_k = arm^T (C G_j C^T) Q_k (arm R_rest_k), as one 4x4 per bone
     tail = matrix_to_quat(rotation_parts(arm_rot @ rest_rot[mapped]))  # (M, 4)
     right = matrix_to_quat(c.T @ plan.q)
     w_mat = quat_left_matrix(matrix_to_quat(arm_rot.T @ c)) @ quat_right_matrix(quat_mul(right, tail))
     want = w_mat @ glob[plan.joints]  # (M, 4, T)
-    swing = np.flatnonzero(plan.swing_child >= 0) if plan.swing_child is not None else np.zeros(0, int)
     if swing.size:  # unmapped joints were skipped: swing these bones onto the source's posed segment
         g = glob.transpose(2, 0, 1)  # (T, 55, 4) view
         src_pos = _source_positions(plan, g)

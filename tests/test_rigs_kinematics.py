@@ -125,3 +125,15 @@ def test_sign_continuous_keeps_frame_zero():
         ref[flip, t] *= -1
     got = sign_continuous_cm(np.ascontiguousarray(q.transpose(0, 2, 1))).transpose(0, 2, 1)
     assert np.array_equal(got, ref)
+
+
+def test_global_quats_of_a_joint_subset_match_the_full_chain():
+    from rigs.retarget import smplx_global_quats_cm
+    from rigs.smplx import JOINT_INDEX
+
+    aa = np.random.default_rng(10).normal(0, 0.8, (6, 55, 3))
+    full = smplx_global_quats_cm(aa)
+    joints = [JOINT_INDEX[n] for n in ("left_wrist", "head", "right_knee")]
+    part = smplx_global_quats_cm(aa, joints)
+    for j in joints + [JOINT_INDEX["spine3"], 0]:  # the joints and their ancestors
+        assert np.array_equal(part[j], full[j])
