@@ -20,7 +20,7 @@ demo: $(STAMP)
 
 ## Run the whole test suite (bpy 5.0 module, extension zip build + install, inference, rigs)
 test: $(STAMP)
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -rs tests
 
 ## Speed and memory benchmarks (prints numbers and ratios; see docs/performance.md)
 bench: $(STAMP)
