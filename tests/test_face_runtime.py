@@ -88,7 +88,7 @@ def test_run_fills_speech_channels_only_and_reports_provider(tiny_model):
     audio = prepare_audio(_speech(2.0), 16000)
     track = LipSyncBackend(path, sha).run(audio, GenerateOptions(device="cpu"))
     assert track.fps == 100.0 and track.arkit.shape == (200, 52) and track.arkit.dtype == np.float32
-    assert track.device == "CPUExecutionProvider" and track.model == "lipsync-v1"
+    assert track.device == "CPUExecutionProvider" and track.model == "lipsync-v2"
     other = [i for i, n in enumerate(ARKIT_NAMES) if n not in SPEECH_CHANNELS]
     assert np.all(track.arkit[:, other] == 0) and track.arkit[:, ARKIT_INDEX["jawOpen"]].std() > 0
 

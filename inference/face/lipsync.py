@@ -1,7 +1,7 @@
 """Face backend ``"lipsync"``: the project's trained lip-sync network, run by onnxruntime.
 
 Pipeline: 16 kHz audio -> :func:`inference.features.log_mel_range` (the same numpy front end the
-training used) -> ``inference/face/models/lipsync-v1.onnx`` -> the 31 speech channels of
+training used) -> ``inference/face/models/lipsync-v2.onnx`` -> the 31 speech channels of
 :data:`rigs.arkit.SPEECH_CHANNELS` at 100 fps, placed into a ``(T, 52)`` ARKit array (other
 channels 0; the procedural layer adds blinks, gaze and brows later).
 
@@ -37,11 +37,11 @@ from ..options import GenerateOptions
 from ..runtime import ModelFileError, create_session
 
 #: Shipped model file.
-MODEL_PATH: str = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "lipsync-v1.onnx")
+MODEL_PATH: str = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "lipsync-v2.onnx")
 #: Its SHA-256 (printed by training/export_face.py; see docs/model-card-lipsync.md).
-MODEL_SHA256: str = "e18968dbd949643dec5b61cf94428a32fab672b1831e664dc3567d3a8529597a"
+MODEL_SHA256: str = "082420601bdff6054af18d423cbf2fdb7f451bdd1775c32d584c1124f2e21380"
 #: Backend name + version reported in FaceTrack.model.
-MODEL_NAME: str = "lipsync-v1"
+MODEL_NAME: str = "lipsync-v2"
 #: Frames (100 fps) per chunk core: 20 s.
 CHUNK_FRAMES: int = 2000
 #: Real-audio context on each side of a chunk (frames): 3 s.
