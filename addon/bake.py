@@ -16,7 +16,7 @@ import bpy
 import numpy as np
 
 from . import compat
-from ..inference.keyreduce import reduce_keys
+from ..inference.keyreduce import reduce_keys, reduce_keys_many
 
 #: Custom-property key marking actions created by this extension.
 TAG = "speech_animator"
@@ -186,8 +186,9 @@ def bake_steps(targets, frame_start: int, audio_path: str, *, replace_generated:
     for target in targets:
         action, slot, container, finish, notes = _begin_target(target, int(frame_start), audio_path,
                                                                replace_generated, provenance or {})
-        for ch in target.channels:
-            keys += write_channel(container, ch, int(frame_start), key_tolerance)
+        kept = _reduced_indices(target.channels, key_tolerance)
+        for ch, idx in zip(target.channels, kept):
+            keys += write_channel(container, ch, int(frame_start), key_tolerance, idx)
             dense += int(np.asarray(ch.values).shape[0])
             done += 1
             yield done / total
@@ -244,16 +245,36 @@ def _begin_target(target, frame_start, audio_path, replace, provenance):
 _LINEAR = None
 
 
-def write_channel(container, channel: Channel, frame_start: int, tolerance: float | None) -> int:
+def _reduced_indices(channels, tolerance: float | None) -> list:
+    """Kept key indices per channel (``None`` = every frame), reduced in one batch per length."""
+    if tolerance is None:
+        return [None] * len(channels)
+    kept: list = [None] * len(channels)
+    by_length: dict[int, list[int]] = {}
+    for i, ch in enumerate(channels):
+        by_length.setdefault(int(np.asarray(ch.values).shape[0]), []).append(i)
+    for members in by_length.values():
+        rows = np.stack([np.asarray(channels[i].values, dtype=np.float64) for i in members])
+        for i, idx in zip(members, reduce_keys_many(rows, float(tolerance))):
+            kept[i] = idx
+    return kept
+
+
+def write_channel(container, channel: Channel, frame_start: int, tolerance: float | None,
+                  kept=None) -> int:
     """Create one F-curve and write its keys in bulk; return the number of keys written.
 
     Every frame keyed (``tolerance is None``): Blender's default Bezier keys with auto-clamped
     handles, exact at every frame. Reduced keys: linear interpolation, so the error bound of
-    :func:`reduce_keys` holds between keys too.
+    :func:`reduce_keys` holds between keys too. ``kept`` (optional) gives the key indices already
+    reduced for this channel (:func:`reduce_keys_many` over a whole target at once).
     """
     global _LINEAR
     values = np.asarray(channel.values, dtype=np.float64)
-    idx = np.arange(values.shape[0]) if tolerance is None else reduce_keys(values, float(tolerance))
+    if kept is not None:
+        idx = np.asarray(kept, dtype=np.int64)
+    else:
+        idx = np.arange(values.shape[0]) if tolerance is None else reduce_keys(values, float(tolerance))
     n = int(idx.shape[0])
     co = np.empty(2 * n, dtype=np.float32)
     co[0::2] = frame_start + idx

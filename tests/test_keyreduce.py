@@ -52,3 +52,36 @@ def test_short_inputs():
 def test_bad_input_raises_clear_errors(bad, tol, msg):
     with pytest.raises(ValueError, match=msg):
         reduce_keys(bad, tol)
+
+
+def _rdp_reference(v, tol):
+    """Plain recursive Ramer-Douglas-Peucker with vertical error (the definition)."""
+    keep = {0, len(v) - 1}
+
+    def split(a, b):
+        if b - a < 2:
+            return
+        idx = np.arange(a + 1, b)
+        err = np.abs(v[a + 1:b] - (v[a] + (v[b] - v[a]) * (idx - a) / float(b - a)))
+        j = int(np.argmax(err))
+        if err[j] > tol:
+            keep.add(a + 1 + j)
+            split(a, a + 1 + j)
+            split(a + 1 + j, b)
+
+    split(0, len(v) - 1)
+    return sorted(keep)
+
+
+@pytest.mark.parametrize("tol", [0.0, 1e-3, 0.02])
+def test_batched_reduction_equals_recursive_definition(tol):
+    from inference.keyreduce import reduce_keys_many
+
+    rng = np.random.default_rng(3)
+    curves = np.cumsum(rng.normal(scale=0.02, size=(12, 400)), axis=1)
+    curves[3] = 0.25                      # constant
+    curves[4, 200:] = curves[4, 199]      # plateau (ties in the error)
+    batched = reduce_keys_many(curves, tol)
+    for row, kept in zip(curves, batched):
+        assert kept.tolist() == _rdp_reference(row, tol)
+        assert reduce_keys(row, tol).tolist() == kept.tolist()
