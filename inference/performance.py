@@ -15,7 +15,7 @@ class Provenance:
     """Where a performance came from.
 
     Attributes:
-        face_model: face backend name and version, e.g. ``"lipsync-v1"`` or ``"dsp-baseline"``.
+        face_model: face backend name and version, e.g. ``"lipsync-v2"`` or ``"dsp-baseline-v1"``.
         body_model: body backend name and version, e.g. ``"procedural-gesture-v1"``; ``""`` if none.
         device: onnxruntime execution provider that ran, e.g. ``"CPUExecutionProvider"``,
             or ``"numpy"`` for backends with no neural network.
