@@ -30,6 +30,7 @@ from ..rigs.arkit import ARKIT_INDEX, NUM_ARKIT
 from ..rigs.retarget import plan_retarget
 from ..rigs.retarget_inverse import inverse_from_posed, inverse_retarget, inverse_translation
 from . import bake, compat
+from .mapping_ui import poll_character
 
 
 def read_performance(path: str, fps_hint: float = 60.0) -> Performance:
@@ -157,13 +158,7 @@ class SPEECHANIM_OT_import_motion(bpy.types.Operator, ImportHelper):
     csv_fps: IntProperty(name="CSV Timecode Rate", default=60, min=1, max=240,
                          description="Frame rate the CSV timecodes count in (Live Link Face: 60 or 30)")
 
-    @classmethod
-    def poll(cls, context):
-        s = getattr(context.scene, "speech_animator", None)
-        if s is None or (s.face_object is None and s.armature is None):
-            cls.poll_message_set("Choose a face mesh or an armature in the Speech panel first")
-            return False
-        return True
+    poll = classmethod(poll_character)
 
     def execute(self, context):
         from .targets_face import TargetError
@@ -196,13 +191,7 @@ class SPEECHANIM_OT_export_motion(bpy.types.Operator, ExportHelper):
     frame_start: IntProperty(name="Start", default=1)
     frame_end: IntProperty(name="End", default=250)
 
-    @classmethod
-    def poll(cls, context):
-        s = getattr(context.scene, "speech_animator", None)
-        if s is None or (s.face_object is None and s.armature is None):
-            cls.poll_message_set("Choose a face mesh or an armature in the Speech panel first")
-            return False
-        return True
+    poll = classmethod(poll_character)
 
     def invoke(self, context, event):
         self.frame_start, self.frame_end = context.scene.frame_start, context.scene.frame_end

@@ -29,6 +29,7 @@ from ..inference.backends import BodyConstraints
 from ..inference.generate import generate
 from ..inference.options import GenerateOptions, GestureStyle
 from ..inference.performance import Performance, Provenance
+from .worker import drain
 from ..inference.timebase import num_frames
 
 #: Below this peak level a clip counts as silent (dBFS).
@@ -260,9 +261,4 @@ class ProcessWorker:
 
     def poll(self) -> list:
         """Drain and return every message queued so far (non-blocking)."""
-        out = []
-        while True:
-            try:
-                out.append(self._queue.get_nowait())
-            except queue.Empty:
-                return out
+        return drain(self._queue)

@@ -88,16 +88,19 @@ def _auto_map(obj, kind) -> dict:
     return dict(guess_bone_map(names, parents).mapping)
 
 
+def poll_character(cls, context) -> bool:
+    """Shared ``poll`` of operators that need the Speech panel's face mesh or armature."""
+    s = getattr(context.scene, "speech_animator", None)
+    if s is None or (s.face_object is None and s.armature is None):
+        cls.poll_message_set("Choose a face mesh or an armature in the Speech panel first")
+        return False
+    return True
+
+
 class _MapOperator:
     kind: EnumProperty(name="Kind", items=_KIND_ITEMS)
 
-    @classmethod
-    def poll(cls, context):
-        s = getattr(context.scene, "speech_animator", None)
-        if s is None or (s.face_object is None and s.armature is None):
-            cls.poll_message_set("Choose a face mesh or an armature in the Speech panel first")
-            return False
-        return True
+    poll = classmethod(poll_character)
 
     def target_object(self, context):
         obj = _context_objects(context, self.kind)

@@ -14,6 +14,16 @@ import traceback
 from typing import Callable
 
 
+
+def drain(q: "queue.Queue") -> list:
+    """Every item queued in ``q`` so far, in order, without blocking."""
+    out = []
+    while True:
+        try:
+            out.append(q.get_nowait())
+        except queue.Empty:
+            return out
+
 class Cancelled(Exception):
     """Raised inside the job's progress callback after :meth:`Worker.cancel`."""
 
@@ -52,12 +62,7 @@ class Worker:
 
     def poll(self) -> list:
         """Drain and return every message queued so far (non-blocking)."""
-        out = []
-        while True:
-            try:
-                out.append(self._queue.get_nowait())
-            except queue.Empty:
-                return out
+        return drain(self._queue)
 
     def _progress(self, fraction, message) -> None:
         if self._cancel.is_set():
