@@ -155,7 +155,6 @@ def _load_builtin() -> None:
         return
     _loaded = True
     import importlib
-
     from importlib.util import find_spec
 
     for mod in ("face.dsp", "face.lipsync", "body.procedural"):

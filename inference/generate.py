@@ -9,12 +9,11 @@ from typing import Callable
 import numpy as np
 
 from . import backends
-from ._rigs import arkit as _arkit
+from ._rigs import arkit as _arkit, rotations as _rotations, smplx as _smplx
 from .audio import Audio, load_audio
 from .options import GenerateOptions
 from .performance import Performance, Provenance
 from .timebase import num_frames, resample_frames
-from ._rigs import smplx as _smplx
 
 #: ``progress(fraction in [0, 1], message)``; may raise to cancel.
 ProgressFn = Callable[[float, str], None]
@@ -117,12 +116,10 @@ def _zero_phase_smooth(x: np.ndarray, time_constant_s: float, fps: float) -> np.
 
 
 def _body_to_fps(body: backends.BodyTrack, fps: float, frames: int):
-    from ._rigs import rotations
-
     if body.poses.ndim != 3 or body.poses.shape[1:] != (_smplx.NUM_JOINTS, 3):
         raise ValueError(f"body backend {body.model}: expected poses (T, 55, 3), found {body.poses.shape}")
     if abs(body.fps - fps) < 1e-9 and body.poses.shape[0] == frames:
         return body.poses.astype(np.float32), body.transl.astype(np.float32)
-    poses = rotations.resample_axis_angle(body.poses, body.fps, fps, frames)
+    poses = _rotations.resample_axis_angle(body.poses, body.fps, fps, frames)
     transl = resample_frames(body.transl, body.fps, fps, frames)
     return poses, transl
