@@ -10,6 +10,7 @@ import os
 from dataclasses import dataclass
 
 import numpy as np
+from .errors import InputError
 
 #: Sample rate of every model and analysis in this project (Hz).
 SAMPLE_RATE_HZ: int = 16000
@@ -17,8 +18,10 @@ SAMPLE_RATE_HZ: int = 16000
 MIN_DURATION_S: float = 1.0 / 30.0
 
 
-class AudioError(ValueError):
+class AudioError(InputError):
     """Audio that cannot be used: unreadable, empty, too short or not finite."""
+
+    code = "audio"
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+from .errors import EnvironmentProblem
 
 
-class ModelFileError(RuntimeError):
+class ModelFileError(EnvironmentProblem):
     """A model file is missing or does not match its published SHA-256."""
+
+    code = "model_file"
 
 
 def sha256_of(path: str | os.PathLike) -> str:

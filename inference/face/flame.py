@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..errors import InputError
 from .._rigs import arkit as _arkit
 
 #: Number of FLAME expression coefficients produced.
@@ -43,8 +44,10 @@ WHERE_TO_GET: str = (
     "(see inference/face/flame.py for the file layouts)")
 
 
-class FlameMapError(ValueError):
+class FlameMapError(InputError):
     """A FLAME map file is missing, unreadable or has the wrong shape/values."""
+
+    code = "flame_map"
 
 
 def _default_jaw() -> np.ndarray:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import os
 import numpy as np
 
+from ..errors import InputError
 from .._rigs import arkit as _arkit, smplx as _smplx
 from ..performance import Performance, Provenance
 
@@ -36,8 +37,10 @@ JAW_JOINT: int = _smplx.JOINT_INDEX["jaw"]
 REQUIRED_KEYS: tuple[str, ...] = ("poses", "trans", "mocap_frame_rate")
 
 
-class FormatError(ValueError):
+class FormatError(InputError):
     """A file does not have the expected layout (the message names the key, expected, found)."""
+
+    code = "format"
 
 
 def write_beat2_npz(path, perf: Performance, betas: np.ndarray | None = None) -> None:
