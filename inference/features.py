@@ -18,8 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-#: Sample rate of the input (Hz).
-SAMPLE_RATE_HZ: int = 16000
+from .audio import SAMPLE_RATE_HZ  # the one definition of the input rate (Hz)
 #: Hop between frames in samples (10 ms -> 100 fps).
 HOP: int = 160
 #: Analysis window length in samples (25 ms).

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import time
-from typing import Callable
 
 import numpy as np
 
@@ -16,7 +15,21 @@ from .performance import Performance, Provenance
 from .timebase import num_frames, resample_frames
 
 #: ``progress(fraction in [0, 1], message)``; may raise to cancel.
-ProgressFn = Callable[[float, str], None]
+ProgressFn = backends.ProgressFn
+#: Below this peak level a clip counts as silent (dBFS): generated, with a warning.
+SILENCE_PEAK_DBFS: float = -60.0
+#: Shares of the overall progress: face backend, face post-processing, body backend.
+_FACE_SPAN = (0.05, 0.45)
+_BODY_SPAN = (0.5, 0.95)
+
+
+def silence_warning(audio: Audio) -> str | None:
+    """The warning for a clip whose peak is below :data:`SILENCE_PEAK_DBFS`, else ``None``."""
+    peak = float(np.max(np.abs(audio.samples))) if audio.samples.size else 0.0
+    if peak >= 10.0 ** (SILENCE_PEAK_DBFS / 20.0):
+        return None
+    return (f"{audio.path or 'audio'}: no speech (peak level {20 * np.log10(max(peak, 1e-12)):.0f} dBFS); "
+            "the face stays at rest")
 
 
 def generate(
@@ -29,42 +42,49 @@ def generate(
 
     Args:
         audio: an :class:`Audio` or a path to any file :func:`inference.audio.load_audio` reads.
-        options: :class:`GenerateOptions` (fps, which parts, backends, device, style, seed).
+        options: :class:`GenerateOptions` (fps, which parts, backends and their options, device,
+            style, seed). ``options.backend_modules`` are imported first.
         constraints: optional masked-motion prompt for the body, at ``options.fps``.
-        progress: optional callback ``progress(fraction, message)``; an exception raised in it
-            (e.g. on user cancel) aborts generation and propagates.
+        progress: optional callback ``progress(fraction, message)``, called with non-decreasing
+            fractions (stages, plus the backends' own progress when they report it); an exception
+            raised in it (e.g. on user cancel) aborts generation and propagates.
 
     Returns:
-        :class:`Performance` with ``T = ceil(duration_s * options.fps)`` frames.
+        :class:`Performance` with ``T = ceil(duration_s * options.fps)`` frames; its provenance
+        names each backend, the device each ran on and warnings about the input (a silent clip).
 
     Raises:
         inference.audio.AudioError: unreadable or invalid audio.
-        ValueError: unknown backend names or bad constraints.
+        inference.errors.BackendError: unknown backend names or modules, bad ``backend_options``.
+        ValueError: bad constraints.
         inference.runtime.ModelFileError: a model file failed its SHA-256 check.
         inference.face.flame.FlameMapError: ``options.flame_map_path`` is set but unusable.
     """
-    report = progress or (lambda f, m: None)
+    report = _Monotonic(progress)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
+    backends.load_backend_modules(options.backend_modules)
     if not isinstance(audio, Audio):
         report(0.0, "loading audio")
         audio = load_audio(audio)
     timings["load_audio"] = time.perf_counter() - t0
+    warnings = [w for w in (silence_warning(audio),) if w]
     fps = float(options.fps)
     frames = num_frames(audio.duration_s, fps)
 
     arkit = np.zeros((frames, _arkit.NUM_ARKIT), np.float32)
     expression = jaw_pose = None
     face_track = None
-    face_name = device = ""
+    face_name = face_device = ""
     if options.face:
-        report(0.05, "face")
+        report(_FACE_SPAN[0], "face")
         t = time.perf_counter()
         backend = backends.get_face_backend(options.face_model)
-        face_track = backend.run(audio, options)
+        face_track = backends.run_backend(backend, audio, options, progress=report.span(*_FACE_SPAN, "face"))
+        report(_FACE_SPAN[1], "face: post-processing")
         arkit = resample_frames(face_track.arkit, face_track.fps, fps, frames)
-        arkit = _postprocess_face(arkit, audio, options)
-        face_name, device = face_track.model, face_track.device
+        arkit = _postprocess_face(arkit, audio, options, face_track.owned_channels)
+        face_name, face_device = face_track.model, face_track.device
         if options.flame_map_path:
             from .face.flame import arkit_to_flame, load_flame_map
 
@@ -72,26 +92,54 @@ def generate(
         timings["face"] = time.perf_counter() - t
 
     poses = transl = None
-    body_name = ""
+    body_name = body_device = ""
     if options.body:
-        report(0.5, "body")
+        report(_BODY_SPAN[0], "body")
         t = time.perf_counter()
-        body = backends.get_body_backend(options.body_model).run(audio, options, constraints, face_track)
+        backend = backends.get_body_backend(options.body_model)
+        body = backends.run_backend(backend, audio, options, constraints, face_track,
+                                    progress=report.span(*_BODY_SPAN, "body"))
         poses, transl = _body_to_fps(body, fps, frames)
-        body_name = body.model
-        device = device or "numpy"
+        body_name, body_device = body.model, body.device or "unreported"
         timings["body"] = time.perf_counter() - t
 
     timings["total"] = time.perf_counter() - t0
     report(1.0, "done")
-    prov = Provenance(face_model=face_name, body_model=body_name, device=device,
-                      timings_s=timings, audio_path=audio.path, seed=options.seed)
+    prov = Provenance(face_model=face_name, body_model=body_name, device=face_device or body_device,
+                      timings_s=timings, audio_path=audio.path, seed=options.seed, face_device=face_device,
+                      body_device=body_device, warnings=tuple(warnings))
     return Performance(fps=fps, arkit=arkit, expression=expression, jaw_pose=jaw_pose,
                        smplx_poses=poses, transl=transl, provenance=prov)
 
 
-def _postprocess_face(arkit: np.ndarray, audio: Audio, options: GenerateOptions) -> np.ndarray:
-    """Intensity on speech channels, optional zero-phase smoothing, procedural layer."""
+class _Monotonic:
+    """A progress callback wrapper: fractions never go backwards; :meth:`span` maps a sub-range."""
+
+    def __init__(self, progress: ProgressFn | None):
+        self._progress = progress
+        self._last = 0.0
+
+    def __call__(self, fraction: float, message: str) -> None:
+        if self._progress is None:
+            return
+        self._last = max(self._last, min(1.0, float(fraction)))
+        self._progress(self._last, message)
+
+    def span(self, lo: float, hi: float, prefix: str) -> ProgressFn:
+        """A callback mapping a backend's ``[0, 1]`` onto ``[lo, hi]``, messages prefixed."""
+        def sub(fraction: float, message: str = "") -> None:
+            f = min(1.0, max(0.0, float(fraction)))
+            self(lo + (hi - lo) * f, f"{prefix}: {message}" if message else prefix)
+        return sub
+
+
+def _postprocess_face(arkit: np.ndarray, audio: Audio, options: GenerateOptions,
+                      owned: tuple[str, ...] = ()) -> np.ndarray:
+    """Intensity on speech channels, optional zero-phase smoothing, procedural layer.
+
+    The procedural layer (blinks, gaze, brows) is not added to the ``owned`` channels: they keep
+    the backend's (intensity-scaled, smoothed) values.
+    """
     speech = np.array([n in _arkit.SPEECH_CHANNELS for n in _arkit.ARKIT_NAMES])
     out = arkit.copy()
     out[:, speech] *= options.intensity
@@ -100,7 +148,10 @@ def _postprocess_face(arkit: np.ndarray, audio: Audio, options: GenerateOptions)
     if options.procedural_face:
         from .face.procedural import add_procedural_layer
 
+        cols = [_arkit.ARKIT_INDEX[n] for n in owned]
+        kept = out[:, cols].copy()
         out = add_procedural_layer(out, audio, options.fps, options.seed)
+        out[:, cols] = kept
     return np.clip(out, 0.0, 1.0).astype(np.float32)
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
 from ._rigs import arkit as _arkit, smplx as _smplx
 
+#: Optional per-frame arrays of a :class:`Performance` (``None`` when absent).
+OPTIONAL_ARRAYS: tuple[str, ...] = ("expression", "jaw_pose", "smplx_poses", "transl")
 
 
 @dataclass(frozen=True)
@@ -17,11 +20,15 @@ class Provenance:
     Attributes:
         face_model: face backend name and version, e.g. ``"lipsync-v2"`` or ``"dsp-baseline-v1"``.
         body_model: body backend name and version, e.g. ``"procedural-gesture-v1"``; ``""`` if none.
-        device: onnxruntime execution provider that ran, e.g. ``"CPUExecutionProvider"``,
-            or ``"numpy"`` for backends with no neural network.
+        device: the device of the face backend when there is a face, else of the body backend
+            (kept for readers of one device; see ``face_device`` / ``body_device``).
         timings_s: wall-clock seconds per stage (``"load_audio"``, ``"face"``, ``"body"``, ...).
         audio_path: source audio file, ``""`` for in-memory audio.
         seed: random seed used by stochastic layers.
+        face_device: what ran the face backend as it reports it, e.g. ``"CPUExecutionProvider"``,
+            ``"CUDAExecutionProvider"``, ``"cuda:0"`` or ``"numpy"`` (no neural network); ``""`` if no face.
+        body_device: the same for the body backend; ``""`` if no body.
+        warnings: messages about the input the user should see (e.g. a silent clip), in order.
     """
 
     face_model: str = ""
@@ -30,6 +37,25 @@ class Provenance:
     timings_s: dict = field(default_factory=dict)
     audio_path: str = ""
     seed: int = 0
+    face_device: str = ""
+    body_device: str = ""
+    warnings: tuple = ()
+
+    def to_dict(self) -> dict:
+        """A JSON-able ``dict`` of every field (``warnings`` as a list)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["timings_s"] = {k: float(v) for k, v in self.timings_s.items()}
+        out["warnings"] = list(self.warnings)
+        return out
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Provenance":
+        """Inverse of :meth:`to_dict`; unknown keys are ignored, missing ones keep their defaults."""
+        names = {f.name for f in fields(cls)}
+        kw = {k: v for k, v in d.items() if k in names}
+        if "warnings" in kw:
+            kw["warnings"] = tuple(kw["warnings"])
+        return cls(**kw)
 
 
 @dataclass(frozen=True)
@@ -72,6 +98,36 @@ class Performance:
         _check("jaw_pose", self.jaw_pose, (t, 3), t)
         _check("smplx_poses", self.smplx_poses, (t, _smplx.NUM_JOINTS, 3), t)
         _check("transl", self.transl, (t, 3), t)
+
+    def to_arrays(self) -> dict[str, np.ndarray]:
+        """The performance as ``{name: array}`` for ``np.savez`` (no pickles).
+
+        Keys: ``fps`` () float64, ``arkit`` (T, 52), ``arkit_names`` (52,) str, ``provenance`` ()
+        JSON str, and each optional array that is present (``expression``, ``jaw_pose``,
+        ``smplx_poses``, ``transl``). :meth:`from_arrays` reverses it.
+        """
+        out = {"fps": np.array(float(self.fps)), "arkit": self.arkit,
+               "arkit_names": np.array(_arkit.ARKIT_NAMES),
+               "provenance": np.array(json.dumps(self.provenance.to_dict()))}
+        for name in OPTIONAL_ARRAYS:
+            if getattr(self, name) is not None:
+                out[name] = getattr(self, name)
+        return out
+
+    @classmethod
+    def from_arrays(cls, arrays) -> "Performance":
+        """Rebuild a performance from :meth:`to_arrays` output (a dict or an open ``np.load``).
+
+        Raises:
+            ValueError: a key is missing or an array fails validation (see the class).
+        """
+        keys = set(arrays.keys()) if hasattr(arrays, "keys") else set(arrays.files)
+        missing = [k for k in ("fps", "arkit", "provenance") if k not in keys]
+        if missing:
+            raise ValueError(f"Performance.from_arrays: missing key(s) {missing}; found {sorted(keys)}")
+        extra = {k: np.asarray(arrays[k]) for k in OPTIONAL_ARRAYS if k in keys}
+        prov = Provenance.from_dict(json.loads(str(arrays["provenance"])))
+        return cls(fps=float(arrays["fps"]), arkit=np.asarray(arrays["arkit"]), provenance=prov, **extra)
 
     @property
     def num_frames(self) -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from .errors import EnvironmentProblem
+from .errors import DeviceUnavailable, EnvironmentProblem, InputError
 
 
 class ModelFileError(EnvironmentProblem):
@@ -50,8 +50,8 @@ def select_providers(device: str) -> list[str]:
     """Providers for ``device``: ``"auto"`` -> CUDA then CPU when CUDA exists, ``"cpu"``, ``"cuda"``.
 
     Raises:
-        ValueError: ``device`` is not one of auto/cpu/cuda.
-        RuntimeError: ``"cuda"`` was asked for but onnxruntime has no CUDAExecutionProvider
+        InputError (a ValueError): ``device`` is not one of auto/cpu/cuda.
+        DeviceUnavailable (a RuntimeError): ``"cuda"`` was asked for but onnxruntime has no CUDAExecutionProvider
             (install ``onnxruntime-gpu`` and a CUDA 12 driver).
     """
     have = available_providers()
@@ -59,7 +59,7 @@ def select_providers(device: str) -> list[str]:
         return ["CPUExecutionProvider"]
     if device == "cuda":
         if "CUDAExecutionProvider" not in have:
-            raise RuntimeError(
+            raise DeviceUnavailable(
                 "device 'cuda': onnxruntime has no CUDAExecutionProvider here "
                 f"(available: {', '.join(have)}); install onnxruntime-gpu or choose 'cpu'"
             )
@@ -68,7 +68,7 @@ def select_providers(device: str) -> list[str]:
         return (["CUDAExecutionProvider"] if "CUDAExecutionProvider" in have else []) + [
             "CPUExecutionProvider"
         ]
-    raise ValueError(f"device: expected one of 'auto', 'cpu', 'cuda', found {device!r}")
+    raise InputError(f"device: expected one of 'auto', 'cpu', 'cuda', found {device!r}")
 
 
 def create_session(model_path: str | os.PathLike, sha256: str, device: str = "auto"):

@@ -76,7 +76,7 @@ class ProceduralBody:
         else:
             poses = R.quat_to_axis_angle(poses_q).astype(np.float32)
             transl = transl.astype(np.float32)
-        return BodyTrack(fps=fps, poses=poses, transl=transl, model=MODEL_NAME)
+        return BodyTrack(fps=fps, poses=poses, transl=transl, model=MODEL_NAME, device="numpy")
 
 
 def synthesize(prosody, duration_s: float, fps: float, n: int, options: GenerateOptions,
