@@ -1,18 +1,33 @@
-"""Inference for one Generate job, in this process or in a child process (no bpy in this module).
+"""Inference for one Generate job, in this process or in a worker process (no bpy in this module).
 
-:func:`run_inference` is what both paths execute. :class:`ProcessWorker` runs it in a child Python
-(``sys.executable``; Blender's bundled Python inside Blender) so that inference never holds the
-GIL of Blender's process: the interface keeps redrawing, and Esc really stops the work (the child
-is terminated). It has the same ``start / poll / cancel`` interface as :class:`.worker.Worker`.
+:func:`run_inference` is what both paths execute. :class:`ProcessWorker` runs one job in a child
+Python (``sys.executable``; Blender's bundled Python inside Blender) so that inference never holds
+the GIL of Blender's process: the interface keeps redrawing, and Esc really stops the work. It has
+the same ``start / poll / cancel`` interface as :class:`.worker.Worker`. The child is either a
+one-shot process (the default) or a shared :class:`WorkerProcess` that stays alive between jobs
+(``persistent``): models stay loaded, and a crashed worker is restarted on the next job.
 
-Child protocol: the parent writes ``job.json`` (+ ``constraints.npz``); the child prints
-``PROGRESS <fraction> <message>`` lines, writes ``result.npz`` (arrays + provenance JSON) and prints
-``DONE``, or prints ``ERROR <json: type, message, trace>`` and exits 1.
+Protocol (version :data:`PROTOCOL_VERSION`), one JSON object per line, every object carrying ``"v"``:
+
+* child -> parent (stdout; anything the job prints goes to stderr instead):
+  ``{"event": "hello", "protocol": 1, "pid": int}`` first, then per job ``id``:
+  ``progress`` (``fraction``, ``message``), and one of ``done`` (``result.npz`` written in the job
+  folder), ``error`` (``error``: :func:`inference.errors.error_to_dict`: a user error by ``code``,
+  a bug with its traceback) or ``cancelled``.
+* parent -> child (stdin): ``{"op": "generate", "id": str, "job_dir": str}``, ``{"op": "cancel",
+  "id": str}``, ``{"op": "shutdown"}``.
+
+The job folder holds ``job.json`` (``audio_path``, ``options``: :meth:`GenerateOptions.to_mapping`,
+which carries the backend modules so registration travels with the job), optional
+``constraints.npz`` and, when done, ``result.npz`` (:meth:`Performance.to_arrays` + ``timings_s``).
+Both pipes are read by their own threads, so a chatty child never blocks on a full pipe.
 """
 
 from __future__ import annotations
 
+import collections
 import json
+import logging
 import os
 import queue
 import subprocess
@@ -20,31 +35,33 @@ import sys
 import tempfile
 import threading
 import time
-from dataclasses import asdict
+import uuid
+from dataclasses import replace
 
 import numpy as np
 
+from ..inference import backends
 from ..inference.audio import load_audio
 from ..inference.backends import BodyConstraints
+from ..inference.errors import WorkerProblem, error_from_dict, error_to_dict, user_message
 from ..inference.generate import generate
-from ..inference.options import GenerateOptions, GestureStyle
-from ..inference.performance import Performance, Provenance
-from .worker import drain
+from ..inference.options import GenerateOptions
+from ..inference.performance import Performance
 from ..inference.timebase import num_frames
+from .worker import drain
 
-#: Below this peak level a clip counts as silent (dBFS).
-SILENCE_PEAK_DBFS = -60.0
+log = logging.getLogger(__name__)
+
+#: Version of the parent <-> child protocol; both sides must agree.
+PROTOCOL_VERSION = 1
+#: How much of the child's stderr is kept for error messages (bytes).
+STDERR_TAIL_BYTES = 64 * 1024
+#: Seconds a persistent worker gets to stop a cancelled job before it is killed (and restarted later).
+CANCEL_GRACE_S = 3.0
 #: The extension's root folder (holds ``inference/``, ``rigs/``, ``addon/``).
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_OPTIONAL = ("expression", "jaw_pose", "smplx_poses", "transl")
-
-
-class ChildError(RuntimeError):
-    """The inference child process failed; ``kind`` is the original exception type name."""
-
-    def __init__(self, message: str, kind: str = "RuntimeError"):
-        super().__init__(message)
-        self.kind = kind
+#: The package name the root is imported under here (the child uses the same name).
+PACKAGE = __package__.rsplit(".", 1)[0] if __package__ and "." in __package__ else "speech_animator_child"
 
 
 def fit_constraints(c: BodyConstraints | None, frames: int) -> BodyConstraints | None:
@@ -69,37 +86,23 @@ def run_inference(audio_path: str, options: GenerateOptions, constraints: BodyCo
                   progress=None) -> tuple[Performance, list, dict]:
     """Load the audio, generate; return ``(performance, warnings, extra timings_s)``.
 
+    ``warnings`` are the performance's :attr:`Provenance.warnings` (e.g. a silent clip).
+
     Raises:
-        AudioError, ValueError, RuntimeError: from loading or :func:`inference.generate.generate`;
-        an exception raised by ``progress`` (cancel) propagates.
+        inference.errors.SpeechAnimatorError: the user's input or environment (bad audio, unknown
+        backend, missing model, ...); anything else is a bug. An exception raised by ``progress``
+        (cancel) propagates.
     """
-    warnings, timings = [], {}
+    timings = {}
     t = time.perf_counter()
     audio = load_audio(audio_path)
     timings["load_audio"] = time.perf_counter() - t
-    peak = float(np.max(np.abs(audio.samples)))
-    if peak < 10.0 ** (SILENCE_PEAK_DBFS / 20.0):
-        warnings.append(f"{audio_path}: no speech (peak level {20 * np.log10(max(peak, 1e-12)):.0f} dBFS); "
-                        "the face stays at rest")
     constraints = fit_constraints(constraints, num_frames(audio.duration_s, options.fps))
     perf = generate(audio, options, constraints=constraints, progress=progress)
-    return perf, warnings, timings
+    return perf, list(perf.provenance.warnings), timings
 
 
 # --- serialization -------------------------------------------------------------------------------
-
-def options_to_dict(options: GenerateOptions) -> dict:
-    d = asdict(options)
-    d["body_parts"] = list(options.body_parts)
-    return d
-
-
-def options_from_dict(d: dict) -> GenerateOptions:
-    d = dict(d)
-    d["gesture"] = GestureStyle(**d["gesture"])
-    d["body_parts"] = tuple(d["body_parts"])
-    return GenerateOptions(**d)
-
 
 def save_constraints(path: str, c: BodyConstraints) -> None:
     arrays = {"fps": np.float64(c.fps), "poses": c.poses, "mask": c.mask}
@@ -115,150 +118,402 @@ def load_constraints(path: str) -> BodyConstraints:
                                z["transl_mask"] if "transl_mask" in z else None)
 
 
-def save_result(path: str, perf: Performance, warnings: list, timings: dict) -> None:
-    prov = asdict(perf.provenance)
-    meta = {"fps": perf.fps, "provenance": prov, "warnings": warnings, "timings_s": timings}
-    arrays = {k: getattr(perf, k) for k in _OPTIONAL if getattr(perf, k) is not None}
-    np.savez(path, arkit=perf.arkit, meta=np.array(json.dumps(meta)), **arrays)
+def save_result(path: str, perf: Performance, timings: dict) -> None:
+    """Write :meth:`Performance.to_arrays` plus the extra ``timings_s`` (JSON) to ``path``."""
+    np.savez(path, timings_s=np.array(json.dumps(timings)), **perf.to_arrays())
 
 
 def load_result(path: str) -> tuple[Performance, list, dict]:
-    with np.load(path) as z:
-        meta = json.loads(str(z["meta"]))
-        extra = {k: z[k] for k in _OPTIONAL if k in z}
-        perf = Performance(fps=meta["fps"], arkit=z["arkit"], provenance=Provenance(**meta["provenance"]), **extra)
-    return perf, meta["warnings"], meta["timings_s"]
+    """Read :func:`save_result` output: ``(performance, warnings, extra timings_s)``."""
+    with np.load(path, allow_pickle=False) as z:
+        perf = Performance.from_arrays(z)
+        timings = json.loads(str(z["timings_s"]))
+    return perf, list(perf.provenance.warnings), timings
 
 
 # --- child process -------------------------------------------------------------------------------
 
-def child_main(job_dir: str) -> int:
-    """Entry point inside the child process: run the job in ``job_dir``; return the exit code."""
+class _Cancelled(Exception):
+    """Raised inside the child's progress callback after a ``cancel`` request."""
+
+
+def serve() -> int:
+    """Entry point inside the worker process: serve requests from stdin until shutdown or EOF."""
     import traceback
 
-    def progress(fraction, message):
-        print(f"PROGRESS {float(fraction):.4f} {message}", flush=True)
+    proto = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
+    os.dup2(2, 1)  # prints of backends / libraries go to stderr, never into the protocol
+    sys.stdout = sys.stderr
+    lock = threading.Lock()
+    cancelled: set = set()
+    requests: queue.Queue = queue.Queue()
 
-    try:
-        with open(os.path.join(job_dir, "job.json")) as f:
-            job = json.load(f)
-        cpath = os.path.join(job_dir, "constraints.npz")
-        constraints = load_constraints(cpath) if os.path.isfile(cpath) else None
-        perf, warnings, timings = run_inference(job["audio_path"], options_from_dict(job["options"]),
-                                                constraints, progress)
-        save_result(os.path.join(job_dir, "result.npz"), perf, warnings, timings)
-    except Exception as exc:  # reported to the parent, which decides how to show it
-        err = {"type": type(exc).__name__, "message": str(exc), "trace": traceback.format_exc()}
-        print("ERROR " + json.dumps(err), flush=True)
-        return 1
-    print("DONE", flush=True)
-    return 0
+    def send(**event) -> None:
+        with lock:
+            proto.write(json.dumps({"v": PROTOCOL_VERSION, **event}) + "\n")
+            proto.flush()
+
+    def read_stdin() -> None:
+        for line in sys.stdin:
+            try:
+                req = json.loads(line)
+            except ValueError:
+                continue
+            if req.get("op") == "cancel":
+                cancelled.add(req.get("id"))
+            else:
+                requests.put(req)
+        requests.put({"op": "shutdown"})
+
+    send(event="hello", protocol=PROTOCOL_VERSION, pid=os.getpid())
+    threading.Thread(target=read_stdin, name="speech_animator.stdin", daemon=True).start()
+    while True:
+        req = requests.get()
+        if req.get("op") != "generate":
+            return 0
+        job_id = req["id"]
+
+        def progress(fraction, message, job_id=job_id):
+            if job_id in cancelled:
+                raise _Cancelled()
+            send(event="progress", id=job_id, fraction=float(fraction), message=str(message))
+
+        try:
+            job_dir = req["job_dir"]
+            with open(os.path.join(job_dir, "job.json")) as f:
+                job = json.load(f)
+            cpath = os.path.join(job_dir, "constraints.npz")
+            constraints = load_constraints(cpath) if os.path.isfile(cpath) else None
+            perf, _warnings, timings = run_inference(job["audio_path"], GenerateOptions.from_mapping(job["options"]),
+                                                     constraints, progress)
+            save_result(os.path.join(job_dir, "result.npz"), perf, timings)
+        except _Cancelled:
+            send(event="cancelled", id=job_id)
+        except Exception as exc:  # reported to the parent: a user error by code, a bug with its traceback
+            send(event="error", id=job_id, error=error_to_dict(exc, traceback.format_exc()))
+        else:
+            send(event="done", id=job_id)
+        cancelled.discard(job_id)
 
 
 _BOOT = """
-import importlib.util, sys
-root, job_dir = sys.argv[1], sys.argv[2]
-spec = importlib.util.spec_from_file_location("speech_animator_child", root + "/__init__.py",
+import importlib.util, os, sys, types
+root, package = sys.argv[1], sys.argv[2]
+parts = package.split(".")
+folder = os.path.dirname(root)
+for i in range(len(parts) - 1, 0, -1):  # parents of the package (e.g. bl_ext.user_default) as namespaces
+    name = ".".join(parts[:i])
+    if name not in sys.modules:
+        mod = types.ModuleType(name); mod.__path__ = [folder]; sys.modules[name] = mod
+    folder = os.path.dirname(folder)
+spec = importlib.util.spec_from_file_location(package, os.path.join(root, "__init__.py"),
                                               submodule_search_locations=[root])
-pkg = importlib.util.module_from_spec(spec); sys.modules[spec.name] = pkg; spec.loader.exec_module(pkg)
-from speech_animator_child.addon import jobrunner
-sys.exit(jobrunner.child_main(job_dir))
+pkg = importlib.util.module_from_spec(spec); sys.modules[package] = pkg; spec.loader.exec_module(pkg)
+jobrunner = importlib.import_module(package + ".addon.jobrunner")
+sys.exit(jobrunner.serve())
 """
 
-#: Exception type names from the child that are the user's input, not bugs.
-USER_ERROR_TYPES = {"AudioError", "ValueError", "ModelFileError", "JobError", "TargetError", "BakeError",
-                    "RuntimeError"}
 
+class WorkerProcess:
+    """One worker child process speaking the protocol; runs jobs one after another.
 
-class ProcessWorker:
-    """Run :func:`run_inference` in a child Python; poll messages like :class:`.worker.Worker`.
+    Args:
+        python: interpreter to run (default ``sys.executable``).
+        persistent: keep the process (and the models it loaded) alive between jobs; when False the
+            process exits after its job.
 
-    Messages: ``("progress", fraction, text)``, ``("done", (perf, warnings, timings), "")``,
-    ``("error", exception, text)``, ``("cancelled", None, "")``.
+    The process is started on the first :meth:`submit` and again after it exited or crashed.
     """
 
-    def __init__(self, audio_path: str, options: GenerateOptions, constraints: BodyConstraints | None = None,
-                 python: str | None = None):
-        self._dir = tempfile.mkdtemp(prefix="speech_animator_")
-        with open(os.path.join(self._dir, "job.json"), "w") as f:
-            json.dump({"audio_path": audio_path, "options": options_to_dict(options)}, f)
-        if constraints is not None:
-            save_constraints(os.path.join(self._dir, "constraints.npz"), constraints)
-        self._python = python or sys.executable
-        self._queue: queue.Queue = queue.Queue()
-        self._cancelled = threading.Event()
-        self._proc = None
-        self._reader = None
+    def __init__(self, python: str | None = None, persistent: bool = True):
+        self.python = python or sys.executable
+        self.persistent = persistent
+        self.pid: int | None = None
+        self.protocol: int | None = None
+        self._lock = threading.RLock()
+        self._proc: subprocess.Popen | None = None
+        self._jobs: dict[str, "ProcessWorker"] = {}
+        self._stderr_tail = collections.deque()
+        self._stderr_size = 0
+        self._stderr_done = threading.Event()
 
-    def start(self) -> None:
+    # parent side API -----------------------------------------------------------------------------
+    @property
+    def process(self) -> subprocess.Popen | None:
+        """The current child process (``None`` before the first job)."""
+        return self._proc
+
+    def is_running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    def submit(self, job: "ProcessWorker") -> None:
+        """Send ``job`` to the child, starting (or restarting) it first.
+
+        Raises:
+            OSError: the interpreter cannot be started.
+        """
+        with self._lock:
+            if not self.is_running():
+                self._spawn()
+            self._jobs[job.id] = job
+            self._send({"op": "generate", "id": job.id, "job_dir": job.job_dir})
+            if not self.persistent:
+                self._send({"op": "shutdown"})
+
+    def cancel(self, job: "ProcessWorker") -> None:
+        """Stop ``job``: a one-shot child is terminated; a persistent one is asked to stop and
+        killed when it does not within :data:`CANCEL_GRACE_S` (it restarts with the next job)."""
+        with self._lock:
+            proc = self._proc
+            if proc is None or proc.poll() is not None or job.id not in self._jobs:
+                return
+            if not self.persistent:
+                proc.terminate()
+                return
+            self._send({"op": "cancel", "id": job.id})
+
+        def kill_if_stuck():
+            if job.id in self._jobs and proc.poll() is None:
+                log.warning("inference worker did not stop a cancelled job; restarting it")
+                proc.kill()
+        timer = threading.Timer(CANCEL_GRACE_S, kill_if_stuck)
+        timer.daemon = True
+        timer.start()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Ask the child to exit (kill it after ``timeout`` s)."""
+        with self._lock:
+            proc = self._proc
+            if proc is None or proc.poll() is not None:
+                return
+            self._send({"op": "shutdown"})
+            try:
+                proc.stdin.close()
+            except OSError:
+                pass
+        try:
+            proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+    def stderr_tail(self) -> str:
+        """The last :data:`STDERR_TAIL_BYTES` the child wrote to stderr (decoded)."""
+        return b"".join(self._stderr_tail).decode("utf-8", "replace")
+
+    # internals -----------------------------------------------------------------------------------
+    def _spawn(self) -> None:
         env = dict(os.environ)
         # The child sees the same packages (Blender's and the extension's wheels) as this process.
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))
         env.setdefault("OMP_NUM_THREADS", "1")  # leave cores to Blender's UI
-        self._proc = subprocess.Popen([self._python, "-c", _BOOT, ROOT, self._dir], stdout=subprocess.PIPE,
-                                      stderr=subprocess.PIPE, text=True, env=env)
-        self._reader = threading.Thread(target=self._read, name="speech_animator.child-reader", daemon=True)
-        self._reader.start()
+        env["PYTHONUNBUFFERED"] = "1"
+        self._stderr_tail = collections.deque()
+        self._stderr_size = 0
+        self._stderr_done = threading.Event()
+        self.pid = self.protocol = None
+        proc = subprocess.Popen([self.python, "-c", _BOOT, ROOT, PACKAGE], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+        self._proc = proc
+        threading.Thread(target=self._read_stderr, args=(proc, self._stderr_done), daemon=True,
+                         name="speech_animator.child-stderr").start()
+        threading.Thread(target=self._read_stdout, args=(proc,), daemon=True,
+                         name="speech_animator.child-stdout").start()
 
-    def _read(self) -> None:
-        """Reader thread: blocking pipe reads only (they release the GIL), results into the queue."""
-        error = None
-        done = False
-        for line in self._proc.stdout:
-            line = line.rstrip("\n")
-            if line.startswith("PROGRESS "):
-                _, fraction, *msg = line.split(" ", 2)
-                self._queue.put(("progress", float(fraction), msg[0] if msg else ""))
-            elif line.startswith("ERROR "):
-                error = json.loads(line[6:])
-            elif line == "DONE":
-                done = True
-        stderr = self._proc.stderr.read()
-        code = self._proc.wait()
-        if self._cancelled.is_set():
-            self._queue.put(("cancelled", None, ""))
-        elif done and code == 0:
-            try:
-                self._queue.put(("done", load_result(os.path.join(self._dir, "result.npz")), ""))
-            except Exception as exc:  # corrupt result file: report, never crash the UI
-                self._queue.put(("error", ChildError(f"inference result unreadable: {exc}"), str(exc)))
-        elif error is not None:
-            exc = ChildError(error["message"], error["type"])
-            self._queue.put(("error", exc, error["message"] if error["type"] in USER_ERROR_TYPES
-                             else f"{error['type']}: {error['message']}\n{error['trace']}"))
-        else:
-            msg = f"inference process exited with code {code}: {stderr.strip()[-800:]}"
-            self._queue.put(("error", ChildError(msg), msg))
-        self._cleanup()
-
-    def _cleanup(self) -> None:
-        for name in ("job.json", "constraints.npz", "result.npz"):
-            try:
-                os.remove(os.path.join(self._dir, name))
-            except OSError:
-                pass
+    def _send(self, message: dict) -> None:
         try:
-            os.rmdir(self._dir)
-        except OSError:
+            self._proc.stdin.write((json.dumps({"v": PROTOCOL_VERSION, **message}) + "\n").encode())
+            self._proc.stdin.flush()
+        except (OSError, ValueError):  # the child is gone: its stdout reader reports why
             pass
 
+    def _read_stderr(self, proc, done: threading.Event) -> None:
+        """Reader thread: keep the tail of stderr (never lets the pipe fill up)."""
+        try:
+            for chunk in iter(lambda: proc.stderr.read1(65536), b""):
+                self._stderr_tail.append(chunk)
+                self._stderr_size += len(chunk)
+                while self._stderr_size - len(self._stderr_tail[0]) >= STDERR_TAIL_BYTES:
+                    self._stderr_size -= len(self._stderr_tail.popleft())
+        finally:
+            done.set()
+
+    def _read_stdout(self, proc) -> None:
+        """Reader thread: blocking pipe reads only (they release the GIL), events to the jobs."""
+        bad_protocol = None
+        for raw in proc.stdout:
+            try:
+                event = json.loads(raw)
+                kind = event["event"]
+            except (ValueError, KeyError, TypeError):
+                log.debug("inference worker: %s", raw.decode("utf-8", "replace").rstrip())
+                continue
+            if kind == "hello":
+                self.protocol, self.pid = event.get("protocol"), event.get("pid")
+                if self.protocol != PROTOCOL_VERSION or event.get("v") != PROTOCOL_VERSION:
+                    bad_protocol = (f"inference worker speaks protocol version {self.protocol}, expected "
+                                    f"{PROTOCOL_VERSION}; reinstall the extension")
+                    proc.kill()
+                    break
+                continue
+            job = self._jobs.get(event.get("id"))
+            if job is None:
+                continue
+            if kind in ("done", "error", "cancelled"):
+                self._jobs.pop(job.id, None)
+            job._event(event)
+        code = proc.wait()
+        self._stderr_done.wait(5.0)
+        with self._lock:
+            pending = [j for j in self._jobs.values()]
+            self._jobs.clear()
+        for job in pending:
+            job._ended(code, bad_protocol, self.stderr_tail())
+
+
+_SHARED: dict[str, WorkerProcess] = {}
+_PERSISTENT = {"enabled": os.environ.get("SPEECH_ANIMATOR_PERSISTENT_WORKER", "") == "1"}
+
+
+def set_persistent(enabled: bool) -> None:
+    """Choose whether Generate keeps one worker process (and its loaded models) between runs.
+
+    Turning it off closes the shared worker. The default comes from the environment variable
+    ``SPEECH_ANIMATOR_PERSISTENT_WORKER=1``.
+    """
+    _PERSISTENT["enabled"] = bool(enabled)
+    if not enabled:
+        shutdown_shared()
+
+
+def shared_worker(python: str | None = None) -> WorkerProcess:
+    """The persistent :class:`WorkerProcess` for ``python`` (created on first use)."""
+    key = python or sys.executable
+    if key not in _SHARED:
+        _SHARED[key] = WorkerProcess(key, persistent=True)
+    return _SHARED[key]
+
+
+def default_service() -> WorkerProcess | None:
+    """The shared worker when persistence is on (:func:`set_persistent`), else ``None`` (one-shot)."""
+    return shared_worker() if _PERSISTENT["enabled"] else None
+
+
+def shutdown_shared() -> None:
+    """Close every shared worker process (add-on unregister, interpreter exit)."""
+    for worker in list(_SHARED.values()):
+        worker.close()
+    _SHARED.clear()
+
+
+class ProcessWorker:
+    """Run :func:`run_inference` for one job in a worker process; poll messages like :class:`.worker.Worker`.
+
+    Args:
+        audio_path, options, constraints: the job. Backend modules known in this process
+            (:func:`inference.backends.carried_modules`) are added to ``options.backend_modules``.
+        python: interpreter of a one-shot child (default ``sys.executable``).
+        service: a (persistent) :class:`WorkerProcess` to run on; default: a one-shot child.
+
+    Messages: ``("progress", fraction, text)``, ``("done", (perf, warnings, timings), "")``,
+    ``("error", exception, text)`` (a :class:`SpeechAnimatorError` rebuilt by code with its message
+    as ``text``, or :class:`inference.errors.WorkerBug` / :class:`WorkerProblem` with type, message
+    and traceback or stderr in ``text``), ``("cancelled", None, "")``.
+    """
+
+    def __init__(self, audio_path: str, options: GenerateOptions, constraints: BodyConstraints | None = None,
+                 python: str | None = None, service: WorkerProcess | None = None):
+        self.id = uuid.uuid4().hex
+        self.job_dir = tempfile.mkdtemp(prefix="speech_animator_")
+        options = replace(options, backend_modules=backends.carried_modules(options))
+        with open(os.path.join(self.job_dir, "job.json"), "w") as f:
+            json.dump({"audio_path": audio_path, "options": options.to_mapping()}, f)
+        if constraints is not None:
+            save_constraints(os.path.join(self.job_dir, "constraints.npz"), constraints)
+        self.service = service or WorkerProcess(python, persistent=False)
+        self._queue: queue.Queue = queue.Queue()
+        self._cancelled = threading.Event()
+        self._finished = threading.Event()
+        self._started = False
+
+    @property
+    def _proc(self):
+        """The child process running this job (``None`` before :meth:`start`)."""
+        return self.service.process
+
+    def start(self) -> None:
+        """Submit the job (starts the worker process if needed).
+
+        Raises:
+            OSError: the interpreter cannot be started.
+        """
+        self._started = True
+        try:
+            self.service.submit(self)
+        except BaseException:
+            self._finished.set()
+            self._cleanup()
+            raise
+
     def cancel(self) -> None:
-        """Terminate the child now; a ``("cancelled", ...)`` message follows."""
+        """Stop the job now; a ``("cancelled", ...)`` message follows."""
         self._cancelled.set()
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.terminate()
+        if self._started and not self._finished.is_set():
+            self.service.cancel(self)
 
     @property
     def cancelled(self) -> bool:
         return self._cancelled.is_set()
 
     def is_alive(self) -> bool:
-        return self._reader is not None and self._reader.is_alive()
+        return self._started and not self._finished.is_set()
 
     def join(self, timeout: float | None = None) -> None:
-        if self._reader is not None:
-            self._reader.join(timeout)
+        self._finished.wait(timeout)
 
     def poll(self) -> list:
         """Drain and return every message queued so far (non-blocking)."""
         return drain(self._queue)
+
+    # called by the WorkerProcess reader thread ------------------------------------------------------
+    def _event(self, event: dict) -> None:
+        kind = event["event"]
+        if kind == "progress":
+            self._queue.put(("progress", float(event["fraction"]), str(event.get("message", ""))))
+            return
+        if kind == "cancelled" or self._cancelled.is_set():
+            self._finish(("cancelled", None, ""))
+        elif kind == "done":
+            try:
+                self._finish(("done", load_result(os.path.join(self.job_dir, "result.npz")), ""))
+            except Exception as exc:  # corrupt result file: report, never crash the UI
+                err = WorkerProblem(f"inference result unreadable: {exc}")
+                self._finish(("error", err, user_message(err)))
+        else:
+            exc = error_from_dict(event.get("error", {}))
+            self._finish(("error", exc, user_message(exc)))
+
+    def _ended(self, code: int, problem: str | None, stderr_tail: str) -> None:
+        """The process exited before reporting this job's end."""
+        if self._cancelled.is_set() and problem is None:
+            self._finish(("cancelled", None, ""))
+            return
+        msg = problem or f"inference process exited with code {code}: {stderr_tail.strip()[-800:]}"
+        err = WorkerProblem(msg)
+        self._finish(("error", err, msg if problem else f"{msg}\n--- stderr (tail)\n{stderr_tail[-8000:]}"))
+
+    def _finish(self, message: tuple) -> None:
+        self._cleanup()
+        self._queue.put(message)
+        self._finished.set()
+
+    def _cleanup(self) -> None:
+        for name in ("job.json", "constraints.npz", "result.npz"):
+            try:
+                os.remove(os.path.join(self.job_dir, name))
+            except OSError:
+                pass
+        try:
+            os.rmdir(self.job_dir)
+        except OSError:
+            pass

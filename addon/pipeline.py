@@ -13,14 +13,17 @@ from dataclasses import dataclass, field, replace
 import bpy
 
 from . import bake, jobrunner
-from ..inference.audio import AudioError
+from .targets_face import TargetError
 from ..inference.backends import BodyConstraints
+from ..inference.errors import InputError, SpeechAnimatorError
 from ..inference.options import GenerateOptions
 from ..inference.timebase import num_frames
 
 
-class JobError(ValueError):
+class JobError(InputError):
     """A Generate request that cannot run (bad audio path, no target, ...); nothing was changed."""
+
+    code = "job"
 
 
 @dataclass
@@ -120,8 +123,9 @@ def infer(job: Job, progress=None):
     """Run inference in this process (no bpy: safe in a worker thread); return the Performance.
 
     Raises:
-        AudioError, ValueError, RuntimeError: from :func:`inference.generate.generate`; any exception
-        raised by ``progress`` (cancel) propagates.
+        inference.errors.SpeechAnimatorError: the user's input or environment (see
+        :func:`inference.generate.generate`); anything else is a bug. An exception raised by
+        ``progress`` (cancel) propagates.
     """
     perf, warnings, timings = jobrunner.run_inference(job.audio_path, job.options, job.constraints, progress)
     job.warnings.extend(warnings)
@@ -129,9 +133,14 @@ def infer(job: Job, progress=None):
     return perf
 
 
-def process_worker(job: Job) -> jobrunner.ProcessWorker:
-    """A child-process worker for ``job`` (not started); its ``done`` payload goes to :func:`absorb`."""
-    return jobrunner.ProcessWorker(job.audio_path, job.options, job.constraints)
+def process_worker(job: Job, service: jobrunner.WorkerProcess | None = None) -> jobrunner.ProcessWorker:
+    """A worker-process job for ``job`` (not started); its ``done`` payload goes to :func:`absorb`.
+
+    Runs on ``service`` when given, else on the shared persistent worker when persistence is on
+    (:func:`jobrunner.set_persistent`), else in a one-shot child process.
+    """
+    return jobrunner.ProcessWorker(job.audio_path, job.options, job.constraints,
+                                   service=service or jobrunner.default_service())
 
 
 def absorb(job: Job, payload):
@@ -220,5 +229,8 @@ def job_from_settings(settings, context) -> Job:
                     replace_generated=settings.replace_generated)
 
 
-#: Errors that are the user's input, reported as a message (others get a traceback in the console).
-USER_ERRORS = (JobError, AudioError, bake.BakeError, ValueError, RuntimeError)
+#: Errors that are the user's input or environment, reported as a short message: the
+#: :class:`inference.errors.SpeechAnimatorError` hierarchy (audio, options, backends, models, worker,
+#: :class:`JobError`) plus the add-on's own user errors. Anything else is a bug and keeps its
+#: traceback (:func:`inference.errors.user_message` gives the text for reports and the UI's details).
+USER_ERRORS = (SpeechAnimatorError, bake.BakeError, TargetError)

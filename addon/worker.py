@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import queue
 import threading
-import traceback
 from typing import Callable
 
+from ..inference.errors import SpeechAnimatorError, user_message
 
 
 def drain(q: "queue.Queue") -> list:
@@ -33,10 +33,11 @@ class Worker:
 
     Args:
         job: callable taking ``progress(fraction, message)``; its return value is the result.
-        expected: exception types reported as plain user errors (no traceback in ``text``).
+        expected: exception types reported as plain user errors (no traceback in ``text``);
+            default: the :class:`inference.errors.SpeechAnimatorError` hierarchy.
     """
 
-    def __init__(self, job: Callable, expected: tuple = (ValueError,)):
+    def __init__(self, job: Callable, expected: tuple = (SpeechAnimatorError,)):
         self._job = job
         self._expected = expected
         self._queue: queue.Queue = queue.Queue()
@@ -77,7 +78,7 @@ class Worker:
         except self._expected as exc:
             self._queue.put(("error", exc, str(exc)))
         except Exception as exc:  # unexpected: keep the traceback for the console
-            self._queue.put(("error", exc, f"{type(exc).__name__}: {exc}\n{traceback.format_exc()}"))
+            self._queue.put(("error", exc, user_message(exc)))
         else:
             if self._cancel.is_set():
                 self._queue.put(("cancelled", None, ""))

@@ -6,15 +6,11 @@ it from here. It uses nothing of Speech Animator but the ``api`` handed to ``reg
 """
 
 import os
+import sys
+import time
 
 import numpy as np
 
-#: Set by the tests to make ``run`` print this many bytes to stderr (pipe-deadlock check).
-STDERR_BYTES_ENV = "ECHO_BACKEND_STDERR_BYTES"
-#: Set by the tests to make ``run`` crash the process (restart check).
-CRASH_ENV = "ECHO_BACKEND_CRASH"
-#: Set by the tests to make ``run`` raise a plain bug (traceback check).
-BUG_ENV = "ECHO_BACKEND_BUG"
 #: Instances created in this process (a persistent worker keeps the count across jobs).
 CREATED = [0]
 
@@ -27,7 +23,9 @@ def register_backends(api):
         """jawOpen follows the audio envelope at 50 fps; owns the blink channels (leaves them at 0)."""
 
         name = "echo"
-        OPTION_DEFAULTS = {"gain": 1.0, "own_blinks": True, "chunks": 4}
+        OPTION_DEFAULTS = {"gain": 1.0, "own_blinks": True, "chunks": 4, "sleep_s": 0.0,
+                           # test switches: bytes to write to stderr, crash the process, raise a bug
+                           "stderr_bytes": 0, "crash": False, "bug": False}
 
         @staticmethod
         def validate_options(opts):
@@ -40,11 +38,14 @@ def register_backends(api):
 
         def run(self, audio, options, progress=None):
             opts = api.options_for("face", self.name, options)
-            if os.environ.get(STDERR_BYTES_ENV):
-                os.write(2, b"x" * int(os.environ[STDERR_BYTES_ENV]))
-            if os.environ.get(CRASH_ENV):
+            if opts["stderr_bytes"]:
+                sys.stderr.write("x" * opts["stderr_bytes"] + "\n")
+                sys.stderr.flush()
+            if opts["crash"]:
+                sys.stderr.write("echo backend: crashing on purpose\n")
+                sys.stderr.flush()
                 os._exit(3)
-            if os.environ.get(BUG_ENV):
+            if opts["bug"]:
                 {}["no such key"]
             hop = audio.sample_rate_hz // 50
             n = max(1, int(np.ceil(audio.samples.size / hop)))
@@ -54,6 +55,7 @@ def register_backends(api):
                 for t in idx:
                     seg = audio.samples[t * hop:(t + 1) * hop]
                     out[t, jaw] = min(1.0, float(np.sqrt(np.mean(seg ** 2)) if seg.size else 0.0) * 4 * opts["gain"])
+                time.sleep(opts["sleep_s"])
                 if progress is not None:
                     progress((i + 1) / len(chunks), f"chunk {i + 1}/{len(chunks)}")
             owned = ("eyeBlinkLeft", "eyeBlinkRight") if opts["own_blinks"] else ()

@@ -104,7 +104,7 @@ def test_owned_channels_get_no_procedural_blinks(plugin):
 def test_backend_options_are_validated_by_the_backend(plugin):
     backends.load_backend_modules([plugin])
     with pytest.raises(BackendError, match=r"unknown option\(s\) \['gian'\]; face backend 'echo' accepts "
-                                           r"\['chunks', 'gain', 'own_blinks'\]"):
+                                           r"\['bug', 'chunks', 'crash', 'gain', 'own_blinks', 'sleep_s', 'stderr_bytes'\]"):
         backends.check_options(GenerateOptions(face_model="echo", backend_options={"echo": {"gian": 1}}))
     with pytest.raises(BackendError, match=r"\['gain'\]: expected 0..2, found 5"):
         backends.check_options(GenerateOptions(face_model="echo", backend_options={"echo": {"gain": 5}}))

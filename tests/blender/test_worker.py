@@ -9,7 +9,10 @@ import pytest
 from bpy_harness import ROOT, run_bpy, write_speechlike
 
 sys.path.insert(0, str(ROOT))
-from addon.worker import Worker  # noqa: E402  (bpy-free module)
+from tools.bake import load_extension  # noqa: E402
+
+load_extension(register=False)  # the root as package ``speech_animator``, without bpy
+from speech_animator.addon.worker import Worker  # noqa: E402  (bpy-free module)
 
 
 def drain(worker, timeout_s=30.0):
@@ -231,3 +234,35 @@ emit(out)
     assert res["generated"] == ["modal - Body (Body)", "modal - Face (Face)"]
     assert res["esc_final"] == "CANCELLED" and "cancelled" in res["esc_reports"][-1][1]
     assert res["esc_actions"] == res["generated"] and not res["child_alive"]
+
+
+def test_user_errors_are_the_error_hierarchy_and_bugs_keep_their_traceback(tmp_path):
+    """USER_ERRORS: SpeechAnimatorError (+ the add-on's own); a plain ValueError/RuntimeError is a bug."""
+    res, _ = run_bpy("""
+import time
+from tools.bake import load_extension
+load_extension()
+from speech_animator.addon import bake, pipeline
+from speech_animator.addon.targets_face import TargetError
+from speech_animator.addon.worker import Worker
+from speech_animator.inference.audio import AudioError
+from speech_animator.inference.errors import BackendError, SpeechAnimatorError
+def outcome(exc):
+    def job(progress):
+        raise exc
+    w = Worker(job, pipeline.USER_ERRORS); w.start(); w.join(10)
+    kind, payload, text = w.poll()[-1]
+    return [kind, "Traceback" in text, text.splitlines()[0]]
+emit({"audio": outcome(AudioError("a.wav: audio file not found")),
+      "backend": outcome(BackendError("face_model: expected one of ['fast'], found 'x'")),
+      "job": outcome(pipeline.JobError("audio: no file chosen")),
+      "bake": outcome(bake.BakeError("nothing to bake")), "target": outcome(TargetError("body: no")),
+      "value_bug": outcome(ValueError("could not broadcast")), "runtime_bug": outcome(RuntimeError("boom")),
+      "job_is_user": issubclass(pipeline.JobError, SpeechAnimatorError) and pipeline.JobError.code == "job"})
+""")
+    for key in ("audio", "backend", "job", "bake", "target"):
+        assert res[key][:2] == ["error", False], key
+    assert res["audio"][2] == "a.wav: audio file not found"
+    assert res["value_bug"] == ["error", True, "Traceback (most recent call last):"]
+    assert res["runtime_bug"][:2] == ["error", True]
+    assert res["job_is_user"]
