@@ -102,3 +102,20 @@ def test_real_beat2_take(tmp_path):
     np.testing.assert_allclose(again["trans"], raw["trans"], atol=1e-6)
     np.testing.assert_allclose(again["expressions"], raw["expressions"], atol=1e-5)
     np.testing.assert_allclose(again["betas"], raw["betas"])
+
+
+def test_provenance_round_trips_through_the_shared_serialiser(tmp_path):
+    from inference.performance import Provenance
+
+    prov = Provenance(face_model="lipsync-v2", body_model="procedural-gesture-v1", device="CPUExecutionProvider",
+                      timings_s={"face": 0.5}, audio_path="a.wav", seed=3, face_device="CPUExecutionProvider",
+                      body_device="numpy", warnings=("a.wav: quiet",))
+    perf = _perf()
+    perf = Performance(perf.fps, perf.arkit, perf.expression, perf.jaw_pose, perf.smplx_poses, perf.transl, prov)
+    write_beat2_npz(tmp_path / "p.npz", perf)
+    assert read_beat2_npz(tmp_path / "p.npz").provenance == prov
+    raw = dict(np.load(tmp_path / "p.npz"))
+    raw["provenance"] = np.array("{not json")
+    np.savez(tmp_path / "bad.npz", **raw)
+    with pytest.raises(FormatError, match="key 'provenance': expected the JSON of a Provenance"):
+        read_beat2_npz(tmp_path / "bad.npz")

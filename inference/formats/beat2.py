@@ -16,14 +16,18 @@ key                       shape / dtype   meaning
 ``model``                 () str          ``"smplx2020"``
 ========================  ==============  ===========================================================
 
-Speech Animator adds two optional keys (other readers ignore them): ``arkit`` (T, 52) float32
-in [0, 1] and ``arkit_names`` (52,) str, Apple's names in :data:`rigs.arkit.ARKIT_NAMES` order.
+Speech Animator adds three optional keys (other readers ignore them): ``arkit`` (T, 52) float32
+in [0, 1], ``arkit_names`` (52,) str, Apple's names in :data:`rigs.arkit.ARKIT_NAMES` order, and
+``provenance`` () str, the JSON of :meth:`Provenance.to_dict`. These are written and read with the
+same serialisers the worker process uses (:meth:`Performance.to_arrays`, :meth:`Provenance.from_dict`).
 The jaw pose of a :class:`Performance` is joint 22 (``jaw``) of ``poses``.
 """
 
 from __future__ import annotations
 
+import json
 import os
+
 import numpy as np
 
 from ..errors import InputError
@@ -71,6 +75,7 @@ def write_beat2_npz(path, perf: Performance, betas: np.ndarray | None = None) ->
             raise FormatError(f"betas: expected a 1-D array of at most {NUM_BETAS} values, found shape {betas.shape}")
         b[: betas.shape[0]] = betas
     rate = float(perf.fps)
+    ours = perf.to_arrays()
     np.savez(
         os.fspath(path),
         poses=poses.reshape(t, NUM_POSE_VALUES).astype(np.float32),
@@ -80,8 +85,9 @@ def write_beat2_npz(path, perf: Performance, betas: np.ndarray | None = None) ->
         mocap_frame_rate=np.array(int(rate) if rate.is_integer() else rate),
         gender=np.array("neutral"),
         model=np.array("smplx2020"),
-        arkit=perf.arkit.astype(np.float32),
-        arkit_names=np.array(_arkit.ARKIT_NAMES),
+        arkit=ours["arkit"].astype(np.float32),
+        arkit_names=ours["arkit_names"],
+        provenance=ours["provenance"],
     )
 
 
@@ -92,7 +98,8 @@ def read_beat2_npz(path) -> Performance:
     ``transl``; ``expressions`` becomes ``expression`` (only if present; fewer than 100 columns are
     zero-padded); ``arkit`` (our extension) becomes ``arkit``, reordered by ``arkit_names`` when
     given, else zeros (BEAT2 has no ARKit curves: bake ``expression`` onto FLAME meshes instead).
-    All arrays are converted to float32. ``Provenance.body_model`` is ``"npz:<model>"``.
+    All arrays are converted to float32. The provenance is the file's ``provenance`` key when it
+    has one (written by :func:`write_beat2_npz`), else ``body_model`` ``"npz:<model>"``.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
@@ -134,6 +141,7 @@ def read_beat2_npz(path) -> Performance:
         if "arkit" in keys:
             arkit = _read_arkit(data, path, t, keys)
         model = str(data["model"]) if "model" in keys else "unknown"
+        stored = _provenance(data, path) if "provenance" in keys else None
     smplx_poses = poses.reshape(t, _smplx.NUM_JOINTS, 3)
     return Performance(
         fps=fps,
@@ -142,9 +150,16 @@ def read_beat2_npz(path) -> Performance:
         jaw_pose=smplx_poses[:, JAW_JOINT].copy(),
         smplx_poses=smplx_poses,
         transl=trans,
-        provenance=Provenance(body_model=f"npz:{model}", face_model="npz" if "arkit" in keys else "",
-                              audio_path="", device="file"),
+        provenance=stored or Provenance(body_model=f"npz:{model}", face_model="npz" if "arkit" in keys else "",
+                                        audio_path="", device="file"),
     )
+
+
+def _provenance(data, path: str) -> Provenance:
+    try:
+        return Provenance.from_dict(json.loads(str(data["provenance"])))
+    except (ValueError, TypeError, AttributeError) as exc:
+        raise FormatError(f"{path}: key 'provenance': expected the JSON of a Provenance, found {exc}") from None
 
 
 def _array(data, key: str, path: str) -> np.ndarray:
