@@ -172,6 +172,7 @@ def apply_steps(job: Job, perf):
     targets, warnings = build_targets(job, perf)
     prov = perf.provenance
     meta = {"face_model": prov.face_model, "body_model": prov.body_model, "device": prov.device,
+            "face_device": prov.face_device, "body_device": prov.body_device,
             "seed": prov.seed, "fps": float(perf.fps)}
     steps = bake.bake_steps(targets, job.frame_start, job.audio_path, replace_generated=job.replace_generated,
                             key_tolerance=job.key_tolerance, provenance=meta)

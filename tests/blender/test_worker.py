@@ -266,3 +266,35 @@ emit({"audio": outcome(AudioError("a.wav: audio file not found")),
     assert res["value_bug"] == ["error", True, "Traceback (most recent call last):"]
     assert res["runtime_bug"][:2] == ["error", True]
     assert res["job_is_user"]
+
+
+def test_persistent_worker_through_the_pipeline(tmp_path):
+    """With persistence on, Generate's jobs share one worker process (models stay loaded)."""
+    audio = write_speechlike(tmp_path / "keep.wav", speech_s=1.0)
+    res, _ = run_bpy(f"""
+import bpy, time
+from tools.bake import load_extension
+load_extension()
+from speech_animator.addon import jobrunner, pipeline
+import scene_fixtures as sf
+face, body = sf.build_scene()
+s = bpy.context.scene.speech_animator
+s.audio_path = {str(audio)!r}; s.face_object = face; s.what = 'FACE'; s.face_model = 'fast'
+def run():
+    job = pipeline.job_from_settings(s, bpy.context)
+    w = pipeline.process_worker(job); w.start()
+    msgs = []
+    while not msgs or msgs[-1][0] == "progress":
+        time.sleep(0.01); msgs += w.poll()
+    return msgs[-1][0], w.service.pid
+jobrunner.set_persistent(True)
+first, second = run(), run()
+service = jobrunner.default_service()
+alive = service.is_running()
+jobrunner.set_persistent(False)
+emit({{"first": first, "second": second, "alive": alive, "closed": not service.is_running(),
+       "default": jobrunner.default_service() is None}})
+""")
+    assert res["first"][0] == res["second"][0] == "done"
+    assert res["first"][1] == res["second"][1] and res["alive"]
+    assert res["closed"] and res["default"]
