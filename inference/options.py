@@ -253,3 +253,28 @@ class GenerateOptions:
         if "seed" in d and (isinstance(d["seed"], bool) or not isinstance(d["seed"], int)):
             raise InputError(f"GenerateOptions.seed: expected an integer, found {d['seed']!r}")
         return cls(**d)
+
+
+def parse_backend_options(items) -> dict:
+    """``{backend: {option: value}}`` from command-line items ``"BACKEND.OPTION=VALUE"``.
+
+    Both CLIs use it for their repeatable ``--backend-option`` argument. ``VALUE`` is read as JSON
+    when it parses (``0.5``, ``true``, ``[1, 2]``, ``"text"``), else taken as a plain string.
+
+    Raises:
+        InputError: an item is not of the form ``BACKEND.OPTION=VALUE`` (the message shows it).
+    """
+    import json
+
+    out: dict = {}
+    for item in items or ():
+        key, sep, raw = str(item).partition("=")
+        backend, dot, option = key.partition(".")
+        if not (sep and dot and backend.strip() and option.strip()):
+            raise InputError(f"--backend-option: expected BACKEND.OPTION=VALUE (e.g. lipsync.chunk_s=4), found {item!r}")
+        try:
+            value = json.loads(raw)
+        except ValueError:
+            value = raw
+        out.setdefault(backend.strip(), {})[option.strip()] = value
+    return out

@@ -142,3 +142,20 @@ def test_performance_arrays_round_trip(tmp_path):
     assert back.expression is None
     with pytest.raises(ValueError, match=r"missing key\(s\) \['provenance'\]"):
         Performance.from_arrays({"fps": np.array(30.0), "arkit": perf.arkit})
+
+
+def test_parse_backend_options_for_the_command_lines():
+    from inference.options import parse_backend_options
+
+    got = parse_backend_options(["echo.gain=0.5", "echo.own_blinks=false", "echo.name=plain text", "still.n=[1,2]"])
+    assert got == {"echo": {"gain": 0.5, "own_blinks": False, "name": "plain text"}, "still": {"n": [1, 2]}}
+    assert GenerateOptions.from_mapping({"backend_options": got}).backend_options["still"]["n"] == (1, 2)
+    for bad in ("gain=0.5", "echo.gain", ".gain=1", "echo.=1"):
+        with pytest.raises(InputError, match="expected BACKEND.OPTION=VALUE"):
+            parse_backend_options([bad])
+
+
+def test_face_track_owned_channels_must_be_arkit_names():
+    with pytest.raises(ValueError, match=r"owned_channels: \['blink'\] are not ARKit names"):
+        backends.FaceTrack(fps=30.0, arkit=np.zeros((2, 52), np.float32), device="numpy", model="x",
+                           owned_channels=("eyeBlinkLeft", "blink"))
