@@ -35,6 +35,7 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import logging
 import os
 import sys
 from collections.abc import Mapping
@@ -155,6 +156,9 @@ _BUILTIN = ("face.dsp", "face.lipsync", "body.procedural")
 #: Module references loaded so far (in order), and the module of each directly registered factory.
 _LOADED_REFS: list[str] = []
 _ORIGINS: dict[tuple[str, str], str] = {}
+#: Modules from the environment variable or entry points that failed to load: ref -> error text.
+_BROKEN: dict[str, str] = {}
+log = logging.getLogger(__name__)
 
 
 def register_face_backend(name: str, factory: Callable[[], FaceBackend]) -> None:
@@ -228,8 +232,19 @@ def resolve_name(kind: str, name: str) -> str:
                 return cand
         raise BackendError(f"{kind}_model: no backend is registered (expected one of {order})")
     if name not in table:
-        raise BackendError(f"{kind}_model: expected one of {['default'] + sorted(table)}, found {name!r}")
+        broken = "".join(f"; {ref} did not load ({err})" for ref, err in _BROKEN.items())
+        raise BackendError(f"{kind}_model: expected one of {['default'] + sorted(table)}, found {name!r}{broken}")
     return name
+
+
+def load_problems() -> dict[str, str]:
+    """Backend modules from :data:`ENV_VAR` or entry points that failed to load: ``{ref: error}``.
+
+    Such a module is skipped (logged with its traceback) so that one broken package does not take
+    the built-in backends down with it; asking for one of its backends names the failure.
+    """
+    _load_builtin()
+    return dict(_BROKEN)
 
 
 def get_face_backend(name: str) -> FaceBackend:
@@ -419,8 +434,17 @@ def _load_builtin() -> None:
         if find_spec(full.rsplit(".", 1)[0]) is not None and find_spec(full) is not None:
             importlib.import_module(full)
     for ref in filter(None, os.environ.get(ENV_VAR, "").split(os.pathsep)):
-        _load_ref(ref)
+        _guarded(ref, lambda ref=ref: _load_ref(ref))
     _load_entry_points()
+
+
+def _guarded(ref: str, load) -> None:
+    """Run ``load()``; on failure record and log it instead of raising (see :func:`load_problems`)."""
+    try:
+        load()
+    except Exception as exc:  # a broken third-party module must not break the built-ins
+        _BROKEN[ref] = f"{type(exc).__name__}: {exc}"
+        log.warning("backend module %s did not load", ref, exc_info=True)
 
 
 def _load_entry_points() -> None:
@@ -435,7 +459,10 @@ def _load_entry_points() -> None:
         if ref in _LOADED_REFS:
             continue
         _LOADED_REFS.append(ref)
-        obj = ep.load()
-        hook = obj if callable(obj) and not inspect.ismodule(obj) else getattr(obj, "register_backends", None)
-        if callable(hook):
-            hook(sys.modules[__name__])
+
+        def load(ep=ep):
+            obj = ep.load()
+            hook = obj if callable(obj) and not inspect.ismodule(obj) else getattr(obj, "register_backends", None)
+            if callable(hook):
+                hook(sys.modules[__name__])
+        _guarded(f"entry point {ep.name} ({ep.value})", load)

@@ -63,7 +63,7 @@ def generate(
     report = _Monotonic(progress)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
-    backends.load_backend_modules(options.backend_modules)
+    backends.check_options(options)  # loads options.backend_modules; names and backend_options up front
     if not isinstance(audio, Audio):
         report(0.0, "loading audio")
         audio = load_audio(audio)

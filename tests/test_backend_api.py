@@ -53,6 +53,9 @@ def test_options_from_and_to_mapping_round_trip():
     hash(o)  # frozen and hashable, backend_options included
     again = GenerateOptions.from_mapping(json.loads(json.dumps(o.to_mapping())))
     assert again == o and hash(again) == hash(o)
+    import pickle
+
+    assert pickle.loads(pickle.dumps(o)) == o  # e.g. for distributed workers
     assert GenerateOptions.from_mapping({}) == GenerateOptions()
 
 

@@ -72,3 +72,16 @@ def test_entry_point_backend_in_the_blender_batch_cli(clip, tmp_path):
     report = json.loads((rep / "take.json").read_text())
     assert report["status"] == "ok" and report["device"].startswith("echo-device:")
     assert sorted(report["actions"]) == ["take - Body (Body)", "take - Face (Face)"]
+
+
+def test_a_broken_backend_module_does_not_break_the_builtins(clip, tmp_path):
+    broken = tmp_path / "broken_plugin.py"
+    broken.write_text("raise ImportError('needs torch_nonexistent')\n")
+    out = tmp_path / "out"
+    proc = _run(["-m", "inference", str(clip), "-o", str(out), "--face-model", "fast", "--what", "face"],
+                {"SPEECH_ANIMATOR_BACKENDS": str(broken)})
+    assert proc.returncode == 0, proc.stderr
+    proc = _run(["-c", "from inference import backends\n"
+                 "try:\n    backends.get_face_backend('echo')\nexcept backends.BackendError as e:\n    print(e)"],
+                {"SPEECH_ANIMATOR_BACKENDS": str(broken)})
+    assert f"{broken} did not load (ImportError: needs torch_nonexistent)" in proc.stdout, proc.stdout + proc.stderr
