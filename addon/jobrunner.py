@@ -232,10 +232,8 @@ class WorkerProcess:
         self.protocol: int | None = None
         self._lock = threading.RLock()
         self._proc: subprocess.Popen | None = None
-        self._jobs: dict[str, "ProcessWorker"] = {}
-        self._stderr_tail = collections.deque()
-        self._stderr_size = 0
-        self._stderr_done = threading.Event()
+        self._jobs: dict[str, "ProcessWorker"] = {}  # job id -> job, for jobs on the current process
+        self._tail: _StderrTail | None = None
 
     # parent side API -----------------------------------------------------------------------------
     @property
@@ -256,6 +254,7 @@ class WorkerProcess:
             if not self.is_running():
                 self._spawn()
             self._jobs[job.id] = job
+            job._proc_handle = self._proc
             self._send({"op": "generate", "id": job.id, "job_dir": job.job_dir})
             if not self.persistent:
                 self._send({"op": "shutdown"})
@@ -299,7 +298,7 @@ class WorkerProcess:
 
     def stderr_tail(self) -> str:
         """The last :data:`STDERR_TAIL_BYTES` the child wrote to stderr (decoded)."""
-        return b"".join(self._stderr_tail).decode("utf-8", "replace")
+        return self._tail.text() if self._tail is not None else ""
 
     # internals -----------------------------------------------------------------------------------
     def _spawn(self) -> None:
@@ -308,16 +307,14 @@ class WorkerProcess:
         env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p and os.path.isdir(p))
         env.setdefault("OMP_NUM_THREADS", "1")  # leave cores to Blender's UI
         env["PYTHONUNBUFFERED"] = "1"
-        self._stderr_tail = collections.deque()
-        self._stderr_size = 0
-        self._stderr_done = threading.Event()
+        tail = self._tail = _StderrTail()
         self.pid = self.protocol = None
         proc = subprocess.Popen([self.python, "-c", _BOOT, ROOT, PACKAGE], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         self._proc = proc
-        threading.Thread(target=self._read_stderr, args=(proc, self._stderr_done), daemon=True,
+        threading.Thread(target=tail.read_from, args=(proc.stderr,), daemon=True,
                          name="speech_animator.child-stderr").start()
-        threading.Thread(target=self._read_stdout, args=(proc,), daemon=True,
+        threading.Thread(target=self._read_stdout, args=(proc, tail), daemon=True,
                          name="speech_animator.child-stdout").start()
 
     def _send(self, message: dict) -> None:
@@ -327,18 +324,7 @@ class WorkerProcess:
         except (OSError, ValueError):  # the child is gone: its stdout reader reports why
             pass
 
-    def _read_stderr(self, proc, done: threading.Event) -> None:
-        """Reader thread: keep the tail of stderr (never lets the pipe fill up)."""
-        try:
-            for chunk in iter(lambda: proc.stderr.read1(65536), b""):
-                self._stderr_tail.append(chunk)
-                self._stderr_size += len(chunk)
-                while self._stderr_size - len(self._stderr_tail[0]) >= STDERR_TAIL_BYTES:
-                    self._stderr_size -= len(self._stderr_tail.popleft())
-        finally:
-            done.set()
-
-    def _read_stdout(self, proc) -> None:
+    def _read_stdout(self, proc, tail: "_StderrTail") -> None:
         """Reader thread: blocking pipe reads only (they release the GIL), events to the jobs."""
         bad_protocol = None
         for raw in proc.stdout:
@@ -363,12 +349,38 @@ class WorkerProcess:
                 self._jobs.pop(job.id, None)
             job._event(event)
         code = proc.wait()
-        self._stderr_done.wait(5.0)
-        with self._lock:
-            pending = [j for j in self._jobs.values()]
-            self._jobs.clear()
+        tail.done.wait(5.0)
+        with self._lock:  # only this process's jobs: a restarted process may already have new ones
+            pending = [j for j in self._jobs.values() if j._proc_handle is proc]
+            for j in pending:
+                self._jobs.pop(j.id, None)
         for job in pending:
-            job._ended(code, bad_protocol, self.stderr_tail())
+            job._ended(code, bad_protocol, tail.text())
+
+
+class _StderrTail:
+    """The last :data:`STDERR_TAIL_BYTES` of one child's stderr, read by its own thread."""
+
+    def __init__(self):
+        self._chunks: collections.deque = collections.deque()
+        self._size = 0
+        self.done = threading.Event()
+
+    def read_from(self, stream) -> None:
+        """Reader thread body: read until EOF, never letting the pipe fill up."""
+        try:
+            for chunk in iter(lambda: stream.read1(65536), b""):
+                self._chunks.append(chunk)
+                self._size += len(chunk)
+                while self._size - len(self._chunks[0]) >= STDERR_TAIL_BYTES:
+                    self._size -= len(self._chunks.popleft())
+        except (OSError, ValueError):
+            pass
+        finally:
+            self.done.set()
+
+    def text(self) -> str:
+        return b"".join(list(self._chunks)).decode("utf-8", "replace")
 
 
 _SHARED: dict[str, WorkerProcess] = {}
@@ -435,11 +447,12 @@ class ProcessWorker:
         self._cancelled = threading.Event()
         self._finished = threading.Event()
         self._started = False
+        self._proc_handle = None  # the process this job was sent to (set by WorkerProcess.submit)
 
     @property
     def _proc(self):
         """The child process running this job (``None`` before :meth:`start`)."""
-        return self.service.process
+        return self._proc_handle if self._proc_handle is not None else self.service.process
 
     def start(self) -> None:
         """Submit the job (starts the worker process if needed).
