@@ -7,7 +7,8 @@ the same ``start / poll / cancel`` interface as :class:`.worker.Worker`. The chi
 one-shot process (the default) or a shared :class:`WorkerProcess` that stays alive between jobs
 (``persistent``): models stay loaded, and a crashed worker is restarted on the next job.
 
-Protocol (version :data:`PROTOCOL_VERSION`), one JSON object per line, every object carrying ``"v"``:
+Protocol (version :data:`PROTOCOL_VERSION`; the child side is :func:`.jobchild.serve`), one JSON object
+per line, every object carrying ``"v"``:
 
 * child -> parent (stdout; anything the job prints goes to stderr instead):
   ``{"event": "hello", "protocol": 1, "pid": int}`` first, then per job ``id``:
@@ -43,7 +44,7 @@ import numpy as np
 from ..inference import backends
 from ..inference.audio import load_audio
 from ..inference.backends import BodyConstraints
-from ..inference.errors import WorkerProblem, error_from_dict, error_to_dict, user_message
+from ..inference.errors import WorkerProblem, error_from_dict, user_message
 from ..inference.generate import generate
 from ..inference.options import GenerateOptions
 from ..inference.performance import Performance
@@ -131,70 +132,7 @@ def load_result(path: str) -> tuple[Performance, list, dict]:
     return perf, list(perf.provenance.warnings), timings
 
 
-# --- child process -------------------------------------------------------------------------------
-
-class _Cancelled(Exception):
-    """Raised inside the child's progress callback after a ``cancel`` request."""
-
-
-def serve() -> int:
-    """Entry point inside the worker process: serve requests from stdin until shutdown or EOF."""
-    import traceback
-
-    proto = os.fdopen(os.dup(1), "w", buffering=1, encoding="utf-8")
-    os.dup2(2, 1)  # prints of backends / libraries go to stderr, never into the protocol
-    sys.stdout = sys.stderr
-    lock = threading.Lock()
-    cancelled: set = set()
-    requests: queue.Queue = queue.Queue()
-
-    def send(**event) -> None:
-        with lock:
-            proto.write(json.dumps({"v": PROTOCOL_VERSION, **event}) + "\n")
-            proto.flush()
-
-    def read_stdin() -> None:
-        for line in sys.stdin:
-            try:
-                req = json.loads(line)
-            except ValueError:
-                continue
-            if req.get("op") == "cancel":
-                cancelled.add(req.get("id"))
-            else:
-                requests.put(req)
-        requests.put({"op": "shutdown"})
-
-    send(event="hello", protocol=PROTOCOL_VERSION, pid=os.getpid())
-    threading.Thread(target=read_stdin, name="speech_animator.stdin", daemon=True).start()
-    while True:
-        req = requests.get()
-        if req.get("op") != "generate":
-            return 0
-        job_id = req["id"]
-
-        def progress(fraction, message, job_id=job_id):
-            if job_id in cancelled:
-                raise _Cancelled()
-            send(event="progress", id=job_id, fraction=float(fraction), message=str(message))
-
-        try:
-            job_dir = req["job_dir"]
-            with open(os.path.join(job_dir, "job.json")) as f:
-                job = json.load(f)
-            cpath = os.path.join(job_dir, "constraints.npz")
-            constraints = load_constraints(cpath) if os.path.isfile(cpath) else None
-            perf, _warnings, timings = run_inference(job["audio_path"], GenerateOptions.from_mapping(job["options"]),
-                                                     constraints, progress)
-            save_result(os.path.join(job_dir, "result.npz"), perf, timings)
-        except _Cancelled:
-            send(event="cancelled", id=job_id)
-        except Exception as exc:  # reported to the parent: a user error by code, a bug with its traceback
-            send(event="error", id=job_id, error=error_to_dict(exc, traceback.format_exc()))
-        else:
-            send(event="done", id=job_id)
-        cancelled.discard(job_id)
-
+# --- worker process (the child side is addon/jobchild.py) -----------------------------------------
 
 _BOOT = """
 import importlib.util, os, sys, types
@@ -209,8 +147,8 @@ for i in range(len(parts) - 1, 0, -1):  # parents of the package (e.g. bl_ext.us
 spec = importlib.util.spec_from_file_location(package, os.path.join(root, "__init__.py"),
                                               submodule_search_locations=[root])
 pkg = importlib.util.module_from_spec(spec); sys.modules[package] = pkg; spec.loader.exec_module(pkg)
-jobrunner = importlib.import_module(package + ".addon.jobrunner")
-sys.exit(jobrunner.serve())
+jobchild = importlib.import_module(package + ".addon.jobchild")
+sys.exit(jobchild.serve())
 """
 
 
