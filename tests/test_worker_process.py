@@ -139,3 +139,44 @@ def test_protocol_version_mismatch_is_refused(plugin, audio, monkeypatch):
     kind, exc, text = run(jobrunner.ProcessWorker(audio, opts(plugin)))[-1]
     assert kind == "error" and isinstance(exc, WorkerProblem)
     assert text == "inference worker speaks protocol version 1, expected 99; reinstall the extension"
+
+
+def test_direct_registration_under_blenders_package_name_reaches_the_worker(audio, tmp_path):
+    """Inside Blender the package is ``bl_ext.<repo>.speech_animator``: the worker imports the
+    extension under that same name, so a module that registers itself with a direct import of it
+    (no ``register_backends`` hook) registers into the worker's registry too."""
+    import subprocess
+    import textwrap
+
+    plugin = tmp_path / "selfreg_plugin.py"
+    plugin.write_text(textwrap.dedent("""
+        import numpy as np
+        from bl_ext.user_default.speech_animator.inference.backends import FaceTrack, register_face_backend
+
+        class Flat:
+            name = "flat"
+            def run(self, audio, options):
+                n = max(1, int(audio.duration_s * 10))
+                return FaceTrack(fps=10.0, arkit=np.full((n, 52), 0.25, np.float32), device="flat-dev", model="flat-v1")
+
+        register_face_backend("flat", Flat)
+    """))
+    code = textwrap.dedent(f"""
+        import importlib.util, sys, time, types
+        root = {str(ROOT)!r}
+        for name in ("bl_ext", "bl_ext.user_default"):  # what Blender creates
+            sys.modules[name] = types.ModuleType(name); sys.modules[name].__path__ = []
+        spec = importlib.util.spec_from_file_location("bl_ext.user_default.speech_animator", root + "/__init__.py",
+                                                      submodule_search_locations=[root])
+        pkg = importlib.util.module_from_spec(spec); sys.modules[spec.name] = pkg; spec.loader.exec_module(pkg)
+        spec = importlib.util.spec_from_file_location("selfreg_plugin", {str(plugin)!r})
+        mod = importlib.util.module_from_spec(spec); sys.modules["selfreg_plugin"] = mod; spec.loader.exec_module(mod)
+        from bl_ext.user_default.speech_animator.addon import jobrunner
+        from bl_ext.user_default.speech_animator.inference.options import GenerateOptions
+        w = jobrunner.ProcessWorker({audio!r}, GenerateOptions(face_model="flat", body=False))
+        w.start(); w.join(60)
+        kind, payload, text = w.poll()[-1]
+        print("RESULT", kind, payload[0].provenance.face_model if kind == "done" else text)
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert "RESULT done flat-v1" in proc.stdout, proc.stdout + proc.stderr[-3000:]
