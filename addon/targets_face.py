@@ -19,6 +19,7 @@ import numpy as np
 
 from ..rigs import face_fallback
 from ..rigs.arkit import ARKIT_INDEX
+from ..rigs.kinematics import rotation_parts
 from ..rigs.retarget import SMPLX_TO_BLENDER
 from ..rigs.rotations import axis_angle_to_quat, matrix_to_quat, quat_to_matrix
 from ..rigs.shape_keys import match_shape_keys
@@ -223,8 +224,7 @@ def jaw_bone_quats(world: np.ndarray, rest: np.ndarray, jaw_pose: np.ndarray) ->
     -Y (:data:`rigs.retarget.SMPLX_TO_BLENDER`), then into the bone's rest frame:
     ``L = W_rest^T (C R C^T) W_rest`` with ``W_rest`` = armature rotation x ``bone.matrix_local``.
     """
-    u, _, vt = np.linalg.svd(world[:3, :3])
-    w_rest = (u @ vt) @ rest[:3, :3]
+    w_rest = rotation_parts(world[:3, :3]) @ rest[:3, :3]
     c = SMPLX_TO_BLENDER
     r = quat_to_matrix(axis_angle_to_quat(np.asarray(jaw_pose, np.float64)))
     local = w_rest.T @ (c @ r @ c.T) @ w_rest

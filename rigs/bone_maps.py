@@ -33,6 +33,7 @@ from typing import Mapping, Sequence
 from .bone_presets import BONE_PRESETS
 from .map_presets import load_map, save_map
 from .smplx import JOINT_INDEX, JOINT_NAMES, PARENTS
+from .tree import is_ancestor
 
 BODY_JOINTS: tuple[str, ...] = JOINT_NAMES[:22]
 
@@ -116,20 +117,11 @@ def _core(name: str) -> str:
     return rest.strip("._- ")
 
 
-def _descends(bone: int, ancestor: int, parents: Sequence[int]) -> bool:
-    p = parents[bone]
-    while p >= 0:
-        if p == ancestor:
-            return True
-        p = parents[p]
-    return False
-
-
 def _below(bone: int, ancestor: int, parents: Sequence[int], joint: str) -> bool:
     """``bone`` descends from ``ancestor``; for the thighs also from its parent (legs often hang
     off the bone above the hips, e.g. RobotExpressive's ``Body``)."""
-    return _descends(bone, ancestor, parents) or (joint.endswith("_hip") and
-        parents[ancestor] >= 0 and _descends(bone, parents[ancestor], parents))
+    return is_ancestor(ancestor, bone, parents, proper=True) or (joint.endswith("_hip") and
+        parents[ancestor] >= 0 and is_ancestor(parents[ancestor], bone, parents, proper=True))
 
 
 def guess_bone_map(names: Sequence[str], parents: Sequence[int], preset: str | None = None,

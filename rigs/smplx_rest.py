@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rotations import axis_angle_to_quat, quat_to_matrix
+from .kinematics import axis_angle_to_quat_cm, chain_positions, chain_products_cm
+from .rotations import quat_to_matrix
 from .smplx import JOINT_NAMES, NUM_JOINTS, PARENTS
+from .tree import depth_levels, subset_levels, with_ancestors
 
 # Right-side joints are mirrored from the left ones (x -> -x).
 _BODY_LEFT_AND_CENTRE_M: dict[str, tuple[float, float, float]] = {
@@ -130,13 +132,37 @@ def stature_m() -> float:
     return float(pos[15, 1] + HEAD_TOP_ABOVE_HEAD_M - floor_height_m())
 
 
+#: SMPL-X joints grouped by depth in the kinematic tree (parents first; 11 levels).
+SMPLX_LEVELS: tuple = depth_levels(PARENTS)
+
+
+def smplx_global_quats_cm(poses: np.ndarray, joints=None) -> np.ndarray:
+    """``(T, 55, 3)`` axis-angle -> ``(55, 4, T)`` float64 global (world) rotations in SMPL-X axes,
+    wxyz quaternions in the joint-major layout of :mod:`rigs.kinematics` (one vectorised step per
+    depth level of the SMPL-X tree).
+
+    ``joints``: optional SMPL-X joint indices; then only they and their ancestors are computed
+    (the rows of all other joints are left undefined)."""
+    if joints is None:
+        return chain_products_cm(axis_angle_to_quat_cm(poses), PARENTS, SMPLX_LEVELS)
+    need = with_ancestors(joints, PARENTS)
+    local = np.empty((NUM_JOINTS, 4, np.shape(poses)[0]))
+    local[need] = axis_angle_to_quat_cm(np.asarray(poses)[:, need])
+    return chain_products_cm(local, PARENTS, subset_levels(SMPLX_LEVELS, need))
+
+
+def smplx_global_rotations(poses: np.ndarray) -> np.ndarray:
+    """``(T, 55, 3)`` axis-angle -> ``(T, 55, 3, 3)`` global (world) rotations in SMPL-X axes."""
+    return quat_to_matrix(smplx_global_quats_cm(poses).transpose(2, 0, 1))
+
+
 def forward_kinematics(poses: np.ndarray, transl: np.ndarray | None = None,
                        offsets: np.ndarray | None = None) -> np.ndarray:
     """World joint positions of SMPL-X poses on the rest skeleton (no shape blend shapes).
 
     Args:
         poses: ``(T, 55, 3)`` axis-angle radians (each relative to its parent, SMPL-X order),
-            or ``(T, 55, 4)`` unit quaternions wxyz.
+            or ``(T, 55, 4)`` quaternions wxyz (normalised here).
         transl: optional ``(T, 3)`` metres added to every joint (SMPL-X ``transl``).
         offsets: optional ``(55, 3)`` skeleton; default :data:`REST_OFFSETS_M`.
 
@@ -149,18 +175,14 @@ def forward_kinematics(poses: np.ndarray, transl: np.ndarray | None = None,
     poses = np.asarray(poses, dtype=np.float64)
     if poses.ndim != 3 or poses.shape[1] != NUM_JOINTS or poses.shape[2] not in (3, 4):
         raise ValueError(f"poses: expected shape (T, {NUM_JOINTS}, 3 or 4), found {poses.shape}")
-    quats = axis_angle_to_quat(poses) if poses.shape[2] == 3 else poses
-    local = quat_to_matrix(quats)  # (T, 55, 3, 3)
-    off = np.asarray(REST_OFFSETS_M if offsets is None else offsets, dtype=np.float64)
-    t = poses.shape[0]
-    glob_r = np.empty((t, NUM_JOINTS, 3, 3))
-    pos = np.empty((t, NUM_JOINTS, 3))
-    glob_r[:, 0] = local[:, 0]
-    pos[:, 0] = off[0]
-    for j in range(1, NUM_JOINTS):
-        p = PARENTS[j]
-        pos[:, j] = pos[:, p] + glob_r[:, p] @ off[j]
-        glob_r[:, j] = glob_r[:, p] @ local[:, j]
+    if poses.shape[2] == 3:
+        local = axis_angle_to_quat_cm(poses)
+    else:
+        q = poses / np.maximum(np.linalg.norm(poses, axis=-1, keepdims=True), 1e-12)
+        local = np.ascontiguousarray(q.transpose(1, 2, 0))
+    glob = chain_products_cm(local, PARENTS, SMPLX_LEVELS).transpose(2, 0, 1)
+    off = REST_OFFSETS_M if offsets is None else offsets
+    pos = chain_positions(glob, off, PARENTS, SMPLX_LEVELS)
     if transl is not None:
         pos = pos + np.asarray(transl, dtype=np.float64)[:, None, :]
     return pos

@@ -59,7 +59,7 @@ emit(r)
     poses, arkit, transl = (np.load(out / f"{n}.npy") for n in ("poses", "arkit", "transl"))
     # .npz: the inverse retarget recovers the SMPL-X motion from the baked bones
     from inference.formats.beat2 import read_beat2_npz
-    from rigs.retarget import smplx_global_rotations
+    from rigs.smplx_rest import smplx_global_rotations
     back = read_beat2_npz(out / "take.npz")
     assert back.num_frames == t
     np.testing.assert_allclose(back.arkit[:, 17], arkit[:, 17], atol=1e-5)

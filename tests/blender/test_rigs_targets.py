@@ -216,7 +216,8 @@ emit(out)
 def test_read_body_constraints_inverts_artist_keys():
     res, _ = run_bpy(LOAD + """
 from speech_animator.addon.targets_body import read_body_constraints, resolve_bone_map, skeleton_of
-from speech_animator.rigs.retarget import plan_retarget, retarget, smplx_global_rotations
+from speech_animator.rigs.retarget import plan_retarget, retarget
+from speech_animator.rigs.smplx_rest import smplx_global_rotations
 from speech_animator.rigs.smplx import JOINT_INDEX
 arm = rf.load_rig("rigify", CHARS)
 bmap, _ = resolve_bone_map(arm)
@@ -267,7 +268,7 @@ errs, warnings, bmap = rf.direction_errors(rig, None, poses, measure_map=BONE_PR
 # the artist keys three of those poses on the controls: read back as constraints (evaluated pose)
 from speech_animator.addon import compat
 from speech_animator.addon.targets_body import read_body_constraints
-from speech_animator.rigs.retarget import smplx_global_rotations
+from speech_animator.rigs.smplx_rest import smplx_global_rotations
 from speech_animator.rigs.smplx import JOINT_INDEX
 baked, slot = compat.assigned(rig)
 curves = {{(f.data_path, f.array_index): f for f in compat.action_fcurves(baked, slot)}}
