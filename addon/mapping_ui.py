@@ -19,10 +19,11 @@ from ..rigs.arkit import ARKIT_NAMES
 from ..rigs.bone_maps import guess_bone_map
 from ..rigs.map_presets import load_map, save_map
 from ..rigs.smplx import JOINT_NAMES
+from .stored_maps import MAP_PROPERTY, stored_map
+from .targets_face import face_match
 
 _KIND_ITEMS = (('FACE', "Face", "ARKit name -> shape key on the face mesh"),
                ('BODY', "Body", "SMPL-X joint -> bone of the armature"))
-_PROP = {'FACE': "speech_animator_face_map", 'BODY': "speech_animator_bone_map"}
 _FILE_KIND = {'FACE': "face_map", 'BODY': "bone_map"}
 
 
@@ -33,20 +34,6 @@ class SPEECHANIM_PG_map_item(bpy.types.PropertyGroup):
     target: StringProperty(name="Target", description="Shape key or bone; empty = not animated")
     extra: StringProperty(name="More Keys", description="Further shape keys driven by the same curve "
                           "(comma separated; e.g. Character Creator's four mouthFunnel quadrants)")
-
-
-def stored_map(obj, kind: str) -> dict | None:
-    """The map stored on ``obj`` for ``kind`` (``'FACE'``/``'BODY'``) or ``None`` when empty."""
-    coll = getattr(obj, _PROP[kind], None) if obj is not None else None
-    if not coll:
-        return None
-    return {item.source: item_value(item) for item in coll}
-
-
-def item_value(item):
-    """``target`` or ``[target, *extra]`` when the row drives several shape keys."""
-    extra = [k.strip() for k in item.extra.split(",") if k.strip()] if item.extra else []
-    return [item.target, *extra] if extra and item.target else item.target
 
 
 def presets_dir(kind: str) -> str:
@@ -66,7 +53,7 @@ def _context_objects(context, kind):
 
 
 def _fill(obj, kind, mapping: dict) -> None:
-    coll = getattr(obj, _PROP[kind])
+    coll = getattr(obj, MAP_PROPERTY[kind])
     coll.clear()
     for src in (ARKIT_NAMES if kind == 'FACE' else JOINT_NAMES):
         item = coll.add()
@@ -79,8 +66,6 @@ def _fill(obj, kind, mapping: dict) -> None:
 
 def _auto_map(obj, kind) -> dict:
     if kind == 'FACE':
-        from .targets_face import face_match
-
         m = face_match(obj, {})
         return {} if m is None else {a: list(ks) for a, ks in m.mapping.items()}
     names = [b.name for b in obj.data.bones]
@@ -140,7 +125,7 @@ class SPEECHANIM_OT_map_clear(_MapOperator, bpy.types.Operator):
         obj = self.target_object(context)
         if obj is None:
             return {'CANCELLED'}
-        getattr(obj, _PROP[self.kind]).clear()
+        getattr(obj, MAP_PROPERTY[self.kind]).clear()
         return {'FINISHED'}
 
 
@@ -251,8 +236,6 @@ class SPEECHANIM_PT_mapping(bpy.types.Panel):
         row.operator("speechanim.map_load_preset", text="Load", icon='FILEBROWSER').kind = kind
 
     def _face(self, box, obj):
-        from .targets_face import face_match
-
         box.label(text=f"Face: {obj.name}", icon='SHAPEKEY_DATA')
         m = face_match(obj, stored_map(obj, 'FACE'))
         if m is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 
@@ -9,6 +10,8 @@ import bpy
 
 from . import bake, compat, pipeline
 from .worker import Worker
+
+_LOG = logging.getLogger(__name__)
 
 #: Main-thread time per timer tick spent baking keys (seconds), so the UI keeps redrawing.
 BAKE_SLICE_S = 0.03
@@ -106,7 +109,7 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
         try:
             self._worker.start()
         except OSError as exc:  # no runnable Python next to Blender: fall back to a thread
-            print(f"Speech Animator: cannot start the inference process ({exc}); using a thread")
+            _LOG.warning("cannot start the inference process (%s); using a thread", exc)
             self._worker = Worker(lambda progress: (pipeline.infer(job, progress=progress), [], {}),
                                   pipeline.USER_ERRORS)
             self._worker.start()
@@ -132,7 +135,7 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
                 return {'CANCELLED'}
             if kind == "error":
                 self._finish(context)
-                print(f"Speech Animator: {text}")
+                _LOG.error("Generate failed: %s", text)
                 self.report({'ERROR'}, str(payload))
                 return {'CANCELLED'}
             # kind == "done": bake on the main thread over the next ticks, all in this operator

@@ -21,7 +21,8 @@ from ..rigs.retarget_inverse import inverse_from_posed, inverse_retarget
 from ..rigs.rotations import axis_angle_to_quat, euler_to_quat, matrix_to_quat, quat_to_matrix
 from . import compat
 from .bake import BakeTarget, Channel, is_generated
-from .targets_face import TargetError, check_editable
+from .errors import TargetError, check_editable
+from .stored_maps import stored_map
 
 #: Minimum confidence of a guessed bone map (share of body joints found) before we refuse.
 MIN_GUESS_CONFIDENCE = 0.3
@@ -58,9 +59,9 @@ def resolve_bone_map(armature, bone_map=None, skel: TargetSkeleton | None = None
         raise TargetError(f"body: expected an ARMATURE object, found {found}")
     names = [b.name for b in armature.data.bones]
     if bone_map is None:
-        stored = getattr(armature, "speech_animator_bone_map", None)
+        stored = stored_map(armature, 'BODY')
         if stored:  # edited in the Rig Mapping panel
-            bone_map = {item.source: item.target for item in stored if item.target}
+            bone_map = {j: b for j, b in stored.items() if b}
     if bone_map:
         missing = [b for b in bone_map.values() if b and b not in names]
         if missing:
@@ -191,7 +192,7 @@ def read_body_constraints(armature, frame_start, num_frames, fps, bone_map=None)
     return BodyConstraints(float(fps), poses.astype(np.float32), mask)
 
 
-def _bone_rotation(fcurves, bone, mode, frames):
+def bone_rotation(fcurves, bone, mode, frames):
     """Rotation ``(T, 4)`` wxyz of one pose bone's curves at the consecutive scene ``frames`` and its
     keyed-frame mask ``(T,)`` (``None, None`` without rotation curves); ``fcurves``: the action's
     F-curves (used by ``addon.exports``)."""

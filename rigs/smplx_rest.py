@@ -99,7 +99,8 @@ def _build_offsets() -> np.ndarray:
                 p = p + np.array([sign * off[0], off[1], off[2]])
                 pos[index[f"{side}_{finger}{k}"]] = p
                 known[index[f"{side}_{finger}{k}"]] = True
-    assert known.all()
+    if not known.all():  # every joint placed above (the tables cover all 55)
+        raise RuntimeError(f"rest skeleton: no position for joints {[JOINT_NAMES[j] for j in np.flatnonzero(~known)]}")
     offsets = pos.copy()
     for j in range(1, NUM_JOINTS):
         offsets[j] = pos[j] - pos[PARENTS[j]]

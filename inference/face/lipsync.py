@@ -32,7 +32,7 @@ import numpy as np
 from .._rigs import arkit as _arkit
 from ..audio import Audio
 from ..backends import FaceTrack, register_face_backend
-from ..features import FEATURE_FPS, N_MELS, log_mel_range, num_feature_frames
+from ..features import FEATURE_FPS, log_mel_range, num_feature_frames
 from ..options import GenerateOptions
 from ..runtime import ModelFileError, create_session
 
@@ -122,7 +122,6 @@ class LipSyncBackend:
             c1 = min(c0 + core, total)
             r0, r1 = max(0, c0 - ctx), min(total, c1 + ctx)
             feats = log_mel_range(samples, r0, r1)
-            assert feats.shape[1] == N_MELS
             y = sess.run(None, {"log_mel": feats[None]})[0][0]
             out[c0:c1] = y[c0 - r0:c1 - r0]
             if prev_tail is not None:

@@ -15,7 +15,7 @@ from tools.bake import load_extension
 load_extension(register=True)
 from speech_animator.addon import bake, exports, mapping_ui
 from speech_animator.addon.demo_character import build_demo_character
-from speech_animator.addon.targets_face import build_face_targets, merge_targets
+from speech_animator.addon.targets_face import build_face_targets
 from speech_animator.addon.targets_body import build_body_targets
 from speech_animator.inference.performance import Performance
 import rigs_fixtures as rf
@@ -42,7 +42,7 @@ perf = Performance(30.0, arkit, smplx_poses=poses, transl=transl, jaw_pose=poses
 np.save({str(out / 'poses.npy')!r}, poses); np.save({str(out / 'arkit.npy')!r}, arkit); np.save({str(out / 'transl.npy')!r}, transl)
 ft, _ = build_face_targets([demo.head], perf)
 bt, _ = build_body_targets(demo.armature, perf)
-bake.bake(merge_targets(ft + bt), 1, "")
+bake.bake(ft + bt, 1, "")  # one action per datablock (bake.merge_by_datablock)
 r = {{}}
 r["npz"] = bpy.ops.speechanim.export_motion(filepath={str(out / 'take.npz')!r}, format='NPZ', frame_start=1, frame_end=T)
 r["csv"] = bpy.ops.speechanim.export_motion(filepath={str(out / 'take.csv')!r}, format='CSV', frame_start=1, frame_end=T)

@@ -74,7 +74,8 @@ emit({"n": len(targets[0].channels), "warnings": warnings, "jaw": kb["jawOpen"].
 
 MESHES = LOAD + """
 from speech_animator.addon import bake
-from speech_animator.addon.targets_face import TargetError, build_face_targets, merge_targets
+from speech_animator.addon.errors import TargetError
+from speech_animator.addon.targets_face import build_face_targets
 from speech_animator.inference.performance import Performance
 bpy.ops.wm.read_factory_settings(use_empty=True)
 def mesh(name, keys):
@@ -306,7 +307,8 @@ def test_robot_head_without_arkit_keys_or_jaw_bone_is_refused_clearly():
     if not CHARS.exists():
         pytest.skip(f"shared data not available: {CHARS}")
     res, _ = run_bpy(LOAD + """
-from speech_animator.addon.targets_face import TargetError, build_face_targets
+from speech_animator.addon.errors import TargetError
+from speech_animator.addon.targets_face import build_face_targets
 from speech_animator.inference.performance import Performance
 rf.load_rig("robot", CHARS)
 head = next(o for o in bpy.data.objects if o.type == "MESH" and o.data.shape_keys is not None)
