@@ -328,7 +328,7 @@ def test_bone_rotation_reads_keys_in_bulk_like_evaluate():
     res, _ = run_bpy(LOAD + """
 from mathutils import Euler
 from speech_animator.addon import compat
-from speech_animator.addon.targets_body import _bone_rotation
+from speech_animator.addon.targets_body import bone_rotation
 arm = rf.load_rig("rigify", CHARS)
 rng = np.random.default_rng(0)
 frames = np.arange(1, 41)
@@ -349,7 +349,7 @@ for name, mode, path, n in (("upper_arm.L", "QUATERNION", "rotation_quaternion",
     fcs[-1].keyframe_points[2].interpolation = "LINEAR"
     if mode == "QUATERNION":
         fcs[2].modifiers.new("NOISE")
-    q, keyed = _bone_rotation(compat.action_fcurves(action, slot), name, mode, frames)
+    q, keyed = bone_rotation(compat.action_fcurves(action, slot), name, mode, frames)
     vals = np.array([[fcs[i].evaluate(float(f)) for i in range(n)] for f in frames])
     if mode == "QUATERNION":
         ref = vals / np.linalg.norm(vals, axis=1, keepdims=True)
