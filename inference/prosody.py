@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .audio import SAMPLE_RATE_HZ, Audio, AudioError
+from .audio import SAMPLE_RATE_HZ, Audio, AudioError, is_audio
 from .features import MelConfig, filterbank, power_range
 from .signal_ops import GateConfig, drop_short, energy_gate, fill_gaps, frame_energy_db, hann_smooth, runs
 
@@ -140,7 +140,7 @@ _CACHE_LOCK = threading.Lock()
 
 def _validated(audio: Audio) -> np.ndarray:
     name = getattr(audio, "path", "") or "audio"
-    if not isinstance(audio, Audio):
+    if not is_audio(audio):
         raise AudioError(f"{name}: expected an inference.audio.Audio, found {type(audio).__name__}")
     if audio.sample_rate_hz != SAMPLE_RATE_HZ:
         raise AudioError(f"{name}: expected {SAMPLE_RATE_HZ} Hz audio, found {audio.sample_rate_hz} Hz")
