@@ -45,14 +45,44 @@ def read_performance(path: str, fps_hint: float = 60.0) -> Performance:
     if ext == ".npz":
         return read_beat2_npz(path)
     if ext == ".bvh":
-        from ..inference.formats.bvh import read_smplx_bvh
-
-        return read_smplx_bvh(path)
+        return read_bvh_blender(path)
     if ext == ".csv":
         times, arkit, _rot = read_arkit_csv(path, fps_hint)
         step = np.median(np.diff(times)) if len(times) > 1 else 1.0 / fps_hint
         return Performance(float(round(1.0 / step, 3)), arkit, provenance=Provenance(face_model="csv", device="file"))
     raise ValueError(f"{path}: expected a .npz, .bvh or .csv file, found {ext or 'no extension'!r}")
+
+
+def read_bvh_blender(path: str, scale: float = 100.0) -> Performance:
+    """An SMPL-X ``.bvh`` (as written by Export Motion or :func:`inference.formats.bvh.write_smplx_bvh`)
+    read with Blender's own BVH parser (``io_anim_bvh``, shipped with Blender: no ``bvhio`` needed)
+    and converted by :func:`inference.formats.bvh.performance_from_bvh_channels`.
+
+    Args:
+        path: the file. scale: file units per metre (100: centimetres).
+
+    Raises:
+        FileNotFoundError: no such file. FormatError: not a BVH, or not the SMPL-X skeleton.
+    """
+    from io_anim_bvh.import_bvh import read_bvh
+
+    from ..inference.formats.beat2 import FormatError
+    from ..inference.formats.bvh import performance_from_bvh_channels
+
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"BVH: no such file {path!r}")
+    try:
+        nodes, frame_time, _count = read_bvh(bpy.context, path, rotate_mode='NATIVE', global_scale=1.0 / scale)
+    except Exception as exc:  # the parser raises bare Exception / IndexError / ValueError on bad text
+        raise FormatError(f"{path}: not a readable BVH file ({type(exc).__name__}: {exc})") from exc
+    joints = sorted(nodes.values(), key=lambda n: n.index)
+    frames = [np.asarray(n.anim_data[1:], np.float64) for n in joints]  # anim_data[0]: the parser's rest frame
+    eulers = np.stack([f[:, 3:] for f in frames], axis=1) if joints else np.zeros((0, 0, 3))
+    root = joints[0] if joints else None
+    return performance_from_bvh_channels(
+        [n.name for n in joints], [n.rot_order_str for n in joints], eulers,
+        frames[0][:, :3] if joints else np.zeros((0, 3)), tuple(root.rest_head_local) if root else (0, 0, 0),
+        float(frame_time or 0.0), path)
 
 
 def performance_from_scene(scene, face_obj, armature, frame_start: int, frame_end: int) -> Performance:
