@@ -2,7 +2,6 @@
 read them back; import a BEAT2 .npz at another frame rate and an SMPL-X BVH without ``bvhio``.
 The bpy side of each test is a scenario file in ``tests/blender/scenarios/``."""
 
-
 import numpy as np
 import pytest
 
