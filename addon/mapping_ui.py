@@ -96,6 +96,14 @@ class _MapOperator:
             return None
         return obj
 
+    def execute(self, context):
+        obj = self.target_object(context)
+        return {'CANCELLED'} if obj is None else self.run(obj)
+
+    def run(self, obj) -> set:
+        """The operator's work on the chosen, editable ``obj``; returns the operator result."""
+        raise NotImplementedError(type(self).__name__)
+
 
 class SPEECHANIM_OT_map_auto(_MapOperator, bpy.types.Operator):
     """Fill the editable map from the automatic match (exact names, vendor presets, guessing)"""
@@ -104,10 +112,7 @@ class SPEECHANIM_OT_map_auto(_MapOperator, bpy.types.Operator):
     bl_label = "Auto Map"
     bl_options = {'REGISTER', 'UNDO'}
 
-    def execute(self, context):
-        obj = self.target_object(context)
-        if obj is None:
-            return {'CANCELLED'}
+    def run(self, obj):
         mapping = _auto_map(obj, self.kind)
         _fill(obj, self.kind, mapping)
         self.report({'INFO'}, f"{obj.name}: {len(mapping)} entries mapped automatically")
@@ -121,10 +126,7 @@ class SPEECHANIM_OT_map_clear(_MapOperator, bpy.types.Operator):
     bl_label = "Clear Map"
     bl_options = {'REGISTER', 'UNDO'}
 
-    def execute(self, context):
-        obj = self.target_object(context)
-        if obj is None:
-            return {'CANCELLED'}
+    def run(self, obj):
         getattr(obj, MAP_PROPERTY[self.kind]).clear()
         return {'FINISHED'}
 
@@ -140,10 +142,7 @@ class SPEECHANIM_OT_map_save_preset(_MapOperator, bpy.types.Operator):
     def invoke(self, context, event):
         return context.window_manager.invoke_props_dialog(self)
 
-    def execute(self, context):
-        obj = self.target_object(context)
-        if obj is None:
-            return {'CANCELLED'}
+    def run(self, obj):
         mapping = stored_map(obj, self.kind) or _auto_map(obj, self.kind)
         mapping = {k: v for k, v in mapping.items() if v}
         safe = "".join(c for c in self.name if c.isalnum() or c in "-_ ").strip() or "preset"
@@ -176,9 +175,8 @@ class SPEECHANIM_OT_map_load_preset(_MapOperator, bpy.types.Operator):
         context.window_manager.invoke_search_popup(self)
         return {'RUNNING_MODAL'}
 
-    def execute(self, context):
-        obj = self.target_object(context)
-        if obj is None or not self.preset:
+    def run(self, obj):
+        if not self.preset:
             return {'CANCELLED'}
         try:
             mapping = load_map(os.path.join(presets_dir(self.kind), self.preset), _FILE_KIND[self.kind])
@@ -283,9 +281,11 @@ CLASSES = (SPEECHANIM_PG_map_item, SPEECHANIM_OT_map_auto, SPEECHANIM_OT_map_cle
            SPEECHANIM_PT_mapping)
 
 
+_register_classes, _unregister_classes = bpy.utils.register_classes_factory(CLASSES)
+
+
 def register() -> None:
-    for cls in CLASSES:
-        bpy.utils.register_class(cls)
+    _register_classes()
     bpy.types.Object.speech_animator_face_map = CollectionProperty(type=SPEECHANIM_PG_map_item)
     bpy.types.Object.speech_animator_bone_map = CollectionProperty(type=SPEECHANIM_PG_map_item)
     bpy.types.Object.speech_animator_map_index = IntProperty(options={'SKIP_SAVE'})
@@ -295,5 +295,4 @@ def unregister() -> None:
     del bpy.types.Object.speech_animator_map_index
     del bpy.types.Object.speech_animator_bone_map
     del bpy.types.Object.speech_animator_face_map
-    for cls in reversed(CLASSES):
-        bpy.utils.unregister_class(cls)
+    _unregister_classes()

@@ -47,16 +47,20 @@ def run_bpy(code: str, *, env: dict | None = None, timeout: float = 300, expect_
 
     ``result`` is the JSON passed to the last ``emit()`` (``None`` if none).
     """
+    return _run([sys.executable, "-c", PREAMBLE + textwrap.dedent(code) + EPILOGUE], env, timeout, expect_ok,
+                "bpy subprocess")
+
+
+def _run(argv: list, env: dict | None, timeout: float, expect_ok: bool, what: str):
     full_env = dict(os.environ)
     full_env.update(env or {})
-    proc = subprocess.run([sys.executable, "-c", PREAMBLE + textwrap.dedent(code) + EPILOGUE], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout, env=full_env)
+    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=full_env)
     result = None
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT:"):
             result = json.loads(line[len("RESULT:"):])
     if expect_ok and proc.returncode != 0:
-        raise AssertionError(f"bpy subprocess failed (exit {proc.returncode}):\n"
+        raise AssertionError(f"{what} failed (exit {proc.returncode}):\n"
                              f"--- stdout\n{proc.stdout[-4000:]}\n--- stderr\n{proc.stderr[-6000:]}")
     return result, proc
 
@@ -73,19 +77,8 @@ def run_scenario(name: str, *, timeout: float = 300, expect_ok: bool = True, env
     if not script.is_file():
         raise FileNotFoundError(f"scenario {name!r}: no file {script}; scenarios: "
                                 f"{sorted(p.stem for p in SCENARIOS.glob('*.py') if p.stem != 'scenario')}")
-    full_env = dict(os.environ)
-    full_env.update(env or {})
-    full_env[PARAMS_ENV] = json.dumps(params)
-    proc = subprocess.run([sys.executable, str(script)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, env=full_env)
-    result = None
-    for line in proc.stdout.splitlines():
-        if line.startswith("RESULT:"):
-            result = json.loads(line[len("RESULT:"):])
-    if expect_ok and proc.returncode != 0:
-        raise AssertionError(f"scenario {name} failed (exit {proc.returncode}):\n"
-                             f"--- stdout\n{proc.stdout[-4000:]}\n--- stderr\n{proc.stderr[-6000:]}")
-    return result, proc
+    return _run([sys.executable, str(script)], {**(env or {}), PARAMS_ENV: json.dumps(params)}, timeout, expect_ok,
+                f"scenario {name}")
 
 
 def write_speechlike(path: Path, silence_s: float = 0.5, speech_s: float = 2.0, rate_hz: int = 22050) -> Path:
