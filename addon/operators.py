@@ -29,6 +29,16 @@ def _settings(context):
     return getattr(scene, "speech_animator", None) if scene else None
 
 
+def _idle_settings(cls, context, running_message: str):
+    """The Speech settings for a ``poll``, or ``None`` (with ``running_message`` shown) while a
+    Generate runs or when the scene has no settings."""
+    s = _settings(context)
+    if s is not None and is_running():
+        cls.poll_message_set(running_message)
+        return None
+    return s
+
+
 def _report_outcome(op, outcome: pipeline.Outcome) -> None:
     for msg in outcome.warnings:
         op.report({'WARNING'}, msg)
@@ -54,11 +64,8 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        s = _settings(context)
+        s = _idle_settings(cls, context, "Generate is already running (Esc cancels it)")
         if s is None:
-            return False
-        if is_running():
-            cls.poll_message_set("Generate is already running (Esc cancels it)")
             return False
         if not s.audio_path:
             cls.poll_message_set("Choose an audio file first")
@@ -215,11 +222,8 @@ class SPEECHANIM_OT_clear(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        s = _settings(context)
+        s = _idle_settings(cls, context, "Generate is running")
         if s is None:
-            return False
-        if is_running():
-            cls.poll_message_set("Generate is running")
             return False
         if not any(bake.is_generated(compat.assigned(i)[0]) for i in _target_ids(context)):
             cls.poll_message_set("The chosen targets carry no generated animation")

@@ -15,7 +15,7 @@ from speech_animator.addon.targets_body import build_body_targets
 from speech_animator.addon.targets_face import build_face_targets
 from speech_animator.inference.performance import Performance
 
-rf.ensure_registered()
+scenario.register()
 arm = rf.load_rig("rigify")
 me = bpy.data.meshes.new("Head")
 me.from_pydata([(0, 0, 0), (1, 0, 0), (0, 1, 0)], [], [(0, 1, 2)])

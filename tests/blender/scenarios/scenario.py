@@ -1,6 +1,7 @@
 """Imported first by every scenario script: puts the repository and ``tests/blender`` on
-``sys.path``, loads and registers the extension as package ``speech_animator`` (the code the zip
-ships) and gives the scenario its parameters, :func:`emit` and :func:`finish`."""
+``sys.path``, loads the extension as package ``speech_animator`` (the code the zip ships; call
+:func:`register` when the scenario needs its operators and properties) and gives the scenario its
+parameters, :func:`emit` and :func:`finish`."""
 
 from __future__ import annotations
 
@@ -14,12 +15,25 @@ for p in (ROOT, ROOT / "tests" / "blender"):
     if str(p) not in sys.path:
         sys.path.insert(0, str(p))
 
+import bpy  # noqa: E402,F401  (first bpy import: also makes mathutils importable)
+
 from tools.bake import load_extension  # noqa: E402  (needs the path above)
 
-load_extension(register=True)
+#: The extension package module (``speech_animator``), loaded, not registered.
+EXTENSION = load_extension(register=False)
 
 #: The keyword arguments given to ``bpy_harness.run_scenario``.
 PARAMS: dict = json.loads(os.environ.get("SPEECHANIM_SCENARIO_PARAMS", "{}"))
+#: ``../shared/data/characters`` as given by the test (``characters`` parameter), or ``None``.
+CHARS = Path(PARAMS["characters"]) if PARAMS.get("characters") else None
+
+
+def register() -> None:
+    """Register the extension (operators, properties, panels) and the rigs helpers' modules."""
+    import rigs_fixtures
+
+    EXTENSION.register()
+    rigs_fixtures.ensure_registered()
 
 
 def emit(obj) -> None:
@@ -39,11 +53,10 @@ def demo_scene(fps: int = 30):
     """Build the demo character in an empty scene at ``fps`` and choose it in the Speech panel;
     return ``(scene, demo)``."""
     import bpy
-    import rigs_fixtures
 
     from speech_animator.addon.demo_character import build_demo_character
 
-    rigs_fixtures.ensure_registered()
+    register()
     bpy.ops.wm.read_factory_settings(use_empty=True)
     scene = bpy.context.scene
     scene.render.fps, scene.render.fps_base = fps, 1.0
