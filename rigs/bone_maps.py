@@ -33,7 +33,7 @@ from typing import Mapping, Sequence
 from .bone_presets import BONE_PRESETS
 from .map_presets import load_map, save_map
 from .smplx import JOINT_INDEX, JOINT_NAMES, PARENTS
-from .tree import is_ancestor
+from .tree import is_ancestor, nearest_ancestor
 
 BODY_JOINTS: tuple[str, ...] = JOINT_NAMES[:22]
 
@@ -201,9 +201,7 @@ def guess_bone_map(names: Sequence[str], parents: Sequence[int], preset: str | N
 
     for j in JOINT_NAMES:  # parents first
         for i in cands.get(j, []):
-            p = PARENTS[JOINT_INDEX[j]]
-            while p >= 0 and JOINT_NAMES[p] not in mapping:
-                p = PARENTS[p]
+            p = nearest_ancestor(JOINT_INDEX[j], PARENTS, lambda a: JOINT_NAMES[a] in mapping)
             if p >= 0 and not _below(i, index[mapping[JOINT_NAMES[p]]], parents, j):
                 continue
             if assign(j, i, "name"):
@@ -233,9 +231,7 @@ def guess_bone_map(names: Sequence[str], parents: Sequence[int], preset: str | N
 
     problems = []
     for j, b in mapping.items():
-        p = PARENTS[JOINT_INDEX[j]]
-        while p >= 0 and JOINT_NAMES[p] not in mapping:
-            p = PARENTS[p]
+        p = nearest_ancestor(JOINT_INDEX[j], PARENTS, lambda a: JOINT_NAMES[a] in mapping)
         both_preset = how[j] == "preset" and p >= 0 and how[JOINT_NAMES[p]] == "preset"
         if p >= 0 and JOINT_INDEX[j] < 22 and not both_preset and \
                 not _below(index[b], index[mapping[JOINT_NAMES[p]]], parents, j):

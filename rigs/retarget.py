@@ -52,7 +52,7 @@ from .kinematics import (CONJ, canonical_continuous_cm, chain_positions, qmul_cm
 from .rotations import axis_angle_to_quat, matrix_to_quat, quat_mul, quat_to_matrix
 from .smplx import JOINT_INDEX, JOINT_NAMES, NUM_JOINTS, PARENTS
 from .smplx_rest import SMPLX_LEVELS, rest_joint_positions, smplx_global_quats_cm
-from .tree import is_ancestor, parents_first, subset_levels, with_ancestors
+from .tree import is_ancestor, nearest_ancestor, parents_first, subset_levels, with_ancestors
 
 #: The next joint down each chain that defines a joint's segment direction.
 DIRECTION_CHILD: dict[str, str] = {
@@ -285,9 +285,7 @@ def plan_retarget(skel: TargetSkeleton, bone_map: dict, align_rest: bool = True,
             q[j] = shortest_arc(t_dir, s_dir) if align_rest else np.eye(3)
         else:
             dirs[j], swing[j] = np.zeros(3), -1
-            p = PARENTS[j]
-            while p >= 0 and p not in q:
-                p = PARENTS[p]
+            p = nearest_ancestor(j, PARENTS, lambda a: a in q)
             upright = name in ("head", "jaw", "left_eye_smplhf", "right_eye_smplhf")
             q[j] = q[p] if (align_rest and p >= 0 and not upright) else np.eye(3)
     up = frame[:, 1]

@@ -73,6 +73,14 @@ def is_ancestor(ancestor: int, node: int, parents: Sequence[int], proper: bool =
     return False
 
 
+def nearest_ancestor(node: int, parents: Sequence[int], accept) -> int:
+    """The closest proper ancestor ``a`` of ``node`` with ``accept(a)`` true, or ``-1``."""
+    a = parents[node]
+    while a >= 0 and not accept(a):
+        a = parents[a]
+    return a
+
+
 def with_ancestors(nodes, parents: Sequence[int]) -> np.ndarray:
     """``(J,)`` bool mask of ``nodes`` and all their ancestors (``J = len(parents)``)."""
     need = np.zeros(len(parents), bool)

@@ -84,12 +84,13 @@ def test_quat_rotate_and_rotation_parts_match_scipy():
 
 
 def test_tree_helpers():
-    from rigs.tree import is_ancestor, parents_first, subset_levels, with_ancestors
+    from rigs.tree import is_ancestor, nearest_ancestor, parents_first, subset_levels, with_ancestors
 
     parents = [2, -1, 1, 0, -1]  # 1 -> 2 -> 0 -> 3; 4 alone
     assert parents_first(parents) == (1, 2, 0, 3, 4)
     assert is_ancestor(1, 3, parents) and is_ancestor(3, 3, parents) and not is_ancestor(3, 3, parents, proper=True)
     assert is_ancestor(2, 3, parents, proper=True) and not is_ancestor(4, 3, parents) and not is_ancestor(3, 1, parents)
+    assert nearest_ancestor(3, parents, lambda a: a != 0) == 2 and nearest_ancestor(3, parents, lambda a: a > 5) == -1
     need = with_ancestors([0], parents)
     assert need.tolist() == [True, True, True, False, False]
     assert [lv.tolist() for lv in subset_levels(depth_levels(parents), need)] == [[1], [2], [0], []]
