@@ -2,7 +2,8 @@
 
 Params: ``path`` (the .npz / .bvh / .csv), ``fps`` (scene rate), ``block`` (module names made
 unimportable first, e.g. ``["bvhio"]`` to prove the installed zip does not need them),
-``joints`` (SMPL-X joints whose baked rotations are read back through Export's inverse).
+``reimport_reduced`` (then import again with the panel's Reduce Keys and Replace Generated on:
+Import Motion bakes through the same pipeline as Generate and honours both).
 """
 
 import scenario  # noqa: I001  (first: sets sys.path)
@@ -33,5 +34,14 @@ if read.smplx_poses is not None:
     r["read_poses"] = read.smplx_poses.tolist()
     r["read_transl"] = read.transl.tolist()
     r["baked_poses"] = back.smplx_poses.tolist()
+if scenario.PARAMS.get("reimport_reduced"):
+    s = scene.speech_animator
+    s.use_key_reduction, s.key_tolerance, s.replace_generated = True, 0.01, True
+    dense = sum(len(f.keyframe_points) for f in compat.action_fcurves(action, slot))
+    count = len(bpy.data.actions)
+    r["r2"] = list(bpy.ops.speechanim.import_motion(filepath=path))
+    action2, slot2 = compat.assigned(demo.armature)
+    r["keys_dense"], r["keys_reduced"] = dense, sum(len(f.keyframe_points) for f in compat.action_fcurves(action2, slot2))
+    r["actions_added"] = len(bpy.data.actions) - count  # 0: the previous generated actions were replaced
 scenario.emit(r)
 scenario.finish()
