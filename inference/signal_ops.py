@@ -9,7 +9,8 @@ and Generate's face post-processing (:mod:`inference.generate`) need:
   :func:`energy_gate` (each caller keeps its own constants, the mechanism is here);
 * frame RMS energy in dBFS: :func:`frame_energy_db`;
 * smoothers along axis 0: :func:`gaussian_smooth` (edge-padded Gaussian), :func:`hann_smooth`
-  (zero-padded Hann window) and :func:`one_pole_zero_phase` (forward-backward one-pole low-pass).
+  (Hann window, zero- or edge-padded) and :func:`one_pole_zero_phase` (forward-backward one-pole
+  low-pass).
 
 SciPy has equivalents of the smoothers, but Blender ships no SciPy and these run inside the
 extension, so they stay numpy.
@@ -169,18 +170,21 @@ def gaussian_smooth(x: np.ndarray, sigma_frames: float) -> np.ndarray:
     return out.reshape(x.shape).astype(np.float32)
 
 
-def hann_smooth(x: np.ndarray, width: int) -> np.ndarray:
-    """Moving average of a ``(T,)`` track with a unit-sum Hann window of ``width`` non-zero taps,
-    zero-padded at the ends (``np.convolve(mode="same")``).
+def hann_smooth(x: np.ndarray, width: int, edge: bool = False) -> np.ndarray:
+    """Moving average of a ``(T,)`` track with a unit-sum Hann window of ``width`` non-zero taps
+    (``np.convolve(mode="same")``), the ends zero-padded or, with ``edge``, padded by repetition.
 
     Returns:
         ``(T,)`` float64 (``x`` as float64 when ``width <= 1``).
     """
+    x = np.asarray(x, np.float64)
     if width <= 1:
-        return np.asarray(x, np.float64)
+        return x
     k = np.hanning(width + 2)[1:-1]
     k /= k.sum()
-    return np.convolve(np.asarray(x, np.float64), k, mode="same")
+    if not edge:
+        return np.convolve(x, k, mode="same")
+    return np.convolve(np.pad(x, width, mode="edge"), k, mode="same")[width:width + x.shape[0]]
 
 
 def one_pole_zero_phase(x: np.ndarray, time_constant_s: float, fps: float) -> np.ndarray:

@@ -64,6 +64,9 @@ def test_smoothers_keep_constants_and_are_zero_phase():
     assert S.gaussian_smooth(x, 0.0) is x
     np.testing.assert_allclose(S.gaussian_smooth(x, 2.0).sum(), 1.0, atol=1e-6)  # unit-sum kernel
     np.testing.assert_allclose(S.hann_smooth(x, 7).sum(), 1.0)
+    ones = np.ones(20)
+    np.testing.assert_allclose(S.hann_smooth(ones, 6, edge=True), 1.0)  # edge padding keeps the ends
+    assert S.hann_smooth(ones, 6)[0] < 0.9  # zero padding pulls them down
 
 
 def test_callers_share_the_gate():

@@ -156,6 +156,7 @@ def speech_weight(samples: np.ndarray) -> np.ndarray:
     the gate ramps over :data:`GATE_RAMP_S`, so lip preparation before speech is kept.
     Memory: one float per 10 ms hop (the energy is summed hop by hop).
     """
+    from ..signal_ops import hann_smooth
     from .dsp import speech_gate
 
     x = np.asarray(samples, dtype=np.float32)
@@ -175,9 +176,8 @@ def speech_weight(samples: np.ndarray) -> np.ndarray:
     margin = int(round(GATE_MARGIN_S * FEATURE_FPS))
     ramp = max(1, int(round(GATE_RAMP_S * FEATURE_FPS)))
     wide = np.convolve(region.astype(np.float64), np.ones(2 * margin + 1), mode="same") > 0
-    win = np.hanning(ramp + 2)[1:-1]
-    weight = np.convolve(np.pad(wide.astype(np.float64), ramp, mode="edge"), win / win.sum(), mode="same")
-    return np.clip(weight[ramp:ramp + total], 0.0, 1.0).astype(np.float32)
+    weight = hann_smooth(wide, ramp, edge=True)
+    return np.clip(weight, 0.0, 1.0).astype(np.float32)
 
 
 def model_available() -> bool:
