@@ -171,15 +171,22 @@ def gaussian_smooth(x: np.ndarray, sigma_frames: float) -> np.ndarray:
 
 
 def hann_smooth(x: np.ndarray, width: int, edge: bool = False) -> np.ndarray:
-    """Moving average of a ``(T,)`` track with a unit-sum Hann window of ``width`` non-zero taps
-    (``np.convolve(mode="same")``), the ends zero-padded or, with ``edge``, padded by repetition.
+    """Moving average along axis 0 with a unit-sum Hann window of ``width`` non-zero taps
+    (``np.convolve(mode="same")`` per column), the ends zero-padded or, with ``edge``, padded by
+    repetition.
+
+    Args:
+        x: ``(T,)`` or ``(T, C)`` track.
+        width: window taps; ``<= 1`` leaves ``x`` unchanged.
 
     Returns:
-        ``(T,)`` float64 (``x`` as float64 when ``width <= 1``).
+        float64 array of ``x``'s shape.
     """
     x = np.asarray(x, np.float64)
     if width <= 1:
         return x
+    if x.ndim == 2:
+        return np.stack([hann_smooth(x[:, c], width, edge) for c in range(x.shape[1])], axis=1)
     k = np.hanning(width + 2)[1:-1]
     k /= k.sum()
     if not edge:

@@ -15,6 +15,7 @@ import numpy as np
 
 from .._rigs import rotations as R
 from .._rigs import smplx_rest as REST
+from ..signal_ops import hann_smooth
 
 TORSO_HALF_WIDTH_M: float = 0.15
 TORSO_HALF_DEPTH_M: float = 0.12
@@ -161,13 +162,10 @@ def _smooth_max(aa: np.ndarray, angle: np.ndarray, win: int) -> np.ndarray:
         better = angle[src] > best
         best = np.where(better, angle[src], best)
         out[better] = aa[src][better]
-    k = np.hanning(win + 2)[1:-1]
-    k /= k.sum()
-    pad = np.pad(out, ((half, half), (0, 0)), mode="edge")
-    sm = np.stack([np.convolve(pad[:, c], k, mode="valid") for c in range(3)], axis=1)
+    sm = hann_smooth(out, win, edge=True)
     # smoothing lowers peaks: rescale so each frame keeps at least its needed angle
     need = np.maximum(angle, 0.0)
     got = np.linalg.norm(sm, axis=1)
     scale = np.where(got > 1e-9, np.maximum(1.0, need / np.maximum(got, 1e-9)), 1.0)
-    scale = np.convolve(np.pad(scale, half, mode="edge"), k, mode="valid")
+    scale = hann_smooth(scale, win, edge=True)
     return sm * scale[:, None]
