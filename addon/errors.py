@@ -1,7 +1,7 @@
 """User-facing errors of the add-on layer and the editability check shared by every target builder.
 
-:class:`TargetError` is an :class:`inference.errors.InputError` (so the worker, the batch CLI and the
-UI report it as a short message by its stable ``code``). No ``bpy`` import: the check reads only
+:class:`TargetError` and :class:`BakeError` are :class:`inference.errors.InputError` s (so the worker,
+the batch CLI and the UI report them as short messages by their stable ``code``). No ``bpy`` import: the check reads only
 attributes every ID has.
 """
 
@@ -14,6 +14,13 @@ class TargetError(InputError):
     """Targets cannot be built (the message names the object, what was expected and found)."""
 
     code = "target"
+
+
+class BakeError(InputError):
+    """The targets cannot be baked: no targets, bad channel values, a linked datablock (the message
+    names the target and the channel; nothing has been changed)."""
+
+    code = "bake"
 
 
 def _linked(id_data) -> bool:

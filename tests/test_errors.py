@@ -32,11 +32,12 @@ def test_target_error_is_an_input_error_with_its_own_code():
     code = (
         "from tools.bake import load_extension\n"
         "load_extension(register=False)\n"
-        "from speech_animator.addon.errors import TargetError, check_editable\n"
+        "from speech_animator.addon.errors import BakeError, TargetError, check_editable\n"
         "from speech_animator.inference.errors import InputError, error_from_code\n"
         "assert issubclass(TargetError, InputError) and issubclass(TargetError, ValueError)\n"
         "e = error_from_code('target', 'Head: no shape keys')\n"
         "assert type(e) is TargetError and str(e) == 'Head: no shape keys'\n"
+        "assert type(error_from_code('bake', 'x')) is BakeError and issubclass(BakeError, InputError)\n"
         "class Lib: filepath = '//lib.blend'\n"
         "class Linked: name, library, override_library = 'Head', Lib(), None\n"
         "try:\n"
