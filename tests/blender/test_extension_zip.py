@@ -1,11 +1,12 @@
 """Build the extension with Blender's builder, validate it, install it into a temporary user
-resources folder with Blender's own installer, enable, check registration, disable, re-enable."""
+resources folder with Blender's own installer, enable, check registration, disable, re-enable
+(bpy side: ``scenarios/install_roundtrip.py``, ``scenarios/installed_zip.py``)."""
 
 import zipfile
 
 import pytest
 
-from bpy_harness import ROOT, run_bpy
+from bpy_harness import ROOT, run_scenario
 
 
 @pytest.fixture(scope="module")
@@ -36,33 +37,8 @@ def test_builder_writes_one_valid_zip_per_platform_without_dev_files(zips):
 
 def test_install_enable_disable_roundtrip(zips, tmp_path):
     zip_path = zips["speech_animator-0.1.0-linux_x64.zip"]
-    res, _ = run_bpy(f"""
-import bpy, addon_utils, sys, os
-r = bpy.ops.extensions.package_install_files(filepath={str(zip_path)!r}, repo="user_default",
-                                             enable_on_install=True)
-mod = "bl_ext.user_default.speech_animator"
-site = os.path.join({str(tmp_path)!r}, "extensions", ".local", "lib", "python3.11", "site-packages")
-sys.path.insert(0, site)
-import onnxruntime, soxr, soundfile
-def op_ok(name):
-    try:
-        return bool(getattr(bpy.ops.speechanim, name).get_rna_type())
-    except (KeyError, AttributeError):
-        return False
-state = lambda: {{
-    "enabled": mod in bpy.context.preferences.addons,
-    "panel": hasattr(bpy.types, "SPEECHANIM_PT_main"),
-    "ops": [op_ok(n) for n in ("generate", "clear", "add_sound_strip")],
-    "scene_prop": hasattr(bpy.types.Scene, "speech_animator"),
-}}
-installed = state()
-addon_utils.disable(mod, default_set=True)
-disabled = state()
-addon_utils.enable(mod, default_set=True)
-emit({{"result": list(r), "installed": installed, "disabled": disabled, "reenabled": state(),
-      "ort": onnxruntime.__file__, "providers": onnxruntime.get_available_providers(),
-      "soundfile": soundfile.__file__, "soxr": soxr.__file__}})
-""", env={"BLENDER_USER_RESOURCES": str(tmp_path)})
+    res, _ = run_scenario("install_roundtrip", installs_zip=True, zip=str(zip_path), users=str(tmp_path),
+                          env={"BLENDER_USER_RESOURCES": str(tmp_path)})
     site = str(tmp_path / "extensions" / ".local")
     assert res["result"] == ["FINISHED"]
     assert res["installed"] == {"enabled": True, "panel": True, "ops": [True] * 3, "scene_prop": True}
@@ -86,7 +62,7 @@ def test_installed_zip_generates_and_imports_bvh_without_dev_packages(zips, tmp_
     import numpy as np
 
     sys.path.insert(0, str(ROOT / "tests" / "blender"))
-    from bpy_harness import run_scenario, write_speechlike
+    from bpy_harness import write_speechlike
 
     pytest.importorskip("bvhio")  # only to write the test .bvh here
     from inference.formats.bvh import write_smplx_bvh
