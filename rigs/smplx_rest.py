@@ -176,14 +176,30 @@ def forward_kinematics(poses: np.ndarray, transl: np.ndarray | None = None,
     poses = np.asarray(poses, dtype=np.float64)
     if poses.ndim != 3 or poses.shape[1] != NUM_JOINTS or poses.shape[2] not in (3, 4):
         raise ValueError(f"poses: expected shape (T, {NUM_JOINTS}, 3 or 4), found {poses.shape}")
-    if poses.shape[2] == 3:
-        local = axis_angle_to_quat_cm(poses)
-    else:
-        q = poses / np.maximum(np.linalg.norm(poses, axis=-1, keepdims=True), 1e-12)
-        local = np.ascontiguousarray(q.transpose(1, 2, 0))
-    glob = chain_products_cm(local, PARENTS, SMPLX_LEVELS).transpose(2, 0, 1)
-    off = REST_OFFSETS_M if offsets is None else offsets
-    pos = chain_positions(glob, off, PARENTS, SMPLX_LEVELS)
+    quats = axis_angle_to_quat_cm(poses).transpose(2, 0, 1) if poses.shape[2] == 3 else poses
+    return world_transforms(quats, transl, offsets=offsets)[1]
+
+
+def world_transforms(quats: np.ndarray, transl: np.ndarray | None = None, joints=None,
+                     offsets: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """SMPL-X forward kinematics: global rotations and positions of every joint (or a subset).
+
+    Args:
+        quats: ``(T, 55, 4)`` parent-relative rotations, wxyz quaternions (normalised here).
+        transl: optional ``(T, 3)`` metres added to every position.
+        joints: optional joint indices; then only they and their ancestors are computed (other
+            rows are left undefined).
+        offsets: optional ``(55, 3)`` skeleton; default :data:`REST_OFFSETS_M`.
+
+    Returns:
+        ``(glob (T, 55, 4), pos (T, 55, 3))`` float64: global wxyz rotations and positions in
+        metres, SMPL-X axes.
+    """
+    q = np.asarray(quats, np.float64)
+    q = q / np.maximum(np.linalg.norm(q, axis=-1, keepdims=True), 1e-12)
+    levels = SMPLX_LEVELS if joints is None else subset_levels(SMPLX_LEVELS, with_ancestors(joints, PARENTS))
+    glob = chain_products_cm(np.ascontiguousarray(q.transpose(1, 2, 0)), PARENTS, levels).transpose(2, 0, 1)
+    pos = chain_positions(glob, REST_OFFSETS_M if offsets is None else offsets, PARENTS, levels)
     if transl is not None:
         pos = pos + np.asarray(transl, dtype=np.float64)[:, None, :]
-    return pos
+    return glob, pos

@@ -68,20 +68,9 @@ _NEEDED = _needed_joints()
 def _world(quats: np.ndarray, transl: np.ndarray):
     """Global rotations (T, 55, 3, 3) and positions (T, 55, 3) of the joints the checks need
     (the torso and both arms/hands; other entries are left uninitialised)."""
-    from .._rigs import smplx as S
-
-    local = R.quat_to_matrix(quats[:, _NEEDED])
-    slot = {j: k for k, j in enumerate(_NEEDED)}
-    off = REST.REST_OFFSETS_M.astype(np.float64)
-    t = quats.shape[0]
-    g = np.empty((t, S.NUM_JOINTS, 3, 3))
-    p = np.empty((t, S.NUM_JOINTS, 3))
-    g[:, 0] = local[:, slot[0]]
-    p[:, 0] = off[0] + transl
-    for j in _NEEDED[1:]:
-        par = S.PARENTS[j]
-        p[:, j] = p[:, par] + g[:, par] @ off[j]
-        g[:, j] = g[:, par] @ local[:, slot[j]]
+    glob, p = REST.world_transforms(quats, transl, joints=_NEEDED)  # the one SMPL-X FK
+    g = np.empty(glob.shape[:2] + (3, 3))
+    g[:, _NEEDED] = R.quat_to_matrix(glob[:, _NEEDED])
     return g, p
 
 
