@@ -16,6 +16,7 @@ import bpy
 import numpy as np
 
 from . import compat
+from .errors import BakeError
 from ..inference.keyreduce import reduce_keys, reduce_keys_many
 
 #: Custom-property key marking actions created by this extension.
@@ -70,10 +71,6 @@ class BakeResult:
     keys: int = 0
     dense_keys: int = 0
     messages: tuple = field(default_factory=tuple)
-
-
-class BakeError(ValueError):
-    """The targets cannot be baked (nothing has been changed)."""
 
 
 def is_generated(action) -> bool:

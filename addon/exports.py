@@ -24,6 +24,7 @@ from bpy_extras.io_utils import ExportHelper, ImportHelper
 from ..inference.formats.arkit_csv import read_arkit_csv, write_arkit_csv
 from ..inference.formats.beat2 import read_beat2_npz, write_beat2_npz
 from ..inference.formats.resample import resample_performance
+from ..inference.options import GenerateOptions
 from ..inference.performance import Performance, Provenance
 from ..inference.timebase import scene_rate
 from ..rigs.arkit import ARKIT_INDEX, NUM_ARKIT
@@ -44,14 +45,44 @@ def read_performance(path: str, fps_hint: float = 60.0) -> Performance:
     if ext == ".npz":
         return read_beat2_npz(path)
     if ext == ".bvh":
-        from ..inference.formats.bvh import read_smplx_bvh
-
-        return read_smplx_bvh(path)
+        return read_bvh_blender(path)
     if ext == ".csv":
         times, arkit, _rot = read_arkit_csv(path, fps_hint)
         step = np.median(np.diff(times)) if len(times) > 1 else 1.0 / fps_hint
         return Performance(float(round(1.0 / step, 3)), arkit, provenance=Provenance(face_model="csv", device="file"))
     raise ValueError(f"{path}: expected a .npz, .bvh or .csv file, found {ext or 'no extension'!r}")
+
+
+def read_bvh_blender(path: str, scale: float = 100.0) -> Performance:
+    """An SMPL-X ``.bvh`` (as written by Export Motion or :func:`inference.formats.bvh.write_smplx_bvh`)
+    read with Blender's own BVH parser (``io_anim_bvh``, shipped with Blender: no ``bvhio`` needed)
+    and converted by :func:`inference.formats.bvh.performance_from_bvh_channels`.
+
+    Args:
+        path: the file. scale: file units per metre (100: centimetres).
+
+    Raises:
+        FileNotFoundError: no such file. FormatError: not a BVH, or not the SMPL-X skeleton.
+    """
+    from io_anim_bvh.import_bvh import read_bvh
+
+    from ..inference.formats.beat2 import FormatError
+    from ..inference.formats.bvh import performance_from_bvh_channels
+
+    if not os.path.isfile(path):
+        raise FileNotFoundError(f"BVH: no such file {path!r}")
+    try:
+        nodes, frame_time, _count = read_bvh(bpy.context, path, rotate_mode='NATIVE', global_scale=1.0 / scale)
+    except Exception as exc:  # the parser raises bare Exception / IndexError / ValueError on bad text
+        raise FormatError(f"{path}: not a readable BVH file ({type(exc).__name__}: {exc})") from exc
+    joints = sorted(nodes.values(), key=lambda n: n.index)
+    frames = [np.asarray(n.anim_data[1:], np.float64) for n in joints]  # anim_data[0]: the parser's rest frame
+    eulers = np.stack([f[:, 3:] for f in frames], axis=1) if joints else np.zeros((0, 0, 3))
+    root = joints[0] if joints else None
+    return performance_from_bvh_channels(
+        [n.name for n in joints], [n.rot_order_str for n in joints], eulers,
+        frames[0][:, :3] if joints else np.zeros((0, 3)), tuple(root.rest_head_local) if root else (0, 0, 0),
+        float(frame_time or 0.0), path)
 
 
 def performance_from_scene(scene, face_obj, armature, frame_start: int, frame_end: int) -> Performance:
@@ -83,7 +114,7 @@ def performance_from_scene(scene, face_obj, armature, frame_start: int, frame_en
             arkit[:, ARKIT_INDEX[a]] = vals
     poses = transl = None
     if armature is not None and armature.type == 'ARMATURE':
-        from .targets_body import (_bone_rotation, constrained_chain, deform_positions, evaluated_rotations,
+        from .targets_body import (bone_rotation, constrained_chain, deform_positions, evaluated_rotations,
                                    resolve_bone_map, skeleton_of)
 
         bmap, _ = resolve_bone_map(armature)
@@ -94,7 +125,7 @@ def performance_from_scene(scene, face_obj, armature, frame_start: int, frame_en
         quats = {}
         for b in plan.mapped:
             name = skel.names[int(b)]
-            q, _keyed = _bone_rotation(fcs, name, armature.pose.bones[name].rotation_mode, frames)
+            q, _keyed = bone_rotation(fcs, name, armature.pose.bones[name].rotation_mode, frames)
             if q is not None:
                 quats[int(b)] = q
         mapped_names = [skel.names[int(b)] for b in plan.mapped]
@@ -123,28 +154,29 @@ def _fcurves(id_data) -> dict:
 
 
 def bake_performance(context, perf: Performance, source: str):
-    """Bake ``perf`` (resampled to the scene rate) onto the Speech panel's face mesh / armature.
+    """Bake ``perf`` (resampled to the scene rate) onto the Speech panel's face mesh(es) / armature
+    through :func:`addon.pipeline.apply`: the same target building, bake, key reduction and
+    replace-generated setting as Generate (``source`` names the actions, like Generate's audio).
+    The armature is animated only when ``perf`` has body motion.
 
-    Returns ``(BakeResult, warnings)``. Raises TargetError / BakeError with clear messages.
+    Returns:
+        :class:`addon.pipeline.Outcome`.
+
+    Raises:
+        addon.errors.TargetError, addon.bake.BakeError, addon.pipeline.JobError: with clear
+        messages; nothing is changed when one is raised.
     """
-    from .targets_body import build_body_targets
-    from .targets_face import build_face_targets, merge_targets
+    from . import pipeline
 
     s = context.scene.speech_animator
     perf = resample_performance(perf, scene_rate(context.scene.render.fps, context.scene.render.fps_base))
-    targets, warnings = [], []
-    if s.face_object is not None:
-        ts, ws = build_face_targets([s.face_object], perf)
-        targets += ts
-        warnings += ws
-    if s.armature is not None and perf.smplx_poses is not None:
-        ts, ws = build_body_targets(s.armature, perf)
-        targets += ts
-        warnings += ws
-    result = bake.bake(merge_targets(targets), int(s.frame_start), source,
-                       provenance={"face_model": perf.provenance.face_model, "body_model": perf.provenance.body_model,
-                                   "fps": float(perf.fps)})
-    return result, warnings
+    face_objects = pipeline.face_objects_from(s, context)
+    armature = s.armature.name if s.armature is not None and perf.smplx_poses is not None else ""
+    options = GenerateOptions(fps=float(perf.fps), face=bool(face_objects), body=bool(armature))
+    job = pipeline.Job(source, int(s.frame_start), options, face_objects=face_objects, armature=armature,
+                       key_tolerance=s.key_tolerance if s.use_key_reduction else None,
+                       replace_generated=s.replace_generated)
+    return pipeline.apply(job, perf)
 
 
 class SPEECHANIM_OT_import_motion(bpy.types.Operator, ImportHelper):
@@ -161,17 +193,15 @@ class SPEECHANIM_OT_import_motion(bpy.types.Operator, ImportHelper):
     poll = classmethod(poll_character)
 
     def execute(self, context):
-        from .targets_face import TargetError
-
         try:
             perf = read_performance(self.filepath, float(self.csv_fps))
-            result, warnings = bake_performance(context, perf, self.filepath)
-        except (OSError, ValueError, TargetError, bake.BakeError) as exc:
+            outcome = bake_performance(context, perf, self.filepath)
+        except (OSError, ValueError, bake.BakeError) as exc:  # TargetError, JobError, format errors
             self.report({'ERROR'}, str(exc))
             return {'CANCELLED'}
-        for w in warnings + list(result.messages):
+        for w in outcome.warnings:
             self.report({'WARNING'}, w)
-        self.report({'INFO'}, f"Imported {os.path.basename(self.filepath)}: {', '.join(result.actions)}")
+        self.report({'INFO'}, f"Imported {os.path.basename(self.filepath)}: {', '.join(outcome.result.actions)}")
         return {'FINISHED'}
 
 

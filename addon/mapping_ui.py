@@ -19,10 +19,11 @@ from ..rigs.arkit import ARKIT_NAMES
 from ..rigs.bone_maps import guess_bone_map
 from ..rigs.map_presets import load_map, save_map
 from ..rigs.smplx import JOINT_NAMES
+from .stored_maps import MAP_PROPERTY, stored_map
+from .targets_face import face_match
 
 _KIND_ITEMS = (('FACE', "Face", "ARKit name -> shape key on the face mesh"),
                ('BODY', "Body", "SMPL-X joint -> bone of the armature"))
-_PROP = {'FACE': "speech_animator_face_map", 'BODY': "speech_animator_bone_map"}
 _FILE_KIND = {'FACE': "face_map", 'BODY': "bone_map"}
 
 
@@ -33,20 +34,6 @@ class SPEECHANIM_PG_map_item(bpy.types.PropertyGroup):
     target: StringProperty(name="Target", description="Shape key or bone; empty = not animated")
     extra: StringProperty(name="More Keys", description="Further shape keys driven by the same curve "
                           "(comma separated; e.g. Character Creator's four mouthFunnel quadrants)")
-
-
-def stored_map(obj, kind: str) -> dict | None:
-    """The map stored on ``obj`` for ``kind`` (``'FACE'``/``'BODY'``) or ``None`` when empty."""
-    coll = getattr(obj, _PROP[kind], None) if obj is not None else None
-    if not coll:
-        return None
-    return {item.source: item_value(item) for item in coll}
-
-
-def item_value(item):
-    """``target`` or ``[target, *extra]`` when the row drives several shape keys."""
-    extra = [k.strip() for k in item.extra.split(",") if k.strip()] if item.extra else []
-    return [item.target, *extra] if extra and item.target else item.target
 
 
 def presets_dir(kind: str) -> str:
@@ -66,7 +53,7 @@ def _context_objects(context, kind):
 
 
 def _fill(obj, kind, mapping: dict) -> None:
-    coll = getattr(obj, _PROP[kind])
+    coll = getattr(obj, MAP_PROPERTY[kind])
     coll.clear()
     for src in (ARKIT_NAMES if kind == 'FACE' else JOINT_NAMES):
         item = coll.add()
@@ -79,8 +66,6 @@ def _fill(obj, kind, mapping: dict) -> None:
 
 def _auto_map(obj, kind) -> dict:
     if kind == 'FACE':
-        from .targets_face import face_match
-
         m = face_match(obj, {})
         return {} if m is None else {a: list(ks) for a, ks in m.mapping.items()}
     names = [b.name for b in obj.data.bones]
@@ -111,6 +96,14 @@ class _MapOperator:
             return None
         return obj
 
+    def execute(self, context):
+        obj = self.target_object(context)
+        return {'CANCELLED'} if obj is None else self.run(obj)
+
+    def run(self, obj) -> set:
+        """The operator's work on the chosen, editable ``obj``; returns the operator result."""
+        raise NotImplementedError(type(self).__name__)
+
 
 class SPEECHANIM_OT_map_auto(_MapOperator, bpy.types.Operator):
     """Fill the editable map from the automatic match (exact names, vendor presets, guessing)"""
@@ -119,10 +112,7 @@ class SPEECHANIM_OT_map_auto(_MapOperator, bpy.types.Operator):
     bl_label = "Auto Map"
     bl_options = {'REGISTER', 'UNDO'}
 
-    def execute(self, context):
-        obj = self.target_object(context)
-        if obj is None:
-            return {'CANCELLED'}
+    def run(self, obj):
         mapping = _auto_map(obj, self.kind)
         _fill(obj, self.kind, mapping)
         self.report({'INFO'}, f"{obj.name}: {len(mapping)} entries mapped automatically")
@@ -136,11 +126,8 @@ class SPEECHANIM_OT_map_clear(_MapOperator, bpy.types.Operator):
     bl_label = "Clear Map"
     bl_options = {'REGISTER', 'UNDO'}
 
-    def execute(self, context):
-        obj = self.target_object(context)
-        if obj is None:
-            return {'CANCELLED'}
-        getattr(obj, _PROP[self.kind]).clear()
+    def run(self, obj):
+        getattr(obj, MAP_PROPERTY[self.kind]).clear()
         return {'FINISHED'}
 
 
@@ -155,10 +142,7 @@ class SPEECHANIM_OT_map_save_preset(_MapOperator, bpy.types.Operator):
     def invoke(self, context, event):
         return context.window_manager.invoke_props_dialog(self)
 
-    def execute(self, context):
-        obj = self.target_object(context)
-        if obj is None:
-            return {'CANCELLED'}
+    def run(self, obj):
         mapping = stored_map(obj, self.kind) or _auto_map(obj, self.kind)
         mapping = {k: v for k, v in mapping.items() if v}
         safe = "".join(c for c in self.name if c.isalnum() or c in "-_ ").strip() or "preset"
@@ -191,9 +175,8 @@ class SPEECHANIM_OT_map_load_preset(_MapOperator, bpy.types.Operator):
         context.window_manager.invoke_search_popup(self)
         return {'RUNNING_MODAL'}
 
-    def execute(self, context):
-        obj = self.target_object(context)
-        if obj is None or not self.preset:
+    def run(self, obj):
+        if not self.preset:
             return {'CANCELLED'}
         try:
             mapping = load_map(os.path.join(presets_dir(self.kind), self.preset), _FILE_KIND[self.kind])
@@ -251,8 +234,6 @@ class SPEECHANIM_PT_mapping(bpy.types.Panel):
         row.operator("speechanim.map_load_preset", text="Load", icon='FILEBROWSER').kind = kind
 
     def _face(self, box, obj):
-        from .targets_face import face_match
-
         box.label(text=f"Face: {obj.name}", icon='SHAPEKEY_DATA')
         m = face_match(obj, stored_map(obj, 'FACE'))
         if m is None:
@@ -300,9 +281,11 @@ CLASSES = (SPEECHANIM_PG_map_item, SPEECHANIM_OT_map_auto, SPEECHANIM_OT_map_cle
            SPEECHANIM_PT_mapping)
 
 
+_register_classes, _unregister_classes = bpy.utils.register_classes_factory(CLASSES)
+
+
 def register() -> None:
-    for cls in CLASSES:
-        bpy.utils.register_class(cls)
+    _register_classes()
     bpy.types.Object.speech_animator_face_map = CollectionProperty(type=SPEECHANIM_PG_map_item)
     bpy.types.Object.speech_animator_bone_map = CollectionProperty(type=SPEECHANIM_PG_map_item)
     bpy.types.Object.speech_animator_map_index = IntProperty(options={'SKIP_SAVE'})
@@ -312,5 +295,4 @@ def unregister() -> None:
     del bpy.types.Object.speech_animator_map_index
     del bpy.types.Object.speech_animator_bone_map
     del bpy.types.Object.speech_animator_face_map
-    for cls in reversed(CLASSES):
-        bpy.utils.unregister_class(cls)
+    _unregister_classes()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 
@@ -9,6 +10,8 @@ import bpy
 
 from . import bake, compat, pipeline
 from .worker import Worker
+
+_LOG = logging.getLogger(__name__)
 
 #: Main-thread time per timer tick spent baking keys (seconds), so the UI keeps redrawing.
 BAKE_SLICE_S = 0.03
@@ -24,6 +27,16 @@ def is_running() -> bool:
 def _settings(context):
     scene = getattr(context, "scene", None)
     return getattr(scene, "speech_animator", None) if scene else None
+
+
+def _idle_settings(cls, context, running_message: str):
+    """The Speech settings for a ``poll``, or ``None`` (with ``running_message`` shown) while a
+    Generate runs or when the scene has no settings."""
+    s = _settings(context)
+    if s is not None and is_running():
+        cls.poll_message_set(running_message)
+        return None
+    return s
 
 
 def _report_outcome(op, outcome: pipeline.Outcome) -> None:
@@ -51,11 +64,8 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        s = _settings(context)
+        s = _idle_settings(cls, context, "Generate is already running (Esc cancels it)")
         if s is None:
-            return False
-        if is_running():
-            cls.poll_message_set("Generate is already running (Esc cancels it)")
             return False
         if not s.audio_path:
             cls.poll_message_set("Choose an audio file first")
@@ -106,7 +116,7 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
         try:
             self._worker.start()
         except OSError as exc:  # no runnable Python next to Blender: fall back to a thread
-            print(f"Speech Animator: cannot start the inference process ({exc}); using a thread")
+            _LOG.warning("cannot start the inference process (%s); using a thread", exc)
             self._worker = Worker(lambda progress: (pipeline.infer(job, progress=progress), [], {}),
                                   pipeline.USER_ERRORS)
             self._worker.start()
@@ -132,7 +142,7 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
                 return {'CANCELLED'}
             if kind == "error":
                 self._finish(context)
-                print(f"Speech Animator: {text}")
+                _LOG.error("Generate failed: %s", text)
                 self.report({'ERROR'}, str(payload))
                 return {'CANCELLED'}
             # kind == "done": bake on the main thread over the next ticks, all in this operator
@@ -212,11 +222,8 @@ class SPEECHANIM_OT_clear(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        s = _settings(context)
+        s = _idle_settings(cls, context, "Generate is running")
         if s is None:
-            return False
-        if is_running():
-            cls.poll_message_set("Generate is running")
             return False
         if not any(bake.is_generated(compat.assigned(i)[0]) for i in _target_ids(context)):
             cls.poll_message_set("The chosen targets carry no generated animation")

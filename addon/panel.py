@@ -7,6 +7,14 @@ import bpy
 from . import operators
 
 
+def _split_layout(layout, context):
+    """``(settings, layout)``: the scene's Speech settings and ``layout`` with property split on
+    and decorators off (Blender's sidebar style)."""
+    layout.use_property_split = True
+    layout.use_property_decorate = False
+    return context.scene.speech_animator, layout
+
+
 class _SpeechPanel:
     bl_space_type = 'VIEW_3D'
     bl_region_type = 'UI'
@@ -21,10 +29,7 @@ class SPEECHANIM_PT_main(_SpeechPanel, bpy.types.Panel):
     bl_label = "Speech Animator"
 
     def draw(self, context):
-        s = context.scene.speech_animator
-        layout = self.layout
-        layout.use_property_split = True
-        layout.use_property_decorate = False
+        s, layout = _split_layout(self.layout, context)
         layout.prop(s, "audio_path")
         layout.prop(s, "frame_start")
         layout.prop(s, "what")
@@ -52,10 +57,7 @@ class SPEECHANIM_PT_model(_SpeechPanel, bpy.types.Panel):
     bl_parent_id = "SPEECHANIM_PT_main"
 
     def draw(self, context):
-        s = context.scene.speech_animator
-        layout = self.layout
-        layout.use_property_split = True
-        layout.use_property_decorate = False
+        s, layout = _split_layout(self.layout, context)
         if s.what in {'FACE', 'BOTH'}:
             layout.prop(s, "face_model")
         if s.what in {'BODY', 'BOTH'}:
@@ -70,10 +72,7 @@ class SPEECHANIM_PT_face(_SpeechPanel, bpy.types.Panel):
     bl_options = {'DEFAULT_CLOSED'}
 
     def draw(self, context):
-        s = context.scene.speech_animator
-        layout = self.layout
-        layout.use_property_split = True
-        layout.use_property_decorate = False
+        s, layout = _split_layout(self.layout, context)
         layout.active = s.what in {'FACE', 'BOTH'}
         layout.prop(s, "intensity")
         layout.prop(s, "smoothing")
@@ -86,10 +85,7 @@ class SPEECHANIM_PT_body(_SpeechPanel, bpy.types.Panel):
     bl_options = {'DEFAULT_CLOSED'}
 
     def draw(self, context):
-        s = context.scene.speech_animator
-        layout = self.layout
-        layout.use_property_split = True
-        layout.use_property_decorate = False
+        s, layout = _split_layout(self.layout, context)
         layout.active = s.what in {'BODY', 'BOTH'}
         layout.prop(s, "gesture_energy")
         layout.prop(s, "gesture_rate")
@@ -108,10 +104,7 @@ class SPEECHANIM_PT_keys(_SpeechPanel, bpy.types.Panel):
     bl_options = {'DEFAULT_CLOSED'}
 
     def draw(self, context):
-        s = context.scene.speech_animator
-        layout = self.layout
-        layout.use_property_split = True
-        layout.use_property_decorate = False
+        s, layout = _split_layout(self.layout, context)
         layout.prop(s, "use_key_reduction")
         row = layout.row()
         row.active = s.use_key_reduction

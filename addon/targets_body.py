@@ -16,12 +16,13 @@ import numpy as np
 from ..inference.backends import BodyConstraints
 from ..rigs.bone_maps import guess_bone_map
 from ..rigs.retarget import RetargetError, TargetSkeleton, plan_retarget, retarget
-from ..rigs.kinematics import euler_to_quat
+from ..rigs.kinematics import rotation_parts
 from ..rigs.retarget_inverse import inverse_from_posed, inverse_retarget
-from ..rigs.rotations import axis_angle_to_quat, matrix_to_quat, quat_to_matrix
+from ..rigs.rotations import axis_angle_to_quat, euler_to_quat, matrix_to_quat, quat_to_matrix
 from . import compat
 from .bake import BakeTarget, Channel, is_generated
-from .targets_face import TargetError, check_editable
+from .errors import TargetError, check_editable
+from .stored_maps import stored_map
 
 #: Minimum confidence of a guessed bone map (share of body joints found) before we refuse.
 MIN_GUESS_CONFIDENCE = 0.3
@@ -58,9 +59,9 @@ def resolve_bone_map(armature, bone_map=None, skel: TargetSkeleton | None = None
         raise TargetError(f"body: expected an ARMATURE object, found {found}")
     names = [b.name for b in armature.data.bones]
     if bone_map is None:
-        stored = getattr(armature, "speech_animator_bone_map", None)
+        stored = stored_map(armature, 'BODY')
         if stored:  # edited in the Rig Mapping panel
-            bone_map = {item.source: item.target for item in stored if item.target}
+            bone_map = {j: b for j, b in stored.items() if b}
     if bone_map:
         missing = [b for b in bone_map.values() if b and b not in names]
         if missing:
@@ -191,7 +192,7 @@ def read_body_constraints(armature, frame_start, num_frames, fps, bone_map=None)
     return BodyConstraints(float(fps), poses.astype(np.float32), mask)
 
 
-def _bone_rotation(fcurves, bone, mode, frames):
+def bone_rotation(fcurves, bone, mode, frames):
     """Rotation ``(T, 4)`` wxyz of one pose bone's curves at the consecutive scene ``frames`` and its
     keyed-frame mask ``(T,)`` (``None, None`` without rotation curves); ``fcurves``: the action's
     F-curves (used by ``addon.exports``)."""
@@ -319,7 +320,7 @@ def evaluated_rotations(armature, bone_indices, frames) -> dict:
         for i, f in enumerate(frames):
             scene.frame_set(int(f))
             for b in bone_indices:
-                out[b][i] = _unit_rot(np.array(armature.pose.bones[bones[b].name].matrix)[:3, :3])
+                out[b][i] = rotation_parts(np.array(armature.pose.bones[bones[b].name].matrix)[:3, :3])
     finally:
         scene.frame_set(keep[0], subframe=keep[1])
     return out
@@ -392,12 +393,12 @@ def refine_through_constraints(armature, bone_names, quats, posed_rot, max_frame
             layer.update()
             for level in levels * REFINE_SWEEPS:
                 for k in level:
-                    m = _unit_rot(np.array(pbs[k].matrix)[:3, :3])
+                    m = rotation_parts(np.array(pbs[k].matrix)[:3, :3])
                     refined[i, k] = matrix_to_quat(quat_to_matrix(refined[i, k]) @ (m.T @ wanted[i, k]))
                     pbs[k].rotation_quaternion = refined[i, k]
                 layer.update()
             for k, pb in enumerate(pbs):
-                m = _unit_rot(np.array(pb.matrix)[:3, :3])
+                m = rotation_parts(np.array(pb.matrix)[:3, :3])
                 err = float(np.degrees(np.arccos(np.clip((np.trace(m.T @ wanted[i, k]) - 1.0) / 2.0, -1.0, 1.0))))
                 if err > worst:
                     worst, worst_bone = err, pb.name
@@ -414,8 +415,3 @@ def refine_through_constraints(armature, bone_names, quats, posed_rot, max_frame
     out = quat_mul(model, quat_slerp(corr[i0], corr[i1], frac))
     out = sign_continuous_cm(np.ascontiguousarray(out.transpose(1, 2, 0))).transpose(2, 0, 1)
     return out.astype(np.float32), worst, worst_bone
-
-
-def _unit_rot(m: np.ndarray) -> np.ndarray:
-    u, _, vt = np.linalg.svd(m)
-    return u @ vt

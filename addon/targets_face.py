@@ -19,36 +19,20 @@ import numpy as np
 
 from ..rigs import face_fallback
 from ..rigs.arkit import ARKIT_INDEX
+from ..rigs.kinematics import rotation_parts
 from ..rigs.retarget import SMPLX_TO_BLENDER
 from ..rigs.rotations import axis_angle_to_quat, matrix_to_quat, quat_to_matrix
 from ..rigs.shape_keys import match_shape_keys
 from .bake import BakeTarget, Channel
+from .errors import TargetError, check_editable
+from .stored_maps import stored_map
 
 FLAME_KEY = re.compile(r"^Exp(\d{3})$")
 JAW_BONE = re.compile(r"(^|[^a-z])jaw([^a-z]|$)|^jaw|jawroot|jaw_master", re.I)
 
 
-class TargetError(ValueError):
-    """Targets cannot be built (the message names the object, what was expected and found)."""
-
-
 def _path(key_name: str) -> str:
     return f'key_blocks["{bpy.utils.escape_identifier(key_name)}"].value'
-
-
-def _linked(id_data) -> bool:
-    return id_data is not None and getattr(id_data, "library", None) is not None and \
-        getattr(id_data, "override_library", None) is None
-
-
-def check_editable(obj) -> None:
-    """Raise :class:`TargetError` when ``obj`` or its data is linked from a library (read-only)."""
-    for what in (obj, getattr(obj, "data", None), getattr(getattr(obj, "data", None), "shape_keys", None)):
-        if _linked(what):
-            lib = what.library.filepath if what.library else "?"
-            raise TargetError(f"{obj.name!r}: {type(what).__name__} {what.name!r} is linked from library {lib!r} "
-                              "and cannot be animated; make it local (Object > Relations > Make Local) "
-                              "or a library override")
 
 
 def face_match(obj, mapping=None):
@@ -58,7 +42,7 @@ def face_match(obj, mapping=None):
         return None
     names = [kb.name for kb in key.key_blocks]
     if mapping is None:
-        mapping = stored_face_map(obj)
+        mapping = stored_map(obj, 'FACE')
     overrides = {}
     for a, k in (mapping or {}).items():
         if isinstance(k, str):
@@ -69,16 +53,6 @@ def face_match(obj, mapping=None):
             if keep or not k:  # keys of another mesh: let this mesh match on its own
                 overrides[a] = keep
     return match_shape_keys(names, overrides=overrides)
-
-
-def stored_face_map(obj):
-    """The face map edited in the Rig Mapping panel (stored on ``obj``), or ``None``."""
-    coll = getattr(obj, "speech_animator_face_map", None)
-    if not coll:
-        return None
-    from .mapping_ui import item_value
-
-    return {item.source: item_value(item) for item in coll}
 
 
 def build_face_targets(objects, perf, mapping=None):
@@ -95,7 +69,8 @@ def build_face_targets(objects, perf, mapping=None):
         ``(targets, warnings)``: one :class:`BakeTarget` per mesh Key with channels (label
         ``"Face (<object>)"``), plus at most one jaw-bone target on an armature
         (``"Face jaw (<armature>)"``; merge it with a body target on the same armature using
-        :func:`merge_targets`), and user-facing warnings (missing ARKit names, fallbacks used).
+        :func:`addon.bake.merge_by_datablock`, which the bake does), and user-facing warnings (missing
+        ARKit names, fallbacks used).
 
     Raises:
         TargetError: no objects; an object is not a mesh; a mesh or its Key is linked from a
@@ -223,27 +198,8 @@ def jaw_bone_quats(world: np.ndarray, rest: np.ndarray, jaw_pose: np.ndarray) ->
     -Y (:data:`rigs.retarget.SMPLX_TO_BLENDER`), then into the bone's rest frame:
     ``L = W_rest^T (C R C^T) W_rest`` with ``W_rest`` = armature rotation x ``bone.matrix_local``.
     """
-    u, _, vt = np.linalg.svd(world[:3, :3])
-    w_rest = (u @ vt) @ rest[:3, :3]
+    w_rest = rotation_parts(world[:3, :3]) @ rest[:3, :3]
     c = SMPLX_TO_BLENDER
     r = quat_to_matrix(axis_angle_to_quat(np.asarray(jaw_pose, np.float64)))
     local = w_rest.T @ (c @ r @ c.T) @ w_rest
     return matrix_to_quat(local).astype(np.float32)
-
-
-def merge_targets(targets):
-    """Merge targets that share an ``id_data`` (e.g. a jaw-bone face target and a body target on
-    one armature) into one, later channels winning on the same ``(data_path, index)``."""
-    out, by_id = [], {}
-    for t in targets:
-        key = t.id_data.as_pointer() if hasattr(t.id_data, "as_pointer") else id(t.id_data)
-        if key not in by_id:
-            by_id[key] = len(out)
-            out.append(t)
-            continue
-        prev = out[by_id[key]]
-        chans = {(c.data_path, c.index): c for c in prev.channels}
-        chans.update({(c.data_path, c.index): c for c in t.channels})
-        out[by_id[key]] = BakeTarget(prev.id_data, tuple(chans.values()), prev.label,
-                                     tuple(dict.fromkeys(prev.quaternion_bones + t.quaternion_bones)))
-    return out

@@ -46,6 +46,15 @@ class Audio:
         return self.samples.shape[0] / float(self.sample_rate_hz)
 
 
+def is_audio(obj) -> bool:
+    """True when ``obj`` is an :class:`Audio`, also one made by this module under its other import
+    name: the same file is ``inference.audio`` in plain Python and
+    ``bl_ext.<repo>.speech_animator.inference.audio`` inside Blender, two distinct classes for
+    ``isinstance``. Such an object is recognised by its class name and its :class:`Audio` fields."""
+    return isinstance(obj, Audio) or (type(obj).__name__ == Audio.__name__ and all(
+        hasattr(obj, f) for f in ("samples", "sample_rate_hz", "source_rate_hz", "path")))
+
+
 def prepare_audio(samples, sample_rate_hz: int, path: str = "") -> Audio:
     """Validate, downmix and resample raw samples to 16 kHz mono float32.
 

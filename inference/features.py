@@ -10,6 +10,11 @@ count of the face dataset targets (docs: interfaces.md "Face dataset").
 Constants follow the common speech front end (Kaldi / Whisper style): 16 kHz, 25 ms Hann window,
 10 ms hop (100 fps), 512-point FFT, 80 mel bands on the Slaney mel scale from 0 to 8 kHz
 (Slaney, "Auditory Toolbox", 1998; the same formula as librosa's ``htk=False`` default).
+
+The STFT (:func:`power_range`) and the filterbank (:func:`mel_filterbank`, Slaney or HTK scale,
+with or without area norm) are the only ones in the package: :mod:`inference.prosody` (onset
+strength, HTK) and :mod:`inference.face.dsp` (band energies) use them with their own
+:class:`MelConfig`; ``tests/test_features.py`` pins both scales against the textbook formulas.
 """
 
 from __future__ import annotations
@@ -33,6 +38,10 @@ FEATURE_FPS: float = SAMPLE_RATE_HZ / HOP
 LOG_FLOOR: float = 1e-10
 
 
+#: Mel scales :func:`mel_filterbank` knows (:attr:`MelConfig.mel_scale`).
+MEL_SCALES: tuple[str, ...] = ("slaney", "htk")
+
+
 @dataclass(frozen=True)
 class MelConfig:
     """Front-end parameters (frozen; the defaults are the shipped model's).
@@ -44,6 +53,12 @@ class MelConfig:
         n_fft: FFT size (>= win).
         n_mels: mel bands.
         fmin_hz, fmax_hz: mel filterbank range in Hz.
+        mel_scale: ``"slaney"`` (Slaney 1998, librosa's ``htk=False``) or ``"htk"``
+            (``2595 log10(1 + f / 700)``, Young et al., HTK Book).
+        area_norm: scale each triangle to unit area (Slaney's "area" norm, librosa's
+            ``norm="slaney"``); ``False``: triangles peak at 1.
+        periodic_window: periodic Hann (``torch.hann_window``, the model's) or, when ``False``,
+            the symmetric one (``np.hanning``).
     """
 
     sample_rate_hz: int = SAMPLE_RATE_HZ
@@ -53,6 +68,9 @@ class MelConfig:
     n_mels: int = N_MELS
     fmin_hz: float = 0.0
     fmax_hz: float = 8000.0
+    mel_scale: str = "slaney"
+    area_norm: bool = True
+    periodic_window: bool = True
 
 
 def num_feature_frames(num_samples: int, hop: int = HOP) -> int:
@@ -60,57 +78,101 @@ def num_feature_frames(num_samples: int, hop: int = HOP) -> int:
     return max(1, -(-int(num_samples) // hop))
 
 
-def _hz_to_mel(f):
-    """Slaney mel scale: linear (200/3 Hz per mel) below 1 kHz, logarithmic above."""
+def hz_to_mel(f, scale: str = "slaney"):
+    """Frequency (Hz, scalar or array) -> mel.
+
+    ``"slaney"``: linear below 1 kHz (200/3 Hz per mel, so 1 kHz is mel 15), logarithmic above
+    (a factor 6.4 every 27 mels), Slaney's Auditory Toolbox (1998). ``"htk"``:
+    ``2595 log10(1 + f / 700)`` (HTK Book).
+
+    Raises:
+        ValueError: unknown ``scale`` (choices: :data:`MEL_SCALES`).
+    """
     f = np.asarray(f, dtype=np.float64)
-    f_sp = 200.0 / 3
-    mel = f / f_sp
-    min_log_hz = 1000.0
-    min_log_mel = min_log_hz / f_sp
-    logstep = np.log(6.4) / 27.0
-    return np.where(f >= min_log_hz, min_log_mel + np.log(np.maximum(f, 1e-9) / min_log_hz) / logstep, mel)
+    if scale == "htk":
+        return 2595.0 * np.log10(1.0 + f / 700.0)
+    _check_scale(scale)
+    mel = f / _F_SP
+    return np.where(f >= _MIN_LOG_HZ, _MIN_LOG_MEL + np.log(np.maximum(f, 1e-9) / _MIN_LOG_HZ) / _LOGSTEP, mel)
 
 
-def _mel_to_hz(m):
+def mel_to_hz(m, scale: str = "slaney"):
+    """Mel (scalar or array) -> frequency in Hz, the inverse of :func:`hz_to_mel`."""
     m = np.asarray(m, dtype=np.float64)
-    f_sp = 200.0 / 3
-    min_log_hz = 1000.0
-    min_log_mel = min_log_hz / f_sp
-    logstep = np.log(6.4) / 27.0
-    return np.where(m >= min_log_mel, min_log_hz * np.exp(logstep * (m - min_log_mel)), f_sp * m)
+    if scale == "htk":
+        return 700.0 * (10.0 ** (m / 2595.0) - 1.0)
+    _check_scale(scale)
+    return np.where(m >= _MIN_LOG_MEL, _MIN_LOG_HZ * np.exp(_LOGSTEP * (m - _MIN_LOG_MEL)), _F_SP * m)
+
+
+# Slaney scale constants (Auditory Toolbox): 200/3 Hz per mel below 1 kHz, log step ln(6.4)/27 above.
+_F_SP = 200.0 / 3
+_MIN_LOG_HZ = 1000.0
+_MIN_LOG_MEL = _MIN_LOG_HZ / _F_SP
+_LOGSTEP = np.log(6.4) / 27.0
+
+
+def _check_scale(scale: str) -> None:
+    if scale not in MEL_SCALES:
+        raise ValueError(f"mel scale: expected one of {', '.join(map(repr, MEL_SCALES))}, found {scale!r}")
 
 
 def mel_filterbank(cfg: MelConfig = MelConfig()) -> np.ndarray:
-    """Slaney-normalised triangular mel filterbank.
+    """Triangular mel filterbank on ``cfg.mel_scale``.
+
+    ``n_mels + 2`` points equally spaced in mel from ``fmin_hz`` to ``fmax_hz``; band ``m`` rises
+    linearly (in Hz) from point ``m`` to ``m + 1`` and falls to ``m + 2``, sampled at the FFT bin
+    frequencies ``k * sample_rate_hz / n_fft``.
 
     Returns:
-        ``(n_mels, n_fft // 2 + 1)`` float32; each triangle has unit area (Slaney "area" norm).
+        ``(n_mels, n_fft // 2 + 1)`` float32 >= 0; with ``cfg.area_norm`` each triangle is scaled
+        by ``2 / (f[m + 2] - f[m])`` (unit area, Slaney "area" norm), else it peaks at 1.
+
+    Raises:
+        ValueError: unknown ``cfg.mel_scale``.
     """
     n_bins = cfg.n_fft // 2 + 1
     fft_hz = np.linspace(0.0, cfg.sample_rate_hz / 2.0, n_bins)
-    mel_pts = np.linspace(_hz_to_mel(cfg.fmin_hz), _hz_to_mel(cfg.fmax_hz), cfg.n_mels + 2)
-    hz_pts = _mel_to_hz(mel_pts)
+    mel_pts = np.linspace(hz_to_mel(cfg.fmin_hz, cfg.mel_scale), hz_to_mel(cfg.fmax_hz, cfg.mel_scale),
+                          cfg.n_mels + 2)
+    hz_pts = mel_to_hz(mel_pts, cfg.mel_scale)
     fdiff = np.diff(hz_pts)
     ramps = hz_pts[:, None] - fft_hz[None, :]
     lower = -ramps[:-2] / fdiff[:-1, None]
     upper = ramps[2:] / fdiff[1:, None]
     weights = np.maximum(0.0, np.minimum(lower, upper))
-    weights *= (2.0 / (hz_pts[2:] - hz_pts[:-2]))[:, None]
+    if cfg.area_norm:
+        weights *= (2.0 / (hz_pts[2:] - hz_pts[:-2]))[:, None]
     return weights.astype(np.float32)
 
 
 _FB_CACHE: dict[MelConfig, np.ndarray] = {}
 
 
-def _filterbank(cfg: MelConfig) -> np.ndarray:
+def filterbank(cfg: MelConfig = MelConfig()) -> np.ndarray:
+    """:func:`mel_filterbank` of ``cfg``, computed once per config (read-only, cached)."""
     fb = _FB_CACHE.get(cfg)
     if fb is None:
-        fb = _FB_CACHE[cfg] = mel_filterbank(cfg)
+        fb = mel_filterbank(cfg)
+        fb.setflags(write=False)
+        _FB_CACHE[cfg] = fb
     return fb
 
 
-def _power_range(x: np.ndarray, start_frame: int, stop_frame: int, cfg: MelConfig) -> np.ndarray:
-    """Power spectra of centred frames ``[start_frame, stop_frame)`` of the 1-D signal ``x``."""
+def power_range(x: np.ndarray, start_frame: int, stop_frame: int, cfg: MelConfig = MelConfig()) -> np.ndarray:
+    """Power spectra of the centred frames ``[start_frame, stop_frame)`` of a signal.
+
+    Frame ``i`` is the ``cfg.win`` samples centred on sample ``i * cfg.hop`` (zeros outside
+    ``x``), Hann-windowed (periodic or symmetric, ``cfg.periodic_window``) and zero-padded to
+    ``cfg.n_fft``. Only the samples those frames see are touched (chunked analysis).
+
+    Args:
+        x: ``(N,)`` float32 C-contiguous samples (:func:`check_samples` output).
+        start_frame, stop_frame: frame range, ``start_frame < stop_frame``.
+
+    Returns:
+        ``(stop_frame - start_frame, n_fft // 2 + 1)`` float32 power ``|X|^2``.
+    """
     half = cfg.win // 2
     s0 = start_frame * cfg.hop - half
     s1 = (stop_frame - 1) * cfg.hop - half + cfg.win
@@ -121,7 +183,10 @@ def _power_range(x: np.ndarray, start_frame: int, stop_frame: int, cfg: MelConfi
     n = stop_frame - start_frame
     frames = np.lib.stride_tricks.as_strided(
         seg, shape=(n, cfg.win), strides=(seg.strides[0] * cfg.hop, seg.strides[0]), writeable=False)
-    window = np.hanning(cfg.win + 1)[:-1].astype(np.float32)  # periodic Hann (torch.hann_window)
+    if cfg.periodic_window:
+        window = np.hanning(cfg.win + 1)[:-1].astype(np.float32)  # periodic Hann (torch.hann_window)
+    else:
+        window = np.hanning(cfg.win).astype(np.float32)
     spec = np.fft.rfft(frames * window, n=cfg.n_fft, axis=1)
     return (spec.real ** 2 + spec.imag ** 2).astype(np.float32)
 
@@ -139,8 +204,8 @@ def power_spectrogram(samples: np.ndarray, cfg: MelConfig = MelConfig()) -> np.n
     Raises:
         ValueError: ``samples`` is not a non-empty 1-D finite array.
     """
-    x = _check_samples(samples)
-    return _power_range(x, 0, num_feature_frames(x.shape[0], cfg.hop), cfg)
+    x = check_samples(samples)
+    return power_range(x, 0, num_feature_frames(x.shape[0], cfg.hop), cfg)
 
 
 def log_mel(samples: np.ndarray, cfg: MelConfig = MelConfig()) -> np.ndarray:
@@ -157,7 +222,7 @@ def log_mel(samples: np.ndarray, cfg: MelConfig = MelConfig()) -> np.ndarray:
     Raises:
         ValueError: empty, non-1-D or non-finite ``samples``.
     """
-    x = _check_samples(samples)
+    x = check_samples(samples)
     return log_mel_range(x, 0, num_feature_frames(x.shape[0], cfg.hop), cfg)
 
 
@@ -173,16 +238,21 @@ def log_mel_range(samples: np.ndarray, start_frame: int, stop_frame: int,
     Raises:
         ValueError: bad ``samples`` or a frame range outside ``[0, ceil(N / hop)]``.
     """
-    x = _check_samples(samples)
+    x = check_samples(samples)
     total = num_feature_frames(x.shape[0], cfg.hop)
     if not (0 <= start_frame < stop_frame <= total):
         raise ValueError(
             f"frame range: expected 0 <= start < stop <= {total}, found [{start_frame}, {stop_frame})")
-    power = _power_range(x, start_frame, stop_frame, cfg)
-    return np.log(power @ _filterbank(cfg).T + LOG_FLOOR).astype(np.float32)
+    power = power_range(x, start_frame, stop_frame, cfg)
+    return np.log(power @ filterbank(cfg).T + LOG_FLOOR).astype(np.float32)
 
 
-def _check_samples(samples) -> np.ndarray:
+def check_samples(samples) -> np.ndarray:
+    """``samples`` as a C-contiguous ``(N,)`` float32 array.
+
+    Raises:
+        ValueError: not a non-empty 1-D array, or NaN / infinite values.
+    """
     x = np.asarray(samples)
     if x.ndim != 1 or x.shape[0] == 0:
         raise ValueError(f"samples: expected a non-empty (N,) mono array, found shape {x.shape}")

@@ -12,6 +12,7 @@ from ._rigs import arkit as _arkit, rotations as _rotations, smplx as _smplx
 from .audio import Audio, load_audio
 from .options import GenerateOptions
 from .performance import Performance, Provenance
+from .signal_ops import one_pole_zero_phase
 from .timebase import num_frames, resample_frames
 
 #: ``progress(fraction in [0, 1], message)``; may raise to cancel.
@@ -144,7 +145,7 @@ def _postprocess_face(arkit: np.ndarray, audio: Audio, options: GenerateOptions,
     out = arkit.copy()
     out[:, speech] *= options.intensity
     if options.smoothing > 0.0:
-        out = _zero_phase_smooth(out, time_constant_s=0.08 * options.smoothing, fps=options.fps)
+        out = one_pole_zero_phase(out, time_constant_s=0.08 * options.smoothing, fps=options.fps)
     if options.procedural_face:
         from .face.procedural import add_procedural_layer
 
@@ -153,17 +154,6 @@ def _postprocess_face(arkit: np.ndarray, audio: Audio, options: GenerateOptions,
         out = add_procedural_layer(out, audio, options.fps, options.seed)
         out[:, cols] = kept
     return np.clip(out, 0.0, 1.0).astype(np.float32)
-
-
-def _zero_phase_smooth(x: np.ndarray, time_constant_s: float, fps: float) -> np.ndarray:
-    """Forward-backward one-pole low-pass (no lag), time constant in seconds."""
-    a = float(np.exp(-1.0 / max(time_constant_s * fps, 1e-6)))
-    y = x.astype(np.float64).copy()
-    for rng in (range(1, len(y)), range(len(y) - 2, -1, -1)):
-        step = 1 if rng.step == 1 else -1
-        for i in rng:
-            y[i] = a * y[i - step] + (1.0 - a) * y[i]
-    return y.astype(np.float32)
 
 
 def _body_to_fps(body: backends.BodyTrack, fps: float, frames: int):

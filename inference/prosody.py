@@ -22,7 +22,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .audio import SAMPLE_RATE_HZ, Audio, AudioError
+from .audio import SAMPLE_RATE_HZ, Audio, AudioError, is_audio
+from .features import MelConfig, filterbank, power_range
+from .signal_ops import GateConfig, drop_short, energy_gate, fill_gaps, frame_energy_db, hann_smooth, runs
 
 #: Analysis frame rate (frames per second): 10 ms hop at 16 kHz.
 PROSODY_FPS: float = 100.0
@@ -44,6 +46,16 @@ PAUSE_MIN_S: float = 0.30
 #: Speech runs shorter than this (s) are dropped; gaps shorter than this are filled.
 SPEECH_MIN_S: float = 0.10
 GAP_FILL_S: float = 0.15
+#: Energy gate combined with the WebRTC VAD: above the clip's floor by a quarter of its range,
+#: within 45 dB of its (95th-percentile) peak and above -70 dBFS; a plain threshold (on = off).
+ENERGY_GATE: GateConfig = GateConfig(floor_percentile=10.0, peak_percentile=95.0, on_fraction=0.25,
+                                     off_fraction=0.25, on_floor_db=-70.0, off_floor_db=-70.0,
+                                     min_peak_db=float("-inf"), max_below_peak_db=45.0, min_range_db=0.0, min_run_frames=0)
+#: Onset-strength front end: 512-point symmetric-Hann STFT every 10 ms, 40 HTK mel bands 60-7600 Hz,
+#: triangles peaking at 1 (no area norm).
+ONSET_MEL: MelConfig = MelConfig(sample_rate_hz=SAMPLE_RATE_HZ, hop=HOP_SAMPLES, win=512, n_fft=512, n_mels=40,
+                                 fmin_hz=60.0, fmax_hz=7600.0, mel_scale="htk", area_norm=False,
+                                 periodic_window=False)
 #: Minimum distance (s) between two accents.
 ACCENT_MIN_GAP_S: float = 0.22
 #: Syllable nuclei with a normalised strength below this are not accents.
@@ -105,7 +117,7 @@ def analyze_prosody(audio: Audio) -> Prosody:
         if _CACHE and _CACHE[0] == key:
             return _CACHE[1]
     n = max(1, int(np.ceil(x.shape[0] / HOP_SAMPLES)))
-    energy_db = frame_energy_db(x, n)
+    energy_db = frame_energy_db(x, n, HOP_SAMPLES, WIN_SAMPLES, ENERGY_FLOOR_DB)
     f0 = _pitch_hz(x, n)
     voiced = f0 > 0.0
     speech = _voice_activity(x, n, energy_db)
@@ -128,7 +140,7 @@ _CACHE_LOCK = threading.Lock()
 
 def _validated(audio: Audio) -> np.ndarray:
     name = getattr(audio, "path", "") or "audio"
-    if not isinstance(audio, Audio):
+    if not is_audio(audio):
         raise AudioError(f"{name}: expected an inference.audio.Audio, found {type(audio).__name__}")
     if audio.sample_rate_hz != SAMPLE_RATE_HZ:
         raise AudioError(f"{name}: expected {SAMPLE_RATE_HZ} Hz audio, found {audio.sample_rate_hz} Hz")
@@ -144,20 +156,6 @@ def _validated(audio: Audio) -> np.ndarray:
     if peak > 1.0:
         x = x / peak
     return x
-
-
-def frame_energy_db(x: np.ndarray, n: int) -> np.ndarray:
-    """RMS energy in dBFS of 25 ms windows centred every 10 ms: ``(n,)`` float32.
-
-    A full-scale sine reads -3 dBFS; digital silence reads :data:`ENERGY_FLOOR_DB`.
-    """
-    sq = np.concatenate([[0.0], np.cumsum(x.astype(np.float64) ** 2)])
-    centre = np.arange(n) * HOP_SAMPLES
-    lo = np.clip(centre - WIN_SAMPLES // 2, 0, x.shape[0])
-    hi = np.clip(centre + WIN_SAMPLES // 2, 0, x.shape[0])
-    mean_sq = (sq[hi] - sq[lo]) / np.maximum(hi - lo, 1)
-    db = 10.0 * np.log10(np.maximum(mean_sq, 1e-10))
-    return np.maximum(db, ENERGY_FLOOR_DB).astype(np.float32)
 
 
 def _pitch_hz(x: np.ndarray, n: int) -> np.ndarray:
@@ -208,54 +206,10 @@ def _voice_activity(x: np.ndarray, n: int, energy_db: np.ndarray) -> np.ndarray:
                            for i in range(n30)), dtype=bool, count=n30)
     flags = np.repeat(flags30, 3)[:n]
     # Energy gate relative to the clip's own range: speech is well above the noise floor.
-    floor = float(np.percentile(energy_db, 10))
-    top = float(np.percentile(energy_db, 95))
-    gate = energy_db > max(floor + 0.25 * (top - floor), top - 45.0, -70.0)
+    gate, _, _ = energy_gate(energy_db, ENERGY_GATE)
     speech = flags & gate
-    speech = _fill_gaps(speech, int(round(GAP_FILL_S * PROSODY_FPS)))
-    return _drop_short(speech, int(round(SPEECH_MIN_S * PROSODY_FPS)))
-
-
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """``[(start, end_exclusive), ...]`` of True runs."""
-    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(d == 1).tolist(), np.flatnonzero(d == -1).tolist()))
-
-
-def _fill_gaps(mask: np.ndarray, max_gap: int) -> np.ndarray:
-    out = mask.copy()
-    runs = _runs(mask)
-    for (_, e0), (s1, _) in zip(runs[:-1], runs[1:]):
-        if s1 - e0 <= max_gap:
-            out[e0:s1] = True
-    return out
-
-
-def _drop_short(mask: np.ndarray, min_len: int) -> np.ndarray:
-    out = mask.copy()
-    for s, e in _runs(mask):
-        if e - s < min_len:
-            out[s:e] = False
-    return out
-
-
-def _mel_filterbank(n_fft: int, n_mels: int = 40, fmin: float = 60.0, fmax: float = 7600.0) -> np.ndarray:
-    """Triangular HTK-mel filterbank ``(n_mels, n_fft // 2 + 1)`` (Young et al., HTK Book)."""
-    def hz_to_mel(f):
-        return 2595.0 * np.log10(1.0 + np.asarray(f) / 700.0)
-
-    def mel_to_hz(m):
-        return 700.0 * (10.0 ** (np.asarray(m) / 2595.0) - 1.0)
-
-    edges = mel_to_hz(np.linspace(hz_to_mel(fmin), hz_to_mel(fmax), n_mels + 2))
-    bins = np.fft.rfftfreq(n_fft, 1.0 / SAMPLE_RATE_HZ)
-    fb = np.zeros((n_mels, bins.shape[0]), np.float32)
-    for m in range(n_mels):
-        lo, mid, hi = edges[m], edges[m + 1], edges[m + 2]
-        up = (bins - lo) / (mid - lo)
-        down = (hi - bins) / (hi - mid)
-        fb[m] = np.maximum(0.0, np.minimum(up, down))
-    return fb
+    speech = fill_gaps(speech, int(round(GAP_FILL_S * PROSODY_FPS)))
+    return drop_short(speech, int(round(SPEECH_MIN_S * PROSODY_FPS)))
 
 
 def onset_strength(x: np.ndarray, n: int, chunk_frames: int = 4000) -> np.ndarray:
@@ -265,18 +219,12 @@ def onset_strength(x: np.ndarray, n: int, chunk_frames: int = 4000) -> np.ndarra
     the previous frame, half-wave rectified, averaged over bands. Processed in chunks of
     ``chunk_frames`` frames so memory stays bounded for long inputs.
     """
-    n_fft = 512
-    window = np.hanning(n_fft).astype(np.float32)
-    fb = _mel_filterbank(n_fft)
-    xp = np.concatenate([np.zeros(n_fft // 2, np.float32), x.astype(np.float32),
-                         np.zeros(n_fft // 2 + n * HOP_SAMPLES, np.float32)])
+    fb = filterbank(ONSET_MEL)
     out = np.zeros(n, np.float32)
     prev = None
     for c0 in range(0, n, chunk_frames):
         c1 = min(n, c0 + chunk_frames)
-        starts = np.arange(c0, c1) * HOP_SAMPLES
-        frames = np.lib.stride_tricks.sliding_window_view(xp, n_fft)[starts] * window
-        power = np.abs(np.fft.rfft(frames, axis=1)) ** 2
+        power = power_range(x, c0, c1, ONSET_MEL)
         logmel = 10.0 * np.log10(np.maximum(power @ fb.T, 1e-10)).astype(np.float32)
         first = logmel[:1] if prev is None else prev
         diff = np.diff(np.concatenate([first, logmel]), axis=0)
@@ -285,18 +233,10 @@ def onset_strength(x: np.ndarray, n: int, chunk_frames: int = 4000) -> np.ndarra
     return out
 
 
-def _smooth(x: np.ndarray, width: int) -> np.ndarray:
-    if width <= 1:
-        return x.astype(np.float64)
-    k = np.hanning(width + 2)[1:-1]
-    k /= k.sum()
-    return np.convolve(x.astype(np.float64), k, mode="same")
-
-
 def _accents(energy_db, f0, speech, onset):
     """Stressed syllables: voiced energy peaks with prominence; strength in [0, 1]."""
     n = energy_db.shape[0]
-    e = _smooth(energy_db, 7)  # ~70 ms
+    e = hann_smooth(energy_db, 7)  # ~70 ms
     if n < 3 or not speech.any():
         return np.zeros(0), np.zeros(0, np.float32)
     # syllable nuclei: local maxima of smoothed energy inside speech, with a 2 dB dip on both sides
@@ -325,7 +265,7 @@ def _accents(energy_db, f0, speech, onset):
             w = w[w > 0]
             if w.size:
                 pitch[k] = np.clip(12.0 * np.log2(w.max() / med) / 6.0, 0.0, 1.0)
-    ons = _smooth(onset, 5)
+    ons = hann_smooth(onset, 5)
     o_hi = max(float(np.percentile(ons[speech], 95)), 1e-6)
     attack = np.array([np.clip(ons[max(0, c - 12):c + 1].max() / o_hi, 0.0, 1.0) for c in nuclei])
     strength = 0.5 * loud + 0.3 * pitch + 0.2 * attack
@@ -348,5 +288,5 @@ def _accents(energy_db, f0, speech, onset):
 
 
 def _phrases(speech: np.ndarray) -> tuple:
-    filled = _fill_gaps(speech, int(round(PAUSE_MIN_S * PROSODY_FPS)) - 1)
-    return tuple((s / PROSODY_FPS, e / PROSODY_FPS) for s, e in _runs(filled))
+    filled = fill_gaps(speech, int(round(PAUSE_MIN_S * PROSODY_FPS)) - 1)
+    return tuple((s / PROSODY_FPS, e / PROSODY_FPS) for s, e in runs(filled))

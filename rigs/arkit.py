@@ -43,7 +43,6 @@ SPEECH_CHANNELS: tuple[str, ...] = tuple(
     if n.startswith(("jaw", "mouth", "cheek", "tongue"))
 )
 
-assert NUM_ARKIT == 52, NUM_ARKIT
 
 
 def arkit_index(name: str) -> int:

@@ -33,6 +33,7 @@ from typing import Mapping, Sequence
 from .bone_presets import BONE_PRESETS
 from .map_presets import load_map, save_map
 from .smplx import JOINT_INDEX, JOINT_NAMES, PARENTS
+from .tree import is_ancestor, nearest_ancestor
 
 BODY_JOINTS: tuple[str, ...] = JOINT_NAMES[:22]
 
@@ -116,20 +117,11 @@ def _core(name: str) -> str:
     return rest.strip("._- ")
 
 
-def _descends(bone: int, ancestor: int, parents: Sequence[int]) -> bool:
-    p = parents[bone]
-    while p >= 0:
-        if p == ancestor:
-            return True
-        p = parents[p]
-    return False
-
-
 def _below(bone: int, ancestor: int, parents: Sequence[int], joint: str) -> bool:
     """``bone`` descends from ``ancestor``; for the thighs also from its parent (legs often hang
     off the bone above the hips, e.g. RobotExpressive's ``Body``)."""
-    return _descends(bone, ancestor, parents) or (joint.endswith("_hip") and
-        parents[ancestor] >= 0 and _descends(bone, parents[ancestor], parents))
+    return is_ancestor(ancestor, bone, parents, proper=True) or (joint.endswith("_hip") and
+        parents[ancestor] >= 0 and is_ancestor(parents[ancestor], bone, parents, proper=True))
 
 
 def guess_bone_map(names: Sequence[str], parents: Sequence[int], preset: str | None = None,
@@ -209,9 +201,7 @@ def guess_bone_map(names: Sequence[str], parents: Sequence[int], preset: str | N
 
     for j in JOINT_NAMES:  # parents first
         for i in cands.get(j, []):
-            p = PARENTS[JOINT_INDEX[j]]
-            while p >= 0 and JOINT_NAMES[p] not in mapping:
-                p = PARENTS[p]
+            p = nearest_ancestor(JOINT_INDEX[j], PARENTS, lambda a: JOINT_NAMES[a] in mapping)
             if p >= 0 and not _below(i, index[mapping[JOINT_NAMES[p]]], parents, j):
                 continue
             if assign(j, i, "name"):
@@ -241,9 +231,7 @@ def guess_bone_map(names: Sequence[str], parents: Sequence[int], preset: str | N
 
     problems = []
     for j, b in mapping.items():
-        p = PARENTS[JOINT_INDEX[j]]
-        while p >= 0 and JOINT_NAMES[p] not in mapping:
-            p = PARENTS[p]
+        p = nearest_ancestor(JOINT_INDEX[j], PARENTS, lambda a: JOINT_NAMES[a] in mapping)
         both_preset = how[j] == "preset" and p >= 0 and how[JOINT_NAMES[p]] == "preset"
         if p >= 0 and JOINT_INDEX[j] < 22 and not both_preset and \
                 not _below(index[b], index[mapping[JOINT_NAMES[p]]], parents, j):

@@ -13,43 +13,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rotations import quat_mul
+from .tree import depth_levels
 
 #: Sign pattern that conjugates a ``(..., 4, T)`` quaternion array.
 CONJ = np.array([1.0, -1.0, -1.0, -1.0])[:, None]
-
-
-def depth_levels(parents) -> tuple:
-    """Joint indices grouped by depth, parents first.
-
-    Args:
-        parents: parent index per joint, ``-1`` for roots (any order, no cycles).
-
-    Returns:
-        tuple of ``int`` arrays; level 0 holds the roots, level ``d`` the joints whose parent is
-        in level ``d - 1``.
-
-    Raises:
-        ValueError: ``parents`` has an index out of range or a cycle.
-    """
-    parents = [int(p) for p in parents]
-    n = len(parents)
-    depth = [-1] * n
-    for i in range(n):
-        chain, j = [], i
-        while j >= 0 and depth[j] < 0:
-            if j in chain or not -1 <= parents[j] < n:
-                raise ValueError(f"parents: joint {j} has parent {parents[j]} (cycle or out of range 0..{n - 1})")
-            chain.append(j)
-            j = parents[j]
-        d = depth[j] if j >= 0 else -1
-        for k in reversed(chain):
-            d += 1
-            depth[k] = d
-    if not n:
-        return ()
-    depth = np.array(depth)
-    return tuple(np.flatnonzero(depth == d) for d in range(int(depth.max()) + 1))
 
 
 def axis_angle_to_quat_cm(aa: np.ndarray) -> np.ndarray:
@@ -99,7 +66,7 @@ def chain_products_cm(local: np.ndarray, parents, levels=None) -> np.ndarray:
     Args:
         local: ``(J, 4, T)`` float64 unit quaternions, parent-relative.
         parents: ``(J,)`` parent indices (``-1``: root, ``G = L``).
-        levels: :func:`depth_levels` of ``parents`` (computed when ``None``).
+        levels: :func:`rigs.tree.depth_levels` of ``parents`` (computed when ``None``).
 
     Returns:
         ``(J, 4, T)`` float64 global quaternions (signs not normalised).
@@ -129,6 +96,32 @@ def canonical_continuous_cm(q: np.ndarray) -> np.ndarray:
     return sign_continuous_cm(q)
 
 
+def chain_positions(glob_q: np.ndarray, offsets: np.ndarray, parents, levels) -> np.ndarray:
+    """Joint positions from global rotations: ``p_root = offset_root``,
+    ``p_j = p_parent + G_parent * offset_j`` (forward kinematics, one vectorised step per level).
+
+    Args:
+        glob_q: ``(T, J, 4)`` unit wxyz global rotations (e.g. :func:`chain_products_cm` transposed).
+        offsets: ``(J, 3)`` rest offsets from the parent (roots: absolute position).
+        parents: ``(J,)`` parent indices.
+        levels: :func:`rigs.tree.depth_levels` of ``parents``, possibly restricted to a subset
+            closed under ancestors (:func:`rigs.tree.subset_levels`); other joints are left undefined.
+
+    Returns:
+        ``(T, J, 3)`` float64 positions.
+    """
+    parents = np.asarray(parents, int)
+    off = np.asarray(offsets, np.float64)
+    pos = np.empty(glob_q.shape[:2] + (3,))
+    for d, lvl in enumerate(levels):
+        if d == 0:
+            pos[:, lvl] = off[lvl]
+        else:
+            p = parents[lvl]
+            pos[:, lvl] = pos[:, p] + quat_rotate(glob_q[:, p], off[lvl])
+    return pos
+
+
 def quat_rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
     """Rotate vectors ``v`` ``(..., 3)`` by unit quaternions ``q`` ``(..., 4)`` wxyz (shapes
     broadcast): ``v + 2 w (u x v) + 2 u x (u x v)`` with ``q = (w, u)``."""
@@ -139,40 +132,23 @@ def quat_rotate(q: np.ndarray, v: np.ndarray) -> np.ndarray:
     return v + q[..., :1] * t + np.cross(u, t)
 
 
-def rotation_parts(m: np.ndarray) -> np.ndarray:
-    """Rotation parts ``(..., 3, 3)`` of 3x3 matrices ``(..., 3, 3)`` (polar decomposition by one
-    batched SVD; a reflection is turned into the nearest rotation by flipping the last singular
-    direction)."""
-    u, _, vt = np.linalg.svd(np.asarray(m, np.float64))
+def rotation_and_scale(m: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Polar decomposition of 3x3 matrices ``(..., 3, 3)`` by one batched SVD: the rotation parts
+    ``(..., 3, 3)`` float64 and the mean singular values ``(...)`` (the uniform scale). A
+    reflection is turned into the nearest rotation by flipping the last singular direction.
+
+    The only polar decomposition in the package (bone, armature and pose matrices alike)."""
+    u, s, vt = np.linalg.svd(np.asarray(m, np.float64))
     r = u @ vt
     neg = np.linalg.det(r) < 0
     if np.any(neg):
         u = u.copy()
         u[..., :, -1] *= np.where(neg, -1.0, 1.0)[..., None]
         r = u @ vt
-    return r
+    return r, s.mean(axis=-1)
 
 
-def euler_to_quat(euler: np.ndarray, order: str) -> np.ndarray:
-    """Euler angles ``(..., 3)`` radians (``x, y, z`` whatever the order, as Blender stores
-    ``rotation_euler``) -> unit quaternions ``(..., 4)`` wxyz.
-
-    ``order`` is Blender's ``rotation_mode`` (``'XYZ'``, ``'XZY'``, ``'YXZ'``, ``'YZX'``, ``'ZXY'``,
-    ``'ZYX'``): the first axis is applied first, so ``'XYZ'`` is ``R = Rz Ry Rx`` (Blender's
-    ``Euler.to_quaternion``).
-
-    Raises:
-        ValueError: ``order`` is not one of the six orders.
-    """
-    if sorted(order) != ["X", "Y", "Z"]:
-        raise ValueError(f"euler order: expected one of XYZ, XZY, YXZ, YZX, ZXY, ZYX, found {order!r}")
-    e = np.asarray(euler, np.float64)
-    q = None
-    for axis in order:
-        i = "XYZ".index(axis)
-        half = 0.5 * e[..., i]
-        qa = np.zeros(e.shape[:-1] + (4,))
-        qa[..., 0] = np.cos(half)
-        qa[..., 1 + i] = np.sin(half)
-        q = qa if q is None else quat_mul(qa, q)
-    return q
+def rotation_parts(m: np.ndarray) -> np.ndarray:
+    """Rotation parts ``(..., 3, 3)`` float64 of 3x3 matrices ``(..., 3, 3)``
+    (:func:`rotation_and_scale` without the scale)."""
+    return rotation_and_scale(m)[0]

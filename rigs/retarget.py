@@ -47,11 +47,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .kinematics import (CONJ, axis_angle_to_quat_cm, canonical_continuous_cm, chain_products_cm, depth_levels,
-                         qmul_cm, quat_left_matrix, quat_right_matrix, quat_rotate, rotation_parts)
+from .kinematics import (CONJ, canonical_continuous_cm, chain_positions, qmul_cm, quat_left_matrix,
+                         quat_right_matrix, quat_rotate, rotation_and_scale, rotation_parts)
 from .rotations import axis_angle_to_quat, matrix_to_quat, quat_mul, quat_to_matrix
 from .smplx import JOINT_INDEX, JOINT_NAMES, NUM_JOINTS, PARENTS
-from .smplx_rest import rest_joint_positions
+from .smplx_rest import SMPLX_LEVELS, rest_joint_positions, smplx_global_quats_cm
+from .tree import is_ancestor, nearest_ancestor, parents_first, subset_levels, with_ancestors
 
 #: The next joint down each chain that defines a joint's segment direction.
 DIRECTION_CHILD: dict[str, str] = {
@@ -157,16 +158,6 @@ class RetargetResult:
         return None if self.posed_quat is None else quat_to_matrix(self.posed_quat)
 
 
-def _rot_part(m: np.ndarray) -> tuple[np.ndarray, float]:
-    """Rotation and mean uniform scale of a 3x3 (polar decomposition via SVD)."""
-    u, s, vt = np.linalg.svd(m)
-    r = u @ vt
-    if np.linalg.det(r) < 0:
-        u[:, -1] *= -1
-        r = u @ vt
-    return r, float(np.mean(s))
-
-
 def shortest_arc(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """3x3 rotation taking unit direction ``a`` to ``b`` by the smallest angle."""
     a = a / np.linalg.norm(a)
@@ -182,15 +173,6 @@ def shortest_arc(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.eye(3) + vx + vx @ vx / (1.0 + c)
 
 
-def _is_ancestor(a: int, b: int, parents) -> bool:
-    """True when bone ``a`` is ``b`` or one of its ancestors."""
-    while b >= 0:
-        if b == a:
-            return True
-        b = parents[b]
-    return False
-
-
 def shortest_arc_batch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """``(T, 3, 3)`` rotations taking directions ``a`` (T, 3) to ``b`` (T, 3) by the smallest
     angle (for nearly opposite vectors the result is clamped: accurate to ~1e-3 rad)."""
@@ -202,22 +184,6 @@ def shortest_arc_batch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     vx = np.stack([np.stack([z, -v[:, 2], v[:, 1]], -1), np.stack([v[:, 2], z, -v[:, 0]], -1),
                    np.stack([-v[:, 1], v[:, 0], z], -1)], axis=-2)
     return np.eye(3) + vx + vx @ vx / (1.0 + c)[:, None, None]
-
-
-def _topo_order(parents) -> tuple:
-    order, seen = [], set()
-
-    def visit(i):
-        if i in seen:
-            return
-        if parents[i] >= 0:
-            visit(parents[i])
-        seen.add(i)
-        order.append(i)
-
-    for i in range(len(parents)):
-        visit(i)
-    return tuple(order)
 
 
 def character_frame(skel: TargetSkeleton, bone_map: dict, up_axis=(0.0, 0.0, 1.0)) -> np.ndarray:
@@ -297,7 +263,7 @@ def plan_retarget(skel: TargetSkeleton, bone_map: dict, align_rest: bool = True,
     for b in pos_map.values():
         skel.index(b)
     frame = character_frame(skel, pos_map)
-    arm_scale = _rot_part(skel.world[:3, :3])[1]
+    arm_scale = float(rotation_and_scale(skel.world[:3, :3])[1])
     heads_by_bone = rest_world_heads(skel)
     heads = {j: heads_by_bone[skel.index(b)] for j, b in pos_map.items()}
     joints = [JOINT_INDEX[j] for j in JOINT_NAMES if j in bone_map]
@@ -319,9 +285,7 @@ def plan_retarget(skel: TargetSkeleton, bone_map: dict, align_rest: bool = True,
             q[j] = shortest_arc(t_dir, s_dir) if align_rest else np.eye(3)
         else:
             dirs[j], swing[j] = np.zeros(3), -1
-            p = PARENTS[j]
-            while p >= 0 and p not in q:
-                p = PARENTS[p]
+            p = nearest_ancestor(j, PARENTS, lambda a: a in q)
             upright = name in ("head", "jaw", "left_eye_smplhf", "right_eye_smplhf")
             q[j] = q[p] if (align_rest and p >= 0 and not upright) else np.eye(3)
     up = frame[:, 1]
@@ -330,7 +294,7 @@ def plan_retarget(skel: TargetSkeleton, bone_map: dict, align_rest: bool = True,
     for hip in ("left_hip", "right_hip"):  # move the bone that carries the legs too
         if hip in bone_map:
             h = skel.index(bone_map[hip])
-            while root >= 0 and not _is_ancestor(root, h, skel.parents):
+            while root >= 0 and not is_ancestor(root, h, skel.parents):
                 root = skel.parents[root]
             if root < 0:
                 root = skel.index(bone_map["pelvis"])
@@ -348,57 +312,19 @@ def plan_retarget(skel: TargetSkeleton, bone_map: dict, align_rest: bool = True,
         warnings.append(f"SMPL-X joints without a bone (folded into the next mapped bone): {unmapped}")
     return RetargetPlan(skel, np.array(mapped, int), np.array(joints, int),
                         np.array([q[j] for j in joints]), frame, float(scale), root,
-                        _topo_order(skel.parents), tuple(warnings),
+                        parents_first(skel.parents), tuple(warnings),
                         np.array([swing[j] for j in joints], int), np.array([dirs[j] for j in joints]),
                         src)
-
-
-#: SMPL-X joints grouped by depth in the kinematic tree (parents first).
-SMPLX_LEVELS: tuple = depth_levels(PARENTS)
-
-
-def smplx_global_quats_cm(poses: np.ndarray, joints=None) -> np.ndarray:
-    """``(T, 55, 3)`` axis-angle -> ``(55, 4, T)`` float64 global (world) rotations in SMPL-X axes,
-    wxyz quaternions in the joint-major layout of :mod:`rigs.kinematics` (one vectorised step per
-    depth level of the SMPL-X tree).
-
-    ``joints``: optional SMPL-X joint indices; then only they and their ancestors are computed
-    (the rows of all other joints are left undefined)."""
-    if joints is None:
-        return chain_products_cm(axis_angle_to_quat_cm(poses), PARENTS, SMPLX_LEVELS)
-    need = np.zeros(NUM_JOINTS, bool)
-    for j in np.asarray(joints, int).ravel():
-        while j >= 0 and not need[j]:
-            need[j] = True
-            j = PARENTS[j]
-    local = np.empty((NUM_JOINTS, 4, np.shape(poses)[0]))
-    local[need] = axis_angle_to_quat_cm(np.asarray(poses)[:, need])
-    return chain_products_cm(local, PARENTS, tuple(lvl[need[lvl]] for lvl in SMPLX_LEVELS))
-
-
-def smplx_global_rotations(poses: np.ndarray) -> np.ndarray:
-    """``(T, 55, 3)`` axis-angle -> ``(T, 55, 3, 3)`` global (world) rotations in SMPL-X axes."""
-    return quat_to_matrix(smplx_global_quats_cm(poses).transpose(2, 0, 1))
 
 
 def _source_positions(plan: RetargetPlan, glob_q: np.ndarray) -> np.ndarray:
     """``(T, 55, 3)`` posed joint positions (SMPL-X axes) of ``plan.source_positions`` under the
     global rotations ``glob_q`` (T, 55, 4)."""
     src = plan.source_positions
-    parents = np.asarray(PARENTS)
-    pos = np.empty(glob_q.shape[:2] + (3,))
-    need = np.zeros(NUM_JOINTS, bool)  # the swung joints, their direction children and their ancestors
-    for j in np.concatenate([plan.joints[plan.swing_child >= 0], plan.swing_child[plan.swing_child >= 0]]):
-        while j >= 0 and not need[j]:
-            need[j] = True
-            j = PARENTS[j]
-    for d, lvl in enumerate(tuple(lvl[need[lvl]] for lvl in SMPLX_LEVELS)):
-        if d == 0:
-            pos[:, lvl] = src[lvl]
-        else:
-            p = parents[lvl]
-            pos[:, lvl] = pos[:, p] + quat_rotate(glob_q[:, p], src[lvl] - src[p])
-    return pos
+    swung = plan.swing_child >= 0  # the swung joints, their direction children and their ancestors
+    need = with_ancestors(np.concatenate([plan.joints[swung], plan.swing_child[swung]]), PARENTS)
+    offsets = src - np.concatenate([np.zeros((1, 3)), src[list(PARENTS[1:])]])
+    return chain_positions(glob_q, offsets, PARENTS, subset_levels(SMPLX_LEVELS, need))
 
 
 def _local_constants(plan: RetargetPlan, rest_rot: np.ndarray):
@@ -464,7 +390,7 @@ def retarget(plan: RetargetPlan, poses: np.ndarray, transl: np.ndarray | None = 
             raise ValueError(f"transl: expected shape ({t}, 3), found {transl.shape}")
     skel = plan.skeleton
     mapped = np.asarray(plan.mapped, int)
-    arm_rot = _rot_part(skel.world[:3, :3])[0]
+    arm_rot = rotation_parts(skel.world[:3, :3])
     rest_rot = rotation_parts(skel.rest[:, :3, :3])
     c = plan.frame
     swing = np.flatnonzero(plan.swing_child >= 0) if plan.swing_child is not None else np.zeros(0, int)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from .kinematics import (CONJ, depth_levels, qmul_cm, quat_left_matrix, quat_right_matrix,
+from .kinematics import (CONJ, chain_products_cm, qmul_cm, quat_left_matrix, quat_right_matrix,
                          rotation_parts)
-from .retarget import RetargetPlan, TargetSkeleton, _rot_part
+from .retarget import RetargetPlan, TargetSkeleton
 from .rotations import matrix_to_quat, quat_conj, quat_mul, quat_to_axis_angle, quat_to_matrix
 from .smplx import NUM_JOINTS, PARENTS
+from .tree import depth_levels
 
 _IDENTITY = np.array([1.0, 0.0, 0.0, 0.0])
 
@@ -50,10 +51,7 @@ def posed_quats_cm(skel: TargetSkeleton, basis_quats: dict, num_frames: int) -> 
     roots = parents < 0
     rel = np.where(roots[:, None], rest_q, quat_mul(quat_conj(rest_q[np.where(roots, 0, parents)]), rest_q))
     local = quat_left_matrix(rel) @ _basis_cm(skel, basis_quats, num_frames)  # rel * basis
-    out = np.empty_like(local)
-    for d, lvl in enumerate(depth_levels(parents)):
-        out[lvl] = local[lvl] if d == 0 else qmul_cm(out[parents[lvl]], local[lvl])
-    return out
+    return chain_products_cm(local, parents)
 
 
 def pose_matrices(skel: TargetSkeleton, basis_quats: dict, basis_locs: dict | None = None,
@@ -123,7 +121,7 @@ def _inverse_cm(plan: RetargetPlan, have: np.ndarray, posed: np.ndarray, num_fra
     skel = plan.skeleton
     mapped = np.asarray(plan.mapped, int)[have]
     joints = np.asarray(plan.joints, int)[have]
-    arm_rot = _rot_part(skel.world[:3, :3])[0]
+    arm_rot = rotation_parts(skel.world[:3, :3])
     rest_rot = rotation_parts(np.asarray(skel.rest, np.float64)[mapped, :3, :3])
     c = plan.frame
     qc = matrix_to_quat(c)
@@ -146,7 +144,7 @@ def inverse_translation(plan: RetargetPlan, root_location: np.ndarray) -> np.nda
     """Root-bone ``location`` ``(T, 3)`` -> SMPL-X ``transl`` ``(T, 3)`` float32 metres relative to
     the rest position (the inverse of the translation part of :func:`retarget`)."""
     skel = plan.skeleton
-    arm_rot, _ = _rot_part(skel.world[:3, :3])
-    rest_rot = _rot_part(skel.rest[plan.root][:3, :3])[0]
+    arm_rot = rotation_parts(skel.world[:3, :3])
+    rest_rot = rotation_parts(skel.rest[plan.root][:3, :3])
     delta_world = np.asarray(root_location, np.float64) @ (arm_rot @ rest_rot).T
     return (delta_world @ plan.frame / plan.scale).astype(np.float32)

@@ -120,3 +120,32 @@ def resample_axis_angle(aa: np.ndarray, src_fps: float, dst_fps: float, num_out:
     frac = (pos - i0).reshape((-1,) + (1,) * (q.ndim - 2))
     frac = np.broadcast_to(frac, q[i0].shape[:-1])
     return quat_to_axis_angle(quat_slerp(q[i0], q[i1], frac)).astype(np.float32)
+
+
+#: Blender's ``rotation_mode`` Euler orders.
+EULER_ORDERS: tuple[str, ...] = ("XYZ", "XZY", "YXZ", "YZX", "ZXY", "ZYX")
+
+
+def euler_to_quat(euler: np.ndarray, order: str) -> np.ndarray:
+    """Euler angles ``(..., 3)`` radians (``x, y, z`` whatever the order, as Blender stores
+    ``rotation_euler``) -> unit quaternions ``(..., 4)`` wxyz.
+
+    ``order`` is Blender's ``rotation_mode`` (:data:`EULER_ORDERS`): the first axis is applied
+    first, so ``'XYZ'`` is ``R = Rz Ry Rx`` (Blender's ``Euler.to_quaternion``; SciPy's extrinsic
+    ``Rotation.from_euler("xyz", ...)``, checked in ``tests/test_rotations.py``).
+
+    Raises:
+        ValueError: ``order`` is not one of the six orders.
+    """
+    if order not in EULER_ORDERS:
+        raise ValueError(f"euler order: expected one of {', '.join(EULER_ORDERS)}, found {order!r}")
+    e = np.asarray(euler, np.float64)
+    q = None
+    for axis in order:
+        i = "XYZ".index(axis)
+        half = 0.5 * e[..., i]
+        qa = np.zeros(e.shape[:-1] + (4,))
+        qa[..., 0] = np.cos(half)
+        qa[..., 1 + i] = np.sin(half)
+        q = qa if q is None else quat_mul(qa, q)
+    return q

@@ -27,8 +27,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from .rotations import axis_angle_to_quat, quat_to_matrix
+from .kinematics import axis_angle_to_quat_cm, chain_positions, chain_products_cm
+from .rotations import quat_to_matrix
 from .smplx import JOINT_NAMES, NUM_JOINTS, PARENTS
+from .tree import depth_levels, subset_levels, with_ancestors
 
 # Right-side joints are mirrored from the left ones (x -> -x).
 _BODY_LEFT_AND_CENTRE_M: dict[str, tuple[float, float, float]] = {
@@ -97,7 +99,8 @@ def _build_offsets() -> np.ndarray:
                 p = p + np.array([sign * off[0], off[1], off[2]])
                 pos[index[f"{side}_{finger}{k}"]] = p
                 known[index[f"{side}_{finger}{k}"]] = True
-    assert known.all()
+    if not known.all():  # every joint placed above (the tables cover all 55)
+        raise RuntimeError(f"rest skeleton: no position for joints {[JOINT_NAMES[j] for j in np.flatnonzero(~known)]}")
     offsets = pos.copy()
     for j in range(1, NUM_JOINTS):
         offsets[j] = pos[j] - pos[PARENTS[j]]
@@ -130,13 +133,37 @@ def stature_m() -> float:
     return float(pos[15, 1] + HEAD_TOP_ABOVE_HEAD_M - floor_height_m())
 
 
+#: SMPL-X joints grouped by depth in the kinematic tree (parents first; 11 levels).
+SMPLX_LEVELS: tuple = depth_levels(PARENTS)
+
+
+def smplx_global_quats_cm(poses: np.ndarray, joints=None) -> np.ndarray:
+    """``(T, 55, 3)`` axis-angle -> ``(55, 4, T)`` float64 global (world) rotations in SMPL-X axes,
+    wxyz quaternions in the joint-major layout of :mod:`rigs.kinematics` (one vectorised step per
+    depth level of the SMPL-X tree).
+
+    ``joints``: optional SMPL-X joint indices; then only they and their ancestors are computed
+    (the rows of all other joints are left undefined)."""
+    if joints is None:
+        return chain_products_cm(axis_angle_to_quat_cm(poses), PARENTS, SMPLX_LEVELS)
+    need = with_ancestors(joints, PARENTS)
+    local = np.empty((NUM_JOINTS, 4, np.shape(poses)[0]))
+    local[need] = axis_angle_to_quat_cm(np.asarray(poses)[:, need])
+    return chain_products_cm(local, PARENTS, subset_levels(SMPLX_LEVELS, need))
+
+
+def smplx_global_rotations(poses: np.ndarray) -> np.ndarray:
+    """``(T, 55, 3)`` axis-angle -> ``(T, 55, 3, 3)`` global (world) rotations in SMPL-X axes."""
+    return quat_to_matrix(smplx_global_quats_cm(poses).transpose(2, 0, 1))
+
+
 def forward_kinematics(poses: np.ndarray, transl: np.ndarray | None = None,
                        offsets: np.ndarray | None = None) -> np.ndarray:
     """World joint positions of SMPL-X poses on the rest skeleton (no shape blend shapes).
 
     Args:
         poses: ``(T, 55, 3)`` axis-angle radians (each relative to its parent, SMPL-X order),
-            or ``(T, 55, 4)`` unit quaternions wxyz.
+            or ``(T, 55, 4)`` quaternions wxyz (normalised here).
         transl: optional ``(T, 3)`` metres added to every joint (SMPL-X ``transl``).
         offsets: optional ``(55, 3)`` skeleton; default :data:`REST_OFFSETS_M`.
 
@@ -149,18 +176,30 @@ def forward_kinematics(poses: np.ndarray, transl: np.ndarray | None = None,
     poses = np.asarray(poses, dtype=np.float64)
     if poses.ndim != 3 or poses.shape[1] != NUM_JOINTS or poses.shape[2] not in (3, 4):
         raise ValueError(f"poses: expected shape (T, {NUM_JOINTS}, 3 or 4), found {poses.shape}")
-    quats = axis_angle_to_quat(poses) if poses.shape[2] == 3 else poses
-    local = quat_to_matrix(quats)  # (T, 55, 3, 3)
-    off = np.asarray(REST_OFFSETS_M if offsets is None else offsets, dtype=np.float64)
-    t = poses.shape[0]
-    glob_r = np.empty((t, NUM_JOINTS, 3, 3))
-    pos = np.empty((t, NUM_JOINTS, 3))
-    glob_r[:, 0] = local[:, 0]
-    pos[:, 0] = off[0]
-    for j in range(1, NUM_JOINTS):
-        p = PARENTS[j]
-        pos[:, j] = pos[:, p] + glob_r[:, p] @ off[j]
-        glob_r[:, j] = glob_r[:, p] @ local[:, j]
+    quats = axis_angle_to_quat_cm(poses).transpose(2, 0, 1) if poses.shape[2] == 3 else poses
+    return world_transforms(quats, transl, offsets=offsets)[1]
+
+
+def world_transforms(quats: np.ndarray, transl: np.ndarray | None = None, joints=None,
+                     offsets: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """SMPL-X forward kinematics: global rotations and positions of every joint (or a subset).
+
+    Args:
+        quats: ``(T, 55, 4)`` parent-relative rotations, wxyz quaternions (normalised here).
+        transl: optional ``(T, 3)`` metres added to every position.
+        joints: optional joint indices; then only they and their ancestors are computed (other
+            rows are left undefined).
+        offsets: optional ``(55, 3)`` skeleton; default :data:`REST_OFFSETS_M`.
+
+    Returns:
+        ``(glob (T, 55, 4), pos (T, 55, 3))`` float64: global wxyz rotations and positions in
+        metres, SMPL-X axes.
+    """
+    q = np.asarray(quats, np.float64)
+    q = q / np.maximum(np.linalg.norm(q, axis=-1, keepdims=True), 1e-12)
+    levels = SMPLX_LEVELS if joints is None else subset_levels(SMPLX_LEVELS, with_ancestors(joints, PARENTS))
+    glob = chain_products_cm(np.ascontiguousarray(q.transpose(1, 2, 0)), PARENTS, levels).transpose(2, 0, 1)
+    pos = chain_positions(glob, REST_OFFSETS_M if offsets is None else offsets, PARENTS, levels)
     if transl is not None:
         pos = pos + np.asarray(transl, dtype=np.float64)[:, None, :]
-    return pos
+    return glob, pos

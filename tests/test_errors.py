@@ -42,3 +42,36 @@ def test_errors_cross_a_boundary_by_code_and_bugs_keep_their_traceback():
     text = user_message(bug)
     assert text.startswith("builtins.KeyError: 'missing'") and "Traceback (most recent call last)" in text
     assert "test_errors.py" in text  # the worker-side frames are kept
+
+
+def test_target_error_is_an_input_error_with_its_own_code():
+    """addon.errors.TargetError (bpy side) joins the contract: rebuilt by code across processes."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = (
+        "from tools.bake import load_extension\n"
+        "load_extension(register=False)\n"
+        "from speech_animator.addon.errors import BakeError, TargetError, check_editable\n"
+        "from speech_animator.inference.errors import InputError, error_from_code\n"
+        "assert issubclass(TargetError, InputError) and issubclass(TargetError, ValueError)\n"
+        "e = error_from_code('target', 'Head: no shape keys')\n"
+        "assert type(e) is TargetError and str(e) == 'Head: no shape keys'\n"
+        "assert type(error_from_code('bake', 'x')) is BakeError and issubclass(BakeError, InputError)\n"
+        "class Lib: filepath = '//lib.blend'\n"
+        "class Linked: name, library, override_library = 'Head', Lib(), None\n"
+        "try:\n"
+        "    check_editable(Linked())\n"
+        "except TargetError as exc:\n"
+        "    assert 'linked from library' in str(exc) and '//lib.blend' in str(exc), exc\n"
+        "else:\n"
+        "    raise SystemExit('linked object accepted')\n"
+        "class Local: name, library, override_library, data = 'Head', None, None, None\n"
+        "check_editable(Local())\n"
+        "print('ok', TargetError.code)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    out = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.split()[-2:] == ["ok", "target"]

@@ -95,3 +95,5 @@ def test_one_frame_and_8khz_input():
     assert audio.samples.shape[0] == 16000
     y = dsp.dsp_arkit(audio.samples)
     assert y.shape == (100, 52) and np.all(np.isfinite(y))
+    jaw = ARKIT_INDEX["jawOpen"]
+    assert np.all(y[:30] == 0.0) and y[60:, jaw].min() > 0.2  # rest in the silent half, open in the loud one

@@ -81,3 +81,33 @@ def test_resample_performance():
     assert resample_performance(perf, 30.0) is perf
     with pytest.raises(ValueError, match="fps"):
         resample_performance(perf, 0)
+
+
+def test_performance_from_bvh_channels_matches_scipy_intrinsic_eulers():
+    """The parser-independent half of the bpy-side BVH import (addon.exports.read_bvh_blender)."""
+    from scipy.spatial.transform import Rotation
+
+    from inference.formats.beat2 import FormatError
+    from inference.formats.bvh import performance_from_bvh_channels
+    from rigs.smplx import JOINT_NAMES
+
+    rng = np.random.default_rng(4)
+    t = 5
+    names = ["extra_bone"] + list(JOINT_NAMES)[::-1]  # any order, extra joints ignored
+    orders = ["XYZ"] + ["ZXY", "XYZ", "YZX"] * 18 + ["ZYX"]
+    eulers = rng.uniform(-1.5, 1.5, (t, len(names), 3))
+    root = rng.normal(0, 1.0, (t, 3))
+    perf = performance_from_bvh_channels(names, orders, eulers, root, (0.1, 0.9, 0.0), 1 / 25, "m.bvh")
+    assert perf.fps == pytest.approx(25.0) and perf.smplx_poses.shape == (t, 55, 3)
+    for j, name in enumerate(JOINT_NAMES):
+        k = names.index(name)
+        # BVH: "Zrotation Xrotation Yrotation" means R = Rz Rx Ry (scipy's intrinsic "ZXY")
+        ref = Rotation.from_euler(orders[k], eulers[:, k, ["XYZ".index(a) for a in orders[k]]]).as_matrix()
+        got = Rotation.from_rotvec(perf.smplx_poses[:, j]).as_matrix()
+        np.testing.assert_allclose(got, ref, atol=1e-5)
+    np.testing.assert_allclose(perf.transl, root - [0.1, 0.9, 0.0], atol=1e-6)
+    np.testing.assert_array_equal(perf.jaw_pose, perf.smplx_poses[:, 22])
+    with pytest.raises(FormatError, match="missing"):
+        performance_from_bvh_channels(names[:-3], orders[:-3], eulers[:, :-3], root, (0, 0, 0), 0.04)
+    with pytest.raises(FormatError, match="Frame Time"):
+        performance_from_bvh_channels(names, orders, eulers, root, (0, 0, 0), 0.0)

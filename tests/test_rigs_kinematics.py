@@ -4,9 +4,11 @@ import numpy as np
 import pytest
 from scipy.spatial.transform import Rotation
 
-from rigs.kinematics import (axis_angle_to_quat_cm, canonical_continuous_cm, chain_products_cm, depth_levels,
-                             qmul_cm, quat_left_matrix, quat_right_matrix, quat_rotate, rotation_parts)
-from rigs.retarget import SMPLX_LEVELS, plan_retarget, retarget, smplx_global_rotations
+from rigs.kinematics import (axis_angle_to_quat_cm, canonical_continuous_cm, chain_products_cm, qmul_cm,
+                             quat_left_matrix, quat_right_matrix, quat_rotate, rotation_and_scale, rotation_parts)
+from rigs.retarget import plan_retarget, retarget
+from rigs.smplx_rest import SMPLX_LEVELS, smplx_global_rotations
+from rigs.tree import depth_levels
 from rigs.rotations import axis_angle_to_quat, quat_mul, quat_to_matrix
 from rigs.smplx import PARENTS
 
@@ -77,6 +79,21 @@ def test_quat_rotate_and_rotation_parts_match_scipy():
     got = rotation_parts(scaled)
     assert np.allclose(got[:4], r[:4], atol=1e-12)
     assert np.allclose(np.linalg.det(got), 1.0) and np.allclose(got @ np.swapaxes(got, -1, -2), np.eye(3), atol=1e-12)
+    rot, scale = rotation_and_scale(scaled)
+    assert np.array_equal(rot, got) and np.allclose(scale, [1.0, 2.0, 0.5, 3.0, 1.0])
+
+
+def test_tree_helpers():
+    from rigs.tree import is_ancestor, nearest_ancestor, parents_first, subset_levels, with_ancestors
+
+    parents = [2, -1, 1, 0, -1]  # 1 -> 2 -> 0 -> 3; 4 alone
+    assert parents_first(parents) == (1, 2, 0, 3, 4)
+    assert is_ancestor(1, 3, parents) and is_ancestor(3, 3, parents) and not is_ancestor(3, 3, parents, proper=True)
+    assert is_ancestor(2, 3, parents, proper=True) and not is_ancestor(4, 3, parents) and not is_ancestor(3, 1, parents)
+    assert nearest_ancestor(3, parents, lambda a: a != 0) == 2 and nearest_ancestor(3, parents, lambda a: a > 5) == -1
+    need = with_ancestors([0], parents)
+    assert need.tolist() == [True, True, True, False, False]
+    assert [lv.tolist() for lv in subset_levels(depth_levels(parents), need)] == [[1], [2], [0], []]
 
 
 @pytest.mark.parametrize("frames", [0, 1, 2])
@@ -89,18 +106,6 @@ def test_retarget_handles_empty_and_single_frame_clips(frames):
     assert res.quats.shape == (frames, len(rig.names), 4) and res.quats.dtype == np.float32
     assert res.root_location.shape == (frames, 3) and res.posed_rot.shape == (frames, len(rig.names), 3, 3)
     assert np.allclose(res.quats, [1.0, 0, 0, 0], atol=1e-6)
-
-
-@pytest.mark.parametrize("order", ["XYZ", "XZY", "YXZ", "YZX", "ZXY", "ZYX"])
-def test_euler_to_quat_matches_scipy_extrinsic(order):
-    from rigs.kinematics import euler_to_quat
-
-    e = np.random.default_rng(8).uniform(-4, 4, (10, 3))
-    q = euler_to_quat(e, order)
-    ref = Rotation.from_euler(order.lower(), e[:, ["XYZ".index(a) for a in order]]).as_matrix()
-    assert np.allclose(quat_to_matrix(q), ref, atol=1e-12)
-    with pytest.raises(ValueError, match="XYZ"):
-        euler_to_quat(e, "XXY")
 
 
 def test_posed_quats_are_the_rotations_of_pose_matrices():
@@ -128,7 +133,7 @@ def test_sign_continuous_keeps_frame_zero():
 
 
 def test_global_quats_of_a_joint_subset_match_the_full_chain():
-    from rigs.retarget import smplx_global_quats_cm
+    from rigs.smplx_rest import smplx_global_quats_cm
     from rigs.smplx import JOINT_INDEX
 
     aa = np.random.default_rng(10).normal(0, 0.8, (6, 55, 3))

@@ -5,10 +5,10 @@ import pytest
 from scipy.spatial.transform import Rotation
 
 from rigs.retarget import (DIRECTION_CHILD, RetargetError, TargetSkeleton, plan_retarget, retarget, shortest_arc,
-                           smplx_global_rotations, SMPLX_TO_BLENDER)
+                           SMPLX_TO_BLENDER)
 from rigs.retarget_inverse import inverse_retarget, pose_matrices
 from rigs.smplx import JOINT_INDEX, JOINT_NAMES, PARENTS
-from rigs.smplx_rest import forward_kinematics, rest_joint_positions
+from rigs.smplx_rest import forward_kinematics, rest_joint_positions, smplx_global_rotations
 
 BODY = ("pelvis", "spine1", "spine2", "spine3", "neck", "head", "left_hip", "right_hip", "left_knee",
         "right_knee", "left_ankle", "right_ankle", "left_collar", "right_collar", "left_shoulder",

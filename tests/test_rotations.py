@@ -63,3 +63,13 @@ def test_resample_axis_angle_keeps_keys():
     assert out.shape == (61, 55, 3) and out.dtype == np.float32
     assert np.allclose(R.from_rotvec(out[::2].reshape(-1, 3)).as_matrix(),
                        R.from_rotvec(poses.reshape(-1, 3)).as_matrix(), atol=1e-5)
+
+
+@pytest.mark.parametrize("order", rot.EULER_ORDERS)
+def test_euler_to_quat_matches_scipy_extrinsic(order):
+    e = np.random.default_rng(8).uniform(-4, 4, (10, 3))
+    q = rot.euler_to_quat(e, order)
+    ref = R.from_euler(order.lower(), e[:, ["XYZ".index(a) for a in order]]).as_matrix()
+    assert np.allclose(rot.quat_to_matrix(q), ref, atol=1e-12)
+    with pytest.raises(ValueError, match="XYZ"):
+        rot.euler_to_quat(e, "XXY")

@@ -33,9 +33,15 @@ def load_extension(register: bool = True):
     return module
 
 
+def extension_module(name: str):
+    """Submodule ``name`` (e.g. ``"addon.pipeline"``) of the loaded extension package
+    (:func:`load_extension` first)."""
+    return importlib.import_module(f"{PACKAGE}.{name}")
+
+
 def main(argv: list[str] | None = None) -> int:
     load_extension()
-    cli = importlib.import_module(f"{PACKAGE}.addon.cli")
+    cli = extension_module("addon.cli")
     return cli.run(sys.argv[1:] if argv is None else argv)
 
 

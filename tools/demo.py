@@ -17,7 +17,6 @@ Steps, all headless in the bpy module:
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import os
 import sys
@@ -26,18 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .bake import PACKAGE, ROOT, load_extension
+from .bake import ROOT, extension_module, load_extension
 
 DEMO_AUDIO = ROOT / "assets" / "demo_speech.flac"
 FPS = 30
-#: Face curves drawn in the curve plot (ARKit names).
-PLOT_FACE = ("jawOpen", "mouthClose", "mouthFunnel", "mouthPucker", "eyeBlinkLeft")
-#: Body joints whose rotation angle is drawn (SMPL-X names).
-PLOT_JOINTS = ("head", "spine3", "right_shoulder", "left_elbow", "right_wrist")
-
-
-def _mod(name: str):
-    return importlib.import_module(f"{PACKAGE}.{name}")
 
 
 def build_scene(fps: int = FPS):
@@ -47,16 +38,16 @@ def build_scene(fps: int = FPS):
     bpy.ops.wm.read_factory_settings(use_empty=True)
     scene = bpy.context.scene
     scene.render.fps, scene.render.fps_base = fps, 1.0
-    character = _mod("addon.demo_character").build_demo_character()
+    character = extension_module("addon.demo_character").build_demo_character()
     return scene, character
 
 
 def generate_and_bake(scene, character, audio_path: Path, what: str = "both"):
     """Run the extension's Generate pipeline synchronously; return ``(outcome, performance)``."""
-    pipeline = _mod("addon.pipeline")
-    options_mod = _mod("inference.options")
+    pipeline = extension_module("addon.pipeline")
+    options_mod = extension_module("inference.options")
     fps = scene.render.fps / scene.render.fps_base
-    if what != "face" and not _mod("inference.backends").body_backend_names():
+    if what != "face" and not extension_module("inference.backends").body_backend_names():
         print("demo: note: no body backend is installed yet; generating the face only")
         what = "face"
     options = options_mod.GenerateOptions(fps=fps, face=what in ("face", "both"), body=what in ("body", "both"))
@@ -65,7 +56,7 @@ def generate_and_bake(scene, character, audio_path: Path, what: str = "both"):
     perf = pipeline.infer(job)
     outcome = pipeline.apply(job, perf)
     scene.frame_end = scene.frame_start + perf.num_frames - 1
-    strips = _mod("addon.compat").sound_strips(scene)
+    strips = extension_module("addon.compat").sound_strips(scene)
     strips.new_sound(audio_path.stem, str(audio_path), 1, scene.frame_start)
     return outcome, perf
 

@@ -7,22 +7,21 @@ frame pair around a second or two on two cores.
 
 from __future__ import annotations
 
-import importlib
 import math
 import tempfile
 from pathlib import Path
 
 import numpy as np
 
-from .bake import PACKAGE
+from .bake import extension_module
 
 FACE_RES = (240, 240)
 BODY_RES = (300, 340)
 SHEET_FRAMES = 8
-
-
-def _mod(name: str):
-    return importlib.import_module(f"{PACKAGE}.{name}")
+#: Face curves drawn in the curve plot (ARKit names).
+PLOT_FACE = ("jawOpen", "mouthClose", "mouthFunnel", "mouthPucker", "eyeBlinkLeft")
+#: Body joints whose rotation angle is drawn (SMPL-X names).
+PLOT_JOINTS = ("head", "spine3", "right_shoulder", "left_elbow", "right_wrist")
 
 
 def _look_at(obj, eye, target) -> None:
@@ -165,7 +164,7 @@ def contact_sheet(path: Path, scene, character, frames, perf, samples: int = 12)
 
 def baked_face_curves(character, names, frames: np.ndarray) -> dict:
     """Evaluate the baked shape-key F-curves of ``names`` at ``frames``; name -> (T,) array."""
-    compat = _mod("addon.compat")
+    compat = extension_module("addon.compat")
     key = character.head.data.shape_keys
     action, slot = compat.assigned(key)
     out = {}
@@ -180,15 +179,13 @@ def baked_face_curves(character, names, frames: np.ndarray) -> dict:
 
 
 def plot_curves(path: Path, scene, character, perf, audio_path: Path) -> None:
-    """Waveform, baked face curves (:data:`tools.demo.PLOT_FACE`) and body joint angles."""
+    """Waveform, baked face curves (:data:`PLOT_FACE`) and body joint angles."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .demo import PLOT_FACE, PLOT_JOINTS
-
-    audio = _mod("inference.audio").load_audio(audio_path)
+    audio = extension_module("inference.audio").load_audio(audio_path)
     t_audio = np.arange(audio.samples.size) / audio.sample_rate_hz
     frames = scene.frame_start + np.arange(perf.num_frames)
     t = np.arange(perf.num_frames) / perf.fps
@@ -207,7 +204,7 @@ def plot_curves(path: Path, scene, character, perf, audio_path: Path) -> None:
     axes[1].set_ylabel("ARKit weight")
     axes[1].legend(loc="upper right", fontsize=8, ncol=5)
     if has_body:
-        smplx = _mod("rigs.smplx")
+        smplx = extension_module("rigs.smplx")
         for n in PLOT_JOINTS:
             aa = perf.smplx_poses[:, smplx.JOINT_INDEX[n]]
             axes[2].plot(t, np.degrees(np.linalg.norm(aa, axis=1)), lw=1.2, label=n)

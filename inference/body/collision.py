@@ -15,6 +15,7 @@ import numpy as np
 
 from .._rigs import rotations as R
 from .._rigs import smplx_rest as REST
+from ..signal_ops import hann_smooth
 
 TORSO_HALF_WIDTH_M: float = 0.15
 TORSO_HALF_DEPTH_M: float = 0.12
@@ -67,20 +68,9 @@ _NEEDED = _needed_joints()
 def _world(quats: np.ndarray, transl: np.ndarray):
     """Global rotations (T, 55, 3, 3) and positions (T, 55, 3) of the joints the checks need
     (the torso and both arms/hands; other entries are left uninitialised)."""
-    from .._rigs import smplx as S
-
-    local = R.quat_to_matrix(quats[:, _NEEDED])
-    slot = {j: k for k, j in enumerate(_NEEDED)}
-    off = REST.REST_OFFSETS_M.astype(np.float64)
-    t = quats.shape[0]
-    g = np.empty((t, S.NUM_JOINTS, 3, 3))
-    p = np.empty((t, S.NUM_JOINTS, 3))
-    g[:, 0] = local[:, slot[0]]
-    p[:, 0] = off[0] + transl
-    for j in _NEEDED[1:]:
-        par = S.PARENTS[j]
-        p[:, j] = p[:, par] + g[:, par] @ off[j]
-        g[:, j] = g[:, par] @ local[:, slot[j]]
+    glob, p = REST.world_transforms(quats, transl, joints=_NEEDED)  # the one SMPL-X FK
+    g = np.empty(glob.shape[:2] + (3, 3))
+    g[:, _NEEDED] = R.quat_to_matrix(glob[:, _NEEDED])
     return g, p
 
 
@@ -161,13 +151,10 @@ def _smooth_max(aa: np.ndarray, angle: np.ndarray, win: int) -> np.ndarray:
         better = angle[src] > best
         best = np.where(better, angle[src], best)
         out[better] = aa[src][better]
-    k = np.hanning(win + 2)[1:-1]
-    k /= k.sum()
-    pad = np.pad(out, ((half, half), (0, 0)), mode="edge")
-    sm = np.stack([np.convolve(pad[:, c], k, mode="valid") for c in range(3)], axis=1)
+    sm = hann_smooth(out, win, edge=True)
     # smoothing lowers peaks: rescale so each frame keeps at least its needed angle
     need = np.maximum(angle, 0.0)
     got = np.linalg.norm(sm, axis=1)
     scale = np.where(got > 1e-9, np.maximum(1.0, need / np.maximum(got, 1e-9)), 1.0)
-    scale = np.convolve(np.pad(scale, half, mode="edge"), k, mode="valid")
+    scale = hann_smooth(scale, win, edge=True)
     return sm * scale[:, None]

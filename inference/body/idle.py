@@ -20,6 +20,7 @@ import numpy as np
 
 from .._rigs import rotations as R
 from .._rigs import smplx_rest as REST
+from ..signal_ops import hann_smooth
 from .synthesis import euler_quat, interpolate_keys, pulses, smooth_noise
 
 _POS = REST.rest_joint_positions().astype(np.float64)
@@ -167,10 +168,7 @@ def engagement(t_s: np.ndarray, speech: np.ndarray) -> np.ndarray:
     n = t_s.shape[0]
     fps = 1.0 / float(t_s[1] - t_s[0]) if n > 1 else 30.0
     w = max(3, int(1.5 * fps) | 1)
-    k = np.hanning(w + 2)[1:-1]
-    k /= k.sum()
-    x = np.pad(speech.astype(np.float64), w // 2, mode="edge")
-    return np.clip(np.convolve(x, k, mode="valid")[:n], 0.0, 1.0)
+    return np.clip(hann_smooth(speech, w, edge=True), 0.0, 1.0)
 
 
 def head_layer(t_s: np.ndarray, nods, head_targets, rng: np.random.Generator,

@@ -19,7 +19,7 @@ import numpy as np
 from .._rigs import arkit as _arkit
 from .._rigs import rotations as R
 from .._rigs import smplx as S
-from ..audio import Audio, AudioError
+from ..audio import Audio, AudioError, is_audio
 from ..backends import BodyConstraints, BodyTrack, FaceTrack, register_body_backend
 from ..options import GenerateOptions
 from ..prosody import analyze_prosody
@@ -63,7 +63,7 @@ class ProceduralBody:
             AudioError: empty, non-finite or wrong-rate audio.
             ValueError: constraints with wrong shapes or values.
         """
-        if not isinstance(audio, Audio):
+        if not is_audio(audio):
             raise AudioError(f"audio: expected an inference.audio.Audio, found {type(audio).__name__}")
         fps = float(constraints.fps) if constraints is not None else BODY_FPS
         n = num_frames(audio.duration_s, fps)

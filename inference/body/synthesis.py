@@ -137,11 +137,7 @@ def euler_quat(pitch_x, yaw_y, roll_z) -> np.ndarray:
     as R = Ry @ Rx @ Rz (turn, then nod, then tilt). Inputs broadcast to ``(T,)``."""
     pitch_x, yaw_y, roll_z = np.broadcast_arrays(np.asarray(pitch_x, float), np.asarray(yaw_y, float),
                                                  np.asarray(roll_z, float))
-    z = np.zeros_like(pitch_x)
-    qx = R.axis_angle_to_quat(np.stack([pitch_x, z, z], -1))
-    qy = R.axis_angle_to_quat(np.stack([z, yaw_y, z], -1))
-    qz = R.axis_angle_to_quat(np.stack([z, z, roll_z], -1))
-    return R.quat_mul(qy, R.quat_mul(qx, qz))
+    return R.euler_to_quat(np.stack([pitch_x, yaw_y, roll_z], -1), "ZXY")  # Z first, then X, then Y
 
 
 def pulses(t_s: np.ndarray, centres_s, heights, width_s: float) -> np.ndarray:

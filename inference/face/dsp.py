@@ -27,8 +27,10 @@ import numpy as np
 from .._rigs import arkit as _arkit
 from ..audio import Audio
 from ..backends import FaceTrack, register_face_backend
-from ..features import FEATURE_FPS, MelConfig, _check_samples, _power_range, num_feature_frames
+from ..features import FEATURE_FPS, MelConfig, check_samples, num_feature_frames, power_range
 from ..options import GenerateOptions
+from ..signal_ops import GateConfig, energy_gate, fill_gaps
+from ..signal_ops import gaussian_smooth as smooth
 
 #: Backend name and version reported in :class:`FaceTrack`.
 MODEL_NAME: str = "dsp-baseline-v1"
@@ -85,7 +87,7 @@ def analyze(samples: np.ndarray) -> SpeechFrames:
         ValueError: empty, non-1-D or non-finite samples.
     """
     cfg = MelConfig()
-    x = _check_samples(samples)
+    x = check_samples(samples)
     total_frames = num_feature_frames(x.shape[0], cfg.hop)
     hz = np.linspace(0.0, cfg.sample_rate_hz / 2.0, cfg.n_fft // 2 + 1)
     # Pre-emphasis (1 - 0.97 z^-1, +6 dB/octave) flattens the glottal spectral tilt so that the
@@ -98,13 +100,13 @@ def analyze(samples: np.ndarray) -> SpeechFrames:
     sums = np.empty((total_frames, proj.shape[1]), np.float64)
     for a in range(0, total_frames, _BLOCK_FRAMES):  # blocks of 60 s keep memory bounded
         b = min(a + _BLOCK_FRAMES, total_frames)
-        sums[a:b] = _power_range(x, a, b, cfg) @ proj
+        sums[a:b] = power_range(x, a, b, cfg) @ proj
     total = sums[:, 0] + 1e-12
     low, f1, f2, high = sums[:, 1], sums[:, 2], sums[:, 3], sums[:, 4]
     # Sum over bins of a full-scale sine's power is ~ win^2 / 8 (Parseval, Hann): ~0 dBFS.
     energy_db = 10.0 * np.log10(sums[:, 5] + 1e-12)
     speech, off_db, peak_db = _gate(energy_db)
-    region = _fill_gaps(speech, int(round(MAX_GAP_S * FEATURE_FPS)))
+    region = fill_gaps(speech, int(round(MAX_GAP_S * FEATURE_FPS)))
     loud = np.clip((energy_db - off_db) / max(peak_db - off_db, 1e-6), 0.0, 1.0)
     return SpeechFrames(
         energy_db=energy_db.astype(np.float32),
@@ -128,68 +130,23 @@ def speech_gate(energy_db: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         shorter than :data:`MAX_GAP_S` filled (closures and short pauses inside utterances).
     """
     speech, _, _ = _gate(np.asarray(energy_db, np.float64))
-    return speech, _fill_gaps(speech, int(round(MAX_GAP_S * FEATURE_FPS)))
+    return speech, fill_gaps(speech, int(round(MAX_GAP_S * FEATURE_FPS)))
+
+
+#: The hysteresis energy gate relative to the recording's noise floor and speech peaks.
+GATE: GateConfig = GateConfig(floor_percentile=10.0, peak_percentile=97.0, on_fraction=0.35,
+                              off_fraction=0.22, on_floor_db=ABS_FLOOR_DB, off_floor_db=ABS_FLOOR_DB - 5.0,
+                              min_peak_db=ABS_FLOOR_DB,
+                              min_range_db=MIN_RANGE_DB, min_run_frames=int(round(MIN_RUN_S * FEATURE_FPS)))
 
 
 def _gate(energy_db: np.ndarray):
-    """Hysteresis energy gate relative to the recording's noise floor and speech peaks."""
-    floor = float(np.percentile(energy_db, 10))
-    peak = float(np.percentile(energy_db, 97))
-    rng = peak - floor
-    on_db = max(floor + 0.35 * rng, ABS_FLOOR_DB)
-    off_db = max(floor + 0.22 * rng, ABS_FLOOR_DB - 5.0)
-    speech = np.zeros(energy_db.shape[0], bool)
-    if rng < MIN_RANGE_DB or peak < ABS_FLOOR_DB:
-        # Constant signal (silence, steady noise, a tone): no speech. A recording that is all
-        # speech with no pause still has > 10 dB between its quietest and loudest frames.
-        return speech, off_db, peak
-    state = False
-    for i, e in enumerate(energy_db):
-        state = e > (off_db if state else on_db)
-        speech[i] = state
-    speech = _drop_short(speech, int(round(MIN_RUN_S * FEATURE_FPS)))
-    return speech, off_db, peak
+    """:func:`inference.signal_ops.energy_gate` with :data:`GATE`: ``(speech, off_db, peak_db)``.
 
-
-def _runs(mask: np.ndarray):
-    """(start, stop) index pairs of the True runs of a bool array."""
-    d = np.diff(np.concatenate([[0], mask.astype(np.int8), [0]]))
-    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
-
-
-def _drop_short(mask: np.ndarray, min_len: int) -> np.ndarray:
-    out = mask.copy()
-    for a, b in _runs(mask):
-        if b - a < min_len:
-            out[a:b] = False
-    return out
-
-
-def _fill_gaps(mask: np.ndarray, max_gap: int) -> np.ndarray:
-    out = mask.copy()
-    runs = _runs(mask)
-    for (_, b), (a2, _) in zip(runs[:-1], runs[1:]):
-        if a2 - b <= max_gap:
-            out[b:a2] = True
-    return out
-
-
-def smooth(x: np.ndarray, sigma_frames: float) -> np.ndarray:
-    """Zero-phase Gaussian smoothing along axis 0 (edges padded by repetition).
-
-    Args:
-        x: ``(T,)`` or ``(T, C)`` array.
-        sigma_frames: standard deviation in frames (0 = unchanged).
+    A constant signal (silence, steady noise, a tone) has no speech; a recording that is all
+    speech with no pause still has > 10 dB between its quietest and loudest frames.
     """
-    if sigma_frames <= 0:
-        return x
-    r = int(np.ceil(3 * sigma_frames))
-    k = np.exp(-0.5 * (np.arange(-r, r + 1) / sigma_frames) ** 2)
-    k /= k.sum()
-    x2 = x.reshape(x.shape[0], -1)
-    pad = np.pad(x2, ((r, r), (0, 0)), mode="edge")
-    out = np.stack([np.convolve(pad[:, c], k, mode="valid") for c in range(x2.shape[1])], axis=1)
-    return out.reshape(x.shape).astype(np.float32)
+    return energy_gate(energy_db, GATE)
 
 
 def dsp_arkit(samples: np.ndarray) -> np.ndarray:

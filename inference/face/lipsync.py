@@ -32,7 +32,7 @@ import numpy as np
 from .._rigs import arkit as _arkit
 from ..audio import Audio
 from ..backends import FaceTrack, register_face_backend
-from ..features import FEATURE_FPS, N_MELS, log_mel_range, num_feature_frames
+from ..features import FEATURE_FPS, log_mel_range, num_feature_frames
 from ..options import GenerateOptions
 from ..runtime import ModelFileError, create_session
 
@@ -122,7 +122,6 @@ class LipSyncBackend:
             c1 = min(c0 + core, total)
             r0, r1 = max(0, c0 - ctx), min(total, c1 + ctx)
             feats = log_mel_range(samples, r0, r1)
-            assert feats.shape[1] == N_MELS
             y = sess.run(None, {"log_mel": feats[None]})[0][0]
             out[c0:c1] = y[c0 - r0:c1 - r0]
             if prev_tail is not None:
@@ -157,6 +156,7 @@ def speech_weight(samples: np.ndarray) -> np.ndarray:
     the gate ramps over :data:`GATE_RAMP_S`, so lip preparation before speech is kept.
     Memory: one float per 10 ms hop (the energy is summed hop by hop).
     """
+    from ..signal_ops import hann_smooth
     from .dsp import speech_gate
 
     x = np.asarray(samples, dtype=np.float32)
@@ -176,9 +176,8 @@ def speech_weight(samples: np.ndarray) -> np.ndarray:
     margin = int(round(GATE_MARGIN_S * FEATURE_FPS))
     ramp = max(1, int(round(GATE_RAMP_S * FEATURE_FPS)))
     wide = np.convolve(region.astype(np.float64), np.ones(2 * margin + 1), mode="same") > 0
-    win = np.hanning(ramp + 2)[1:-1]
-    weight = np.convolve(np.pad(wide.astype(np.float64), ramp, mode="edge"), win / win.sum(), mode="same")
-    return np.clip(weight[ramp:ramp + total], 0.0, 1.0).astype(np.float32)
+    weight = hann_smooth(wide, ramp, edge=True)
+    return np.clip(weight, 0.0, 1.0).astype(np.float32)
 
 
 def model_available() -> bool:

@@ -92,10 +92,11 @@ def _prosody_events(audio: Audio):
 def _energy_events(audio: Audio):
     """Fallback prosody from the DSP energy gate (no pitch): phrases and energy-peak accents."""
     from ..features import FEATURE_FPS
-    from .dsp import _runs, analyze, smooth
+    from ..signal_ops import gaussian_smooth as smooth, runs
+    from .dsp import analyze
 
     f = analyze(audio.samples)
-    phrases = tuple((a / FEATURE_FPS, b / FEATURE_FPS) for a, b in _runs(f.region))
+    phrases = tuple((a / FEATURE_FPS, b / FEATURE_FPS) for a, b in runs(f.region))
     env = smooth(f.loud * f.speech, 5.0)
     peaks = np.flatnonzero((env[1:-1] > env[:-2]) & (env[1:-1] >= env[2:]) & (env[1:-1] > 0.5)) + 1
     keep: list[int] = []

@@ -38,7 +38,6 @@ ROTATION_COLUMNS: tuple[str, ...] = ("HeadYaw", "HeadPitch", "HeadRoll", "LeftEy
                                      "RightEyeYaw", "RightEyePitch", "RightEyeRoll")
 HEADER: tuple[str, ...] = ("Timecode", "BlendShapeCount") + tuple(n[0].upper() + n[1:] for n in LIVE_LINK_FACE_ORDER) \
     + ROTATION_COLUMNS
-assert sorted(LIVE_LINK_FACE_ORDER) == sorted(_arkit.ARKIT_NAMES)
 _TC = re.compile(r"^(\d+):(\d+):(\d+):(\d+(?:\.\d+)?)$")
 
 

@@ -7,8 +7,10 @@ axis-angles), so the mapping is direct: joint ``j``'s BVH rotation is ``poses[:,
 :data:`rigs.smplx_rest.REST_OFFSETS_M`; the root position is the pelvis rest position plus
 ``transl``. Axes stay SMPL-X's (Y up, the BVH convention); lengths are written in centimetres
 (``scale=100``, the usual BVH unit; Blender's BVH importer takes a scale option). Channel order
-``Zrotation Xrotation Yrotation``. File writing and parsing use ``bvhio`` (PyPI, MIT), a
-development dependency: inside Blender use Blender's own exporter (``addon/exports.py``).
+``Zrotation Xrotation Yrotation``. File writing and parsing here use ``bvhio`` (PyPI, MIT), a
+development dependency the extension zip does not ship. Inside Blender, Import Motion parses with
+Blender's own BVH reader (``io_anim_bvh``) and converts with :func:`performance_from_bvh_channels`
+(``addon/exports.py``); export uses Blender's BVH exporter.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import numpy as np
 
 from .._rigs import rotations as _rot, smplx as _smplx
 from ..performance import Performance, Provenance
+from .beat2 import FormatError
 
 CHANNELS_ROOT = ["Xposition", "Yposition", "Zposition", "Zrotation", "Xrotation", "Yrotation"]
 CHANNELS = ["Zrotation", "Xrotation", "Yrotation"]
@@ -105,6 +108,54 @@ def read_smplx_bvh(path, scale: float = 100.0) -> Performance:
     transl = (pos - np.asarray(root.Offset)) / scale
     poses = _rot.quat_to_axis_angle(quats).astype(np.float32)
     return Performance(fps=1.0 / float(bvh.FrameTime), arkit=np.zeros((t, 52), np.float32),
+                       jaw_pose=poses[:, _smplx.JOINT_INDEX["jaw"]].copy(), smplx_poses=poses,
+                       transl=transl.astype(np.float32), provenance=Provenance(body_model="bvh", device="file"))
+
+
+def performance_from_bvh_channels(names, channel_orders, eulers_rad: np.ndarray, root_position_m: np.ndarray,
+                                  root_offset_m, frame_time_s: float, path: str = "") -> Performance:
+    """SMPL-X motion from the parsed channels of a BVH on the SMPL-X skeleton (any parser).
+
+    Args:
+        names: ``(J,)`` joint names of the file (must include the 55 SMPL-X names; others ignored).
+        channel_orders: ``(J,)`` rotation channel order as written in the file, e.g. ``"ZXY"`` for
+            ``Zrotation Xrotation Yrotation`` (rotation ``R = Rz Rx Ry``: the last listed applies first).
+        eulers_rad: ``(T, J, 3)`` rotation channel values in radians, stored x, y, z whatever the order.
+        root_position_m: ``(T, 3)`` the root's position channels in metres.
+        root_offset_m: ``(3,)`` the root's OFFSET in metres (its rest position).
+        frame_time_s: the file's ``Frame Time``.
+        path: the file, for messages and provenance.
+
+    Returns:
+        :class:`Performance` with ``smplx_poses``, ``jaw_pose``, ``transl`` (root position minus its
+        rest position, metres) and zero ``arkit``; ``fps = 1 / frame_time_s``.
+
+    Raises:
+        FormatError: SMPL-X joints missing (listed), shapes that do not agree, a bad channel order
+            or a non-positive frame time.
+    """
+    names = list(names)
+    e = np.asarray(eulers_rad, np.float64)
+    if e.ndim != 3 or e.shape[1:] != (len(names), 3) or len(channel_orders) != len(names):
+        raise FormatError(f"{path or 'BVH'}: expected (T, {len(names)}, 3) rotations and {len(names)} channel "
+                          f"orders, found {e.shape} and {len(channel_orders)}")
+    missing = [n for n in _smplx.JOINT_NAMES if n not in names]
+    if missing:
+        raise FormatError(f"{path or 'BVH'}: expected the 55 SMPL-X joints, missing {missing[:6]}; "
+                          f"found {names[:6]}...")
+    if not frame_time_s > 0:
+        raise FormatError(f"{path or 'BVH'}: expected a positive Frame Time, found {frame_time_s!r}")
+    t = e.shape[0]
+    quats = np.empty((t, _smplx.NUM_JOINTS, 4))
+    for j, name in enumerate(_smplx.JOINT_NAMES):
+        k = names.index(name)
+        order = str(channel_orders[k]).upper()
+        if sorted(order) != ["X", "Y", "Z"]:
+            raise FormatError(f"{path or 'BVH'}: joint {name!r}: expected three rotation channels, found {order!r}")
+        quats[:, j] = _rot.euler_to_quat(e[:, k], order[::-1])
+    poses = _rot.quat_to_axis_angle(quats).astype(np.float32)
+    transl = np.asarray(root_position_m, np.float64).reshape(t, 3) - np.asarray(root_offset_m, np.float64)
+    return Performance(fps=1.0 / float(frame_time_s), arkit=np.zeros((t, 52), np.float32),
                        jaw_pose=poses[:, _smplx.JOINT_INDEX["jaw"]].copy(), smplx_poses=poses,
                        transl=transl.astype(np.float32), provenance=Provenance(body_model="bvh", device="file"))
 

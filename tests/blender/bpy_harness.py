@@ -5,6 +5,10 @@ re-exports the same names for older tests).
 
 bpy state is global to a process, so each scenario gets its own interpreter (the venv's python
 with the bpy 5.0.1 module). The child prints one ``RESULT:<json>`` line that the test reads.
+
+Scenarios are real files: ``tests/blender/scenarios/<name>.py`` run by :func:`run_scenario` (they
+import :mod:`scenarios.scenario` for their parameters, ``emit`` and ``finish``). :func:`run_bpy`
+runs a code string, kept for the older tests.
 """
 
 from __future__ import annotations
@@ -43,18 +47,38 @@ def run_bpy(code: str, *, env: dict | None = None, timeout: float = 300, expect_
 
     ``result`` is the JSON passed to the last ``emit()`` (``None`` if none).
     """
+    return _run([sys.executable, "-c", PREAMBLE + textwrap.dedent(code) + EPILOGUE], env, timeout, expect_ok,
+                "bpy subprocess")
+
+
+def _run(argv: list, env: dict | None, timeout: float, expect_ok: bool, what: str):
     full_env = dict(os.environ)
     full_env.update(env or {})
-    proc = subprocess.run([sys.executable, "-c", PREAMBLE + textwrap.dedent(code) + EPILOGUE], cwd=ROOT,
-                          capture_output=True, text=True, timeout=timeout, env=full_env)
+    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=full_env)
     result = None
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT:"):
             result = json.loads(line[len("RESULT:"):])
     if expect_ok and proc.returncode != 0:
-        raise AssertionError(f"bpy subprocess failed (exit {proc.returncode}):\n"
+        raise AssertionError(f"{what} failed (exit {proc.returncode}):\n"
                              f"--- stdout\n{proc.stdout[-4000:]}\n--- stderr\n{proc.stderr[-6000:]}")
     return result, proc
+
+
+SCENARIOS = Path(__file__).resolve().parent / "scenarios"
+#: Environment variable carrying a scenario's parameters (JSON).
+PARAMS_ENV = "SPEECHANIM_SCENARIO_PARAMS"
+
+
+def run_scenario(name: str, *, timeout: float = 300, expect_ok: bool = True, env: dict | None = None, **params):
+    """Run ``scenarios/<name>.py`` in a new python with ``params`` (JSON-able keyword arguments);
+    return ``(result, proc)`` like :func:`run_bpy`."""
+    script = SCENARIOS / f"{name}.py"
+    if not script.is_file():
+        raise FileNotFoundError(f"scenario {name!r}: no file {script}; scenarios: "
+                                f"{sorted(p.stem for p in SCENARIOS.glob('*.py') if p.stem != 'scenario')}")
+    return _run([sys.executable, str(script)], {**(env or {}), PARAMS_ENV: json.dumps(params)}, timeout, expect_ok,
+                f"scenario {name}")
 
 
 def write_speechlike(path: Path, silence_s: float = 0.5, speech_s: float = 2.0, rate_hz: int = 22050) -> Path:

@@ -74,9 +74,9 @@ def direction_errors(arm, bone_map, poses, frame_start=1, measure_map=None):
     from speech_animator.addon import bake
     from speech_animator.addon.targets_body import build_body_targets, resolve_bone_map
     from speech_animator.inference.performance import Performance
-    from speech_animator.rigs.retarget import DIRECTION_CHILD, SMPLX_TO_BLENDER, smplx_global_rotations
+    from speech_animator.rigs.retarget import DIRECTION_CHILD, SMPLX_TO_BLENDER
     from speech_animator.rigs.smplx import JOINT_INDEX as J
-    from speech_animator.rigs.smplx_rest import forward_kinematics
+    from speech_animator.rigs.smplx_rest import forward_kinematics, smplx_global_rotations
 
     t = poses.shape[0]
     perf = Performance(30.0, np.zeros((t, 52), np.float32), smplx_poses=poses, transl=np.zeros((t, 3), np.float32))

@@ -1,11 +1,12 @@
 """Build the extension with Blender's builder, validate it, install it into a temporary user
-resources folder with Blender's own installer, enable, check registration, disable, re-enable."""
+resources folder with Blender's own installer, enable, check registration, disable, re-enable
+(bpy side: ``scenarios/install_roundtrip.py``, ``scenarios/installed_zip.py``)."""
 
 import zipfile
 
 import pytest
 
-from bpy_harness import ROOT, run_bpy
+from bpy_harness import ROOT, run_scenario
 
 
 @pytest.fixture(scope="module")
@@ -36,33 +37,8 @@ def test_builder_writes_one_valid_zip_per_platform_without_dev_files(zips):
 
 def test_install_enable_disable_roundtrip(zips, tmp_path):
     zip_path = zips["speech_animator-0.1.0-linux_x64.zip"]
-    res, _ = run_bpy(f"""
-import bpy, addon_utils, sys, os
-r = bpy.ops.extensions.package_install_files(filepath={str(zip_path)!r}, repo="user_default",
-                                             enable_on_install=True)
-mod = "bl_ext.user_default.speech_animator"
-site = os.path.join({str(tmp_path)!r}, "extensions", ".local", "lib", "python3.11", "site-packages")
-sys.path.insert(0, site)
-import onnxruntime, soxr, soundfile
-def op_ok(name):
-    try:
-        return bool(getattr(bpy.ops.speechanim, name).get_rna_type())
-    except (KeyError, AttributeError):
-        return False
-state = lambda: {{
-    "enabled": mod in bpy.context.preferences.addons,
-    "panel": hasattr(bpy.types, "SPEECHANIM_PT_main"),
-    "ops": [op_ok(n) for n in ("generate", "clear", "add_sound_strip")],
-    "scene_prop": hasattr(bpy.types.Scene, "speech_animator"),
-}}
-installed = state()
-addon_utils.disable(mod, default_set=True)
-disabled = state()
-addon_utils.enable(mod, default_set=True)
-emit({{"result": list(r), "installed": installed, "disabled": disabled, "reenabled": state(),
-      "ort": onnxruntime.__file__, "providers": onnxruntime.get_available_providers(),
-      "soundfile": soundfile.__file__, "soxr": soxr.__file__}})
-""", env={"BLENDER_USER_RESOURCES": str(tmp_path)})
+    res, _ = run_scenario("install_roundtrip", installs_zip=True, zip=str(zip_path), users=str(tmp_path),
+                          env={"BLENDER_USER_RESOURCES": str(tmp_path)})
     site = str(tmp_path / "extensions" / ".local")
     assert res["result"] == ["FINISHED"]
     assert res["installed"] == {"enabled": True, "panel": True, "ops": [True] * 3, "scene_prop": True}
@@ -78,40 +54,30 @@ DEV_ONLY = ("scipy", "torch", "matplotlib", "onnx", "bvhio", "pygltflib", "sklea
             "wordfreq", "pocketsphinx", "pytest")
 
 
-def test_installed_zip_generates_without_dev_packages(zips, tmp_path):
-    """The installed extension must work with only Blender's packages and the bundled wheels."""
+def test_installed_zip_generates_and_imports_bvh_without_dev_packages(zips, tmp_path):
+    """The installed extension must work with only Blender's packages and the bundled wheels:
+    Generate, and Import Motion of an SMPL-X .bvh (Blender's own BVH parser, no bvhio)."""
     import sys
+
+    import numpy as np
 
     sys.path.insert(0, str(ROOT / "tests" / "blender"))
     from bpy_harness import write_speechlike
 
+    pytest.importorskip("bvhio")  # only to write the test .bvh here
+    from inference.formats.bvh import write_smplx_bvh
+    from inference.performance import Performance
+
     audio = write_speechlike(tmp_path / "zip_clip.wav")
-    zip_path = zips["speech_animator-0.1.0-linux_x64.zip"]
+    poses = np.random.default_rng(0).normal(0, 0.3, (8, 55, 3)).astype(np.float32)
+    write_smplx_bvh(tmp_path / "take.bvh", Performance(30.0, np.zeros((8, 52), np.float32), smplx_poses=poses,
+                                                       jaw_pose=poses[:, 22].copy()))
     users = tmp_path / "user"
-    res, _ = run_bpy(f"""
-import sys, os
-BLOCKED = {DEV_ONLY!r}
-class Block:
-    def find_spec(self, name, path=None, target=None):
-        if name.split(".")[0] in BLOCKED:
-            raise ImportError(f"dev-only package {{name}} imported at run time")
-sys.meta_path.insert(0, Block())
-import bpy
-bpy.ops.extensions.package_install_files(filepath={str(zip_path)!r}, repo="user_default", enable_on_install=True)
-site = os.path.join({str(users)!r}, "extensions", ".local", "lib", "python3.11", "site-packages")
-sys.path.insert(0, site)
-import scene_fixtures as sf
-face, body = sf.build_scene()
-s = bpy.context.scene.speech_animator
-s.audio_path = {str(audio)!r}; s.face_object = face; s.armature = body; s.what = 'BOTH'
-r = list(bpy.ops.speechanim.generate())
-mods = sorted({{m.split(".")[0] for m in sys.modules}})
-ext = sorted(m for m in sys.modules if m.startswith("bl_ext.user_default.speech_animator.inference.face"))
-emit({{"result": r, "actions": sorted(a.name for a in bpy.data.actions), "blocked_loaded": [m for m in BLOCKED if m in mods],
-      "onnxruntime": sys.modules["onnxruntime"].__file__ if "onnxruntime" in sys.modules else "",
-      "soundfile": sys.modules["soundfile"].__file__, "face_modules": ext}})
-""", env={"BLENDER_USER_RESOURCES": str(users)})
+    res, _ = run_scenario("installed_zip", installs_zip=True, zip=str(zips["speech_animator-0.1.0-linux_x64.zip"]),
+                          users=str(users), audio=str(audio), bvh=str(tmp_path / "take.bvh"), blocked=list(DEV_ONLY),
+                          env={"BLENDER_USER_RESOURCES": str(users)})
     assert res["result"] == ["FINISHED"], res
     assert res["actions"] == ["zip_clip - Body (Body)", "zip_clip - Face (Face)"]
+    assert res["bvh"] == ["FINISHED"] and res["bvh_action"].startswith("take - Body"), res
     assert res["blocked_loaded"] == []
     assert res["soundfile"].startswith(str(users))

@@ -1,65 +1,25 @@
 """Exchange formats through Blender: bake on the demo character, export .npz / .csv / BVH / glTF,
-read them back; import a BEAT2 .npz at another frame rate."""
-
-import json
+read them back; import a BEAT2 .npz at another frame rate and an SMPL-X BVH without ``bvhio``.
+The bpy side of each test is a scenario file in ``tests/blender/scenarios/``."""
 
 import numpy as np
 import pytest
 
-from conftest import run_bpy
+from bpy_harness import run_scenario
 from tests.conftest import SHARED_DATA
-
-SETUP = """
-import numpy as np, bpy
-from tools.bake import load_extension
-load_extension(register=True)
-from speech_animator.addon import bake, exports, mapping_ui
-from speech_animator.addon.demo_character import build_demo_character
-from speech_animator.addon.targets_face import build_face_targets, merge_targets
-from speech_animator.addon.targets_body import build_body_targets
-from speech_animator.inference.performance import Performance
-import rigs_fixtures as rf
-rf.ensure_registered()
-bpy.ops.wm.read_factory_settings(use_empty=True)
-scene = bpy.context.scene
-scene.render.fps, scene.render.fps_base = 30, 1.0
-demo = build_demo_character()
-s = scene.speech_animator
-s.face_object, s.armature, s.frame_start = demo.head, demo.armature, 1
-"""
 
 
 def test_export_npz_csv_bvh_gltf_read_back(tmp_path):
     pytest.importorskip("pygltflib")
     bvhio = pytest.importorskip("bvhio")
     out = tmp_path
-    res, _ = run_bpy(SETUP + f"""
-poses = rf.test_poses(num_random=4)
-T = poses.shape[0]
-arkit = np.zeros((T, 52), np.float32); arkit[:, 17] = np.linspace(0, 1, T); arkit[:, 23] = 0.25
-transl = np.zeros((T, 3), np.float32); transl[:, 0] = np.linspace(0, 0.2, T)
-perf = Performance(30.0, arkit, smplx_poses=poses, transl=transl, jaw_pose=poses[:, 22].copy())
-np.save({str(out / 'poses.npy')!r}, poses); np.save({str(out / 'arkit.npy')!r}, arkit); np.save({str(out / 'transl.npy')!r}, transl)
-ft, _ = build_face_targets([demo.head], perf)
-bt, _ = build_body_targets(demo.armature, perf)
-bake.bake(merge_targets(ft + bt), 1, "")
-r = {{}}
-r["npz"] = bpy.ops.speechanim.export_motion(filepath={str(out / 'take.npz')!r}, format='NPZ', frame_start=1, frame_end=T)
-r["csv"] = bpy.ops.speechanim.export_motion(filepath={str(out / 'take.csv')!r}, format='CSV', frame_start=1, frame_end=T)
-r["bvh"] = bpy.ops.speechanim.export_motion(filepath={str(out / 'take.bvh')!r}, format='BVH', frame_start=1, frame_end=T)
-bpy.ops.export_scene.gltf(filepath={str(out / 'demo.gltf')!r}, export_format='GLTF_SEPARATE', export_animations=True,
-                          export_force_sampling=True)
-r = {{k: list(v) for k, v in r.items()}}
-r["T"] = T
-r["keys"] = [k.name for k in demo.head.data.shape_keys.key_blocks][1:]
-emit(r)
-""")
+    res, _ = run_scenario("export_read_back", out=str(out))
     assert res["npz"] == res["csv"] == res["bvh"] == ["FINISHED"]
     t = res["T"]
     poses, arkit, transl = (np.load(out / f"{n}.npy") for n in ("poses", "arkit", "transl"))
     # .npz: the inverse retarget recovers the SMPL-X motion from the baked bones
     from inference.formats.beat2 import read_beat2_npz
-    from rigs.retarget import smplx_global_rotations
+    from rigs.smplx_rest import smplx_global_rotations
     back = read_beat2_npz(out / "take.npz")
     assert back.num_frames == t
     np.testing.assert_allclose(back.arkit[:, 17], arkit[:, 17], atol=1e-5)
@@ -102,16 +62,38 @@ def test_import_beat2_npz_at_scene_rate_onto_demo(tmp_path):
     clip = tmp_path / "clip.npz"
     d = np.load(npz)
     np.savez(clip, **{k: (d[k][:60] if d[k].ndim and d[k].shape[0] == 1906 else d[k]) for k in d.files})
-    res, _ = run_bpy(SETUP + f"""
-scene.render.fps = 24
-r = bpy.ops.speechanim.import_motion(filepath={str(clip)!r})
-from speech_animator.addon import compat
-action, slot = compat.assigned(demo.armature)
-fc = [f for f in compat.action_fcurves(action, slot) if f.data_path == 'pose.bones["left_elbow"].rotation_quaternion']
-frames = sorted({{int(k.co[0]) for f in fc for k in f.keyframe_points}})
-face_action, _ = compat.assigned(demo.head.data.shape_keys)
-emit({{"r": list(r), "first": frames[0], "last": frames[-1], "face": face_action is not None}})
-""")
+    res, _ = run_scenario("import_motion", path=str(clip), fps=24)
     assert res["r"] == ["FINISHED"]
     assert res["first"] == 1 and res["last"] == 48  # 60 frames @30 fps = 2 s = 48 frames @24 fps
     assert res["face"]  # face keys baked too (zeros from a file without ARKit curves)
+
+
+def test_import_bvh_without_bvhio_matches_the_written_motion(tmp_path):
+    """The installed zip has no bvhio: Import Motion reads .bvh with Blender's own parser."""
+    pytest.importorskip("bvhio")  # only to write the test file
+    from inference.formats.bvh import write_smplx_bvh
+    from inference.performance import Performance
+    from rigs.rotations import axis_angle_to_quat
+
+    rng = np.random.default_rng(5)
+    t = 12
+    poses = rng.normal(0, 0.35, (t, 55, 3)).astype(np.float32)
+    transl = np.cumsum(rng.normal(0, 0.01, (t, 3)), axis=0).astype(np.float32)
+    write_smplx_bvh(tmp_path / "take.bvh", Performance(30.0, np.zeros((t, 52), np.float32), smplx_poses=poses,
+                                                       jaw_pose=poses[:, 22].copy(), transl=transl))
+    res, _ = run_scenario("import_motion", path=str(tmp_path / "take.bvh"), fps=30, block=["bvhio"],
+                          reimport_reduced=True)
+    assert res["r"] == ["FINISHED"] and res["blocked_loaded"] == []
+    assert (res["first"], res["last"], res["read_frames"]) == (1, t, t) and res["read_fps"] == pytest.approx(30.0)
+    read = np.array(res["read_poses"])
+    dots = np.abs(np.sum(axis_angle_to_quat(read) * axis_angle_to_quat(poses), -1))
+    assert dots.min() > 1 - 1e-6  # every joint's rotation as written (6-decimal Euler text)
+    np.testing.assert_allclose(res["read_transl"], transl, atol=1e-5)
+    from rigs.smplx_rest import smplx_global_rotations
+
+    g0, g1 = smplx_global_rotations(poses), smplx_global_rotations(np.array(res["baked_poses"], np.float32))
+    cos = (np.trace(np.einsum("tjab,tjac->tjbc", g0[:, :22], g1[:, :22]), axis1=2, axis2=3) - 1) / 2
+    assert np.degrees(np.arccos(np.clip(cos, -1, 1))).max() < 0.5  # baked onto the demo armature
+    # Import Motion bakes through Generate's pipeline: the panel's Reduce Keys and Replace Generated apply
+    assert res["r2"] == ["FINISHED"] and res["keys_reduced"] < res["keys_dense"]
+    assert res["actions_added"] == 0
