@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 import bpy
 
 from . import bake, jobrunner
-from .targets_face import TargetError
 from ..inference.backends import BodyConstraints
 from ..inference.errors import InputError, SpeechAnimatorError
 from ..inference.options import GenerateOptions
@@ -155,8 +154,8 @@ def apply(job: Job, perf) -> Outcome:
     """Build targets from the performance and bake them (main thread; one undo step).
 
     Raises:
-        JobError: a target object vanished; targets_face.TargetError: nothing matched;
-        bake.BakeError: invalid channels. Nothing is changed when any of these is raised.
+        JobError: a target object vanished; errors.TargetError: nothing matched;
+        errors.BakeError: invalid channels. Nothing is changed when any of these is raised.
     """
     return bake.run_steps(apply_steps(job, perf))
 
@@ -232,6 +231,6 @@ def job_from_settings(settings, context) -> Job:
 
 #: Errors that are the user's input or environment, reported as a short message: the
 #: :class:`inference.errors.SpeechAnimatorError` hierarchy (audio, options, backends, models, worker,
-#: :class:`JobError`) plus the add-on's own user errors. Anything else is a bug and keeps its
+#: :class:`JobError`), which includes the add-on's own ``addon.errors.TargetError``/``BakeError``. Anything else is a bug and keeps its
 #: traceback (:func:`inference.errors.user_message` gives the text for reports and the UI's details).
-USER_ERRORS = (SpeechAnimatorError, bake.BakeError, TargetError)
+USER_ERRORS = (SpeechAnimatorError,)

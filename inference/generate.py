@@ -9,7 +9,7 @@ import numpy as np
 
 from . import backends
 from ._rigs import arkit as _arkit, rotations as _rotations, smplx as _smplx
-from .audio import Audio, load_audio
+from .audio import Audio, is_audio, load_audio
 from .options import GenerateOptions
 from .performance import Performance, Provenance
 from .signal_ops import one_pole_zero_phase
@@ -65,7 +65,7 @@ def generate(
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     backends.check_options(options)  # loads options.backend_modules; names and backend_options up front
-    if not isinstance(audio, Audio):
+    if not is_audio(audio):
         report(0.0, "loading audio")
         audio = load_audio(audio)
     timings["load_audio"] = time.perf_counter() - t0
