@@ -10,17 +10,22 @@ frame, or thinned by :func:`inference.keyreduce.reduce_keys` (then with linear i
 from __future__ import annotations
 
 import os
+import time
 from dataclasses import dataclass, field
 
 import bpy
 import numpy as np
 
-from . import compat
+from . import compat, layers
 from ..inference.keyreduce import reduce_keys, reduce_keys_many
 
 #: Custom-property key marking actions created by this extension.
-TAG = "speech_animator"
-TAG_VERSION = 1
+TAG = layers.TAG
+TAG_VERSION = 2
+#: An artist's action animating at most this share of a bake's channels stays on top as an edit
+#: layer (brow keys over a generated face); one animating more (an imported clip such as a glTF
+#: "Dance") is moved under the generated animation.
+EDIT_LAYER_MAX_COVERAGE = 0.5
 #: Prefix of NLA tracks holding an artist's action moved aside by a bake.
 NLA_TRACK_PREFIX = "Speech Animator: kept "
 _MAX_NAME = 63
@@ -198,46 +203,95 @@ def bake_steps(targets, frame_start: int, audio_path: str, *, replace_generated:
     return BakeResult(tuple(actions), keys, dense, tuple(messages))
 
 
+def _retire(old, label, replace, notes):
+    """What happens to a generated action a new bake supersedes: edited ones are always kept (fake
+    user), unedited ones deleted when ``replace`` (returned for deletion after the new action is
+    assigned) or kept with a fake user."""
+    if old is None:
+        return None
+    edited = layers.edited_curves(old)
+    if edited:
+        layers.keep_safe(old)
+        notes.append(f"{label}: previous generated action {old.name!r} was edited ({_count(edited)}); "
+                     "kept (fake user), never deleted")
+        return None
+    if replace:
+        notes.append(f"{label}: replaced previous generated action {old.name!r} (not edited)")
+        return old
+    old.use_fake_user = True
+    notes.append(f"{label}: previous generated action {old.name!r} kept (fake user), no longer assigned")
+    return None
+
+
+def _count(edited) -> str:
+    return "edited" if "*" in edited else f"{len(edited)} curve(s) edited"
+
+
 def _begin_target(target, frame_start, audio_path, replace, provenance):
-    """Move the current action aside, create the tagged action; return a ``finish()`` that assigns it."""
+    """Decide where the new action goes (active action, or base track under the artist's edits),
+    move what must move, create the tagged action; return a ``finish()`` that places it."""
     id_data = target.id_data
+    label = target.label
     notes = []
-    old, _old_slot = compat.assigned(id_data)
-    tag = {"version": TAG_VERSION, "target": target.label, "audio": os.path.abspath(audio_path) if audio_path else "",
-           "frame_start": frame_start}
+    old, old_slot = compat.assigned(id_data)
+    tag = {"version": TAG_VERSION, "target": label, "audio": os.path.abspath(audio_path) if audio_path else "",
+           "frame_start": frame_start, "id_name": id_data.name, "id_type": id_data.id_type,
+           "created": time.strftime("%Y-%m-%d %H:%M")}
     tag.update({k: v for k, v in provenance.items() if isinstance(v, (str, int, float))})
     remove_old = None
-    if old is not None and is_generated(old):
+    layered = layers.base_strip(id_data) is not None
+    if layered:  # regenerate the base; the active action (edits) stays on top untouched
+        if tag_of(layers.base_action(id_data)).get("pushed_track"):
+            tag["pushed_track"] = tag_of(layers.base_action(id_data))["pushed_track"]
+        remove_old = _retire(layers.base_action(id_data), label, replace, notes)
+        if old is not None:
+            notes.append(f"{label}: the edit layer {old.name!r} stays on top of the new generated base")
+    elif old is not None and is_generated(old):
         previous = tag_of(old)
         if previous.get("pushed_track"):
             tag["pushed_track"] = previous["pushed_track"]
-        if replace:
-            remove_old = old
-            notes.append(f"{target.label}: replaced previous generated action {old.name!r}")
+        edited = layers.edited_curves(old)
+        if edited:
+            muted = layers.make_edit_layer(old, edited)
+            layered = True
+            notes.append(f"{label}: your edits in {old.name!r} ({_count(edited)}) are kept as an edit layer above "
+                         f"the new generated base ({muted} unedited curves muted there); Merge Down bakes both")
         else:
-            old.use_fake_user = True
-            notes.append(f"{target.label}: previous generated action {old.name!r} kept (fake user), "
-                         "no longer assigned")
+            remove_old = _retire(old, label, replace, notes)
     elif old is not None:
-        track = compat.push_to_nla(id_data, (NLA_TRACK_PREFIX + old.name)[:_MAX_NAME])
-        tag["pushed_track"] = track
-        notes.append(f"{target.label}: your action {old.name!r} was moved to NLA track {track!r} "
-                     "(not modified); Clear restores it")
+        ours = {f"{c.data_path}[{c.index}]" for c in target.channels}
+        overlap = len(layers.animated_keys(old, old_slot) & ours)
+        if overlap <= EDIT_LAYER_MAX_COVERAGE * len(ours):
+            layered = True
+            notes.append(f"{label}: your action {old.name!r} animates {overlap} of the {len(ours)} generated "
+                         "channels: it stays on top as an edit layer (not modified, not used as prompts)")
+        else:
+            track = compat.push_to_nla(id_data, (NLA_TRACK_PREFIX + old.name)[:_MAX_NAME])
+            tag["pushed_track"] = track
+            notes.append(f"{label}: your action {old.name!r} animates {overlap} of the {len(ours)} generated channels "
+                         f"(an imported or full clip): moved under the generated animation to NLA track {track!r} "
+                         "(not modified, not used as prompts); Clear restores it")
 
     for bone in target.quaternion_bones:
         pb = id_data.pose.bones.get(bone)
         if pb is not None and pb.rotation_mode != 'QUATERNION':
             pb.rotation_mode = 'QUATERNION'
 
-    action, slot = compat.new_action(action_name(audio_path, target.label), id_data)
+    action, slot = compat.new_action(action_name(audio_path, label), id_data)
     action[TAG] = tag
     container = compat.fcurve_container(action, slot)
 
     def finish():
-        compat.assign_action(id_data, action, slot)
-        if remove_old is not None and remove_old.users == 0:
+        if layered:
+            layers.set_base(id_data, action, slot, frame_start)
+            tag_now = action[TAG]
+            tag_now["layered"] = 1
+        else:
+            compat.assign_action(id_data, action, slot)
+        layers.stamp(action, slot)
+        if remove_old is not None and remove_old.users - int(remove_old.use_fake_user) == 0:
             bpy.data.actions.remove(remove_old)
-            action.name = action_name(audio_path, target.label)  # take the freed name back
+            action.name = action_name(audio_path, label)  # take the freed name back
 
     return action, slot, container, finish, notes
 
@@ -291,32 +345,66 @@ def write_channel(container, channel: Channel, frame_start: int, tolerance: floa
     return n
 
 
-def clear(id_datas) -> tuple[list[str], list[str]]:
-    """Remove generated actions from ``id_datas`` and restore what a bake moved to the NLA.
+def _unused(action) -> bool:
+    return action.users - int(action.use_fake_user) == 0
+
+
+def _drop(action, id_name, cleared, messages) -> None:
+    """Delete a generated action nobody else uses, unless it was edited (then keep it safe)."""
+    if layers.is_edited(action):
+        layers.keep_safe(action)
+        messages.append(f"{id_name}: generated action {action.name!r} was edited: kept (fake user), not deleted")
+        return
+    if _unused(action):
+        cleared.append(action.name)
+        bpy.data.actions.remove(action)
+
+
+def clear(id_datas, remove_unused: bool = False) -> tuple[list[str], list[str]]:
+    """Remove generated animation from ``id_datas`` and restore what a bake moved to the NLA.
+
+    Per datablock: the base track goes (its action deleted unless edited); an assigned generated
+    action is unassigned and deleted unless edited (an edited one stays assigned); an edit layer
+    made from an edited generated action plays whole again (its curves unmuted); an artist's action
+    is never touched. ``remove_unused``: also delete earlier unedited generated actions of these
+    datablocks that nothing uses any more (kept with a fake user by earlier bakes), so no orphans
+    pile up.
 
     Returns:
-        ``(cleared, messages)``: names of the removed actions and user-facing notes. Datablocks
-        whose assigned action is not generated are left alone (and a note says so).
+        ``(cleared, messages)``: names of the removed actions and user-facing notes.
     """
     cleared, messages = [], []
     for id_data in id_datas:
         if id_data is None:
             continue
+        name = id_data.name
+        base = layers.remove_base(id_data)
+        if base is not None:
+            track = tag_of(base).get("pushed_track")
+            _drop(base, name, cleared, messages)
+            if track and compat.pop_from_nla(id_data, track) if compat.assigned(id_data)[0] is None else False:
+                messages.append(f"{name}: restored your action from NLA track {track!r}")
         action, _slot = compat.assigned(id_data)
-        if action is None:
-            continue
-        if not is_generated(action):
-            messages.append(f"{id_data.name}: action {action.name!r} was not generated by Speech Animator; left alone")
-            continue
-        tag = tag_of(action)
-        compat.assign_action(id_data, None)
-        name = action.name
-        if action.users == 0:
-            bpy.data.actions.remove(action)
-        cleared.append(name)
-        track = tag.get("pushed_track")
-        if track:
-            restored = compat.pop_from_nla(id_data, track)
-            if restored:
-                messages.append(f"{id_data.name}: restored your action {restored!r} from NLA track {track!r}")
+        if action is not None and is_generated(action):
+            tag = tag_of(action)
+            if tag.get("role") == "edit":
+                layers.release_edit_layer(action)
+                messages.append(f"{name}: your edited action {action.name!r} stays assigned (all its curves play again)")
+            elif layers.is_edited(action):
+                messages.append(f"{name}: generated action {action.name!r} was edited: left assigned, not deleted")
+            else:
+                compat.assign_action(id_data, None)
+                _drop(action, name, cleared, messages)
+                track = tag.get("pushed_track")
+                if track:
+                    restored = compat.pop_from_nla(id_data, track)
+                    if restored:
+                        messages.append(f"{name}: restored your action {restored!r} from NLA track {track!r}")
+        elif action is not None and base is None:
+            messages.append(f"{name}: action {action.name!r} was not generated by Speech Animator; left alone")
+        if remove_unused:
+            for old in [a for a in bpy.data.actions if is_generated(a) and tag_of(a).get("id_name") == name
+                        and _unused(a) and not layers.is_edited(a)]:
+                cleared.append(old.name)
+                bpy.data.actions.remove(old)
     return cleared, messages

@@ -7,7 +7,7 @@ import time
 
 import bpy
 
-from . import bake, compat, pipeline
+from . import bake, compat, layers, pipeline
 from .worker import Worker
 
 #: Main-thread time per timer tick spent baking keys (seconds), so the UI keeps redrawing.
@@ -204,7 +204,8 @@ def _target_ids(context) -> list:
 
 
 class SPEECHANIM_OT_clear(bpy.types.Operator):
-    """Remove the generated actions from the targets and restore the actions a bake moved to the NLA"""
+    """Remove the generated animation from the targets (edited actions are kept) and restore the actions a bake
+    moved to the NLA"""
 
     bl_idname = "speechanim.clear"
     bl_label = "Clear Generated"
@@ -218,13 +219,13 @@ class SPEECHANIM_OT_clear(bpy.types.Operator):
         if is_running():
             cls.poll_message_set("Generate is running")
             return False
-        if not any(bake.is_generated(compat.assigned(i)[0]) for i in _target_ids(context)):
+        if not any(layers.generated_action(i)[0] is not None for i in _target_ids(context)):
             cls.poll_message_set("The chosen targets carry no generated animation")
             return False
         return True
 
     def execute(self, context):
-        cleared, messages = bake.clear(_target_ids(context))
+        cleared, messages = bake.clear(_target_ids(context), remove_unused=True)
         for msg in messages:
             self.report({'INFO'}, msg)
         if not cleared:

@@ -113,13 +113,37 @@ class SPEECHANIM_PT_keys(_SpeechPanel, bpy.types.Panel):
         layout.use_property_split = True
         layout.use_property_decorate = False
         layout.prop(s, "use_key_reduction")
-        row = layout.row()
-        row.active = s.use_key_reduction
-        row.prop(s, "key_tolerance")
+        col = layout.column()
+        col.active = s.use_key_reduction
+        col.prop(s, "key_tolerance", text="Shape Key Tolerance")
+        col.prop(s, "rotation_tolerance")
+        col.prop(s, "location_tolerance")
         layout.prop(s, "replace_generated")
 
 
-CLASSES = (SPEECHANIM_PT_main, SPEECHANIM_PT_model, SPEECHANIM_PT_face, SPEECHANIM_PT_body, SPEECHANIM_PT_keys)
+class SPEECHANIM_PT_edit(_SpeechPanel, bpy.types.Panel):
+    """Layers, prompts and the list of generated actions (editing after generation)."""
+
+    bl_label = "Edit & Layers"
+    bl_parent_id = "SPEECHANIM_PT_main"
+
+    def draw(self, context):
+        layout = self.layout
+        row = layout.row(align=True)
+        row.operator("speechanim.use_keys_as_prompts", icon='PINNED')
+        row.operator("speechanim.clear_prompts", text="", icon='X')
+        layout.operator("speechanim.merge_down", icon='NLA_PUSHDOWN')
+        layout.label(text="Generated animation")
+        layout.template_list("SPEECHANIM_UL_generated", "", bpy.data, "actions", context.scene.speech_animator,
+                             "generated_index", rows=3)
+        row = layout.row(align=True)
+        row.operator("speechanim.generated_select", icon='RESTRICT_SELECT_OFF')
+        row.operator("speechanim.generated_clear", icon='TRASH')
+        row.operator("speechanim.generated_merge", icon='NLA_PUSHDOWN')
+
+
+CLASSES = (SPEECHANIM_PT_main, SPEECHANIM_PT_model, SPEECHANIM_PT_face, SPEECHANIM_PT_body, SPEECHANIM_PT_keys,
+           SPEECHANIM_PT_edit)
 
 
 def register() -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import bpy
 
-from . import bake, jobrunner
+from . import bake, jobrunner, prompts
 from ..inference.audio import AudioError
 from ..inference.backends import BodyConstraints
 from ..inference.options import GenerateOptions
@@ -113,7 +113,11 @@ def _read_constraints(job: Job) -> BodyConstraints | None:
     except Exception:  # unreadable: inference will report the decoding error properly
         return None
     frames = num_frames(duration_s, job.options.fps)
-    return read_body_constraints(bpy.data.objects[job.armature], job.frame_start, frames, job.options.fps)
+    arm = bpy.data.objects[job.armature]
+    action, slot = prompts.body_prompt(arm)  # only keys marked as prompts constrain (never other actions)
+    if action is None:
+        return None
+    return read_body_constraints(arm, job.frame_start, frames, job.options.fps, action=action, slot=slot)
 
 
 def infer(job: Job, progress=None):
@@ -161,6 +165,8 @@ def apply_steps(job: Job, perf):
     active = 0.0
     t = time.perf_counter()
     targets, warnings = build_targets(job, perf)
+    targets, prompt_notes = prompts.apply_face_prompts(targets, job.frame_start)
+    warnings += prompt_notes
     prov = perf.provenance
     meta = {"face_model": prov.face_model, "body_model": prov.body_model, "device": prov.device,
             "seed": prov.seed, "fps": float(perf.fps)}
@@ -184,27 +190,50 @@ def apply_steps(job: Job, perf):
 
 
 def build_targets(job: Job, perf) -> tuple[list, list]:
-    """Face and body :class:`bake.BakeTarget` lists and warnings for the job's objects (main thread)."""
-    targets, warnings = [], []
-    if job.face_objects:
-        from .targets_face import build_face_targets
+    """Face and body :class:`bake.BakeTarget` lists and warnings for the job's objects (main thread).
 
-        objs = [bpy.data.objects.get(n) for n in job.face_objects]
-        if any(o is None for o in objs):
-            raise JobError(f"face objects {list(job.face_objects)}: some no longer exist")
-        ts, ws = build_face_targets(objs, perf)
+    Partial success: when both parts were asked for and one cannot be mapped, the other still
+    bakes and a warning says why the first was skipped; when nothing can be built the first error
+    is raised (nothing changed).
+    """
+    from .targets_face import TargetError
+
+    targets, warnings, errors = [], [], []
+    for part, build in (("face", _face_targets), ("body", _body_targets)):
+        try:
+            ts, ws = build(job, perf)
+        except TargetError as exc:
+            errors.append((part, exc))
+            continue
         targets += ts
         warnings += ws
-    if job.armature:
-        from .targets_body import build_body_targets
-
-        arm = bpy.data.objects.get(job.armature)
-        if arm is None:
-            raise JobError(f"armature {job.armature!r} no longer exists")
-        ts, ws = build_body_targets(arm, perf)
-        targets += ts
-        warnings += ws
+    if errors and not targets:
+        raise errors[0][1]
+    for part, exc in errors:
+        warnings.append(f"{part} skipped, the rest was baked: {exc}")
     return targets, list(warnings)
+
+
+def _face_targets(job: Job, perf):
+    if not job.face_objects:
+        return [], []
+    from .targets_face import build_face_targets
+
+    objs = [bpy.data.objects.get(n) for n in job.face_objects]
+    if any(o is None for o in objs):
+        raise JobError(f"face objects {list(job.face_objects)}: some no longer exist")
+    return build_face_targets(objs, perf)
+
+
+def _body_targets(job: Job, perf):
+    if not job.armature:
+        return [], []
+    from .targets_body import build_body_targets
+
+    arm = bpy.data.objects.get(job.armature)
+    if arm is None:
+        raise JobError(f"armature {job.armature!r} no longer exists")
+    return build_body_targets(arm, perf)
 
 
 def job_from_settings(settings, context) -> Job:

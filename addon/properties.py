@@ -86,8 +86,9 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
     key_tolerance: FloatProperty(name="Tolerance", default=0.005, min=0.0, max=0.2, precision=4,
                                  description="Largest allowed deviation from the per-frame values (value units)")
     replace_generated: BoolProperty(
-        name="Replace Previous Generated", default=False,
-        description="Delete the previously generated action on each target instead of keeping it")
+        name="Replace Previous Generated", default=True,
+        description="Delete the previous generated action of each target when it was not edited (edited ones are "
+                    "always kept); off: keep it with a fake user")
     gesture_energy: FloatProperty(name="Energy", default=1.0, min=0.0, max=2.0,
                                   description="Gesture amplitude (0 still, 1 neutral, 2 very animated)")
     gesture_rate: FloatProperty(name="Rate", default=1.0, min=0.25, max=2.0,
@@ -100,6 +101,16 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
     part_hands: BoolProperty(name="Hands", default=True)
     part_lower: BoolProperty(name="Lower Body", default=True)
     part_face: BoolProperty(name="Head/Jaw", default=True)
+    # --- editing after generation (addon/layers.py, prompts.py, edit_ops.py) ---
+    generated_index: IntProperty(name="Generated Action", default=-1, options={'SKIP_SAVE'},
+                                 description="Action picked in the Generated animation list")
+    rotation_tolerance: FloatProperty(
+        name="Rotation Tolerance", default=0.00872665, min=0.0, max=0.5, subtype='ANGLE', precision=2,
+        description="Largest allowed rotation error of a bone between kept keys (all rotation channels of a bone "
+                    "keep the same frames)")
+    location_tolerance: FloatProperty(
+        name="Location Tolerance", default=0.001, min=0.0, max=0.1, subtype='DISTANCE', precision=4,
+        description="Largest allowed position error of the root bone between kept keys")
 
     def generate_options(self, scene: bpy.types.Scene) -> GenerateOptions:
         """:class:`GenerateOptions` at the scene's rate (``fps / fps_base``).

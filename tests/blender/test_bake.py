@@ -53,27 +53,43 @@ emit({"actions": list(r.actions), "keys": r.keys, "name": action.name, "tag": ba
     assert res["id_type"] == "KEY"  # slot target type (4.4+) or legacy action.id_root (4.2/4.3)
 
 
-def test_artist_action_is_moved_to_nla_untouched_and_clear_restores_it():
+def test_artist_action_with_few_channels_stays_on_top_and_a_full_clip_goes_under():
     res, _ = run_bpy(SETUP + """
-name = sf.add_artist_action(face)
+name = sf.add_artist_action(face)   # keys jawOpen only: 1 of the 2 baked channels -> edit layer on top
 artist = bpy.data.actions[name]
 before = [tuple(k.co) for f in compat.action_fcurves(artist) for k in f.keyframe_points]
 r = bake.bake([face_target()], 1, "/tmp/a.wav")
 tracks = [(t.name, [s.action.name for s in t.strips]) for t in key.animation_data.nla_tracks]
 after = [tuple(k.co) for f in compat.action_fcurves(artist) for k in f.keyframe_points]
+bpy.context.scene.frame_set(10)
+evaluated = {"jaw": key.key_blocks["jawOpen"].value, "smile": key.key_blocks["mouthSmileLeft"].value}
 assigned_after_bake = compat.assigned(key)[0].name
 cleared, msgs = bake.clear([key])
-emit({"messages": list(r.messages), "tracks": tracks, "same": before == after,
+out = {"messages": list(r.messages), "tracks": tracks, "same": before == after, "evaluated": evaluated,
       "assigned_after_bake": assigned_after_bake, "cleared": cleared, "clear_msgs": msgs,
       "restored": compat.assigned(key)[0].name, "tracks_left": len(key.animation_data.nla_tracks),
-      "actions": sorted(a.name for a in bpy.data.actions)})
+      "actions": sorted(a.name for a in bpy.data.actions)}
+# a full clip (both channels keyed) is moved under the generated animation; Clear restores it
+kb = key.key_blocks["mouthSmileLeft"]; kb.value = 0.3; kb.keyframe_insert("value", frame=1)
+r = bake.bake([face_target()], 1, "/tmp/c.wav")
+out["full"] = {"messages": list(r.messages), "assigned": compat.assigned(key)[0].name,
+               "tracks": [t.name for t in key.animation_data.nla_tracks]}
+bake.clear([key])
+out["full"]["restored"] = compat.assigned(key)[0].name
+emit(out)
 """)
-    assert "moved to NLA track" in res["messages"][0] and "ArtistFace" in res["messages"][0]
-    assert res["tracks"] == [["Speech Animator: kept ArtistFace", ["ArtistFace"]]]
-    assert res["same"] and res["assigned_after_bake"] == "a - Face (Face)"
+    assert "stays on top as an edit layer" in res["messages"][0] and "ArtistFace" in res["messages"][0]
+    assert res["tracks"] == [["Speech Animator: base", ["a - Face (Face)"]]]
+    assert res["same"] and res["assigned_after_bake"] == "ArtistFace"
+    assert abs(res["evaluated"]["jaw"] - 0.7) < 1e-5            # the artist's key wins on its channel
+    assert abs(res["evaluated"]["smile"] - 9 / 96) < 1e-5       # the generated base plays elsewhere
     assert res["cleared"] == ["a - Face (Face)"]
     assert res["restored"] == "ArtistFace" and res["tracks_left"] == 0
     assert res["actions"] == ["ArtistFace"]
+    full = res["full"]
+    assert "moved under the generated animation" in full["messages"][0]
+    assert full["assigned"] == "c - Face (Face)" and full["tracks"] == ["Speech Animator: kept ArtistFace"]
+    assert full["restored"] == "ArtistFace"
 
 
 def test_previous_generated_kept_unless_replace_and_clear_leaves_artist_actions_alone():
@@ -85,6 +101,7 @@ r3 = bake.bake([face_target()], 1, "/tmp/b.wav", replace_generated=True)
 names = sorted(a.name for a in bpy.data.actions)
 # an action we do not own is never cleared
 bake.clear([key]); sf.add_artist_action(face, "Mine")
+bake.bake([face_target()], 1, "/tmp/b.wav", replace_generated=True); bake.clear([key])
 cleared, msgs = bake.clear([key])
 emit({"r2": list(r2.messages), "kept": kept, "r3": list(r3.actions), "names": names,
       "cleared": cleared, "msgs": msgs, "still": compat.assigned(key)[0].name})

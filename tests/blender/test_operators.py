@@ -69,12 +69,14 @@ after_clear = {{"face": compat.assigned(key)[0].name, "body": compat.assigned(bp
 after_clear["body"] = after_clear["body"].name if after_clear["body"] else None
 bpy.ops.ed.undo()
 key = bpy.data.objects["Face"].data.shape_keys
+from speech_animator.addon import layers
 emit({{"generated": generated, "can_clear": can_clear, "after_clear": after_clear,
-      "after_undo": compat.assigned(key)[0].name}})
+      "after_undo": [compat.assigned(key)[0].name, layers.generated_action(key)[0].name]}})
 """)
     assert res["generated"] == ["c - Body (Body)", "c - Face (Face)"] and res["can_clear"]
     assert res["after_clear"] == {"face": "ArtistFace", "body": None, "generated": [], "nla": 0}
-    assert res["after_undo"] == "c - Face (Face)"
+    # the artist's jawOpen-only action stays on top as an edit layer, the generated base under it
+    assert res["after_undo"] == ["ArtistFace", "c - Face (Face)"]
 
 
 def test_add_sound_strip_at_start_frame(tmp_path):
@@ -111,6 +113,10 @@ class Layout:
         except (KeyError, AttributeError):
             problems.append(f"operator {idname}")
     def progress(self, **kw): pass
+    def template_list(self, list_type, list_id, data, propname, active_data, active_prop, **kw):
+        if not hasattr(bpy.types, list_type): problems.append(f"list {list_type}")
+        if propname not in data.bl_rna.properties: problems.append(f"list data {propname}")
+        if active_prop not in active_data.bl_rna.properties: problems.append(f"list index {active_prop}")
     def label(self, **kw): pass
     def row(self, **kw): return Layout()
     def column(self, **kw): return Layout()
