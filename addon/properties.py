@@ -102,7 +102,7 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
     part_lower: BoolProperty(name="Lower Body", default=True)
     part_face: BoolProperty(name="Head/Jaw", default=True)
     # --- editing after generation (addon/layers.py, prompts.py, edit_ops.py) ---
-    generated_index: IntProperty(name="Generated Action", default=-1, options={'SKIP_SAVE'},
+    generated_index: IntProperty(name="Generated Action", default=-1,
                                  description="Action picked in the Generated animation list")
     rotation_tolerance: FloatProperty(
         name="Rotation Tolerance", default=0.00872665, min=0.0, max=0.5, subtype='ANGLE', precision=2,

@@ -1,0 +1,221 @@
+"""Editing after generation in bpy: edits survive regenerate/Clear, layers, merge down, explicit
+prompts (face and body), partial success, the Generated list operators; undo of each operator."""
+
+import numpy as np
+import pytest
+
+from bpy_harness import run_bpy, write_speechlike
+
+SETUP = """
+import bpy, numpy as np
+from tools.bake import load_extension
+load_extension()
+from speech_animator.addon import bake, compat, layers, prompts
+import scene_fixtures as sf
+face, body = sf.build_scene()
+key = face.data.shape_keys
+s = bpy.context.scene.speech_animator
+s.audio_path = AUDIO; s.face_object = face; s.armature = body; s.what = 'BOTH'; s.face_model = 'fast'
+bpy.ops.ed.undo_push(message="start")
+def gen():
+    return list(bpy.ops.speechanim.generate('EXEC_DEFAULT', True))
+def jaw_curve(action):
+    return next(f for f in compat.action_fcurves(action) if f.data_path == 'key_blocks["jawOpen"].value')
+def value(frame, path='key_blocks["jawOpen"].value', id_data=None):
+    bpy.context.scene.frame_set(frame)
+    return (id_data or key).path_resolve(path)
+def orphans():
+    return sorted(a.name for a in bpy.data.actions if a.users == 0)  # lost on save
+"""
+
+
+def _run(tmp_path, code, name="e.wav"):
+    audio = write_speechlike(tmp_path / name, silence_s=0.3, speech_s=2.5)
+    res, _ = run_bpy(SETUP.replace("AUDIO", repr(str(audio))) + code)
+    return res
+
+
+def test_edited_generated_action_survives_regenerate_replace_and_clear(tmp_path):
+    res = _run(tmp_path, """
+assert gen() == ['FINISHED']
+first = compat.assigned(key)[0]
+name = first.name
+fc = jaw_curve(first)
+fc.keyframe_points[60].co[1] = 0.95          # jawOpen at frame 61 set to 0.95
+for k in reversed(range(70, 80)):            # keys 71-80 deleted
+    fc.keyframe_points.remove(fc.keyframe_points[k])
+out = {"edited": layers.edited_curves(first)}
+for i in range(3):                           # regenerate three times with Replace Previous Generated on
+    assert gen() == ['FINISHED']
+out["active"] = compat.assigned(key)[0].name
+out["base"] = layers.base_action(key).name
+out["jaw61"] = value(61)
+out["generated"] = sorted(a.name for a in bpy.data.actions if bake.is_generated(a))
+out["orphans"] = orphans()
+out["muted"] = sum(f.mute for f in compat.action_fcurves(bpy.data.actions[name]))
+bpy.ops.ed.undo()                            # the last Generate is one undo step
+out["after_undo_base"] = layers.base_action(bpy.data.objects["Face"].data.shape_keys).name
+bpy.ops.speechanim.clear('EXEC_DEFAULT', True)
+key = bpy.data.objects["Face"].data.shape_keys
+out["after_clear"] = {"active": compat.assigned(key)[0].name, "orphans": orphans(),
+                      "tracks": [t.name for t in key.animation_data.nla_tracks],
+                      "muted": sum(f.mute for f in compat.action_fcurves(bpy.data.actions[name])),
+                      "actions": sorted(a.name for a in bpy.data.actions)}
+out["name"] = name
+emit(out)
+""")
+    assert res["edited"] == ['key_blocks["jawOpen"].value[0]']
+    assert res["active"] == res["name"]                     # the edited action is the edit layer on top
+    assert res["base"] != res["name"] and res["jaw61"] == pytest.approx(0.95)
+    assert res["muted"] == 51                               # only the edited jawOpen curve applies
+    assert len(res["generated"]) == 3                       # edit layer + face base + body: no .001 pile-up
+    assert res["orphans"] == []
+    assert res["after_undo_base"].startswith("e - Face")
+    clear = res["after_clear"]
+    assert clear["active"] == res["name"] and clear["muted"] == 0 and clear["orphans"] == []
+    assert clear["tracks"] == [] and clear["actions"] == [res["name"]]
+
+
+def test_imported_full_clip_never_constrains_and_artist_brow_keys_win(tmp_path):
+    res = _run(tmp_path, """
+# a full-body clip on the armature (like RobotExpressive's glTF "Dance"): every bone keyed
+from mathutils import Quaternion
+for i, pb in enumerate(body.pose.bones):
+    pb.rotation_mode = 'QUATERNION'
+    for f in (1, 30, 60):
+        pb.rotation_quaternion = Quaternion((1, 0, 0), 0.3 * np.sin(i + f))
+        pb.keyframe_insert("rotation_quaternion", frame=f)
+body.animation_data.action.name = "Dance"
+# the artist's brow keys on the face
+kb = key.key_blocks["browInnerUp"]
+for f, v in ((20, 0.9), (40, 0.9)):
+    kb.value = v; kb.keyframe_insert("value", frame=f)
+key.animation_data.action.name = "Brows"
+r = gen()
+out = {"r": r, "body_tracks": [t.name for t in body.animation_data.nla_tracks],
+       "face_tracks": [t.name for t in key.animation_data.nla_tracks],
+       "body_active": compat.assigned(body)[0].name, "face_active": compat.assigned(key)[0].name,
+       "brow30": value(30, 'key_blocks["browInnerUp"].value')}
+gen_body = compat.assigned(body)[0]
+elbow = 'pose.bones["right_elbow"].rotation_quaternion'
+with_clip = [list(c.evaluate(f) for f in range(1, 61)) for c in compat.action_fcurves(gen_body) if c.data_path == elbow]
+# same generation without the clip: identical body (the clip was not read as constraints)
+bpy.ops.speechanim.clear('EXEC_DEFAULT', True)
+compat.assign_action(body, None)
+for t in list(body.animation_data.nla_tracks):
+    body.animation_data.nla_tracks.remove(t)
+gen()
+gen_body = layers.generated_action(body)[0]
+without = [list(c.evaluate(f) for f in range(1, 61)) for c in compat.action_fcurves(gen_body) if c.data_path == elbow]
+out["max_diff"] = float(np.max(np.abs(np.array(with_clip) - np.array(without))))
+emit(out)
+""")
+    assert res["r"] == ["FINISHED"]
+    assert res["body_tracks"] == ["Speech Animator: kept Dance"] and res["body_active"].startswith("e - Body")
+    assert res["face_tracks"] == ["Speech Animator: base"] and res["face_active"] == "Brows"
+    assert res["brow30"] == pytest.approx(0.9)
+    assert res["max_diff"] < 1e-6
+
+
+def test_face_prompts_hold_a_smile_and_blend_at_the_boundaries(tmp_path):
+    res = _run(tmp_path, """
+s.what = 'FACE'
+kb = key.key_blocks["mouthSmileLeft"]
+for f in (30, 45):
+    kb.value = 0.8; kb.keyframe_insert("value", frame=f)
+key.animation_data.action.name = "Smile"
+bpy.ops.ed.undo_push(message="keys")
+assert bpy.ops.speechanim.use_keys_as_prompts('EXEC_DEFAULT', True) == {'FINISHED'}
+p_action = prompts.prompt_action(key)[0]
+out = {"prompt": p_action.name, "muted_track": key.animation_data.nla_tracks[layers.PROMPT_TRACK].mute,
+       "source_keys": sum(len(f.keyframe_points) for f in compat.action_fcurves(bpy.data.actions["Smile"]))}
+compat.assign_action(key, None)   # only the prompts drive the smile now
+gen()
+a = layers.generated_action(key)[0]
+smile = next(f for f in compat.action_fcurves(a) if f.data_path == 'key_blocks["mouthSmileLeft"].value')
+out["smile"] = [smile.evaluate(f) for f in range(1, 70)]
+bpy.ops.ed.undo(); bpy.ops.ed.undo()
+key = bpy.data.objects["Face"].data.shape_keys
+out["after_undo"] = prompts.prompt_action(key)[0] is None
+emit(out)
+""")
+    assert res["prompt"] == "Smile - prompts" and res["muted_track"] and res["source_keys"] == 2
+    smile = np.array(res["smile"])  # frame f at index f - 1
+    assert np.allclose(smile[29:45], 0.8, atol=1e-5)          # held over the prompt's keys
+    assert smile[19] < 0.3 and smile[55] < 0.3                # generated value away from them
+    ramp = smile[23:30]                                       # raised-cosine blend into the prompt
+    assert np.all(np.diff(ramp) >= -1e-6) and 0.05 < ramp[3] < 0.79
+    assert res["after_undo"]
+
+
+def test_face_unmappable_still_bakes_the_body_and_says_why(tmp_path):
+    res = _run(tmp_path, """
+odd = sf.make_face("Odd", names=("Foo", "Bar"))
+s.face_object = odd
+r = gen()
+emit({"r": r, "body": layers.generated_action(body)[0] is not None,
+      "face": layers.generated_action(odd.data.shape_keys)[0] is not None})
+""")
+    assert res == {"r": ["FINISHED"], "body": True, "face": False}
+
+
+def test_partial_success_warning_text(tmp_path):
+    audio = write_speechlike(tmp_path / "w.wav", silence_s=0.3, speech_s=1.0)
+    res, _ = run_bpy(SETUP.replace("AUDIO", repr(str(audio))) + """
+from speech_animator.addon import pipeline
+odd = sf.make_face("Odd", names=("Foo", "Bar"))
+s.face_object = odd
+job = pipeline.job_from_settings(s, bpy.context)
+outcome = pipeline.apply(job, pipeline.infer(job))
+emit({"warnings": [w for w in outcome.warnings if "skipped" in w], "actions": list(outcome.result.actions)})
+""")
+    assert len(res["warnings"]) == 1 and res["warnings"][0].startswith("face skipped, the rest was baked: ")
+    assert "Odd" in res["warnings"][0]
+    assert res["actions"] == ["w - Body (Body)"]
+
+
+def test_merge_down_bakes_what_plays_and_list_operators_are_undoable(tmp_path):
+    res = _run(tmp_path, """
+gen()
+first = compat.assigned(key)[0]
+first_name = first.name
+jaw_curve(first).keyframe_points[40].co[1] = 0.9
+gen()                                          # -> base + edit layer
+probe = {f: value(f) for f in (20, 41, 60)}
+smile = {f: value(f, 'key_blocks["mouthSmileLeft"].value') for f in (20, 60)}
+bpy.ops.ed.undo_push(message="before merge")
+assert bpy.ops.speechanim.merge_down('EXEC_DEFAULT', True) == {'FINISHED'}
+merged = compat.assigned(key)[0]
+out = {"merged": merged.name, "tracks": [t.name for t in key.animation_data.nla_tracks],
+       "edited": layers.is_edited(merged),
+       "err": max(abs(value(f) - v) for f, v in probe.items()),
+       "err_smile": max(abs(value(f, 'key_blocks["mouthSmileLeft"].value') - v) for f, v in smile.items()),
+       "kept": first.name in bpy.data.actions and bpy.data.actions[first.name].use_fake_user,
+       "orphans": orphans()}
+bpy.ops.ed.undo()
+key = bpy.data.objects["Face"].data.shape_keys
+out["undo_tracks"] = [t.name for t in key.animation_data.nla_tracks]
+# the Generated list: pick the body's action, select its object, clear it, undo
+s = bpy.context.scene.speech_animator  # undo replaced the datablocks: fetch again
+names = [a.name for a in bpy.data.actions]
+body_action = layers.generated_action(bpy.data.objects["Body"])[0].name
+s.generated_index = names.index(body_action)
+out["select"] = list(bpy.ops.speechanim.generated_select('EXEC_DEFAULT', True))
+out["active_obj"] = bpy.context.view_layer.objects.active.name
+out["clear"] = list(bpy.ops.speechanim.generated_clear('EXEC_DEFAULT', True))
+out["body_after_clear"] = layers.generated_action(bpy.data.objects["Body"])[0]
+bpy.ops.ed.undo()
+out["body_after_undo"] = layers.generated_action(bpy.data.objects["Body"])[0].name
+s = bpy.context.scene.speech_animator
+s.generated_index = [a.name for a in bpy.data.actions].index(first_name)
+out["merge"] = list(bpy.ops.speechanim.generated_merge('EXEC_DEFAULT', True))
+emit(out)
+""")
+    assert res["merged"].endswith("merged") and res["tracks"] == [] and res["edited"]
+    assert res["err"] < 1e-4 and res["err_smile"] < 1e-4
+    assert res["kept"] and res["orphans"] == []
+    assert res["undo_tracks"] == ["Speech Animator: base"]
+    assert res["select"] == ["FINISHED"] and res["active_obj"] == "Body"
+    assert res["clear"] == ["FINISHED"] and res["body_after_clear"] is None
+    assert res["body_after_undo"].startswith("e - Body")
+    assert res["merge"] == ["FINISHED"]
