@@ -245,7 +245,7 @@ def job_from_settings(settings, context) -> Job:
     return make_job(settings.audio_path, settings.frame_start, options,
                     face_objects=face_objects_from(settings, context),
                     armature=settings.armature.name if settings.armature else "",
-                    key_tolerance=settings.key_tolerance if settings.use_key_reduction else None,
+                    key_tolerance=settings.key_tolerances(),
                     replace_generated=settings.replace_generated)
 
 

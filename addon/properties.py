@@ -112,6 +112,16 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
         name="Location Tolerance", default=0.001, min=0.0, max=0.1, subtype='DISTANCE', precision=4,
         description="Largest allowed position error of the root bone between kept keys")
 
+    def key_tolerances(self):
+        """``bake.KeyTolerance`` from the Keyframes panel (``None`` when key reduction is off)."""
+        if not self.use_key_reduction:
+            return None
+        from math import degrees
+
+        from .bake import KeyTolerance
+
+        return KeyTolerance(float(self.key_tolerance), degrees(self.rotation_tolerance), float(self.location_tolerance))
+
     def generate_options(self, scene: bpy.types.Scene) -> GenerateOptions:
         """:class:`GenerateOptions` at the scene's rate (``fps / fps_base``).
 

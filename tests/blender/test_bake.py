@@ -164,3 +164,30 @@ emit({"actions": list(r.actions), "paths": sorted(fcs),
     assert len(res["actions"]) == 1
     assert res["paths"] == ['pose.bones["head"].rotation_quaternion[0]', 'pose.bones["jaw"].rotation_quaternion[0]']
     assert res["jaw"] == 0.5 and res["modes"] == ["QUATERNION", "QUATERNION"]
+
+
+def test_key_reduction_keeps_a_bones_rotation_channels_on_the_same_frames():
+    res, _ = run_bpy(SETUP + """
+from mathutils import Quaternion
+ang = 0.6 * np.sin(t / 9.0) + 0.2 * np.sin(t / 3.1)
+q = np.stack([np.cos(ang / 2), np.sin(ang / 2) * 0.6, np.zeros(T), np.sin(ang / 2) * 0.8], axis=1).astype(np.float32)
+loc = np.stack([0.05 * np.sin(t / 7.0), np.zeros(T), 0.02 * np.cos(t / 5.0)], axis=1).astype(np.float32)
+chans = tuple(bake.Channel('pose.bones["pelvis"].rotation_quaternion', i, q[:, i], "pelvis") for i in range(4))
+chans += tuple(bake.Channel('pose.bones["pelvis"].location', i, loc[:, i], "pelvis") for i in range(3))
+tol = bake.KeyTolerance(value=0.01, rotation_deg=0.5, location_m=0.001)
+r = bake.bake([bake.BakeTarget(body, chans, "Body (Body)", ("pelvis",))], 1, "/tmp/q.wav", key_tolerance=tol)
+fcs = curves(body)
+frames = {p: [k.co[0] for k in f.keyframe_points] for p, f in fcs.items()}
+pb = body.pose.bones["pelvis"]
+worst = worst_loc = 0.0
+for i in range(T):
+    bpy.context.scene.frame_set(1 + i)
+    worst = max(worst, np.degrees(pb.rotation_quaternion.rotation_difference(Quaternion(q[i].tolist())).angle))
+    worst_loc = max(worst_loc, float(np.linalg.norm(np.array(pb.location) - loc[i])))
+emit({"frames": frames, "worst_deg": worst, "worst_m": worst_loc, "keys": r.keys})
+""")
+    rot = [v for p, v in res["frames"].items() if "rotation_quaternion" in p]
+    loc = [v for p, v in res["frames"].items() if "location" in p]
+    assert len(rot) == 4 and all(f == rot[0] for f in rot) and len(rot[0]) < 97
+    assert len(loc) == 3 and all(f == loc[0] for f in loc) and len(loc[0]) < 97
+    assert res["worst_deg"] <= 0.5 + 1e-3 and res["worst_m"] <= 0.001 + 1e-5
