@@ -177,17 +177,32 @@ def run_steps(steps):
 
 
 def bake_steps(targets, frame_start: int, audio_path: str, *, replace_generated: bool = False,
-               key_tolerance: float | None = None, provenance: dict | None = None):
+               key_tolerance: float | None = None, provenance: dict | None = None, frame_range=None):
     """:func:`bake` as a generator: yields the fraction done after each F-curve, returns the
     :class:`BakeResult`. Lets the modal operator spread a long bake over several timer ticks
     (all inside one operator run, so still one undo step). Validation happens before the
-    first yield; nothing is changed if it fails."""
+    first yield; nothing is changed if it fails.
+
+    ``frame_range`` = ``(first, last)`` scene frames: regenerate only that range of each target's
+    generated action, cross-faded at both ends (:func:`addon.rangebake.bake_range`)."""
     validate(targets, frame_start)
     targets = merge_by_datablock(targets)
     total = max(1, sum(len(t.channels) for t in targets))
     done = 0
     actions, messages = [], []
     keys = dense = 0
+    if frame_range is not None:
+        from .rangebake import bake_range, check_range
+
+        for target in targets:
+            check_range(target, int(frame_start), frame_range)
+        for i, target in enumerate(targets):
+            name, k = bake_range(target, int(frame_start), frame_range, audio_path, messages)
+            actions.append(name)
+            keys += k
+            dense += k
+            yield (i + 1) / len(targets)
+        return BakeResult(tuple(actions), keys, dense, tuple(messages))
     for target in targets:
         action, slot, container, finish, notes = _begin_target(target, int(frame_start), audio_path,
                                                                replace_generated, provenance or {})

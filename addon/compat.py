@@ -96,6 +96,16 @@ def recalc_handles(fcurve) -> None:
         fcurve.update()
 
 
+def clear_keys(fcurve) -> None:
+    """Remove every key of ``fcurve`` (``keyframe_points.clear()`` where it exists, else one by one)."""
+    points = fcurve.keyframe_points
+    if hasattr(points, "clear"):
+        points.clear()
+        return
+    for k in reversed(list(points)):
+        points.remove(k, fast=True)
+
+
 def action_fcurves(action, slot=None) -> list:
     """All F-curves of ``action`` (for ``slot`` on 4.4+; every slot when ``slot`` is None)."""
     if not has_slots(action):

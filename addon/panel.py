@@ -128,7 +128,16 @@ class SPEECHANIM_PT_edit(_SpeechPanel, bpy.types.Panel):
     bl_parent_id = "SPEECHANIM_PT_main"
 
     def draw(self, context):
+        s = context.scene.speech_animator
         layout = self.layout
+        col = layout.column()
+        col.use_property_split = True
+        col.use_property_decorate = False
+        col.prop(s, "regenerate")
+        if s.regenerate == 'RANGE':
+            sub = col.column(align=True)
+            sub.prop(s, "range_start")
+            sub.prop(s, "range_end", text="End")
         row = layout.row(align=True)
         row.operator("speechanim.use_keys_as_prompts", icon='PINNED')
         row.operator("speechanim.clear_prompts", text="", icon='X')

@@ -38,6 +38,7 @@ class Job:
     constraints: BodyConstraints | None = None
     key_tolerance: float | None = None
     replace_generated: bool = False
+    frame_range: tuple | None = None
     timings_s: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
 
@@ -68,7 +69,7 @@ def face_objects_from(settings, context) -> tuple:
 
 
 def make_job(audio_path: str, frame_start: int, options: GenerateOptions, face_objects=(), armature: str = "",
-             key_tolerance: float | None = None, replace_generated: bool = False) -> Job:
+             key_tolerance: float | None = None, replace_generated: bool = False, frame_range=None) -> Job:
     """Validate inputs and read the armature's existing keys as body constraints (main thread).
 
     Raises:
@@ -96,7 +97,8 @@ def make_job(audio_path: str, frame_start: int, options: GenerateOptions, face_o
         ("face", options.face, face, "face mesh"), ("body", options.body, body, "armature")) if wanted and not have]
     options = replace(options, face=face, body=body)
     job = Job(path, int(frame_start), options, tuple(face_objects) if face else (), armature if body else "",
-              key_tolerance=key_tolerance, replace_generated=replace_generated, warnings=skipped)
+              key_tolerance=key_tolerance, replace_generated=replace_generated, warnings=skipped,
+              frame_range=frame_range)
     if body:
         job.constraints = _read_constraints(job)
     return job
@@ -171,7 +173,7 @@ def apply_steps(job: Job, perf):
     meta = {"face_model": prov.face_model, "body_model": prov.body_model, "device": prov.device,
             "seed": prov.seed, "fps": float(perf.fps)}
     steps = bake.bake_steps(targets, job.frame_start, job.audio_path, replace_generated=job.replace_generated,
-                            key_tolerance=job.key_tolerance, provenance=meta)
+                            key_tolerance=job.key_tolerance, provenance=meta, frame_range=job.frame_range)
     while True:
         try:
             fraction = next(steps)
@@ -240,13 +242,14 @@ def job_from_settings(settings, context) -> Job:
     """:func:`make_job` from the sidebar settings of ``context.scene``."""
     try:
         options = settings.generate_options(context.scene)
+        frame_range = settings.frame_range(context.scene)
     except ValueError as exc:
         raise JobError(str(exc)) from exc
     return make_job(settings.audio_path, settings.frame_start, options,
                     face_objects=face_objects_from(settings, context),
                     armature=settings.armature.name if settings.armature else "",
                     key_tolerance=settings.key_tolerances(),
-                    replace_generated=settings.replace_generated)
+                    replace_generated=settings.replace_generated, frame_range=frame_range)
 
 
 #: Errors that are the user's input, reported as a message (others get a traceback in the console).

@@ -108,9 +108,35 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
         name="Rotation Tolerance", default=0.00872665, min=0.0, max=0.5, subtype='ANGLE', precision=2,
         description="Largest allowed rotation error of a bone between kept keys (all rotation channels of a bone "
                     "keep the same frames)")
+    regenerate: EnumProperty(name="Regenerate", default='ALL', items=(
+        ('ALL', "Whole Clip", "Generate the whole clip"),
+        ('PREVIEW', "Preview Range", "Regenerate only the scene's preview range, blended into the existing "
+                                     "generated animation; the rest stays untouched"),
+        ('RANGE', "Frame Range", "Regenerate only Range Start..Range End, blended into the existing generated "
+                                 "animation; the rest stays untouched"),
+    ))
+    range_start: IntProperty(name="Range Start", default=1, description="First frame to regenerate")
+    range_end: IntProperty(name="Range End", default=100, description="Last frame to regenerate")
     location_tolerance: FloatProperty(
         name="Location Tolerance", default=0.001, min=0.0, max=0.1, subtype='DISTANCE', precision=4,
         description="Largest allowed position error of the root bone between kept keys")
+
+    def frame_range(self, scene):
+        """``(first, last)`` scene frames to regenerate, or ``None`` for the whole clip.
+
+        Raises:
+            ValueError: Preview Range chosen while the scene has none; start after end.
+        """
+        if self.regenerate == 'ALL':
+            return None
+        if self.regenerate == 'PREVIEW':
+            if not scene.use_preview_range:
+                raise ValueError("Regenerate: 'Preview Range' chosen but the scene has no preview range "
+                                 "(Timeline > View > Set Preview Range, or Ctrl+Alt+P)")
+            return int(scene.frame_preview_start), int(scene.frame_preview_end)
+        if self.range_end < self.range_start:
+            raise ValueError(f"Regenerate: frame range {self.range_start}-{self.range_end}: expected start <= end")
+        return int(self.range_start), int(self.range_end)
 
     def key_tolerances(self):
         """``bake.KeyTolerance`` from the Keyframes panel (``None`` when key reduction is off)."""
