@@ -154,6 +154,27 @@ def sound_strips(scene: bpy.types.Scene):
     return editor.strips if hasattr(editor, "strips") else editor.sequences
 
 
+def has_audaspace() -> bool:
+    """True when this Blender can play and hold sound strips (the bpy 4.2 module is built without)."""
+    return bool(getattr(bpy.app.build_options, "audaspace", True))
+
+
+def all_strips_property(editor) -> str:
+    """Name of the sequencer collection holding every strip (``strips_all`` on 5.0, else ``sequences_all``)."""
+    return "strips_all" if hasattr(editor, "strips_all") else "sequences_all"
+
+
+def add_sound_strip(scene, name: str, path: str, channel: int, frame_start: int):
+    """``(strip, None)``, or ``(None, reason)`` when this Blender has no Audaspace (no exception).
+
+    Raises:
+        RuntimeError: Blender cannot load the file (from ``new_sound``).
+    """
+    if not has_audaspace():
+        return None, "this Blender is built without Audaspace (the bpy 4.2 module): no sound strip added"
+    return sound_strips(scene).new_sound(name, path, channel, frame_start), None
+
+
 def register_cli_command(name: str, fn):
     """``bpy.utils.register_cli_command`` when it exists (Blender 4.2+), else ``None``."""
     register = getattr(bpy.utils, "register_cli_command", None)

@@ -57,10 +57,18 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
         if is_running():
             cls.poll_message_set("Generate is already running (Esc cancels it)")
             return False
-        if not s.audio_path:
+        if s.audio_source != 'FILE':
+            from .timeline_audio import TimelineAudioError, pick_strips
+
+            try:
+                pick_strips(context.scene, s.audio_source, s.sound_strip, s.sound_channel)
+            except TimelineAudioError as exc:
+                cls.poll_message_set(str(exc))
+                return False
+        elif not s.audio_path:
             cls.poll_message_set("Choose an audio file first")
             return False
-        if not os.path.isfile(bpy.path.abspath(s.audio_path)):
+        elif not os.path.isfile(bpy.path.abspath(s.audio_path)):
             cls.poll_message_set("The audio file does not exist")
             return False
         face_ok = s.what in {'FACE', 'BOTH'} and s.face_object is not None
@@ -236,7 +244,8 @@ class SPEECHANIM_OT_clear(bpy.types.Operator):
 
 
 class SPEECHANIM_OT_add_sound_strip(bpy.types.Operator):
-    """Add the audio file as a sound strip at the start frame so playback is in sync"""
+    """Add the audio file as a sound strip at the start frame so playback is in sync (an existing strip of the
+    same file is moved there instead of adding a second one)"""
 
     bl_idname = "speechanim.add_sound_strip"
     bl_label = "Add Sound Strip"
@@ -254,15 +263,29 @@ class SPEECHANIM_OT_add_sound_strip(bpy.types.Operator):
 
     def execute(self, context):
         s = _settings(context)
-        path = bpy.path.abspath(s.audio_path)
+        path = os.path.abspath(bpy.path.abspath(s.audio_path))
+        from .timeline_audio import sound_strips, strip_file
+
+        same = [st for st in sound_strips(context.scene) if strip_file(st) == path]
+        if same:  # never a second strip for the same file: keep it in sync with Start Frame instead
+            st = same[0]
+            if int(st.frame_start) == s.frame_start:
+                self.report({'INFO'}, f"Sound strip {st.name!r} for this file is already at frame {s.frame_start}")
+                return {'CANCELLED'}
+            old = int(st.frame_start)
+            st.frame_start = s.frame_start
+            self.report({'INFO'}, f"Moved sound strip {st.name!r} from frame {old} to {s.frame_start}")
+            return {'FINISHED'}
         strips = compat.sound_strips(context.scene)
-        name = os.path.basename(path)
         used = {st.channel for st in strips}
         channel = next(c for c in range(1, 129) if c not in used)
         try:
-            strip = strips.new_sound(name, path, channel, s.frame_start)
+            strip, why = compat.add_sound_strip(context.scene, os.path.basename(path), path, channel, s.frame_start)
         except RuntimeError as exc:
             self.report({'ERROR'}, f"{path}: Blender cannot load this sound ({exc})")
+            return {'CANCELLED'}
+        if strip is None:
+            self.report({'WARNING'}, why)
             return {'CANCELLED'}
         self.report({'INFO'}, f"Added sound strip {strip.name!r} at frame {s.frame_start}, channel {channel}")
         return {'FINISHED'}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bpy
 
-from . import operators
+from . import compat, operators
 
 
 class _SpeechPanel:
@@ -25,8 +25,18 @@ class SPEECHANIM_PT_main(_SpeechPanel, bpy.types.Panel):
         layout = self.layout
         layout.use_property_split = True
         layout.use_property_decorate = False
-        layout.prop(s, "audio_path")
-        layout.prop(s, "frame_start")
+        layout.prop(s, "audio_source")
+        if s.audio_source == 'FILE':
+            layout.prop(s, "audio_path")
+            layout.prop(s, "frame_start")
+        elif s.audio_source == 'STRIP':
+            editor = context.scene.sequence_editor
+            if editor is not None:
+                layout.prop_search(s, "sound_strip", editor, compat.all_strips_property(editor))
+            else:
+                layout.label(text="The scene has no sound strips", icon='INFO')
+        else:
+            layout.prop(s, "sound_channel")
         layout.prop(s, "what")
         col = layout.column()
         if s.what in {'FACE', 'BOTH'}:

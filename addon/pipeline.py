@@ -240,12 +240,18 @@ def _body_targets(job: Job, perf):
 
 def job_from_settings(settings, context) -> Job:
     """:func:`make_job` from the sidebar settings of ``context.scene``."""
+    audio_path, frame_start = settings.audio_path, settings.frame_start
     try:
         options = settings.generate_options(context.scene)
         frame_range = settings.frame_range(context.scene)
+        if getattr(settings, "audio_source", 'FILE') != 'FILE':  # sound strips mixed at their frames
+            from .timeline_audio import timeline_audio
+
+            audio_path, frame_start, _files = timeline_audio(context.scene, settings.audio_source,
+                                                             settings.sound_strip, settings.sound_channel)
     except ValueError as exc:
         raise JobError(str(exc)) from exc
-    return make_job(settings.audio_path, settings.frame_start, options,
+    return make_job(audio_path, frame_start, options,
                     face_objects=face_objects_from(settings, context),
                     armature=settings.armature.name if settings.armature else "",
                     key_tolerance=settings.key_tolerances(),

@@ -117,6 +117,14 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
     ))
     range_start: IntProperty(name="Range Start", default=1, description="First frame to regenerate")
     range_end: IntProperty(name="Range End", default=100, description="Last frame to regenerate")
+    audio_source: EnumProperty(name="Audio From", default='FILE', items=(
+        ('FILE', "Audio File", "The audio file below, played from Start Frame"),
+        ('STRIP', "Sound Strip", "One sound strip of the scene's sequencer, at its frame"),
+        ('CHANNEL', "Sound Channel", "Every sound strip on one sequencer channel, at their frames, as one recording"),
+    ))
+    sound_strip: StringProperty(name="Sound Strip", description="Name of the sound strip to animate to")
+    sound_channel: IntProperty(name="Channel", default=1, min=1, max=128,
+                               description="Sequencer channel whose sound strips are animated to")
     location_tolerance: FloatProperty(
         name="Location Tolerance", default=0.001, min=0.0, max=0.1, subtype='DISTANCE', precision=4,
         description="Largest allowed position error of the root bone between kept keys")

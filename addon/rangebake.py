@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..inference.errors import InputError
 from . import compat, layers
 from .prompts import blend_weights
 
@@ -23,8 +24,10 @@ from .prompts import blend_weights
 RANGE_BLEND_FRAMES = 6
 
 
-class RangeError(ValueError):
+class RangeError(InputError):
     """A range cannot be regenerated (no generated animation yet, range outside the clip)."""
+
+    code = "frame_range"
 
 
 def _base_for_range(id_data, label, notes):
