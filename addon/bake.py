@@ -22,10 +22,13 @@ from ..inference.keyreduce import reduce_keys, reduce_keys_joint
 #: Custom-property key marking actions created by this extension.
 TAG = layers.TAG
 TAG_VERSION = 2
-#: An artist's action animating at most this share of a bake's channels stays on top as an edit
-#: layer (brow keys over a generated face); one animating more (an imported clip such as a glTF
-#: "Dance") is moved under the generated animation.
+#: ``existing="AUTO"``: an artist's shape-key action animating at most this share of a bake's
+#: channels stays on top as an edit layer (brow keys over a generated face); a fuller one, and any
+#: action on an armature or object (typically an imported clip such as RobotExpressive's glTF
+#: "Dance"), is moved under the generated animation.
 EDIT_LAYER_MAX_COVERAGE = 0.5
+#: Where an artist's (not generated) assigned action goes on Generate.
+EXISTING_CHOICES = ("AUTO", "ABOVE", "BELOW")
 #: Prefix of NLA tracks holding an artist's action moved aside by a bake.
 NLA_TRACK_PREFIX = "Speech Animator: kept "
 _MAX_NAME = 63
@@ -144,7 +147,8 @@ def merge_by_datablock(targets) -> list:
 
 
 def bake(targets, frame_start: int, audio_path: str, *, replace_generated: bool = False,
-         key_tolerance: float | None = None, provenance: dict | None = None) -> BakeResult:
+         key_tolerance: float | None = None, provenance: dict | None = None, frame_range=None,
+         existing: str = "AUTO") -> BakeResult:
     """Bake ``targets`` into new actions starting at ``frame_start``.
 
     Args:
@@ -156,6 +160,7 @@ def bake(targets, frame_start: int, audio_path: str, *, replace_generated: bool 
         key_tolerance: ``None`` keys every frame; a :class:`KeyTolerance` (or one number, see
             :meth:`KeyTolerance.from_value`) reduces keys so linear interpolation stays within it.
         provenance: extra string/number fields stored in the action tag (models, device, seed).
+        frame_range, existing: see :func:`bake_steps`.
 
     Returns:
         :class:`BakeResult`.
@@ -164,7 +169,8 @@ def bake(targets, frame_start: int, audio_path: str, *, replace_generated: bool 
         BakeError: see :func:`validate`; raised before anything is changed.
     """
     return run_steps(bake_steps(targets, frame_start, audio_path, replace_generated=replace_generated,
-                                key_tolerance=key_tolerance, provenance=provenance))
+                                key_tolerance=key_tolerance, provenance=provenance, frame_range=frame_range,
+                                existing=existing))
 
 
 def run_steps(steps):
@@ -177,15 +183,19 @@ def run_steps(steps):
 
 
 def bake_steps(targets, frame_start: int, audio_path: str, *, replace_generated: bool = False,
-               key_tolerance: float | None = None, provenance: dict | None = None, frame_range=None):
+               key_tolerance: float | None = None, provenance: dict | None = None, frame_range=None,
+               existing: str = "AUTO"):
     """:func:`bake` as a generator: yields the fraction done after each F-curve, returns the
     :class:`BakeResult`. Lets the modal operator spread a long bake over several timer ticks
     (all inside one operator run, so still one undo step). Validation happens before the
     first yield; nothing is changed if it fails.
 
     ``frame_range`` = ``(first, last)`` scene frames: regenerate only that range of each target's
-    generated action, cross-faded at both ends (:func:`addon.rangebake.bake_range`)."""
+    generated action, cross-faded at both ends (:func:`addon.rangebake.bake_range`).
+    ``existing``: where an artist's assigned action goes, one of :data:`EXISTING_CHOICES`."""
     validate(targets, frame_start)
+    if existing not in EXISTING_CHOICES:
+        raise BakeError(f"existing action placement: expected one of {EXISTING_CHOICES}, found {existing!r}")
     targets = merge_by_datablock(targets)
     total = max(1, sum(len(t.channels) for t in targets))
     done = 0
@@ -205,7 +215,7 @@ def bake_steps(targets, frame_start: int, audio_path: str, *, replace_generated:
         return BakeResult(tuple(actions), keys, dense, tuple(messages))
     for target in targets:
         action, slot, container, finish, notes = _begin_target(target, int(frame_start), audio_path,
-                                                               replace_generated, provenance or {})
+                                                               replace_generated, provenance or {}, existing)
         kept = _reduced_indices(target.channels, key_tolerance)
         for ch, idx in zip(target.channels, kept):
             keys += write_channel(container, ch, int(frame_start), key_tolerance, idx)
@@ -242,7 +252,7 @@ def _count(edited) -> str:
     return "edited" if "*" in edited else f"{len(edited)} curve(s) edited"
 
 
-def _begin_target(target, frame_start, audio_path, replace, provenance):
+def _begin_target(target, frame_start, audio_path, replace, provenance, existing="AUTO"):
     """Decide where the new action goes (active action, or base track under the artist's edits),
     move what must move, create the tagged action; return a ``finish()`` that places it."""
     id_data = target.id_data
@@ -276,15 +286,19 @@ def _begin_target(target, frame_start, audio_path, replace, provenance):
     elif old is not None:
         ours = {f"{c.data_path}[{c.index}]" for c in target.channels}
         overlap = len(layers.animated_keys(old, old_slot) & ours)
-        if overlap <= EDIT_LAYER_MAX_COVERAGE * len(ours):
+        above = existing == "ABOVE" or (existing == "AUTO" and id_data.id_type == 'KEY'
+                                         and overlap <= EDIT_LAYER_MAX_COVERAGE * len(ours))
+        if above:
             layered = True
             notes.append(f"{label}: your action {old.name!r} animates {overlap} of the {len(ours)} generated "
                          "channels: it stays on top as an edit layer (not modified, not used as prompts)")
         else:
             track = compat.push_to_nla(id_data, (NLA_TRACK_PREFIX + old.name)[:_MAX_NAME])
             tag["pushed_track"] = track
+            why = "chosen" if existing == "BELOW" else ("an imported or full clip" if id_data.id_type == 'KEY'
+                                                       else "an armature clip, e.g. imported")
             notes.append(f"{label}: your action {old.name!r} animates {overlap} of the {len(ours)} generated channels "
-                         f"(an imported or full clip): moved under the generated animation to NLA track {track!r} "
+                         f"({why}): moved under the generated animation to NLA track {track!r} "
                          "(not modified, not used as prompts); Clear restores it")
 
     for bone in target.quaternion_bones:

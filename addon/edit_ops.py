@@ -14,6 +14,7 @@ Operators (all undoable):
 from __future__ import annotations
 
 import os
+import time
 
 import bpy
 
@@ -205,12 +206,29 @@ class SPEECHANIM_OT_generated_merge(_PickedOp, bpy.types.Operator):
         return _merge(self, [_id_of(_picked(context))], context)
 
 
+#: The list redraws often; a digest check of a long body action takes ~0.1 s, so the list shows a
+#: result at most this old (operators always check afresh).
+EDITED_CACHE_S = 2.0
+_EDITED: dict = {}
+
+
+def _edited_for_display(action) -> bool:
+    now = time.monotonic()
+    key = action.as_pointer()
+    hit = _EDITED.get(key)
+    if hit is None or now - hit[0] > EDITED_CACHE_S:
+        if len(_EDITED) > 512:
+            _EDITED.clear()
+        hit = _EDITED[key] = (now, layers.is_edited(action))
+    return hit[1]
+
+
 class SPEECHANIM_UL_generated(bpy.types.UIList):
     """Generated actions of this file: audio, model, date, edited or not, where it plays."""
 
     def draw_item(self, context, layout, data, item, icon, active_data, active_prop, index=0, flt_flag=0):
         tag = bake.tag_of(item)
-        edited = layers.is_edited(item)
+        edited = _edited_for_display(item)
         row = layout.row(align=True)
         row.label(text=item.name, icon='GREASEPENCIL' if edited else 'ACTION')
         row.label(text=os.path.basename(tag.get("audio", "")) or "-")

@@ -37,8 +37,15 @@ def curve_key(fc) -> str:
     return f"{fc.data_path}[{fc.array_index}]"
 
 
-def _enum_values(prop: str) -> dict:
-    return {k: i for i, k in enumerate(bpy.types.Keyframe.bl_rna.properties[prop].enum_items.keys())}
+_FREE_VALUES: dict = {}
+
+
+def _free_values(prop: str) -> list:
+    """Integer values of the FREE/ALIGNED handle types (as ``foreach_get`` returns them)."""
+    if prop not in _FREE_VALUES:
+        items = bpy.types.Keyframe.bl_rna.properties[prop].enum_items
+        _FREE_VALUES[prop] = [items[name].value for name in _FREE_HANDLES]
+    return _FREE_VALUES[prop]
 
 
 def curve_digest(fc) -> str:
@@ -52,15 +59,18 @@ def curve_digest(fc) -> str:
         co = np.empty(2 * n, np.float32)
         points.foreach_get("co", co)
         h.update(co.tobytes())
+        free = np.zeros(n, bool)
         for prop in ("interpolation", "handle_left_type", "handle_right_type"):
             arr = np.empty(n, np.int32)
             points.foreach_get(prop, arr)
             h.update(arr.tobytes())
-        free = [i for i, k in enumerate(points) if k.handle_left_type in _FREE_HANDLES
-                or k.handle_right_type in _FREE_HANDLES] if n < 5000 else []
-        for i in free:
-            k = points[i]
-            h.update(np.asarray(tuple(k.handle_left) + tuple(k.handle_right), np.float32).tobytes())
+            if prop != "interpolation":
+                free |= np.isin(arr, _free_values(prop))
+        if free.any():  # free/aligned handles are the artist's; the others follow the keys
+            for prop in ("handle_left", "handle_right"):
+                hv = np.empty(2 * n, np.float32)
+                points.foreach_get(prop, hv)
+                h.update(hv.reshape(n, 2)[free].tobytes())
     h.update(",".join(m.type for m in fc.modifiers).encode())
     return h.hexdigest()
 

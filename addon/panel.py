@@ -144,6 +144,7 @@ class SPEECHANIM_PT_edit(_SpeechPanel, bpy.types.Panel):
         col.use_property_split = True
         col.use_property_decorate = False
         col.prop(s, "regenerate")
+        col.prop(s, "existing_action")
         if s.regenerate == 'RANGE':
             sub = col.column(align=True)
             sub.prop(s, "range_start")

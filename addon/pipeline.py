@@ -39,6 +39,7 @@ class Job:
     key_tolerance: float | None = None
     replace_generated: bool = False
     frame_range: tuple | None = None
+    existing_action: str = "AUTO"
     timings_s: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
 
@@ -173,7 +174,8 @@ def apply_steps(job: Job, perf):
     meta = {"face_model": prov.face_model, "body_model": prov.body_model, "device": prov.device,
             "seed": prov.seed, "fps": float(perf.fps)}
     steps = bake.bake_steps(targets, job.frame_start, job.audio_path, replace_generated=job.replace_generated,
-                            key_tolerance=job.key_tolerance, provenance=meta, frame_range=job.frame_range)
+                            key_tolerance=job.key_tolerance, provenance=meta, frame_range=job.frame_range,
+                            existing=job.existing_action)
     while True:
         try:
             fraction = next(steps)
@@ -251,11 +253,13 @@ def job_from_settings(settings, context) -> Job:
                                                              settings.sound_strip, settings.sound_channel)
     except ValueError as exc:
         raise JobError(str(exc)) from exc
-    return make_job(audio_path, frame_start, options,
+    job = make_job(audio_path, frame_start, options,
                     face_objects=face_objects_from(settings, context),
                     armature=settings.armature.name if settings.armature else "",
                     key_tolerance=settings.key_tolerances(),
                     replace_generated=settings.replace_generated, frame_range=frame_range)
+    job.existing_action = getattr(settings, "existing_action", "AUTO")
+    return job
 
 
 #: Errors that are the user's input, reported as a message (others get a traceback in the console).

@@ -119,13 +119,19 @@ def clear_prompts(id_data) -> str | None:
 
 
 def describe(id_name: str, found: dict) -> str:
-    """One line listing prompted channels and their key frames (for the report)."""
+    """One line listing the prompted bones/shape keys and their key frames (for the report), e.g.
+    ``Body: 2 prompt(s): right_elbow rotation_quaternion @ 10, 40; jawOpen value @ 100``."""
+    groups: dict = {}
+    for key, frames in found.items():
+        name = key.split('"')[1] if '"' in key else key
+        prop = key.rsplit(".", 1)[-1].split("[")[0]
+        groups.setdefault(f"{name} {prop}", set()).update(frames)
     parts = []
-    for key, frames in sorted(found.items()):
-        label = key.split('"')[1] if '"' in key else key
-        span = f"{frames[0]:g}" if len(frames) == 1 else f"{frames[0]:g}-{frames[-1]:g} ({len(frames)} keys)"
-        parts.append(f"{label}{key[key.rfind('['):]} @ {span}")
-    return f"{id_name}: {len(found)} prompt curve(s): " + ", ".join(parts)
+    for label, frames in sorted(groups.items()):
+        frames = sorted(frames)
+        shown = ", ".join(f"{f:g}" for f in frames[:6]) + (f", ... ({len(frames)} keys)" if len(frames) > 6 else "")
+        parts.append(f"{label} @ {shown}")
+    return f"{id_name}: {len(groups)} prompt(s): " + "; ".join(parts)
 
 
 def blend_weights(num_frames: int, first: int, last: int, blend: int = BLEND_FRAMES) -> np.ndarray:

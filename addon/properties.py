@@ -108,6 +108,13 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
         name="Rotation Tolerance", default=0.00872665, min=0.0, max=0.5, subtype='ANGLE', precision=2,
         description="Largest allowed rotation error of a bone between kept keys (all rotation channels of a bone "
                     "keep the same frames)")
+    existing_action: EnumProperty(name="Your Action", default='AUTO', items=(
+        ('AUTO', "Auto", "Shape-key actions animating few of the generated channels (brow keys) stay on top; "
+                         "fuller ones and armature clips (imported) go under the generated animation"),
+        ('ABOVE', "Keep on Top", "Your assigned action stays on top as an edit layer over the generated base"),
+        ('BELOW', "Move Under", "Your assigned action moves to an NLA track under the generated animation"),
+    ), description="Where an action of yours assigned to a target goes when you Generate (it is never changed "
+                   "and never used as prompts)")
     regenerate: EnumProperty(name="Regenerate", default='ALL', items=(
         ('ALL', "Whole Clip", "Generate the whole clip"),
         ('PREVIEW', "Preview Range", "Regenerate only the scene's preview range, blended into the existing "

@@ -2,6 +2,7 @@
 
     python3.11 -m tools.check_blender42                 # venv in /tmp/speechanim-bpy42 (created once)
     python3.11 -m tools.check_blender42 --venv DIR -- -k bake   # extra args go to pytest
+    python3.11 -m tools.check_blender42 --key-paths             # only the spine + editing tests (~2 min)
 
 The venv gets ``bpy==4.2.*``, ``numpy<2``, the runtime requirements and pytest. The tests in
 ``tests/blender`` start their bpy subprocesses with the interpreter running pytest, so the whole
@@ -18,6 +19,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BPY_SPEC = "bpy==4.2.*"
+#: The key paths: bake (legacy ``action.fcurves``), Generate/undo/Clear, editing after generation
+#: (layers, merge down, prompts, ranges, timeline audio: a warning without Audaspace), batch CLI.
+KEY_PATHS = ("test_bake.py", "test_operators.py", "test_generate.py", "test_layers.py", "test_range.py",
+             "test_timeline_audio.py", "test_robot_edit.py", "test_batch_cli.py")
 
 
 def ensure_venv(venv: Path) -> Path:
@@ -37,13 +42,15 @@ def ensure_venv(venv: Path) -> Path:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="Run tests/blender on bpy 4.2.")
     ap.add_argument("--venv", type=Path, default=Path("/tmp/speechanim-bpy42"))
+    ap.add_argument("--key-paths", action="store_true", help=f"run only {', '.join(KEY_PATHS)}")
     ap.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     args = ap.parse_args(argv)
     py = ensure_venv(args.venv)
     version = subprocess.run([str(py), "-c", "import bpy; print(bpy.app.version_string)"],
                              capture_output=True, text=True).stdout.strip()
     print(f"bpy {version} in {args.venv}", flush=True)
-    cmd = [str(py), "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/blender", *args.pytest_args]
+    targets = [f"tests/blender/{name}" for name in KEY_PATHS] if args.key_paths else ["tests/blender"]
+    cmd = [str(py), "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider", *targets, *args.pytest_args]
     return subprocess.run(cmd, cwd=ROOT, env=dict(os.environ)).returncode
 
 

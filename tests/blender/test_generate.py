@@ -137,7 +137,7 @@ def test_generate_face_and_body(tmp_path):
 
 def test_generate_body_keeps_the_artists_keyed_poses(tmp_path):
     """Keys the artist marks as prompts become body constraints: the generated action matches
-    them on the keyed frames, and the artist's action itself stays untouched on top."""
+    them on the keyed frames, and the artist's action itself goes untouched to the NLA."""
     audio = write_speechlike(tmp_path / "keyed.wav", silence_s=0.3)
     res, _ = run_bpy(f"""
 import bpy, numpy as np
@@ -161,7 +161,7 @@ result = list(bpy.ops.speechanim.generate())
 from speech_animator.addon import layers
 action, slot = layers.generated_action(body)
 out = {{"result": result, "action": action.name, "nla": [t.name for t in body.animation_data.nla_tracks]}}
-compat.assign_action(body, None)  # evaluate the generated base alone
+body.animation_data.use_nla = False  # evaluate the generated action alone
 got = {{}}
 for frame, q in keyed.items():
     bpy.context.scene.frame_set(frame)
@@ -170,6 +170,6 @@ out["angle_err_deg"] = {{str(f): float(np.degrees(a)) for f, a in got.items()}}
 emit(out)
 """)
     assert res["result"] == ["FINISHED"] and res["action"] == "keyed - Body (Body)"
-    assert res["nla"] == ["Speech Animator: prompts", "Speech Animator: base"]
+    assert res["nla"] == ["Speech Animator: prompts", "Speech Animator: kept ArtistBody"]
     for frame, err in res["angle_err_deg"].items():
         assert err < 1.0, (frame, err)

@@ -31,7 +31,8 @@ def orphans():
 
 def _run(tmp_path, code, name="e.wav"):
     audio = write_speechlike(tmp_path / name, silence_s=0.3, speech_s=2.5)
-    res, _ = run_bpy(SETUP.replace("AUDIO", repr(str(audio))) + code)
+    res, proc = run_bpy(SETUP.replace("AUDIO", repr(str(audio))) + code)
+    res["_stdout"] = proc.stdout  # the operators' reports (background mode prints them)
     return res
 
 
@@ -140,6 +141,7 @@ out["after_undo"] = prompts.prompt_action(key)[0] is None
 emit(out)
 """)
     assert res["prompt"] == "Smile - prompts" and res["muted_track"] and res["source_keys"] == 2
+    assert "Key: 1 prompt(s): mouthSmileLeft value @ 30, 45" in res["_stdout"]  # the step lists what it found
     smile = np.array(res["smile"])  # frame f at index f - 1
     assert np.allclose(smile[29:45], 0.8, atol=1e-5)          # held over the prompt's keys
     assert smile[19] < 0.3 and smile[55] < 0.3                # generated value away from them
@@ -156,7 +158,8 @@ r = gen()
 emit({"r": r, "body": layers.generated_action(body)[0] is not None,
       "face": layers.generated_action(odd.data.shape_keys)[0] is not None})
 """)
-    assert res == {"r": ["FINISHED"], "body": True, "face": False}
+    assert {k: res[k] for k in ("r", "body", "face")} == {"r": ["FINISHED"], "body": True, "face": False}
+    assert "face skipped, the rest was baked" in res["_stdout"]
 
 
 def test_partial_success_warning_text(tmp_path):
@@ -219,3 +222,33 @@ emit(out)
     assert res["clear"] == ["FINISHED"] and res["body_after_clear"] is None
     assert res["body_after_undo"].startswith("e - Body")
     assert res["merge"] == ["FINISHED"]
+
+
+def test_generated_list_shows_audio_model_date_and_edited(tmp_path):
+    res = _run(tmp_path, """
+from speech_animator.addon import edit_ops
+gen()
+a = compat.assigned(key)[0]
+edit_ops._EDITED.clear()
+jaw_curve(a).keyframe_points[5].co[1] = 0.5
+sf.add_artist_action(sf.make_face("Other"), "NotOurs")
+UL = edit_ops.SPEECHANIM_UL_generated
+me = type("UL", (), {"bitflag_filter_item": 1 << 30})()  # the value UIList instances carry
+flags, order = UL.filter_items(me, bpy.context, bpy.data, "actions")
+shown = [x.name for x, f in zip(bpy.data.actions, flags) if f]
+rows = {}
+class Row:
+    def __init__(self, name): self.name = name
+    def row(self, **kw): return self
+    def label(self, text="", icon='NONE'): rows.setdefault(self.name, []).append([text, icon])
+for x in bpy.data.actions:
+    if bake.is_generated(x):
+        UL.draw_item(me, bpy.context, Row(x.name), bpy.data, x, 0, None, "", 0)
+emit({"shown": sorted(shown), "rows": rows})
+""")
+    assert res["shown"] == ["e - Body (Body)", "e - Face (Face)"]        # never the artist's actions
+    face = res["rows"]["e - Face (Face)"]
+    assert face[0] == ["e - Face (Face)", "GREASEPENCIL"] and face[1][0] == "e.wav" and face[2][0].startswith("dsp")
+    assert face[3][0][:4].isdigit() and face[4][0] == "edited"
+    body = res["rows"]["e - Body (Body)"]
+    assert body[0][1] == "ACTION" and body[4][0] == ""
