@@ -217,12 +217,17 @@ def bake_steps(targets, frame_start: int, audio_path: str, *, replace_generated:
         action, slot, container, finish, notes = _begin_target(target, int(frame_start), audio_path,
                                                                replace_generated, provenance or {}, existing)
         kept = _reduced_indices(target.channels, key_tolerance)
+        played = {}
         for ch, idx in zip(target.channels, kept):
             keys += write_channel(container, ch, int(frame_start), key_tolerance, idx)
+            values = np.asarray(ch.values, np.float32)
+            played[f"{ch.data_path}[{ch.index}]"] = values if idx is None else np.interp(
+                np.arange(values.shape[0]), idx, values[idx]).astype(np.float32)
             dense += int(np.asarray(ch.values).shape[0])
             done += 1
             yield done / total
         finish()
+        layers.store_original(action, int(frame_start), played)
         actions.append(action.name)
         messages.extend(notes)
     return BakeResult(tuple(actions), keys, dense, tuple(messages))
@@ -277,10 +282,16 @@ def _begin_target(target, frame_start, audio_path, replace, provenance, existing
             tag["pushed_track"] = previous["pushed_track"]
         edited = layers.edited_curves(old)
         if edited:
-            muted = layers.make_edit_layer(old, edited)
             layered = True
-            notes.append(f"{label}: your edits in {old.name!r} ({_count(edited)}) are kept as an edit layer above "
-                         f"the new generated base ({muted} unedited curves muted there); Merge Down bakes both")
+            delta = layers.split_edits(id_data, old, old_slot, edited)
+            if delta is not None:
+                notes.append(f"{label}: your edits in {old.name!r} ({_count(edited)}) now apply as the edit layer "
+                             f"{delta.name!r} ({layers.describe_spans(delta)}) over the new generated base; "
+                             f"{old.name!r} is kept (fake user); Clear brings it back, Merge Down bakes one action")
+            else:
+                muted = layers.make_edit_layer(old, edited)
+                notes.append(f"{label}: your edits in {old.name!r} ({_count(edited)}) are kept as an edit layer above "
+                             f"the new generated base ({muted} unedited curves muted there); Merge Down bakes both")
         else:
             remove_old = _retire(old, label, replace, notes)
     elif old is not None:
@@ -464,7 +475,11 @@ def clear(id_datas, remove_unused: bool = False) -> tuple[list[str], list[str]]:
         action, _slot = compat.assigned(id_data)
         if action is not None and is_generated(action):
             tag = tag_of(action)
-            if tag.get("role") == "edit":
+            if tag.get("delta"):
+                source = layers.drop_delta_layer(id_data, action)
+                messages.append(f"{name}: your edited action {source!r} is assigned again" if source else
+                                f"{name}: edit layer {action.name!r} unassigned (kept)")
+            elif tag.get("role") == "edit":
                 layers.release_edit_layer(action)
                 messages.append(f"{name}: your edited action {action.name!r} stays assigned (all its curves play again)")
             elif layers.is_edited(action):

@@ -18,7 +18,7 @@ import time
 
 import bpy
 
-from . import bake, layers, operators, prompts
+from . import bake, compat, layers, operators, prompts
 
 
 def _targets(context) -> list:
@@ -63,9 +63,9 @@ class SPEECHANIM_OT_use_keys_as_prompts(bpy.types.Operator):
     def poll(cls, context):
         if getattr(context.scene, "speech_animator", None) is None:
             return False
-        if not any(prompts.source_curves(i)[1] for i in _targets(context)):
+        if not any(compat.assigned(i)[0] is not None for i in _targets(context)):  # cheap: runs on redraws
             cls.poll_message_set("No keys to use: key poses or shapes on the chosen targets first "
-                                 "(of a generated action only edited curves count)")
+                                 "(of a generated action only what you edited counts)")
             return False
         return True
 
@@ -79,7 +79,8 @@ class SPEECHANIM_OT_use_keys_as_prompts(bpy.types.Operator):
                 self.report({'INFO'}, prompts.describe(id_data.name, found))
         if not total:
             self.report({'WARNING'}, "No keys found" + (f" in frames {frame_range[0]}-{frame_range[1]}"
-                                                         if frame_range else ""))
+                                                         if frame_range else "") +
+                        " (a generated action counts only where you edited it)")
             return {'CANCELLED'}
         return {'FINISHED'}
 

@@ -18,6 +18,7 @@ How prompts constrain:
 
 from __future__ import annotations
 
+import bpy
 import numpy as np
 
 from . import compat, layers
@@ -38,18 +39,80 @@ def prompt_action(id_data):
     return strip.action, getattr(strip, "action_slot", None)
 
 
-def source_curves(id_data):
-    """``(action, [F-curves])`` whose keys :func:`mark_prompts` would take from ``id_data``: the
-    active action's unmuted curves; of a generated action only the edited ones (``[]`` when it is
-    unedited: a bake is not a prompt)."""
+def _edited_keys(action, slot, edited):
+    """Keys of the frames the artist changed in a generated action with stored originals:
+    ``[(path, index, group, co (K, 2), interp (K,))]``; a bone's four quaternion channels together."""
+    first, orig = layers.original_values(action)
+    curves = {layers.curve_key(fc): fc for fc in compat.action_fcurves(action, slot)}
+    n = len(next(iter(orig.values())))
+    frames = first + np.arange(n, dtype=np.float64)
+    by_path: dict = {}
+    for key in edited:
+        if key in curves and key in orig:
+            by_path.setdefault(key[:key.rfind("[")], []).append(key)
+    linear = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
+    out = []
+    for path, keys in sorted(by_path.items()):
+        if path.endswith(".rotation_quaternion"):
+            keys = [f"{path}[{i}]" for i in range(4) if f"{path}[{i}]" in curves]
+        now = {k: np.array([curves[k].evaluate(f) for f in frames]) for k in keys}
+        changed = np.zeros(n, bool)
+        for k in keys:
+            if k in orig:
+                changed |= np.abs(now[k] - orig[k]) > layers.EDIT_EPS
+        if not changed.any():
+            continue
+        for k in keys:
+            fc = curves[k]
+            co = np.stack([frames[changed], now[k][changed]], axis=1)
+            out.append((fc.data_path, fc.array_index, fc.group.name if fc.group else "", co,
+                        np.full(len(co), linear, np.int32)))
+    return out
+
+
+def source_keys(id_data, frame_range=None):
+    """``(action, [(path, index, group, co (K, 2), interp (K,))])``: the keys :func:`mark_prompts`
+    takes from ``id_data``'s active action (inside ``frame_range`` when given). An artist's action:
+    every key of its unmuted curves. A generated action (or the edit layer made from one): only the
+    frames the artist changed (all keys of edited curves when no originals are stored); an unedited
+    generated action gives nothing (a bake is not a prompt)."""
     action, slot = compat.assigned(id_data)
     if action is None:
         return None, []
-    curves = [fc for fc in compat.action_fcurves(action, slot) if not fc.mute and len(fc.keyframe_points)]
-    if layers.TAG in action.keys() and action[layers.TAG].get("role") != "edit":
-        edited = set(layers.edited_curves(action))
-        curves = [] if "*" in edited else [fc for fc in curves if layers.curve_key(fc) in edited]
-    return action, curves
+    tag = action[layers.TAG] if layers.TAG in action.keys() else None
+    if tag is not None and tag.get("delta"):
+        source = bpy.data.actions.get(tag.get("source", ""))
+        if source is None:
+            return action, []
+        action, slot = source, None
+        tag = action[layers.TAG]
+    if tag is not None and tag.get("role") != "edit":
+        edited = layers.edited_curves(action)
+        if not edited:
+            return action, []
+        if "*" not in edited and layers.original_values(action) is not None:
+            picked = _edited_keys(action, slot, edited)
+            return action, [p for p in ((path, i, g, *_in_range(co, it, frame_range)) for path, i, g, co, it in picked)
+                            if len(p[3])]
+        curves = [fc for fc in compat.action_fcurves(action, slot)
+                  if "*" in edited or layers.curve_key(fc) in set(edited)]
+    else:
+        curves = list(compat.action_fcurves(action, slot))
+    out = []
+    for fc in curves:
+        if fc.mute or not len(fc.keyframe_points):
+            continue
+        co, interp = _keys_in(fc, frame_range)
+        if len(co):
+            out.append((fc.data_path, fc.array_index, fc.group.name if fc.group else "", co, interp))
+    return action, out
+
+
+def _in_range(co, interp, frame_range):
+    if frame_range is None:
+        return co, interp
+    keep = (co[:, 0] >= frame_range[0] - 1e-3) & (co[:, 0] <= frame_range[1] + 1e-3)
+    return co[keep], interp[keep]
 
 
 def _keys_in(fc, frame_range):
@@ -58,37 +121,27 @@ def _keys_in(fc, frame_range):
     fc.keyframe_points.foreach_get("co", co)
     interp = np.empty(n, np.int32)
     fc.keyframe_points.foreach_get("interpolation", interp)
-    co = co.reshape(-1, 2)
-    keep = np.ones(n, bool) if frame_range is None else (co[:, 0] >= frame_range[0] - 1e-3) & (
-        co[:, 0] <= frame_range[1] + 1e-3)
-    return co[keep], interp[keep]
+    return _in_range(co.reshape(-1, 2), interp, frame_range)
 
 
 def mark_prompts(id_data, frame_range=None) -> dict:
-    """Copy the keys of :func:`source_curves` (inside ``frame_range`` = ``(first, last)`` scene
+    """Copy the keys of :func:`source_keys` (inside ``frame_range`` = ``(first, last)`` scene
     frames, inclusive, when given) into a new prompt action on the muted prompt track of
     ``id_data``. The source action is not changed. A previous prompt action is kept with a fake
     user. Returns ``{curve_key: [frames]}`` of what was copied (``{}``: nothing found, nothing
     changed)."""
-    source, curves = source_curves(id_data)
-    found = {}
-    picked = []
-    for fc in curves:
-        co, interp = _keys_in(fc, frame_range)
-        if len(co):
-            picked.append((fc, co, interp))
-            found[layers.curve_key(fc)] = [round(float(f), 3) for f in co[:, 0]]
+    source, picked = source_keys(id_data, frame_range)
     if not picked:
         return {}
+    found = {f"{path}[{index}]": [round(float(f), 3) for f in co[:, 0]] for path, index, _g, co, _i in picked}
     action, slot = compat.new_action(f"{source.name} - prompts"[:63], id_data)
     action[PROMPT_TAG] = {"source": source.name}
     container = compat.fcurve_container(action, slot)
-    for fc, co, interp in picked:
-        group = fc.group.name if fc.group is not None else ""
-        new = compat.new_fcurve(container, fc.data_path, fc.array_index, group)
+    for path, index, group, co, interp in picked:
+        new = compat.new_fcurve(container, path, index, group)
         new.keyframe_points.add(len(co))
-        new.keyframe_points.foreach_set("co", co.ravel())
-        new.keyframe_points.foreach_set("interpolation", interp)
+        new.keyframe_points.foreach_set("co", np.asarray(co, np.float32).ravel())
+        new.keyframe_points.foreach_set("interpolation", np.asarray(interp, np.int32))
         compat.recalc_handles(new)
     old, _ = prompt_action(id_data)
     layers.keep_safe(old)
@@ -99,7 +152,7 @@ def mark_prompts(id_data, frame_range=None) -> dict:
         track.name = layers.PROMPT_TRACK
     for strip in list(track.strips):
         track.strips.remove(strip)
-    start = int(np.floor(min(float(co[0, 0]) for _fc, co, _i in picked)))
+    start = int(np.floor(min(float(co[0, 0]) for _p, _i, _g, co, _it in picked)))
     strip = track.strips.new(action.name[:60], start, action)
     if slot is not None and hasattr(strip, "action_slot"):
         strip.action_slot = slot

@@ -38,28 +38,40 @@ def _base_for_range(id_data, label, notes):
     edited = layers.edited_curves(action)
     if not edited:
         return action, slot
-    copy = action.copy()
-    tag = copy[layers.TAG]
-    for k in ("role", "muted", "contains_edits"):
-        if k in tag:
-            del tag[k]
-    for fc in compat.action_fcurves(copy):
-        fc.mute = False
     strip = layers.base_strip(id_data)
     if strip is not None and strip.action == action:  # an edited base: keep it, regenerate a copy
+        copy = action.copy()
+        tag = copy[layers.TAG]
+        for k in ("role", "muted", "contains_edits"):
+            if k in tag:
+                del tag[k]
         layers.keep_safe(action)
-        frame = int(strip.frame_start)
-        layers.set_base(id_data, copy, _slot_of(copy, slot), frame)
+        layers.set_base(id_data, copy, _slot_of(copy, slot), int(strip.frame_start))
         notes.append(f"{label}: the base {action.name!r} was edited: kept (fake user); its copy {copy.name!r} "
                      "is regenerated")
-    else:  # the edited active action becomes the edit layer over a copy
-        frame = int(round(copy.frame_range[0]))
+        tag["layered"] = 1
+        return copy, _slot_of(copy, slot)
+    # the edited active action: what it played when baked becomes the base, the edits a layer on top
+    base, base_slot = layers.original_copy(id_data, action)
+    if base is None:
+        copy = action.copy()
+        tag = copy[layers.TAG]
+        for k in ("role", "muted", "contains_edits"):
+            if k in tag:
+                del tag[k]
+        for fc in compat.action_fcurves(copy):
+            fc.mute = False
         layers.make_edit_layer(action, edited)
-        layers.set_base(id_data, copy, _slot_of(copy, slot), frame)
-        notes.append(f"{label}: your edits in {action.name!r} stay on top as an edit layer; the range is "
-                     f"regenerated in the base {copy.name!r}")
-    tag["layered"] = 1
-    return copy, _slot_of(copy, slot)
+        base, base_slot = copy, _slot_of(copy, slot)
+    else:
+        if layers.split_edits(id_data, action, slot, edited) is None:
+            layers.make_edit_layer(action, edited)
+    frame = int(round(base.frame_range[0]))
+    layers.set_base(id_data, base, base_slot, frame)
+    base[layers.TAG]["layered"] = 1
+    notes.append(f"{label}: your edits in {action.name!r} stay on top as an edit layer; the range is "
+                 f"regenerated in the base {base.name!r}")
+    return base, base_slot
 
 
 def _slot_of(action, slot):
@@ -158,6 +170,19 @@ def bake_range(target, frame_start: int, frame_range: tuple, audio_path: str, no
                 fc = compat.new_fcurve(container, c.data_path, c.index, c.group)
             _write_window(fc, frames, mixed[:, j])
             keys += len(frames)
+    stored = layers.original_values(action)
+    if stored is not None:  # keep the per-frame originals in step with what the base now plays
+        o_first, orig = stored
+        orig = {k: v.copy() for k, v in orig.items()}
+        for path, chans in by_path.items():
+            for c in chans:
+                key = f"{c.data_path}[{c.index}]"
+                fc = existing.get((c.data_path, c.index))
+                if key in orig and fc is not None:
+                    idx = (frames - o_first).astype(np.int64)
+                    ok = (idx >= 0) & (idx < len(orig[key]))
+                    orig[key][idx[ok]] = np.array([fc.evaluate(f) for f in frames[ok]], np.float32)
+        layers.store_original(action, o_first, orig)
     tag = action[layers.TAG]
     tag["ranges"] = (tag.get("ranges", "") + f"{first}-{last} from {audio_path}\n")[-2000:]
     layers.stamp(action, slot)

@@ -53,7 +53,13 @@ out["base"] = layers.base_action(key).name
 out["jaw61"] = value(61)
 out["generated"] = sorted(a.name for a in bpy.data.actions if bake.is_generated(a))
 out["orphans"] = orphans()
-out["muted"] = sum(f.mute for f in compat.action_fcurves(bpy.data.actions[name]))
+layer = compat.assigned(key)[0]
+out["layer_curves"] = [(f.data_path, [k.co[0] for k in f.keyframe_points]) for f in compat.action_fcurves(layer)]
+out["blend"] = key.animation_data.action_blend_type
+out["source_kept"] = bpy.data.actions[name].use_fake_user
+# what plays equals the edited action on every frame (same clip regenerated: same base)
+edited = jaw_curve(bpy.data.actions[name])
+out["max_diff_to_edited"] = max(abs(value(f) - edited.evaluate(f)) for f in range(1, 91))
 bpy.ops.ed.undo()                            # the last Generate is one undo step
 out["after_undo_base"] = layers.base_action(bpy.data.objects["Face"].data.shape_keys).name
 bpy.ops.speechanim.clear('EXEC_DEFAULT', True)
@@ -66,14 +72,18 @@ out["name"] = name
 emit(out)
 """)
     assert res["edited"] == ['key_blocks["jawOpen"].value[0]']
-    assert res["active"] == res["name"]                     # the edited action is the edit layer on top
-    assert res["base"] != res["name"] and res["jaw61"] == pytest.approx(0.95)
-    assert res["muted"] == 51                               # only the edited jawOpen curve applies
-    assert len(res["generated"]) == 3                       # edit layer + face base + body: no .001 pile-up
+    assert res["active"] == res["name"] + " edits"          # the edits as a delta layer on top (Add)
+    assert res["blend"] == "ADD" and res["source_kept"]
+    assert res["base"] != res["name"] and res["jaw61"] == pytest.approx(0.95, abs=1e-5)
+    # only the edited frames are keyed in the layer: 61 (+/- 1) and the deleted keys 71-80 (+/- 1)
+    [(path, frames)] = res["layer_curves"]
+    assert path == 'key_blocks["jawOpen"].value' and set(frames) <= set(range(60, 63)) | set(range(70, 82))
+    assert res["max_diff_to_edited"] < 1e-4
+    assert len(res["generated"]) == 4  # your edited action (kept), its edit layer, face base, body: no pile-up
     assert res["orphans"] == []
     assert res["after_undo_base"].startswith("e - Face")
     clear = res["after_clear"]
-    assert clear["active"] == res["name"] and clear["muted"] == 0 and clear["orphans"] == []
+    assert clear["active"] == res["name"] and clear["muted"] == 0 and clear["orphans"] == []  # edited action back
     assert clear["tracks"] == [] and clear["actions"] == [res["name"]]
 
 
@@ -252,3 +262,42 @@ emit({"shown": sorted(shown), "rows": rows})
     assert face[3][0][:4].isdigit() and face[4][0] == "edited"
     body = res["rows"]["e - Body (Body)"]
     assert body[0][1] == "ACTION" and body[4][0] == ""
+
+
+def test_edits_of_a_generated_action_become_prompts_for_a_new_recording(tmp_path):
+    other = write_speechlike(tmp_path / "other.wav", silence_s=0.1, speech_s=2.6)
+    res = _run(tmp_path, f"""
+from mathutils import Quaternion
+gen()
+a_face, a_body = compat.assigned(key)[0], compat.assigned(body)[0]
+jaw_curve(a_face).keyframe_points[60].co[1] = 0.95                   # frame 61
+path = 'pose.bones["right_elbow"].rotation_quaternion'
+fcs = sorted((f for f in compat.action_fcurves(a_body) if f.data_path == path), key=lambda f: f.array_index)
+want = Quaternion([f.keyframe_points[39].co[1] for f in fcs]) @ Quaternion((0, 0, 1), 0.8)
+for f, v in zip(fcs, want):
+    f.keyframe_points[39].co[1] = v                                   # frame 40
+bpy.ops.ed.undo_push(message="edited")
+assert bpy.ops.speechanim.use_keys_as_prompts('EXEC_DEFAULT', True) == {{'FINISHED'}}
+found = {{}}
+for id_data in (key, body):
+    p = prompts.prompt_action(id_data)[0]
+    found[id_data.name] = sorted((f.data_path, f.array_index, [k.co[0] for k in f.keyframe_points])
+                                 for f in compat.action_fcurves(p))
+s.audio_path = {str(other)!r}
+gen()
+pb = body.pose.bones["right_elbow"]
+bpy.context.scene.frame_set(40)
+base_action = layers.generated_action(body)[0]
+compat.assign_action(body, None) if base_action != compat.assigned(body)[0] else None
+body.animation_data.use_nla = True
+vals = [fc.evaluate(40) for fc in sorted((f for f in compat.action_fcurves(base_action) if f.data_path == path),
+                                          key=lambda f: f.array_index)]
+err = np.degrees(Quaternion(vals).rotation_difference(want).angle)
+jaw = jaw_curve(layers.generated_action(key)[0])
+emit({{"found": found, "elbow_err_deg": err, "jaw61": jaw.evaluate(61), "jaw50": jaw.evaluate(50)}})
+""")
+    assert res["found"]["Key"] == [['key_blocks["jawOpen"].value', 0, [61.0]]]
+    assert res["found"]["Body"] == [['pose.bones["right_elbow"].rotation_quaternion', i, [40.0]] for i in range(4)]
+    assert "Key: 1 prompt(s): jawOpen value @ 61" in res["_stdout"]
+    assert res["elbow_err_deg"] < 1.0                 # the new recording's body keeps the prompted pose
+    assert res["jaw61"] == pytest.approx(0.95, abs=1e-4)
