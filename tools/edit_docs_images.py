@@ -145,14 +145,15 @@ def _plot_layers(scene, character, out: Path):
         scene.frame_set(int(f))
         evaluated.append(key.path_resolve(JAW))
     ax = axes[2]
-    ax.plot(frames, [fb.evaluate(f) for f in frames], color=colours["base"], lw=1.2, label=f"base: {base.name}")
-    ax.plot(frames, [fe.evaluate(f) for f in frames], color=colours["edit"], lw=1.0, ls="--",
-            label=f"edit layer: {edit.name}")
-    ax.plot(frames, evaluated, color="black", lw=0.8, alpha=0.7, label="what plays (Blender's evaluation)")
+    ax.plot(frames, [fb.evaluate(f) for f in frames], color=colours["base"], lw=1.4, label=f"base: {base.name}")
+    ax.plot(frames, [fe.evaluate(f) for f in frames], color=colours["edit"], lw=1.0,
+            label=f"edit layer ({key.animation_data.action_blend_type.lower()}): {edit.name}")
+    ax.plot(frames, evaluated, color="black", lw=0.8, ls="--", label="what plays (Blender's evaluation)")
     ax.set_xlabel("frame")
     ax.set_ylabel("jawOpen")
     ax.legend(fontsize=7, loc="upper right")
-    ax.set_title("jawOpen: the edited curve of the edit layer wins over the regenerated base", fontsize=9)
+    ax.set_title("jawOpen: the edit layer holds only the frames you changed; elsewhere the new base plays",
+                 fontsize=9)
     fig.tight_layout()
     fig.savefig(out, bbox_inches="tight")
     plt.close(fig)
@@ -214,11 +215,16 @@ def main(argv=None) -> int:
     scene.frame_end = scene.frame_start + n - 1
     co = np.empty(2 * n, np.float32)
     fc.keyframe_points.foreach_get("co", co)
-    frame = args.frame or int(co[0::2][np.argsort(co[1::2])[n // 3]])  # a mid-open jaw: the edit shows
+    close = next(f for f in compat.action_fcurves(action) if f.data_path == 'key_blocks["mouthClose"].value')
+    cl = np.empty(2 * len(close.keyframe_points), np.float32)
+    close.keyframe_points.foreach_get("co", cl)
+    jaw, sealed = co[1::2], np.interp(co[0::2], cl[0::2], cl[1::2])
+    # a half-open jaw with the lips apart, so the edit (jawOpen 0.95) shows
+    frame = args.frame or int(co[0::2][np.argmin(np.abs(jaw - 0.2) + 2 * sealed)])
     args.out.mkdir(parents=True, exist_ok=True)
     states = [("1. generated", lambda: None),
               ("2. edited: jawOpen 0.95, elbow raised", lambda: _edit(character, frame)),
-              (f"3. regenerated from {second.name[:28]}\n(edits kept as a layer on top)",
+              (f"3. regenerated from {second.stem[:30]}\n(edits kept as a layer on top)",
                lambda: _generate(scene, character, second))]
     _render_states(scene, character, frame, states, args.out / "edit_workflow_renders.png", args.samples)
     _plot_layers(scene, character, args.out / "edit_workflow_layers.png")
