@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import bpy
 import numpy as np
 
-from . import compat, layers
+from . import compat, edits, layers
 from ..inference.keyreduce import reduce_keys, reduce_keys_joint
 
 #: Custom-property key marking actions created by this extension.
@@ -227,7 +227,7 @@ def bake_steps(targets, frame_start: int, audio_path: str, *, replace_generated:
             done += 1
             yield done / total
         finish()
-        layers.store_original(action, int(frame_start), played)
+        edits.store_original(action, int(frame_start), played)
         actions.append(action.name)
         messages.extend(notes)
     return BakeResult(tuple(actions), keys, dense, tuple(messages))
@@ -283,10 +283,10 @@ def _begin_target(target, frame_start, audio_path, replace, provenance, existing
         edited = layers.edited_curves(old)
         if edited:
             layered = True
-            delta = layers.split_edits(id_data, old, old_slot, edited)
+            delta = edits.split_edits(id_data, old, old_slot, edited)
             if delta is not None:
                 notes.append(f"{label}: your edits in {old.name!r} ({_count(edited)}) now apply as the edit layer "
-                             f"{delta.name!r} ({layers.describe_spans(delta)}) over the new generated base; "
+                             f"{delta.name!r} ({edits.describe_spans(delta)}) over the new generated base; "
                              f"{old.name!r} is kept (fake user); Clear brings it back, Merge Down bakes one action")
             else:
                 muted = layers.make_edit_layer(old, edited)
@@ -476,7 +476,7 @@ def clear(id_datas, remove_unused: bool = False) -> tuple[list[str], list[str]]:
         if action is not None and is_generated(action):
             tag = tag_of(action)
             if tag.get("delta"):
-                source = layers.drop_delta_layer(id_data, action)
+                source = edits.drop_delta_layer(id_data, action)
                 messages.append(f"{name}: your edited action {source!r} is assigned again" if source else
                                 f"{name}: edit layer {action.name!r} unassigned (kept)")
             elif tag.get("role") == "edit":

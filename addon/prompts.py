@@ -21,7 +21,7 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from . import compat, layers
+from . import compat, edits, layers
 
 #: Custom-property key on prompt actions (never the generated tag: prompts are the artist's).
 PROMPT_TAG = "speech_animator_prompt"
@@ -42,7 +42,7 @@ def prompt_action(id_data):
 def _edited_keys(action, slot, edited):
     """Keys of the frames the artist changed in a generated action with stored originals:
     ``[(path, index, group, co (K, 2), interp (K,))]``; a bone's four quaternion channels together."""
-    first, orig = layers.original_values(action)
+    first, orig = edits.original_values(action)
     curves = {layers.curve_key(fc): fc for fc in compat.action_fcurves(action, slot)}
     n = len(next(iter(orig.values())))
     frames = first + np.arange(n, dtype=np.float64)
@@ -59,7 +59,7 @@ def _edited_keys(action, slot, edited):
         changed = np.zeros(n, bool)
         for k in keys:
             if k in orig:
-                changed |= np.abs(now[k] - orig[k]) > layers.EDIT_EPS
+                changed |= np.abs(now[k] - orig[k]) > edits.EDIT_EPS
         if not changed.any():
             continue
         for k in keys:
@@ -90,7 +90,7 @@ def source_keys(id_data, frame_range=None):
         edited = layers.edited_curves(action)
         if not edited:
             return action, []
-        if "*" not in edited and layers.original_values(action) is not None:
+        if "*" not in edited and edits.original_values(action) is not None:
             picked = _edited_keys(action, slot, edited)
             return action, [p for p in ((path, i, g, *_in_range(co, it, frame_range)) for path, i, g, co, it in picked)
                             if len(p[3])]

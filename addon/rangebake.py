@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..inference.errors import InputError
-from . import compat, layers
+from . import compat, edits, layers
 from .prompts import blend_weights
 
 #: Frames on each side of the range over which old and new values cross-fade.
@@ -52,7 +52,7 @@ def _base_for_range(id_data, label, notes):
         tag["layered"] = 1
         return copy, _slot_of(copy, slot)
     # the edited active action: what it played when baked becomes the base, the edits a layer on top
-    base, base_slot = layers.original_copy(id_data, action)
+    base, base_slot = edits.original_copy(id_data, action)
     if base is None:
         copy = action.copy()
         tag = copy[layers.TAG]
@@ -64,7 +64,7 @@ def _base_for_range(id_data, label, notes):
         layers.make_edit_layer(action, edited)
         base, base_slot = copy, _slot_of(copy, slot)
     else:
-        if layers.split_edits(id_data, action, slot, edited) is None:
+        if edits.split_edits(id_data, action, slot, edited) is None:
             layers.make_edit_layer(action, edited)
     frame = int(round(base.frame_range[0]))
     layers.set_base(id_data, base, base_slot, frame)
@@ -170,7 +170,7 @@ def bake_range(target, frame_start: int, frame_range: tuple, audio_path: str, no
                 fc = compat.new_fcurve(container, c.data_path, c.index, c.group)
             _write_window(fc, frames, mixed[:, j])
             keys += len(frames)
-    stored = layers.original_values(action)
+    stored = edits.original_values(action)
     if stored is not None:  # keep the per-frame originals in step with what the base now plays
         o_first, orig = stored
         orig = {k: v.copy() for k, v in orig.items()}
@@ -182,7 +182,7 @@ def bake_range(target, frame_start: int, frame_range: tuple, audio_path: str, no
                     idx = (frames - o_first).astype(np.int64)
                     ok = (idx >= 0) & (idx < len(orig[key]))
                     orig[key][idx[ok]] = np.array([fc.evaluate(f) for f in frames[ok]], np.float32)
-        layers.store_original(action, o_first, orig)
+        edits.store_original(action, o_first, orig)
     tag = action[layers.TAG]
     tag["ranges"] = (tag.get("ranges", "") + f"{first}-{last} from {audio_path}\n")[-2000:]
     layers.stamp(action, slot)

@@ -132,4 +132,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    # like tools/bake.py: the bpy 4.2 module segfaults at interpreter exit once properties with
+    # Python callbacks were registered; everything is written and closed by now
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)

@@ -20,7 +20,7 @@ out = {"poll_without_strips": None}
 s.audio_source = 'CHANNEL'; s.sound_channel = 2
 out["poll_without_strips"] = bpy.ops.speechanim.generate.poll()
 if not bpy.app.build_options.audaspace:
-    emit({"skip": "this bpy module is built without Audaspace: no sound strips"})
+    emit({"skip": "this bpy module is built without Audaspace: no sound strips", **out})
     import os; os._exit(0)
 strips = compat.sound_strips(scene)
 a = strips.new_sound("first", A, 2, 10)
