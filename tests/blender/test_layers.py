@@ -301,3 +301,55 @@ emit({{"found": found, "elbow_err_deg": err, "jaw61": jaw.evaluate(61), "jaw50":
     assert "Key: 1 prompt(s): jawOpen value @ 61" in res["_stdout"]
     assert res["elbow_err_deg"] < 1.0                 # the new recording's body keeps the prompted pose
     assert res["jaw61"] == pytest.approx(0.95, abs=1e-4)
+
+
+def test_clear_prompts_select_and_list_merge_are_undoable(tmp_path):
+    res = _run(tmp_path, """
+sf.add_artist_action(face)
+assert bpy.ops.speechanim.use_keys_as_prompts('EXEC_DEFAULT', True) == {'FINISHED'}
+out = {"clear": list(bpy.ops.speechanim.clear_prompts('EXEC_DEFAULT', True)),
+       "after_clear": prompts.prompt_action(key)[0] is None}
+bpy.ops.ed.undo()
+out["after_undo"] = prompts.prompt_action(bpy.data.objects["Face"].data.shape_keys)[0] is not None
+gen()                                       # ArtistFace stays on top: the face is layered
+s = bpy.context.scene.speech_animator
+key = bpy.data.objects["Face"].data.shape_keys
+s.generated_index = list(bpy.data.actions).index(layers.generated_action(key)[0])
+bpy.context.view_layer.objects.active = bpy.data.objects["Body"]
+out["select"] = list(bpy.ops.speechanim.generated_select('EXEC_DEFAULT', True))
+out["selected"] = bpy.context.view_layer.objects.active.name
+bpy.ops.ed.undo()
+out["select_undone"] = bpy.context.view_layer.objects.active.name
+s = bpy.context.scene.speech_animator       # undo went back before the index was set: pick again
+s.generated_index = list(bpy.data.actions).index(layers.generated_action(bpy.data.objects["Face"].data.shape_keys)[0])
+out["merge"] = list(bpy.ops.speechanim.generated_merge('EXEC_DEFAULT', True))
+key = bpy.data.objects["Face"].data.shape_keys
+out["merged"] = [compat.assigned(key)[0].name, [t.name for t in key.animation_data.nla_tracks]]
+bpy.ops.ed.undo()
+key = bpy.data.objects["Face"].data.shape_keys
+out["merge_undone"] = [compat.assigned(key)[0].name, [t.name for t in key.animation_data.nla_tracks]]
+emit(out)
+""")
+    assert res["clear"] == ["FINISHED"] and res["after_clear"] and res["after_undo"]
+    assert res["select"] == ["FINISHED"] and res["selected"] == "Face" and res["select_undone"] == "Body"
+    assert res["merge"] == ["FINISHED"] and res["merged"][0].endswith("merged") and res["merged"][1] == [
+        "Speech Animator: prompts"]
+    assert res["merge_undone"] == ["ArtistFace", ["Speech Animator: prompts", "Speech Animator: base"]]
+
+
+def test_key_reduction_from_the_panel_in_degrees(tmp_path):
+    res = _run(tmp_path, """
+import math
+s.what = 'BODY'; s.use_key_reduction = True; s.rotation_tolerance = math.radians(1.0)
+gen()
+a = compat.assigned(body)[0]
+by_path = {}
+for f in compat.action_fcurves(a):
+    by_path.setdefault(f.data_path, []).append([k.co[0] for k in f.keyframe_points])
+rot = {p: v for p, v in by_path.items() if p.endswith("rotation_quaternion")}
+emit({"tag_models": bake.tag_of(a).get("body_model"), "same": all(all(x == v[0] for x in v) for v in rot.values()),
+      "keys": sum(len(v[0]) for v in rot.values()), "bones": len(rot),
+      "frames": max(len(v[0]) for v in rot.values())})
+""")
+    assert res["same"] and res["bones"] > 10
+    assert res["keys"] < 0.6 * res["bones"] * 90           # fewer keys than every frame
