@@ -71,7 +71,7 @@ def face_objects_from(settings, context) -> tuple:
 
 def make_job(audio_path: str, frame_start: int, options: GenerateOptions, face_objects=(), armature: str = "",
              key_tolerance: float | None = None, replace_generated: bool = False, frame_range=None) -> Job:
-    """Validate inputs and read the armature's existing keys as body constraints (main thread).
+    """Validate inputs and read the armature's prompt keys (``addon.prompts``) as body constraints (main thread).
 
     Raises:
         JobError: missing audio file, no target for the requested parts, unknown objects.
@@ -106,7 +106,7 @@ def make_job(audio_path: str, frame_start: int, options: GenerateOptions, face_o
 
 
 def _read_constraints(job: Job) -> BodyConstraints | None:
-    """Existing armature keys over the clip's estimated range (fitted to the exact T in :func:`infer`)."""
+    """The armature's prompt keys over the clip's estimated range (fitted to the exact T in :func:`infer`)."""
     from .targets_body import read_body_constraints
 
     try:
