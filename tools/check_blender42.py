@@ -29,7 +29,8 @@ def ensure_venv(venv: Path) -> Path:
     """Create ``venv`` with bpy 4.2 and the test requirements if it has no bpy yet; return its python."""
     py = venv / "bin" / "python"
     if py.exists() and subprocess.run([str(py), "-c", "import bpy"], capture_output=True).returncode == 0:
-        missing = subprocess.run([str(py), "-c", "import matplotlib, scipy, pygltflib"], capture_output=True).returncode
+        missing = subprocess.run([str(py), "-c", "import matplotlib, scipy, pygltflib, bvhio"],
+                                 capture_output=True).returncode
         if missing:  # a venv made by an earlier version of this script
             subprocess.run([str(py), "-m", "pip", "install", "-q", "numpy<2", *_test_pins()], check=True)
         return py
@@ -42,10 +43,10 @@ def ensure_venv(venv: Path) -> Path:
 
 def _test_pins() -> list[str]:
     """The dev pins the Blender tests import besides the runtime (pytest; matplotlib and scipy for the
-    demo plots and rotation checks; pygltflib for the rigs export test)."""
+    demo plots and rotation checks; pygltflib and bvhio for the rigs export tests)."""
     pins = (ROOT / "requirements" / "dev.txt").read_text().split()
     return [next((r for r in pins if r.startswith(name + "==")), name)
-            for name in ("pytest", "matplotlib", "scipy", "pygltflib")]
+            for name in ("pytest", "matplotlib", "scipy", "pygltflib", "bvhio")]
 
 
 def main(argv: list[str] | None = None) -> int:
