@@ -353,3 +353,28 @@ emit({"tag_models": bake.tag_of(a).get("body_model"), "same": all(all(x == v[0] 
 """)
     assert res["same"] and res["bones"] > 10
     assert res["keys"] < 0.6 * res["bones"] * 90           # fewer keys than every frame
+
+
+def test_keys_inserted_over_the_delta_layer_keep_what_the_artist_sees(tmp_path):
+    res = _run(tmp_path, """
+T = 60
+jaw = np.full(T, 0.3, np.float32)
+def target():
+    return bake.BakeTarget(key, (bake.Channel('key_blocks["jawOpen"].value', 0, jaw, "ARKit"),), "Face (Face)")
+bake.bake([target()], 1, "/tmp/k.wav")
+jaw_curve(compat.assigned(key)[0]).keyframe_points[10].co[1] = 0.9      # frame 11
+bake.bake([target()], 1, "/tmp/k.wav", replace_generated=True)
+layer = compat.assigned(key)[0]
+kb = key.key_blocks["jawOpen"]
+bpy.context.scene.frame_set(30)
+kb.value = 0.8
+kb.keyframe_insert("value", frame=30)        # keyed over the base (0.3) through the Add layer
+stored = [list(k.co) for k in jaw_curve(layer).keyframe_points]
+emit({"layer": layer.name, "blend": key.animation_data.action_blend_type, "stored": stored,
+      "at30": value(30), "at11": value(11), "at20": value(20)})
+""")
+    assert res["layer"] == "k - Face (Face) edits" and res["blend"] == "ADD"
+    assert [10.0, 0.0] in res["stored"] and [12.0, 0.0] in res["stored"]        # zero keys around the edit
+    assert [30.0, pytest.approx(0.5)] in res["stored"]                            # remapped by Blender
+    assert res["at30"] == pytest.approx(0.8) and res["at11"] == pytest.approx(0.9)
+    assert res["at20"] == pytest.approx(0.3 + 0.5 * (20 - 12) / (30 - 12), abs=1e-4)  # linear delta between keys
