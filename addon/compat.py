@@ -96,6 +96,16 @@ def recalc_handles(fcurve) -> None:
         fcurve.update()
 
 
+def clear_keys(fcurve) -> None:
+    """Remove every key of ``fcurve`` (``keyframe_points.clear()`` where it exists, else one by one)."""
+    points = fcurve.keyframe_points
+    if hasattr(points, "clear"):
+        points.clear()
+        return
+    for k in reversed(list(points)):
+        points.remove(k, fast=True)
+
+
 def action_fcurves(action, slot=None) -> list:
     """All F-curves of ``action`` (for ``slot`` on 4.4+; every slot when ``slot`` is None)."""
     if not has_slots(action):
@@ -142,6 +152,27 @@ def sound_strips(scene: bpy.types.Scene):
     """The top-level strip collection of the scene's sequencer (created when missing)."""
     editor = scene.sequence_editor or scene.sequence_editor_create()
     return editor.strips if hasattr(editor, "strips") else editor.sequences
+
+
+def has_audaspace() -> bool:
+    """True when this Blender can play and hold sound strips (the bpy 4.2 module is built without)."""
+    return bool(getattr(bpy.app.build_options, "audaspace", True))
+
+
+def all_strips_property(editor) -> str:
+    """Name of the sequencer collection holding every strip (``strips_all`` on 5.0, else ``sequences_all``)."""
+    return "strips_all" if hasattr(editor, "strips_all") else "sequences_all"
+
+
+def add_sound_strip(scene, name: str, path: str, channel: int, frame_start: int):
+    """``(strip, None)``, or ``(None, reason)`` when this Blender has no Audaspace (no exception).
+
+    Raises:
+        RuntimeError: Blender cannot load the file (from ``new_sound``).
+    """
+    if not has_audaspace():
+        return None, "this Blender is built without Audaspace (the bpy 4.2 module): no sound strip added"
+    return sound_strips(scene).new_sound(name, path, channel, frame_start), None
 
 
 def register_cli_command(name: str, fn):

@@ -8,7 +8,7 @@ import time
 
 import bpy
 
-from . import bake, compat, pipeline
+from . import bake, compat, layers, pipeline
 from .worker import Worker
 
 _LOG = logging.getLogger(__name__)
@@ -67,10 +67,18 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
         s = _idle_settings(cls, context, "Generate is already running (Esc cancels it)")
         if s is None:
             return False
-        if not s.audio_path:
+        if s.audio_source != 'FILE':
+            from .timeline_audio import TimelineAudioError, pick_strips
+
+            try:
+                pick_strips(context.scene, s.audio_source, s.sound_strip, s.sound_channel)
+            except TimelineAudioError as exc:
+                cls.poll_message_set(str(exc))
+                return False
+        elif not s.audio_path:
             cls.poll_message_set("Choose an audio file first")
             return False
-        if not os.path.isfile(bpy.path.abspath(s.audio_path)):
+        elif not os.path.isfile(bpy.path.abspath(s.audio_path)):
             cls.poll_message_set("The audio file does not exist")
             return False
         face_ok = s.what in {'FACE', 'BOTH'} and s.face_object is not None
@@ -214,7 +222,8 @@ def _target_ids(context) -> list:
 
 
 class SPEECHANIM_OT_clear(bpy.types.Operator):
-    """Remove the generated actions from the targets and restore the actions a bake moved to the NLA"""
+    """Remove the generated animation from the targets (edited actions are kept) and restore the actions a bake
+    moved to the NLA"""
 
     bl_idname = "speechanim.clear"
     bl_label = "Clear Generated"
@@ -225,13 +234,13 @@ class SPEECHANIM_OT_clear(bpy.types.Operator):
         s = _idle_settings(cls, context, "Generate is running")
         if s is None:
             return False
-        if not any(bake.is_generated(compat.assigned(i)[0]) for i in _target_ids(context)):
+        if not any(layers.generated_action(i)[0] is not None for i in _target_ids(context)):
             cls.poll_message_set("The chosen targets carry no generated animation")
             return False
         return True
 
     def execute(self, context):
-        cleared, messages = bake.clear(_target_ids(context))
+        cleared, messages = bake.clear(_target_ids(context), remove_unused=True)
         for msg in messages:
             self.report({'INFO'}, msg)
         if not cleared:
@@ -242,7 +251,8 @@ class SPEECHANIM_OT_clear(bpy.types.Operator):
 
 
 class SPEECHANIM_OT_add_sound_strip(bpy.types.Operator):
-    """Add the audio file as a sound strip at the start frame so playback is in sync"""
+    """Add the audio file as a sound strip at the start frame so playback is in sync (an existing strip of the
+    same file is moved there instead of adding a second one)"""
 
     bl_idname = "speechanim.add_sound_strip"
     bl_label = "Add Sound Strip"
@@ -260,15 +270,29 @@ class SPEECHANIM_OT_add_sound_strip(bpy.types.Operator):
 
     def execute(self, context):
         s = _settings(context)
-        path = bpy.path.abspath(s.audio_path)
+        path = os.path.abspath(bpy.path.abspath(s.audio_path))
+        from .timeline_audio import sound_strips, strip_file
+
+        same = [st for st in sound_strips(context.scene) if strip_file(st) == path]
+        if same:  # never a second strip for the same file: keep it in sync with Start Frame instead
+            st = same[0]
+            if int(st.frame_start) == s.frame_start:
+                self.report({'INFO'}, f"Sound strip {st.name!r} for this file is already at frame {s.frame_start}")
+                return {'CANCELLED'}
+            old = int(st.frame_start)
+            st.frame_start = s.frame_start
+            self.report({'INFO'}, f"Moved sound strip {st.name!r} from frame {old} to {s.frame_start}")
+            return {'FINISHED'}
         strips = compat.sound_strips(context.scene)
-        name = os.path.basename(path)
         used = {st.channel for st in strips}
         channel = next(c for c in range(1, 129) if c not in used)
         try:
-            strip = strips.new_sound(name, path, channel, s.frame_start)
+            strip, why = compat.add_sound_strip(context.scene, os.path.basename(path), path, channel, s.frame_start)
         except RuntimeError as exc:
             self.report({'ERROR'}, f"{path}: Blender cannot load this sound ({exc})")
+            return {'CANCELLED'}
+        if strip is None:
+            self.report({'WARNING'}, why)
             return {'CANCELLED'}
         self.report({'INFO'}, f"Added sound strip {strip.name!r} at frame {s.frame_start}, channel {channel}")
         return {'FINISHED'}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bpy
 
-from . import operators
+from . import compat, operators
 
 
 def _split_layout(layout, context):
@@ -30,8 +30,18 @@ class SPEECHANIM_PT_main(_SpeechPanel, bpy.types.Panel):
 
     def draw(self, context):
         s, layout = _split_layout(self.layout, context)
-        layout.prop(s, "audio_path")
-        layout.prop(s, "frame_start")
+        layout.prop(s, "audio_source")
+        if s.audio_source == 'FILE':
+            layout.prop(s, "audio_path")
+            layout.prop(s, "frame_start")
+        elif s.audio_source == 'STRIP':
+            editor = context.scene.sequence_editor
+            if editor is not None:
+                layout.prop_search(s, "sound_strip", editor, compat.all_strips_property(editor))
+            else:
+                layout.label(text="The scene has no sound strips", icon='INFO')
+        else:
+            layout.prop(s, "sound_channel")
         layout.prop(s, "what")
         col = layout.column()
         if s.what in {'FACE', 'BOTH'}:
@@ -106,13 +116,47 @@ class SPEECHANIM_PT_keys(_SpeechPanel, bpy.types.Panel):
     def draw(self, context):
         s, layout = _split_layout(self.layout, context)
         layout.prop(s, "use_key_reduction")
-        row = layout.row()
-        row.active = s.use_key_reduction
-        row.prop(s, "key_tolerance")
+        col = layout.column()
+        col.active = s.use_key_reduction
+        col.prop(s, "key_tolerance", text="Shape Key Tolerance")
+        col.prop(s, "rotation_tolerance")
+        col.prop(s, "location_tolerance")
         layout.prop(s, "replace_generated")
 
 
-CLASSES = (SPEECHANIM_PT_main, SPEECHANIM_PT_model, SPEECHANIM_PT_face, SPEECHANIM_PT_body, SPEECHANIM_PT_keys)
+class SPEECHANIM_PT_edit(_SpeechPanel, bpy.types.Panel):
+    """Layers, prompts and the list of generated actions (editing after generation)."""
+
+    bl_label = "Edit & Layers"
+    bl_parent_id = "SPEECHANIM_PT_main"
+
+    def draw(self, context):
+        s = context.scene.speech_animator
+        layout = self.layout
+        col = layout.column()
+        col.use_property_split = True
+        col.use_property_decorate = False
+        col.prop(s, "regenerate")
+        col.prop(s, "existing_action")
+        if s.regenerate == 'RANGE':
+            sub = col.column(align=True)
+            sub.prop(s, "range_start")
+            sub.prop(s, "range_end", text="End")
+        row = layout.row(align=True)
+        row.operator("speechanim.use_keys_as_prompts", icon='PINNED')
+        row.operator("speechanim.clear_prompts", text="", icon='X')
+        layout.operator("speechanim.merge_down", icon='NLA_PUSHDOWN')
+        layout.label(text="Generated animation")
+        layout.template_list("SPEECHANIM_UL_generated", "", bpy.data, "actions", context.scene.speech_animator,
+                             "generated_index", rows=3)
+        row = layout.row(align=True)
+        row.operator("speechanim.generated_select", icon='RESTRICT_SELECT_OFF')
+        row.operator("speechanim.generated_clear", icon='TRASH')
+        row.operator("speechanim.generated_merge", icon='NLA_PUSHDOWN')
+
+
+CLASSES = (SPEECHANIM_PT_main, SPEECHANIM_PT_model, SPEECHANIM_PT_face, SPEECHANIM_PT_body, SPEECHANIM_PT_keys,
+           SPEECHANIM_PT_edit)
 
 
 def register() -> None:

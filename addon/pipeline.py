@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import bpy
 
-from . import bake, jobrunner
+from . import bake, jobrunner, prompts
 from ..inference.backends import BodyConstraints
 from ..inference.errors import InputError, SpeechAnimatorError
 from ..inference.options import GenerateOptions
@@ -40,6 +40,8 @@ class Job:
     constraints: BodyConstraints | None = None
     key_tolerance: float | None = None
     replace_generated: bool = False
+    frame_range: tuple | None = None
+    existing_action: str = "AUTO"
     timings_s: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
 
@@ -70,8 +72,8 @@ def face_objects_from(settings, context) -> tuple:
 
 
 def make_job(audio_path: str, frame_start: int, options: GenerateOptions, face_objects=(), armature: str = "",
-             key_tolerance: float | None = None, replace_generated: bool = False) -> Job:
-    """Validate inputs and read the armature's existing keys as body constraints (main thread).
+             key_tolerance: float | None = None, replace_generated: bool = False, frame_range=None) -> Job:
+    """Validate inputs and read the armature's prompt keys (``addon.prompts``) as body constraints (main thread).
 
     Raises:
         JobError: missing audio file, no target for the requested parts, unknown objects.
@@ -98,14 +100,15 @@ def make_job(audio_path: str, frame_start: int, options: GenerateOptions, face_o
         ("face", options.face, face, "face mesh"), ("body", options.body, body, "armature")) if wanted and not have]
     options = replace(options, face=face, body=body)
     job = Job(path, int(frame_start), options, tuple(face_objects) if face else (), armature if body else "",
-              key_tolerance=key_tolerance, replace_generated=replace_generated, warnings=skipped)
+              key_tolerance=key_tolerance, replace_generated=replace_generated, warnings=skipped,
+              frame_range=frame_range)
     if body:
         job.constraints = _read_constraints(job)
     return job
 
 
 def _read_constraints(job: Job) -> BodyConstraints | None:
-    """Existing armature keys over the clip's estimated range (fitted to the exact T in :func:`infer`)."""
+    """The armature's prompt keys over the clip's estimated range (fitted to the exact T in :func:`infer`)."""
     from .targets_body import read_body_constraints
 
     try:
@@ -115,7 +118,11 @@ def _read_constraints(job: Job) -> BodyConstraints | None:
     except Exception:  # unreadable: inference will report the decoding error properly
         return None
     frames = num_frames(duration_s, job.options.fps)
-    return read_body_constraints(bpy.data.objects[job.armature], job.frame_start, frames, job.options.fps)
+    arm = bpy.data.objects[job.armature]
+    action, slot = prompts.body_prompt(arm)  # only keys marked as prompts constrain (never other actions)
+    if action is None:
+        return None
+    return read_body_constraints(arm, job.frame_start, frames, job.options.fps, action=action, slot=slot)
 
 
 def infer(job: Job, progress=None):
@@ -169,12 +176,15 @@ def apply_steps(job: Job, perf):
     active = 0.0
     t = time.perf_counter()
     targets, warnings = build_targets(job, perf)
+    targets, prompt_notes = prompts.apply_face_prompts(targets, job.frame_start)
+    warnings += prompt_notes
     prov = perf.provenance
     meta = {"face_model": prov.face_model, "body_model": prov.body_model, "device": prov.device,
             "face_device": prov.face_device, "body_device": prov.body_device,
             "seed": prov.seed, "fps": float(perf.fps)}
     steps = bake.bake_steps(targets, job.frame_start, job.audio_path, replace_generated=job.replace_generated,
-                            key_tolerance=job.key_tolerance, provenance=meta)
+                            key_tolerance=job.key_tolerance, provenance=meta, frame_range=job.frame_range,
+                            existing=job.existing_action)
     while True:
         try:
             fraction = next(steps)
@@ -193,40 +203,72 @@ def apply_steps(job: Job, perf):
 
 
 def build_targets(job: Job, perf) -> tuple[list, list]:
-    """Face and body :class:`bake.BakeTarget` lists and warnings for the job's objects (main thread)."""
-    targets, warnings = [], []
-    if job.face_objects:
-        from .targets_face import build_face_targets
+    """Face and body :class:`bake.BakeTarget` lists and warnings for the job's objects (main thread).
 
-        objs = [bpy.data.objects.get(n) for n in job.face_objects]
-        if any(o is None for o in objs):
-            raise JobError(f"face objects {list(job.face_objects)}: some no longer exist")
-        ts, ws = build_face_targets(objs, perf)
+    Partial success: when both parts were asked for and one cannot be mapped, the other still
+    bakes and a warning says why the first was skipped; when nothing can be built the first error
+    is raised (nothing changed).
+    """
+    from .errors import TargetError
+
+    targets, warnings, errors = [], [], []
+    for part, build in (("face", _face_targets), ("body", _body_targets)):
+        try:
+            ts, ws = build(job, perf)
+        except TargetError as exc:
+            errors.append((part, exc))
+            continue
         targets += ts
         warnings += ws
-    if job.armature:
-        from .targets_body import build_body_targets
-
-        arm = bpy.data.objects.get(job.armature)
-        if arm is None:
-            raise JobError(f"armature {job.armature!r} no longer exists")
-        ts, ws = build_body_targets(arm, perf)
-        targets += ts
-        warnings += ws
+    if errors and not targets:
+        raise errors[0][1]
+    for part, exc in errors:
+        warnings.append(f"{part} skipped, the rest was baked: {exc}")
     return targets, list(warnings)
+
+
+def _face_targets(job: Job, perf):
+    if not job.face_objects:
+        return [], []
+    from .targets_face import build_face_targets
+
+    objs = [bpy.data.objects.get(n) for n in job.face_objects]
+    if any(o is None for o in objs):
+        raise JobError(f"face objects {list(job.face_objects)}: some no longer exist")
+    return build_face_targets(objs, perf)
+
+
+def _body_targets(job: Job, perf):
+    if not job.armature:
+        return [], []
+    from .targets_body import build_body_targets
+
+    arm = bpy.data.objects.get(job.armature)
+    if arm is None:
+        raise JobError(f"armature {job.armature!r} no longer exists")
+    return build_body_targets(arm, perf)
 
 
 def job_from_settings(settings, context) -> Job:
     """:func:`make_job` from the sidebar settings of ``context.scene``."""
+    audio_path, frame_start = settings.audio_path, settings.frame_start
     try:
         options = settings.generate_options(context.scene)
+        frame_range = settings.frame_range(context.scene)
+        if getattr(settings, "audio_source", 'FILE') != 'FILE':  # sound strips mixed at their frames
+            from .timeline_audio import timeline_audio
+
+            audio_path, frame_start, _files = timeline_audio(context.scene, settings.audio_source,
+                                                             settings.sound_strip, settings.sound_channel)
     except ValueError as exc:
         raise JobError(str(exc)) from exc
-    return make_job(settings.audio_path, settings.frame_start, options,
+    job = make_job(audio_path, frame_start, options,
                     face_objects=face_objects_from(settings, context),
                     armature=settings.armature.name if settings.armature else "",
-                    key_tolerance=settings.key_tolerance if settings.use_key_reduction else None,
-                    replace_generated=settings.replace_generated)
+                    key_tolerance=settings.key_tolerances(),
+                    replace_generated=settings.replace_generated, frame_range=frame_range)
+    job.existing_action = getattr(settings, "existing_action", "AUTO")
+    return job
 
 
 #: Errors that are the user's input or environment, reported as a short message: the

@@ -86,8 +86,9 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
     key_tolerance: FloatProperty(name="Tolerance", default=0.005, min=0.0, max=0.2, precision=4,
                                  description="Largest allowed deviation from the per-frame values (value units)")
     replace_generated: BoolProperty(
-        name="Replace Previous Generated", default=False,
-        description="Delete the previously generated action on each target instead of keeping it")
+        name="Replace Previous Generated", default=True,
+        description="Delete the previous generated action of each target when it was not edited (edited ones are "
+                    "always kept); off: keep it with a fake user")
     gesture_energy: FloatProperty(name="Energy", default=1.0, min=0.0, max=2.0,
                                   description="Gesture amplitude (0 still, 1 neutral, 2 very animated)")
     gesture_rate: FloatProperty(name="Rate", default=1.0, min=0.25, max=2.0,
@@ -100,6 +101,67 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
     part_hands: BoolProperty(name="Hands", default=True)
     part_lower: BoolProperty(name="Lower Body", default=True)
     part_face: BoolProperty(name="Head/Jaw", default=True)
+    # --- editing after generation (addon/layers.py, prompts.py, edit_ops.py) ---
+    generated_index: IntProperty(name="Generated Action", default=-1,
+                                 description="Action picked in the Generated animation list")
+    rotation_tolerance: FloatProperty(
+        name="Rotation Tolerance", default=0.00872665, min=0.0, max=0.5, subtype='ANGLE', precision=2,
+        description="Largest allowed rotation error of a bone between kept keys (all rotation channels of a bone "
+                    "keep the same frames)")
+    existing_action: EnumProperty(name="Your Action", default='AUTO', items=(
+        ('AUTO', "Auto", "Shape-key actions animating few of the generated channels (brow keys) stay on top; "
+                         "fuller ones and armature clips (imported) go under the generated animation"),
+        ('ABOVE', "Keep on Top", "Your assigned action stays on top as an edit layer over the generated base"),
+        ('BELOW', "Move Under", "Your assigned action moves to an NLA track under the generated animation"),
+    ), description="Where an action of yours assigned to a target goes when you Generate (it is never changed "
+                   "and never used as prompts)")
+    regenerate: EnumProperty(name="Regenerate", default='ALL', items=(
+        ('ALL', "Whole Clip", "Generate the whole clip"),
+        ('PREVIEW', "Preview Range", "Regenerate only the scene's preview range, blended into the existing "
+                                     "generated animation; the rest stays untouched"),
+        ('RANGE', "Frame Range", "Regenerate only Range Start..Range End, blended into the existing generated "
+                                 "animation; the rest stays untouched"),
+    ))
+    range_start: IntProperty(name="Range Start", default=1, description="First frame to regenerate")
+    range_end: IntProperty(name="Range End", default=100, description="Last frame to regenerate")
+    audio_source: EnumProperty(name="Audio From", default='FILE', items=(
+        ('FILE', "Audio File", "The audio file below, played from Start Frame"),
+        ('STRIP', "Sound Strip", "One sound strip of the scene's sequencer, at its frame"),
+        ('CHANNEL', "Sound Channel", "Every sound strip on one sequencer channel, at their frames, as one recording"),
+    ))
+    sound_strip: StringProperty(name="Sound Strip", description="Name of the sound strip to animate to")
+    sound_channel: IntProperty(name="Channel", default=1, min=1, max=128,
+                               description="Sequencer channel whose sound strips are animated to")
+    location_tolerance: FloatProperty(
+        name="Location Tolerance", default=0.001, min=0.0, max=0.1, subtype='DISTANCE', precision=4,
+        description="Largest allowed position error of the root bone between kept keys")
+
+    def frame_range(self, scene):
+        """``(first, last)`` scene frames to regenerate, or ``None`` for the whole clip.
+
+        Raises:
+            ValueError: Preview Range chosen while the scene has none; start after end.
+        """
+        if self.regenerate == 'ALL':
+            return None
+        if self.regenerate == 'PREVIEW':
+            if not scene.use_preview_range:
+                raise ValueError("Regenerate: 'Preview Range' chosen but the scene has no preview range "
+                                 "(Timeline > View > Set Preview Range, or Ctrl+Alt+P)")
+            return int(scene.frame_preview_start), int(scene.frame_preview_end)
+        if self.range_end < self.range_start:
+            raise ValueError(f"Regenerate: frame range {self.range_start}-{self.range_end}: expected start <= end")
+        return int(self.range_start), int(self.range_end)
+
+    def key_tolerances(self):
+        """``bake.KeyTolerance`` from the Keyframes panel (``None`` when key reduction is off)."""
+        if not self.use_key_reduction:
+            return None
+        from math import degrees
+
+        from .bake import KeyTolerance
+
+        return KeyTolerance(float(self.key_tolerance), degrees(self.rotation_tolerance), float(self.location_tolerance))
 
     def generate_options(self, scene: bpy.types.Scene) -> GenerateOptions:
         """:class:`GenerateOptions` at the scene's rate (``fps / fps_base``).

@@ -127,7 +127,7 @@ def build_body_targets(armature, perf, bone_map=None, align_rest: bool = True):
     return [target], notes + [f"body: {w}" for w in res.warnings]
 
 
-def read_body_constraints(armature, frame_start, num_frames, fps, bone_map=None):
+def read_body_constraints(armature, frame_start, num_frames, fps, bone_map=None, action=None, slot=None):
     """Existing keyframes on ``armature`` in ``[frame_start, frame_start + num_frames)`` as a masked
     SMPL-X motion prompt (the inverse of :func:`build_body_targets`).
 
@@ -140,6 +140,9 @@ def read_body_constraints(armature, frame_start, num_frames, fps, bone_map=None)
     F-curve modifiers), and the inverse mapping is vectorised over frames and joints; poses at frames
     without any key are zero (only masked entries matter, see ``BodyConstraints``).
 
+    ``action``/``slot``: read these keys instead of the assigned action (the prompt action of
+    ``addon.prompts``; Generate passes only that one).
+
     Returns:
         :class:`inference.backends.BodyConstraints` at ``fps`` (frame i = scene frame
         ``frame_start + i``), or ``None`` when there is no usable key (or the armature is not a
@@ -147,7 +150,8 @@ def read_body_constraints(armature, frame_start, num_frames, fps, bone_map=None)
     """
     if armature is None or armature.type != 'ARMATURE':
         return None
-    action, slot = compat.assigned(armature)
+    if action is None:
+        action, slot = compat.assigned(armature)
     if action is None or is_generated(action):
         return None
     try:

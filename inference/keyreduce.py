@@ -4,7 +4,9 @@ A curve sampled once per frame is reduced to the fewest keys (greedily, Ramer-Do
 Ramer 1972, Douglas & Peucker 1973) such that linear interpolation between the kept keys stays
 within ``tolerance`` of every original sample. The error is measured vertically (in the curve's
 own value units: shape-key weight, quaternion component, metres), not perpendicular to the
-segment, because that is the error an animator sees at each frame.
+segment, because that is the error an animator sees at each frame. Curves that must share key
+frames (a bone's quaternion components) are reduced together by :func:`reduce_keys_joint`, with
+the error as a rotation angle in degrees or a distance.
 """
 
 from __future__ import annotations
@@ -61,14 +63,62 @@ def reduce_keys_many(values: np.ndarray, tolerance: float) -> list[np.ndarray]:
     v2 = np.asarray(values, dtype=np.float64)
     if v2.ndim != 2 or v2.shape[1] == 0:
         raise ValueError(f"values: expected a (C, T) array with T >= 1, found shape {v2.shape}")
-    if not np.all(np.isfinite(v2)):
+    return reduce_keys_joint(v2[:, :, None], tolerance, "abs")
+
+
+#: Error measures of :func:`reduce_keys_joint`.
+METRICS = ("abs", "distance", "angle_deg")
+
+
+def _segment_error(v: np.ndarray, a: np.ndarray, b: np.ndarray, idx: np.ndarray, metric: str) -> np.ndarray:
+    """Error at samples ``idx`` of the linear interpolation between keys ``a`` and ``b`` (rows of ``v``)."""
+    frac = ((idx - a) / (b - a).astype(np.float64))[:, None]
+    line = v[a] + (v[b] - v[a]) * frac
+    if metric == "abs":
+        return np.max(np.abs(v[idx] - line), axis=1)
+    if metric == "distance":
+        return np.linalg.norm(v[idx] - line, axis=1)
+    # quaternions: Blender interpolates the components linearly and normalises (nlerp)
+    q = line / np.maximum(np.linalg.norm(line, axis=1, keepdims=True), 1e-12)
+    r = v[idx] / np.maximum(np.linalg.norm(v[idx], axis=1, keepdims=True), 1e-12)
+    dot = np.clip(np.abs(np.sum(q * r, axis=1)), 0.0, 1.0)
+    return np.degrees(2.0 * np.arccos(dot))
+
+
+def reduce_keys_joint(values: np.ndarray, tolerance: float, metric: str = "abs") -> list[np.ndarray]:
+    """Keys to keep for ``C`` groups of ``D`` curves that must share their key frames (the four
+    quaternion components of a bone, the three location components), Ramer-Douglas-Peucker on the
+    group's vector value, all groups and segments vectorised per recursion level.
+
+    Args:
+        values: ``(C, T, D)`` real array: ``C`` groups, ``T`` frames, ``D`` components.
+        tolerance: largest allowed error, >= 0, in the metric's unit.
+        metric: ``"abs"`` (largest absolute component deviation, value units; ``D = 1`` is
+            :func:`reduce_keys`), ``"distance"`` (Euclidean distance, e.g. metres) or
+            ``"angle_deg"`` (rotation angle in degrees between the normalised linear interpolation
+            of wxyz quaternions, as Blender evaluates them, and the original rotation).
+
+    Returns:
+        ``C`` sorted ``(K_c,)`` int64 index arrays, each containing ``0`` and ``T - 1``; every
+        component of a group is keyed on the same frames.
+
+    Raises:
+        ValueError: ``values`` is not 3-D, has no frames or has NaN/inf; bad ``tolerance``; unknown
+            ``metric`` (valid: :data:`METRICS`).
+    """
+    v3 = np.asarray(values, dtype=np.float64)
+    if v3.ndim != 3 or v3.shape[1] == 0:
+        raise ValueError(f"values: expected a (C, T, D) array with T >= 1, found shape {v3.shape}")
+    if not np.all(np.isfinite(v3)):
         raise ValueError("values: contains NaN or infinite samples")
     if not (np.isfinite(tolerance) and tolerance >= 0.0):
         raise ValueError(f"tolerance: expected a finite number >= 0, found {tolerance!r}")
-    c, n = v2.shape
+    if metric not in METRICS:
+        raise ValueError(f"metric: expected one of {METRICS}, found {metric!r}")
+    c, n, d = v3.shape
     if n <= 2:
         return [np.arange(n, dtype=np.int64) for _ in range(c)]
-    v = v2.ravel()  # curves laid end to end; segments never cross a curve's boundary
+    v = v3.reshape(c * n, d)  # groups laid end to end; segments never cross a group's boundary
     keep = np.zeros(c * n, dtype=bool)
     seg_a = np.arange(c, dtype=np.int64) * n
     seg_b = seg_a + (n - 1)
@@ -84,8 +134,7 @@ def reduce_keys_many(values: np.ndarray, tolerance: float) -> list[np.ndarray]:
         a = seg_a[seg_id]
         b = seg_b[seg_id]
         idx = np.arange(int(inner.sum())) - offsets[seg_id] + a + 1
-        line = v[a] + (v[b] - v[a]) * (idx - a) / (b - a).astype(np.float64)
-        err = np.abs(v[idx] - line)
+        err = _segment_error(v, a, b, idx, metric)
         seg_max = np.maximum.reduceat(err, offsets)
         # first position of each segment's maximum (np.argmax semantics)
         at_max = np.flatnonzero(err == seg_max[seg_id])

@@ -85,3 +85,51 @@ def test_batched_reduction_equals_recursive_definition(tol):
     for row, kept in zip(curves, batched):
         assert kept.tolist() == _rdp_reference(row, tol)
         assert reduce_keys(row, tol).tolist() == kept.tolist()
+
+
+def _random_rotations(t_frames=300, seed=4):
+    from scipy.spatial.transform import Rotation
+
+    rng = np.random.default_rng(seed)
+    rotvec = np.cumsum(np.cumsum(rng.normal(scale=0.002, size=(t_frames, 3)), axis=0), axis=0)  # smooth motion
+    xyzw = Rotation.from_rotvec(rotvec).as_quat()
+    q = np.concatenate([xyzw[:, 3:], xyzw[:, :3]], axis=1)  # wxyz, hemisphere-continuous
+    q *= np.sign(np.cumprod(np.r_[1.0, np.sign(np.sum(q[1:] * q[:-1], axis=1))]))[:, None]
+    return q
+
+
+@pytest.mark.parametrize("tol_deg", [0.25, 1.0, 3.0])
+def test_joint_quaternion_reduction_bounds_the_rotation_angle(tol_deg):
+    from scipy.spatial.transform import Rotation
+
+    from inference.keyreduce import reduce_keys_joint
+
+    q = _random_rotations()
+    (kept,) = reduce_keys_joint(q[None], tol_deg, "angle_deg")
+    assert kept[0] == 0 and kept[-1] == len(q) - 1 and len(kept) < len(q)
+    # what Blender plays: each component linear between the shared keys, then normalised
+    approx = np.stack([np.interp(np.arange(len(q)), kept, q[kept, i]) for i in range(4)], axis=1)
+    approx /= np.linalg.norm(approx, axis=1, keepdims=True)
+    to_r = lambda w: Rotation.from_quat(np.concatenate([w[:, 1:], w[:, :1]], axis=1))  # noqa: E731
+    angle = np.degrees((to_r(approx).inv() * to_r(q)).magnitude())
+    assert angle.max() <= tol_deg + 1e-6
+
+
+def test_joint_reduction_keeps_fewer_keys_than_separate_curves_would_share():
+    from inference.keyreduce import reduce_keys_joint, reduce_keys_many
+
+    q = _random_rotations(seed=7)
+    (joint,) = reduce_keys_joint(q[None], 0.5, "angle_deg")
+    separate = reduce_keys_many(q.T, 0.5 * np.pi / 360)  # the component error of a 0.5 degree rotation
+    union = set().union(*[set(k.tolist()) for k in separate])
+    assert len(joint) <= len(union)  # shared frames, and no more keys than the union per-component
+
+
+def test_joint_reduction_abs_metric_equals_single_curves_and_bad_metric():
+    from inference.keyreduce import reduce_keys_joint
+
+    v = np.cumsum(np.random.default_rng(1).normal(scale=0.02, size=(3, 200)), axis=1)
+    joint = reduce_keys_joint(v[:, :, None], 0.01, "abs")
+    assert [k.tolist() for k in joint] == [reduce_keys(row, 0.01).tolist() for row in v]
+    with pytest.raises(ValueError, match="metric"):
+        reduce_keys_joint(v[:, :, None], 0.01, "degrees")

@@ -192,10 +192,12 @@ jaw = fcs['key_blocks["jawOpen"].value']
 mouth = [[fcs[f'key_blocks["{{n}}"].value'].evaluate(f) for n in ("jawOpen", "mouthClose", "mouthFunnel", "mouthPucker")]
          for f in range(1, {report['frames']} + 1)]
 strips = compat.sound_strips(bpy.context.scene)
-emit({{"n_fcurves": len(fcs), "keys": len(jaw.keyframe_points), "mouth": mouth, "strips": len(strips)}})
+emit({{"n_fcurves": len(fcs), "keys": len(jaw.keyframe_points), "mouth": mouth, "strips": len(strips),
+      "audaspace": compat.has_audaspace()}})
 """
     res, _ = run_bpy(code, timeout=120)
-    assert res["strips"] == 1 and res["n_fcurves"] >= 40
+    # the bpy 4.2 module has no Audaspace: the demo then bakes without a sound strip (a warning)
+    assert res["strips"] == (1 if res["audaspace"] else 0) and res["n_fcurves"] >= 40
     mouth = np.array(res["mouth"])  # (T, 4): jawOpen, mouthClose, mouthFunnel, mouthPucker
     assert res["keys"] == report["frames"]
     assert mouth[:12].max() < 0.05 and mouth.max() > 0.3  # rest in the 0.5 s lead-in, moves with speech

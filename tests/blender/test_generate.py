@@ -27,7 +27,8 @@ bpy.ops.ed.undo_push(message="before generate")
 # from Python, bpy.ops pushes an undo step only when asked (3rd argument); the UI always does
 result = bpy.ops.speechanim.generate('EXEC_DEFAULT', True)
 key = bpy.data.objects["Face"].data.shape_keys
-action, slot = compat.assigned(key)
+from speech_animator.addon import layers
+action, slot = layers.generated_action(key)  # the active action, or the base track under the artist's edits
 curves = {f.data_path: f for f in compat.action_fcurves(action, slot)} if action else {}
 def values(path):
     fc = curves[path]
@@ -106,7 +107,8 @@ def test_generate_keeps_the_artists_action(tmp_path):
     audio = write_speechlike(tmp_path / "art.wav", silence_s=0.5)
     res = generate(audio, with_artist=True)
     check_face(res, 1, 0.5)
-    assert res["nla"] == [["Speech Animator: kept ArtistFace", ["ArtistFace"]]]
+    # the artist's action (jawOpen keys only) stays on top as an edit layer; the generated base goes under it
+    assert res["nla"] == [["Speech Animator: base", ["art - Face (Face)"]]]
     assert res["artist_keys"] == [[1.0, pytest.approx(0.2)], [10.0, pytest.approx(0.7)]]
     assert res["after_undo"]["face_action"] == "ArtistFace" and res["after_undo"]["nla"] == 0
 
@@ -134,7 +136,7 @@ def test_generate_face_and_body(tmp_path):
 
 
 def test_generate_body_keeps_the_artists_keyed_poses(tmp_path):
-    """Keys the artist set on the armature become body constraints: the generated action matches
+    """Keys the artist marks as prompts become body constraints: the generated action matches
     them on the keyed frames, and the artist's action itself goes untouched to the NLA."""
     audio = write_speechlike(tmp_path / "keyed.wav", silence_s=0.3)
     res, _ = run_bpy(f"""
@@ -154,8 +156,10 @@ for frame, q in keyed.items():
 body.animation_data.action.name = "ArtistBody"
 s = bpy.context.scene.speech_animator
 s.audio_path = {str(audio)!r}; s.armature = body; s.what = 'BODY'
+assert bpy.ops.speechanim.use_keys_as_prompts() == {{'FINISHED'}}
 result = list(bpy.ops.speechanim.generate())
-action, slot = compat.assigned(body)
+from speech_animator.addon import layers
+action, slot = layers.generated_action(body)
 out = {{"result": result, "action": action.name, "nla": [t.name for t in body.animation_data.nla_tracks]}}
 body.animation_data.use_nla = False  # evaluate the generated action alone
 got = {{}}
@@ -166,6 +170,6 @@ out["angle_err_deg"] = {{str(f): float(np.degrees(a)) for f, a in got.items()}}
 emit(out)
 """)
     assert res["result"] == ["FINISHED"] and res["action"] == "keyed - Body (Body)"
-    assert res["nla"] == ["Speech Animator: kept ArtistBody"]
+    assert res["nla"] == ["Speech Animator: prompts", "Speech Animator: kept ArtistBody"]
     for frame, err in res["angle_err_deg"].items():
         assert err < 1.0, (frame, err)

@@ -1,0 +1,309 @@
+"""Layer stack of an animated datablock: the generated *base* under the artist's *edits*.
+
+Blender evaluates the NLA tracks bottom to top, then the active action on top of them. So:
+
+- **base**: the generated action on the NLA track :data:`BASE_TRACK` (blend ``REPLACE``). Only
+  used once a target has edits to protect; a target without any gets the generated action as its
+  active action (nothing to layer).
+- **edits**: the active action, above everything (``anim.action_blend_type``; ``REPLACE`` by
+  default, so an edit layer overrides only the channels it animates, e.g. the artist's brow keys).
+  An edited generated action becomes a *delta* edit layer holding only the changed frames
+  (:func:`addon.edits.split_edits`); for actions without per-frame originals the fallback is
+  :func:`make_edit_layer` (its unedited F-curves muted, the edited ones apply whole).
+- **prompts**: the muted NLA track :data:`PROMPT_TRACK` (see :mod:`addon.prompts`).
+
+Edits are detected with digests: every generated action stores, in its tag, one digest per F-curve
+of what was baked (:func:`stamp`); :func:`edited_curves` lists the curves that differ now (changed,
+added or deleted). Muting is not an edit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import bpy
+import numpy as np
+
+from . import compat
+
+TAG = "speech_animator"  # same key as bake.TAG (bake imports this module)
+BASE_TRACK = "Speech Animator: base"
+PROMPT_TRACK = "Speech Animator: prompts"
+#: Handle coordinates matter only for these handle types (the others are derived from ``co``).
+_FREE_HANDLES = {"FREE", "ALIGNED"}
+
+
+def curve_key(fc) -> str:
+    """``'data_path[index]'`` of an F-curve (unique inside one slot)."""
+    return f"{fc.data_path}[{fc.array_index}]"
+
+
+_FREE_VALUES: dict = {}
+
+
+def _free_values(prop: str) -> list:
+    """Integer values of the FREE/ALIGNED handle types (as ``foreach_get`` returns them)."""
+    if prop not in _FREE_VALUES:
+        items = bpy.types.Keyframe.bl_rna.properties[prop].enum_items
+        _FREE_VALUES[prop] = [items[name].value for name in _FREE_HANDLES]
+    return _FREE_VALUES[prop]
+
+
+def curve_digest(fc) -> str:
+    """16-hex-digit BLAKE2b digest of what an F-curve plays: key ``co``, interpolation, handle
+    types, free/aligned handle coordinates and modifiers (types). Not ``mute``/``select``/``lock``."""
+    points = fc.keyframe_points
+    n = len(points)
+    h = hashlib.blake2b(digest_size=8)
+    h.update(curve_key(fc).encode())
+    if n:
+        co = np.empty(2 * n, np.float32)
+        points.foreach_get("co", co)
+        h.update(co.tobytes())
+        free = np.zeros(n, bool)
+        for prop in ("interpolation", "handle_left_type", "handle_right_type"):
+            arr = np.empty(n, np.int32)
+            points.foreach_get(prop, arr)
+            h.update(arr.tobytes())
+            if prop != "interpolation":
+                free |= np.isin(arr, _free_values(prop))
+        if free.any():  # free/aligned handles are the artist's; the others follow the keys
+            for prop in ("handle_left", "handle_right"):
+                hv = np.empty(2 * n, np.float32)
+                points.foreach_get(prop, hv)
+                h.update(hv.reshape(n, 2)[free].tobytes())
+    h.update(",".join(m.type for m in fc.modifiers).encode())
+    return h.hexdigest()
+
+
+def digests(action, slot=None) -> dict:
+    """``{curve_key: digest}`` over the F-curves of ``action`` (``slot``: only that slot's, 4.4+)."""
+    return {curve_key(fc): curve_digest(fc) for fc in compat.action_fcurves(action, slot)}
+
+
+def stamp(action, slot=None) -> None:
+    """Store the per-curve digests of ``action`` in its tag (after a bake wrote it)."""
+    tag = action[TAG]
+    d = digests(action, slot)
+    keys = sorted(d)
+    tag["curve_keys"] = "\n".join(keys)
+    tag["curve_digests"] = "".join(d[k] for k in keys)
+
+
+def _stored(action) -> dict | None:
+    tag = action.get(TAG)
+    if tag is None or "curve_keys" not in tag:
+        return None
+    keys = tag["curve_keys"].split("\n") if tag["curve_keys"] else []
+    hexes = tag["curve_digests"]
+    return {k: hexes[16 * i:16 * (i + 1)] for i, k in enumerate(keys)}
+
+
+def edited_curves(action) -> list[str]:
+    """Curve keys of ``action`` that differ from what was baked (changed, added or deleted curves).
+
+    ``[]`` for an unedited generated action. An action tagged ``contains_edits`` (a merge of edits)
+    or generated before digests existed reports ``["*"]`` (treated as edited: never deleted).
+    """
+    tag = action.get(TAG)
+    if tag is None:
+        return []
+    if tag.get("contains_edits"):
+        return ["*"]
+    stored = _stored(action)
+    if stored is None:
+        return ["*"]
+    now = digests(action)
+    return sorted(k for k in set(stored) | set(now) if stored.get(k) != now.get(k))
+
+
+def is_edited(action) -> bool:
+    """True when a generated action was changed after the bake (see :func:`edited_curves`)."""
+    return bool(edited_curves(action))
+
+
+# --- NLA tracks --------------------------------------------------------------------------------
+
+def _track(id_data, name):
+    anim = id_data.animation_data
+    return anim.nla_tracks.get(name) if anim is not None else None
+
+
+def base_strip(id_data):
+    """The strip of the base track (``None`` without one)."""
+    track = _track(id_data, BASE_TRACK)
+    return track.strips[0] if track is not None and len(track.strips) else None
+
+
+def base_action(id_data):
+    """The generated action on the base track of ``id_data`` (``None`` without one)."""
+    strip = base_strip(id_data)
+    return strip.action if strip is not None else None
+
+
+def generated_action(id_data):
+    """``(action, slot)`` of the generated animation of ``id_data``: the base track's action when the
+    target is layered, else the active action when it is generated; ``(None, None)`` otherwise."""
+    strip = base_strip(id_data)
+    if strip is not None and strip.action is not None:
+        return strip.action, getattr(strip, "action_slot", None)
+    action, slot = compat.assigned(id_data)
+    if action is not None and TAG in action.keys() and action[TAG].get("role") != "edit":
+        return action, slot
+    return None, None
+
+
+def set_base(id_data, action, slot, frame_start: int):
+    """Put ``action`` on the base track (created on top of the existing tracks when missing; the
+    previous base strip is removed, its action left to the caller). Returns the track."""
+    anim = id_data.animation_data or id_data.animation_data_create()
+    track = anim.nla_tracks.get(BASE_TRACK)
+    if track is None:
+        track = anim.nla_tracks.new()
+        track.name = BASE_TRACK
+    for strip in list(track.strips):
+        track.strips.remove(strip)
+    strip = track.strips.new(action.name[:60], int(frame_start), action)
+    if slot is not None and hasattr(strip, "action_slot"):
+        strip.action_slot = slot
+    strip.blend_type = 'REPLACE'
+    strip.extrapolation = 'HOLD'
+    return track
+
+
+def remove_base(id_data):
+    """Delete the base track; return the action it held (``None`` without one)."""
+    track = _track(id_data, BASE_TRACK)
+    if track is None:
+        return None
+    action = track.strips[0].action if len(track.strips) else None
+    id_data.animation_data.nla_tracks.remove(track)
+    return action
+
+
+def make_edit_layer(action, edited: list[str]) -> int:
+    """Turn an edited generated action into an edit layer: mute its unedited F-curves (they hold
+    nothing of the artist's) so only the edited ones apply over the base. Returns curves muted."""
+    tag = action[TAG]
+    muted = []
+    if "*" not in edited:
+        keep = set(edited)
+        for fc in compat.action_fcurves(action):
+            key = curve_key(fc)
+            if key not in keep and not fc.mute:
+                fc.mute = True
+                muted.append(key)
+    tag["role"] = "edit"
+    tag["muted"] = "\n".join(muted)
+    return len(muted)
+
+
+def release_edit_layer(action) -> None:
+    """Undo :func:`make_edit_layer` (unmute what it muted): the action plays whole again."""
+    tag = action.get(TAG)
+    if tag is None or tag.get("role") != "edit":
+        return
+    muted = set(filter(None, tag.get("muted", "").split("\n")))
+    for fc in compat.action_fcurves(action):
+        if curve_key(fc) in muted:
+            fc.mute = False
+    del tag["role"]
+    tag["muted"] = ""
+
+
+def animated_keys(action, slot=None) -> set:
+    """Curve keys of the unmuted F-curves of ``action``."""
+    return {curve_key(fc) for fc in compat.action_fcurves(action, slot) if not fc.mute}
+
+
+def keep_safe(action) -> None:
+    """Make sure an action the artist may need survives without users (fake user)."""
+    if action is not None:
+        action.use_fake_user = True
+
+
+def _stack_actions(id_data):
+    """``(action, slot, first_frame, last_frame)`` of everything that plays on ``id_data``: unmuted
+    NLA strips (not the prompt track) and the active action."""
+    anim = id_data.animation_data
+    out = []
+    if anim is None:
+        return out
+    if anim.use_nla:
+        for track in anim.nla_tracks:
+            if track.mute or track.name == PROMPT_TRACK:
+                continue
+            for strip in track.strips:
+                if strip.action is not None and not strip.mute:
+                    out.append((strip.action, getattr(strip, "action_slot", None), strip.frame_start, strip.frame_end))
+    action, slot = compat.assigned(id_data)
+    if action is not None:
+        lo, hi = action.frame_range
+        out.append((action, slot, lo, hi))
+    return out
+
+
+def merge_down(id_data, scene, name: str | None = None):
+    """Bake what plays on ``id_data`` (base + edits + other unmuted tracks) into one new action,
+    evaluated by Blender on every frame of their union, and assign it.
+
+    The base track is removed (its action deleted when unedited and unused); the previous active
+    action (edit layer or the artist's) is kept with a fake user, whole again. The merged action
+    carries the generated tag with ``contains_edits`` so it is never deleted automatically.
+
+    Returns:
+        ``(action, frames)``: the new action and the number of frames keyed.
+
+    Raises:
+        ValueError: ``id_data`` has no base track (nothing to merge).
+    """
+    strip = base_strip(id_data)
+    if strip is None or strip.action is None:
+        raise ValueError(f"{id_data.name}: no generated base layer to merge (Generate first; a target without "
+                         "edits already plays one action)")
+    stack = _stack_actions(id_data)
+    curves = {}
+    for action, slot, _lo, _hi in stack:
+        for fc in compat.action_fcurves(action, slot):
+            if not fc.mute:
+                curves.setdefault((fc.data_path, fc.array_index), fc.group.name if fc.group else "")
+    first = int(np.floor(min(lo for *_x, lo, _hi in stack)))
+    last = int(np.ceil(max(hi for *_x, _lo, hi in stack)))
+    frames = np.arange(first, last + 1)
+    keys = sorted(curves)
+    values = np.zeros((len(keys), len(frames)), np.float32)
+    current = scene.frame_current
+    for j, f in enumerate(frames):
+        scene.frame_set(int(f))
+        for i, (path, index) in enumerate(keys):
+            v = id_data.path_resolve(path)
+            values[i, j] = v[index] if hasattr(v, "__len__") else v
+    scene.frame_set(current)
+
+    base = strip.action
+    tag = base[TAG].to_dict()
+    old, _old_slot = compat.assigned(id_data)
+    new, slot = compat.new_action(name or f"{base.name} merged"[:63], id_data)
+    tag.update({"contains_edits": 1, "merged_from": ", ".join(a.name for a, *_r in stack)[:1000], "layered": 0})
+    tag.pop("role", None)
+    new[TAG] = tag
+    container = compat.fcurve_container(new, slot)
+    co = np.empty(2 * len(frames), np.float32)
+    co[0::2] = frames
+    for i, (path, index) in enumerate(keys):
+        fc = compat.new_fcurve(container, path, index, curves[(path, index)])
+        fc.keyframe_points.add(len(frames))
+        co[1::2] = values[i]
+        fc.keyframe_points.foreach_set("co", co)
+        compat.recalc_handles(fc)
+    remove_base(id_data)
+    if old is not None:
+        release_edit_layer(old)
+        keep_safe(old)
+    compat.assign_action(id_data, new, slot)
+    stamp(new, slot)
+    if not is_edited(base) and base.users - int(base.use_fake_user) == 0:
+        bpy.data.actions.remove(base)
+    else:
+        keep_safe(base)
+    return new, len(frames)
