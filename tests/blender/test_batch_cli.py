@@ -43,7 +43,8 @@ def test_batch_folder_one_blend_per_file_bad_file_reported(tmp_path):
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "corrupt.wav" in proc.stderr and "cannot decode audio" in proc.stderr
     assert "1 input(s) failed" in proc.stderr
-    reports = {p.stem: json.loads(p.read_text()) for p in rep.glob("*.json")}
+    reports = {p.stem: json.loads(p.read_text()) for p in rep.rglob("*.json")}
+    assert (rep / "sub" / "two.json").is_file()  # names mirror the input folders
     assert sorted(reports) == ["corrupt", "one", "silent", "two"]
     assert reports["corrupt"]["status"] == "error" and "cannot decode audio" in reports["corrupt"]["error"]
     for name in ("one", "two", "silent"):
@@ -54,7 +55,7 @@ def test_batch_folder_one_blend_per_file_bad_file_reported(tmp_path):
         assert r["actions"] == [f"{name} - Face (Face)"]
         assert r["keys"] == 52 * r["frames"]
         assert set(r["timings_s"]) >= {"load_audio", "face", "bake"}
-        assert (out / f"{name}.blend").is_file()
+        assert (out / ("sub/two" if name == "two" else name)).with_suffix(".blend").is_file()
     assert any("no speech" in w for w in reports["silent"]["warnings"])
     assert not (out / "corrupt.blend").exists()
     # each output file holds exactly its own action; the opened state was restored in between
@@ -64,8 +65,8 @@ from tools.bake import load_extension
 load_extension()
 from speech_animator.addon import bake, compat
 found = {{}}
-for name in ("one", "two"):
-    bpy.ops.wm.open_mainfile(filepath={str(out)!r} + f"/{{name}}.blend")
+for name, path in (("one", "one"), ("two", "sub/two")):
+    bpy.ops.wm.open_mainfile(filepath={str(out)!r} + f"/{{path}}.blend")
     key = bpy.data.objects["Face"].data.shape_keys
     action, slot = compat.assigned(key)
     fc = [f for f in compat.action_fcurves(action, slot) if f.data_path == 'key_blocks["jawOpen"].value'][0]
@@ -90,9 +91,12 @@ def test_batch_into_one_blend_and_clear_errors(tmp_path):
     assert rep["keys"] < 52 * rep["frames"]  # key reduction on
     # bad arguments: unknown object, missing input, no output given
     bad = bake_cli("--blend", blend, clips / "one.wav", "--face", "NoSuchObject", "--output-dir", tmp_path / "x")
-    assert bad.returncode == 1 and "NoSuchObject" in bad.stderr
+    assert bad.returncode == 2 and "NoSuchObject" in bad.stderr and "one of Face" in bad.stderr
+    assert not (tmp_path / "x").exists()  # refused before any work
     missing = bake_cli("--blend", blend, tmp_path / "nope.wav", "--face", "Face", "--output-dir", tmp_path / "x")
     assert missing.returncode == 1 and "no such file or folder" in missing.stderr
+    gone = json.loads((tmp_path / "x" / "nope.json").read_text())  # a missing input gets its report
+    assert gone["status"] == "error" and gone["error_code"] == "input_missing"
     usage = bake_cli("--blend", blend, clips / "one.wav", "--face", "Face")
     assert usage.returncode == 2 and "--output-dir" in usage.stderr
 
