@@ -125,3 +125,63 @@ def test_missing_part_target_is_skipped_with_a_warning(tmp_path):
     assert rep["frames"] == int(np.ceil(rep["duration_s"] * rep["fps"] - 1e-6))
     assert rep["actions"] == ["one - Face (Face)"]
     assert "body: no armature chosen, skipped" in rep["warnings"]
+
+
+def test_bad_options_exit_2_before_any_work(tmp_path):
+    clips, blend = make_inputs(tmp_path)
+    out = tmp_path / "o"
+    for bad, needle in ((["--fps", "0"], "--fps: expected a frame rate in [1, 1000], found 0.0"),
+                        (["--fps", "-24"], "found -24.0"),
+                        (["--face-model", "nope"], "--face-model: expected one of default, "),
+                        (["--armature", "Face"], "--armature 'Face': expected an armature object")):
+        proc = bake_cli("--blend", blend, clips / "one.wav", "--face", "Face", "--output-dir", out, *bad)
+        assert proc.returncode == 2, (bad, proc.stdout + proc.stderr)
+        assert needle in proc.stderr, (bad, proc.stderr)
+        assert not out.exists()
+
+
+def test_colliding_names_folder_and_file_reruns_and_failed_save(tmp_path):
+    _, blend = make_inputs(tmp_path)
+    src = tmp_path / "src"
+    for rel in ("a/x.wav", "b/x.wav", "x.wav"):
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        write_speechlike(src / rel, silence_s=0.1, speech_s=0.5)
+    write_speechlike(src / "x.flac", silence_s=0.1, speech_s=0.6, rate_hz=16000)
+    out = tmp_path / "out"
+    common = ["--blend", blend, "--face", "Face", "--what", "face", "--face-model", "fast", "--output-dir", out]
+    proc = bake_cli(src, src / "a" / "x.wav", src / "x.wav", *common)  # folder + files inside it
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    blends = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.blend"))
+    assert blends == ["a/x.blend", "b/x.blend", "x.flac.blend", "x.wav.blend"]
+    assert proc.stdout.count("ok ") == 4 and not list(out.rglob(".*"))
+    # a second run refuses up front, changing nothing
+    again = bake_cli(src, *common)
+    assert again.returncode == 2 and "--skip-existing" in again.stderr
+    # --skip-existing keeps what is done; with --overwrite a save that fails is one file's error
+    skip = bake_cli(src, *common, "--skip-existing")
+    assert skip.returncode == 0 and sum(ln.startswith("skipped ") for ln in skip.stdout.splitlines()) == 4
+    (out / "a" / "x.blend").unlink()
+    (out / "a" / "x.blend").mkdir()  # the rename onto it fails
+    over = bake_cli(src, *common, "--overwrite")
+    assert over.returncode == 1, over.stdout + over.stderr
+    reports = {p.relative_to(out).as_posix(): json.loads(p.read_text()) for p in out.rglob("*.json")}
+    assert reports["a/x.json"]["status"] == "error" and "x.blend" in reports["a/x.json"]["error"]
+    assert [reports[k]["status"] for k in ("b/x.json", "x.flac.json", "x.wav.json")] == ["ok"] * 3
+    assert not [p for p in out.rglob("*") if p.name.startswith(".") or p.name.endswith("@")]
+
+
+def test_two_batches_into_one_folder_both_report_the_truth(tmp_path):
+    clips, blend = make_inputs(tmp_path)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "tools.bake", "--blend", str(blend), str(clips / "one.wav"),
+           str(clips / "sub" / "two.flac"), "--face", "Face", "--what", "face", "--face-model", "fast",
+           "--output-dir", str(out), "--overwrite"]
+    procs = [subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    for p in procs:
+        stdout, stderr = p.communicate(timeout=300)
+        assert p.returncode == 0, stdout + stderr
+    for name in ("one", "sub/two"):
+        rep = json.loads((out / f"{name}.json").read_text())
+        assert rep["status"] == "ok" and (out / f"{name}.blend").is_file()
+    assert not [p for p in out.rglob("*") if p.name.startswith(".") or p.name.endswith("@")]
