@@ -76,6 +76,7 @@ def run_inference(audio_path: str, options: GenerateOptions, constraints: BodyCo
     warnings, timings = [], {}
     t = time.perf_counter()
     audio = load_audio(audio_path)
+    warnings.extend(audio.warnings)  # damaged-file warnings (inference/audio.py) reach the report
     timings["load_audio"] = time.perf_counter() - t
     peak = float(np.max(np.abs(audio.samples)))
     if peak < 10.0 ** (SILENCE_PEAK_DBFS / 20.0):

@@ -185,3 +185,24 @@ def test_two_batches_into_one_folder_both_report_the_truth(tmp_path):
         rep = json.loads((out / f"{name}.json").read_text())
         assert rep["status"] == "ok" and (out / f"{name}.blend").is_file()
     assert not [p for p in out.rglob("*") if p.name.startswith(".") or p.name.endswith("@")]
+
+
+def test_damaged_audio_is_never_a_silent_ok(tmp_path):
+    sys.path.insert(0, str(ROOT))
+    from tests.test_audio_damage import damaged_set
+
+    _, blend = make_inputs(tmp_path)
+    src = damaged_set(tmp_path / "damaged")
+    for p in src.iterdir():
+        if p.stem not in ("truncated", "random", "trailing"):
+            p.unlink()
+    out = tmp_path / "out"
+    proc = bake_cli("--blend", blend, src, "--face", "Face", "--what", "face", "--face-model", "fast",
+                    "--output-dir", out)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    rep = {p.stem: json.loads(p.read_text()) for p in out.glob("*.json")}
+    assert "header declares 11.64 s of audio, found 3.88 s" in rep["truncated.wav"]["error"]
+    assert "without its end-of-stream page" in rep["truncated.ogg"]["error"]
+    assert "found random data" in rep["random"]["error"]
+    assert rep["trailing"]["status"] == "ok"
+    assert any("bytes after the audio data" in w for w in rep["trailing"]["warnings"])
