@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -70,20 +71,32 @@ def process_file(audio_path: Path, npz_path: Path, options) -> dict:
         inference.errors.SpeechAnimatorError: bad audio, unusable model, ...; anything else is a bug.
     """
     from .audio import load_audio
+    from .batch.longaudio import LONG_AUDIO_S, audio_duration_s, generate_file
     from .formats.beat2 import write_beat2_npz
     from .generate import generate
 
-    audio = load_audio(audio_path)
-    warnings = list(getattr(audio, "warnings", ()))
-    quiet = silence_warning(audio)
-    if quiet:
-        warnings.append(quiet)
-    perf = generate(audio, options)
+    t0 = time.perf_counter()
+    if audio_duration_s(audio_path) > LONG_AUDIO_S:  # window by window: bounded memory, linear time
+        perf, warnings = generate_file(audio_path, options)
+        decode_s = perf.provenance.timings_s.get("decode", 0.0)
+        windowed = True
+    else:
+        windowed = False
+        audio = load_audio(audio_path)
+        decode_s = time.perf_counter() - t0
+        warnings = list(audio.warnings)
+        quiet = silence_warning(audio)
+        if quiet:
+            warnings.append(quiet)
+        perf = generate(audio, options)
+    t1 = time.perf_counter()
     write_beat2_npz(npz_path, perf)
     prov = perf.provenance
+    timings = {k: round(v, 4) for k, v in prov.timings_s.items()}
+    timings.update(decode=round(decode_s, 4), write=round(time.perf_counter() - t1, 4))
     return dict(frames=perf.num_frames, fps=float(perf.fps), duration_s=perf.duration_s,
                 face_model=prov.face_model, body_model=prov.body_model, device=prov.device, seed=prov.seed,
-                timings_s={k: round(v, 4) for k, v in prov.timings_s.items()}, warnings=warnings)
+                timings_s=timings, warnings=warnings, windowed=windowed)
 
 
 def main(argv: list[str] | None = None) -> int:
