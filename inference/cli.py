@@ -40,8 +40,8 @@ __all__ = ["AUDIO_SUFFIXES", "build_parser", "main", "process_file"]
 SILENCE_PEAK_DBFS: float = -60.0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The argument parser of ``python -m inference``."""
+def build_parser(with_ray: bool = True) -> argparse.ArgumentParser:
+    """The argument parser of ``python -m inference`` (``with_ray``: add ``--ray`` and its options)."""
     ap = argparse.ArgumentParser(
         prog="python -m inference",
         description="Generate ARKit face curves and SMPL-X body motion from speech and write them as "
@@ -52,6 +52,10 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--report-dir", type=Path, help="folder for the JSON reports (default: the output folder)")
     batch_args.add_generate_arguments(ap, fps_default=30.0)
     batch_args.add_rerun_arguments(ap)
+    if with_ray:
+        from .distributed import add_ray_arguments
+
+        add_ray_arguments(ap, default=None)
     return ap
 
 
@@ -118,6 +122,15 @@ def main(argv: list[str] | None = None) -> int:
     from .batch.atomic import remove_stale_partials
 
     remove_stale_partials(args.output_dir)
+    if args.ray:  # the same batch, one Ray task per file
+        from .distributed import resources, run
+
+        try:
+            resources(args, options)
+            return run(args, options, items, layout, policy)
+        except SpeechAnimatorError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
 
     def show(index: int, item: BatchItem, rep: dict) -> None:
         head = f"[{index}/{len(items)}] {item.source}"

@@ -149,7 +149,7 @@ def run_items(items: list[BatchItem], layout: Layout, process: ProcessFn, *, pol
     with (guard if own else contextlib.nullcontext()):
         for index, item in enumerate(items, start=1):
             try:
-                report = _one(item, layout, process, policy, user_errors, guard)
+                report = process_item(item, layout, process, policy, user_errors, guard)
             except BatchInterrupted as stop:
                 done = getattr(stop, "done_report", None)
                 if done is not None:
@@ -170,7 +170,14 @@ def _base(item: BatchItem, layout: Layout) -> dict:
             "error": "", "error_code": "", "warnings": []}
 
 
-def _one(item, layout, process, policy, user_errors, guard) -> dict:
+def process_item(item: BatchItem, layout: Layout, process: ProcessFn, policy: str, user_errors: tuple = (),
+                 guard: "InterruptGuard | None" = None) -> dict:
+    """One item of :func:`run_items` (also what a Ray task runs): output + report, never raises for the file.
+
+    Raises:
+        BatchInterrupted: a signal arrived (only when ``guard`` is entered).
+    """
+    guard = guard or InterruptGuard()
     report = _base(item, layout)
     report_path = layout.report(item)
     final = layout.output(item)
