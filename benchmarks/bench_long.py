@@ -26,14 +26,14 @@ from .speech import write_speech
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run_one(duration_s: float, what: str, extra: list[str]) -> dict:
+def run_one(duration_s: float, what: str, extra: list[str], root: Path = ROOT) -> dict:
     """Generate ``duration_s`` seconds of speech in a child ``python -m inference``; return the numbers."""
     with tempfile.TemporaryDirectory() as tmp:
         wav, desc = write_speech(duration_s, Path(tmp) / f"speech_{duration_s:g}s.wav")
         out = Path(tmp) / "out"
         t0 = time.perf_counter()
         proc = subprocess.Popen([sys.executable, "-m", "inference", str(wav), "-o", str(out), "--what", what,
-                                 *extra], cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                 *extra], cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         _, status, usage = os.wait4(proc.pid, 0)
         wall = time.perf_counter() - t0
         err = proc.stderr.read().decode(errors="replace")
@@ -41,6 +41,7 @@ def run_one(duration_s: float, what: str, extra: list[str]) -> dict:
         if os.waitstatus_to_exitcode(status) != 0:
             raise RuntimeError(f"python -m inference failed on {duration_s:g} s:\n{err[-3000:]}")
         report = json.loads((out / f"{wav.stem}.json").read_text())
+        report.setdefault("timings_s", {})
     rss_mib = usage.ru_maxrss / 1024.0 if sys.platform != "darwin" else usage.ru_maxrss / 2**20
     return {"duration_s": duration_s, "wall_s": wall, "max_rss_mib": rss_mib, "timings_s": report["timings_s"],
             "face_model": report["face_model"], "body_model": report["body_model"], "speech": desc}
@@ -51,11 +52,13 @@ def main(argv=None) -> int:
     ap.add_argument("--durations", type=float, nargs="+", default=[60.0, 600.0, 3600.0])
     ap.add_argument("--what", default="both", choices=("both", "face", "body"))
     ap.add_argument("--json", type=Path, help="also write the results here")
+    ap.add_argument("--root", type=Path, default=ROOT,
+                    help="checkout whose `python -m inference` runs (e.g. an older commit, for before/after)")
     ap.add_argument("extra", nargs="*", help="more options for python -m inference (after --)")
     args = ap.parse_args(argv)
     results = []
     for d in args.durations:
-        r = run_one(d, args.what, args.extra)
+        r = run_one(d, args.what, args.extra, args.root)
         results.append(r)
         t = r["timings_s"]
         base = results[0]
