@@ -117,6 +117,9 @@ def run(argv) -> int:
     try:
         options = batch_args.options_from_args(args, fps=scene.render.fps / scene.render.fps_base)
         check_targets(args, options)
+        if output_blend is not None and policy == "skip":
+            raise UsageError("--skip-existing: expected --output-dir (one .blend per file); with --output-blend "
+                             "every file is baked into one scene, use --overwrite or a new file name")
         runner.check_rerun(items, layout, policy, extra=[output_blend] if output_blend else [])
     except SpeechAnimatorError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -89,6 +89,10 @@ def test_batch_into_one_blend_and_clear_errors(tmp_path):
     assert "2 file(s) baked" in proc.stdout and target.is_file()
     rep = json.loads((tmp_path / "one.json").read_text())
     assert rep["keys"] < 52 * rep["frames"]  # key reduction on
+    again = bake_cli("--blend", blend, clips / "one.wav", "--face", "Face", "--output-blend", target)
+    assert again.returncode == 2 and "already exist" in again.stderr  # the combined file is not replaced
+    skip = bake_cli("--blend", blend, clips / "one.wav", "--face", "Face", "--output-blend", target, "--skip-existing")
+    assert skip.returncode == 2 and "--skip-existing: expected --output-dir" in skip.stderr
     # bad arguments: unknown object, missing input, no output given
     bad = bake_cli("--blend", blend, clips / "one.wav", "--face", "NoSuchObject", "--output-dir", tmp_path / "x")
     assert bad.returncode == 2 and "NoSuchObject" in bad.stderr and "one of Face" in bad.stderr
