@@ -199,7 +199,7 @@ class SPEECHANIM_AP_preferences(bpy.types.AddonPreferences):
         path = gpu_runtime_dir()
         if path and os.path.isdir(os.path.join(path, "onnxruntime")):
             layout.label(text=f"GPU runtime installed in {path}")
-        box = layout.box()
+        box = layout.column()
         box.label(text=f"GPU runtime: {GPU_PACKAGE} (CUDA 12, cuDNN 9), pinned SHA-256")
         if not online_access():
             box.label(text="Online access is off (Preferences > System > Network > Allow Online Access).",
