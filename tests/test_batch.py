@@ -235,3 +235,24 @@ def test_cli_refuses_then_skips_existing(tmp_path, capsys):
     assert cli.main(base + ["--skip-existing"]) == 1  # a skipped, gone reported again
     assert (out / "a.npz").stat().st_mtime_ns == before
     assert "1 skipped" in capsys.readouterr().out
+
+
+def test_signal_swallowed_by_a_library_still_stops_and_cancels(tmp_path):
+    _touch(tmp_path, "in/a.wav", "in/b.wav", "in/c.wav")
+    items = discover([tmp_path / "in"])
+    layout = runner.Layout(tmp_path / "out", ".npz", tmp_path / "out")
+
+    def work(item, tmp):
+        tmp.write_bytes(b"partial")
+        if item.name == "b":
+            try:  # a decoder that turns everything into its own error
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(1)
+            except BaseException as exc:
+                raise ValueError("decoder failed") from exc
+        return {}
+
+    reports, signum = runner.run_items(items, layout, work, policy="overwrite")
+    assert signum == signal.SIGINT and [r["status"] for r in reports] == ["ok"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.json", "a.npz", "b.json"]
+    assert json.loads((tmp_path / "out" / "b.json").read_text())["status"] == "cancelled"

@@ -17,7 +17,7 @@ from pathlib import Path
 #: Marker in every temporary name (used by :func:`remove_stale_partials`).
 PARTIAL_MARK: str = ".partial"
 
-_LIVE: set[str] = set()  # temporaries of this process not yet renamed or removed
+_LIVE: set[str] = set()  # temporaries of this process not yet renamed or removed (diagnostics)
 
 
 def temp_path(final: os.PathLike | str) -> Path:
@@ -61,16 +61,14 @@ def write_json(final: os.PathLike | str, data) -> Path:
     return Path(final)
 
 
-def remove_live_partials() -> list[str]:
-    """Remove every temporary file of this process still on disk (last resort at exit); return them."""
-    gone = []
-    for t in list(_LIVE):
-        for p in (t, t + "@", t + "1"):
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(p)
-                gone.append(p)
-        _LIVE.discard(t)
-    return gone
+def track(tmp: os.PathLike | str) -> None:
+    """Note a temporary path written outside :func:`atomic_path` (see :mod:`.runner`)."""
+    _LIVE.add(str(tmp))
+
+
+def untrack(tmp: os.PathLike | str) -> None:
+    """Forget a temporary path (renamed or removed)."""
+    _LIVE.discard(str(tmp))
 
 
 def remove_stale_partials(folder: os.PathLike | str) -> list[Path]:

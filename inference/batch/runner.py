@@ -75,8 +75,25 @@ def check_rerun(items: list[BatchItem], layout: Layout, policy: str, extra: list
             f"them or --skip-existing to keep them and process only the rest")
 
 
+class SignalStop(BaseException):
+    """Raised by :class:`InterruptGuard`'s handler. A ``BaseException`` like ``KeyboardInterrupt``, so
+    the ``except Exception`` blocks of decoders and generators cannot turn it into a file error; the
+    batch loop turns it into :class:`BatchInterrupted`."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stopped(signum: int) -> BatchInterrupted:
+    return BatchInterrupted(f"stopped by {signal.Signals(signum).name}", signum)
+
+
 class InterruptGuard:
     """Turns SIGINT/SIGTERM into :class:`BatchInterrupted`, deferred while a file is being committed.
+
+    ``received`` keeps the signal number, so the batch stops after the current file even if library
+    code swallowed the exception.
 
     Use as a context manager around the batch (installs the handlers in the main thread only and
     restores the previous ones on exit); :meth:`hold` marks a commit (rename + report) that a signal
@@ -107,7 +124,7 @@ class InterruptGuard:
         if self._held:
             self.pending = signum
             return
-        raise BatchInterrupted(f"stopped by {signal.Signals(signum).name}", signum)
+        raise SignalStop(signum)
 
     @contextlib.contextmanager
     def hold(self):
@@ -119,7 +136,7 @@ class InterruptGuard:
             self._held -= 1
         if not self._held and self.pending:
             signum, self.pending = self.pending, 0
-            raise BatchInterrupted(f"stopped by {signal.Signals(signum).name}", signum)
+            raise _stopped(signum)
 
 
 def run_items(items: list[BatchItem], layout: Layout, process: ProcessFn, *, policy: str,
@@ -149,7 +166,10 @@ def run_items(items: list[BatchItem], layout: Layout, process: ProcessFn, *, pol
     with (guard if own else contextlib.nullcontext()):
         for index, item in enumerate(items, start=1):
             try:
-                report = process_item(item, layout, process, policy, user_errors, guard)
+                try:
+                    report = process_item(item, layout, process, policy, user_errors, guard)
+                except SignalStop as sig:  # between two statements outside the file's work
+                    raise _stopped(sig.signum) from None
             except BatchInterrupted as stop:
                 done = getattr(stop, "done_report", None)
                 if done is not None:
@@ -158,8 +178,13 @@ def run_items(items: list[BatchItem], layout: Layout, process: ProcessFn, *, pol
                         on_report(index, item, done)
                 return reports, stop.signum or signal.SIGINT
             reports.append(report)
-            if on_report:
-                on_report(index, item, report)
+            try:
+                if on_report:
+                    on_report(index, item, report)
+            except SignalStop as sig:
+                return reports, sig.signum
+            if guard.received:  # a signal whose exception some library swallowed
+                return reports, guard.received
     return reports, 0
 
 
@@ -196,9 +221,12 @@ def process_item(item: BatchItem, layout: Layout, process: ProcessFn, policy: st
         return report
     tmp = atomic.temp_path(final) if final is not None else None
     if tmp is not None:
-        atomic._LIVE.add(str(tmp))
+        atomic.track(tmp)
     try:
-        fields = process(item, tmp)
+        try:
+            fields = process(item, tmp)
+        except SignalStop as sig:
+            raise _stopped(sig.signum) from None
         with guard.hold():
             if tmp is not None:
                 if not tmp.is_file():
@@ -212,14 +240,10 @@ def process_item(item: BatchItem, layout: Layout, process: ProcessFn, policy: st
         if report["status"] == "ok":  # the signal came during the commit, which completed
             stop.done_report = report
             raise
-        report.update(status="cancelled", error=str(stop), error_code=stop.code,
-                      seconds=round(time.perf_counter() - t0, 4))
-        _cleanup(tmp)
-        if final is None or not final.exists():  # never leave a "cancelled" report beside a good output
-            with guard.hold():
-                atomic.write_json(report_path, report)
-        raise
+        _cancel(report, stop, tmp, final, report_path, guard, t0)
     except Exception as exc:  # noqa: BLE001 -- one bad file never stops the batch
+        if guard.received:  # a library turned the signal into its own error: still a cancel
+            _cancel(report, _stopped(guard.received), tmp, final, report_path, guard, t0)
         user = isinstance(exc, (SpeechAnimatorError, *user_errors))
         report.update(error=str(exc) if user else f"{type(exc).__name__}: {exc}",
                       error_code=getattr(exc, "code", "") or ("input" if user else "internal"),
@@ -238,10 +262,21 @@ def process_item(item: BatchItem, layout: Layout, process: ProcessFn, policy: st
         _cleanup(tmp)
 
 
+def _cancel(report: dict, stop: BatchInterrupted, tmp, final, report_path, guard, t0: float):
+    """Report the file in progress as cancelled (unless a good output exists) and re-raise ``stop``."""
+    report.update(status="cancelled", error=str(stop), error_code=stop.code,
+                  seconds=round(time.perf_counter() - t0, 4))
+    _cleanup(tmp)
+    if final is None or not final.exists():  # never leave a "cancelled" report beside a good output
+        with guard.hold():
+            atomic.write_json(report_path, report)
+    raise stop
+
+
 def _cleanup(tmp: Path | None) -> None:
     if tmp is None:
         return
-    atomic._LIVE.discard(str(tmp))
+    atomic.untrack(tmp)
     for p in (tmp, Path(str(tmp) + "@"), Path(str(tmp) + "1")):
         with contextlib.suppress(FileNotFoundError):
             p.unlink()
