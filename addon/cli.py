@@ -21,7 +21,7 @@ import bpy
 
 from . import bake, compat, pipeline
 from ..inference.batch import args as batch_args, atomic, runner
-from ..inference.batch.errors import UsageError
+from ..inference.batch.errors import BatchInterrupted, UsageError
 from ..inference.batch.inputs import AUDIO_SUFFIXES, BatchItem, discover
 from ..inference.errors import SpeechAnimatorError
 
@@ -177,25 +177,27 @@ def run(argv) -> int:
 
 
 def _save_combined(path: Path, reports: list[dict], items: list[BatchItem], layout, guard) -> int:
-    """Save the scene holding every file's bake to ``path`` atomically; on failure mark the reports."""
-    from ..inference.batch.errors import BatchInterrupted
+    """Save the scene holding every file's bake to ``path`` atomically; on failure mark the reports.
 
+    Returns the signal number that arrived during the save (0 if none).
+    """
     try:
-        with atomic.atomic_path(path) as tmp:
-            result = bpy.ops.wm.save_as_mainfile(filepath=str(tmp), copy=True)
-            if 'FINISHED' not in result:
-                raise RuntimeError(f"{path}: saving the .blend returned {sorted(result)}")
+        with guard.hold():  # a signal waits for the save and the rename
+            with atomic.atomic_path(path) as tmp:
+                result = bpy.ops.wm.save_as_mainfile(filepath=str(tmp), copy=True)
+                if 'FINISHED' not in result:
+                    raise RuntimeError(f"{path}: saving the .blend returned {sorted(result)}")
         return 0
-    except (BatchInterrupted, Exception) as exc:  # noqa: BLE001 -- reported in every file's report
-        signum = getattr(exc, "signum", 0)
+    except BatchInterrupted as stop:  # raised when the hold ended: the file is saved
+        return stop.signum
+    except Exception as exc:  # noqa: BLE001 -- reported in every file's report
         by_name = {i.name: i for i in items}
         for rep in reports:
             if rep["status"] == "ok":
                 rep.update(status="error", ok=False, error=f"{path}: not saved ({exc})",
-                           error_code=getattr(exc, "code", "internal"))
-                with guard.hold():
-                    atomic.write_json(layout.report(by_name[rep["name"]]), rep)
-        return signum
+                           error_code=getattr(exc, "code", "") or "internal")
+                atomic.write_json(layout.report(by_name[rep["name"]]), rep)
+        return 0
 
 
 _HANDLE = {"cli": None}
