@@ -1,14 +1,18 @@
 """Headless batch bake: ``blender -b scene.blend -c speech_animator AUDIO... [options]``.
 
 The same function runs through the bpy module: ``python -m tools.bake --blend scene.blend AUDIO...``.
-Each audio file is generated and baked on its own; a failure is recorded in its JSON report and
-the batch goes on. Exit code: 0 when every file baked, 1 when any failed, 2 on bad arguments.
+The front end (input discovery, output names mirroring the input folders, option validation, the
+``--overwrite`` / ``--skip-existing`` policy, reports, atomic writes, SIGINT/SIGTERM) is
+:mod:`inference.batch`, shared with ``python -m inference``. Each audio file is generated, baked and
+saved inside its own error handling; a failure is recorded in its JSON report and the batch goes on.
+
+Exit code: 0 when every file baked (or was skipped as done), 1 when any failed, 2 on bad arguments
+or refused outputs (nothing was done), 128 + signal number when stopped by a signal.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from pathlib import Path
@@ -16,9 +20,13 @@ from pathlib import Path
 import bpy
 
 from . import bake, compat, pipeline
-from ..inference.options import BODY_PARTS, GenerateOptions
+from ..inference.batch import args as batch_args, atomic, runner
+from ..inference.batch.errors import BatchInterrupted, UsageError
+from ..inference.batch.inputs import AUDIO_SUFFIXES, BatchItem, discover
+from ..inference.errors import SpeechAnimatorError
 
-AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
+__all__ = ["AUDIO_SUFFIXES", "COMMAND", "build_parser", "run", "register", "unregister"]
+
 COMMAND = "speech_animator"
 
 
@@ -32,45 +40,21 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--face", action="append", default=[], metavar="OBJECT",
                     help="face mesh object with shape keys (repeatable: head, teeth, tongue, ...)")
     ap.add_argument("--armature", default="", metavar="OBJECT", help="body armature object")
-    ap.add_argument("--what", choices=("face", "body", "both"), default="both")
-    ap.add_argument("--face-model", default="default", help="face backend: default, lipsync, fast")
-    ap.add_argument("--body-model", default="default", help="body backend: default, procedural")
-    ap.add_argument("--model", dest="face_model", help="alias of --face-model")
-    ap.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    ap.add_argument("--fps", type=float, help="set the scene rate first (e.g. 24, 25, 29.97, 30)")
+    batch_args.add_generate_arguments(ap, fps_default=None)
+    ap.add_argument("--model", dest="face_model", default=argparse.SUPPRESS, help="alias of --face-model")
     ap.add_argument("--start-frame", type=int, help="first frame (default: the scene's frame_start)")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--intensity", type=float, default=1.0)
-    ap.add_argument("--smoothing", type=float, default=0.0)
-    ap.add_argument("--no-procedural-face", action="store_true", help="no blinks, gaze and brow motion")
-    ap.add_argument("--parts", default=",".join(BODY_PARTS), help=f"body parts, comma-separated ({', '.join(BODY_PARTS)})")
     ap.add_argument("--reduce-keys", type=float, metavar="TOLERANCE",
                     help="thin keys, keeping every frame within TOLERANCE value units")
     ap.add_argument("--replace-generated", action="store_true",
                     help="delete previously generated actions on the targets instead of keeping them")
     out = ap.add_mutually_exclusive_group(required=True)
-    out.add_argument("--output-dir", help="write one .blend per audio file here (<audio stem>.blend)")
+    out.add_argument("--output-dir", help="write one .blend per audio file here (<name>.blend, <name> "
+                                          "mirroring the input folders)")
     out.add_argument("--output-blend", help="bake every file into the open scene and save it here "
                                             "(the last file's actions are assigned, earlier ones kept)")
     ap.add_argument("--report-dir", help="JSON report per audio file (default: next to the output)")
+    batch_args.add_rerun_arguments(ap)
     return ap
-
-
-def find_audio(inputs) -> tuple[list[str], list[str]]:
-    """Expand files and folders into audio paths; return ``(files, problems)``."""
-    files, problems = [], []
-    for item in inputs:
-        p = Path(item)
-        if p.is_dir():
-            found = sorted(str(f) for f in p.rglob("*") if f.is_file() and f.suffix.lower() in AUDIO_SUFFIXES)
-            if not found:
-                problems.append(f"{item}: folder contains no {'/'.join(AUDIO_SUFFIXES)} files")
-            files += found
-        elif p.is_file():
-            files.append(str(p))
-        else:
-            problems.append(f"{item}: no such file or folder")
-    return files, problems
 
 
 def _set_rate(scene, fps: float) -> None:
@@ -80,19 +64,36 @@ def _set_rate(scene, fps: float) -> None:
 
 
 def _target_ids(job: pipeline.Job) -> list:
-    ids = [bpy.data.objects[n].data.shape_keys for n in job.face_objects]
-    if job.armature:
+    ids = [bpy.data.objects[n].data.shape_keys for n in job.face_objects if n in bpy.data.objects]
+    if job.armature and job.armature in bpy.data.objects:
         ids.append(bpy.data.objects[job.armature])
     return [i for i in ids if i is not None]
 
 
-def _write_report(report_dir: str, audio: str, report: dict) -> None:
-    if not report_dir:
-        return
-    os.makedirs(report_dir, exist_ok=True)
-    path = os.path.join(report_dir, Path(audio).stem + ".json")
-    with open(path, "w") as f:
-        json.dump(report, f, indent=2)
+def check_targets(args, options) -> None:
+    """Validate ``--face`` / ``--armature`` against the open scene before any work.
+
+    Raises:
+        UsageError: an unknown or wrong-type object (the message lists the valid ones), or no
+            target for any requested part.
+    """
+    meshes = sorted(o.name for o in bpy.data.objects if o.type == 'MESH' and o.data.shape_keys is not None)
+    arms = sorted(o.name for o in bpy.data.objects if o.type == 'ARMATURE')
+    for name in args.face:
+        obj = bpy.data.objects.get(name)
+        if obj is None or obj.type != 'MESH':
+            raise UsageError(f"--face {name!r}: expected a mesh object with shape keys, one of "
+                             f"{', '.join(meshes) or '(none in this file)'}; found "
+                             f"{'a ' + obj.type.lower() if obj else 'no such object'}")
+    if args.armature:
+        obj = bpy.data.objects.get(args.armature)
+        if obj is None or obj.type != 'ARMATURE':
+            raise UsageError(f"--armature {args.armature!r}: expected an armature object, one of "
+                             f"{', '.join(arms) or '(none in this file)'}; found "
+                             f"{'a ' + obj.type.lower() if obj else 'no such object'}")
+    if not ((options.face and args.face) or (options.body and args.armature)):
+        raise UsageError(f"nothing to animate for --what {args.what}: expected --face OBJECT (one of "
+                         f"{', '.join(meshes) or 'none'}) or --armature OBJECT (one of {', '.join(arms) or 'none'})")
 
 
 def run(argv) -> int:
@@ -108,60 +109,95 @@ def run(argv) -> int:
             return 2
         bpy.ops.wm.open_mainfile(filepath=os.path.abspath(args.blend))
     scene = bpy.context.scene
-    if args.fps:
-        _set_rate(scene, args.fps)
-    files, problems = find_audio(args.inputs)
-    for msg in problems:
-        print(f"error: {msg}", file=sys.stderr)
-    report_dir = args.report_dir or args.output_dir or os.path.dirname(os.path.abspath(args.output_blend))
+    output_blend = Path(os.path.abspath(args.output_blend)) if args.output_blend else None
+    items = discover(args.inputs)
+    report_dir = Path(args.report_dir or args.output_dir or output_blend.parent)
+    layout = runner.Layout(Path(args.output_dir) if args.output_dir else None, ".blend", report_dir)
+    policy = batch_args.rerun_policy(args)
     try:
-        options = GenerateOptions(
-            fps=scene.render.fps / scene.render.fps_base, face=args.what in ("face", "both"),
-            body=args.what in ("body", "both"), face_model=args.face_model, body_model=args.body_model,
-            device=args.device, intensity=args.intensity, smoothing=args.smoothing, seed=args.seed,
-            procedural_face=not args.no_procedural_face,
-            body_parts=tuple(p for p in args.parts.split(",") if p))
-    except ValueError as exc:
+        options = batch_args.options_from_args(args, fps=scene.render.fps / scene.render.fps_base)
+        check_targets(args, options)
+        if output_blend is not None and policy == "skip":
+            raise UsageError("--skip-existing: expected --output-dir (one .blend per file); with --output-blend "
+                             "every file is baked into one scene, use --overwrite or a new file name")
+        runner.check_rerun(items, layout, policy, extra=[output_blend] if output_blend else [])
+    except SpeechAnimatorError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.fps is not None:
+        _set_rate(scene, options.fps)
+    if layout.output_dir is not None:
+        atomic.remove_stale_partials(layout.output_dir)
     start = scene.frame_start if args.start_frame is None else args.start_frame
-    failed = list(problems)
-    for audio in files:
-        report = {"audio": os.path.abspath(audio), "status": "error", "error": "", "warnings": []}
+
+    def work(item: BatchItem, tmp: Path | None) -> dict:
+        job = None
         try:
-            job = pipeline.make_job(audio, start, options, face_objects=args.face, armature=args.armature,
-                                    key_tolerance=args.reduce_keys, replace_generated=args.replace_generated)
+            job = pipeline.make_job(str(item.source), start, options, face_objects=args.face,
+                                    armature=args.armature, key_tolerance=args.reduce_keys,
+                                    replace_generated=args.replace_generated)
             perf = pipeline.infer(job)
             outcome = pipeline.apply(job, perf)
-        except pipeline.USER_ERRORS as exc:
-            report["error"] = str(exc)
-            failed.append(f"{audio}: {exc}")
-            print(f"FAILED {audio}: {exc}", file=sys.stderr)
-            _write_report(report_dir, audio, report)
-            continue
-        report.update(status="ok", frames=outcome.frames, duration_s=outcome.duration_s, fps=outcome.fps,
-                      frame_start=start, device=outcome.device, timings_s=outcome.timings_s,
-                      actions=list(outcome.result.actions), keys=outcome.result.keys,
-                      warnings=list(outcome.warnings))
-        if args.output_dir:
-            os.makedirs(args.output_dir, exist_ok=True)
-            out = os.path.abspath(os.path.join(args.output_dir, Path(audio).stem + ".blend"))
-            bpy.ops.wm.save_as_mainfile(filepath=out, copy=True)
-            report["output_blend"] = out
-            bake.clear(_target_ids(job))  # back to the opened state for the next file
+            if tmp is not None:
+                result = bpy.ops.wm.save_as_mainfile(filepath=str(tmp), copy=True)
+                if 'FINISHED' not in result:
+                    raise RuntimeError(f"{tmp}: saving the .blend returned {sorted(result)}")
+            return dict(frames=outcome.frames, duration_s=outcome.duration_s, fps=outcome.fps,
+                        frame_start=start, device=outcome.device, timings_s=outcome.timings_s,
+                        actions=list(outcome.result.actions), keys=outcome.result.keys,
+                        warnings=list(outcome.warnings),
+                        output_blend=str(layout.output(item) if tmp is not None else output_blend))
+        finally:
+            if job is not None and tmp is not None:
+                bake.clear(_target_ids(job))  # back to the opened state for the next file
+
+    def show(index: int, item: BatchItem, rep: dict) -> None:
+        if rep["status"] == "ok":
+            print(f"ok {item.source}: {rep['frames']} frames, {rep['duration_s']:.2f} s, {rep['device']}, "
+                  f"actions {', '.join(rep['actions'])}")
+        elif rep["status"] == "skipped":
+            print(f"skipped {item.source}: {rep['output']} exists")
         else:
-            report["output_blend"] = os.path.abspath(args.output_blend)
-        _write_report(report_dir, audio, report)
-        print(f"ok {audio}: {outcome.frames} frames, {outcome.duration_s:.2f} s, {outcome.device}, "
-              f"actions {', '.join(outcome.result.actions)}")
-    if args.output_blend:
-        os.makedirs(os.path.dirname(os.path.abspath(args.output_blend)), exist_ok=True)
-        bpy.ops.wm.save_as_mainfile(filepath=os.path.abspath(args.output_blend), copy=True)
+            print(f"FAILED {item.source}: {rep['error']}", file=sys.stderr)
+
+    with runner.InterruptGuard() as guard:
+        reports, signum = runner.run_items(items, layout, work, policy=policy, user_errors=pipeline.USER_ERRORS,
+                                           on_report=show, guard=guard)
+        if output_blend is not None and not signum and any(r["status"] == "ok" for r in reports):
+            signum = _save_combined(output_blend, reports, items, layout, guard)
+    failed = [r for r in reports if not r["ok"]]
+    where = str(layout.output_dir or output_blend)
     if failed:
-        print(f"speech_animator: {len(failed)} input(s) failed:\n  " + "\n  ".join(failed), file=sys.stderr)
-        return 1
-    print(f"speech_animator: {len(files)} file(s) baked")
-    return 0
+        print(f"speech_animator: {len(failed)} input(s) failed:\n  "
+              + "\n  ".join(f"{r['input']}: {r['error']}" for r in failed), file=sys.stderr)
+    runner.print_summary(reports, len(items), signum, where)
+    if not failed and not signum:
+        print(f"speech_animator: {sum(r['status'] == 'ok' for r in reports)} file(s) baked")
+    return runner.exit_code(reports, signum)
+
+
+def _save_combined(path: Path, reports: list[dict], items: list[BatchItem], layout, guard) -> int:
+    """Save the scene holding every file's bake to ``path`` atomically; on failure mark the reports.
+
+    Returns the signal number that arrived during the save (0 if none).
+    """
+    try:
+        with guard.hold():  # a signal waits for the save and the rename
+            with atomic.atomic_path(path) as tmp:
+                result = bpy.ops.wm.save_as_mainfile(filepath=str(tmp), copy=True)
+                if 'FINISHED' not in result:
+                    raise RuntimeError(f"{path}: saving the .blend returned {sorted(result)}")
+        return 0
+    except BatchInterrupted as stop:  # raised when the hold ended: the file is saved
+        return stop.signum
+    except Exception as exc:  # noqa: BLE001 -- reported in every file's report
+        by_name = {i.name: i for i in items}
+        for rep in reports:
+            if rep["status"] == "ok":
+                rep.update(status="error", ok=False, error=f"{path}: not saved ({exc})",
+                           error_code=getattr(exc, "code", "") or "internal")
+                atomic.write_json(layout.report(by_name[rep["name"]]), rep)
+        return 0
 
 
 _HANDLE = {"cli": None}

@@ -97,6 +97,7 @@ def run_inference(audio_path: str, options: GenerateOptions, constraints: BodyCo
     timings = {}
     t = time.perf_counter()
     audio = load_audio(audio_path)
+    warnings.extend(audio.warnings)  # damaged-file warnings (inference/audio.py) reach the report
     timings["load_audio"] = time.perf_counter() - t
     constraints = fit_constraints(constraints, num_frames(audio.duration_s, options.fps))
     perf = generate(audio, options, constraints=constraints, progress=progress)

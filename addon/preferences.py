@@ -1,23 +1,31 @@
 """Add-on preferences: onnxruntime execution providers and the optional GPU runtime.
 
-The bundled wheel is the CPU build of onnxruntime. "Install GPU Runtime" pip-installs
-``onnxruntime-gpu`` (same version, CUDA 12 build) into this extension's private user folder
-(``bpy.utils.extension_path_user(<package>, path="gpu_runtime")``); on the next start of Blender
-that folder is put first on ``sys.path`` so the GPU build is imported instead of the CPU one.
-It needs an NVIDIA driver with CUDA 12 and cuDNN 9 libraries that onnxruntime can find.
+The bundled wheel is the CPU build of onnxruntime. "Install GPU Runtime" installs ``onnxruntime-gpu``
+(pinned version and SHA-256, see :mod:`addon.gpu_runtime`) into this extension's private user folder
+(``bpy.utils.extension_path_user(<package>, path="gpu_runtime")``); on the next start of Blender that
+folder is put first on ``sys.path`` so the GPU build is imported instead of the CPU one. It needs an
+NVIDIA driver with CUDA 12 and cuDNN 9 libraries that onnxruntime can find.
+
+The download needs Blender's "Allow Online Access" (``bpy.app.online_access``) and is declared as the
+``network`` permission in ``blender_manifest.toml``. pip runs in a child process; a modal operator's
+timer shows its progress in the status bar and these preferences, and Esc (or Cancel) stops it.
+Offline: "Install GPU Runtime from File" takes a wheel downloaded elsewhere (hash-checked).
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 
 import bpy
 
+from . import gpu_runtime
+
 #: The extension's package (``bl_ext.<repo>.speech_animator`` inside Blender).
 PACKAGE = __package__.rpartition(".")[0]
-GPU_PACKAGE = "onnxruntime-gpu==1.20.1"
+GPU_PACKAGE = f"onnxruntime-gpu=={gpu_runtime.GPU_VERSION}"
+
+_STATE: dict = {"job": None, "last": ""}  # the running PipInstall and the last outcome message
 
 
 def gpu_runtime_dir(create: bool = False) -> str:
@@ -38,6 +46,11 @@ def activate_gpu_runtime() -> bool:
     return True
 
 
+def online_access() -> bool:
+    """``bpy.app.online_access`` (Blender 4.2+): the user allows extensions to go online."""
+    return bool(getattr(bpy.app, "online_access", False))
+
+
 def _providers() -> str:
     try:
         from ..inference.runtime import available_providers
@@ -47,30 +60,133 @@ def _providers() -> str:
         return f"onnxruntime not available ({exc})"
 
 
-class SPEECHANIM_OT_install_gpu_runtime(bpy.types.Operator):
-    """Download onnxruntime-gpu (several hundred MB) into this extension's user folder; restart Blender after"""
+def _redraw(context) -> None:
+    for window in getattr(context.window_manager, "windows", []):
+        for area in window.screen.areas:
+            if area.type == 'PREFERENCES':
+                area.tag_redraw()
+
+
+class _InstallBase:
+    """Modal install: start :class:`gpu_runtime.PipInstall`, poll it on a timer, Esc cancels."""
+
+    _timer = None
+
+    def _start(self, context, wheel: str = ""):
+        if _STATE["job"] is not None:
+            self.report({'ERROR'}, "A GPU runtime install is already running")
+            return {'CANCELLED'}
+        target = gpu_runtime_dir(create=True)
+        try:
+            _STATE["job"] = gpu_runtime.PipInstall(target, wheel=wheel)
+        except OSError as exc:
+            self.report({'ERROR'}, f"Cannot start pip: {exc}")
+            return {'CANCELLED'}
+        wm = context.window_manager
+        self._timer = wm.event_timer_add(0.25, window=context.window)
+        wm.progress_begin(0, 100)
+        wm.modal_handler_add(self)
+        self.report({'INFO'}, "Installing the GPU runtime in the background (Esc cancels)")
+        return {'RUNNING_MODAL'}
+
+    def modal(self, context, event):
+        job = _STATE["job"]
+        if job is None:
+            return self._finish(context, {'CANCELLED'})
+        if event.type == 'ESC' or _STATE.get("cancel"):
+            job.cancel()
+            _STATE["last"] = job.message
+            self.report({'WARNING'}, "GPU runtime install cancelled; nothing was changed")
+            return self._finish(context, {'CANCELLED'})
+        if event.type != 'TIMER':
+            return {'PASS_THROUGH'}
+        state, fraction, message = job.poll()
+        context.window_manager.progress_update(int(100 * fraction))
+        _STATE["last"] = message
+        _redraw(context)
+        if state == "running":
+            return {'PASS_THROUGH'}
+        if state == "done":
+            self.report({'INFO'}, f"Installed {GPU_PACKAGE}; restart Blender to use it")
+            return self._finish(context, {'FINISHED'})
+        self.report({'ERROR'}, message)
+        return self._finish(context, {'CANCELLED'})
+
+    def _finish(self, context, result):
+        wm = context.window_manager
+        if self._timer is not None:
+            wm.event_timer_remove(self._timer)
+            self._timer = None
+        wm.progress_end()
+        _STATE["job"] = None
+        _STATE["cancel"] = False
+        _redraw(context)
+        return result
+
+
+class SPEECHANIM_OT_install_gpu_runtime(_InstallBase, bpy.types.Operator):
+    """Download onnxruntime-gpu (several hundred MB, pinned version and SHA-256) from PyPI into this
+    extension's user folder in the background; restart Blender after"""
 
     bl_idname = "speechanim.install_gpu_runtime"
     bl_label = "Install GPU Runtime (onnxruntime-gpu)"
 
     @classmethod
     def poll(cls, context):
-        if not gpu_runtime_dir():
-            cls.poll_message_set("Only available when installed as an extension")
+        why = gpu_runtime.blockers(online_access(), gpu_runtime_dir())
+        if why:
+            cls.poll_message_set(why)
             return False
-        return True
+        return _STATE["job"] is None
 
     def invoke(self, context, event):
         return context.window_manager.invoke_confirm(self, event)
 
     def execute(self, context):
-        target = gpu_runtime_dir(create=True)
-        cmd = [sys.executable, "-m", "pip", "install", "--no-deps", "--upgrade", "--target", target, GPU_PACKAGE]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
-        if proc.returncode != 0:
-            self.report({'ERROR'}, f"pip failed (exit {proc.returncode}): {proc.stderr.strip()[-400:]}")
+        return self._start(context)
+
+
+class SPEECHANIM_OT_install_gpu_runtime_file(_InstallBase, bpy.types.Operator):
+    """Install onnxruntime-gpu from a wheel downloaded elsewhere (offline; SHA-256 checked against the pins)"""
+
+    bl_idname = "speechanim.install_gpu_runtime_file"
+    bl_label = "Install GPU Runtime from File"
+
+    filepath: bpy.props.StringProperty(subtype='FILE_PATH')
+    filter_glob: bpy.props.StringProperty(default="*.whl", options={'HIDDEN'})
+
+    @classmethod
+    def poll(cls, context):
+        if not gpu_runtime_dir():
+            cls.poll_message_set("Only available when installed as an extension")
+            return False
+        return _STATE["job"] is None
+
+    def invoke(self, context, event):
+        context.window_manager.fileselect_add(self)
+        return {'RUNNING_MODAL'}
+
+    def execute(self, context):
+        path = bpy.path.abspath(self.filepath)
+        why = gpu_runtime.check_wheel(path)
+        if why:
+            self.report({'ERROR'}, why)
             return {'CANCELLED'}
-        self.report({'INFO'}, f"Installed {GPU_PACKAGE} into {target}; restart Blender to use it")
+        return self._start(context, wheel=path)
+
+
+class SPEECHANIM_OT_cancel_gpu_runtime(bpy.types.Operator):
+    """Stop the running GPU runtime install (nothing is changed)"""
+
+    bl_idname = "speechanim.cancel_gpu_runtime"
+    bl_label = "Cancel GPU Runtime Install"
+
+    @classmethod
+    def poll(cls, context):
+        return _STATE["job"] is not None
+
+    def execute(self, context):
+        _STATE["cancel"] = True
         return {'FINISHED'}
 
 
@@ -83,10 +199,24 @@ class SPEECHANIM_AP_preferences(bpy.types.AddonPreferences):
         path = gpu_runtime_dir()
         if path and os.path.isdir(os.path.join(path, "onnxruntime")):
             layout.label(text=f"GPU runtime installed in {path}")
-        layout.operator(SPEECHANIM_OT_install_gpu_runtime.bl_idname, icon='IMPORT')
+        box = layout.column()
+        box.label(text=f"GPU runtime: {GPU_PACKAGE} (CUDA 12, cuDNN 9), pinned SHA-256")
+        if not online_access():
+            box.label(text="Online access is off (Preferences > System > Network > Allow Online Access).",
+                      icon='INFO')
+            box.label(text="Offline: pip download the wheel elsewhere, then use Install GPU Runtime from File.")
+        row = box.row()
+        row.operator(SPEECHANIM_OT_install_gpu_runtime.bl_idname, icon='IMPORT')
+        row.operator(SPEECHANIM_OT_install_gpu_runtime_file.bl_idname, icon='FILE_FOLDER')
+        if _STATE["job"] is not None:
+            box.label(text=_STATE["last"] or "starting", icon='TIME')
+            box.operator(SPEECHANIM_OT_cancel_gpu_runtime.bl_idname, icon='CANCEL')
+        elif _STATE["last"]:
+            box.label(text=_STATE["last"])
 
 
-CLASSES = (SPEECHANIM_OT_install_gpu_runtime, SPEECHANIM_AP_preferences)
+CLASSES = (SPEECHANIM_OT_install_gpu_runtime, SPEECHANIM_OT_install_gpu_runtime_file,
+           SPEECHANIM_OT_cancel_gpu_runtime, SPEECHANIM_AP_preferences)
 
 
 def register() -> None:

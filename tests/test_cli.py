@@ -81,7 +81,7 @@ def test_existing_output_is_kept_without_overwrite(clips, tmp_path):
     args = [str(clips / "speech.wav"), "-o", str(out), "--what", "face"]
     assert cli.main(args) == 0
     before = (out / "speech.npz").read_bytes()
-    assert cli.main(args + ["--seed", "3"]) == 1  # refuses to replace
+    assert cli.main(args + ["--seed", "3"]) == 2  # refuses up front, before any work
     assert (out / "speech.npz").read_bytes() == before
     assert _report(out, "speech")["ok"] is True  # the earlier report stays
     assert cli.main(args + ["--seed", "3", "--overwrite"]) == 0
@@ -89,17 +89,18 @@ def test_existing_output_is_kept_without_overwrite(clips, tmp_path):
 
 
 def test_folders_and_duplicate_stems(clips, tmp_path):
-    a, b = tmp_path / "a", tmp_path / "b"
-    for d in (a, b):
-        d.mkdir()
-        (d / "take.wav").write_bytes((clips / "speech.wav").read_bytes())
+    a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
+    for d, name in ((a, "take.wav"), (b, "take.wav"), (c, "take-2.wav"), (a, "take.flac")):
+        d.mkdir(exist_ok=True)
+        (d / name).write_bytes((clips / "speech.wav").read_bytes())
     (a / "notes.txt").write_text("not audio")
-    files, problems = cli.find_audio([a, b, tmp_path / "missing"])
-    assert [f.name for f in files] == ["take.wav", "take.wav"] and len(problems) == 1
-    assert cli.output_stems(files) == ["take", "take-2"]
     out = tmp_path / "out"
-    assert cli.main([str(a), str(b), "-o", str(out), "--what", "face"]) == 0
-    assert (out / "take.npz").exists() and (out / "take-2.npz").exists()
+    # a folder plus a file inside it, the same file twice: each file once
+    assert cli.main([str(a), str(b), str(c), str(a / "take.wav"), str(b / "take.wav"), "-o", str(out),
+                     "--what", "face"]) == 0
+    written = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.npz"))
+    assert written == ["a/take.flac.npz", "a/take.wav.npz", "b/take.npz", "c/take-2.npz"]
+    assert len(list(out.rglob("*.json"))) == 4
 
 
 def test_face_only_leaves_body_at_rest(clips, tmp_path):
@@ -121,6 +122,8 @@ def test_bad_arguments_exit_2(clips, tmp_path, bad, capsys):
 
 def test_no_inputs_found(tmp_path):
     assert cli.main([str(tmp_path / "missing.wav"), "-o", str(tmp_path / "out")]) == 1
+    rep = _report(tmp_path / "out", "missing")  # a missing input gets its report too
+    assert rep["ok"] is False and rep["error_code"] == "input_missing" and "no such file" in rep["error"]
 
 
 def test_module_entry_point(clips, tmp_path):

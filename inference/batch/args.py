@@ -1,0 +1,104 @@
+"""Command-line options shared by ``python -m inference`` and the Blender batch (``-c speech_animator``).
+
+One parser fragment and one options builder, so both CLIs accept the same spellings, validate
+everything before the first file is touched and exit with code 2 naming the valid choices.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+
+from ..options import BODY_PARTS, DEVICES, GenerateOptions
+from .errors import UsageError
+
+#: Accepted output frame rates (frames per second), inclusive.
+FPS_RANGE: tuple[float, float] = (1.0, 1000.0)
+#: Re-run policies: what to do with outputs that already exist.
+RERUN_POLICIES: tuple[str, ...] = ("refuse", "overwrite", "skip")
+
+
+def add_generate_arguments(ap: argparse.ArgumentParser, *, fps_default: float | None) -> None:
+    """Add the generation options (``--fps``, ``--what``, models, device, style, seed).
+
+    Args:
+        fps_default: default of ``--fps``; ``None`` means "use the scene's rate" (Blender CLI).
+    """
+    fps_help = (f"output frame rate, {FPS_RANGE[0]:g}..{FPS_RANGE[1]:g}"
+                + (f" (default {fps_default:g})" if fps_default else " (default: the scene's rate)"))
+    ap.add_argument("--fps", type=float, default=fps_default, help=fps_help)
+    ap.add_argument("--what", choices=("both", "face", "body"), default="both",
+                    help="generate the face, the body or both (default both)")
+    ap.add_argument("--face-model", default="default", help="face backend (default: the best installed)")
+    ap.add_argument("--body-model", default="default", help="body backend (default: the best installed)")
+    ap.add_argument("--device", choices=DEVICES, default="auto",
+                    help="onnxruntime device (default auto: CUDA when available, else CPU)")
+    ap.add_argument("--seed", type=int, default=0, help="seed of blinks, gaze and gesture choice")
+    ap.add_argument("--intensity", type=float, default=1.0, help="scale of speech-driven face channels, 0..2")
+    ap.add_argument("--smoothing", type=float, default=0.0, help="extra face-curve smoothing, 0..1")
+    ap.add_argument("--no-procedural-face", action="store_true", help="no blinks, gaze and brow motion")
+    ap.add_argument("--parts", default=",".join(BODY_PARTS),
+                    help=f"body parts, comma-separated (default {','.join(BODY_PARTS)})")
+
+
+def add_rerun_arguments(ap: argparse.ArgumentParser) -> None:
+    """Add ``--overwrite`` / ``--skip-existing`` (mutually exclusive; default: refuse up front)."""
+    g = ap.add_mutually_exclusive_group()
+    g.add_argument("--overwrite", action="store_true", help="replace outputs that already exist")
+    g.add_argument("--skip-existing", action="store_true",
+                   help="keep outputs that already exist (and their reports) and process only the rest")
+
+
+def rerun_policy(args: argparse.Namespace) -> str:
+    """``"overwrite"``, ``"skip"`` or ``"refuse"`` (the default) from parsed arguments."""
+    if getattr(args, "overwrite", False):
+        return "overwrite"
+    if getattr(args, "skip_existing", False):
+        return "skip"
+    return "refuse"
+
+
+def options_from_args(args: argparse.Namespace, fps: float | None = None) -> GenerateOptions:
+    """Validated :class:`GenerateOptions` from parsed arguments, before any work.
+
+    Args:
+        args: from a parser built with :func:`add_generate_arguments`.
+        fps: frame rate to use when ``args.fps`` is ``None`` (the scene's rate).
+
+    Raises:
+        UsageError: a value out of range or an unknown choice; the message names the option, the
+            valid range or choices and the value found.
+    """
+    from .. import backends
+
+    rate = args.fps if args.fps is not None else fps
+    if rate is None or not (isinstance(rate, (int, float)) and math.isfinite(rate)
+                            and FPS_RANGE[0] <= rate <= FPS_RANGE[1]):
+        raise UsageError(f"--fps: expected a frame rate in [{FPS_RANGE[0]:g}, {FPS_RANGE[1]:g}], found {rate!r}")
+    face, body = args.what in ("face", "both"), args.what in ("body", "both")
+    _choose("--face-model", args.face_model, ["default"] + backends.face_backend_names(), face)
+    _choose("--body-model", args.body_model, ["default"] + backends.body_backend_names(), body)
+    _in_range("--intensity", args.intensity, 0.0, 2.0)
+    _in_range("--smoothing", args.smoothing, 0.0, 1.0)
+    parts = tuple(p.strip() for p in str(args.parts).split(",") if p.strip())
+    for p in parts:
+        _choose("--parts", p, list(BODY_PARTS), True)
+    if body and not parts:
+        raise UsageError(f"--parts: expected one or more of {', '.join(BODY_PARTS)}, found none")
+    try:
+        return GenerateOptions(fps=float(rate), face=face, body=body, face_model=args.face_model,
+                               body_model=args.body_model, device=args.device, intensity=args.intensity,
+                               smoothing=args.smoothing, seed=args.seed,
+                               procedural_face=not args.no_procedural_face, body_parts=parts or BODY_PARTS)
+    except ValueError as exc:  # anything GenerateOptions checks that is not checked above
+        raise UsageError(str(exc)) from exc
+
+
+def _choose(flag: str, value, choices: list[str], used: bool) -> None:
+    if used and value not in choices:
+        raise UsageError(f"{flag}: expected one of {', '.join(choices)}, found {value!r}")
+
+
+def _in_range(flag: str, value, lo: float, hi: float) -> None:
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and lo <= value <= hi):
+        raise UsageError(f"{flag}: expected a number in [{lo:g}, {hi:g}], found {value!r}")

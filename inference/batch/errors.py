@@ -1,0 +1,37 @@
+"""Batch errors: subclasses of the project's :mod:`inference.errors` hierarchy (stable ``code``s)."""
+
+from __future__ import annotations
+
+from ..errors import InputError, SpeechAnimatorError
+
+
+class UsageError(InputError):
+    """A command-line option is invalid; raised before any file is touched (exit code 2)."""
+
+    code = "usage"
+
+
+class MissingInputError(InputError):
+    """An input path named on the command line does not exist or holds no audio."""
+
+    code = "input_missing"
+
+
+class OutputExistsError(InputError):
+    """Outputs of this batch already exist and neither ``--overwrite`` nor ``--skip-existing`` was given."""
+
+    code = "output_exists"
+
+
+class BatchInterrupted(SpeechAnimatorError):
+    """SIGINT or SIGTERM arrived; the current file was cleaned up and the batch stopped.
+
+    Attributes:
+        signum: the signal number (``signal.SIGINT`` = 2, ``signal.SIGTERM`` = 15).
+    """
+
+    code = "interrupted"
+
+    def __init__(self, message: str, signum: int = 0) -> None:
+        super().__init__(message)
+        self.signum = signum

@@ -1,0 +1,258 @@
+"""The shared batch front end (inference/batch): names, de-duplication, validation, re-runs, atomic
+writes and signals. The CLIs themselves are exercised in test_cli.py and tests/blender/test_batch_cli.py."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from inference import cli
+from inference.batch import args as batch_args, atomic, runner
+from inference.batch.errors import BatchInterrupted, OutputExistsError, UsageError
+from inference.batch.inputs import discover
+from inference.errors import SpeechAnimatorError, error_classes
+from tests.conftest import REPO_ROOT
+
+DEMO = REPO_ROOT / "assets" / "demo_speech.flac"
+
+
+def _touch(root: Path, *names: str) -> None:
+    for n in names:
+        (root / n).parent.mkdir(parents=True, exist_ok=True)
+        (root / n).write_bytes(b"")
+
+
+def test_names_mirror_folders_and_never_collide(tmp_path):
+    _touch(tmp_path, "a/x.wav", "b/x.wav", "x.flac", "x.wav", "a/take.wav", "b/take.wav", "c/take-2.wav")
+    items = discover([tmp_path / "a" / "take.wav", tmp_path / "b" / "take.wav", tmp_path / "c" / "take-2.wav"])
+    assert [i.name for i in items] == ["a/take", "b/take", "c/take-2"]  # was take, take-2, take-2
+    items = discover([tmp_path / "a", tmp_path / "b", tmp_path / "x.flac", tmp_path / "x.wav"])
+    names = [i.name for i in items]
+    assert names == ["a/take", "a/x", "b/take", "b/x", "x.flac", "x.wav"]
+    assert len({n.lower() for n in names}) == len(names)
+    assert [i.name for i in discover([tmp_path / "x.wav"])] == ["x"]  # a lone file keeps its stem
+
+
+def test_folder_plus_file_inside_and_same_file_twice_are_processed_once(tmp_path):
+    _touch(tmp_path, "clips/one.wav", "clips/sub/two.flac", "clips/notes.txt")
+    os.symlink(tmp_path / "clips" / "one.wav", tmp_path / "link.wav")
+    items = discover([tmp_path / "clips", tmp_path / "clips" / "one.wav", tmp_path / "clips" / "one.wav",
+                      tmp_path / "clips" / "sub" / "two.flac", tmp_path / "link.wav"])
+    assert [i.source.name for i in items] == ["one.wav", "two.flac"]
+    assert [i.name for i in items] == ["one", "sub/two"]
+
+
+def test_missing_inputs_are_items_and_do_not_rename_the_others(tmp_path):
+    _touch(tmp_path, "clips/one.wav")
+    (tmp_path / "empty").mkdir()
+    items = discover([tmp_path / "clips", tmp_path / "nope" / "gone.wav", tmp_path / "empty"])
+    assert [(i.name, bool(i.problem)) for i in items] == [("one", False), ("gone", True), ("empty", True)]
+    assert "no such file" in items[1].problem and "contains no" in items[2].problem
+
+
+def _args(argv):
+    ap = argparse.ArgumentParser()
+    batch_args.add_generate_arguments(ap, fps_default=None)
+    batch_args.add_rerun_arguments(ap)
+    return ap.parse_args(argv)
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--fps", "0"], "--fps: expected a frame rate in [1, 1000], found 0.0"),
+    (["--fps", "-24"], "found -24.0"),
+    (["--fps", "nan"], "--fps"),
+    (["--face-model", "nope"], "--face-model: expected one of default, "),
+    (["--body-model", "nope"], "--body-model: expected one of default, "),
+    (["--parts", "upper,tail"], "--parts: expected one of face, upper, hands, lower, found 'tail'"),
+    (["--intensity", "3"], "--intensity: expected a number in [0, 2]"),
+])
+def test_options_are_validated_with_valid_choices(argv, needle):
+    with pytest.raises(UsageError) as exc:
+        batch_args.options_from_args(_args(argv), fps=24.0)
+    assert needle in str(exc.value)
+    assert isinstance(exc.value, SpeechAnimatorError) and exc.value.code == "usage"
+
+
+def test_options_take_the_scene_rate_and_face_only_ignores_body_model():
+    opts = batch_args.options_from_args(_args(["--what", "face", "--body-model", "whatever"]), fps=25.0)
+    assert opts.fps == 25.0 and opts.face and not opts.body
+
+
+def test_rerun_policy_refuses_up_front(tmp_path):
+    _touch(tmp_path, "in/x.wav", "out/x.npz")
+    items = discover([tmp_path / "in"])
+    layout = runner.Layout(tmp_path / "out", ".npz", tmp_path / "out")
+    with pytest.raises(OutputExistsError) as exc:
+        runner.check_rerun(items, layout, "refuse")
+    assert "--overwrite" in str(exc.value) and "--skip-existing" in str(exc.value)
+    runner.check_rerun(items, layout, "skip")
+    runner.check_rerun(items, layout, "overwrite")
+    assert batch_args.rerun_policy(_args(["--skip-existing"])) == "skip"
+    with pytest.raises(SystemExit):
+        _args(["--skip-existing", "--overwrite"])
+
+
+def test_errors_registered_by_code():
+    codes = error_classes()
+    for cls in (UsageError, OutputExistsError, BatchInterrupted):
+        assert codes[cls.code] is cls
+
+
+def test_atomic_write_never_leaves_a_temporary(tmp_path):
+    final = tmp_path / "sub" / "x.npz"
+    with pytest.raises(RuntimeError):
+        with atomic.atomic_path(final) as tmp:
+            tmp.write_bytes(b"half")
+            raise RuntimeError("writer died")
+    assert not final.exists() and list(tmp_path.rglob("*")) == [tmp_path / "sub"]
+    with pytest.raises(FileNotFoundError):  # a writer claiming success without a file is caught
+        with atomic.atomic_path(final):
+            pass
+    a, b = atomic.temp_path(final), atomic.temp_path(final)
+    assert a != b and a.parent == final.parent and a.suffix == ".npz"
+    atomic.write_json(final.with_suffix(".json"), {"ok": True})
+    assert json.loads(final.with_suffix(".json").read_text()) == {"ok": True}
+
+
+def test_stale_partials_of_dead_processes_are_removed(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    pid = int(dead.stdout)
+    stale = tmp_path / f".x.{pid}-abcd1234.partial.npz"
+    mine = atomic.temp_path(tmp_path / "y.npz")
+    stale.write_bytes(b"x")
+    mine.write_bytes(b"y")
+    assert atomic.remove_stale_partials(tmp_path) == [stale]
+    assert mine.exists()
+
+
+def test_one_failure_never_stops_the_batch_and_bugs_keep_their_traceback(tmp_path):
+    _touch(tmp_path, "in/a.wav", "in/b.wav", "in/c.wav")
+    items = discover([tmp_path / "in", tmp_path / "in" / "gone.wav"])
+    layout = runner.Layout(tmp_path / "out", ".npz", tmp_path / "out")
+
+    def work(item, tmp):
+        if item.name == "a":
+            raise UsageError("a: user problem")
+        if item.name == "b":
+            raise KeyError("bug")
+        tmp.write_bytes(b"npz")
+        return {"frames": 1}
+
+    reports, signum = runner.run_items(items, layout, work, policy="overwrite")
+    assert signum == 0 and [r["status"] for r in reports] == ["error", "error", "ok", "error"]
+    assert reports[0]["error"] == "a: user problem" and "traceback" not in reports[0]
+    assert reports[1]["error"].startswith("KeyError") and "Traceback" in reports[1]["traceback"]
+    assert reports[3]["error_code"] == "input_missing"
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.json", "b.json", "c.json", "c.npz", "gone.json"]
+    # --skip-existing keeps what is done and redoes the rest
+    seen = []
+    reports, _ = runner.run_items(items, layout, lambda i, t: seen.append(i.name) or t.write_bytes(b"x") or {},
+                                  policy="skip")
+    assert seen == ["a", "b"] and reports[2]["status"] == "skipped"
+    assert runner.exit_code(reports, 0) == 1 and runner.exit_code(reports, signal.SIGTERM) == 143
+
+
+def test_signal_mid_file_cleans_up_and_stops(tmp_path):
+    _touch(tmp_path, "in/a.wav", "in/b.wav", "in/c.wav")
+    items = discover([tmp_path / "in"])
+    layout = runner.Layout(tmp_path / "out", ".npz", tmp_path / "out")
+
+    def work(item, tmp):
+        tmp.write_bytes(b"partial")
+        if item.name == "b":
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(1)  # the handler raises here
+        return {}
+
+    prev = signal.getsignal(signal.SIGTERM)
+    reports, signum = runner.run_items(items, layout, work, policy="overwrite")
+    assert signal.getsignal(signal.SIGTERM) is prev  # handlers restored
+    assert signum == signal.SIGTERM and [r["status"] for r in reports] == ["ok"]
+    files = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert files == ["a.json", "a.npz", "b.json"]  # no b.npz, no temporaries, c not started
+    assert json.loads((tmp_path / "out" / "b.json").read_text())["status"] == "cancelled"
+
+
+def test_sigterm_on_the_cli_leaves_no_partial_files(tmp_path):
+    x, rate = sf.read(DEMO, dtype="float32")
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    for k in range(12):
+        sf.write(clips / f"line{k:02d}.wav", np.tile(x, 3), rate)
+    out = tmp_path / "out"
+    proc = subprocess.Popen([sys.executable, "-m", "inference", str(clips), "-o", str(out)], cwd=REPO_ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.time() + 120
+    while time.time() < deadline and not (out / "line00.json").exists():
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGTERM)
+    stdout, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 128 + signal.SIGTERM, stdout + stderr
+    assert "stopped by SIGTERM" in stdout
+    names = sorted(p.name for p in out.iterdir())
+    assert not [n for n in names if n.startswith(".") or "partial" in n], names
+    for npz in out.glob("*.npz"):  # every output present is complete and reported ok
+        assert json.loads(npz.with_suffix(".json").read_text())["status"] == "ok"
+        with np.load(npz) as d:
+            assert d["arkit"].shape[1] == 52
+    assert len(list(out.glob("*.npz"))) < 12
+
+
+def test_two_overwrite_runs_into_one_folder_do_not_share_temporaries(tmp_path):
+    x, rate = sf.read(DEMO, dtype="float32")
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    for k in range(4):
+        sf.write(clips / f"l{k}.wav", x[: 2 * rate], rate)
+    out = tmp_path / "out"
+    cmd = [sys.executable, "-m", "inference", str(clips), "-o", str(out), "--what", "face", "--overwrite"]
+    procs = [subprocess.Popen(cmd, cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    for p in procs:
+        _, err = p.communicate(timeout=180)
+        assert p.returncode == 0, err
+    assert sorted(p.name for p in out.iterdir()) == sorted(f"l{k}{s}" for k in range(4) for s in (".json", ".npz"))
+
+
+def test_cli_refuses_then_skips_existing(tmp_path, capsys):
+    x, rate = sf.read(DEMO, dtype="float32")
+    sf.write(tmp_path / "a.wav", x[: 2 * rate], rate)
+    out = tmp_path / "out"
+    base = [str(tmp_path / "a.wav"), str(tmp_path / "gone.wav"), "-o", str(out), "--what", "face"]
+    assert cli.main(base) == 1  # gone.wav failed, a.npz written
+    assert cli.main(base) == 2 and "--skip-existing" in capsys.readouterr().err
+    before = (out / "a.npz").stat().st_mtime_ns
+    assert cli.main(base + ["--skip-existing"]) == 1  # a skipped, gone reported again
+    assert (out / "a.npz").stat().st_mtime_ns == before
+    assert "1 skipped" in capsys.readouterr().out
+
+
+def test_signal_swallowed_by_a_library_still_stops_and_cancels(tmp_path):
+    _touch(tmp_path, "in/a.wav", "in/b.wav", "in/c.wav")
+    items = discover([tmp_path / "in"])
+    layout = runner.Layout(tmp_path / "out", ".npz", tmp_path / "out")
+
+    def work(item, tmp):
+        tmp.write_bytes(b"partial")
+        if item.name == "b":
+            try:  # a decoder that turns everything into its own error
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(1)
+            except BaseException as exc:
+                raise ValueError("decoder failed") from exc
+        return {}
+
+    reports, signum = runner.run_items(items, layout, work, policy="overwrite")
+    assert signum == signal.SIGINT and [r["status"] for r in reports] == ["ok"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.json", "a.npz", "b.json"]
+    assert json.loads((tmp_path / "out" / "b.json").read_text())["status"] == "cancelled"
