@@ -87,7 +87,7 @@ def run_inference(audio_path: str, options: GenerateOptions, constraints: BodyCo
                   progress=None) -> tuple[Performance, list, dict]:
     """Load the audio, generate; return ``(performance, warnings, extra timings_s)``.
 
-    ``warnings`` are the performance's :attr:`Provenance.warnings` (e.g. a silent clip).
+    ``warnings`` are the performance's :attr:`Provenance.warnings` (a damaged file, a silent clip).
 
     Raises:
         inference.errors.SpeechAnimatorError: the user's input or environment (bad audio, unknown
@@ -97,7 +97,6 @@ def run_inference(audio_path: str, options: GenerateOptions, constraints: BodyCo
     timings = {}
     t = time.perf_counter()
     audio = load_audio(audio_path)
-    warnings.extend(audio.warnings)  # damaged-file warnings (inference/audio.py) reach the report
     timings["load_audio"] = time.perf_counter() - t
     constraints = fit_constraints(constraints, num_frames(audio.duration_s, options.fps))
     perf = generate(audio, options, constraints=constraints, progress=progress)

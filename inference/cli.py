@@ -27,7 +27,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 
 from .batch import args as batch_args, runner
 from .batch.errors import UsageError
@@ -36,8 +35,6 @@ from .errors import SpeechAnimatorError
 
 __all__ = ["AUDIO_SUFFIXES", "build_parser", "main", "process_file"]
 
-#: Below this peak level a file counts as silent (dBFS): written, with a warning.
-SILENCE_PEAK_DBFS: float = -60.0
 
 
 def build_parser(with_ray: bool = True) -> argparse.ArgumentParser:
@@ -58,14 +55,6 @@ def build_parser(with_ray: bool = True) -> argparse.ArgumentParser:
         add_ray_arguments(ap, default=None)
     return ap
 
-
-def silence_warning(audio) -> str:
-    """A warning when ``audio`` peaks below :data:`SILENCE_PEAK_DBFS`, else ``""``."""
-    peak = float(np.max(np.abs(audio.samples)))
-    if peak < 10.0 ** (SILENCE_PEAK_DBFS / 20.0):
-        return (f"{audio.path}: no speech (peak level {20 * np.log10(max(peak, 1e-12)):.0f} dBFS); "
-                f"the face stays at rest")
-    return ""
 
 
 def process_file(audio_path: Path, npz_path: Path, options) -> dict:
@@ -88,11 +77,8 @@ def process_file(audio_path: Path, npz_path: Path, options) -> dict:
         windowed = False
         audio = load_audio(audio_path)
         decode_s = time.perf_counter() - t0
-        warnings = list(audio.warnings)
-        quiet = silence_warning(audio)
-        if quiet:
-            warnings.append(quiet)
         perf = generate(audio, options)
+        warnings = list(perf.provenance.warnings)  # damaged-file and silence warnings
     t1 = time.perf_counter()
     write_beat2_npz(npz_path, perf)
     prov = perf.provenance

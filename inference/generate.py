@@ -69,7 +69,8 @@ def generate(
         report(0.0, "loading audio")
         audio = load_audio(audio)
     timings["load_audio"] = time.perf_counter() - t0
-    warnings = [w for w in (silence_warning(audio),) if w]
+    # damaged-file warnings found while decoding (inference/audio.py), then a silent clip
+    warnings = list(getattr(audio, "warnings", ())) + [w for w in (silence_warning(audio),) if w]
     fps = float(options.fps)
     frames = num_frames(audio.duration_s, fps)
 
