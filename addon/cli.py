@@ -15,7 +15,7 @@ from pathlib import Path
 
 import bpy
 
-from . import bake, compat, pipeline
+from . import bake, compat, pipeline, preferences
 from ..inference.options import BODY_PARTS, GenerateOptions
 
 AUDIO_SUFFIXES = (".wav", ".flac", ".ogg", ".mp3")
@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--face-model", default="default", help="face backend: default, lipsync, fast")
     ap.add_argument("--body-model", default="default", help="body backend: default, procedural")
     ap.add_argument("--model", dest="face_model", help="alias of --face-model")
+    ap.add_argument("--emage-checkpoint", default="", metavar="DIR",
+                    help="EMAGE audio checkpoint folder for --body-model emage (default: the add-on preference)")
     ap.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
     ap.add_argument("--fps", type=float, help="set the scene rate first (e.g. 24, 25, 29.97, 30)")
     ap.add_argument("--start-frame", type=int, help="first frame (default: the scene's frame_start)")
@@ -120,7 +122,8 @@ def run(argv) -> int:
             body=args.what in ("body", "both"), face_model=args.face_model, body_model=args.body_model,
             device=args.device, intensity=args.intensity, smoothing=args.smoothing, seed=args.seed,
             procedural_face=not args.no_procedural_face,
-            body_parts=tuple(p for p in args.parts.split(",") if p))
+            body_parts=tuple(p for p in args.parts.split(",") if p),
+            emage_checkpoint=args.emage_checkpoint or preferences.emage_checkpoint_preference())
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

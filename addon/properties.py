@@ -7,6 +7,7 @@ from bpy.props import (BoolProperty, EnumProperty, FloatProperty, IntProperty, P
 from ..inference import backends
 from ..inference.options import GenerateOptions, GestureStyle
 from ..inference.timebase import scene_rate
+from .preferences import emage_checkpoint_preference
 
 #: User-facing labels of the known backends (unknown ones show their registry name).
 _FACE_LABELS = {
@@ -17,6 +18,7 @@ _FACE_LABELS = {
 _BODY_LABELS = {
     "default": ("Best available", "The default body gesture generator"),
     "procedural": ("Procedural gestures", "Prosody-driven procedural co-speech gestures"),
+    "emage": ("EMAGE (your checkpoint)", "Learned gestures from an EMAGE audio checkpoint set in the preferences"),
 }
 # Blender keeps only references to dynamic enum strings: hold them here for the session.
 _ENUM_CACHE: dict[str, list] = {}
@@ -100,6 +102,8 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
     part_hands: BoolProperty(name="Hands", default=True)
     part_lower: BoolProperty(name="Lower Body", default=True)
     part_face: BoolProperty(name="Head/Jaw", default=True)
+    emage_checkpoint: StringProperty(name="EMAGE Checkpoint", subtype='DIR_PATH',
+                                     description="Per-scene EMAGE checkpoint folder (empty: the add-on preference)")
 
     def generate_options(self, scene: bpy.types.Scene) -> GenerateOptions:
         """:class:`GenerateOptions` at the scene's rate (``fps / fps_base``).
@@ -117,6 +121,8 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
             seed=int(self.seed), procedural_face=self.procedural_face, body_parts=parts,
             gesture=GestureStyle(energy=float(self.gesture_energy), rate=float(self.gesture_rate),
                                  handedness=self.handedness, posture=self.posture),
+            emage_checkpoint=(bpy.path.abspath(self.emage_checkpoint) if self.emage_checkpoint
+                              else emage_checkpoint_preference()),
         )
 
 

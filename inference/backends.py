@@ -157,7 +157,7 @@ def _load_builtin() -> None:
     import importlib
     from importlib.util import find_spec
 
-    for mod in ("face.dsp", "face.lipsync", "body.procedural"):
+    for mod in ("face.dsp", "face.lipsync", "body.procedural", "emage.backend"):
         full = f"{__package__}.{mod}"
         # A backend whose module is not present yet is skipped; errors inside one propagate.
         if find_spec(full.rsplit(".", 1)[0]) is not None and find_spec(full) is not None:

@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="generate the face, the body or both (default both)")
     ap.add_argument("--face-model", default="default", help="face backend (default: the best installed)")
     ap.add_argument("--body-model", default="default", help="body backend (default: the best installed)")
+    ap.add_argument("--emage-checkpoint", default="", metavar="DIR",
+                    help="EMAGE audio checkpoint folder for --body-model emage (docs/emage.md)")
     ap.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto",
                     help="onnxruntime device (default auto: CUDA when available, else CPU)")
     ap.add_argument("--seed", type=int, default=0, help="seed of blinks, gaze and gesture choice")
@@ -98,7 +100,7 @@ def options_from(args):
     return GenerateOptions(fps=args.fps, face=args.what in ("face", "both"), body=args.what in ("body", "both"),
                            face_model=args.face_model, body_model=args.body_model, device=args.device,
                            intensity=args.intensity, smoothing=args.smoothing, seed=args.seed,
-                           procedural_face=not args.no_procedural_face)
+                           procedural_face=not args.no_procedural_face, emage_checkpoint=args.emage_checkpoint)
 
 
 def _check_models(options) -> None:

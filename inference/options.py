@@ -63,6 +63,8 @@ class GenerateOptions:
         flame_map_path: optional user-supplied ARKit -> FLAME matrix file (.npy/.npz/.csv, see
             ``inference/face/flame.py``); when set, the performance also carries FLAME
             ``expression`` (T, 100) and ``jaw_pose`` (T, 3). ``""`` = no FLAME output.
+        emage_checkpoint: folder of a user-supplied EMAGE audio checkpoint, used by body backend
+            ``"emage"`` (see docs/emage.md); ``""`` = none.
     """
 
     fps: float = 30.0
@@ -78,6 +80,7 @@ class GenerateOptions:
     body_parts: tuple[str, ...] = BODY_PARTS
     gesture: GestureStyle = GestureStyle()
     flame_map_path: str = ""
+    emage_checkpoint: str = ""
 
     def __post_init__(self) -> None:
         _range("GenerateOptions.fps", self.fps, 1.0, 1000.0)
@@ -88,6 +91,8 @@ class GenerateOptions:
             _choice("GenerateOptions.body_parts", part, BODY_PARTS)
         if not isinstance(self.flame_map_path, str):
             raise ValueError(f"GenerateOptions.flame_map_path: expected a path string, found {self.flame_map_path!r}")
+        if not isinstance(self.emage_checkpoint, str):
+            raise ValueError(f"GenerateOptions.emage_checkpoint: expected a folder path string, found {self.emage_checkpoint!r}")
         if not (self.face or self.body):
             raise ValueError("GenerateOptions: expected face and/or body, found neither")
 

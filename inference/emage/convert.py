@@ -58,6 +58,14 @@ def user_cache_dir() -> str:
 
 
 def _writable_dir(path: str) -> bool:
+    """True when ``path`` can be created/written; a folder whose parent (or itself) carries no write
+    permission bit counts as read-only even for a superuser (shared, published folders)."""
+    probe = path if os.path.isdir(path) else os.path.dirname(path)
+    try:
+        if not (os.stat(probe).st_mode & 0o222) or not os.access(probe, os.W_OK):
+            return False
+    except OSError:
+        pass
     try:
         os.makedirs(path, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=path, prefix=".probe"):
@@ -92,6 +100,7 @@ def _atomic(path: str, write) -> None:
     os.close(fd)
     try:
         write(tmp)
+        os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

@@ -106,6 +106,8 @@ class EmageModel:
         self.root = os.fspath(root)
         self.config = read_main_config(self.root)
         self.paths = convert(self.root, cache_dir)
+        #: Source digest of the checkpoint (see :func:`inference.emage.convert.source_digest`).
+        self.digest = os.path.basename(self.paths["main.onnx"]).split("-")[0]
         with np.load(self.paths["codebooks.npz"]) as z:
             self.codebooks = {k: z[k] for k in z.files}
         opts = ort.SessionOptions()

@@ -1,0 +1,164 @@
+"""Body backend ``"emage"``: a user-supplied EMAGE audio-only checkpoint run on onnxruntime.
+
+The checkpoint folder comes from :attr:`GenerateOptions.emage_checkpoint` (the add-on preference,
+the per-scene override or ``--emage-checkpoint DIR`` on the CLIs). The first use converts it to
+ONNX (cached next to the checkpoint, see :mod:`inference.emage.convert`); later uses load the
+cache. Output: SMPL-X axis-angle poses and root translation at 30 fps, plus EMAGE's FLAME
+expression (T, 100) and jaw pose (T, 3) on the returned :class:`EmageBodyTrack`.
+
+Keyframes as prompts: :class:`BodyConstraints` become EMAGE's masked motion (INTERFACE §7):
+constrained joints give their 6D rotation with mask 0, constrained translation its 3 values with
+mask 0, everything else (and foot contact, which needs the SMPL-X body model) mask 1 = generate.
+EMAGE conditions on the prompt; the shared constraint pass (:mod:`inference.body.constraints`)
+then keeps keyed values exactly, as for the procedural backend, at the constraints' fps.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from .._rigs import rotations as _rot
+from ..audio import Audio, AudioError
+from ..backends import BodyConstraints, BodyTrack, FaceTrack, register_body_backend
+from ..errors import InputError
+from ..options import GenerateOptions
+from ..body.constraints import apply_constraints, validate_constraints
+from ..timebase import num_frames, resample_frames
+from . import rotations as R
+from .checkpoint import MOTION_DIM
+from .runner import FPS, MIN_FRAMES, SAMPLE_RATE_HZ, EmageModel
+
+MODEL_NAME: str = "emage-audio"
+#: Extra frames of silence appended so the reference's trailing-frame drop never shortens the clip.
+PAD_FRAMES: int = 5
+
+_MODELS: dict[tuple[str, str], EmageModel] = {}
+_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class EmageBodyTrack(BodyTrack):
+    """:class:`BodyTrack` plus EMAGE's face output.
+
+    Attributes:
+        expression: (T, 100) float32 FLAME expression coefficients at ``fps``.
+        jaw_pose: (T, 3) float32 jaw axis-angle (radians), the same as ``poses[:, 22]``.
+        device: onnxruntime execution provider that ran.
+    """
+
+    expression: np.ndarray | None = None
+    jaw_pose: np.ndarray | None = None
+    device: str = ""
+
+
+def get_model(root: str, device: str = "auto") -> EmageModel:
+    """The (process-wide cached) :class:`EmageModel` for a checkpoint folder and device."""
+    key = (os.path.realpath(root), device)
+    with _LOCK:
+        if key not in _MODELS:
+            _MODELS[key] = EmageModel(root, device=device)
+        return _MODELS[key]
+
+
+def constraints_to_prompt(c: BodyConstraints, frames: int) -> tuple[np.ndarray, np.ndarray]:
+    """Masked motion prompt (frames, 337) and mask (frames, 337) (1 = generate) at 30 fps.
+
+    Args:
+        c: constraints; resampled to 30 fps when their fps differs (rotations by slerp, masks by
+            nearest frame).
+        frames: number of 30 fps frames to cover.
+
+    Raises:
+        InputError: shapes or values that do not fit (the message names the field).
+    """
+    poses = np.asarray(c.poses, np.float32)
+    mask = np.asarray(c.mask, bool)
+    if poses.ndim != 3 or poses.shape[1:] != (55, 3) or mask.shape != poses.shape[:2]:
+        raise InputError(f"BodyConstraints: expected poses (T, 55, 3) and mask (T, 55), found {poses.shape} and {mask.shape}")
+    transl = None if c.transl is None else np.asarray(c.transl, np.float32)
+    tmask = None if c.transl_mask is None else np.asarray(c.transl_mask, bool)
+    if abs(float(c.fps) - FPS) > 1e-9:
+        src = np.clip(np.round(np.arange(frames) * float(c.fps) / FPS).astype(int), 0, len(poses) - 1)
+        poses = _rot.resample_axis_angle(poses, float(c.fps), float(FPS), frames).astype(np.float32)
+        mask = mask[src]
+        if transl is not None:
+            transl, tmask = transl[src], tmask[src]
+    n = min(frames, len(poses))
+    mm = np.zeros((frames, MOTION_DIM), np.float32)
+    mm[:, :330] = np.tile(np.array([1, 0, 0, 0, 1, 0], np.float32), 55)
+    hidden = np.ones((frames, MOTION_DIM), np.float32)
+    mm[:n, :330] = R.axis_angle_to_rot6d(poses[:n]).reshape(n, 330)
+    hidden[:n, :330] = np.repeat(~mask[:n], 6, axis=1).astype(np.float32)
+    if transl is not None:
+        mm[:n, 330:333] = transl[:n]
+        hidden[:n, 330:333] = (~tmask[:n])[:, None].astype(np.float32)
+    if not np.all(np.isfinite(mm[hidden == 0])):
+        raise InputError("BodyConstraints: constrained poses or translations contain NaN or infinite values")
+    return mm, hidden
+
+
+class EmageBody:
+    """EMAGE checkpoint backend (registered as body backend ``"emage"``)."""
+
+    name = "emage"
+
+    def run(self, audio: Audio, options: GenerateOptions,
+            constraints: BodyConstraints | None = None,
+            face: FaceTrack | None = None) -> EmageBodyTrack:
+        """Generate SMPL-X body motion (and FLAME face) with the checkpoint of ``options``.
+
+        Args:
+            audio: 16 kHz mono :class:`Audio` (any length; short clips are padded with silence
+                to EMAGE's 0.3 s minimum and the result trimmed back).
+            options: uses ``emage_checkpoint`` (folder) and ``device``.
+            constraints: optional keyframe prompt (see module docstring).
+            face: unused (EMAGE predicts its own jaw and expression).
+
+        Returns:
+            :class:`EmageBodyTrack` at 30 fps with ``ceil(duration_s * 30)`` frames.
+
+        Raises:
+            InputError: no checkpoint folder set; CheckpointError: invalid checkpoint;
+            AudioError: audio that is not 16 kHz :class:`Audio`.
+        """
+        if not isinstance(audio, Audio) or audio.sample_rate_hz != SAMPLE_RATE_HZ:
+            raise AudioError(f"audio: expected a 16 kHz inference.audio.Audio, found {type(audio).__name__}")
+        root = getattr(options, "emage_checkpoint", "")
+        if not root:
+            raise InputError("body model 'emage': no checkpoint folder set (expected the folder of the published "
+                             "EMAGE audio checkpoint: add-on preference, scene override or --emage-checkpoint DIR; "
+                             "see docs/emage.md)")
+        model = get_model(root, options.device)
+        frames = max(1, num_frames(audio.duration_s, FPS))
+        padded_frames = max(frames + PAD_FRAMES, MIN_FRAMES)
+        n_samples = -(-padded_frames * SAMPLE_RATE_HZ // FPS) + 1
+        samples = np.zeros(n_samples, np.float32)
+        samples[:audio.samples.shape[0]] = audio.samples
+        prompt = mask = None
+        if constraints is not None:
+            validate_constraints(constraints, num_frames(audio.duration_s, float(constraints.fps)))
+            prompt, mask = constraints_to_prompt(constraints, frames)
+        res = model.infer(samples, prompt, mask)
+        fps = float(FPS)
+        aa = res.motion_axis_angle[:frames].reshape(frames, 55, 3).astype(np.float32)
+        transl = res.trans[:frames].astype(np.float32)
+        expression = res.expression[:frames].astype(np.float32)
+        if constraints is not None:
+            # EMAGE treats the prompt as conditioning; the shared constraint pass then keeps the
+            # keyed values exactly and blends into the generated motion around them.
+            fps = float(constraints.fps)
+            n = len(constraints.poses)
+            if abs(fps - FPS) > 1e-9:
+                aa = _rot.resample_axis_angle(aa, float(FPS), fps, n).astype(np.float32)
+                transl = resample_frames(transl, float(FPS), fps, n)
+                expression = resample_frames(expression, float(FPS), fps, n)
+            aa, transl = apply_constraints(_rot.axis_angle_to_quat(aa), transl, constraints)
+        return EmageBodyTrack(fps=fps, poses=aa, transl=transl, model=f"{MODEL_NAME}-{model.digest}",
+                              expression=expression, jaw_pose=aa[:, 22].copy(), device=model.provider)
+
+
+register_body_backend("emage", EmageBody)
