@@ -118,3 +118,26 @@ def test_full_size_checkpoint_loads_and_runs(tmp_path):
     res = model.infer(audio)
     assert res.motion_axis_angle.shape == (60, 165) and res.expression.shape == (60, 100)
     assert res.trans.shape == (60, 3) and np.all(np.isfinite(res.motion_axis_angle))
+
+
+def test_conversion_cache_reused_and_invalidated_by_a_changed_weight(tmp_path):
+    import shutil
+
+    from inference.emage.convert import convert
+    from inference.emage.weights import load_safetensors, save_safetensors
+
+    root = tmp_path / "ck"
+    shutil.copytree(fixture("weights_small"), root)
+    for d, _, files in os.walk(root):  # the fixture is read-only; this copy is the user's own folder
+        os.chmod(d, 0o755)
+        for f in files:
+            os.chmod(os.path.join(d, f), 0o644)
+    first = convert(root)
+    assert os.path.dirname(first["main.onnx"]) == str(root / CACHE_SUBDIR)
+    mtime = os.stat(first["main.onnx"]).st_mtime_ns
+    assert convert(root) == first and os.stat(first["main.onnx"]).st_mtime_ns == mtime  # cached
+    w = load_safetensors(root / "model.safetensors")
+    w["face_out_proj.bias"] = w["face_out_proj.bias"] + 1.0
+    save_safetensors(root / "model.safetensors", w)
+    second = convert(root)
+    assert second["main.onnx"] != first["main.onnx"]  # new digest, new conversion

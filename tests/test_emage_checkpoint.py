@@ -66,6 +66,10 @@ def test_load_checkpoint_drops_unused_layers(folder):
 def _copy_small(tmp_path) -> Path:
     dst = tmp_path / "ckpt"
     shutil.copytree(fixture("weights_small"), dst)
+    for d, _, files in os.walk(dst):  # the fixture is read-only; the copy must be editable
+        os.chmod(d, 0o755)
+        for f in files:
+            os.chmod(os.path.join(d, f), 0o644)
     return dst
 
 

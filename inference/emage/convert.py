@@ -8,11 +8,16 @@ folder is writable, else to the user cache (``$XDG_CACHE_HOME`` or ``~/.cache`` 
 ``%LOCALAPPDATA%`` on Windows) under ``speech_animator/emage/``. Files are written atomically
 (temporary name + rename), so an interrupted conversion never leaves a half file in use.
 Conversion needs only numpy (no torch, no onnx package).
+
+Hashing 556 MB takes seconds, so each cache folder also keeps ``digests.json``: a memo from a
+signature of the source files' paths, sizes and modification times to their digest. An edited
+or replaced file changes its signature and is hashed again.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import os
 import tempfile
@@ -107,6 +112,47 @@ def _atomic(path: str, write) -> None:
             os.unlink(tmp)
 
 
+def _signature(root: str) -> str:
+    files = checkpoint_files(root)
+    stats = []
+    for comp in sorted(files):
+        st = os.stat(files[comp])
+        stats.append([comp, os.path.realpath(files[comp]), st.st_size, st.st_mtime_ns])
+    return hashlib.sha256(json.dumps([CONVERTER_VERSION, stats]).encode()).hexdigest()
+
+
+def _memo_get(root: str, signature: str, cache_dir: str | None) -> str | None:
+    for folder in cache_candidates(root, cache_dir):
+        try:
+            with open(os.path.join(folder, "digests.json"), encoding="utf-8") as f:
+                digest = json.load(f).get(signature)
+        except (OSError, ValueError, AttributeError):
+            continue
+        if isinstance(digest, str):
+            return digest
+    return None
+
+
+def _memo_put(folder: str, signature: str, digest: str) -> None:
+    path = os.path.join(folder, "digests.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            memo = json.load(f)
+        memo = memo if isinstance(memo, dict) else {}
+    except (OSError, ValueError):
+        memo = {}
+    memo[signature] = digest
+
+    def write(p):
+        with open(p, "w", encoding="utf-8") as f:
+            json.dump(memo, f)
+
+    try:
+        _atomic(path, write)
+    except OSError:  # the memo only saves time
+        log.debug("could not write %s", path)
+
+
 def convert(root: str | os.PathLike, cache_dir: str | None = None) -> dict[str, str]:
     """Return the converted files of checkpoint ``root``, converting once if needed.
 
@@ -122,9 +168,16 @@ def convert(root: str | os.PathLike, cache_dir: str | None = None) -> dict[str, 
         inference.errors.EnvironmentProblem: no writable cache folder.
     """
     root = os.fspath(root)
+    signature = _signature(root)
+    digest = _memo_get(root, signature, cache_dir)
+    if digest:
+        found = find_converted(root, digest, cache_dir)
+        if found:
+            return found
     digest = source_digest(root)
     found = find_converted(root, digest, cache_dir)
     if found:
+        _memo_put(os.path.dirname(found["main.onnx"]), signature, digest)
         return found
     folder = next((f for f in cache_candidates(root, cache_dir) if _writable_dir(f)), None)
     if folder is None:
@@ -145,4 +198,5 @@ def convert(root: str | os.PathLike, cache_dir: str | None = None) -> dict[str, 
             np.savez(f, **books)
 
     _atomic(paths["codebooks.npz"], save_books)
+    _memo_put(folder, signature, digest)
     return paths
