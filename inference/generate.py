@@ -79,6 +79,9 @@ def generate(
         body = backends.get_body_backend(options.body_model).run(audio, options, constraints, face_track)
         poses, transl = _body_to_fps(body, fps, frames)
         body_name = body.model
+        if expression is None and getattr(body, "expression", None) is not None:  # EMAGE's FLAME face
+            expression = resample_frames(body.expression, body.fps, fps, frames).astype(np.float32)
+            jaw_pose = poses[:, 22].copy()
         device = device or "numpy"
         timings["body"] = time.perf_counter() - t
 

@@ -141,3 +141,12 @@ def test_conversion_cache_reused_and_invalidated_by_a_changed_weight(tmp_path):
     save_safetensors(root / "model.safetensors", w)
     second = convert(root)
     assert second["main.onnx"] != first["main.onnx"]  # new digest, new conversion
+
+
+def test_generate_carries_emage_flame_face():
+    from inference.generate import generate
+
+    perf = generate(_audio(1.0), GenerateOptions(face=False, body_model="emage",
+                                                 emage_checkpoint=str(fixture("weights_small")), device="cpu"))
+    assert perf.expression.shape == (30, 100) and perf.jaw_pose.shape == (30, 3)
+    np.testing.assert_array_equal(perf.jaw_pose, perf.smplx_poses[:, 22])
