@@ -14,6 +14,7 @@ _FACE_LABELS = {
     "default": ("Best available", "The lip-sync network when installed, else the fast DSP baseline"),
     "lipsync": ("Lip-sync network", "Neural audio-to-ARKit model (onnxruntime)"),
     "fast": ("Fast (no model)", "DSP baseline: audio envelope and spectral shape, no neural network"),
+    "emage": ("EMAGE face (your checkpoint)", "EMAGE FLAME face mapped to ARKit through your ARKit-FLAME matrix"),
 }
 _BODY_LABELS = {
     "default": ("Best available", "The default body gesture generator"),

@@ -15,6 +15,7 @@ then keeps keyed values exactly, as for the procedural backend, at the constrain
 
 from __future__ import annotations
 
+import hashlib
 import os
 import threading
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ import numpy as np
 
 from .._rigs import rotations as _rot
 from ..audio import Audio, AudioError
-from ..backends import BodyConstraints, BodyTrack, FaceTrack, register_body_backend
+from ..backends import BodyConstraints, BodyTrack, FaceTrack, register_body_backend, register_face_backend
 from ..errors import InputError
 from ..options import GenerateOptions
 from ..body.constraints import apply_constraints, validate_constraints
@@ -38,6 +39,8 @@ PAD_FRAMES: int = 5
 
 _MODELS: dict[tuple[str, str], EmageModel] = {}
 _LOCK = threading.Lock()
+#: The last EMAGE run (key -> result), so face and body backends on the same clip run it once.
+_LAST: dict = {}
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,43 @@ def get_model(root: str, device: str = "auto") -> EmageModel:
         if key not in _MODELS:
             _MODELS[key] = EmageModel(root, device=device)
         return _MODELS[key]
+
+
+def _checkpoint(options: GenerateOptions, what: str) -> str:
+    root = getattr(options, "emage_checkpoint", "")
+    if not root:
+        raise InputError(f"{what} model 'emage': no checkpoint folder set (expected the folder of the published "
+                         "EMAGE audio checkpoint: add-on preference, scene override or --emage-checkpoint DIR; "
+                         "see docs/emage.md)")
+    return root
+
+
+def run_clip(audio: Audio, options: GenerateOptions, prompt=None, mask=None):
+    """Run EMAGE on a whole clip (padded to cover every frame); returns ``(model, EmageResult, frames)``.
+
+    ``frames`` = ``ceil(duration_s * 30)``; the result has at least that many frames. The last
+    result is memoised, so the face and body backends on one clip share one run.
+    """
+    if not isinstance(audio, Audio) or audio.sample_rate_hz != SAMPLE_RATE_HZ:
+        raise AudioError(f"audio: expected a 16 kHz inference.audio.Audio, found {type(audio).__name__}")
+    root = _checkpoint(options, "EMAGE")
+    model = get_model(root, options.device)
+    frames = max(1, num_frames(audio.duration_s, FPS))
+    padded_frames = max(frames + PAD_FRAMES, MIN_FRAMES)
+    samples = np.zeros(-(-padded_frames * SAMPLE_RATE_HZ // FPS) + 1, np.float32)
+    samples[:audio.samples.shape[0]] = audio.samples
+    h = hashlib.sha1(samples.tobytes())
+    for arr in (prompt, mask):
+        h.update(b"-" if arr is None else np.ascontiguousarray(arr, np.float32).tobytes())
+    key = (os.path.realpath(root), options.device, h.hexdigest())
+    with _LOCK:
+        if key in _LAST:
+            return model, _LAST[key], frames
+    res = model.infer(samples, prompt, mask)
+    with _LOCK:
+        _LAST.clear()
+        _LAST[key] = res
+    return model, res, frames
 
 
 def constraints_to_prompt(c: BodyConstraints, frames: int) -> tuple[np.ndarray, np.ndarray]:
@@ -125,24 +165,12 @@ class EmageBody:
             InputError: no checkpoint folder set; CheckpointError: invalid checkpoint;
             AudioError: audio that is not 16 kHz :class:`Audio`.
         """
-        if not isinstance(audio, Audio) or audio.sample_rate_hz != SAMPLE_RATE_HZ:
-            raise AudioError(f"audio: expected a 16 kHz inference.audio.Audio, found {type(audio).__name__}")
-        root = getattr(options, "emage_checkpoint", "")
-        if not root:
-            raise InputError("body model 'emage': no checkpoint folder set (expected the folder of the published "
-                             "EMAGE audio checkpoint: add-on preference, scene override or --emage-checkpoint DIR; "
-                             "see docs/emage.md)")
-        model = get_model(root, options.device)
-        frames = max(1, num_frames(audio.duration_s, FPS))
-        padded_frames = max(frames + PAD_FRAMES, MIN_FRAMES)
-        n_samples = -(-padded_frames * SAMPLE_RATE_HZ // FPS) + 1
-        samples = np.zeros(n_samples, np.float32)
-        samples[:audio.samples.shape[0]] = audio.samples
+        _checkpoint(options, "body")
         prompt = mask = None
         if constraints is not None:
             validate_constraints(constraints, num_frames(audio.duration_s, float(constraints.fps)))
-            prompt, mask = constraints_to_prompt(constraints, frames)
-        res = model.infer(samples, prompt, mask)
+            prompt, mask = constraints_to_prompt(constraints, max(1, num_frames(audio.duration_s, FPS)))
+        model, res, frames = run_clip(audio, options, prompt, mask)
         fps = float(FPS)
         aa = res.motion_axis_angle[:frames].reshape(frames, 55, 3).astype(np.float32)
         transl = res.trans[:frames].astype(np.float32)
@@ -161,4 +189,36 @@ class EmageBody:
                               expression=expression, jaw_pose=aa[:, 22].copy(), device=model.provider)
 
 
+class EmageFace:
+    """EMAGE's FLAME face as ARKit curves (registered as face backend ``"emage"``).
+
+    Needs ``options.emage_checkpoint`` and ``options.flame_map_path`` (the user's ARKit -> FLAME
+    matrix, inverted per frame by bounded least squares, :func:`inference.emage.face.flame_to_arkit`).
+    """
+
+    name = "emage"
+
+    def run(self, audio: Audio, options: GenerateOptions) -> FaceTrack:
+        """ARKit-52 curves at 30 fps from EMAGE's expression and jaw.
+
+        Raises:
+            InputError: no checkpoint or no ARKit -> FLAME matrix set.
+            inference.face.flame.FlameMapError: unusable matrix file.
+        """
+        from ..face.flame import load_flame_map
+        from .face import flame_to_arkit
+
+        _checkpoint(options, "face")
+        if not options.flame_map_path:
+            raise InputError("face model 'emage': expected an ARKit -> FLAME matrix file (flame_map_path) to turn "
+                             "EMAGE's FLAME expression into ARKit curves, found none; on FLAME rigs use body model "
+                             "'emage' (its expression bakes on Exp000..) or pick another face model")
+        fmap = load_flame_map(options.flame_map_path)
+        model, res, frames = run_clip(audio, options)
+        aa = res.motion_axis_angle[:frames].reshape(frames, 55, 3)
+        arkit = flame_to_arkit(res.expression[:frames], aa[:, 22], fmap)
+        return FaceTrack(fps=float(FPS), arkit=arkit, device=model.provider, model=f"{MODEL_NAME}-{model.digest}")
+
+
 register_body_backend("emage", EmageBody)
+register_face_backend("emage", EmageFace)
