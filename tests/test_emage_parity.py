@@ -93,3 +93,19 @@ def test_rotation_helpers_roundtrip():
     aa *= (np.minimum(np.linalg.norm(aa, axis=1), 3.0) / np.linalg.norm(aa, axis=1))[:, None]
     back = R.rot6d_to_axis_angle(R.axis_angle_to_rot6d(aa))
     np.testing.assert_allclose(back, aa, atol=2e-3)
+
+
+def test_chunked_final_decode_equals_whole_sequence_decode(model, monkeypatch):
+    """Long clips decode in overlapping chunks (bounded memory); the result must not change."""
+    from inference.emage import runner
+
+    rng = np.random.default_rng(0)
+    t, c = 3000, model.config.vae_codebook_size
+    cat = {f"index_{p}": rng.integers(0, c, t) for p in PARTS}
+    cat["rec_face"] = rng.normal(size=(t, c)).astype(np.float32)
+    whole = model.decode(cat)
+    monkeypatch.setattr(runner, "DECODE_CHUNK", 700)
+    chunked = model.decode(cat)
+    np.testing.assert_allclose(chunked.motion_axis_angle, whole.motion_axis_angle, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(chunked.expression, whole.expression, atol=1e-6, rtol=0)
+    np.testing.assert_allclose(chunked.trans, whole.trans, atol=1e-5, rtol=0)
