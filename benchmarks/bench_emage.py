@@ -37,6 +37,36 @@ def _noise_speech(seconds: float, seed: int = 0) -> np.ndarray:
     return (rng.standard_normal(n) * 0.1 * env).astype(np.float32)
 
 
+def _status_kb(field: str) -> float:
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith(field + ":"):
+                    return float(line.split()[1])
+    except OSError:
+        pass
+    return float("nan")
+
+
+def _current_rss_mb() -> float:
+    """Resident set size now (MiB; Linux only, NaN elsewhere)."""
+    return _status_kb("VmRSS") / 1024
+
+
+def _peak_rss_mb() -> float:
+    """Peak RSS since the last :func:`_reset_peak_rss` (MiB; Linux only)."""
+    return _status_kb("VmHWM") / 1024
+
+
+def _reset_peak_rss() -> None:
+    """Reset the kernel's peak-RSS counter of this process (Linux >= 4.0; ignored elsewhere)."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
 def run(checkpoint: str, threads: int, device: str, durations: list[float], long_s: float) -> dict:
     from inference.emage.runner import EmageModel
 
@@ -52,16 +82,18 @@ def run(checkpoint: str, threads: int, device: str, durations: list[float], long
         audio = _noise_speech(d)
         c0 = time.process_time()
         t, _ = timed(lambda: model.infer(audio), 2)
-        cpu = (time.process_time() - c0) / 2
+        cpu = (time.process_time() - c0) / 2  # CPU seconds of this process per run (all threads)
         out["clips"].append({"duration_s": d, "seconds": t, "s_per_min": t * 60.0 / d, "cpu_s": cpu,
+                             "cpu_s_per_min": cpu * 60.0 / d, "load_avg_1min": os.getloadavg()[0],
                              "ratio_to_reference": (t * 20.0 / d) / REFERENCE_S_PER_20S})
     if long_s:
         audio = _noise_speech(long_s)
-        rss0 = max_rss_mb()
+        _reset_peak_rss()
+        rss0 = _current_rss_mb()
         t = time.perf_counter()
         res = model.infer(audio)
         out["long"] = {"duration_s": long_s, "seconds": time.perf_counter() - t, "frames": res.trans.shape[0],
-                       "rss_before_mb": rss0, "rss_peak_mb": max_rss_mb()}
+                       "rss_before_mb": rss0, "rss_peak_during_mb": _peak_rss_mb()}
     out["cpu_total_s"] = time.process_time() - cpu0
     out["max_rss_mb"] = max_rss_mb()
     return out
