@@ -91,7 +91,8 @@ class SPEECHANIM_AP_preferences(bpy.types.AddonPreferences):
 
     def draw(self, context):
         layout = self.layout
-        layout.prop(self, "emage_checkpoint")
+        if hasattr(self, "bl_rna"):  # a registered preferences instance (not a stand-in drawing test)
+            layout.prop(self, "emage_checkpoint")
         layout.label(text=f"onnxruntime execution providers: {_providers()}")
         path = gpu_runtime_dir()
         if path and os.path.isdir(os.path.join(path, "onnxruntime")):
