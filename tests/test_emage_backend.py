@@ -47,6 +47,7 @@ def test_backend_output_shapes_and_read_only_cache_fallback(tmp_path):
         assert isinstance(track, EmageBodyTrack) and track.fps == 30.0
         assert track.poses.shape == (n, 55, 3) and track.transl.shape == (n, 3)
         assert track.expression.shape == (n, 100) and track.jaw_pose.shape == (n, 3)
+        assert track.foot_contact.shape == (n, 4)
         assert np.all(np.isfinite(track.poses)) and np.abs(track.poses).max() > 0.05
     assert not (root / CACHE_SUBDIR).exists()
     assert find_converted(str(root), source_digest(root)) is not None

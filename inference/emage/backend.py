@@ -50,11 +50,14 @@ class EmageBodyTrack(BodyTrack):
     Attributes:
         expression: (T, 100) float32 FLAME expression coefficients at ``fps``.
         jaw_pose: (T, 3) float32 jaw axis-angle (radians), the same as ``poses[:, 22]``.
+        foot_contact: (T, 4) float32 EMAGE's predicted contact of left ankle, right ankle, left
+            foot, right foot (SMPL-X joints 7, 8, 10, 11; ~1 = planted), for foot locking.
         device: onnxruntime execution provider that ran.
     """
 
     expression: np.ndarray | None = None
     jaw_pose: np.ndarray | None = None
+    foot_contact: np.ndarray | None = None
     device: str = ""
 
 
@@ -175,6 +178,7 @@ class EmageBody:
         aa = res.motion_axis_angle[:frames].reshape(frames, 55, 3).astype(np.float32)
         transl = res.trans[:frames].astype(np.float32)
         expression = res.expression[:frames].astype(np.float32)
+        contact = res.motion337[:frames, 333:337].astype(np.float32)
         if constraints is not None:
             # EMAGE treats the prompt as conditioning; the shared constraint pass then keeps the
             # keyed values exactly and blends into the generated motion around them.
@@ -184,9 +188,11 @@ class EmageBody:
                 aa = _rot.resample_axis_angle(aa, float(FPS), fps, n).astype(np.float32)
                 transl = resample_frames(transl, float(FPS), fps, n)
                 expression = resample_frames(expression, float(FPS), fps, n)
+                contact = resample_frames(contact, float(FPS), fps, n)
             aa, transl = apply_constraints(_rot.axis_angle_to_quat(aa), transl, constraints)
         return EmageBodyTrack(fps=fps, poses=aa, transl=transl, model=f"{MODEL_NAME}-{model.digest}",
-                              expression=expression, jaw_pose=aa[:, 22].copy(), device=model.provider)
+                              expression=expression, jaw_pose=aa[:, 22].copy(), foot_contact=contact,
+                              device=model.provider)
 
 
 class EmageFace:
