@@ -189,6 +189,8 @@ def load_torch_zip(path: str | os.PathLike) -> dict[str, np.ndarray]:
         if len(pkl) != 1:
             raise CheckpointError(f"{path}: expected one <dir>/data.pkl member, found {len(pkl)}")
         prefix = pkl[0][: -len("data.pkl")]
+        if prefix + "byteorder" in zf.namelist() and zf.read(prefix + "byteorder").strip() not in (b"", b"little"):
+            raise CheckpointError(f"{path}: big-endian torch archives are not supported")
         with zf.open(pkl[0]) as fh:
             try:
                 obj = _SafeUnpickler(fh, zf, prefix, path).load()
