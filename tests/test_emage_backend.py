@@ -151,3 +151,13 @@ def test_generate_carries_emage_flame_face():
                                                  emage_checkpoint=str(fixture("weights_small")), device="cpu"))
     assert perf.expression.shape == (30, 100) and perf.jaw_pose.shape == (30, 3)
     np.testing.assert_array_equal(perf.jaw_pose, perf.smplx_poses[:, 22])
+
+
+def test_missing_config_is_a_checkpoint_error(tmp_path):
+    from inference.emage.backend import get_model
+    from inference.emage.weights import CheckpointError, save_safetensors
+
+    (tmp_path / "ck").mkdir()
+    save_safetensors(tmp_path / "ck" / "model.safetensors", {"a": np.zeros(2, np.float32)})
+    with pytest.raises(CheckpointError):
+        get_model(str(tmp_path / "ck"), "cpu")

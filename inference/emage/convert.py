@@ -112,11 +112,21 @@ def _atomic(path: str, write) -> None:
             os.unlink(tmp)
 
 
-def _signature(root: str) -> str:
+def file_signature(root: str | os.PathLike) -> str:
+    """Hex signature of the checkpoint files' paths, sizes and modification times (cheap, no hashing).
+
+    Raises:
+        CheckpointError: a file of the layout is missing.
+    """
+    root = os.fspath(root)
     files = checkpoint_files(root)
     stats = []
     for comp in sorted(files):
-        st = os.stat(files[comp])
+        try:
+            st = os.stat(files[comp])
+        except OSError:
+            raise CheckpointError(f"{files[comp]}: not found (expected the EMAGE checkpoint folder layout, "
+                                  "see docs/emage.md)") from None
         stats.append([comp, os.path.realpath(files[comp]), st.st_size, st.st_mtime_ns])
     return hashlib.sha256(json.dumps([CONVERTER_VERSION, stats]).encode()).hexdigest()
 
@@ -168,7 +178,7 @@ def convert(root: str | os.PathLike, cache_dir: str | None = None) -> dict[str, 
         inference.errors.EnvironmentProblem: no writable cache folder.
     """
     root = os.fspath(root)
-    signature = _signature(root)
+    signature = file_signature(root)
     digest = _memo_get(root, signature, cache_dir)
     if digest:
         found = find_converted(root, digest, cache_dir)
