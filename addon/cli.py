@@ -19,7 +19,7 @@ from pathlib import Path
 
 import bpy
 
-from . import bake, compat, pipeline
+from . import bake, compat, pipeline, preferences
 from ..inference.batch import args as batch_args, atomic, runner
 from ..inference.batch.errors import BatchInterrupted, UsageError
 from ..inference.batch.inputs import AUDIO_SUFFIXES, BatchItem, discover
@@ -115,6 +115,8 @@ def run(argv) -> int:
     layout = runner.Layout(Path(args.output_dir) if args.output_dir else None, ".blend", report_dir)
     policy = batch_args.rerun_policy(args)
     try:
+        if not args.emage_checkpoint:  # the add-on preference, as in the sidebar
+            args.emage_checkpoint = preferences.emage_checkpoint_preference()
         options = batch_args.options_from_args(args, fps=scene.render.fps / scene.render.fps_base)
         check_targets(args, options)
         if output_blend is not None and policy == "skip":

@@ -72,6 +72,8 @@ class SPEECHANIM_PT_model(_SpeechPanel, bpy.types.Panel):
             layout.prop(s, "face_model")
         if s.what in {'BODY', 'BOTH'}:
             layout.prop(s, "body_model")
+        if 'emage' in {s.body_model if s.what != 'FACE' else "", s.face_model if s.what != 'BODY' else ""}:
+            layout.prop(s, "emage_checkpoint", text="Checkpoint (empty: preference)")
         layout.prop(s, "device")
         layout.prop(s, "seed")
 

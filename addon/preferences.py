@@ -36,6 +36,13 @@ def gpu_runtime_dir(create: bool = False) -> str:
         return ""
 
 
+def emage_checkpoint_preference() -> str:
+    """The EMAGE checkpoint folder set in the add-on preferences ("" when unset or not registered)."""
+    addon = bpy.context.preferences.addons.get(PACKAGE)
+    path = getattr(getattr(addon, "preferences", None), "emage_checkpoint", "") if addon else ""
+    return bpy.path.abspath(path) if path else ""
+
+
 def activate_gpu_runtime() -> bool:
     """Put an installed GPU runtime first on ``sys.path`` (only effective before onnxruntime is imported)."""
     path = gpu_runtime_dir()
@@ -193,8 +200,15 @@ class SPEECHANIM_OT_cancel_gpu_runtime(bpy.types.Operator):
 class SPEECHANIM_AP_preferences(bpy.types.AddonPreferences):
     bl_idname = PACKAGE
 
+    emage_checkpoint: bpy.props.StringProperty(
+        name="EMAGE Checkpoint", subtype='DIR_PATH',
+        description="Folder of the EMAGE audio checkpoint (config.json, weights, emage_vq/) for the "
+                    "'EMAGE' body model; see docs/emage.md")
+
     def draw(self, context):
         layout = self.layout
+        if hasattr(self, "bl_rna"):  # a registered preferences instance (not a stand-in drawing test)
+            layout.prop(self, "emage_checkpoint")
         layout.label(text=f"onnxruntime execution providers: {_providers()}")
         path = gpu_runtime_dir()
         if path and os.path.isdir(os.path.join(path, "onnxruntime")):

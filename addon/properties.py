@@ -7,16 +7,19 @@ from bpy.props import (BoolProperty, EnumProperty, FloatProperty, IntProperty, P
 from ..inference import backends
 from ..inference.options import GenerateOptions, GestureStyle
 from ..inference.timebase import scene_rate
+from .preferences import emage_checkpoint_preference
 
 #: User-facing labels of the known backends (unknown ones show their registry name).
 _FACE_LABELS = {
     "default": ("Best available", "The lip-sync network when installed, else the fast DSP baseline"),
     "lipsync": ("Lip-sync network", "Neural audio-to-ARKit model (onnxruntime)"),
     "fast": ("Fast (no model)", "DSP baseline: audio envelope and spectral shape, no neural network"),
+    "emage": ("EMAGE face (your checkpoint)", "EMAGE FLAME face mapped to ARKit through your ARKit-FLAME matrix"),
 }
 _BODY_LABELS = {
     "default": ("Best available", "The default body gesture generator"),
     "procedural": ("Procedural gestures", "Prosody-driven procedural co-speech gestures"),
+    "emage": ("EMAGE (your checkpoint)", "Learned gestures from an EMAGE audio checkpoint set in the preferences"),
 }
 # Blender keeps only references to dynamic enum strings: hold them here for the session.
 _ENUM_CACHE: dict[str, list] = {}
@@ -162,6 +165,8 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
         from .bake import KeyTolerance
 
         return KeyTolerance(float(self.key_tolerance), degrees(self.rotation_tolerance), float(self.location_tolerance))
+    emage_checkpoint: StringProperty(name="EMAGE Checkpoint", subtype='DIR_PATH',
+                                     description="Per-scene EMAGE checkpoint folder (empty: the add-on preference)")
 
     def generate_options(self, scene: bpy.types.Scene) -> GenerateOptions:
         """:class:`GenerateOptions` at the scene's rate (``fps / fps_base``).
@@ -179,7 +184,14 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
             seed=int(self.seed), procedural_face=self.procedural_face, body_parts=parts,
             gesture=GestureStyle(energy=float(self.gesture_energy), rate=float(self.gesture_rate),
                                  handedness=self.handedness, posture=self.posture),
+            backend_options=self._backend_options(),
         )
+
+    def _backend_options(self) -> dict:
+        """``backend_options`` from the panel: the EMAGE checkpoint (scene override, else the preference)."""
+        checkpoint = (bpy.path.abspath(self.emage_checkpoint) if self.emage_checkpoint
+                      else emage_checkpoint_preference())
+        return {"emage": {"checkpoint": checkpoint}} if checkpoint else {}
 
 
 CLASSES = (SPEECHANIM_PG_settings,)

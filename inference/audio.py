@@ -149,9 +149,9 @@ def load_audio(path: str | os.PathLike) -> Audio:
         raise AudioError(
             f"{path}: cannot decode audio ({exc}); expected WAV, FLAC, OGG or MP3"
         ) from exc
-    warnings = list(_check_container(path, info, data.shape[0] / float(SAMPLE_RATE_HZ)))
+    warnings = list(check_container(path, info, data.shape[0] / float(SAMPLE_RATE_HZ)))
     audio = prepare_audio(data, SAMPLE_RATE_HZ, path)
-    warnings += _check_random_data(audio)
+    warnings += check_random_data(audio)
     return Audio(audio.samples, SAMPLE_RATE_HZ, int(rate), path, tuple(warnings))
 
 
@@ -186,7 +186,7 @@ def _decode_16k_mono(path: str) -> tuple[np.ndarray, int]:
     return data.astype(np.float32, copy=False), rate
 
 
-def _check_container(path: str, info, decoded_s: float) -> list[str]:
+def check_container(path: str, info, decoded_s: float) -> list[str]:
     """Header vs decoded duration and libsndfile's parser log; raise for truncation, return warnings."""
     log = getattr(info, "extra_info", "") or ""
     warnings = []
@@ -213,7 +213,7 @@ def _check_container(path: str, info, decoded_s: float) -> list[str]:
     return warnings
 
 
-def _check_random_data(audio: Audio) -> list[str]:
+def check_random_data(audio: Audio) -> list[str]:
     """Raise when most of ``audio`` is random data (loud and spectrally flat); warn for a long burst."""
     frame = int(0.032 * SAMPLE_RATE_HZ)
     x = audio.samples

@@ -152,7 +152,7 @@ _TABLES = {"face": _FACE, "body": _BODY}
 #: Preference order of face backends when ``face_model == "default"``.
 FACE_DEFAULT_ORDER: list[str] = ["lipsync", "fast"]
 BODY_DEFAULT_ORDER: list[str] = ["procedural"]
-_BUILTIN = ("face.dsp", "face.lipsync", "body.procedural")
+_BUILTIN = ("face.dsp", "face.lipsync", "body.procedural", "emage.backend")
 #: Module references loaded so far (in order), and the module of each directly registered factory.
 _LOADED_REFS: list[str] = []
 _ORIGINS: dict[tuple[str, str], str] = {}

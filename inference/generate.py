@@ -103,6 +103,9 @@ def generate(
                                     progress=report.span(*_BODY_SPAN, "body"))
         poses, transl = _body_to_fps(body, fps, frames)
         body_name, body_device = body.model, body.device or "unreported"
+        if expression is None and getattr(body, "expression", None) is not None:  # EMAGE's FLAME face
+            expression = resample_frames(body.expression, body.fps, fps, frames).astype(np.float32)
+            jaw_pose = poses[:, 22].copy()
         timings["body"] = time.perf_counter() - t
 
     timings["total"] = time.perf_counter() - t0

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import math
 
-from ..options import BODY_PARTS, DEVICES, GenerateOptions
+from ..options import BODY_PARTS, DEVICES, GenerateOptions, parse_backend_options
 from .errors import UsageError
 
 #: Accepted output frame rates (frames per second), inclusive.
@@ -37,6 +37,11 @@ def add_generate_arguments(ap: argparse.ArgumentParser, *, fps_default: float | 
     ap.add_argument("--intensity", type=float, default=1.0, help="scale of speech-driven face channels, 0..2")
     ap.add_argument("--smoothing", type=float, default=0.0, help="extra face-curve smoothing, 0..1")
     ap.add_argument("--no-procedural-face", action="store_true", help="no blinks, gaze and brow motion")
+    ap.add_argument("--emage-checkpoint", default="", metavar="DIR",
+                    help="EMAGE audio checkpoint folder for the 'emage' backends (docs/emage.md); "
+                         "the same as --backend-option emage.checkpoint=DIR")
+    ap.add_argument("--backend-option", action="append", default=[], metavar="BACKEND.OPTION=VALUE",
+                    help="a backend-specific option (repeatable), e.g. emage.checkpoint=/models/emage")
     ap.add_argument("--parts", default=",".join(BODY_PARTS),
                     help=f"body parts, comma-separated (default {','.join(BODY_PARTS)})")
 
@@ -86,11 +91,17 @@ def options_from_args(args: argparse.Namespace, fps: float | None = None) -> Gen
     if body and not parts:
         raise UsageError(f"--parts: expected one or more of {', '.join(BODY_PARTS)}, found none")
     try:
-        return GenerateOptions(fps=float(rate), face=face, body=body, face_model=args.face_model,
-                               body_model=args.body_model, device=args.device, intensity=args.intensity,
-                               smoothing=args.smoothing, seed=args.seed,
-                               procedural_face=not args.no_procedural_face, body_parts=parts or BODY_PARTS)
-    except ValueError as exc:  # anything GenerateOptions checks that is not checked above
+        backend_options = parse_backend_options(getattr(args, "backend_option", ()))
+        if getattr(args, "emage_checkpoint", ""):
+            backend_options.setdefault("emage", {})["checkpoint"] = args.emage_checkpoint
+        options = GenerateOptions(fps=float(rate), face=face, body=body, face_model=args.face_model,
+                                  body_model=args.body_model, device=args.device, intensity=args.intensity,
+                                  smoothing=args.smoothing, seed=args.seed,
+                                  procedural_face=not args.no_procedural_face, body_parts=parts or BODY_PARTS,
+                                  backend_options=backend_options)
+        backends.check_options(options)
+        return options
+    except ValueError as exc:  # anything GenerateOptions or a backend checks that is not checked above
         raise UsageError(str(exc)) from exc
 
 

@@ -23,8 +23,8 @@ from dataclasses import replace
 import numpy as np
 
 from .._rigs import rotations as _rotations
-from ..audio import SAMPLE_RATE_HZ, Audio, AudioError, TRUNCATION_TOLERANCE_S, _check_container, \
-    _check_random_data, prepare_audio
+from ..audio import Audio, AudioError, TRUNCATION_TOLERANCE_S, check_container, \
+    check_random_data, prepare_audio
 from ..options import GenerateOptions
 from ..performance import Performance, Provenance
 from ..timebase import num_frames
@@ -93,7 +93,7 @@ def generate_file(path: str | os.PathLike, options: GenerateOptions = GenerateOp
     warnings: list[str] = []
     with sf.SoundFile(path) as f:
         rate, declared = int(f.samplerate), int(f.frames)
-        warnings += _check_container(path, sf.info(path), declared / float(rate))
+        warnings += check_container(path, sf.info(path), declared / float(rate))
         fps = float(options.fps)
         duration_s = declared / float(rate)
         total = num_frames(duration_s, fps)
@@ -107,7 +107,7 @@ def generate_file(path: str | os.PathLike, options: GenerateOptions = GenerateOp
             a, b = max(0, c0 - ctx), min(total, c1 + ctx)
             t = time.perf_counter()
             audio = _read(f, path, rate, declared, a / fps, b / fps)
-            warnings += [w.replace(f"{path}: ", f"{path}: window {a / fps:.0f} s + ") for w in _check_random_data(audio)]
+            warnings += [w.replace(f"{path}: ", f"{path}: window {a / fps:.0f} s + ") for w in check_random_data(audio)]
             timings["decode"] += time.perf_counter() - t
             perf = generate(audio, replace(options, seed=options.seed + k))
             for key in ("face", "body"):
