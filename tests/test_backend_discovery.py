@@ -49,7 +49,8 @@ def test_env_var_backend_in_the_standalone_cli(clip, tmp_path):
         assert z["arkit"].shape == (36, 52) and json.loads(str(z["provenance"]))["body_device"] == "fake-gpu:0"
     # Without the registration the name is refused up front, listing the valid choices (exit 2).
     proc = _run(["-m", "inference", str(clip), "-o", str(out / "2"), "--face-model", "echo"], {})
-    assert proc.returncode == 2 and "expected one of ['default', 'fast', 'lipsync']" in proc.stderr
+    assert proc.returncode == 2 and "--face-model: expected one of default, emage, fast, lipsync, found 'echo'" \
+        in proc.stderr
 
 
 def test_entry_point_backend_in_the_blender_batch_cli(clip, tmp_path):
