@@ -293,9 +293,24 @@ def _u(rng, lo, hi):
     return float(rng.uniform(lo, hi))
 
 
+REST_KINDS: tuple[str, ...] = ("side", "front", "forearms", "thighs")
+
+
 def rest_pose(kind: str, rng: np.random.Generator, posture: str = "neutral") -> ArmPose:
-    """A rest pose: ``"side"`` (arms hanging, palms to the thighs) or ``"front"`` (hands loosely
-    in front of the lower belly). Small random variation so rests do not look identical."""
+    """A rest pose (small random variation so rests do not look identical):
+
+    * ``"side"``: arms hanging, palms to the thighs (long silences);
+    * ``"front"``: hands loosely in front of the lower belly;
+    * ``"forearms"``: the conversational rest between gestures: upper arms hanging, elbows bent
+      ~90 degrees, forearms up in front at waist height, palms facing each other/down (the
+      BEAT2 speaker's wrists are mostly 20-45 cm below and 10-35 cm in front of the shoulder);
+    * ``"thighs"``: seated, hands resting on the thighs (the hips are flexed, so the thighs
+      point forward from the pelvis).
+
+    Raises:
+        ValueError: unknown ``kind`` (valid: :data:`REST_KINDS`).
+    """
+    wide = 0.02 if posture == "open" else (-0.02 if posture == "closed" else 0.0)
     if kind == "side":
         x = _u(rng, 0.02, 0.06) + (0.02 if posture == "open" else 0.0)
         return ArmPose((x, _u(rng, -0.50, -0.47), _u(rng, 0.03, 0.09)), (-1.0, 0.0, 0.15),
@@ -306,15 +321,24 @@ def rest_pose(kind: str, rng: np.random.Generator, posture: str = "neutral") -> 
         return ArmPose((x, _u(rng, -0.45, -0.40), _u(rng, 0.20, 0.26)), (-0.7, 0.45, -0.3),
                        pole=(0.6, -0.4, -0.7), wrist_flex_rad=_u(rng, 0.05, 0.25),
                        fingers="relaxed", openness=_u(rng, 0.0, 0.3))
-    raise ValueError(f"rest kind: expected 'side' or 'front', found {kind!r}")
+    if kind == "forearms":
+        return ArmPose((_u(rng, -0.04, 0.06) + wide, _u(rng, -0.40, -0.32), _u(rng, 0.24, 0.32)),
+                       (-0.8, -0.5, 0.1), pole=(0.35, -0.9, -0.3), wrist_flex_rad=_u(rng, 0.0, 0.2),
+                       fingers="relaxed", openness=_u(rng, 0.0, 0.4))
+    if kind == "thighs":
+        return ArmPose((_u(rng, -0.02, 0.04), _u(rng, -0.40, -0.36), _u(rng, 0.30, 0.36)),
+                       (0.0, -1.0, 0.1), pole=(0.4, -0.8, -0.4), wrist_flex_rad=_u(rng, 0.0, 0.1),
+                       fingers="relaxed", openness=_u(rng, 0.1, 0.4))
+    raise ValueError(f"rest kind: expected one of {REST_KINDS}, found {kind!r}")
 
 
 def ready_pose(rng: np.random.Generator, posture: str = "neutral") -> ArmPose:
-    """Low 'ready' position held between gestures inside a phrase (hands lowered, not at rest)."""
+    """'Ready' position held between gestures inside a phrase: forearms up in front (a little
+    higher and more varied than the ``"forearms"`` rest)."""
     off = {"open": 0.04, "closed": -0.04}.get(posture, 0.0)
-    return ArmPose((_u(rng, 0.0, 0.12) + off, _u(rng, -0.46, -0.40), _u(rng, 0.12, 0.20)),
-                   (-0.8, 0.2, 0.1), wrist_flex_rad=_u(rng, 0.0, 0.2), fingers="relaxed",
-                   openness=_u(rng, 0.0, 0.4))
+    return ArmPose((_u(rng, -0.04, 0.10) + off, _u(rng, -0.38, -0.26), _u(rng, 0.24, 0.34)),
+                   (-0.8, -0.3, 0.2), pole=(0.35, -0.9, -0.3), wrist_flex_rad=_u(rng, 0.0, 0.2),
+                   fingers="relaxed", openness=_u(rng, 0.0, 0.4))
 
 
 def sample_stroke(gtype: str, rng: np.random.Generator, amplitude: float,
@@ -334,7 +358,7 @@ def sample_stroke(gtype: str, rng: np.random.Generator, amplitude: float,
     a = float(np.clip(amplitude, 0.0, 2.0))
     widen = {"open": 0.05, "closed": -0.05}.get(posture, 0.0)
     if gtype == "beat":
-        apex = np.array([_u(rng, -0.06, 0.20) + widen, _u(rng, -0.42, -0.26), _u(rng, 0.18, 0.34)])
+        apex = np.array([_u(rng, -0.08, 0.24) + widen, _u(rng, -0.36, -0.04) + 0.06 * a, _u(rng, 0.18, 0.38)])
         lift = (0.07 + 0.09 * a) * _u(rng, 0.8, 1.2)
         pre = apex + np.array([0.0, lift, -0.3 * lift])
         palm = _unit(np.array([_u(rng, -0.9, -0.3), _u(rng, -0.8, -0.2), _u(rng, -0.1, 0.3)]))
@@ -344,21 +368,21 @@ def sample_stroke(gtype: str, rng: np.random.Generator, amplitude: float,
                 ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, 0.15, 0.35), fingers=shape, openness=op))
     if gtype == "open_palm":
         reach = 0.5 + 0.25 * a
-        apex = np.array([_u(rng, 0.05, 0.30) + widen, _u(rng, -0.38, -0.20), _u(rng, 0.20, 0.30) + 0.08 * reach])
+        apex = np.array([_u(rng, 0.05, 0.36) + widen, _u(rng, -0.32, 0.0) + 0.06 * a, _u(rng, 0.20, 0.30) + 0.08 * reach])
         pre = apex + np.array([-_u(rng, 0.06, 0.14), _u(rng, 0.0, 0.05), -_u(rng, 0.08, 0.16) * reach])
         palm = _unit(np.array([_u(rng, -0.5, -0.1), _u(rng, 0.6, 1.0), _u(rng, 0.1, 0.5)]))
         return (ArmPose(tuple(pre), tuple(_unit(palm + [-0.4, -0.3, 0.0])), wrist_flex_rad=0.0, fingers="relaxed", openness=0.4),
                 ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, -0.3, -0.05), fingers="open", openness=_u(rng, 0.0, 0.6)))
     if gtype == "frame":
         half = _u(rng, 0.14, 0.24) + 0.5 * widen
-        apex = np.array([MIDLINE_X_M + half, _u(rng, -0.38, -0.20), _u(rng, 0.26, 0.38)])
+        apex = np.array([MIDLINE_X_M + half, _u(rng, -0.32, -0.04), _u(rng, 0.26, 0.40)])
         pre = apex + np.array([_u(rng, 0.03, 0.08), (0.05 + 0.06 * a), -0.05])
         palm = _unit(np.array([-1.0, _u(rng, -0.1, 0.3), _u(rng, -0.1, 0.2)]))
         return (ArmPose(tuple(pre), tuple(palm), wrist_flex_rad=-0.1, fingers="flat", openness=0.3),
                 ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, -0.05, 0.15), fingers="flat", openness=_u(rng, 0.0, 0.5)))
     if gtype == "point":
-        apex = np.array([_u(rng, 0.08, 0.34) + widen, _u(rng, -0.28, -0.08), _u(rng, 0.30, 0.42)])
-        pre = apex + np.array([-0.04, 0.04, -(0.10 + 0.07 * a)])
+        apex = np.array([_u(rng, 0.08, 0.36) + widen, _u(rng, -0.22, 0.06), _u(rng, 0.30, 0.44)])
+        pre = apex + np.array([-0.04, -0.03, -(0.08 + 0.05 * a)])
         palm = _unit(np.array([_u(rng, -0.7, -0.3), -1.0, 0.0]))
         return (ArmPose(tuple(pre), tuple(palm), wrist_flex_rad=0.0, fingers="point", openness=0.2),
                 ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, -0.2, 0.0), fingers="point", openness=0.0))

@@ -90,10 +90,12 @@ def synthesize(prosody, duration_s: float, fps: float, n: int, options: Generate
     q[..., 0] = 1.0
     speech = prosody.speech[np.clip(np.rint(t * prosody.fps).astype(int), 0, prosody.num_frames - 1)]
     eng = idle.engagement(t, speech)
+    drift_m = 0.05 * min(max(style.energy, 0.2), 1.3)
+    shared = synthesis.smooth_noise(t, rng, 0.6, 0.9 * drift_m, dims=3)
     for side in ("left", "right"):
         q[:, list(synthesis.TRACK_JOINTS[side])] = synthesis.arm_track(
             plan.keys[side], side, t, rng, plan.micro_beats[side],
-            drift_m=0.05 * min(max(style.energy, 0.2), 1.3), engagement=eng)
+            drift_m=drift_m, engagement=eng, shared_drift=shared)
     layers, transl = idle.idle_layer(t, speech, rng, style.posture)
     for j, lq in layers.items():
         q[:, j] = R.quat_mul(lq, q[:, j])
