@@ -24,7 +24,7 @@ from ..backends import BodyConstraints, BodyTrack, FaceTrack, register_body_back
 from ..options import GenerateOptions
 from ..prosody import analyze_prosody
 from ..timebase import num_frames, resample_frames
-from . import collision, idle, planner, synthesis
+from . import collision, idle, planner, stepping, synthesis
 from .constraints import apply_constraints, validate_constraints
 
 BODY_FPS: float = 30.0
@@ -96,7 +96,10 @@ def synthesize(prosody, duration_s: float, fps: float, n: int, options: Generate
         q[:, list(synthesis.TRACK_JOINTS[side])] = synthesis.arm_track(
             plan.keys[side], side, t, rng, plan.micro_beats[side],
             drift_m=drift_m, engagement=eng, shared_drift=shared)
-    layers, transl = idle.idle_layer(t, speech, rng, style.posture)
+    steps = stepping.plan_steps(duration_s, [p[0] for p in prosody.phrases],
+                                np.random.default_rng([int(options.seed) & 0xFFFFFFFF, 0x57E9]),
+                                0.0 if style.stance == "seated" else style.stepping)
+    layers, transl = idle.idle_layer(t, speech, rng, style.posture, steps, style.stance)
     for j, lq in layers.items():
         q[:, j] = R.quat_mul(lq, q[:, j])
     # torso follows strokes: a small lean into the stroke and a turn toward the gesturing hand
