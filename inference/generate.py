@@ -76,7 +76,10 @@ def generate(
     if options.body:
         report(0.5, "body")
         t = time.perf_counter()
-        body = backends.get_body_backend(options.body_model).run(audio, options, constraints, face_track)
+        # the body reads the FINAL face curves (intensity, smoothing, procedural blinks/gaze applied)
+        final_face = (backends.FaceTrack(fps, arkit, face_track.device, face_track.model)
+                      if face_track is not None else None)
+        body = backends.get_body_backend(options.body_model).run(audio, options, constraints, final_face)
         poses, transl = _body_to_fps(body, fps, frames)
         body_name = body.model
         device = device or "numpy"

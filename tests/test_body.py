@@ -11,7 +11,7 @@ from inference.generate import generate
 from inference.options import GenerateOptions, GestureStyle
 from inference.prosody import analyze_prosody
 from inference.timebase import num_frames
-from rigs import smplx, smplx_rest
+from rigs import face_coupling, smplx, smplx_rest
 from rigs.arkit import ARKIT_NAMES
 from rigs.rotations import axis_angle_to_quat, quat_conj, quat_mul, quat_to_axis_angle
 
@@ -169,8 +169,8 @@ def test_face_drives_jaw_and_eyes(audio, body):
     arkit[:, ARKIT_NAMES.index("jawOpen")] = 1.0
     arkit[:, ARKIT_NAMES.index("eyeLookOutLeft")] = 1.0
     tr = body.run(audio, GenerateOptions(seed=1), face=FaceTrack(60.0, arkit, "numpy", "test"))
-    assert np.allclose(tr.poses[:, 22], [procedural.JAW_OPEN_RAD, 0, 0], atol=1e-5)
-    assert np.allclose(tr.poses[:, 23, 1], procedural.EYE_YAW_RAD, atol=1e-5)  # looks to its left
+    assert np.allclose(tr.poses[:, 22], [face_coupling.JAW_OPEN_RAD, 0, 0], atol=1e-5)
+    assert np.allclose(tr.poses[:, 23, 1], face_coupling.EYE_YAW_RAD, atol=1e-5)  # looks to its left
     no_face = body.run(audio, GenerateOptions(seed=1))
     assert np.all(no_face.poses[:, 22] == 0.0)
 
