@@ -77,7 +77,7 @@ def resolve_bone_map(armature, bone_map=None, skel: TargetSkeleton | None = None
     return dict(guess.mapping), notes
 
 
-def build_body_targets(armature, perf, bone_map=None, align_rest: bool = True):
+def build_body_targets(armature, perf, bone_map=None, align_rest: bool = True, avoid_collisions: bool = True):
     """Retarget ``perf.smplx_poses`` / ``perf.transl`` onto ``armature``.
 
     Args:
@@ -85,6 +85,8 @@ def build_body_targets(armature, perf, bone_map=None, align_rest: bool = True):
         perf: :class:`inference.performance.Performance` with ``smplx_poses`` (T, 55, 3).
         bone_map: ``{smplx_joint: bone_name}``; guessed from names and hierarchy when ``None``.
         align_rest: align rest directions (A-pose rigs follow a T-pose source); see :mod:`rigs.retarget`.
+        avoid_collisions: push hands/forearms out of the character's own body (capsules fitted
+            to its mesh; :mod:`addon.body_proxies`).
 
     Returns:
         ``([BakeTarget], warnings)``: one target on the armature object (label ``"Body (<name>)"``)
@@ -104,6 +106,11 @@ def build_body_targets(armature, perf, bone_map=None, align_rest: bool = True):
     except RetargetError as exc:
         raise TargetError(f"body: {armature.name!r}: {exc}") from None
     res = retarget(plan, perf.smplx_poses, perf.transl)
+    if avoid_collisions:
+        from .body_proxies import avoid_self_collisions
+
+        res, more = avoid_self_collisions(armature, skel, bmap, plan, res, perf.fps)
+        notes += more
     notes += _animated_elsewhere(armature, set(res.bone_names))
     if constrained_chain(armature, res.bone_names):
         quats, residual, worst_bone = refine_through_constraints(armature, res.bone_names, res.quats, res.posed_quat)
