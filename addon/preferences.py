@@ -74,11 +74,23 @@ class SPEECHANIM_OT_install_gpu_runtime(bpy.types.Operator):
         return {'FINISHED'}
 
 
+def smplx_model_path() -> str:
+    """The user's SMPL-X model file (preference; ``""`` when unset or the add-on is not registered)."""
+    addon = bpy.context.preferences.addons.get(PACKAGE)
+    return getattr(addon.preferences, "smplx_model_path", "") if addon and addon.preferences else ""
+
+
 class SPEECHANIM_AP_preferences(bpy.types.AddonPreferences):
     bl_idname = PACKAGE
 
+    smplx_model_path: bpy.props.StringProperty(
+        name="SMPL-X Model", subtype='FILE_PATH', default="",
+        description="Your own SMPLX_NEUTRAL.npz (licensed, not included): exact SMPL-X rest joints for "
+                    "retargeting instead of the built-in approximate skeleton")
+
     def draw(self, context):
         layout = self.layout
+        layout.prop(self, "smplx_model_path")
         layout.label(text=f"onnxruntime execution providers: {_providers()}")
         path = gpu_runtime_dir()
         if path and os.path.isdir(os.path.join(path, "onnxruntime")):

@@ -19,8 +19,10 @@ from ..rigs.retarget import RetargetError, TargetSkeleton, plan_retarget, retarg
 from ..rigs.kinematics import euler_to_quat
 from ..rigs.retarget_inverse import inverse_from_posed, inverse_retarget
 from ..rigs.rotations import axis_angle_to_quat, matrix_to_quat, quat_to_matrix
+from ..rigs.smplx_rest import SmplxModelError, model_rest_joints
 from . import compat
 from .bake import BakeTarget, Channel, is_generated
+from .preferences import smplx_model_path
 from .targets_face import TargetError, check_editable
 
 #: Minimum confidence of a guessed bone map (share of body joints found) before we refuse.
@@ -102,8 +104,10 @@ def build_body_targets(armature, perf, bone_map=None, align_rest: bool = True, a
     if perf.smplx_poses is None:
         raise TargetError("body: the performance has no body motion (smplx_poses is None)")
     try:
-        plan = plan_retarget(skel, bmap, align_rest=align_rest, position_map=deform_positions(armature, bmap))
-    except RetargetError as exc:
+        model = smplx_model_path()   # the user's own SMPL-X file: exact source rest joints
+        plan = plan_retarget(skel, bmap, align_rest=align_rest, position_map=deform_positions(armature, bmap),
+                             source_positions=model_rest_joints(bpy.path.abspath(model)) if model else None)
+    except (RetargetError, SmplxModelError) as exc:
         raise TargetError(f"body: {armature.name!r}: {exc}") from None
     res = retarget(plan, perf.smplx_poses, perf.transl)
     if avoid_collisions:
