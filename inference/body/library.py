@@ -20,6 +20,7 @@ conduit metaphor), ``frame`` (two hands facing each other, delimiting an idea), 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -81,8 +82,17 @@ WRIST_KEEP_OUT_M: tuple = (0.21, 0.19)
 
 
 def clear_of_torso(wrist_m) -> tuple:
-    """Move a wrist target (relative to the left shoulder) radially out of :data:`WRIST_KEEP_OUT_M`."""
-    return tuple(float(v) for v in clear_of_torso_batch(np.asarray(wrist_m, dtype=np.float64)[None])[0])
+    """Move a wrist target (relative to the left shoulder) radially out of :data:`WRIST_KEEP_OUT_M`
+    (scalar version of :func:`clear_of_torso_batch`, same rule; called for every key pose)."""
+    wx, wy, wz = (float(v) for v in wrist_m)
+    x = float(_SHOULDER_L[0]) + wx
+    z = float(_SHOULDER_L[2]) + wz - 0.01
+    r = math.hypot(x / WRIST_KEEP_OUT_M[0], z / WRIST_KEEP_OUT_M[1])
+    if not (r < 1.0 and -0.55 < wy < 0.0):
+        return (wx, wy, wz)
+    if r < 1e-6:
+        x, z, r = 0.0, WRIST_KEEP_OUT_M[1], 1.0
+    return (x / r - float(_SHOULDER_L[0]), wy, z / r + 0.01 - float(_SHOULDER_L[2]))
 
 
 def clear_of_torso_batch(wrist_m: np.ndarray) -> np.ndarray:
