@@ -39,7 +39,7 @@ class GestureStyle:
     rate: float = 1.0
     handedness: str = "both"
     posture: str = "neutral"
-    two_handed: float = 0.6
+    two_handed: float = 0.7
     stepping: float = 1.0
     stance: str = "standing"
 

@@ -332,7 +332,7 @@ def rest_pose(kind: str, rng: np.random.Generator, posture: str = "neutral") -> 
                        pole=(0.6, -0.4, -0.7), wrist_flex_rad=_u(rng, 0.05, 0.25),
                        fingers="relaxed", openness=_u(rng, 0.0, 0.3))
     if kind == "forearms":
-        return ArmPose((_u(rng, -0.04, 0.06) + wide, _u(rng, -0.40, -0.32), _u(rng, 0.24, 0.32)),
+        return ArmPose((_u(rng, -0.04, 0.06) + wide, _u(rng, -0.46, -0.38), _u(rng, 0.17, 0.26)),
                        (-0.8, -0.5, 0.1), pole=(0.35, -0.9, -0.3), wrist_flex_rad=_u(rng, 0.0, 0.2),
                        fingers="relaxed", openness=_u(rng, 0.0, 0.4))
     if kind == "thighs":
@@ -346,7 +346,7 @@ def ready_pose(rng: np.random.Generator, posture: str = "neutral") -> ArmPose:
     """'Ready' position held between gestures inside a phrase: forearms up in front (a little
     higher and more varied than the ``"forearms"`` rest)."""
     off = {"open": 0.04, "closed": -0.04}.get(posture, 0.0)
-    return ArmPose((_u(rng, -0.04, 0.10) + off, _u(rng, -0.38, -0.26), _u(rng, 0.24, 0.34)),
+    return ArmPose((_u(rng, -0.04, 0.10) + off, _u(rng, -0.46, -0.34), _u(rng, 0.18, 0.28)),
                    (-0.8, -0.3, 0.2), pole=(0.35, -0.9, -0.3), wrist_flex_rad=_u(rng, 0.0, 0.2),
                    fingers="relaxed", openness=_u(rng, 0.0, 0.4))
 
@@ -368,7 +368,7 @@ def sample_stroke(gtype: str, rng: np.random.Generator, amplitude: float,
     a = float(np.clip(amplitude, 0.0, 2.0))
     widen = {"open": 0.05, "closed": -0.05}.get(posture, 0.0)
     if gtype == "beat":
-        apex = np.array([_u(rng, -0.08, 0.24) + widen, _u(rng, -0.36, -0.04) + 0.06 * a, _u(rng, 0.18, 0.38)])
+        apex = np.array([_u(rng, -0.08, 0.24) + widen, _u(rng, -0.42, -0.10) + 0.06 * a, _u(rng, 0.12, 0.32)])
         lift = (0.07 + 0.09 * a) * _u(rng, 0.8, 1.2)
         pre = apex + np.array([0.0, lift, -0.3 * lift])
         palm = _unit(np.array([_u(rng, -0.9, -0.3), _u(rng, -0.8, -0.2), _u(rng, -0.1, 0.3)]))
@@ -378,20 +378,20 @@ def sample_stroke(gtype: str, rng: np.random.Generator, amplitude: float,
                 ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, 0.15, 0.35), fingers=shape, openness=op))
     if gtype == "open_palm":
         reach = 0.5 + 0.25 * a
-        apex = np.array([_u(rng, 0.05, 0.36) + widen, _u(rng, -0.32, 0.0) + 0.06 * a, _u(rng, 0.20, 0.30) + 0.08 * reach])
-        pre = apex + np.array([-_u(rng, 0.06, 0.14), _u(rng, 0.0, 0.05), -_u(rng, 0.08, 0.16) * reach])
+        apex = np.array([_u(rng, 0.05, 0.36) + widen, _u(rng, -0.38, -0.06) + 0.06 * a, _u(rng, 0.14, 0.24) + 0.08 * reach])
+        pre = apex + np.array([-_u(rng, 0.06, 0.14), _u(rng, -0.04, 0.02), -_u(rng, 0.05, 0.10) * reach])
         palm = _unit(np.array([_u(rng, -0.5, -0.1), _u(rng, 0.6, 1.0), _u(rng, 0.1, 0.5)]))
         return (ArmPose(tuple(pre), tuple(_unit(palm + [-0.4, -0.3, 0.0])), wrist_flex_rad=0.0, fingers="relaxed", openness=0.4),
                 ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, -0.3, -0.05), fingers="open", openness=_u(rng, 0.0, 0.6)))
     if gtype == "frame":
         half = _u(rng, 0.14, 0.24) + 0.5 * widen
-        apex = np.array([MIDLINE_X_M + half, _u(rng, -0.32, -0.04), _u(rng, 0.26, 0.40)])
+        apex = np.array([MIDLINE_X_M + half, _u(rng, -0.38, -0.10), _u(rng, 0.22, 0.34)])
         pre = apex + np.array([_u(rng, 0.03, 0.08), (0.05 + 0.06 * a), -0.05])
         palm = _unit(np.array([-1.0, _u(rng, -0.1, 0.3), _u(rng, -0.1, 0.2)]))
         return (ArmPose(tuple(pre), tuple(palm), wrist_flex_rad=-0.1, fingers="flat", openness=0.3),
                 ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, -0.05, 0.15), fingers="flat", openness=_u(rng, 0.0, 0.5)))
     if gtype == "point":
-        apex = np.array([_u(rng, 0.08, 0.36) + widen, _u(rng, -0.22, 0.06), _u(rng, 0.30, 0.44)])
+        apex = np.array([_u(rng, 0.08, 0.36) + widen, _u(rng, -0.28, 0.0), _u(rng, 0.28, 0.42)])
         pre = apex + np.array([-0.04, -0.03, -(0.08 + 0.05 * a)])
         palm = _unit(np.array([_u(rng, -0.7, -0.3), -1.0, 0.0]))
         return (ArmPose(tuple(pre), tuple(palm), wrist_flex_rad=0.0, fingers="point", openness=0.2),

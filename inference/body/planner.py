@@ -271,7 +271,7 @@ def _rest_kind(style, rng, long_pause: bool) -> str:
     hanging after long pauses; sometimes hands in front of the belly; seated: on the thighs."""
     if style.stance == "seated":
         return "thighs"
-    p_side = 0.7 if long_pause else 0.4
+    p_side = 0.75 if long_pause else 0.5
     if style.posture == "closed":
         return "front" if rng.random() < 0.5 else "forearms"
     r = rng.random()
@@ -280,7 +280,7 @@ def _rest_kind(style, rng, long_pause: bool) -> str:
 
 #: A hand not making a one-handed stroke follows it with this share of its displacement
 #: (sympathetic motion of the other arm; the BEAT2 take's left/right wrist speeds correlate at 0.5-0.7).
-ECHO_GAIN: float = 0.3
+ECHO_GAIN: float = 0.45
 
 
 def _echo(plan, side, apex_t, pair, active, rng, style):
