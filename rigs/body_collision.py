@@ -371,6 +371,7 @@ def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: 
     pose = pose_matrices(skel, res)
     con, before = measure(pose)
     after = before
+    best = (float(np.mean(before > 0)), float(np.maximum(before, 0).sum()), res, before)
     for _ in range(iterations):
         if after.max() <= 0.0:
             break
@@ -407,6 +408,12 @@ def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: 
             res = replace(res, quats=quats.astype(np.float32), posed_quat=posed)
             pose = pose_matrices(skel, res)
             con, after = measure(pose)
+        score = (float(np.mean(after > 0)), float(np.maximum(after, 0).sum()))
+        if score < best[:2]:
+            best = (*score, res, after)
+    _, _, res, after = best     # the iteration with the fewest frames inside (pushes can overshoot)
+    quats = np.asarray(res.quats, np.float64)
+    posed = res.posed_quat
     q = quats.copy()
     flip = np.sum(q[1:] * q[:-1], axis=-1) < 0          # keep quaternions sign-continuous in time
     sign = np.cumprod(np.where(np.concatenate([np.zeros((1, q.shape[1]), bool), flip]), -1.0, 1.0), axis=0)

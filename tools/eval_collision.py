@@ -45,7 +45,8 @@ def motions():
             "ours, held-out audio (32 s)": (ours.poses, ours.transl, ours.fps)}
 
 
-def evaluate(kinds=("robot", "kaykit", "demo")) -> dict:
+def evaluate(kinds=("robot", "kaykit", "demo"), extra: dict | None = None) -> dict:
+    """``{character: {motion: metrics}}``; ``extra`` adds ``{name: (poses, transl, fps)}`` motions."""
     from tools.bake import load_extension
 
     load_extension(register=False)
@@ -57,6 +58,7 @@ def evaluate(kinds=("robot", "kaykit", "demo")) -> dict:
     from speech_animator.rigs.rotations import quat_conj, quat_mul, quat_to_axis_angle
 
     mot = motions()
+    mot.update(extra or {})
     out = {}
     for kind in kinds:
         arm = rf.load_rig(kind, SHARED / "characters")
@@ -81,11 +83,19 @@ def evaluate(kinds=("robot", "kaykit", "demo")) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--json", default="")
+    ap.add_argument("--motion", action="append", default=[], metavar="NAME=FILE.npz",
+                    help="extra motion to measure (npz with poses (T,55,3), transl (T,3), fps), e.g. an "
+                         "older version's output")
     args = ap.parse_args(argv)
     if not BEAT2.with_suffix(".npz").exists() or not (SHARED / "characters").exists():
         print(f"shared data not found under {SHARED}")
         return 1
-    res = evaluate()
+    extra = {}
+    for spec in args.motion:
+        name, _, path = spec.partition("=")
+        z = np.load(path)
+        extra[name] = (z["poses"].astype(np.float32), z["transl"].astype(np.float32), float(z["fps"]))
+    res = evaluate(extra=extra)
     print(json.dumps(res, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(res, indent=2))

@@ -374,29 +374,39 @@ def sample_stroke(gtype: str, rng: np.random.Generator, amplitude: float,
         palm = _unit(np.array([_u(rng, -0.9, -0.3), _u(rng, -0.8, -0.2), _u(rng, -0.1, 0.3)]))
         shape = "beat" if rng.random() < 0.5 else "relaxed"
         op = _u(rng, 0.0, 0.5)
-        return (ArmPose(tuple(pre), tuple(palm), wrist_flex_rad=_u(rng, -0.35, -0.15), fingers=shape, openness=op),
-                ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, 0.15, 0.35), fingers=shape, openness=op))
+        return (ArmPose(tuple(forward_for_height(pre)), tuple(palm), wrist_flex_rad=_u(rng, -0.35, -0.15), fingers=shape, openness=op),
+                ArmPose(tuple(forward_for_height(apex)), tuple(palm), wrist_flex_rad=_u(rng, 0.15, 0.35), fingers=shape, openness=op))
     if gtype == "open_palm":
         reach = 0.5 + 0.25 * a
         apex = np.array([_u(rng, 0.05, 0.36) + widen, _u(rng, -0.38, -0.06) + 0.06 * a, _u(rng, 0.14, 0.24) + 0.08 * reach])
         pre = apex + np.array([-_u(rng, 0.06, 0.14), _u(rng, -0.04, 0.02), -_u(rng, 0.05, 0.10) * reach])
         palm = _unit(np.array([_u(rng, -0.5, -0.1), _u(rng, 0.6, 1.0), _u(rng, 0.1, 0.5)]))
-        return (ArmPose(tuple(pre), tuple(_unit(palm + [-0.4, -0.3, 0.0])), wrist_flex_rad=0.0, fingers="relaxed", openness=0.4),
-                ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, -0.3, -0.05), fingers="open", openness=_u(rng, 0.0, 0.6)))
+        return (ArmPose(tuple(forward_for_height(pre)), tuple(_unit(palm + [-0.4, -0.3, 0.0])), wrist_flex_rad=0.0, fingers="relaxed", openness=0.4),
+                ArmPose(tuple(forward_for_height(apex)), tuple(palm), wrist_flex_rad=_u(rng, -0.3, -0.05), fingers="open", openness=_u(rng, 0.0, 0.6)))
     if gtype == "frame":
         half = _u(rng, 0.14, 0.24) + 0.5 * widen
         apex = np.array([MIDLINE_X_M + half, _u(rng, -0.38, -0.10), _u(rng, 0.22, 0.34)])
         pre = apex + np.array([_u(rng, 0.03, 0.08), (0.05 + 0.06 * a), -0.05])
         palm = _unit(np.array([-1.0, _u(rng, -0.1, 0.3), _u(rng, -0.1, 0.2)]))
-        return (ArmPose(tuple(pre), tuple(palm), wrist_flex_rad=-0.1, fingers="flat", openness=0.3),
-                ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, -0.05, 0.15), fingers="flat", openness=_u(rng, 0.0, 0.5)))
+        return (ArmPose(tuple(forward_for_height(pre)), tuple(palm), wrist_flex_rad=-0.1, fingers="flat", openness=0.3),
+                ArmPose(tuple(forward_for_height(apex)), tuple(palm), wrist_flex_rad=_u(rng, -0.05, 0.15), fingers="flat", openness=_u(rng, 0.0, 0.5)))
     if gtype == "point":
         apex = np.array([_u(rng, 0.08, 0.36) + widen, _u(rng, -0.28, 0.0), _u(rng, 0.28, 0.42)])
         pre = apex + np.array([-0.04, -0.03, -(0.08 + 0.05 * a)])
         palm = _unit(np.array([_u(rng, -0.7, -0.3), -1.0, 0.0]))
-        return (ArmPose(tuple(pre), tuple(palm), wrist_flex_rad=0.0, fingers="point", openness=0.2),
-                ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, -0.2, 0.0), fingers="point", openness=0.0))
+        return (ArmPose(tuple(forward_for_height(pre)), tuple(palm), wrist_flex_rad=0.0, fingers="point", openness=0.2),
+                ArmPose(tuple(forward_for_height(apex)), tuple(palm), wrist_flex_rad=_u(rng, -0.2, 0.0), fingers="point", openness=0.0))
     raise ValueError(f"gesture type: expected one of {GESTURE_TYPES}, found {gtype!r}")
+
+
+def forward_for_height(wrist_m) -> np.ndarray:
+    """A raised hand comes out in front of the chest: the wrist target (left-shoulder relative)
+    is moved forward to at least ``z = 0.20 + 0.5 (y + 0.30)`` m once it is higher than 30 cm
+    below the shoulder (the BEAT2 speaker's raised hands are 25-35 cm in front of the shoulder;
+    a hand raised close to the chest reads as cramped and enters stocky characters' chests)."""
+    w = np.array(wrist_m, dtype=np.float64, copy=True)
+    w[2] = max(w[2], 0.20 + 0.5 * max(0.0, w[1] + 0.30))
+    return w
 
 
 def with_offset(pose: ArmPose, delta_m) -> ArmPose:
