@@ -183,9 +183,11 @@ def test_style_controls(audio):
     assert len(base.strokes) > 0 and len(still.strokes) == 0
     assert len(busy.strokes) > len(base.strokes)
     assert np.mean([s.amplitude for s in busy.strokes]) > np.mean([s.amplitude for s in base.strokes])
-    left = planner.plan_gestures(p, audio.duration_s, GestureStyle(handedness="left", rate=2.0), seed=0)
+    left = planner.plan_gestures(p, audio.duration_s, GestureStyle(handedness="left", rate=2.0, two_handed=0.0), seed=0)
     one_handed = [s.hands for s in left.strokes if s.hands != "both"]
     assert one_handed.count("left") > 2 * one_handed.count("right")
+    both = planner.plan_gestures(p, audio.duration_s, GestureStyle(rate=2.0, two_handed=1.0), seed=0)
+    assert sum(s.hands == "both" for s in both.strokes) > sum(s.hands == "both" for s in left.strokes)
     wide = planner.plan_gestures(p, audio.duration_s, GestureStyle(posture="open", rate=2.0), seed=0)
     narrow = planner.plan_gestures(p, audio.duration_s, GestureStyle(posture="closed", rate=2.0), seed=0)
     assert np.mean([s.apex_wrist_m[0] for s in wide.strokes]) > np.mean([s.apex_wrist_m[0] for s in narrow.strokes])
