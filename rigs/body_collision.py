@@ -317,9 +317,18 @@ def interpenetration(skel, bone_map, res, caps: Capsules, units_per_m: float) ->
     return np.where(np.isfinite(worst), worst / units_per_m - TOLERANCE_M, -TOLERANCE_M)
 
 
-def _smooth(aa: np.ndarray, angle: np.ndarray, win: int) -> np.ndarray:
-    """Dilate a per-frame correction over ``win`` frames (keeping the strongest), Hann-smooth it,
-    and rescale so every frame keeps at least its own needed angle."""
+def smooth_correction(aa: np.ndarray, angle: np.ndarray, win: int) -> np.ndarray:
+    """Spread a per-frame rotation correction in time so it adds no jerk.
+
+    Args:
+        aa: ``(T, 3)`` axis-angle corrections (rad); ``angle``: ``(T,)`` the angle each frame needs.
+        win: window in frames (odd).
+
+    Returns:
+        ``(T, 3)``: dilated over ``win`` frames (keeping the strongest), Hann-smoothed, and
+        rescaled so every frame keeps at least its own needed angle. Used by the SMPL-X torso
+        push (:mod:`inference.body.collision`) and the character push (:func:`resolve`).
+    """
     n = aa.shape[0]
     half = win // 2
     idx = np.arange(n)
@@ -396,7 +405,7 @@ def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: 
             # the correction is expressed and smoothed in the upper arm's own frame, so that a
             # neighbouring frame's push moves with the arm instead of pointing into the body
             local = np.einsum("tji,tj->ti", rot, axis * angle[:, None])
-            aa_local = _smooth(local, angle, win)
+            aa_local = smooth_correction(local, angle, win)
             w = matrix_to_quat(rot)
             k = res_names.index(sh_bone)
             quats[:, k] = quat_mul(quats[:, k], axis_angle_to_quat(aa_local))
