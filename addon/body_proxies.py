@@ -80,9 +80,11 @@ def fit_proxies(armature) -> Capsules:
             co, owner = _vertex_bones(ob, skinned, names)
             m = arm_inv @ np.array(ob.matrix_world, np.float64)
             arm_co = co @ m[:3, :3].T + m[:3, 3]
-            for name in set(o for o in owner if o):
-                sel = np.fromiter((o == name for o in owner), bool, len(owner))
-                pts.setdefault(name, []).append(arm_co[sel])
+            names_here = sorted(set(o for o in owner if o))
+            code = {n: k for k, n in enumerate(names_here)}
+            ids = np.fromiter((code.get(o, -1) for o in owner), np.int64, len(owner))
+            for k, name in enumerate(names_here):
+                pts.setdefault(name, []).append(arm_co[ids == k])
     finally:
         armature.data.pose_position = keep
         bpy.context.view_layer.update()
