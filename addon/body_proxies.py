@@ -88,7 +88,7 @@ def fit_proxies(armature) -> Capsules:
     finally:
         armature.data.pose_position = keep
         bpy.context.view_layer.update()
-    out_b, out_a, out_e, out_r, out_h = [], [], [], [], []
+    out_b, out_a, out_e, out_r, out_h, out_reach = [], [], [], [], [], []
     for name, chunks in pts.items():
         p = np.concatenate(chunks)
         if p.shape[0] < MIN_VERTICES:
@@ -105,9 +105,10 @@ def fit_proxies(armature) -> Capsules:
         out_e.append(b)
         out_r.append(r)
         out_h.append(hull)
+        out_reach.append(float(np.linalg.norm(local - 0.5 * (a + b), axis=1).max()))
     z = np.zeros((0, 3))
     return Capsules(tuple(out_b), np.array(out_a) if out_a else z, np.array(out_e) if out_e else z,
-                    np.array(out_r, np.float64), tuple(out_h))
+                    np.array(out_r, np.float64), tuple(out_h), np.array(out_reach, np.float64))
 
 
 def avoid_self_collisions(armature, skel, bone_map: dict, plan, res, fps: float):

@@ -75,6 +75,9 @@ class Capsules:
             outward unit facet normals and offsets (``n . x + o <= 0`` inside), same frame. Used
             for the torso and head, which capsules fit badly (wide, flat, boxy); ``None``
             entries fall back to the capsule.
+        reach: optional ``(K,)`` largest distance of the bone's vertices from the capsule's
+            centre ``(a + b) / 2``: a bounding sphere that skips hull tests for frames where no
+            hand point comes near (same result, much faster).
     """
 
     bones: tuple
@@ -82,6 +85,7 @@ class Capsules:
     b: np.ndarray
     radius: np.ndarray
     hulls: tuple | None = None
+    reach: np.ndarray | None = None
 
 
 def fit_capsule(points_local: np.ndarray, min_radius: float = 1e-4):
@@ -220,6 +224,8 @@ class _Setup:
         self.r_arm = self.r * ARM_RADIUS_SCALE
         hulls = caps.hulls or (None,) * len(caps.bones)
         self.hull = [hulls[k] for k in keep]
+        reach = np.full(len(caps.bones), np.inf) if caps.reach is None else np.asarray(caps.reach, np.float64)
+        self.reach = reach[keep]
         self.parts = [bparts[i] for i in self.bidx]
         top = next((bone_map[j] for j in ("neck", "head", "spine3", "spine2") if bone_map.get(j) in names), None)
         self.up_from = names.index(bone_map["pelvis"]) if bone_map.get("pelvis") in names else 0
@@ -230,10 +236,12 @@ class _Setup:
             arm = [i for i, (p, sd) in enumerate(self.parts) if sd == side and p in ("hand", "forearm")]
             obst = [i for i, (p, sd) in enumerate(self.parts)
                     if p in ("torso", "head") or (sd == other and p in ("collar", "upperarm", "forearm", "hand"))]
-            # sample points: both ends and the middle of each arm capsule (one point for spheres)
+            # sample points: both ends and the middle of each forearm capsule; the centre of each
+            # hand capsule (palm and finger segments are short) and of spheres
             pk, pl = [], []
             for i in arm:
-                ts = (0.0,) if np.linalg.norm(self.b[i] - self.a[i]) < 1e-9 else (0.0, 0.5, 1.0)
+                short = self.parts[i][0] == "hand" or np.linalg.norm(self.b[i] - self.a[i]) < 1e-9
+                ts = (0.5,) if short else (0.0, 0.5, 1.0)
                 for u in ts:
                     pk.append(i)
                     pl.append(self.a[i] + u * (self.b[i] - self.a[i]))
@@ -262,8 +270,12 @@ class _Setup:
             rot, org = mo[:, :3, :3], mo[:, :3, 3]
             h = self.hull[o] if self.parts[o][0] in ("torso", "head") else None
             if h is not None:
-                for c0 in range(0, t, chunk):
-                    sl = slice(c0, min(t, c0 + chunk))
+                # broad phase: only frames where a hand point is inside the bone's bounding sphere
+                centre = np.einsum("tij,j->ti", rot, 0.5 * (self.a[o] + self.b[o])) + org
+                near = (np.linalg.norm(pts - centre[:, None], axis=2) < self.reach[o] + rad[None]).any(axis=1)
+                frames = np.flatnonzero(near)
+                for c0 in range(0, frames.size, chunk):
+                    sl = frames[c0:c0 + chunk]
                     loc = np.einsum("tji,tpj->tpi", rot[sl], pts[sl] - org[sl, None])
                     sd = loc @ h[:, :3].T + h[:, 3]                                 # (t, P, F)
                     f = sd.argmax(axis=2)
@@ -272,13 +284,13 @@ class _Setup:
                     rows = np.arange(k.size)
                     d_k = dep[rows, k]
                     better = d_k > depth[sl]
-                    idx = np.flatnonzero(better) + c0
+                    idx = sl[better]
                     depth[idx] = d_k[better]
                     point[idx] = pts[idx, k[better]]
                     # torso: push horizontally away from the body's up axis (the nearest facet
                     # of one torso bone's hull is often its top or bottom, which only leads into
                     # the next torso bone); head: one blob, leave by its nearest hull face and downward
-                    rr = np.arange(c0, c0 + k.size)
+                    rr = sl
                     if self.parts[o][0] == "head":
                         dirn = np.einsum("tij,tj->ti", rot[sl], h[f[rows, k], :3]) - up[sl]  # and down
                     else:

@@ -1,6 +1,8 @@
 """rigs/body_collision.py (bpy-free): proxy fitting, segment distance, and the push-out on a
 small synthetic character (a box torso and two-bone arms)."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -70,8 +72,9 @@ def _character():
     parts = {"pelvis": box, "head": head, "upper.L": limb, "fore.L": limb, "hand.L": hand,
              "upper.R": limb, "fore.R": limb, "hand.R": hand}
     fits = {n: bc.fit_capsule(p) for n, p in parts.items()}
+    reach = np.array([np.linalg.norm(p - 0.5 * (f[0] + f[1]), axis=1).max() for p, f in zip(parts.values(), fits.values())])
     caps = bc.Capsules(tuple(parts), np.array([f[0] for f in fits.values()]), np.array([f[1] for f in fits.values()]),
-                       np.array([f[2] for f in fits.values()]), tuple(bc.fit_hull(p) for p in parts.values()))
+                       np.array([f[2] for f in fits.values()]), tuple(bc.fit_hull(p) for p in parts.values()), reach)
     return skel, bmap, caps
 
 
@@ -87,6 +90,8 @@ def test_push_out_removes_arm_in_torso_and_keeps_timing():
     res = RetargetResult(names, quats.astype(np.float32), "", None, ())
     before = bc.interpenetration(skel, bmap, res, caps, units_per_m=1.0)
     assert (before > 0).mean() > 0.2                       # the swing really enters the torso
+    no_broad_phase = replace(caps, reach=None)             # bounding spheres only skip far frames
+    assert np.array_equal(bc.interpenetration(skel, bmap, res, no_broad_phase, 1.0) > 0, before > 0)
     new, b2, after = bc.resolve(skel, bmap, res, caps, units_per_m=1.0, fps=30.0)
     assert np.allclose(b2, before)
     assert (after > 0).mean() == 0.0
