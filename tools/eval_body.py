@@ -176,7 +176,7 @@ def hand_features(pos: np.ndarray, fps: float, win_s: float = 2.0, hop_s: float 
             row += list(p.mean(axis=0)) + list(p.std(axis=0))
             row += [sp[s:s + w, k].mean(), np.percentile(sp[s:s + w, k], 90)]
         a, b = sp[s:s + w, 0], sp[s:s + w, 1]
-        row.append(float(np.corrcoef(a, b)[0, 1]) if a.std() > 1e-9 and b.std() > 1e-9 else 0.0)
+        row.append(_corr(a, b))
         feats.append(row)
     return np.asarray(feats)
 
@@ -206,6 +206,11 @@ def repetition_ratio(pos: np.ndarray, fps: float, win_s: float = 4.0, hop_s: flo
     return float(np.median(d.min(axis=1)) / np.median(off))
 
 
+def _corr(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation; 0 when either series is constant."""
+    return float(np.corrcoef(a, b)[0, 1]) if a.std() > 1e-9 and b.std() > 1e-9 else 0.0
+
+
 def clip_metrics(poses, transl, fps) -> tuple[dict, np.ndarray]:
     """All per-clip metrics of one motion; returns ``(metrics, heading-frame positions)``."""
     poses = np.asarray(poses, dtype=np.float64).reshape(-1, 55, 3)
@@ -218,7 +223,7 @@ def clip_metrics(poses, transl, fps) -> tuple[dict, np.ndarray]:
     out = {
         "gesture space L (left)": gs[0], "gesture space L (right)": gs[1],
         "wrist speed m/s (left)": float(sp[:, 0].mean()), "wrist speed m/s (right)": float(sp[:, 1].mean()),
-        "L/R speed corr": float(np.corrcoef(sp[:, 0], sp[:, 1])[0, 1]),
+        "L/R speed corr": _corr(sp[:, 0], sp[:, 1]),
         **band_shares(pos, fps),
         "root travel m": travel, "root turn rad": turn,
         "L1div cm": l1div_cm(pos), "jitter m/s3": jitter(pos, fps),
