@@ -336,8 +336,8 @@ def rest_pose(kind: str, rng: np.random.Generator, posture: str = "neutral") -> 
                        (-0.8, -0.5, 0.1), pole=(0.35, -0.9, -0.3), wrist_flex_rad=_u(rng, 0.0, 0.2),
                        fingers="relaxed", openness=_u(rng, 0.0, 0.4))
     if kind == "thighs":
-        return ArmPose((_u(rng, -0.02, 0.04), _u(rng, -0.46, -0.42), _u(rng, 0.26, 0.34)),
-                       (0.0, -1.0, 0.1), pole=(0.4, -0.8, -0.4), wrist_flex_rad=_u(rng, 0.0, 0.1),
+        return ArmPose((_u(rng, -0.07, -0.03), _u(rng, -0.48, -0.45), _u(rng, 0.24, 0.32)),
+                       (0.0, -1.0, 0.1), pole=(0.4, -0.8, -0.4), wrist_flex_rad=_u(rng, -0.6, -0.45),
                        fingers="relaxed", openness=_u(rng, 0.1, 0.4))
     raise ValueError(f"rest kind: expected one of {REST_KINDS}, found {kind!r}")
 
