@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..rigs.arkit import ARKIT_NAMES
+from ..rigs.face_coupling import JAW_OPEN_RAD  # the one ARKit -> jaw mapping (jawOpen = 1: ~20 degrees)
 
 #: Material slots of the head mesh (index = material_index of a polygon).
 MATERIALS: tuple[str, ...] = ("skin", "eye_white", "iris", "pupil", "mouth", "teeth", "tongue")
@@ -34,7 +35,6 @@ EYE_CENTRES_M = {"L": np.array([0.032, 0.085, 0.030]), "R": np.array([-0.032, 0.
 MOUTH_Z_M = -0.050          # height of the lip line
 MOUTH_HALF_WIDTH_M = 0.024  # centre to corner
 JAW_PIVOT_M = np.array([0.0, 0.0, -0.005])  # temporomandibular hinge (x ignored)
-JAW_OPEN_RAD = 0.30         # jawOpen = 1 rotates the jaw by ~17 degrees
 _CENTRE = np.array([0.0, 0.02, 0.0])  # centre of the lat/long parametrisation
 
 

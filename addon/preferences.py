@@ -197,6 +197,12 @@ class SPEECHANIM_OT_cancel_gpu_runtime(bpy.types.Operator):
         return {'FINISHED'}
 
 
+def smplx_model_path() -> str:
+    """The user's SMPL-X model file (preference; ``""`` when unset or the add-on is not registered)."""
+    addon = bpy.context.preferences.addons.get(PACKAGE)
+    return getattr(addon.preferences, "smplx_model_path", "") if addon and addon.preferences else ""
+
+
 class SPEECHANIM_AP_preferences(bpy.types.AddonPreferences):
     bl_idname = PACKAGE
 
@@ -204,11 +210,16 @@ class SPEECHANIM_AP_preferences(bpy.types.AddonPreferences):
         name="EMAGE Checkpoint", subtype='DIR_PATH',
         description="Folder of the EMAGE audio checkpoint (config.json, weights, emage_vq/) for the "
                     "'EMAGE' body model; see docs/emage.md")
+    smplx_model_path: bpy.props.StringProperty(
+        name="SMPL-X Model", subtype='FILE_PATH', default="",
+        description="Your own SMPLX_NEUTRAL.npz (licensed, not included): exact SMPL-X rest joints for "
+                    "retargeting instead of the built-in approximate skeleton")
 
     def draw(self, context):
         layout = self.layout
         if hasattr(self, "bl_rna"):  # a registered preferences instance (not a stand-in drawing test)
             layout.prop(self, "emage_checkpoint")
+        layout.prop(self, "smplx_model_path")
         layout.label(text=f"onnxruntime execution providers: {_providers()}")
         path = gpu_runtime_dir()
         if path and os.path.isdir(os.path.join(path, "onnxruntime")):

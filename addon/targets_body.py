@@ -19,9 +19,11 @@ from ..rigs.retarget import RetargetError, TargetSkeleton, plan_retarget, retarg
 from ..rigs.kinematics import rotation_parts
 from ..rigs.retarget_inverse import inverse_from_posed, inverse_retarget
 from ..rigs.rotations import axis_angle_to_quat, euler_to_quat, matrix_to_quat, quat_to_matrix
+from ..rigs.smplx_rest import SmplxModelError, model_rest_joints
 from . import compat
 from .bake import BakeTarget, Channel, is_generated
 from .errors import TargetError, check_editable
+from .preferences import smplx_model_path
 from .stored_maps import stored_map
 
 #: Minimum confidence of a guessed bone map (share of body joints found) before we refuse.
@@ -78,7 +80,7 @@ def resolve_bone_map(armature, bone_map=None, skel: TargetSkeleton | None = None
     return dict(guess.mapping), notes
 
 
-def build_body_targets(armature, perf, bone_map=None, align_rest: bool = True):
+def build_body_targets(armature, perf, bone_map=None, align_rest: bool = True, avoid_collisions: bool = True):
     """Retarget ``perf.smplx_poses`` / ``perf.transl`` onto ``armature``.
 
     Args:
@@ -86,6 +88,8 @@ def build_body_targets(armature, perf, bone_map=None, align_rest: bool = True):
         perf: :class:`inference.performance.Performance` with ``smplx_poses`` (T, 55, 3).
         bone_map: ``{smplx_joint: bone_name}``; guessed from names and hierarchy when ``None``.
         align_rest: align rest directions (A-pose rigs follow a T-pose source); see :mod:`rigs.retarget`.
+        avoid_collisions: push hands/forearms out of the character's own body (capsules fitted
+            to its mesh; :mod:`addon.body_proxies`).
 
     Returns:
         ``([BakeTarget], warnings)``: one target on the armature object (label ``"Body (<name>)"``)
@@ -101,10 +105,17 @@ def build_body_targets(armature, perf, bone_map=None, align_rest: bool = True):
     if perf.smplx_poses is None:
         raise TargetError("body: the performance has no body motion (smplx_poses is None)")
     try:
-        plan = plan_retarget(skel, bmap, align_rest=align_rest, position_map=deform_positions(armature, bmap))
-    except RetargetError as exc:
+        model = smplx_model_path()   # the user's own SMPL-X file: exact source rest joints
+        plan = plan_retarget(skel, bmap, align_rest=align_rest, position_map=deform_positions(armature, bmap),
+                             source_positions=model_rest_joints(bpy.path.abspath(model)) if model else None)
+    except (RetargetError, SmplxModelError) as exc:
         raise TargetError(f"body: {armature.name!r}: {exc}") from None
     res = retarget(plan, perf.smplx_poses, perf.transl)
+    if avoid_collisions:
+        from .body_proxies import avoid_self_collisions
+
+        res, more = avoid_self_collisions(armature, skel, bmap, plan, res, perf.fps)
+        notes += more
     notes += _animated_elsewhere(armature, set(res.bone_names))
     if constrained_chain(armature, res.bone_names):
         quats, residual, worst_bone = refine_through_constraints(armature, res.bone_names, res.quats, res.posed_quat)

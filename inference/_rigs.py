@@ -7,6 +7,6 @@ the absolute fallback is used. This is the single place where ``inference`` reac
 """
 
 try:
-    from ..rigs import arkit, rotations, smplx, smplx_rest  # noqa: F401  (extension package layout)
+    from ..rigs import arkit, body_collision, face_coupling, rotations, smplx, smplx_rest  # noqa: F401  (extension package layout)
 except ImportError:  # top-level ``inference`` (tests, plain-Python CLI)
-    from rigs import arkit, rotations, smplx, smplx_rest  # noqa: F401
+    from rigs import arkit, body_collision, face_coupling, rotations, smplx, smplx_rest  # noqa: F401

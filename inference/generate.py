@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 
 import numpy as np
 
@@ -98,8 +99,10 @@ def generate(
     if options.body:
         report(_BODY_SPAN[0], "body")
         t = time.perf_counter()
+        # the body reads the FINAL face curves (intensity, smoothing, procedural blinks/gaze applied)
+        final_face = (replace(face_track, fps=fps, arkit=arkit) if face_track is not None else None)
         backend = backends.get_body_backend(options.body_model)
-        body = backends.run_backend(backend, audio, options, constraints, face_track,
+        body = backends.run_backend(backend, audio, options, constraints, final_face,
                                     progress=report.span(*_BODY_SPAN, "body"))
         poses, transl = _body_to_fps(body, fps, frames)
         body_name, body_device = body.model, body.device or "unreported"

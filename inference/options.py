@@ -105,6 +105,10 @@ class GestureStyle:
         rate: gesture frequency scale, 0.25 .. 2; 1 is neutral.
         handedness: ``"both"``, ``"left"`` or ``"right"`` (preferred hand for one-handed gestures).
         posture: ``"neutral"``, ``"open"`` or ``"closed"``.
+        two_handed: share of beat / open-palm strokes made with both hands, 0 .. 1.
+        stepping: how often the speaker steps and turns, 0 (feet never move) .. 2; 1 is about
+            one step every 10-20 s of speech.
+        stance: ``"standing"`` or ``"seated"`` (lower body still, hands rest on the thighs).
 
     Raises:
         InputError: a value out of range (the message names the field and the valid range/choices).
@@ -114,12 +118,37 @@ class GestureStyle:
     rate: float = 1.0
     handedness: str = "both"
     posture: str = "neutral"
+    two_handed: float = 0.7
+    stepping: float = 1.0
+    stance: str = "standing"
 
     def __post_init__(self) -> None:
         _range("GestureStyle.energy", self.energy, 0.0, 2.0)
         _range("GestureStyle.rate", self.rate, 0.25, 2.0)
         _choice("GestureStyle.handedness", self.handedness, ("both", "left", "right"))
         _choice("GestureStyle.posture", self.posture, ("neutral", "open", "closed"))
+        _range("GestureStyle.two_handed", self.two_handed, 0.0, 1.0)
+        _range("GestureStyle.stepping", self.stepping, 0.0, 2.0)
+        _choice("GestureStyle.stance", self.stance, ("standing", "seated"))
+
+    @classmethod
+    def preset(cls, name: str) -> "GestureStyle":
+        """A named style from :data:`GESTURE_PRESETS` (e.g. ``"calm presenter"``).
+
+        Raises:
+            ValueError: unknown name (the message lists the valid ones).
+        """
+        _choice("GestureStyle preset", name, tuple(GESTURE_PRESETS))
+        return cls(**GESTURE_PRESETS[name])
+
+
+#: Named gesture styles an animator can start from (values: :class:`GestureStyle` fields).
+GESTURE_PRESETS: dict[str, dict] = {
+    "conversational": {},
+    "calm presenter": {"energy": 0.7, "rate": 0.8, "posture": "open", "two_handed": 0.7, "stepping": 0.5},
+    "animated talker": {"energy": 1.4, "rate": 1.3, "two_handed": 0.6, "stepping": 1.5},
+    "seated": {"energy": 0.8, "rate": 0.9, "two_handed": 0.5, "stepping": 0.0, "stance": "seated"},
+}
 
 
 @dataclass(frozen=True)

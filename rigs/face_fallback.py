@@ -10,8 +10,8 @@ ARKit curves are converted by documented linear maps, each built from data in th
   mouth channels onto those templates, ``W = (V^T V + lambda I)^-1 V^T`` (V: templates as
   columns), then clipped to [0, 1]; ``sil`` = 1 - (sum of the others), clipped. ``W`` is a fixed
   (K, 52) matrix computed once from the templates: :func:`viseme_matrix`.
-- **Jaw bone**: ``jawOpen`` -> jaw rotation about the character's left axis (SMPL-X jaw joint
-  convention, positive opens) of ``jawOpen * JAW_OPEN_MAX_RAD``: :func:`arkit_to_jaw_pose`.
+- **Jaw bone**: the project's one ARKit -> jaw mapping, :func:`rigs.face_coupling.arkit_to_jaw_pose`
+  (SMPL-X jaw joint convention, +X opens; re-exported here as :func:`arkit_to_jaw_pose`).
 - **Single open-mouth key** (``mouthOpen``, ``MouthOpen``, ``open_mouth``, ``Fcl_MTH_A`` ...):
   value = ``jawOpen`` (the open-mouth key of Ready Player Me and similar rigs is a jaw opening).
 """
@@ -24,10 +24,8 @@ from typing import Iterable
 import numpy as np
 
 from .arkit import ARKIT_INDEX, NUM_ARKIT
+from .face_coupling import arkit_to_jaw_pose  # noqa: F401  (the one jaw mapping, re-exported)
 
-#: Largest jaw opening (radians) reached at ``jawOpen == 1``. ~0.5 rad = 29 deg; typical maximal
-#: human jaw opening is about 30 degrees of rotation (Ferrario et al., 2005, mandibular motion).
-JAW_OPEN_MAX_RAD: float = 0.5
 
 _V = {
     # Oculus / OVRLipSync visemes: ARKit template poses (mouth/jaw channels only).
@@ -110,13 +108,6 @@ def arkit_to_visemes(arkit: np.ndarray, names: Iterable[str]) -> np.ndarray:
         others = np.delete(out, j, axis=1).sum(axis=1)
         out[:, j] = np.clip(1.0 - others, 0.0, 1.0)
     return out.astype(np.float32)
-
-
-def arkit_to_jaw_pose(arkit: np.ndarray) -> np.ndarray:
-    """``(T, 52)`` ARKit -> ``(T, 3)`` float32 SMPL-X jaw axis-angle (radians, +X opens)."""
-    out = np.zeros((np.asarray(arkit).shape[0], 3), np.float32)
-    out[:, 0] = np.asarray(arkit)[:, ARKIT_INDEX["jawOpen"]] * JAW_OPEN_MAX_RAD
-    return out
 
 
 def arkit_to_open_mouth(arkit: np.ndarray) -> np.ndarray:

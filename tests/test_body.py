@@ -11,7 +11,7 @@ from inference.generate import generate
 from inference.options import GenerateOptions, GestureStyle
 from inference.prosody import analyze_prosody
 from inference.timebase import num_frames
-from rigs import smplx, smplx_rest
+from rigs import face_coupling, smplx, smplx_rest
 from rigs.arkit import ARKIT_NAMES
 from rigs.rotations import axis_angle_to_quat, quat_conj, quat_mul, quat_to_axis_angle
 
@@ -72,7 +72,7 @@ def test_registered_and_shapes(audio, body, track):
 
 def test_joint_order_is_smplx(track):
     """Left joints stay on the subject's left (+X), hands in front, head on top, feet on the floor."""
-    pos = smplx_rest.forward_kinematics(track.poses, track.transl)
+    pos = smplx_rest.forward_kinematics(track.poses)     # without the stepping translation
     j = smplx.JOINT_INDEX
     assert np.all(pos[:, j["left_wrist"], 0] > pos[:, j["right_wrist"], 0])
     assert np.all(pos[:, j["left_elbow"], 0] > 0.1) and np.all(pos[:, j["right_elbow"], 0] < -0.1)
@@ -90,12 +90,42 @@ def test_deterministic_per_seed_and_seeds_differ(audio, body, track):
     assert np.abs(other.poses[:, arms] - track.poses[:, arms]).mean() > 0.05
 
 
-def test_feet_planted_and_translation_bounded(track):
-    pos = smplx_rest.forward_kinematics(track.poses, track.transl)
+def _contact_slide_m(poses, transl):
+    """Largest horizontal per-frame move (m) of an ankle/toe joint while it is on the floor
+    (within 2 cm of its lowest height), and the largest total travel of a foot joint (m)."""
+    pos = smplx_rest.forward_kinematics(poses, transl)
+    worst, travel = 0.0, 0.0
+    for j in (7, 8, 10, 11):
+        y = pos[:, j, 1]
+        contact = (y < y.min() + 0.02)
+        d = np.linalg.norm(np.diff(pos[:, j, [0, 2]], axis=0), axis=1)
+        worst = max(worst, float(d[contact[1:] & contact[:-1]].max()))
+        travel = max(travel, float(d.sum()))
+    return worst, travel
+
+
+def test_feet_locked_in_contact_steps_bounded(audio, body, track):
+    slide, travel = _contact_slide_m(track.poses, track.transl)
+    assert slide < 1e-3                   # a planted foot never slides (m per frame)
+    assert travel > 0.05                  # but the speaker does step (20 s, default stepping)
+    assert np.abs(track.transl[:, [0, 2]]).max() < 0.5 + 0.05   # stepping.MAX_TRAVEL_M + sway
+    still = body.run(audio, GenerateOptions(seed=1, gesture=GestureStyle(stepping=0.0)))
+    pos = smplx_rest.forward_kinematics(still.poses, still.transl)
     feet = pos[:, [7, 8, 10, 11]]
-    assert np.abs(feet - feet[0]).max() < 1e-3  # ankles and toes do not slide (m)
-    assert np.abs(track.transl).max() < 0.05
-    assert np.linalg.norm(track.transl[-1, [0, 2]] - track.transl[0, [0, 2]]) < 0.06
+    assert np.abs(feet - feet[0]).max() < 1e-3  # no stepping: ankles and toes never move (m)
+    assert np.abs(still.transl).max() < 0.05
+
+
+def test_seated_preset_keeps_lower_body_still_hands_low(audio, body):
+    tr = body.run(audio, GenerateOptions(seed=2, gesture=GestureStyle.preset("seated")))
+    lower = [0, 1, 2, 4, 5, 7, 8, 10, 11]
+    assert np.abs(np.diff(tr.poses[:, lower], axis=0)).max() < 1e-6
+    assert np.abs(np.diff(tr.transl, axis=0)).max() < 1e-6
+    pos = smplx_rest.forward_kinematics(tr.poses, tr.transl)
+    knee_y = pos[:, [4, 5], 1].mean()
+    assert abs(knee_y - pos[:, 0, 1].mean()) < 0.12      # thighs horizontal: knees at hip level
+    with pytest.raises(ValueError, match="calm presenter"):
+        GestureStyle.preset("sleepy")
 
 
 def test_smooth_no_jitter_no_penetration(track):
@@ -139,8 +169,8 @@ def test_face_drives_jaw_and_eyes(audio, body):
     arkit[:, ARKIT_NAMES.index("jawOpen")] = 1.0
     arkit[:, ARKIT_NAMES.index("eyeLookOutLeft")] = 1.0
     tr = body.run(audio, GenerateOptions(seed=1), face=FaceTrack(60.0, arkit, "numpy", "test"))
-    assert np.allclose(tr.poses[:, 22], [procedural.JAW_OPEN_RAD, 0, 0], atol=1e-5)
-    assert np.allclose(tr.poses[:, 23, 1], procedural.EYE_YAW_RAD, atol=1e-5)  # looks to its left
+    assert np.allclose(tr.poses[:, 22], [face_coupling.JAW_OPEN_RAD, 0, 0], atol=1e-5)
+    assert np.allclose(tr.poses[:, 23, 1], face_coupling.EYE_YAW_RAD, atol=1e-5)  # looks to its left
     no_face = body.run(audio, GenerateOptions(seed=1))
     assert np.all(no_face.poses[:, 22] == 0.0)
 
@@ -153,9 +183,11 @@ def test_style_controls(audio):
     assert len(base.strokes) > 0 and len(still.strokes) == 0
     assert len(busy.strokes) > len(base.strokes)
     assert np.mean([s.amplitude for s in busy.strokes]) > np.mean([s.amplitude for s in base.strokes])
-    left = planner.plan_gestures(p, audio.duration_s, GestureStyle(handedness="left", rate=2.0), seed=0)
+    left = planner.plan_gestures(p, audio.duration_s, GestureStyle(handedness="left", rate=2.0, two_handed=0.0), seed=0)
     one_handed = [s.hands for s in left.strokes if s.hands != "both"]
     assert one_handed.count("left") > 2 * one_handed.count("right")
+    both = planner.plan_gestures(p, audio.duration_s, GestureStyle(rate=2.0, two_handed=1.0), seed=0)
+    assert sum(s.hands == "both" for s in both.strokes) > sum(s.hands == "both" for s in left.strokes)
     wide = planner.plan_gestures(p, audio.duration_s, GestureStyle(posture="open", rate=2.0), seed=0)
     narrow = planner.plan_gestures(p, audio.duration_s, GestureStyle(posture="closed", rate=2.0), seed=0)
     assert np.mean([s.apex_wrist_m[0] for s in wide.strokes]) > np.mean([s.apex_wrist_m[0] for s in narrow.strokes])
@@ -203,5 +235,4 @@ def test_extreme_style_stays_physical(audio, body):
     step = np.linalg.norm(quat_to_axis_angle(quat_mul(q[1:], quat_conj(q[:-1]))), axis=2)
     assert step.max() < 0.7
     assert collision.penetration(q, tr.transl.astype(np.float64)).max() < collision.MARGIN_M
-    pos = smplx_rest.forward_kinematics(tr.poses, tr.transl)
-    assert np.abs(pos[:, [7, 8, 10, 11]] - pos[:1, [7, 8, 10, 11]]).max() < 1e-3
+    assert _contact_slide_m(tr.poses, tr.transl)[0] < 1e-3

@@ -26,8 +26,9 @@ def test_ten_minutes_runs_bounded_and_varied():
         tracemalloc.stop()
     assert quats.shape == (18000, 55, 4) and np.all(np.isfinite(quats))
     assert peak_mb < 600  # Python-visible peak; ~0.3 MB per second of audio
-    # translation never drifts: it stays within a few centimetres of the start
-    assert np.abs(transl - transl[0]).max() < 0.06
+    # steps never wander off: the stance stays within stepping.MAX_TRAVEL_M (+ sway) of the start
+    assert np.abs(transl[:, [0, 2]] - transl[0, [0, 2]]).max() < 0.55
+    assert np.abs(transl[:, [0, 2]] - transl[0, [0, 2]]).max() > 0.05
     # gestures keep coming over the whole 10 minutes, and they do not repeat
     plan = planner.plan_gestures(prosody, audio.duration_s, GestureStyle(), seed=0)
     apex = np.array([s.apex_s for s in plan.strokes])

@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from .._rigs import rotations as R
+from .._rigs import body_collision as _bc
 from .._rigs import smplx_rest as REST
-from ..signal_ops import hann_smooth
 
 TORSO_HALF_WIDTH_M: float = 0.15
 TORSO_HALF_DEPTH_M: float = 0.12
@@ -127,7 +127,7 @@ def push_out(quats: np.ndarray, transl: np.ndarray, fps: float, iterations: int 
             angle = np.maximum(worst, 0.0) * 1.6 / np.maximum(np.linalg.norm(arm, axis=1), 0.1)
             aa = axis * angle[:, None]
             # spread the correction in time (running max then smoothing) so it is jerk-free
-            aa_s = _smooth_max(aa, angle, win)
+            aa_s = _bc.smooth_correction(aa, angle, win)
             # world-frame delta -> local delta at the shoulder: R_parent^T * delta * R_parent
             par = g[:, 13 if side == "left" else 14]
             aa_l = np.einsum("tji,tj->ti", par, aa_s)
@@ -137,24 +137,3 @@ def push_out(quats: np.ndarray, transl: np.ndarray, fps: float, iterations: int 
         if not changed:
             break
     return q
-
-
-def _smooth_max(aa: np.ndarray, angle: np.ndarray, win: int) -> np.ndarray:
-    """Dilate the correction over ``win`` frames (keeping the strongest), then Hann-smooth it."""
-    n = aa.shape[0]
-    half = win // 2
-    idx = np.arange(n)
-    out = np.zeros_like(aa)
-    best = np.zeros(n)
-    for s in range(-half, half + 1):
-        src = np.clip(idx + s, 0, n - 1)
-        better = angle[src] > best
-        best = np.where(better, angle[src], best)
-        out[better] = aa[src][better]
-    sm = hann_smooth(out, win, edge=True)
-    # smoothing lowers peaks: rescale so each frame keeps at least its needed angle
-    need = np.maximum(angle, 0.0)
-    got = np.linalg.norm(sm, axis=1)
-    scale = np.where(got > 1e-9, np.maximum(1.0, need / np.maximum(got, 1e-9)), 1.0)
-    scale = hann_smooth(scale, win, edge=True)
-    return sm * scale[:, None]

@@ -75,20 +75,37 @@ def weight_shift(t_s: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return interpolate_keys(np.array(times), np.array(vals), t_s, quaternion=False)
 
 
-def leg_ik(root_q: np.ndarray, transl: np.ndarray, side: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Hip, knee and ankle local quats ``(T, 4)`` that keep one ankle and foot at rest in the world.
+def foot_targets(placement: np.ndarray, lift_m: np.ndarray, side: str) -> np.ndarray:
+    """World ankle targets ``(T, 3)`` (m) of a foot placed at ``placement`` ``(T, 3)`` = (x, z, yaw):
+    the rest ankle rotated by yaw about the origin's vertical, shifted by (x, z), lifted by ``lift_m``."""
+    a = _POS[7 if side == "left" else 8]
+    c, s = np.cos(placement[:, 2]), np.sin(placement[:, 2])
+    out = np.empty((placement.shape[0], 3))
+    out[:, 0] = c * a[0] + s * a[2] + placement[:, 0]
+    out[:, 2] = -s * a[0] + c * a[2] + placement[:, 1]
+    out[:, 1] = a[1] + lift_m
+    return out
+
+
+def leg_ik(root_q: np.ndarray, transl: np.ndarray, side: str, ankle_w: np.ndarray | None = None,
+           foot_yaw: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Hip, knee and ankle local quats ``(T, 4)`` that put one ankle at a world target.
 
     Args:
         root_q: ``(T, 4)`` pelvis (global) rotation; rotation is about the pelvis joint.
         transl: ``(T, 3)`` SMPL-X translation (m).
         side: ``"left"`` or ``"right"``.
+        ankle_w: ``(T, 3)`` world ankle target (m); default its rest position.
+        foot_yaw: ``(T,)`` world heading of the foot (rad about +Y); default 0 (rest orientation).
+            The foot stays flat (its rest orientation turned by ``foot_yaw``).
     """
     hip, knee, ankle = (1, 4, 7) if side == "left" else (2, 5, 8)
     u1, u2 = _POS[knee] - _POS[hip], _POS[ankle] - _POS[knee]
     l1, l2 = np.linalg.norm(u1), np.linalg.norm(u2)
     rp = R.quat_to_matrix(root_q)                                        # (T, 3, 3)
     hip_w = transl + _POS[0] + np.einsum("tij,j->ti", rp, _POS[hip] - _POS[0])
-    target_l = np.einsum("tji,tj->ti", rp, _POS[ankle] - hip_w)          # in the pelvis frame
+    goal = _POS[ankle][None, :] if ankle_w is None else ankle_w
+    target_l = np.einsum("tji,tj->ti", rp, goal - hip_w)                 # in the pelvis frame
     d = np.clip(np.linalg.norm(target_l, axis=1), abs(l1 - l2) + 0.05, l1 + l2 - 1e-4)
     u = target_l / np.linalg.norm(target_l, axis=1, keepdims=True)
     # rest bend plane: knee offset from the hip-ankle line
@@ -96,7 +113,10 @@ def leg_ik(root_q: np.ndarray, transl: np.ndarray, side: str) -> tuple[np.ndarra
     vr = u1 - np.dot(u1, ur) * ur
     vr /= np.linalg.norm(vr)
     # knee points between the pelvis-forward and the (planted) foot-forward direction
-    pole = 0.5 * (vr + np.einsum("tji,j->ti", rp, vr))
+    yaw = np.zeros(root_q.shape[0]) if foot_yaw is None else np.asarray(foot_yaw, dtype=np.float64)
+    fy = np.stack([np.cos(yaw) * vr[0] + np.sin(yaw) * vr[2], np.broadcast_to(vr[1], yaw.shape),
+                   -np.sin(yaw) * vr[0] + np.cos(yaw) * vr[2]], axis=1)   # foot-forward pole, world
+    pole = 0.5 * (vr + np.einsum("tji,tj->ti", rp, fy))
     v = pole - np.sum(pole * u, axis=1, keepdims=True) * u
     v /= np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
     cos_a = np.clip((l1 ** 2 + d ** 2 - l2 ** 2) / (2 * l1 * d), -1.0, 1.0)
@@ -112,7 +132,8 @@ def leg_ik(root_q: np.ndarray, transl: np.ndarray, side: str) -> tuple[np.ndarra
     q_knee = _quat_between(np.broadcast_to(u2 / l2, a2_local.shape), a2_local)
     q_hip = R.matrix_to_quat(r_hip)
     g = rp @ r_hip @ R.quat_to_matrix(q_knee)
-    q_ankle = R.matrix_to_quat(np.transpose(g, (0, 2, 1)))               # foot keeps rest orientation
+    ry = R.quat_to_matrix(R.axis_angle_to_quat(np.stack([0 * yaw, yaw, 0 * yaw], axis=1)))
+    q_ankle = R.matrix_to_quat(np.transpose(g, (0, 2, 1)) @ ry)          # foot flat, turned by yaw
     return q_hip, q_knee, q_ankle
 
 
@@ -123,17 +144,27 @@ def _quat_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return q / np.linalg.norm(q, axis=-1, keepdims=True)
 
 
-def idle_layer(t_s: np.ndarray, speech: np.ndarray, rng: np.random.Generator, posture: str = "neutral"):
+def idle_layer(t_s: np.ndarray, speech: np.ndarray, rng: np.random.Generator, posture: str = "neutral",
+               steps=(), stance: str = "standing"):
     """Idle body motion.
+
+    Args:
+        steps: :class:`inference.body.stepping.Step` list (occasional steps and turns; the
+            feet are locked while in contact).
+        stance: ``"standing"`` or ``"seated"`` (legs in a fixed sitting pose, no weight shifts,
+            pelvis lowered; the chair is not modelled).
 
     Returns:
         ``(quats, transl)``: ``quats`` maps joint index -> ``(T, 4)`` local rotation to multiply
         in (pre-multiplied, in the parent frame); ``transl`` is ``(T, 3)`` metres.
     """
     n = t_s.shape[0]
+    seated = stance == "seated"
     breath = breathing(t_s, speech, rng)
     sway = smooth_noise(t_s, rng, 0.12, 1.0, dims=3)
-    w = weight_shift(t_s, rng)
+    w = weight_shift(t_s, rng) * (0.0 if seated else 1.0)
+    if seated:
+        sway = sway * 0.3
     transl = np.zeros((n, 3))
     transl[:, 0] = WEIGHT_SHIFT_M * w + 0.004 * sway[:, 0]
     transl[:, 1] = -PELVIS_DROP_M - 0.004 * np.abs(w)
@@ -145,6 +176,20 @@ def idle_layer(t_s: np.ndarray, speech: np.ndarray, rng: np.random.Generator, po
                         WEIGHT_ROLL_RAD * w + 0.008 * sway[:, 1] + hips[:, 2])
     torso = smooth_noise(t_s, rng, 0.5, 1.0, dims=3) * np.array([0.07, 0.08, 0.045]) * eng
     chest_up = {"open": -0.04, "closed": 0.05}.get(posture, 0.0)
+    from .stepping import stance_tracks
+
+    tracks = stance_tracks(t_s, list(steps))
+    body = tracks["body"]
+    c, s_ = np.cos(body[:, 2]), np.sin(body[:, 2])
+    lx, lz = transl[:, 0].copy(), transl[:, 2].copy()
+    transl[:, 0] = c * lx + s_ * lz + body[:, 0]
+    transl[:, 2] = -s_ * lx + c * lz + body[:, 1]
+    transl[:, 1] -= tracks["dip"]
+    pelvis = R.quat_mul(euler_quat(0.0, body[:, 2], 0.0), pelvis)
+    if seated:
+        transl[:, [0, 2]] = 0.0
+        transl[:, 1] += SEATED_DROP_M
+        transl[:, 2] += SEATED_FORWARD_M
     out = {0: pelvis}
     # lower spine cancels most of the pelvis tilt so the chest stays upright
     out[3] = euler_quat(-0.8 * (0.008 * sway[:, 2] + hips[:, 0]) + 0.3 * chest_up + 0.3 * torso[:, 0],
@@ -156,11 +201,51 @@ def idle_layer(t_s: np.ndarray, speech: np.ndarray, rng: np.random.Generator, po
     shrug = 0.035 * breath + (0.03 if posture == "closed" else 0.0)
     out[13] = euler_quat(0.0, 0.0, shrug)
     out[14] = euler_quat(0.0, 0.0, -shrug)
+    if seated:  # the pelvis rests on the chair: still; the spine carries the turn and sway
+        out[0] = np.broadcast_to(np.array([1.0, 0.0, 0.0, 0.0]), (n, 4)).copy()
+        out[3] = euler_quat(0.3 * chest_up + 0.3 * torso[:, 0], 0.3 * torso[:, 1] + 0.6 * turn, 0.3 * torso[:, 2])
+        for j, aa in SEATED_LEGS.items():
+            out[j] = np.broadcast_to(R.axis_angle_to_quat(np.asarray(aa, dtype=np.float64)), (n, 4)).copy()
+        return out, transl
+    goals = {side: foot_targets(tracks[side], tracks[f"{side}_lift"], side) for side in ("left", "right")}
+    transl[:, 1] -= _reach_drop(pelvis, transl, goals)
     for side in ("left", "right"):
-        qh, qk, qa = leg_ik(pelvis, transl, side)
+        qh, qk, qa = leg_ik(pelvis, transl, side, goals[side], tracks[side][:, 2])
         h, k, a = (1, 4, 7) if side == "left" else (2, 5, 8)
         out[h], out[k], out[a] = qh, qk, qa
     return out, transl
+
+
+#: Seated: hips flexed ~86 degrees, knees ~86 degrees (shins vertical), the body lowered by about
+#: the thigh's vertical drop and shifted so the feet stay under the knees (m). Axis-angle (rad).
+SEATED_LEGS = {1: (-1.5, 0.0, -0.06), 2: (-1.5, 0.0, 0.06), 4: (1.5, 0.0, 0.0), 5: (1.5, 0.0, 0.0),
+               7: (0.0, 0.0, 0.0), 8: (0.0, 0.0, 0.0)}
+SEATED_DROP_M: float = -0.40
+SEATED_FORWARD_M: float = 0.0
+
+
+def _reach_drop(pelvis_q: np.ndarray, transl: np.ndarray, goals: dict) -> np.ndarray:
+    """``(T,)`` extra pelvis lowering (m) so both ankles stay reachable (98.5% of the leg
+    length), spread smoothly over ~0.3 s so the body dips instead of snapping."""
+    rp = R.quat_to_matrix(pelvis_q)
+    need = np.zeros(transl.shape[0])
+    for side, (hip, knee, ankle) in (("left", (1, 4, 7)), ("right", (2, 5, 8))):
+        leg = 0.985 * (np.linalg.norm(_POS[knee] - _POS[hip]) + np.linalg.norm(_POS[ankle] - _POS[knee]))
+        hip_w = transl + _POS[0] + np.einsum("tij,j->ti", rp, _POS[hip] - _POS[0])
+        d = goals[side] - hip_w
+        horiz = np.hypot(d[:, 0], d[:, 2])
+        h_max = np.sqrt(np.maximum(leg ** 2 - horiz ** 2, 0.0))
+        need = np.maximum(need, -d[:, 1] - h_max)
+    need = np.maximum(need, 0.0)
+    if not need.any():
+        return need
+    w = 9
+    pad = np.pad(need, w, mode="edge")
+    dil = np.max(np.stack([pad[i:i + need.size] for i in range(2 * w + 1)]), axis=0)
+    k = np.hanning(2 * w + 3)[1:-1]
+    k /= k.sum()
+    sm = np.convolve(np.pad(dil, w, mode="edge"), k, mode="valid")
+    return np.maximum(sm, need)
 
 
 def engagement(t_s: np.ndarray, speech: np.ndarray) -> np.ndarray:

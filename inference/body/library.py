@@ -20,6 +20,7 @@ conduit metaphor), ``frame`` (two hands facing each other, delimiting an idea), 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -81,8 +82,17 @@ WRIST_KEEP_OUT_M: tuple = (0.21, 0.19)
 
 
 def clear_of_torso(wrist_m) -> tuple:
-    """Move a wrist target (relative to the left shoulder) radially out of :data:`WRIST_KEEP_OUT_M`."""
-    return tuple(float(v) for v in clear_of_torso_batch(np.asarray(wrist_m, dtype=np.float64)[None])[0])
+    """Move a wrist target (relative to the left shoulder) radially out of :data:`WRIST_KEEP_OUT_M`
+    (scalar version of :func:`clear_of_torso_batch`, same rule; called for every key pose)."""
+    wx, wy, wz = (float(v) for v in wrist_m)
+    x = float(_SHOULDER_L[0]) + wx
+    z = float(_SHOULDER_L[2]) + wz - 0.01
+    r = math.hypot(x / WRIST_KEEP_OUT_M[0], z / WRIST_KEEP_OUT_M[1])
+    if not (r < 1.0 and -0.55 < wy < 0.0):
+        return (wx, wy, wz)
+    if r < 1e-6:
+        x, z, r = 0.0, WRIST_KEEP_OUT_M[1], 1.0
+    return (x / r - float(_SHOULDER_L[0]), wy, z / r + 0.01 - float(_SHOULDER_L[2]))
 
 
 def clear_of_torso_batch(wrist_m: np.ndarray) -> np.ndarray:
@@ -293,9 +303,24 @@ def _u(rng, lo, hi):
     return float(rng.uniform(lo, hi))
 
 
+REST_KINDS: tuple[str, ...] = ("side", "front", "forearms", "thighs")
+
+
 def rest_pose(kind: str, rng: np.random.Generator, posture: str = "neutral") -> ArmPose:
-    """A rest pose: ``"side"`` (arms hanging, palms to the thighs) or ``"front"`` (hands loosely
-    in front of the lower belly). Small random variation so rests do not look identical."""
+    """A rest pose (small random variation so rests do not look identical):
+
+    * ``"side"``: arms hanging, palms to the thighs (long silences);
+    * ``"front"``: hands loosely in front of the lower belly;
+    * ``"forearms"``: the conversational rest between gestures: upper arms hanging, elbows bent
+      ~90 degrees, forearms up in front at waist height, palms facing each other/down (the
+      BEAT2 speaker's wrists are mostly 20-45 cm below and 10-35 cm in front of the shoulder);
+    * ``"thighs"``: seated, hands resting on the thighs (the hips are flexed, so the thighs
+      point forward from the pelvis).
+
+    Raises:
+        ValueError: unknown ``kind`` (valid: :data:`REST_KINDS`).
+    """
+    wide = 0.02 if posture == "open" else (-0.02 if posture == "closed" else 0.0)
     if kind == "side":
         x = _u(rng, 0.02, 0.06) + (0.02 if posture == "open" else 0.0)
         return ArmPose((x, _u(rng, -0.50, -0.47), _u(rng, 0.03, 0.09)), (-1.0, 0.0, 0.15),
@@ -306,15 +331,24 @@ def rest_pose(kind: str, rng: np.random.Generator, posture: str = "neutral") -> 
         return ArmPose((x, _u(rng, -0.45, -0.40), _u(rng, 0.20, 0.26)), (-0.7, 0.45, -0.3),
                        pole=(0.6, -0.4, -0.7), wrist_flex_rad=_u(rng, 0.05, 0.25),
                        fingers="relaxed", openness=_u(rng, 0.0, 0.3))
-    raise ValueError(f"rest kind: expected 'side' or 'front', found {kind!r}")
+    if kind == "forearms":
+        return ArmPose((_u(rng, -0.04, 0.06) + wide, _u(rng, -0.46, -0.38), _u(rng, 0.17, 0.26)),
+                       (-0.8, -0.5, 0.1), pole=(0.35, -0.9, -0.3), wrist_flex_rad=_u(rng, 0.0, 0.2),
+                       fingers="relaxed", openness=_u(rng, 0.0, 0.4))
+    if kind == "thighs":
+        return ArmPose((_u(rng, -0.07, -0.03), _u(rng, -0.48, -0.45), _u(rng, 0.24, 0.32)),
+                       (0.0, -1.0, 0.1), pole=(0.4, -0.8, -0.4), wrist_flex_rad=_u(rng, -0.6, -0.45),
+                       fingers="relaxed", openness=_u(rng, 0.1, 0.4))
+    raise ValueError(f"rest kind: expected one of {REST_KINDS}, found {kind!r}")
 
 
 def ready_pose(rng: np.random.Generator, posture: str = "neutral") -> ArmPose:
-    """Low 'ready' position held between gestures inside a phrase (hands lowered, not at rest)."""
+    """'Ready' position held between gestures inside a phrase: forearms up in front (a little
+    higher and more varied than the ``"forearms"`` rest)."""
     off = {"open": 0.04, "closed": -0.04}.get(posture, 0.0)
-    return ArmPose((_u(rng, 0.0, 0.12) + off, _u(rng, -0.46, -0.40), _u(rng, 0.12, 0.20)),
-                   (-0.8, 0.2, 0.1), wrist_flex_rad=_u(rng, 0.0, 0.2), fingers="relaxed",
-                   openness=_u(rng, 0.0, 0.4))
+    return ArmPose((_u(rng, -0.04, 0.10) + off, _u(rng, -0.46, -0.34), _u(rng, 0.18, 0.28)),
+                   (-0.8, -0.3, 0.2), pole=(0.35, -0.9, -0.3), wrist_flex_rad=_u(rng, 0.0, 0.2),
+                   fingers="relaxed", openness=_u(rng, 0.0, 0.4))
 
 
 def sample_stroke(gtype: str, rng: np.random.Generator, amplitude: float,
@@ -334,35 +368,45 @@ def sample_stroke(gtype: str, rng: np.random.Generator, amplitude: float,
     a = float(np.clip(amplitude, 0.0, 2.0))
     widen = {"open": 0.05, "closed": -0.05}.get(posture, 0.0)
     if gtype == "beat":
-        apex = np.array([_u(rng, -0.06, 0.20) + widen, _u(rng, -0.42, -0.26), _u(rng, 0.18, 0.34)])
+        apex = np.array([_u(rng, -0.08, 0.24) + widen, _u(rng, -0.42, -0.10) + 0.06 * a, _u(rng, 0.12, 0.32)])
         lift = (0.07 + 0.09 * a) * _u(rng, 0.8, 1.2)
         pre = apex + np.array([0.0, lift, -0.3 * lift])
         palm = _unit(np.array([_u(rng, -0.9, -0.3), _u(rng, -0.8, -0.2), _u(rng, -0.1, 0.3)]))
         shape = "beat" if rng.random() < 0.5 else "relaxed"
         op = _u(rng, 0.0, 0.5)
-        return (ArmPose(tuple(pre), tuple(palm), wrist_flex_rad=_u(rng, -0.35, -0.15), fingers=shape, openness=op),
-                ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, 0.15, 0.35), fingers=shape, openness=op))
+        return (ArmPose(tuple(forward_for_height(pre)), tuple(palm), wrist_flex_rad=_u(rng, -0.35, -0.15), fingers=shape, openness=op),
+                ArmPose(tuple(forward_for_height(apex)), tuple(palm), wrist_flex_rad=_u(rng, 0.15, 0.35), fingers=shape, openness=op))
     if gtype == "open_palm":
         reach = 0.5 + 0.25 * a
-        apex = np.array([_u(rng, 0.05, 0.30) + widen, _u(rng, -0.38, -0.20), _u(rng, 0.20, 0.30) + 0.08 * reach])
-        pre = apex + np.array([-_u(rng, 0.06, 0.14), _u(rng, 0.0, 0.05), -_u(rng, 0.08, 0.16) * reach])
+        apex = np.array([_u(rng, 0.05, 0.36) + widen, _u(rng, -0.38, -0.06) + 0.06 * a, _u(rng, 0.14, 0.24) + 0.08 * reach])
+        pre = apex + np.array([-_u(rng, 0.06, 0.14), _u(rng, -0.04, 0.02), -_u(rng, 0.05, 0.10) * reach])
         palm = _unit(np.array([_u(rng, -0.5, -0.1), _u(rng, 0.6, 1.0), _u(rng, 0.1, 0.5)]))
-        return (ArmPose(tuple(pre), tuple(_unit(palm + [-0.4, -0.3, 0.0])), wrist_flex_rad=0.0, fingers="relaxed", openness=0.4),
-                ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, -0.3, -0.05), fingers="open", openness=_u(rng, 0.0, 0.6)))
+        return (ArmPose(tuple(forward_for_height(pre)), tuple(_unit(palm + [-0.4, -0.3, 0.0])), wrist_flex_rad=0.0, fingers="relaxed", openness=0.4),
+                ArmPose(tuple(forward_for_height(apex)), tuple(palm), wrist_flex_rad=_u(rng, -0.3, -0.05), fingers="open", openness=_u(rng, 0.0, 0.6)))
     if gtype == "frame":
         half = _u(rng, 0.14, 0.24) + 0.5 * widen
-        apex = np.array([MIDLINE_X_M + half, _u(rng, -0.38, -0.20), _u(rng, 0.26, 0.38)])
+        apex = np.array([MIDLINE_X_M + half, _u(rng, -0.38, -0.10), _u(rng, 0.22, 0.34)])
         pre = apex + np.array([_u(rng, 0.03, 0.08), (0.05 + 0.06 * a), -0.05])
         palm = _unit(np.array([-1.0, _u(rng, -0.1, 0.3), _u(rng, -0.1, 0.2)]))
-        return (ArmPose(tuple(pre), tuple(palm), wrist_flex_rad=-0.1, fingers="flat", openness=0.3),
-                ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, -0.05, 0.15), fingers="flat", openness=_u(rng, 0.0, 0.5)))
+        return (ArmPose(tuple(forward_for_height(pre)), tuple(palm), wrist_flex_rad=-0.1, fingers="flat", openness=0.3),
+                ArmPose(tuple(forward_for_height(apex)), tuple(palm), wrist_flex_rad=_u(rng, -0.05, 0.15), fingers="flat", openness=_u(rng, 0.0, 0.5)))
     if gtype == "point":
-        apex = np.array([_u(rng, 0.08, 0.34) + widen, _u(rng, -0.28, -0.08), _u(rng, 0.30, 0.42)])
-        pre = apex + np.array([-0.04, 0.04, -(0.10 + 0.07 * a)])
+        apex = np.array([_u(rng, 0.08, 0.36) + widen, _u(rng, -0.28, 0.0), _u(rng, 0.28, 0.42)])
+        pre = apex + np.array([-0.04, -0.03, -(0.08 + 0.05 * a)])
         palm = _unit(np.array([_u(rng, -0.7, -0.3), -1.0, 0.0]))
-        return (ArmPose(tuple(pre), tuple(palm), wrist_flex_rad=0.0, fingers="point", openness=0.2),
-                ArmPose(tuple(apex), tuple(palm), wrist_flex_rad=_u(rng, -0.2, 0.0), fingers="point", openness=0.0))
+        return (ArmPose(tuple(forward_for_height(pre)), tuple(palm), wrist_flex_rad=0.0, fingers="point", openness=0.2),
+                ArmPose(tuple(forward_for_height(apex)), tuple(palm), wrist_flex_rad=_u(rng, -0.2, 0.0), fingers="point", openness=0.0))
     raise ValueError(f"gesture type: expected one of {GESTURE_TYPES}, found {gtype!r}")
+
+
+def forward_for_height(wrist_m) -> np.ndarray:
+    """A raised hand comes out in front of the chest: the wrist target (left-shoulder relative)
+    is moved forward to at least ``z = 0.20 + 0.5 (y + 0.30)`` m once it is higher than 30 cm
+    below the shoulder (the BEAT2 speaker's raised hands are 25-35 cm in front of the shoulder;
+    a hand raised close to the chest reads as cramped and enters stocky characters' chests)."""
+    w = np.array(wrist_m, dtype=np.float64, copy=True)
+    w[2] = max(w[2], 0.20 + 0.5 * max(0.0, w[1] + 0.30))
+    return w
 
 
 def with_offset(pose: ArmPose, delta_m) -> ArmPose:

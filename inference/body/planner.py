@@ -94,7 +94,7 @@ def _choose_strokes(prosody, loud, style, rng):
         if t - last < gap:
             continue
         ld = loud[max(0, _frame_at(prosody, t) - 10):_frame_at(prosody, t) + 11].max()
-        p = (0.15 + 0.75 * float(s)) * (0.35 + 0.65 * ld) * min(1.5, style.rate ** 0.7) * energy_gate
+        p = (0.3 + 0.8 * float(s)) * (0.45 + 0.55 * ld) * min(1.5, style.rate ** 0.7) * energy_gate
         if rng.random() < min(p, 0.95):
             chosen.append((float(t), float(s), float(ld)))
             last = t
@@ -146,7 +146,7 @@ def _pick_type(rng, first_in_unit, strength, recent):
 def _pick_hands(rng, gtype, style, prev_hands):
     if gtype == "frame":
         return "both"
-    if gtype == "beat" and rng.random() < 0.25:
+    if gtype in ("beat", "open_palm") and rng.random() < style.two_handed:
         return "both"
     if style.handedness in ("left", "right"):
         return style.handedness if rng.random() < 0.8 else ("left" if style.handedness == "right" else "right")
@@ -189,7 +189,7 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
     rng = np.random.default_rng([int(seed) & 0xFFFFFFFF, 0xB0D1])
     loud = loudness(prosody)
     plan = Plan()
-    rest_kind = "front" if style.posture == "closed" else ("side" if rng.random() < 0.75 else "front")
+    rest_kind = _rest_kind(style, rng, long_pause=False)
     rest = {side: lib.rest_pose(rest_kind, rng, style.posture) for side in ("left", "right")}
     for side in ("left", "right"):
         plan.keys[side].append(Key(0.0, rest[side], False))
@@ -205,18 +205,17 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
         first = phrase != prev_phrase or (t_acc - prev_apex) > UNIT_JOIN_S
         # close the previous unit: retract
         if first and i > 0:
+            rest_kind = _rest_kind(style, rng, long_pause=t_acc - prev_apex > 2.5)
+            rest = {s: lib.rest_pose(rest_kind, rng, style.posture) for s in ("left", "right")}
             _retract(plan, rest, active, prev_apex, t_acc, rng, style, prosody)
-            if t_acc - prev_apex > 4.0 and style.posture != "closed" and rng.random() < 0.3:
-                rest_kind = "front" if rest_kind == "side" else "side"
-                rest = {s: lib.rest_pose(rest_kind, rng, style.posture) for s in ("left", "right")}
         gtype = _pick_type(rng, first, strength, recent)
         hands = _pick_hands(rng, gtype, style, prev_hands)
         amp = float(np.clip((0.35 + 0.65 * ld) * (0.6 + 0.4 * strength) * style.energy, 0.0, 2.0))
         sides = ("left", "right") if hands == "both" else (hands,)
         apex_t = t_acc + float(rng.uniform(0.0, 0.05))
-        dur = float(np.clip(rng.uniform(0.15, 0.26) / (0.75 + 0.25 * style.energy), 0.12, 0.34))
-        prep = float(rng.uniform(0.25, 0.45))
-        hold = float(rng.uniform(0.08, 0.25))
+        dur = float(np.clip(rng.uniform(0.24, 0.40) / (0.75 + 0.25 * style.energy), 0.2, 0.5))
+        prep = float(rng.uniform(0.35, 0.6))
+        hold = float(rng.uniform(0.15, 0.45))
         pair = None
         done = False
         for side in sides:
@@ -252,6 +251,8 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
             done = True
         if not done:
             continue
+        if hands != "both":
+            _echo(plan, "right" if hands == "left" else "left", apex_t, pair, active, rng, style)
         plan.strokes.append(Stroke(apex_t, gtype, hands, amp, tuple(pair[1].wrist_m)))
         recent.append((gtype, hands))
         prev_hands, prev_apex, prev_phrase = hands, apex_t, phrase
@@ -262,6 +263,40 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
     for side in ("left", "right"):
         plan.keys[side] = [k for k in plan.keys[side] if k.time_s <= duration_s + 2.0]
     return plan
+
+
+def _rest_kind(style, rng, long_pause: bool) -> str:
+    """Rest between gesture units: forearms up in front or the arms hanging at the sides (the
+    BEAT2 speaker's wrists are below the pelvis joint in 25-50% of the frames), more often
+    hanging after long pauses; sometimes hands in front of the belly; seated: on the thighs."""
+    if style.stance == "seated":
+        return "thighs"
+    p_side = 0.75 if long_pause else 0.5
+    if style.posture == "closed":
+        return "front" if rng.random() < 0.5 else "forearms"
+    r = rng.random()
+    return "side" if r < p_side else ("front" if r < p_side + 0.1 else "forearms")
+
+
+#: A hand not making a one-handed stroke follows it with this share of its displacement
+#: (sympathetic motion of the other arm; the BEAT2 take's left/right wrist speeds correlate at 0.5-0.7).
+ECHO_GAIN: float = 0.45
+
+
+def _echo(plan, side, apex_t, pair, active, rng, style):
+    """The idle hand moves along with a one-handed stroke, smaller and slightly later."""
+    keys = plan.keys[side]
+    last = keys[-1]
+    if apex_t - last.time_s < 0.6:
+        return
+    pre, apex = pair
+    base = last.pose
+    move = ECHO_GAIN * (np.asarray(apex.wrist_m) - np.asarray(pre.wrist_m)) if pre is not None else np.zeros(3)
+    lift = np.array([0.0, 0.03, 0.03]) * float(rng.uniform(0.5, 1.5))
+    t0 = max(last.time_s + 0.15, apex_t - 0.45)
+    keys.append(Key(t0, base, last.active))
+    keys.append(Key(apex_t + 0.06, lib.with_offset(base, lift + move), True))
+    keys.append(Key(apex_t + float(rng.uniform(0.4, 0.7)), lib.with_offset(base, 0.5 * lift), last.active))
 
 
 def _retract(plan, rest, active, prev_apex, next_t, rng, style, prosody):
@@ -290,7 +325,7 @@ def _plan_micro_beats(plan, prosody, style):
         near = np.zeros(acc.size, bool)
     for side in ("left", "right"):
         for t, s in zip(acc[~near], prosody.accent_strength[~near]):
-            plan.micro_beats[side].append((float(t), min(0.07, (0.025 + 0.05 * float(s)) * style.energy)))
+            plan.micro_beats[side].append((float(t), min(0.04, (0.012 + 0.025 * float(s)) * style.energy)))
 
 
 def _plan_head(plan, prosody, duration_s, rng, style):

@@ -17,6 +17,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._rigs import arkit as _arkit
+from .._rigs import face_coupling as _coupling
 from .._rigs import rotations as R
 from .._rigs import smplx as S
 from ..audio import Audio, AudioError, is_audio
@@ -24,16 +25,11 @@ from ..backends import BodyConstraints, BodyTrack, FaceTrack, register_body_back
 from ..options import GenerateOptions
 from ..prosody import analyze_prosody
 from ..timebase import num_frames, resample_frames
-from . import collision, idle, planner, synthesis
+from . import collision, idle, planner, stepping, synthesis
 from .constraints import apply_constraints, validate_constraints
 
 BODY_FPS: float = 30.0
 MODEL_NAME: str = "procedural-gesture-v1"
-#: Jaw rotation (rad about +X, opening) at ARKit jawOpen = 1; SMPL-X/FLAME jaw opening of ~20 deg.
-JAW_OPEN_RAD: float = 0.35
-#: Eye rotation (rad) at full ARKit eyeLook In/Out and Up/Down (~25 and ~20 degrees).
-EYE_YAW_RAD: float = 0.45
-EYE_PITCH_RAD: float = 0.35
 
 
 class ProceduralBody:
@@ -90,11 +86,16 @@ def synthesize(prosody, duration_s: float, fps: float, n: int, options: Generate
     q[..., 0] = 1.0
     speech = prosody.speech[np.clip(np.rint(t * prosody.fps).astype(int), 0, prosody.num_frames - 1)]
     eng = idle.engagement(t, speech)
+    drift_m = 0.05 * min(max(style.energy, 0.2), 1.3)
+    shared = synthesis.smooth_noise(t, rng, 0.6, 0.9 * drift_m, dims=3)
     for side in ("left", "right"):
         q[:, list(synthesis.TRACK_JOINTS[side])] = synthesis.arm_track(
             plan.keys[side], side, t, rng, plan.micro_beats[side],
-            drift_m=0.05 * min(max(style.energy, 0.2), 1.3), engagement=eng)
-    layers, transl = idle.idle_layer(t, speech, rng, style.posture)
+            drift_m=drift_m, engagement=eng, shared_drift=shared)
+    steps = stepping.plan_steps(duration_s, [p[0] for p in prosody.phrases],
+                                np.random.default_rng([int(options.seed) & 0xFFFFFFFF, 0x57E9]),
+                                0.0 if style.stance == "seated" else style.stepping)
+    layers, transl = idle.idle_layer(t, speech, rng, style.posture, steps, style.stance)
     for j, lq in layers.items():
         q[:, j] = R.quat_mul(lq, q[:, j])
     # torso follows strokes: a small lean into the stroke and a turn toward the gesturing hand
@@ -126,19 +127,16 @@ def synthesize(prosody, duration_s: float, fps: float, n: int, options: Generate
 
 
 def _face_joints(q: np.ndarray, face: FaceTrack, fps: float, n: int) -> None:
-    """Jaw and eye rotations from the face track's ARKit curves (resampled to ``fps``)."""
+    """Jaw and eye rotations from the face track's ARKit curves (resampled to ``fps``), by the
+    project's one mapping :mod:`rigs.face_coupling` (so ``jaw_pose`` and joint 22 agree)."""
     arkit = np.asarray(face.arkit, dtype=np.float64)
     if arkit.ndim != 2 or arkit.shape[1] != _arkit.NUM_ARKIT or arkit.shape[0] == 0:
         raise ValueError(f"face.arkit: expected shape (T, {_arkit.NUM_ARKIT}), found {arkit.shape}")
     a = resample_frames(np.nan_to_num(arkit), face.fps, fps, n).astype(np.float64)
-    col = {name: a[:, i] for i, name in enumerate(_arkit.ARKIT_NAMES)}
-    z = np.zeros(n)
-    jaw = np.stack([JAW_OPEN_RAD * np.clip(col["jawOpen"], 0, 1), z, z], axis=1)
-    q[:, 22] = R.axis_angle_to_quat(jaw)
-    for j, side, out_sign in ((23, "Left", 1.0), (24, "Right", -1.0)):
-        yaw = out_sign * EYE_YAW_RAD * (col[f"eyeLookOut{side}"] - col[f"eyeLookIn{side}"])
-        pitch = EYE_PITCH_RAD * (col[f"eyeLookDown{side}"] - col[f"eyeLookUp{side}"])
-        q[:, j] = synthesis.euler_quat(pitch, yaw, z)
+    q[:, 22] = R.axis_angle_to_quat(_coupling.arkit_to_jaw_pose(a).astype(np.float64))
+    eyes = _coupling.arkit_to_eye_poses(a).astype(np.float64)
+    q[:, 23] = R.axis_angle_to_quat(eyes[:, 0])
+    q[:, 24] = R.axis_angle_to_quat(eyes[:, 1])
 
 
 register_body_backend("procedural", ProceduralBody)

@@ -54,8 +54,15 @@ def interpolate_keys(times_s: np.ndarray, values: np.ndarray, frame_times_s: np.
     return a + (b - a) * s
 
 
+#: Full width (s) of a micro-beat's down-and-up pulse: wide enough that its energy stays below
+#: ~2 Hz (narrower flicks read as nervous wrists; the BEAT2 take has ~6% of its wrist velocity
+#: power at 2-4 Hz and < 1% at 4-8 Hz).
+MICRO_BEAT_WIDTH_S: float = 0.6
+
+
 def arm_track(keys, side: str, frame_times_s: np.ndarray, rng: np.random.Generator | None = None,
-              micro_beats=(), drift_m: float = 0.02, engagement: np.ndarray | None = None) -> np.ndarray:
+              micro_beats=(), drift_m: float = 0.02, engagement: np.ndarray | None = None,
+              shared_drift: np.ndarray | None = None) -> np.ndarray:
     """Local quaternions ``(T, 19, 4)`` of one side's arm + fingers from planner keys.
 
     The hand follows minimum-jerk paths between key wrist positions in Cartesian space (the
@@ -64,7 +71,10 @@ def arm_track(keys, side: str, frame_times_s: np.ndarray, rng: np.random.Generat
     frame. On top: ``micro_beats`` ``[(time_s, depth_m), ...]`` add small down-flicks whose lowest
     point is on the accent (35% as deep with the hand at rest), and a band-limited drift
     (``drift_m`` RMS while gesturing; at rest 57% of it while speaking (``engagement`` (T,) in
-    [0, 1]) and 12% in silence) keeps raised hands alive between keys. Fingers are slerped between key shapes,
+    [0, 1]) and 12% in silence) keeps raised hands alive between keys. ``shared_drift`` ``(T, 3)``
+    (metres, in each side's own mirrored coordinates, so it moves both hands symmetrically) is
+    a drift common to both hands, added with the same scaling; the side's own drift is then
+    half as large (the two hands of a speaker move together more than apart). Fingers are slerped between key shapes,
     leading the arm by 60 ms, as hands pre-shape during the preparation.
     """
     times = np.array([k.time_s for k in keys], dtype=np.float64)
@@ -82,7 +92,7 @@ def arm_track(keys, side: str, frame_times_s: np.ndarray, rng: np.random.Generat
     act = interpolate_keys(times, active, t, quaternion=False)
     if micro_beats:
         bt = [b[0] for b in micro_beats]
-        depth = pulses(t, bt, [b[1] for b in micro_beats], 0.32)
+        depth = pulses(t, bt, [b[1] for b in micro_beats], MICRO_BEAT_WIDTH_S)
         gain = 0.35 + 0.65 * act            # hands at rest flick less
         wrist = wrist + depth[:, None] * np.array([0.0, -1.0, -0.3]) * gain[:, None]
         flex = flex + 3.0 * depth * gain
@@ -90,7 +100,10 @@ def arm_track(keys, side: str, frame_times_s: np.ndarray, rng: np.random.Generat
         eng = np.ones_like(t) if engagement is None else engagement
         scale = np.clip(0.12 + 0.45 * eng + 0.55 * act, 0.0, 1.0)
         # less drift front-back than sideways/up-down: a drifting hand should not fold the arm back
-        wrist = wrist + smooth_noise(t, rng, 0.8, drift_m, dims=3) * scale[:, None] * np.array([1.0, 0.9, 0.75])
+        own = smooth_noise(t, rng, 0.8, drift_m, dims=3)
+        if shared_drift is not None:
+            own = 0.5 * own + shared_drift
+        wrist = wrist + own * scale[:, None] * np.array([1.0, 0.9, 0.75])
         palm = palm + smooth_noise(t, rng, 0.3, 0.15, dims=3)
     wrist = lib.clear_of_torso_batch(wrist)   # paths between keys must not cut through the trunk
     arm = lib.solve_left_arms(wrist, palm, pole, flex, shrug, sequence=True)

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import InputError
-from .._rigs import arkit as _arkit
+from .._rigs import arkit as _arkit, face_coupling as _face_coupling
 
 #: Number of FLAME expression coefficients produced.
 NUM_EXPRESSION: int = 100
@@ -50,17 +50,9 @@ class FlameMapError(InputError):
     code = "flame_map"
 
 
-def _default_jaw() -> np.ndarray:
-    j = np.zeros((_arkit.NUM_ARKIT, 3), np.float32)
-    j[_arkit.ARKIT_INDEX["jawOpen"], 0] = 0.35
-    j[_arkit.ARKIT_INDEX["jawLeft"], 1] = 0.1
-    j[_arkit.ARKIT_INDEX["jawRight"], 1] = -0.1
-    return j
-
-
 #: Default ``(52, 3)`` ARKit -> jaw axis-angle map (radians per unit weight), used when the file
-#: has no jaw columns. Project choice: a wide-open human jaw rotates ~20-25 degrees.
-DEFAULT_JAW: np.ndarray = _default_jaw()
+#: has no jaw columns: the project's one ARKit -> jaw mapping, :func:`rigs.face_coupling.jaw_matrix`.
+DEFAULT_JAW: np.ndarray = _face_coupling.jaw_matrix()
 
 
 @dataclass(frozen=True)

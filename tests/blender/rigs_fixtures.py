@@ -81,7 +81,7 @@ def direction_errors(arm, bone_map, poses, frame_start=1, measure_map=None):
     t = poses.shape[0]
     perf = Performance(30.0, np.zeros((t, 52), np.float32), smplx_poses=poses, transl=np.zeros((t, 3), np.float32))
     bmap, _ = resolve_bone_map(arm, bone_map)
-    targets, warnings = build_body_targets(arm, perf, bmap)
+    targets, warnings = build_body_targets(arm, perf, bmap, avoid_collisions=False)  # exact retarget
     bake.bake(targets, frame_start, "")
     if measure_map is not None:  # e.g. a control rig measured on its deform bones
         bmap = {j: b for j, b in measure_map.items() if b in arm.data.bones}

@@ -144,7 +144,7 @@ for what, source, regen in (("FACE", "FILE", "ALL"), ("BODY", "STRIP", "RANGE"),
         cls.draw(type("P", (), {"layout": Layout()})(), Ctx())
         drawn.append(cls.__name__)
 from speech_animator.addon import preferences
-preferences.SPEECHANIM_AP_preferences.draw(type("P", (), {"layout": Layout()})(), Ctx())
+preferences.SPEECHANIM_AP_preferences.draw(type("P", (), {"layout": Layout(), "bl_rna": preferences.SPEECHANIM_AP_preferences.bl_rna})(), Ctx())
 emit({"problems": problems, "drawn": sorted(set(drawn)), "registered": [hasattr(bpy.types, c.__name__) for c in panel.CLASSES]})
 """)
     assert res["problems"] == []

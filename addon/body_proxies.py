@@ -1,0 +1,130 @@
+"""Collision proxies of a character, fitted to its own mesh (bpy side of :mod:`rigs.body_collision`).
+
+For every mesh that an armature deforms (Armature modifier) or carries (parented to a bone), each
+vertex is given to one bone: the bone of its largest skin weight (vertex group named like a bone),
+or the parent bone of a bone-parented mesh. The vertices are taken in the *rest* pose (the
+armature's Pose Position is switched to Rest while reading, then restored), expressed in each
+bone's ``matrix_local`` frame, and per bone a capsule (:func:`rigs.body_collision.fit_capsule`)
+and a convex hull (:func:`rigs.body_collision.fit_hull`) are fitted. The solver then runs bpy-free on the retargeted pose.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from ..rigs.body_collision import Capsules, fit_capsule, fit_hull, resolve
+
+log = logging.getLogger(__name__)
+
+#: Bones with fewer vertices than this get no capsule.
+MIN_VERTICES = 8
+
+
+def _meshes_of(armature):
+    import bpy
+
+    out = []
+    for ob in bpy.data.objects:
+        if ob.type != 'MESH':
+            continue
+        mod = any(m.type == 'ARMATURE' and m.object == armature for m in ob.modifiers)
+        bone_parented = ob.parent == armature and ob.parent_type == 'BONE' and ob.parent_bone
+        if mod or bone_parented:
+            out.append((ob, bool(mod)))
+    return out
+
+
+def _vertex_bones(ob, skinned: bool, bone_names: set) -> tuple[np.ndarray, list]:
+    """``(coords (N, 3) object space, bone name per vertex or None)``."""
+    me = ob.data
+    n = len(me.vertices)
+    co = np.empty(n * 3, np.float64)
+    me.vertices.foreach_get("co", co)
+    co = co.reshape(n, 3)
+    if not skinned:
+        return co, [ob.parent_bone] * n
+    group_bone = {g.index: g.name for g in ob.vertex_groups if g.name in bone_names}
+    owner = []
+    for v in me.vertices:
+        best, w_best = None, 0.0
+        for g in v.groups:
+            name = group_bone.get(g.group)
+            if name is not None and g.weight > w_best:
+                best, w_best = name, g.weight
+        if best is None and ob.parent_type == 'BONE' and ob.parent_bone in bone_names:
+            best = ob.parent_bone
+        owner.append(best)
+    return co, owner
+
+
+def fit_proxies(armature) -> Capsules:
+    """One capsule per bone of ``armature`` that owns at least :data:`MIN_VERTICES` vertices.
+
+    Returns:
+        :class:`rigs.body_collision.Capsules` in bone rest frames (armature units); empty when the
+        armature deforms no mesh.
+    """
+    import bpy
+
+    bones = armature.data.bones
+    names = {b.name for b in bones}
+    keep = armature.data.pose_position
+    armature.data.pose_position = 'REST'
+    bpy.context.view_layer.update()
+    try:
+        arm_inv = np.linalg.inv(np.array(armature.matrix_world, np.float64))
+        pts: dict[str, list] = {}
+        for ob, skinned in _meshes_of(armature):
+            co, owner = _vertex_bones(ob, skinned, names)
+            m = arm_inv @ np.array(ob.matrix_world, np.float64)
+            arm_co = co @ m[:3, :3].T + m[:3, 3]
+            names_here = sorted(set(o for o in owner if o))
+            code = {n: k for k, n in enumerate(names_here)}
+            ids = np.fromiter((code.get(o, -1) for o in owner), np.int64, len(owner))
+            for k, name in enumerate(names_here):
+                pts.setdefault(name, []).append(arm_co[ids == k])
+    finally:
+        armature.data.pose_position = keep
+        bpy.context.view_layer.update()
+    out_b, out_a, out_e, out_r, out_h, out_reach = [], [], [], [], [], []
+    for name, chunks in pts.items():
+        p = np.concatenate(chunks)
+        if p.shape[0] < MIN_VERTICES:
+            continue
+        inv = np.linalg.inv(np.array(bones[name].matrix_local, np.float64))
+        local = p @ inv[:3, :3].T + inv[:3, 3]
+        a, b, r = fit_capsule(local)
+        try:
+            hull = fit_hull(local)
+        except ValueError:
+            hull = None
+        out_b.append(name)
+        out_a.append(a)
+        out_e.append(b)
+        out_r.append(r)
+        out_h.append(hull)
+        out_reach.append(float(np.linalg.norm(local - 0.5 * (a + b), axis=1).max()))
+    z = np.zeros((0, 3))
+    return Capsules(tuple(out_b), np.array(out_a) if out_a else z, np.array(out_e) if out_e else z,
+                    np.array(out_r, np.float64), tuple(out_h), np.array(out_reach, np.float64))
+
+
+def avoid_self_collisions(armature, skel, bone_map: dict, plan, res, fps: float):
+    """Fit proxies on ``armature`` and push the retargeted arms out of the body.
+
+    Returns:
+        ``(result, notes)``; ``result`` is ``res`` unchanged when the armature deforms no mesh.
+    """
+    caps = fit_proxies(armature)
+    if not caps.bones:
+        return res, []
+    new, before, after = resolve(skel, bone_map, res, caps, plan.scale, fps)
+    b, a = float(np.mean(before > 0)), float(np.mean(after > 0))
+    notes = []
+    if b > 0:
+        notes.append(f"body: hands/forearms kept out of {armature.name!r}'s body "
+                     f"({100 * b:.1f}% of frames touched it, {100 * a:.1f}% after)")
+    log.info("self-collision on %s: %.2f%% -> %.2f%% of frames", armature.name, 100 * b, 100 * a)
+    return new, notes

@@ -1,0 +1,107 @@
+"""rigs/body_collision.py (bpy-free): proxy fitting, segment distance, and the push-out on a
+small synthetic character (a box torso and two-bone arms)."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from rigs import body_collision as bc
+from rigs.retarget import RetargetResult, TargetSkeleton
+from rigs.rotations import axis_angle_to_quat
+
+
+def test_segment_distance_matches_brute_force():
+    rng = np.random.default_rng(0)
+    p0, p1, q0, q1 = (rng.normal(size=(50, 3)) for _ in range(4))
+    d, cp, cq = bc.segment_distance(p0, p1, q0, q1)
+    u = np.linspace(0, 1, 201)
+    for i in range(50):
+        a = p0[i] + u[:, None] * (p1[i] - p0[i])
+        b = q0[i] + u[:, None] * (q1[i] - q0[i])
+        brute = np.linalg.norm(a[:, None] - b[None], axis=2).min()
+        assert d[i] <= brute + 1e-9 and d[i] > brute - 0.02
+        assert np.isclose(np.linalg.norm(cp[i] - cq[i]), d[i])
+
+
+def test_fit_capsule_and_hull_of_a_cylinder():
+    rng = np.random.default_rng(1)
+    ang, y = rng.uniform(0, 2 * np.pi, 2000), rng.uniform(0.0, 0.3, 2000)
+    pts = np.stack([0.05 * np.cos(ang), y, 0.05 * np.sin(ang)], axis=1)
+    a, b, r = bc.fit_capsule(pts)
+    assert abs(r - 0.05) < 2e-3 and a[1] < b[1] and 0.0 < a[1] < 0.1 and 0.2 < b[1] < 0.3
+    hull = bc.fit_hull(pts)
+    centre = np.array([0.0, 0.15, 0.0])
+    assert np.max(hull[:, :3] @ centre + hull[:, 3]) < -0.04           # inside, ~5 cm from the side
+    assert np.max(hull[:, :3] @ np.array([0.2, 0.15, 0.0]) + hull[:, 3]) > 0.1
+    with pytest.raises(ValueError, match="points_local"):
+        bc.fit_capsule(np.zeros((3, 3)))
+
+
+def _rest(head, y_dir):
+    """4x4 bone rest matrix with the head at ``head`` and +Y along ``y_dir``."""
+    y = np.asarray(y_dir, float) / np.linalg.norm(y_dir)
+    x = np.cross(y, [0.0, 0.0, 1.0]) if abs(y[2]) < 0.9 else np.array([1.0, 0.0, 0.0])
+    x /= np.linalg.norm(x)
+    z = np.cross(x, y)
+    m = np.eye(4)
+    m[:3, :3] = np.stack([x, y, z], axis=1)
+    m[:3, 3] = head
+    return m
+
+
+def _character():
+    """A 'pelvis' box torso (0.3 wide, 0.2 deep, 0.5 high), arms hanging from its shoulders."""
+    names = ("pelvis", "head", "upper.L", "fore.L", "hand.L", "upper.R", "fore.R", "hand.R")
+    parents = (-1, 0, 0, 2, 3, 0, 5, 6)
+    rest = np.stack([_rest([0, 0, 0], [0, 0, 1]), _rest([0, 0, 0.55], [0, 0, 1]),
+                     _rest([0.2, 0, 0.5], [0, 0, -1]), _rest([0.2, 0, 0.22], [0, 0, -1]),
+                     _rest([0.2, 0, -0.05], [0, 0, -1]),
+                     _rest([-0.2, 0, 0.5], [0, 0, -1]), _rest([-0.2, 0, 0.22], [0, 0, -1]),
+                     _rest([-0.2, 0, -0.05], [0, 0, -1])])
+    skel = TargetSkeleton(names, parents, rest, np.eye(4))
+    bmap = {"pelvis": "pelvis", "head": "head", "left_shoulder": "upper.L", "left_elbow": "fore.L",
+            "left_wrist": "hand.L", "right_shoulder": "upper.R", "right_elbow": "fore.R", "right_wrist": "hand.R"}
+    g = np.stack(np.meshgrid(*[np.linspace(-1, 1, 6)] * 3), -1).reshape(-1, 3)
+    box = g * [0.15, 0.25, 0.1] + [0, 0.25, 0]           # pelvis frame: +Y is up the torso
+    head = g * 0.1 + [0, 0.1, 0]
+    ang = np.linspace(0, 2 * np.pi, 12, endpoint=False)
+    limb = np.concatenate([np.stack([0.03 * np.cos(ang), np.full(12, y), 0.03 * np.sin(ang)], 1)
+                           for y in np.linspace(0, 0.26, 6)])
+    hand = g * [0.03, 0.05, 0.02] + [0, 0.05, 0]
+    parts = {"pelvis": box, "head": head, "upper.L": limb, "fore.L": limb, "hand.L": hand,
+             "upper.R": limb, "fore.R": limb, "hand.R": hand}
+    fits = {n: bc.fit_capsule(p) for n, p in parts.items()}
+    reach = np.array([np.linalg.norm(p - 0.5 * (f[0] + f[1]), axis=1).max() for p, f in zip(parts.values(), fits.values())])
+    caps = bc.Capsules(tuple(parts), np.array([f[0] for f in fits.values()]), np.array([f[1] for f in fits.values()]),
+                       np.array([f[2] for f in fits.values()]), tuple(bc.fit_hull(p) for p in parts.values()), reach)
+    return skel, bmap, caps
+
+
+def test_push_out_removes_arm_in_torso_and_keeps_timing():
+    skel, bmap, caps = _character()
+    t = 60
+    # the left shoulder swings the hanging arm inward into the torso (its own half) and back
+    swing = 0.3 * np.sin(np.linspace(0, np.pi, t)) ** 2
+    names = ("upper.L", "fore.L", "hand.L", "upper.R", "fore.R", "hand.R")
+    quats = np.zeros((t, 6, 4))
+    quats[..., 0] = 1.0
+    quats[:, 0] = axis_angle_to_quat(np.stack([np.zeros(t), np.zeros(t), swing], 1))  # local Z = world +Y
+    res = RetargetResult(names, quats.astype(np.float32), "", None, ())
+    before = bc.interpenetration(skel, bmap, res, caps, units_per_m=1.0)
+    assert (before > 0).mean() > 0.2                       # the swing really enters the torso
+    no_broad_phase = replace(caps, reach=None)             # bounding spheres only skip far frames
+    assert np.array_equal(bc.interpenetration(skel, bmap, res, no_broad_phase, 1.0) > 0, before > 0)
+    new, b2, after = bc.resolve(skel, bmap, res, caps, units_per_m=1.0, fps=30.0)
+    assert np.allclose(b2, before)
+    assert (after > 0).mean() == 0.0
+    assert np.allclose(bc.interpenetration(skel, bmap, new, caps, 1.0), after, atol=1e-6)
+    # the right arm was never in contact and is unchanged; the left arm's change is smooth
+    assert np.allclose(new.quats[:, 3:], res.quats[:, 3:])
+    q = new.quats[:, 0].astype(np.float64)
+    step = 2 * np.arccos(np.clip(np.abs(np.sum(q[1:] * q[:-1], axis=1)), 0, 1))
+    assert step.max() < 0.2                                  # rad per frame
+    # timing: the swing's extreme (velocity minimum of the hand) stays within 2 frames
+    pose = bc.pose_matrices(skel, new)
+    hand = pose[:, 4, :3, 3]
+    assert abs(int(np.argmin(hand[:, 0])) - t // 2) <= 3
