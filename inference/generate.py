@@ -101,7 +101,8 @@ def _postprocess_face(arkit: np.ndarray, audio: Audio, options: GenerateOptions)
         from .face.procedural import add_procedural_layer
 
         out = add_procedural_layer(out, audio, options.fps, options.seed)
-    return np.clip(out, 0.0, 1.0).astype(np.float32)
+    # ARKit: mouthClose never exceeds jawOpen (also after intensity > 1 and smoothing).
+    return _arkit.enforce_lip_seal(np.clip(out, 0.0, 1.0))
 
 
 def _zero_phase_smooth(x: np.ndarray, time_constant_s: float, fps: float) -> np.ndarray:

@@ -109,7 +109,8 @@ class LipSyncBackend:
             speech *= speech_weight(audio.samples)[:, None]
         out = np.zeros((speech.shape[0], _arkit.NUM_ARKIT), np.float32)
         out[:, _SPEECH_COLS] = np.clip(speech, 0.0, 1.0)
-        return FaceTrack(fps=FEATURE_FPS, arkit=out, device=provider, model=MODEL_NAME)
+        return FaceTrack(fps=FEATURE_FPS, arkit=seal_from_network(out), device=provider,
+                         model=MODEL_NAME)
 
     def predict(self, sess, samples: np.ndarray) -> np.ndarray:
         """Chunked network output: ``(T, 31)`` float32 speech channels, ``T = ceil(N / 160)``."""
@@ -139,6 +140,34 @@ class LipSyncBackend:
                 prev_tail = np.zeros((fade, y.shape[1]), np.float32)
                 prev_tail[:t1 - t0] = y[t0 - r0:t1 - r0]
         return out
+
+
+#: The network's ``mouthClose`` output for fully sealed lips: lipsync-v2 was trained on targets
+#: whose bilabial viseme had ``mouthClose`` 0.75 (the pre-v3 inference/face/data/visemes.json "PP").
+SEAL_FULL_CLOSE: float = 0.75
+
+
+def seal_from_network(arkit: np.ndarray) -> np.ndarray:
+    """Read the network's ``mouthClose`` as a lip-seal fraction: ``mouthClose = seal * jawOpen``.
+
+    Apple's ``ARFaceAnchor.BlendShapeLocation.mouthClose`` is "closure of the lips independent of
+    jaw position": it cancels the lip opening of ``jawOpen`` and is meaningful only up to it.
+    lipsync-v2 was trained on targets with ``mouthClose`` 0.75 on bilabials at ``jawOpen``
+    ~0.05, which crosses the lips by ~30 mm on a real ARKit head. Here
+    ``seal = clip(mouthClose / SEAL_FULL_CLOSE, 0, 1)`` and ``mouthClose = seal * jawOpen``, then
+    :func:`rigs.arkit.enforce_lip_seal` (press/roll limits while sealed).
+
+    Args:
+        arkit: ``(T, 52)`` float32 network output in ARKit order, in [0, 1].
+
+    Returns:
+        ``(T, 52)`` float32 with ``mouthClose <= jawOpen`` on every frame.
+    """
+    a = np.array(arkit, np.float32, copy=True)
+    jaw, close = _arkit.ARKIT_INDEX["jawOpen"], _arkit.ARKIT_INDEX["mouthClose"]
+    seal = np.clip(a[:, close] / SEAL_FULL_CLOSE, 0.0, 1.0)
+    a[:, close] = seal * a[:, jaw]
+    return _arkit.enforce_lip_seal(a)
 
 
 #: Lips start moving this long before the acoustic onset and settle this long after the end (s).
