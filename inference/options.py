@@ -63,6 +63,9 @@ class GenerateOptions:
         flame_map_path: optional user-supplied ARKit -> FLAME matrix file (.npy/.npz/.csv, see
             ``inference/face/flame.py``); when set, the performance also carries FLAME
             ``expression`` (T, 100) and ``jaw_pose`` (T, 3). ``""`` = no FLAME output.
+        transcript: the words spoken (optional); when set, the face backend uses phone-exact
+            timing from a forced alignment (``inference/face/transcript.py``) and falls back to
+            audio only, saying so in ``provenance.face_model``, if the text does not match.
     """
 
     fps: float = 30.0
@@ -78,6 +81,7 @@ class GenerateOptions:
     body_parts: tuple[str, ...] = BODY_PARTS
     gesture: GestureStyle = GestureStyle()
     flame_map_path: str = ""
+    transcript: str = ""
 
     def __post_init__(self) -> None:
         _range("GenerateOptions.fps", self.fps, 1.0, 1000.0)

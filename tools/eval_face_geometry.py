@@ -42,7 +42,7 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "data"
 CACHE = Path(os.environ.get("SPEECHANIM_GEOMETRY_CACHE", "/work/cache/face_geometry"))
 TEST = re.compile(r"ljspeech_LJ001-00(0\d|10)|jfk_inaugural_1961|librispeech_(2412-153948-0000|1995-1837-0001)")
-METHODS = ("oracle", "pocketsphinx", "fast", "lipsync", "lipsync+transcript")
+METHODS = ("oracle", "pocketsphinx", "fast", "lipsync", "fast+transcript", "lipsync+transcript")
 
 
 def clips(split: str) -> list[dict]:

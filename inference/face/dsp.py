@@ -273,8 +273,10 @@ class DspFaceBackend:
         Raises:
             ValueError: the audio samples are empty or not finite.
         """
-        return FaceTrack(fps=FEATURE_FPS, arkit=dsp_arkit(audio.samples), device="numpy",
-                         model=MODEL_NAME)
+        from .transcript import with_transcript
+
+        arkit, model = with_transcript(dsp_arkit(audio.samples), audio, options, MODEL_NAME)
+        return FaceTrack(fps=FEATURE_FPS, arkit=arkit, device="numpy", model=model)
 
 
 register_face_backend("fast", DspFaceBackend)

@@ -109,8 +109,10 @@ class LipSyncBackend:
             speech *= speech_weight(audio.samples)[:, None]
         out = np.zeros((speech.shape[0], _arkit.NUM_ARKIT), np.float32)
         out[:, _SPEECH_COLS] = np.clip(speech, 0.0, 1.0)
-        return FaceTrack(fps=FEATURE_FPS, arkit=seal_from_network(out), device=provider,
-                         model=MODEL_NAME)
+        from .transcript import with_transcript
+
+        arkit, model = with_transcript(seal_from_network(out), audio, options, MODEL_NAME)
+        return FaceTrack(fps=FEATURE_FPS, arkit=arkit, device=provider, model=model)
 
     def predict(self, sess, samples: np.ndarray) -> np.ndarray:
         """Chunked network output: ``(T, 31)`` float32 speech channels, ``T = ceil(N / 160)``."""
