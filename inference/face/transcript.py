@@ -78,7 +78,8 @@ def combine(backend_arkit: np.ndarray, target_arkit: np.ndarray, weight: float |
 
     Args:
         backend_arkit, target_arkit: ``(T, 52)`` float32 in [0, 1] at the same frame rate.
-        weight: in [0, 1] (default :data:`TARGET_WEIGHT`).
+        weight: in [0, 1], a scalar or ``(T,)`` per frame (default :data:`TARGET_WEIGHT`;
+            transcript mode uses 1 in aligned pauses, so the mouth rests there).
 
     Returns:
         ``(T, 52)`` float32.
@@ -86,13 +87,15 @@ def combine(backend_arkit: np.ndarray, target_arkit: np.ndarray, weight: float |
     Raises:
         ValueError: shapes differ or weight is outside [0, 1].
     """
-    weight = TARGET_WEIGHT if weight is None else float(weight)
+    weight = np.asarray(TARGET_WEIGHT if weight is None else weight, np.float32)
+    if weight.ndim:
+        weight = weight.reshape(-1, 1)
     b = np.asarray(backend_arkit, np.float32)
     t = np.asarray(target_arkit, np.float32)
     if b.shape != t.shape or b.ndim != 2 or b.shape[1] != _arkit.NUM_ARKIT:
         raise ValueError(f"backend_arkit, target_arkit: expected equal (T, 52) shapes, found {b.shape}, {t.shape}")
-    if not 0.0 <= weight <= 1.0:
-        raise ValueError(f"weight: expected 0..1, found {weight}")
+    if not (np.all(weight >= 0.0) and np.all(weight <= 1.0)):
+        raise ValueError(f"weight: expected values in 0..1, found {weight.min()}..{weight.max()}")
     out = b.copy()
     out[:, _SPEECH] = weight * t[:, _SPEECH] + (1.0 - weight) * b[:, _SPEECH]
     jaw, close = _arkit.ARKIT_INDEX["jawOpen"], _arkit.ARKIT_INDEX["mouthClose"]
@@ -102,6 +105,21 @@ def combine(backend_arkit: np.ndarray, target_arkit: np.ndarray, weight: float |
     for name in _PARTING:
         out[:, _arkit.ARKIT_INDEX[name]] *= 1.0 - seal
     return _arkit.enforce_lip_seal(np.clip(out, 0.0, 1.0))
+
+
+#: Aligned speech is widened by this (s) before the targets alone decide the pause (rest).
+PAUSE_MARGIN_S: float = 0.12
+
+
+def _speech_span(phones, fps: float, num_frames: int) -> np.ndarray:
+    """``(T,)`` in [0, 1]: 1 within :data:`PAUSE_MARGIN_S` of an aligned speech phone, ramping to 0."""
+    t = np.arange(num_frames) / fps
+    near = np.zeros(num_frames)
+    for a, b, lab in zip(*phones):
+        if str(lab) != "sil":
+            d = np.maximum(np.maximum(a - t, t - b), 0.0)
+            near = np.maximum(near, np.clip(1.0 - (d - PAUSE_MARGIN_S) / PAUSE_MARGIN_S, 0.0, 1.0))
+    return near
 
 
 def apply_transcript(backend_arkit: np.ndarray, fps: float, samples: np.ndarray, transcript: str):
@@ -135,7 +153,8 @@ def apply_transcript(backend_arkit: np.ndarray, fps: float, samples: np.ndarray,
         reason = check_alignment(phones, voice, fps)
         if not reason:
             target = phones_to_arkit(*phones, fps, backend_arkit.shape[0])
-            return combine(backend_arkit, target), "transcript"
+            weight = TARGET_WEIGHT + (1.0 - TARGET_WEIGHT) * (1.0 - _speech_span(phones, fps, len(target)))
+            return combine(backend_arkit, target, weight), "transcript"
     log.warning("transcript mode: %s; using audio only", reason)
     return backend_arkit, f"transcript not used: {reason}; audio only"
 
