@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--start-frame", type=int, help="first frame (default: the scene's frame_start)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--intensity", type=float, default=1.0)
+    ap.add_argument("--transcript", default="", help="the words spoken (forced-alignment mouth timing)")
     ap.add_argument("--smoothing", type=float, default=0.0)
     ap.add_argument("--no-procedural-face", action="store_true", help="no blinks, gaze and brow motion")
     ap.add_argument("--parts", default=",".join(BODY_PARTS), help=f"body parts, comma-separated ({', '.join(BODY_PARTS)})")
@@ -119,7 +120,7 @@ def run(argv) -> int:
             fps=scene.render.fps / scene.render.fps_base, face=args.what in ("face", "both"),
             body=args.what in ("body", "both"), face_model=args.face_model, body_model=args.body_model,
             device=args.device, intensity=args.intensity, smoothing=args.smoothing, seed=args.seed,
-            procedural_face=not args.no_procedural_face,
+            procedural_face=not args.no_procedural_face, transcript=args.transcript,
             body_parts=tuple(p for p in args.parts.split(",") if p))
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)

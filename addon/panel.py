@@ -76,6 +76,7 @@ class SPEECHANIM_PT_face(_SpeechPanel, bpy.types.Panel):
         layout.use_property_decorate = False
         layout.active = s.what in {'FACE', 'BOTH'}
         layout.prop(s, "intensity")
+        layout.prop(s, "transcript")
         layout.prop(s, "smoothing")
         layout.prop(s, "procedural_face")
 

@@ -48,6 +48,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="onnxruntime device (default auto: CUDA when available, else CPU)")
     ap.add_argument("--seed", type=int, default=0, help="seed of blinks, gaze and gesture choice")
     ap.add_argument("--intensity", type=float, default=1.0, help="scale of speech-driven face channels, 0..2")
+    ap.add_argument("--transcript", default="", help="the words spoken (phone-exact mouth timing by forced "
+                    "alignment; falls back to audio only if they do not match)")
     ap.add_argument("--smoothing", type=float, default=0.0, help="extra face-curve smoothing, 0..1")
     ap.add_argument("--no-procedural-face", action="store_true", help="no blinks, gaze and brow motion")
     ap.add_argument("--overwrite", action="store_true", help="replace existing <stem>.npz / .json files")
@@ -98,7 +100,7 @@ def options_from(args):
     return GenerateOptions(fps=args.fps, face=args.what in ("face", "both"), body=args.what in ("body", "both"),
                            face_model=args.face_model, body_model=args.body_model, device=args.device,
                            intensity=args.intensity, smoothing=args.smoothing, seed=args.seed,
-                           procedural_face=not args.no_procedural_face)
+                           procedural_face=not args.no_procedural_face, transcript=args.transcript)
 
 
 def _check_models(options) -> None:

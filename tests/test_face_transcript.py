@@ -70,3 +70,11 @@ def test_generate_with_transcript_and_fallback_on_wrong_text(backend):
     assert "transcript not used" in bad.provenance.face_model and "audio only" in bad.provenance.face_model
     plain = generate(audio, GenerateOptions(**opts))
     np.testing.assert_array_equal(bad.arkit, plain.arkit)
+
+
+def test_cli_transcript_flag_reaches_the_options():
+    from inference.cli import build_parser, options_from
+
+    args = build_parser().parse_args(["in.wav", "-o", "out", "--transcript", "hello there"])
+    assert options_from(args).transcript == "hello there"
+    assert options_from(build_parser().parse_args(["in.wav", "-o", "out"])).transcript == ""
