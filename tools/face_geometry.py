@@ -8,9 +8,9 @@ between the upper and lower inner-lip vertices at the mouth midline is the lip g
 means the lower lip has passed through the upper one ("lips crossing").
 
 The inner-lip midline pair is found from the mesh, not hard-coded (:func:`inner_lip_pair`): among
-the midline vertices (``|x| <`` :data:`MIDLINE_TOL_M`), those that ``jawOpen`` moves down by more
+the midline vertices (``|x| <`` :data:`MIDLINE_TOL_M`, x lateral), those that ``jawOpen`` moves down by more
 than half its largest displacement form the lower lip and chin; the highest of them is the lower
-inner lip, and the midline vertex just above it (the lowest one ``jawOpen`` leaves in place) is the
+inner lip, and the nearest midline vertex at or above it that ``jawOpen`` leaves in place is the
 upper inner lip. On the reference head this gives a rest gap of 0.15 mm and ``jawOpen`` = 1 opens
 the lips by 40.5 mm.
 
@@ -119,18 +119,21 @@ def load_morph_head(path: str | Path = REFERENCE_HEAD_GLB) -> MorphHead:
     return MorphHead(base=base, deltas=deltas, present=present, source=str(path))
 
 
-def inner_lip_pair(head: MorphHead, up_axis: int = 1) -> tuple[int, int]:
+def inner_lip_pair(head: MorphHead, up_axis: int = 1, candidates=None) -> tuple[int, int]:
     """``(upper, lower)`` vertex indices of the inner lips at the mouth midline (module docstring).
+
+    Args:
+        head: the head; x (axis 0) is lateral, ``up_axis`` points up (1 in glTF, 2 in Blender).
+        candidates: vertex indices to search (default all; e.g. only the skin of a head whose
+            teeth and tongue are in the same mesh).
 
     Raises:
         ValueError: the head has no ``jawOpen`` or no midline vertices above/below the lip line.
     """
     if not head.present[ARKIT_INDEX["jawOpen"]]:
         raise ValueError(f"{head.source}: no jawOpen shape; cannot find the lips")
-    side = [a for a in range(3) if a != up_axis]
-    # the midline is the mirror plane: the lateral axis has the largest extent
-    lateral = side[int(np.argmax([np.ptp(head.base[:, a]) for a in side]))]
-    mid = np.flatnonzero(np.abs(head.base[:, lateral]) < MIDLINE_TOL_M)
+    pool = np.arange(len(head.base)) if candidates is None else np.asarray(candidates)
+    mid = pool[np.abs(head.base[pool, 0]) < MIDLINE_TOL_M]
     drop = -head.deltas[ARKIT_INDEX["jawOpen"], mid, up_axis]
     moved = drop > 0.5 * drop.max()
     if not moved.any() or moved.all():
@@ -140,7 +143,8 @@ def inner_lip_pair(head: MorphHead, up_axis: int = 1) -> tuple[int, int]:
     above = ~moved & (y >= head.base[lower, up_axis])
     if not above.any():
         raise ValueError(f"{head.source}: no midline vertex above the lower inner lip")
-    upper = mid[above][int(np.argmin(y[above]))]
+    dist = np.linalg.norm(head.base[mid[above]] - head.base[lower], axis=1)
+    upper = mid[above][int(np.argmin(dist))]
     return int(upper), int(lower)
 
 
@@ -154,6 +158,7 @@ class LipGauge:
         rest_gap_mm: gap at all weights 0.
         response_mm: ``(52,)`` gap change per unit weight of each ARKit shape (mm; the gap is
             linear in the weights because glTF/Blender morphing is linear).
+        up_axis: the vertical axis of the head's coordinates.
     """
 
     head: MorphHead
@@ -161,6 +166,7 @@ class LipGauge:
     lower: int
     rest_gap_mm: float
     response_mm: np.ndarray
+    up_axis: int = 1
 
     def gap_mm(self, arkit: np.ndarray) -> np.ndarray:
         """``(T,)`` float64 lip gap in mm for ``(T, 52)`` ARKit weights (negative = lips crossing).
@@ -172,19 +178,38 @@ class LipGauge:
         if a.ndim != 2 or a.shape[1] != NUM_ARKIT:
             raise ValueError(f"arkit: expected shape (T, {NUM_ARKIT}), found {a.shape}")
         p = self.head.positions(a, [self.upper, self.lower])
-        return (p[:, 0, 1] - p[:, 1, 1]) * 1000.0
+        return (p[:, 0, self.up_axis] - p[:, 1, self.up_axis]) * 1000.0
 
 
-def lip_gauge(head: MorphHead | None = None) -> LipGauge:
+def lip_gauge(head: MorphHead | None = None, up_axis: int = 1, candidates=None) -> LipGauge:
     """:class:`LipGauge` of ``head`` (default: Apple's reference head from the shared data)."""
     head = head if head is not None else load_morph_head()
-    u, l = inner_lip_pair(head)
-    rest = (head.base[u, 1] - head.base[l, 1]) * 1000.0
-    resp = (head.deltas[:, u, 1] - head.deltas[:, l, 1]) * 1000.0
-    return LipGauge(head=head, upper=u, lower=l, rest_gap_mm=float(rest), response_mm=resp)
+    u, l = inner_lip_pair(head, up_axis, candidates)
+    rest = (head.base[u, up_axis] - head.base[l, up_axis]) * 1000.0
+    resp = (head.deltas[:, u, up_axis] - head.deltas[:, l, up_axis]) * 1000.0
+    return LipGauge(head=head, upper=u, lower=l, rest_gap_mm=float(rest), response_mm=resp, up_axis=up_axis)
 
 
 def mouth_key_response(gauge: LipGauge) -> dict[str, float]:
     """Lip-gap change (mm per unit weight) of every ``jaw*``/``mouth*`` key the head has."""
     return {n: float(gauge.response_mm[i]) for i, n in enumerate(ARKIT_NAMES)
             if n.startswith(("jaw", "mouth")) and gauge.head.present[i]}
+
+
+def demo_head_gauge() -> LipGauge:
+    """:class:`LipGauge` of the project's demo head (``addon/demo_head.py``, numpy geometry, no bpy;
+    head-local axes x left, f forward, z up), searched on its skin only."""
+    import importlib
+    import sys
+
+    if "speech_animator" not in sys.modules:
+        from tools.bake import load_extension
+
+        load_extension(register=False)
+    demo_head = importlib.import_module("speech_animator.addon.demo_head")
+    geo = demo_head.build_head()
+    deltas = np.stack([geo.deltas[n] for n in ARKIT_NAMES]).astype(np.float64)
+    head = MorphHead(base=geo.verts.astype(np.float64), deltas=deltas, present=np.ones(NUM_ARKIT, bool),
+                     source="addon/demo_head.py")
+    s0, s1 = geo.parts["skin"]
+    return lip_gauge(head, up_axis=2, candidates=np.arange(s0, s1))
