@@ -141,6 +141,59 @@ def evaluate(split: str, fps: float, methods, log=print) -> dict:
     return out
 
 
+#: Held-out synthetic speech in other languages (espeak-ng formant voices, never trained on):
+#: phone times are exact (the synthesiser's phoneme events, training/datagen/espeak_events.py).
+LANG_SENTENCES: dict[str, tuple[str, ...]] = {
+    "de": ("Mein Bruder baut morgen ein Boot am Meer.", "Bitte bring mir bald die blaue Mappe.",
+           "Papa malt ein Bild vom alten Baum im Park."),
+    "fr": ("Mon petit bateau part ce matin pour la mer.", "Papa mange une pomme au bord du pont.",
+           "Bonjour, ma belle amie, ton beau manteau est parfait."),
+    "es": ("Mi padre compra pan blanco por la mañana.", "Bajamos a la playa a mirar el mar.",
+           "Pablo quiere beber mucha agua bien fría."),
+    "it": ("Mio padre compra il pane ogni mattina.", "Bambini, prendete le borse e andiamo al mare.",
+           "La mamma porta una mela e un panino."),
+}
+LANG_VOICES = ("", "+f3", "+m3")
+
+
+def evaluate_languages(fps: float, methods, persian_clips: int = 40) -> dict:
+    """Audio-only methods on synthetic de/fr/es/it (exact phones) and real Persian (no phones:
+    crossing share over all frames and opening amplitude only)."""
+    from inference.audio import load_audio, prepare_audio
+    from tools.face_geometry import lip_gauge
+    from tools.face_geometry_metrics import clip_sums, pool, summarize
+    from training.datagen.espeak_events import espeak
+
+    gauge = lip_gauge()
+    out = {}
+    methods = [m for m in methods if "+" not in m and m not in ("oracle", "pocketsphinx")]
+    for lang, sentences in LANG_SENTENCES.items():
+        sums = {m: [] for m in methods}
+        for text in sentences:
+            for v in LANG_VOICES:
+                syn = espeak(text, lang + v)
+                audio = prepare_audio(syn.audio, 16000)
+                frames = int(np.floor(len(syn.audio) / 16000 * fps)) + 1
+                for m in methods:
+                    a, _ = run_method(m, audio, {"text": text, "stem": ""}, fps, frames)
+                    if a is not None:
+                        sums[m].append(clip_sums(gauge.gap_mm(a), gauge.rest_gap_mm, fps,
+                                                 (syn.phone_start_s, syn.phone_end_s, syn.phone_label)))
+        out[f"{lang} (espeak-ng, 3 voices, synthetic)"] = {m: summarize(pool(v)) for m, v in sums.items() if v}
+    fa = sorted((SHARED / "speech" / "fa_commonvoice").rglob("*.mp3"))[:persian_clips]
+    if fa:
+        sums = {m: [] for m in methods}
+        for path in fa:
+            audio = load_audio(path)
+            frames = int(np.floor(audio.samples.shape[0] / 16000 * fps)) + 1
+            for m in methods:
+                a, _ = run_method(m, audio, {"text": "", "stem": ""}, fps, frames)
+                if a is not None:
+                    sums[m].append(clip_sums(gauge.gap_mm(a), gauge.rest_gap_mm, fps, None))
+        out[f"fa (Common Voice, {len(fa)} real clips, no phones)"] = {m: summarize(pool(v)) for m, v in sums.items() if v}
+    return out
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--split", default="test", choices=("test", "tune", "all"))
@@ -148,13 +201,24 @@ def main(argv=None) -> int:
     ap.add_argument("--methods", default=",".join(METHODS))
     ap.add_argument("--code", default="", help="checkout whose inference/ is evaluated (default: this one)")
     ap.add_argument("--out", default="", help="write the results as JSON here")
+    ap.add_argument("--languages", action="store_true", help="also the non-English evaluation")
     args = ap.parse_args(argv)
     if args.code:
+        import training.datagen.espeak_events  # noqa: F401  (this checkout's synthesiser and aligner)
+        import training.datagen.align  # noqa: F401
+
         sys.path.insert(0, str(Path(args.code).resolve()))
         for mod in [k for k in sys.modules if k.split(".")[0] in ("inference", "rigs")]:
             del sys.modules[mod]
     res = evaluate(args.split, args.fps, args.methods.split(","), log=lambda s: print(s, file=sys.stderr))
     res["code"] = args.code or str(REPO)
+    if args.languages:
+        res["languages"] = evaluate_languages(args.fps, args.methods.split(","))
+        for lang, per in res["languages"].items():
+            for m, a in per.items():
+                print(f"{lang:45s} {m:8s} clean {a['clean_closure']:.3f} cross>2mm {a['cross_share']:.3%} "
+                      f"r {a['aperture_r']:.3f} lag {a['lag_frames']:+.2f} open {a['open_median_mm']:.1f} mm "
+                      f"rest {a['rest']:.3f} min {a['min_gap_mm']:.1f}")
     text = json.dumps(res, indent=1, default=float)
     if args.out:
         Path(args.out).write_text(text)
