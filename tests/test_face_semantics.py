@@ -14,7 +14,7 @@ import pytest
 
 from inference.audio import prepare_audio
 from inference.face import dsp
-from inference.face.lipsync import SEAL_FULL_CLOSE, seal_from_network
+from inference.face.lipsync import SEAL_FULL_CLOSE, SEAL_ON_CLOSE, seal_from_network
 from inference.face.visemes import load_tables
 from inference.generate import generate
 from inference.options import GenerateOptions
@@ -54,11 +54,12 @@ def test_viseme_table_and_fallback_templates_are_sealed_not_crossed():
 
 
 def test_network_close_is_read_as_seal_fraction():
-    a = np.zeros((2, 52), np.float32)
+    a = np.zeros((3, 52), np.float32)
     a[0, [JAW, CLOSE]] = 0.08, SEAL_FULL_CLOSE          # full seal
-    a[1, [JAW, CLOSE]] = 0.4, SEAL_FULL_CLOSE / 4       # a mid-syllable spike: a quarter seal
+    a[1, [JAW, CLOSE]] = 0.4, SEAL_ON_CLOSE + (SEAL_FULL_CLOSE - SEAL_ON_CLOSE) / 4   # a quarter seal
+    a[2, [JAW, CLOSE]] = 0.3, SEAL_ON_CLOSE / 2         # a weak mid-syllable value: no seal
     b = seal_from_network(a)
-    assert b[0, CLOSE] == pytest.approx(0.08) and b[1, CLOSE] == pytest.approx(0.1)
+    assert b[0, CLOSE] == pytest.approx(0.08) and b[1, CLOSE] == pytest.approx(0.1) and b[2, CLOSE] == 0
 
 
 def test_dsp_bilabial_is_sealed_not_crossed():

@@ -144,9 +144,14 @@ class LipSyncBackend:
         return out
 
 
-#: The network's ``mouthClose`` output for fully sealed lips: lipsync-v2 was trained on targets
-#: whose bilabial viseme had ``mouthClose`` 0.75 (the pre-v3 inference/face/data/visemes.json "PP").
-SEAL_FULL_CLOSE: float = 0.75
+#: lipsync-v2 was trained on targets whose bilabial viseme had ``mouthClose`` 0.75 (the pre-v3
+#: inference/face/data/visemes.json "PP"). Its ``mouthClose`` output is read as a seal fraction
+#: ramping from 0 at :data:`SEAL_ON_CLOSE` to 1 at :data:`SEAL_FULL_CLOSE`. Chosen on the geometric
+#: evaluator's tune split (tools/eval_face_geometry.py --split tune, reference head): ramp 0-0.75:
+#: clean closure 0.746, aperture r 0.638; 0.3-0.6: 0.779, 0.655; 0.4-0.7: 0.754, 0.680;
+#: 0.45-0.6: 0.779, 0.676 (weak mid-syllable values no longer half-seal an open mouth).
+SEAL_ON_CLOSE: float = 0.45
+SEAL_FULL_CLOSE: float = 0.6
 
 
 def seal_from_network(arkit: np.ndarray) -> np.ndarray:
@@ -156,8 +161,9 @@ def seal_from_network(arkit: np.ndarray) -> np.ndarray:
     jaw position": it cancels the lip opening of ``jawOpen`` and is meaningful only up to it.
     lipsync-v2 was trained on targets with ``mouthClose`` 0.75 on bilabials at ``jawOpen``
     ~0.05, which crosses the lips by ~30 mm on a real ARKit head. Here
-    ``seal = clip(mouthClose / SEAL_FULL_CLOSE, 0, 1)`` and ``mouthClose = seal * jawOpen``, then
-    :func:`rigs.arkit.enforce_lip_seal` (press/roll limits while sealed).
+    ``seal = clip((mouthClose - SEAL_ON_CLOSE) / (SEAL_FULL_CLOSE - SEAL_ON_CLOSE), 0, 1)`` and
+    ``mouthClose = seal * jawOpen``, then :func:`rigs.arkit.enforce_lip_seal` (press/roll limits
+    while sealed).
 
     Args:
         arkit: ``(T, 52)`` float32 network output in ARKit order, in [0, 1].
@@ -167,7 +173,7 @@ def seal_from_network(arkit: np.ndarray) -> np.ndarray:
     """
     a = np.array(arkit, np.float32, copy=True)
     jaw, close = _arkit.ARKIT_INDEX["jawOpen"], _arkit.ARKIT_INDEX["mouthClose"]
-    seal = np.clip(a[:, close] / SEAL_FULL_CLOSE, 0.0, 1.0)
+    seal = np.clip((a[:, close] - SEAL_ON_CLOSE) / (SEAL_FULL_CLOSE - SEAL_ON_CLOSE), 0.0, 1.0)
     a[:, close] = seal * a[:, jaw]
     return _arkit.enforce_lip_seal(a)
 
