@@ -1,7 +1,7 @@
 """Face backend ``"lipsync"``: the project's trained lip-sync network, run by onnxruntime.
 
 Pipeline: 16 kHz audio -> :func:`inference.features.log_mel_range` (the same numpy front end the
-training used) -> ``inference/face/models/lipsync-v2.onnx`` -> the 31 speech channels of
+training used) -> ``inference/face/models/lipsync-v3.onnx`` -> the 31 speech channels of
 :data:`rigs.arkit.SPEECH_CHANNELS` at 100 fps, placed into a ``(T, 52)`` ARKit array (other
 channels 0; the procedural layer adds blinks, gaze and brows later).
 
@@ -37,11 +37,11 @@ from ..options import GenerateOptions
 from ..runtime import ModelFileError, create_session
 
 #: Shipped model file.
-MODEL_PATH: str = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "lipsync-v2.onnx")
+MODEL_PATH: str = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "lipsync-v3.onnx")
 #: Its SHA-256 (printed by training/export_face.py; see docs/model-card-lipsync.md).
-MODEL_SHA256: str = "082420601bdff6054af18d423cbf2fdb7f451bdd1775c32d584c1124f2e21380"
+MODEL_SHA256: str = "c8ee961bcb2a5ba048f49077aac100f0cc523eab5a288210646ac3eeab74c938"
 #: Backend name + version reported in FaceTrack.model.
-MODEL_NAME: str = "lipsync-v2"
+MODEL_NAME: str = "lipsync-v3"
 #: Frames (100 fps) per chunk core: 20 s.
 CHUNK_FRAMES: int = 2000
 #: Real-audio context on each side of a chunk (frames): 3 s.
@@ -144,26 +144,25 @@ class LipSyncBackend:
         return out
 
 
-#: lipsync-v2 was trained on targets whose bilabial viseme had ``mouthClose`` 0.75 (the pre-v3
-#: inference/face/data/visemes.json "PP"). Its ``mouthClose`` output is read as a seal fraction
-#: ramping from 0 at :data:`SEAL_ON_CLOSE` to 1 at :data:`SEAL_FULL_CLOSE`. Chosen on the geometric
-#: evaluator's tune split (tools/eval_face_geometry.py --split tune, reference head): ramp 0-0.75:
-#: clean closure 0.746, aperture r 0.638; 0.3-0.6: 0.779, 0.655; 0.4-0.7: 0.754, 0.680;
-#: 0.45-0.6: 0.779, 0.676 (weak mid-syllable values no longer half-seal an open mouth).
-SEAL_ON_CLOSE: float = 0.45
-SEAL_FULL_CLOSE: float = 0.6
+#: lipsync-v3 is trained with its ``mouthClose`` output holding the lip-seal fraction
+#: (``training/train_face.py --seal-output``: target ``mouthClose / jawOpen``). It is read as a seal
+#: ramping from 0 at :data:`SEAL_ON_CLOSE` to 1 at :data:`SEAL_FULL_CLOSE`, chosen on the geometric
+#: evaluator's tune split (tools/eval_face_geometry.py --split tune): ramp 0-1: clean closure 0.943,
+#: aperture r 0.730; 0.3-0.7: 0.943, 0.727; 0.5-0.8: 0.943, 0.739.
+SEAL_ON_CLOSE: float = 0.5
+SEAL_FULL_CLOSE: float = 0.8
 
 
 def seal_from_network(arkit: np.ndarray) -> np.ndarray:
     """Read the network's ``mouthClose`` as a lip-seal fraction: ``mouthClose = seal * jawOpen``.
 
     Apple's ``ARFaceAnchor.BlendShapeLocation.mouthClose`` is "closure of the lips independent of
-    jaw position": it cancels the lip opening of ``jawOpen`` and is meaningful only up to it.
-    lipsync-v2 was trained on targets with ``mouthClose`` 0.75 on bilabials at ``jawOpen``
-    ~0.05, which crosses the lips by ~30 mm on a real ARKit head. Here
-    ``seal = clip((mouthClose - SEAL_ON_CLOSE) / (SEAL_FULL_CLOSE - SEAL_ON_CLOSE), 0, 1)`` and
-    ``mouthClose = seal * jawOpen``, then :func:`rigs.arkit.enforce_lip_seal` (press/roll limits
-    while sealed).
+    jaw position": it cancels the lip opening of ``jawOpen`` and is meaningful only up to it. The
+    network predicts the seal fraction (0 open .. 1 sealed) in that channel;
+    ``seal = clip((out - SEAL_ON_CLOSE) / (SEAL_FULL_CLOSE - SEAL_ON_CLOSE), 0, 1)``, then
+    ``mouthClose = seal * jawOpen`` and :func:`rigs.arkit.enforce_lip_seal` (press/roll limits while
+    sealed). (lipsync-v2 was trained on targets with ``mouthClose`` 0.75 at ``jawOpen`` 0.05, which
+    crossed the lips by ~30 mm on a real ARKit head.)
 
     Args:
         arkit: ``(T, 52)`` float32 network output in ARKit order, in [0, 1].
