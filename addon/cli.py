@@ -135,7 +135,8 @@ def run(argv) -> int:
     def work(item: BatchItem, tmp: Path | None) -> dict:
         job = None
         try:
-            job = pipeline.make_job(str(item.source), start, options, face_objects=args.face,
+            job = pipeline.make_job(str(item.source), start, batch_args.options_for_file(options, item.source),
+                                    face_objects=args.face,
                                     armature=args.armature, key_tolerance=args.reduce_keys,
                                     replace_generated=args.replace_generated)
             perf = pipeline.infer(job)

@@ -302,16 +302,23 @@ def _shape_key_deltas(geo: HeadGeometry, split: np.ndarray, jaw_w: np.ndarray) -
     left = _smooth(-0.006, 0.006, x)
     mid = s0 + int(np.argmin(np.where(skin[s0:s1], np.abs(x[s0:s1]) + 10 * np.abs(z[s0:s1] - line + 0.002) - f[s0:s1], 9)))
     jaw_drop = float(np.linalg.norm(out["jawOpen"][mid]))
-    out["mouthClose"] = -0.8 * lo_w[:, None] * out["jawOpen"] + vec(up_w, (0, 0.001, -0.2 * jaw_drop))
+    # Lip-gap responses of the mouth keys follow Apple's ARKit reference head (per unit weight, in
+    # units of jawOpen's lip opening, measured by tools/face_geometry.py at the inner-lip midline:
+    # mouthClose -1.01, mouthFunnel +0.23, mouthPucker +0.04, mouthRollLower -0.07, mouthRollUpper
+    # -0.12, mouthShrugLower -0.14, mouthShrugUpper +0.13, mouthPress* -0.007, mouthLowerDown*
+    # +0.11, mouthUpperUp* +0.12); tests/blender/test_demo_head_lips.py compares every mouth key.
+    # mouthClose ("closure of the lips independent of jaw position", ARFaceAnchor.BlendShapeLocation)
+    # cancels exactly jawOpen's lip opening, so mouthClose > jawOpen crosses the lips here too.
+    out["mouthClose"] = -0.8 * lo_w[:, None] * out["jawOpen"] + vec(up_w, (0, 0.001, -0.178 * jaw_drop))
     out["mouthFunnel"] = vec(area, (0, 0.006, 0)) + vec(-0.25 * x * area, (1, 0, 0)) \
         + vec(up_t * centre, (0, 0, 0.003)) + vec(lo_t * centre, (0, 0, -0.004))
     out["mouthPucker"] = vec(area, (0, 0.010, 0)) + vec(-0.45 * x * area, (1, 0, 0)) \
-        + vec(-0.35 * (z - line) * area, (0, 0, 1))
+        + vec(0.6 * (z - line) * area, (0, 0, 1))
     out["mouthRollLower"] = vec(lo_t, (0, -0.004, 0.002))
-    out["mouthRollUpper"] = vec(up_t, (0, -0.004, -0.002))
+    out["mouthRollUpper"] = vec(up_t, (0, -0.004, -0.0033))
     chin = _gauss(x, z, 0.0, line - 0.022, 0.025, 0.02) * front * sp
     out["mouthShrugLower"] = vec(np.maximum(chin, lo_w), (0, 0.002, 0.004))
-    out["mouthShrugUpper"] = vec(up_w, (0, 0.002, 0.003))
+    out["mouthShrugUpper"] = vec(up_w, (0, 0.002, 0.0033))
     for side, sg in (("Left", 1.0), ("Right", -1.0)):
         wside = left if sg > 0 else 1 - left
         corner = _gauss(x, z, sg * wm, line, 0.011, 0.011) * _smooth(0.04, 0.07, f) * skin
@@ -321,9 +328,9 @@ def _shape_key_deltas(geo: HeadGeometry, split: np.ndarray, jaw_w: np.ndarray) -
         out[f"mouthFrown{side}"] = vec(corner, (sg * 0.001, 0, -0.006))
         out[f"mouthDimple{side}"] = vec(corner, (sg * 0.003, -0.004, 0))
         out[f"mouthStretch{side}"] = vec(corner, (sg * 0.006, -0.001, -0.003))
-        out[f"mouthPress{side}"] = vec(up_t * wside, (0, -0.001, -0.0012)) + vec(lo_t * wside, (0, -0.001, 0.0012))
-        out[f"mouthLowerDown{side}"] = vec(lo_w * wside, (0, 0.001, -0.005))
-        out[f"mouthUpperUp{side}"] = vec(up_w * wside, (0, 0.001, 0.005))
+        out[f"mouthPress{side}"] = vec(up_t * wside, (0, -0.001, -0.0002)) + vec(lo_t * wside, (0, -0.001, 0.0002))
+        out[f"mouthLowerDown{side}"] = vec(lo_w * wside, (0, 0.001, -0.0059))
+        out[f"mouthUpperUp{side}"] = vec(up_w * wside, (0, 0.001, 0.0066))
         # brows, cheeks, nose
         brow = _gauss(x, z, sg * 0.030, 0.052, 0.020, 0.012) * front
         out[f"browDown{side}"] = vec(brow, (-sg * 0.002, 0, -0.005))

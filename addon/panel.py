@@ -87,6 +87,7 @@ class SPEECHANIM_PT_face(_SpeechPanel, bpy.types.Panel):
         s, layout = _split_layout(self.layout, context)
         layout.active = s.what in {'FACE', 'BOTH'}
         layout.prop(s, "intensity")
+        layout.prop(s, "transcript")
         layout.prop(s, "smoothing")
         layout.prop(s, "procedural_face")
 

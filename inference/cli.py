@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{head}: FAILED: {rep['error']}", file=sys.stderr)
 
     def work(item: BatchItem, tmp: Path | None) -> dict:
-        return process_file(item.source, tmp, options)
+        return process_file(item.source, tmp, batch_args.options_for_file(options, item.source))
 
     reports, signum = runner.run_items(items, layout, work, policy=policy, on_report=show)
     runner.print_summary(reports, len(items), signum, str(args.output_dir))

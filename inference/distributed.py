@@ -79,12 +79,13 @@ def _task(item: BatchItem, layout: runner.Layout, options, policy: str, fault_ma
     ``fault_marker`` (tests only): when set and the file does not exist yet, create it and kill this
     worker process, so the retry path runs.
     """
+    from .batch.args import options_for_file
     from .cli import process_file
 
     if fault_marker and not os.path.exists(fault_marker):
         Path(fault_marker).write_text(str(os.getpid()))
         os._exit(17)
-    return runner.process_item(item, layout, lambda it, tmp: process_file(it.source, tmp, options), policy)
+    return runner.process_item(item, layout, lambda it, tmp: process_file(it.source, tmp, options_for_file(options, it.source)), policy)
 
 
 def run(args, options, items: list[BatchItem], layout: runner.Layout, policy: str, *,

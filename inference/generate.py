@@ -160,7 +160,8 @@ def _postprocess_face(arkit: np.ndarray, audio: Audio, options: GenerateOptions,
         kept = out[:, cols].copy()
         out = add_procedural_layer(out, audio, options.fps, options.seed)
         out[:, cols] = kept
-    return np.clip(out, 0.0, 1.0).astype(np.float32)
+    # ARKit: mouthClose never exceeds jawOpen (also after intensity > 1 and smoothing).
+    return _arkit.enforce_lip_seal(np.clip(out, 0.0, 1.0))
 
 
 def _body_to_fps(body: backends.BodyTrack, fps: float, frames: int):

@@ -172,6 +172,9 @@ class GenerateOptions:
         flame_map_path: optional user-supplied ARKit -> FLAME matrix file (.npy/.npz/.csv, see
             ``inference/face/flame.py``); when set, the performance also carries FLAME
             ``expression`` (T, 100) and ``jaw_pose`` (T, 3). ``""`` = no FLAME output.
+        transcript: the words spoken (optional); when set, the face backend uses phone-exact
+            timing from a forced alignment (``inference/face/transcript.py``) and falls back to
+            audio only, saying so in ``provenance.face_model``, if the text does not match.
         backend_options: ``{backend name: {option: value}}``, options of the chosen backends,
             validated by each backend (``inference.backends.check_options``); any mapping is
             accepted and stored as a hashable :class:`FrozenMapping`.
@@ -198,6 +201,7 @@ class GenerateOptions:
     flame_map_path: str = ""
     backend_options: Mapping = FrozenMapping()
     backend_modules: tuple[str, ...] = ()
+    transcript: str = ""
 
     def __post_init__(self) -> None:
         _range("GenerateOptions.fps", self.fps, 1.0, 1000.0)
@@ -208,6 +212,8 @@ class GenerateOptions:
             _choice("GenerateOptions.body_parts", part, BODY_PARTS)
         if not isinstance(self.flame_map_path, str):
             raise InputError(f"GenerateOptions.flame_map_path: expected a path string, found {self.flame_map_path!r}")
+        if not isinstance(self.transcript, str):
+            raise InputError(f"GenerateOptions.transcript: expected the spoken words as a string, found {self.transcript!r}")
         if not (self.face or self.body):
             raise InputError("GenerateOptions: expected face and/or body, found neither")
         if not isinstance(self.backend_options, Mapping):

@@ -29,7 +29,12 @@ from .face_coupling import arkit_to_jaw_pose  # noqa: F401  (the one jaw mapping
 
 _V = {
     # Oculus / OVRLipSync visemes: ARKit template poses (mouth/jaw channels only).
-    "PP": {"mouthClose": 0.6, "mouthPressLeft": 0.5, "mouthPressRight": 0.5, "mouthRollLower": 0.2},
+    # Bilabial: jaw nearly shut, lips sealed. ARKit's mouthClose ("closure of the lips independent
+    # of jaw position", ARFaceAnchor.BlendShapeLocation) cancels jawOpen's lip opening, so it
+    # equals jawOpen here, never more (more crosses the lips on a real ARKit head); press and
+    # roll within rigs.arkit.SEALED_LIMITS.
+    "PP": {"jawOpen": 0.06, "mouthClose": 0.06, "mouthPressLeft": 0.3, "mouthPressRight": 0.3,
+           "mouthRollLower": 0.1},
     "FF": {"mouthRollLower": 0.6, "mouthUpperUpLeft": 0.3, "mouthUpperUpRight": 0.3, "jawOpen": 0.1},
     "TH": {"jawOpen": 0.2, "tongueOut": 0.5},
     "DD": {"jawOpen": 0.25, "mouthStretchLeft": 0.2, "mouthStretchRight": 0.2},

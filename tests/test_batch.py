@@ -88,6 +88,21 @@ def test_options_take_the_scene_rate_and_face_only_ignores_body_model():
     assert opts.fps == 25.0 and opts.face and not opts.body
 
 
+def test_transcript_flag_then_sidecar_per_file(tmp_path):
+    opts = batch_args.options_from_args(_args(["--transcript", "hello world"]), fps=30.0)
+    assert opts.transcript == "hello world"
+    assert batch_args.options_for_file(opts, tmp_path / "x.wav") is opts  # the flag wins over sidecars
+    (tmp_path / "a.txt").write_text("  the words of a  \n", encoding="utf-8")
+    (tmp_path / "bad.txt").write_bytes(b"\xff\xfe\xfa")
+    plain = batch_args.options_from_args(_args([]), fps=30.0)
+    assert batch_args.options_for_file(plain, tmp_path / "a.wav").transcript == "the words of a"
+    assert batch_args.options_for_file(plain, tmp_path / "b.wav").transcript == ""  # no sidecar
+    body_only = batch_args.options_from_args(_args(["--what", "body"]), fps=30.0)
+    assert batch_args.options_for_file(body_only, tmp_path / "a.wav").transcript == ""
+    with pytest.raises(SpeechAnimatorError, match=r"bad\.txt: expected a UTF-8 transcript of bad\.wav"):
+        batch_args.options_for_file(plain, tmp_path / "bad.wav")
+
+
 def test_rerun_policy_refuses_up_front(tmp_path):
     _touch(tmp_path, "in/x.wav", "out/x.npz")
     items = discover([tmp_path / "in"])

@@ -9,7 +9,7 @@ from inference.audio import prepare_audio
 from inference.face.flame import DEFAULT_JAW, FlameMapError, arkit_to_flame, load_flame_map
 from inference.generate import generate
 from inference.options import GenerateOptions
-from rigs.arkit import ARKIT_INDEX, ARKIT_NAMES
+from rigs.arkit import ARKIT_INDEX, ARKIT_NAMES, enforce_lip_seal
 
 
 def _matrix(cols=103, seed=0):
@@ -20,12 +20,24 @@ def test_npy_with_jaw_applies_linear_map(tmp_path):
     m = _matrix(103)
     np.save(tmp_path / "map.npy", m)
     fmap = load_flame_map(tmp_path / "map.npy")
-    arkit = np.random.default_rng(1).uniform(0, 1, (20, 52)).astype(np.float32)
+    arkit = enforce_lip_seal(np.random.default_rng(1).uniform(0, 1, (20, 52)).astype(np.float32))
     exp, jaw = arkit_to_flame(arkit, fmap)
     assert exp.shape == (20, 100) and jaw.shape == (20, 3) and exp.dtype == np.float32
     np.testing.assert_allclose(exp, arkit @ m[:, :100], atol=1e-5)
     np.testing.assert_allclose(jaw, arkit @ m[:, 100:], atol=1e-5)
     assert fmap.jaw_from_file
+
+
+def test_flame_input_holds_mouth_close_to_jaw_open(tmp_path):
+    """A bilabial written the pre-v3 way (mouthClose 0.75 over jawOpen 0.05) reaches FLAME with
+    mouthClose capped at jawOpen (ARKit semantics), so the FLAME mouth does not cross either."""
+    m = np.zeros((52, 100), np.float32)
+    m[ARKIT_INDEX["mouthClose"], 0] = 1.0
+    np.save(tmp_path / "map.npy", m)
+    arkit = np.zeros((1, 52), np.float32)
+    arkit[0, ARKIT_INDEX["jawOpen"]], arkit[0, ARKIT_INDEX["mouthClose"]] = 0.05, 0.75
+    exp, _ = arkit_to_flame(arkit, load_flame_map(tmp_path / "map.npy"))
+    assert exp[0, 0] == pytest.approx(0.05)
 
 
 def test_npz_with_biases_and_default_jaw(tmp_path):

@@ -83,3 +83,27 @@ def test_jaw_correlation_term():
     flat = torch.zeros_like(y)                         # no jaw movement in the target: term ignored
     _, parts = face_loss(torch.rand_like(y), flat, m, jaw_corr_weight=1.0)
     assert parts["corr"] == 0.0
+
+
+def test_seal_output_recipe_targets_and_gap():
+    """v3 recipe: mouthClose trained as the seal fraction; the gap is jawOpen * (1 - seal)."""
+    import numpy as np
+
+    from training.face_model import lip_gap, seal_targets
+
+    j, c = SPEECH_CHANNELS.index("jawOpen"), C
+    t = np.zeros((3, len(SPEECH_CHANNELS)), np.float32)
+    t[0, [j, c]] = 0.06, 0.06          # sealed bilabial
+    t[1, [j, c]] = 0.4, 0.1            # quarter seal
+    t[2, [j, c]] = 0.0, 0.0            # rest
+    s = seal_targets(t)
+    assert s[0, c] == pytest.approx(1.0) and s[1, c] == pytest.approx(0.25) and s[2, c] == 0.0
+    g = lip_gap(torch.from_numpy(s), seal_output=True)
+    assert g[0] == pytest.approx(0.0) and g[1] == pytest.approx(0.3)
+
+
+def test_onnx_checkpoint_rebuilds_the_shipped_network(tmp_path):
+    from training.onnx_to_torch import main
+
+    assert main(["--out", str(tmp_path / "v2.pt")]) == 0
+    assert (tmp_path / "v2.pt").is_file()

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from inference.audio import AudioError, prepare_audio
-from inference.face.lipsync import LipSyncBackend
+from inference.face.lipsync import MODEL_NAME, LipSyncBackend
 from inference.features import log_mel
 from inference.options import GenerateOptions
 from inference.runtime import ModelFileError, create_session, sha256_of
@@ -88,7 +88,7 @@ def test_run_fills_speech_channels_only_and_reports_provider(tiny_model):
     audio = prepare_audio(_speech(2.0), 16000)
     track = LipSyncBackend(path, sha).run(audio, GenerateOptions(device="cpu"))
     assert track.fps == 100.0 and track.arkit.shape == (200, 52) and track.arkit.dtype == np.float32
-    assert track.device == "CPUExecutionProvider" and track.model == "lipsync-v2"
+    assert track.device == "CPUExecutionProvider" and track.model == MODEL_NAME
     other = [i for i, n in enumerate(ARKIT_NAMES) if n not in SPEECH_CHANNELS]
     assert np.all(track.arkit[:, other] == 0) and track.arkit[:, ARKIT_INDEX["jawOpen"]].std() > 0
 

@@ -7,7 +7,7 @@ import pytest
 
 from inference.face.targets import phones_to_arkit
 from inference.face.visemes import load_tables, nearest_viseme, normalize_phone, viseme_of_phone
-from rigs.arkit import ARKIT_NAMES, SPEECH_CHANNELS, arkit_index
+from rigs.arkit import ARKIT_NAMES, SEALED_LIMITS, SPEECH_CHANNELS, arkit_index
 
 
 def ch(a, name):
@@ -55,16 +55,34 @@ def test_p_closes_lips(fps):
     a = curves(WORD, fps)
     for start, end in [(0.4, 0.48), (0.72, 0.8)]:
         seg = a[frames(fps, start - 0.5 / fps, end + 0.5 / fps)]
-        closed = (ch(seg, "mouthClose") >= 0.7) & (ch(seg, "jawOpen") <= 0.08) \
-            & (ch(seg, "mouthPressLeft") >= 0.5) & (ch(seg, "mouthPressRight") >= 0.5)
+        # sealed: a nearly shut jaw whose lip opening mouthClose cancels (ARKit semantics)
+        closed = (ch(seg, "jawOpen") <= 0.08) & (ch(seg, "jawOpen") - ch(seg, "mouthClose") <= 0.01) \
+            & (ch(seg, "mouthPressLeft") >= 0.2) & (ch(seg, "mouthPressRight") >= 0.2)
         assert closed.any(), (fps, start)
+
+
+@pytest.mark.parametrize("fps", [24.0, 30.0, 100.0])
+def test_mouth_close_never_exceeds_jaw_open(fps):
+    """ARKit mouthClose seals the lips against the open jaw: never above jawOpen (the pre-v3
+    targets had mouthClose 0.75 at jawOpen 0.05: lips ~30 mm through each other on a real head)."""
+    rng = np.random.default_rng(1)
+    dur = rng.uniform(0.02, 0.2, 150)
+    e = np.cumsum(dur)
+    labels = rng.choice(["p", "b", "m", "aa", "iy", "uw", "f", "s", "sil"], 150)
+    a = phones_to_arkit(e - dur, e, labels, fps, int(e[-1] * fps))
+    assert (ch(a, "mouthClose") <= ch(a, "jawOpen") + 1e-6).all()
+    seal = np.where(ch(a, "jawOpen") > 0.01, ch(a, "mouthClose") / np.maximum(ch(a, "jawOpen"), 1e-6), 0)
+    for name, limit in SEALED_LIMITS.items():
+        assert (ch(a, name) <= 1.0 - seal * (1.0 - limit) + 1e-5).all(), name
+        assert (ch(a, name)[seal > 0.999] <= limit + 1e-3).all(), name
 
 
 def test_very_short_bilabial_still_closes_at_24_fps():
     ph = [("sil", 0, 0.3), ("aa", 0.3, 0.5), ("b", 0.5, 0.52), ("aa", 0.52, 0.8), ("sil", 0.8, 1.2)]
     a = curves(ph, 24.0)
     seg = a[frames(24.0, 0.5 - 0.5 / 24, 0.52 + 0.5 / 24)]
-    assert (ch(seg, "mouthClose") >= 0.7).any() and (ch(seg, "jawOpen") <= 0.08).any()
+    sealed = (ch(seg, "jawOpen") <= 0.08) & (ch(seg, "jawOpen") - ch(seg, "mouthClose") <= 0.01)
+    assert sealed.any()
 
 
 def test_aa_opens_jaw_and_p_does_not():

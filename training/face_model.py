@@ -123,11 +123,30 @@ def channel_weights() -> torch.Tensor:
     return torch.tensor([_HEAVY.get(n, 1.0) for n in SPEECH_CHANNELS], dtype=torch.float32)
 
 
-def lip_gap(y: torch.Tensor) -> torch.Tensor:
-    """Approximate lip opening ``jawOpen - mouthClose`` of ``(..., 31)`` speech-channel arrays."""
+def lip_gap(y: torch.Tensor, seal_output: bool = False) -> torch.Tensor:
+    """Approximate lip opening of ``(..., 31)`` speech-channel arrays, in units of jawOpen.
+
+    ``jawOpen - mouthClose`` (ARKit: mouthClose cancels the jaw's lip opening); with
+    ``seal_output`` the mouthClose channel holds the lip-seal fraction ``s`` (v3 recipe:
+    ``mouthClose = s * jawOpen`` at run time) and the gap is ``jawOpen * (1 - s)``.
+    """
     j = SPEECH_CHANNELS.index("jawOpen")
     c = SPEECH_CHANNELS.index("mouthClose")
+    if seal_output:
+        return y[..., j] * (1.0 - y[..., c])
     return y[..., j] - y[..., c]
+
+
+def seal_targets(targets, eps: float = 0.01):
+    """v3 recipe: replace the mouthClose column of ``(T, 31)`` speech-channel targets (numpy) by the
+    seal fraction ``mouthClose / jawOpen`` in [0, 1] (0 where jawOpen < ``eps``: lips at rest)."""
+    import numpy as np
+
+    t = np.array(targets, np.float32, copy=True)
+    j = SPEECH_CHANNELS.index("jawOpen")
+    c = SPEECH_CHANNELS.index("mouthClose")
+    t[:, c] = np.where(t[:, j] >= eps, np.clip(t[:, c] / np.maximum(t[:, j], eps), 0.0, 1.0), 0.0)
+    return t
 
 
 #: Lip gap (``jawOpen - mouthClose``) the closure hinge pushes sealed frames below; the eval's
@@ -146,7 +165,7 @@ def _masked_mean(v: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
 def face_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor,
               velocity_weight: float = 2.0, closure_weight: float = 4.0,
               closure_hinge: float = 0.0, jaw_peak_weight: float = 0.0,
-              jaw_corr_weight: float = 0.0) -> tuple[torch.Tensor, dict]:
+              jaw_corr_weight: float = 0.0, seal_output: bool = False) -> tuple[torch.Tensor, dict]:
     """Training loss.
 
     The v1 recipe is the first three terms (weighted L1, first-difference L1, lip-gap L1); the
@@ -163,6 +182,8 @@ def face_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor,
         jaw_peak_weight: weight of ``relu(target_jaw - pred_jaw)`` on frames whose target jawOpen
             exceeds ``JAW_PEAK_MIN`` (counters regression to the mean on open vowels).
         jaw_corr_weight: weight of ``1 - Pearson r`` of predicted vs target jawOpen per crop.
+        seal_output: the mouthClose channel is the lip-seal fraction (:func:`seal_targets`); the
+            lip gap is ``jawOpen * (1 - seal)`` and the closure hinge's goal is 0.
 
     Returns:
         ``(loss, parts)`` with ``parts`` the float values of each term.
@@ -175,7 +196,7 @@ def face_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor,
     dm = mask[:, 1:] * mask[:, :-1]
     dv = ((pred[:, 1:] - pred[:, :-1]) - (target[:, 1:] - target[:, :-1])).abs().mul(w).mean(-1)
     l_vel = (dv * dm).sum() / dm.sum().clamp_min(1.0)
-    gap = (lip_gap(pred) - lip_gap(target)).abs()
+    gap = (lip_gap(pred, seal_output) - lip_gap(target, seal_output)).abs()
     l_gap = (gap * frame_w).sum() / frame_w.sum().clamp_min(1.0)
     loss = l_pos + velocity_weight * 10.0 * l_vel + l_gap
     parts = {"l1": float(l_pos.detach()), "vel": float(l_vel.detach()), "gap": float(l_gap.detach())}
@@ -183,7 +204,8 @@ def face_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor,
         n = SPEECH_CHANNELS
         parting = (pred[..., n.index("mouthUpperUpLeft")] + pred[..., n.index("mouthUpperUpRight")]
                    + pred[..., n.index("mouthLowerDownLeft")] + pred[..., n.index("mouthLowerDownRight")]) / 2
-        hinge = torch.relu(lip_gap(pred) - CLOSURE_GAP_GOAL) + torch.relu(parting - CLOSURE_PARTING_GOAL)
+        goal = 0.0 if seal_output else CLOSURE_GAP_GOAL
+        hinge = torch.relu(lip_gap(pred, seal_output) - goal) + torch.relu(parting - CLOSURE_PARTING_GOAL)
         l_hinge = _masked_mean(hinge, mask * closed)
         loss = loss + closure_hinge * l_hinge
         parts["hinge"] = float(l_hinge.detach())

@@ -48,7 +48,7 @@ def clip_features(audio: np.ndarray) -> np.ndarray:
     return log_mel(np.asarray(audio, dtype=np.float32))
 
 
-def load_split(data_dir: str, split: str, limit: int = 0):
+def load_split(data_dir: str, split: str, limit: int = 0, seal_output: bool = False):
     """Load ``<data_dir>/<split>/*.npz`` -> list of ``(features (T,80), targets (T,31), name)``.
 
     Raises:
@@ -75,7 +75,12 @@ def load_split(data_dir: str, split: str, limit: int = 0):
         t = min(len(feats), len(targets))
         if abs(len(feats) - len(targets)) > 1:
             raise ValueError(f"{f}: expected {len(feats)} target frames (ceil(N/160)), found {len(targets)}")
-        out.append((feats[:t], targets[:t, SPEECH_COLUMNS], os.path.basename(f)))
+        y = targets[:t, SPEECH_COLUMNS]
+        if seal_output:
+            from training.face_model import seal_targets
+
+            y = seal_targets(y)
+        out.append((feats[:t], y, os.path.basename(f)))
     return out
 
 
@@ -98,7 +103,7 @@ def _batch(clips, rng, batch: int, crop: int, augment: bool):
     return x, y, m
 
 
-def evaluate(model, clips, torch) -> dict:
+def evaluate(model, clips, torch, seal_output: bool = False) -> dict:
     """Validation loss and two quick metrics over whole utterances."""
     from training.face_model import face_loss, lip_gap
 
@@ -110,7 +115,7 @@ def evaluate(model, clips, torch) -> dict:
             x = torch.from_numpy(f)[None]
             y = torch.from_numpy(t)[None]
             p = model(x)
-            loss, _ = face_loss(p, y, torch.ones(y.shape[:2]))
+            loss, _ = face_loss(p, y, torch.ones(y.shape[:2]), seal_output=seal_output)
             tot += float(loss) * len(f)
             n += len(f)
             pj, tj = p[0, :, j].numpy(), t[:, j]
@@ -118,7 +123,7 @@ def evaluate(model, clips, torch) -> dict:
                 r_num.append(np.corrcoef(pj, tj)[0, 1])
             sealed_t = (t[:, SPEECH_CHANNELS.index("mouthPressLeft")] > 0.15)
             closed_n += int(sealed_t.sum())
-            closed_hit += int((lip_gap(p[0]).numpy()[sealed_t] < 0.0).sum())
+            closed_hit += int((lip_gap(p[0], seal_output).numpy()[sealed_t] < 0.005).sum())
     model.train()
     return {"val_loss": tot / max(n, 1), "jaw_r": float(np.mean(r_num)) if r_num else 0.0,
             "closure_frame_rate": closed_hit / max(closed_n, 1)}
@@ -146,6 +151,8 @@ def main(argv=None) -> int:
     ap.add_argument("--closure-hinge", type=float, default=0.0, help="face_loss closure_hinge weight")
     ap.add_argument("--jaw-peak", type=float, default=0.0, help="face_loss jaw_peak_weight")
     ap.add_argument("--jaw-corr", type=float, default=0.0, help="face_loss jaw_corr_weight")
+    ap.add_argument("--seal-output", action="store_true",
+                    help="v3 recipe: train mouthClose as the lip-seal fraction (mouthClose / jawOpen)")
     args = ap.parse_args(argv)
 
     import torch
@@ -157,8 +164,8 @@ def main(argv=None) -> int:
     rng = np.random.default_rng(args.seed)
     os.makedirs(args.out, exist_ok=True)
     t_load = time.time()
-    train = load_split(args.data, "train", args.limit)
-    val = load_split(args.data, "val", args.limit)
+    train = load_split(args.data, "train", args.limit, args.seal_output)
+    val = load_split(args.data, "val", args.limit, args.seal_output)
     if args.val_clips and len(val) > args.val_clips:  # evenly spread subset keeps evaluation cheap
         val = [val[i] for i in np.linspace(0, len(val) - 1, args.val_clips).round().astype(int)]
     feats = np.concatenate([f for f, _, _ in train])
@@ -208,7 +215,7 @@ def main(argv=None) -> int:
         pred = model(torch.from_numpy(x))
         loss, parts = face_loss(pred, torch.from_numpy(y), torch.from_numpy(m),
                                 closure_hinge=args.closure_hinge, jaw_peak_weight=args.jaw_peak,
-                                jaw_corr_weight=args.jaw_corr)
+                                jaw_corr_weight=args.jaw_corr, seal_output=args.seal_output)
         opt.zero_grad()
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -217,7 +224,7 @@ def main(argv=None) -> int:
         run_loss.append(loss.item())
         now = time.time()
         if now - last_eval >= args.eval_minutes * 60.0:
-            metrics = evaluate(model, val, torch)
+            metrics = evaluate(model, val, torch, args.seal_output)
             metrics.update(step=step, minutes=(now - t0) / 60.0, train_loss=float(np.mean(run_loss)))
             run_loss = []
             log.write(json.dumps(metrics) + "\n")
@@ -230,7 +237,7 @@ def main(argv=None) -> int:
         if now - last_ckpt >= args.ckpt_minutes * 60.0:
             save("last.pt", metrics)
             last_ckpt = time.time()
-    metrics = evaluate(model, val, torch)
+    metrics = evaluate(model, val, torch, args.seal_output)
     metrics.update(step=step, minutes=(time.time() - t0) / 60.0,
                    train_loss=float(np.mean(run_loss)) if run_loss else None, final=True)
     log.write(json.dumps(metrics) + "\n")

@@ -10,6 +10,7 @@ import argparse
 import math
 
 from ..options import BODY_PARTS, DEVICES, GenerateOptions, parse_backend_options
+from ..errors import InputError
 from .errors import UsageError
 
 #: Accepted output frame rates (frames per second), inclusive.
@@ -37,6 +38,10 @@ def add_generate_arguments(ap: argparse.ArgumentParser, *, fps_default: float | 
     ap.add_argument("--intensity", type=float, default=1.0, help="scale of speech-driven face channels, 0..2")
     ap.add_argument("--smoothing", type=float, default=0.0, help="extra face-curve smoothing, 0..1")
     ap.add_argument("--no-procedural-face", action="store_true", help="no blinks, gaze and brow motion")
+    ap.add_argument("--transcript", default="", metavar="TEXT",
+                    help="the words spoken, for phone-exact mouth timing by forced alignment (falls back to "
+                         "audio only when they do not match); without it, a sidecar <audio stem>.txt next to "
+                         "each audio file is used when present")
     ap.add_argument("--emage-checkpoint", default="", metavar="DIR",
                     help="EMAGE audio checkpoint folder for the 'emage' backends (docs/emage.md); "
                          "the same as --backend-option emage.checkpoint=DIR")
@@ -98,7 +103,7 @@ def options_from_args(args: argparse.Namespace, fps: float | None = None) -> Gen
                                   body_model=args.body_model, device=args.device, intensity=args.intensity,
                                   smoothing=args.smoothing, seed=args.seed,
                                   procedural_face=not args.no_procedural_face, body_parts=parts or BODY_PARTS,
-                                  backend_options=backend_options)
+                                  backend_options=backend_options, transcript=getattr(args, "transcript", ""))
         backends.check_options(options)
         return options
     except ValueError as exc:  # anything GenerateOptions or a backend checks that is not checked above
@@ -113,3 +118,30 @@ def _choose(flag: str, value, choices: list[str], used: bool) -> None:
 def _in_range(flag: str, value, lo: float, hi: float) -> None:
     if not (isinstance(value, (int, float)) and math.isfinite(value) and lo <= value <= hi):
         raise UsageError(f"{flag}: expected a number in [{lo:g}, {hi:g}], found {value!r}")
+
+
+#: Suffix of the optional transcript file next to an audio file (``take.wav`` -> ``take.txt``).
+TRANSCRIPT_SUFFIX = ".txt"
+
+
+def options_for_file(options: GenerateOptions, audio_path) -> GenerateOptions:
+    """``options`` for one batch file: its sidecar transcript (``<stem>.txt`` beside the audio, UTF-8)
+    when ``options.transcript`` is empty and the file exists; else ``options`` unchanged.
+
+    Raises:
+        InputError: the sidecar exists but is not readable UTF-8 text (the message names it).
+    """
+    from dataclasses import replace
+    from pathlib import Path
+
+    if options.transcript or not options.face:
+        return options
+    side = Path(audio_path).with_suffix(TRANSCRIPT_SUFFIX)
+    if not side.is_file():
+        return options
+    try:
+        text = side.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{side}: expected a UTF-8 transcript of {Path(audio_path).name}, found an unreadable "
+                         f"file ({exc})") from None
+    return replace(options, transcript=text) if text else options

@@ -8,7 +8,9 @@ Cues (all from the centred 25 ms / 10 ms power spectrum of :mod:`inference.featu
 
 * loudness above an adaptive noise floor -> ``jawOpen`` (fricative-heavy frames open less);
 * short low-energy dips inside speech (stop closures, nasal murmur with weak formants) ->
-  lips sealed: ``jawOpen`` pulled down, ``mouthClose`` and ``mouthPress*`` raised;
+  lips sealed: ``jawOpen`` pulled to the bilabial viseme's small opening, ``mouthClose`` raised to
+  that ``jawOpen`` (never above it: ARKit ``mouthClose`` seals the lips against the open jaw),
+  ``mouthPress*`` within :data:`rigs.arkit.SEALED_LIMITS`;
 * low F2-band / F1-band energy ratio while voiced (oo, w, ow) -> ``mouthFunnel``/``mouthPucker``;
 * high F2-band ratio while voiced (ee, ih) -> ``mouthStretch*``;
 * high-frequency (> 3 kHz) dominance (s, sh, f) -> ``mouthUpperUp*`` (teeth show);
@@ -187,18 +189,27 @@ def dsp_arkit(samples: np.ndarray) -> np.ndarray:
     def put(name, values):
         out[:, _arkit.ARKIT_INDEX[name]] = values
 
+    # A bilabial is a nearly shut jaw with the lips sealed: the jaw goes to the bilabial viseme's
+    # opening (inference/face/data/visemes.json "PP") and mouthClose seals exactly that opening,
+    # scaled by the closure confidence. Apple's ARFaceAnchor.BlendShapeLocation.mouthClose is
+    # "closure of the lips independent of jaw position": it cancels jawOpen's lip opening and is
+    # never above jawOpen (rigs.arkit.enforce_lip_seal); mouthPress stays within
+    # rigs.arkit.SEALED_LIMITS so the lips do not cross on a real ARKit head.
+    jaw = jaw + closure * np.clip(_PP_JAW - jaw, 0.0, None) * region
     put("jawOpen", jaw)
-    # Sealed lips as in the target generator's bilabial viseme (inference/face/data/visemes.json,
-    # "PP": mouthClose above jawOpen, lips pressed), scaled by the closure confidence.
-    put("mouthClose", 0.7 * closure)
+    put("mouthClose", closure * jaw)
     for side in ("Left", "Right"):
-        put(f"mouthPress{side}", 0.5 * closure)
+        put(f"mouthPress{side}", _arkit.SEALED_LIMITS[f"mouthPress{side}"] * closure)
         put(f"mouthStretch{side}", 0.4 * spread)
         put(f"mouthLowerDown{side}", 0.3 * jaw + 0.1 * spread)
         put(f"mouthUpperUp{side}", 0.15 * jaw + 0.3 * fric_s)
     put("mouthFunnel", 0.45 * rounded * (0.5 + jaw))
     put("mouthPucker", 0.6 * rounded * (1.0 - jaw))
-    return np.clip(out, 0.0, 1.0)
+    return _arkit.enforce_lip_seal(np.clip(out, 0.0, 1.0))
+
+
+#: jawOpen of the bilabial viseme (inference/face/data/visemes.json "PP").
+_PP_JAW: float = 0.06
 
 
 def _running_max(x: np.ndarray, radius: int) -> np.ndarray:
@@ -219,8 +230,10 @@ class DspFaceBackend:
         Raises:
             ValueError: the audio samples are empty or not finite.
         """
-        return FaceTrack(fps=FEATURE_FPS, arkit=dsp_arkit(audio.samples), device="numpy",
-                         model=MODEL_NAME)
+        from .transcript import with_transcript
+
+        arkit, model = with_transcript(dsp_arkit(audio.samples), audio, options, MODEL_NAME)
+        return FaceTrack(fps=FEATURE_FPS, arkit=arkit, device="numpy", model=model)
 
 
 register_face_backend("fast", DspFaceBackend)

@@ -191,12 +191,18 @@ def arkit_to_flame(arkit: np.ndarray, fmap: FlameMap) -> tuple[np.ndarray, np.nd
     Returns:
         ``(expression (T, 100) float32, jaw_pose (T, 3) float32 axis-angle radians)``.
 
+    The ARKit input is first held to ARKit mouth semantics (:func:`rigs.arkit.enforce_lip_seal`:
+    ``mouthClose <= jawOpen``; Apple's ``ARFaceAnchor.BlendShapeLocation.mouthClose`` seals the
+    lips against the open jaw), so a FLAME fit of ARKit's ``mouthClose`` basis never receives a
+    closure larger than the jaw opening it cancels.
+
     Raises:
         ValueError: ``arkit`` is not ``(T, 52)``.
     """
     arkit = np.asarray(arkit, dtype=np.float32)
     if arkit.ndim != 2 or arkit.shape[1] != _arkit.NUM_ARKIT:
         raise ValueError(f"arkit: expected shape (T, 52), found {arkit.shape}")
+    arkit = _arkit.enforce_lip_seal(np.clip(arkit, 0.0, 1.0))
     expression = arkit @ fmap.expression + fmap.expression_bias
     jaw_pose = arkit @ fmap.jaw + fmap.jaw_bias
     return expression.astype(np.float32), jaw_pose.astype(np.float32)

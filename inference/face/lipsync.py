@@ -1,7 +1,7 @@
 """Face backend ``"lipsync"``: the project's trained lip-sync network, run by onnxruntime.
 
 Pipeline: 16 kHz audio -> :func:`inference.features.log_mel_range` (the same numpy front end the
-training used) -> ``inference/face/models/lipsync-v2.onnx`` -> the 31 speech channels of
+training used) -> ``inference/face/models/lipsync-v3.onnx`` -> the 31 speech channels of
 :data:`rigs.arkit.SPEECH_CHANNELS` at 100 fps, placed into a ``(T, 52)`` ARKit array (other
 channels 0; the procedural layer adds blinks, gaze and brows later).
 
@@ -37,11 +37,11 @@ from ..options import GenerateOptions
 from ..runtime import ModelFileError, create_session
 
 #: Shipped model file.
-MODEL_PATH: str = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "lipsync-v2.onnx")
+MODEL_PATH: str = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "lipsync-v3.onnx")
 #: Its SHA-256 (printed by training/export_face.py; see docs/model-card-lipsync.md).
-MODEL_SHA256: str = "082420601bdff6054af18d423cbf2fdb7f451bdd1775c32d584c1124f2e21380"
+MODEL_SHA256: str = "c8ee961bcb2a5ba048f49077aac100f0cc523eab5a288210646ac3eeab74c938"
 #: Backend name + version reported in FaceTrack.model.
-MODEL_NAME: str = "lipsync-v2"
+MODEL_NAME: str = "lipsync-v3"
 #: Frames (100 fps) per chunk core: 20 s.
 CHUNK_FRAMES: int = 2000
 #: Real-audio context on each side of a chunk (frames): 3 s.
@@ -109,7 +109,10 @@ class LipSyncBackend:
             speech *= speech_weight(audio.samples)[:, None]
         out = np.zeros((speech.shape[0], _arkit.NUM_ARKIT), np.float32)
         out[:, _SPEECH_COLS] = np.clip(speech, 0.0, 1.0)
-        return FaceTrack(fps=FEATURE_FPS, arkit=out, device=provider, model=MODEL_NAME)
+        from .transcript import with_transcript
+
+        arkit, model = with_transcript(seal_from_network(out), audio, options, MODEL_NAME)
+        return FaceTrack(fps=FEATURE_FPS, arkit=arkit, device=provider, model=model)
 
     def predict(self, sess, samples: np.ndarray) -> np.ndarray:
         """Chunked network output: ``(T, 31)`` float32 speech channels, ``T = ceil(N / 160)``."""
@@ -138,6 +141,39 @@ class LipSyncBackend:
                 prev_tail = np.zeros((fade, y.shape[1]), np.float32)
                 prev_tail[:t1 - t0] = y[t0 - r0:t1 - r0]
         return out
+
+
+#: lipsync-v3 is trained with its ``mouthClose`` output holding the lip-seal fraction
+#: (``training/train_face.py --seal-output``: target ``mouthClose / jawOpen``). It is read as a seal
+#: ramping from 0 at :data:`SEAL_ON_CLOSE` to 1 at :data:`SEAL_FULL_CLOSE`, chosen on the geometric
+#: evaluator's tune split (tools/eval_face_geometry.py --split tune): ramp 0-1: clean closure 0.943,
+#: aperture r 0.730; 0.3-0.7: 0.943, 0.727; 0.5-0.8: 0.943, 0.739.
+SEAL_ON_CLOSE: float = 0.5
+SEAL_FULL_CLOSE: float = 0.8
+
+
+def seal_from_network(arkit: np.ndarray) -> np.ndarray:
+    """Read the network's ``mouthClose`` as a lip-seal fraction: ``mouthClose = seal * jawOpen``.
+
+    Apple's ``ARFaceAnchor.BlendShapeLocation.mouthClose`` is "closure of the lips independent of
+    jaw position": it cancels the lip opening of ``jawOpen`` and is meaningful only up to it. The
+    network predicts the seal fraction (0 open .. 1 sealed) in that channel;
+    ``seal = clip((out - SEAL_ON_CLOSE) / (SEAL_FULL_CLOSE - SEAL_ON_CLOSE), 0, 1)``, then
+    ``mouthClose = seal * jawOpen`` and :func:`rigs.arkit.enforce_lip_seal` (press/roll limits while
+    sealed). (lipsync-v2 was trained on targets with ``mouthClose`` 0.75 at ``jawOpen`` 0.05, which
+    crossed the lips by ~30 mm on a real ARKit head.)
+
+    Args:
+        arkit: ``(T, 52)`` float32 network output in ARKit order, in [0, 1].
+
+    Returns:
+        ``(T, 52)`` float32 with ``mouthClose <= jawOpen`` on every frame.
+    """
+    a = np.array(arkit, np.float32, copy=True)
+    jaw, close = _arkit.ARKIT_INDEX["jawOpen"], _arkit.ARKIT_INDEX["mouthClose"]
+    seal = np.clip((a[:, close] - SEAL_ON_CLOSE) / (SEAL_FULL_CLOSE - SEAL_ON_CLOSE), 0.0, 1.0)
+    a[:, close] = seal * a[:, jaw]
+    return _arkit.enforce_lip_seal(a)
 
 
 #: Lips start moving this long before the acoustic onset and settle this long after the end (s).

@@ -13,10 +13,18 @@ Pipeline (all tables in ``data/``, see :mod:`inference.face.visemes`):
 3. Dynamics: every channel passes a critically damped second-order low-pass (impulse response
    ``t / tau^2 * exp(-t / tau)``) forward and backward (zero phase, no lag); the jaw gets the
    slower time constant (:data:`JAW_TAU_S`), lips/tongue the faster one (:data:`LIP_TAU_S`).
-4. Bilabial closure: on every p/b/m the lips are forced shut (``mouthClose`` and ``mouthPress*`` up,
-   ``jawOpen``, ``mouthUpperUp*``, ``mouthLowerDown*``, ``tongueOut`` down to the bilabial viseme) over a plateau covering at least one output frame, with raised-cosine ramps
-   of :data:`CLOSURE_RAMP_S`, so coarticulation never leaves a bilabial open.
-5. Sampled at the output frames ``i / fps`` and clipped to [0, 1]. Channels outside
+4. Bilabial closure: on every p/b/m the lips are sealed over a plateau covering at least one output
+   frame, with raised-cosine ramps of :data:`CLOSURE_RAMP_S`, so coarticulation never leaves a
+   bilabial open: ``jawOpen``, ``mouthUpperUp*``, ``mouthLowerDown*``, ``mouthFunnel``,
+   ``tongueOut`` are pulled down to the bilabial viseme ("PP": a nearly shut jaw), ``mouthClose``
+   up to the current ``jawOpen`` -- never above it: Apple's ``ARFaceAnchor.BlendShapeLocation``
+   defines ``mouthClose`` as "closure of the lips independent of jaw position", i.e. it cancels
+   the lip opening of ``jawOpen`` ("an opening of the lower jaw"); more than ``jawOpen`` drives the
+   lower lip through the upper one on a real rig (Apple's reference head: -40.9 mm vs +40.5 mm
+   per unit). ``mouthPress*`` ("upward compression of the lower lip"), ``mouthRoll*`` and
+   ``mouthShrugLower`` are held within :data:`rigs.arkit.SEALED_LIMITS` while sealed.
+5. Sampled at the output frames ``i / fps``, clipped to [0, 1], and
+   :func:`rigs.arkit.enforce_lip_seal` applied. Channels outside
    :data:`rigs.arkit.SPEECH_CHANNELS` stay 0.
 """
 
@@ -37,6 +45,11 @@ CLOSURE_CENTER: float = 0.45
 CLOSURE_HALF_SHARE: float = 0.35
 CLOSURE_MIN_HALF_S: float = 0.015
 CLOSURE_RAMP_S: float = 0.05
+#: Scale of every dominance time constant of data/visemes.json (1 = the table as written).
+#: Chosen on the geometric evaluator's tune split (tools/eval_face_geometry.py --split tune,
+#: forced-aligned real speech on Apple's reference head): aperture r of the targets 0.753 at 1.0,
+#: 0.814 at 0.5, 0.829 at 0.35, 0.836 at 0.25; 0.35 keeps more coarticulation for -0.007 r.
+DOMINANCE_TIME_SCALE: float = 0.35
 _REACH = 7.0  # dominance evaluated out to 7 time constants (exp(-7) < 1e-3)
 
 
@@ -142,8 +155,8 @@ def phones_to_arkit(phone_start_s, phone_end_s, phone_label, fps: float, num_fra
     gcols = [np.flatnonzero(groups == g) for g in range(len(GROUPS))]
     for a, b, v in zip(s0, s1, vis):
         dom = tables.dominance[v]
-        reach_a = _REACH * dom[:, 1].max()
-        reach_c = _REACH * dom[:, 2].max()
+        reach_a = _REACH * dom[:, 1].max() * DOMINANCE_TIME_SCALE
+        reach_c = _REACH * dom[:, 2].max() * DOMINANCE_TIME_SCALE
         i0 = max(0, int(np.floor((a - reach_a) * rate)))
         i1 = min(n, int(np.ceil((b + reach_c) * rate)) + 1)
         t = grid[i0:i1]
@@ -151,6 +164,7 @@ def phones_to_arkit(phone_start_s, phone_end_s, phone_label, fps: float, num_fra
         after = np.clip(t - b, 0.0, None)
         for g in range(len(GROUPS)):
             alpha, lam_a, lam_c = dom[g]
+            lam_a, lam_c = lam_a * DOMINANCE_TIME_SCALE, lam_c * DOMINANCE_TIME_SCALE
             d = alpha * np.exp(-before / lam_a - after / lam_c)
             den[i0:i1, g] += d
             num[i0:i1, gcols[g]] += d[:, None] * w[v, gcols[g]][None, :]
@@ -169,7 +183,7 @@ def phones_to_arkit(phone_start_s, phone_end_s, phone_label, fps: float, num_fra
     result = np.zeros((num_frames, arkit.NUM_ARKIT), dtype=np.float32)
     for c in np.flatnonzero(groups >= 0):
         result[:, c] = np.interp(t_out, grid, curves[:, c])
-    return np.clip(result, 0.0, 1.0)
+    return arkit.enforce_lip_seal(np.clip(result, 0.0, 1.0))
 
 
 def _force_closures(curves, grid, s0, s1, vis, tables, fps) -> None:
@@ -190,10 +204,17 @@ def _force_closures(curves, grid, s0, s1, vis, tables, fps) -> None:
         e = np.where(d < CLOSURE_RAMP_S, 0.5 * (1 + np.cos(np.pi * d / CLOSURE_RAMP_S)), 0.0)
         env[i0:i1] = np.maximum(env[i0:i1], e)
     target = tables.weights[vis[closing[0]]].astype(np.float64)
-    for name in ("mouthClose", "mouthPressLeft", "mouthPressRight"):
+    for name in ("mouthPressLeft", "mouthPressRight"):
         c = arkit.arkit_index(name)
         curves[:, c] += env * np.clip(target[c] - curves[:, c], 0.0, None)
     for name in ("jawOpen", "mouthUpperUpLeft", "mouthUpperUpRight", "mouthLowerDownLeft",
-                 "mouthLowerDownRight", "tongueOut"):
+                 "mouthLowerDownRight", "tongueOut", "mouthFunnel"):
         c = arkit.arkit_index(name)
         curves[:, c] -= env * np.clip(curves[:, c] - target[c], 0.0, None)
+    # Seal: mouthClose follows the (nearly shut) jaw, never above it (ARKit mouthClose cancels
+    # the lip opening of jawOpen); lips pressed/rolled only within rigs.arkit.SEALED_LIMITS.
+    jaw, close = arkit.arkit_index("jawOpen"), arkit.arkit_index("mouthClose")
+    curves[:, close] = np.minimum(np.maximum(curves[:, close], env * curves[:, jaw]), curves[:, jaw])
+    for name, limit in arkit.SEALED_LIMITS.items():
+        c = arkit.arkit_index(name)
+        curves[:, c] = np.minimum(curves[:, c], 1.0 - env * (1.0 - limit))

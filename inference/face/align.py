@@ -1,0 +1,164 @@
+"""Phone alignment of real speech with pocketsphinx 5 (CMU Sphinx, BSD licence).
+
+Used at run time by transcript mode (:mod:`inference.face.transcript`) and by the data generators
+and evaluators (``training/datagen``, ``tools/eval_face_geometry.py``). pocketsphinx is imported
+lazily; without it every function raises :class:`AlignError` (transcript mode then falls back to
+audio only).
+
+- :func:`force_align`: forced alignment to a transcript (``Decoder.set_align_text``, then
+  ``set_alignment`` for the phone level), using pocketsphinx's bundled US English acoustic model and
+  CMU dictionary. Words missing from the dictionary get a pronunciation from espeak-ng (MBROLA us1
+  phone output mapped to ARPAbet by :mod:`training.datagen.phonesets`).
+- :func:`recognize_phones`: transcript-free phone recognition (pocketsphinx ``allphone`` search with
+  the bundled phone language model ``en-us-phone.lm.bin``); the "no transcript" evaluation pipeline.
+
+Both take 16 kHz mono float32 audio and return ARPAbet phones (``sil`` for silence/fillers) with
+start/end times in seconds (pocketsphinx frames are 10 ms).
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .phonesets import SAMPA_TO_ARPABET
+
+FRAME_S = 0.01
+
+
+class AlignError(RuntimeError):
+    """Alignment failed (no result, or words that cannot be pronounced)."""
+
+
+def _decoder_class():
+    try:
+        from pocketsphinx import Decoder
+    except ImportError as e:
+        raise AlignError(f"pocketsphinx is not installed ({e}); install pocketsphinx==5.0.4") from e
+    return Decoder
+
+
+def _pcm16(audio: np.ndarray) -> bytes:
+    return (np.clip(np.asarray(audio, dtype=np.float32), -1, 1) * 32767).astype(np.int16).tobytes()
+
+
+def transcript_words(text: str) -> list[str]:
+    """Lower-case words (letters and inner apostrophes) of a transcript."""
+    return re.findall(r"[a-z]+(?:'[a-z]+)*", text.lower())
+
+
+@lru_cache(maxsize=1)
+def _dictionary() -> dict[str, str]:
+    import pocketsphinx
+
+    path = Path(pocketsphinx.get_model_path()) / "en-us" / "cmudict-en-us.dict"
+    if not path.exists():
+        raise AlignError(f"CMU dictionary not found at {path} (install pocketsphinx==5.0.4)")
+    words = {}
+    for line in path.read_text(encoding="utf-8", errors="replace").splitlines():
+        parts = line.split(maxsplit=1)
+        if len(parts) == 2 and "(" not in parts[0]:
+            words.setdefault(parts[0], parts[1])
+    return words
+
+
+def espeak_pronunciation(word: str) -> str:
+    """ARPAbet pronunciation (upper case, space separated) of ``word`` from espeak-ng's MBROLA us1 front end.
+
+    Raises:
+        AlignError: espeak-ng is missing or gives no phones.
+    """
+    try:
+        pho = subprocess.run(["espeak-ng", "-q", "-v", "mb-us1", "--pho", word], capture_output=True,
+                             check=True, timeout=30).stdout.decode()
+    except (FileNotFoundError, subprocess.CalledProcessError) as e:
+        raise AlignError(f"no pronunciation for {word!r}: espeak-ng failed ({e})") from e
+    phones = []
+    for line in pho.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] in SAMPA_TO_ARPABET and parts[0] != "_":
+            phones += [p.upper() for p in SAMPA_TO_ARPABET[parts[0]]]
+    if not phones:
+        raise AlignError(f"no pronunciation for {word!r}")
+    return " ".join(phones)
+
+
+def _phones_from_alignment(alignment):
+    start, end, labels = [], [], []
+    for word in alignment:
+        for ph in word:
+            start.append(ph.start * FRAME_S)
+            end.append((ph.start + ph.duration) * FRAME_S)
+            labels.append("sil" if ph.name.upper() == "SIL" or ph.name.startswith("+") else ph.name.lower())
+    return np.array(start), np.array(end), np.array(labels)
+
+
+def force_align(audio: np.ndarray, transcript: str):
+    """Phone-level forced alignment.
+
+    Args:
+        audio: ``(N,)`` float32 16 kHz mono.
+        transcript: the words spoken (punctuation and case ignored).
+
+    Returns:
+        ``(start_s (P,), end_s (P,), labels (P,))``: float64 seconds, ARPAbet lower case / ``sil``.
+
+    Raises:
+        AlignError: empty transcript or pocketsphinx found no alignment.
+    """
+    Decoder = _decoder_class()
+    words = transcript_words(transcript)
+    if not words:
+        raise AlignError(f"transcript {transcript!r}: no words")
+    d = Decoder(lm=None, samprate=16000, bestpath=False, loglevel="FATAL")
+    lex = _dictionary()
+    for w in set(words):
+        if w not in lex:
+            d.add_word(w, espeak_pronunciation(w), True)
+    d.set_align_text(" ".join(words))
+    pcm = _pcm16(audio)
+    d.start_utt()
+    d.process_raw(pcm, full_utt=True)
+    d.end_utt()
+    if d.hyp() is None:
+        raise AlignError("pocketsphinx found no word alignment")
+    d.set_alignment()
+    d.start_utt()
+    d.process_raw(pcm, full_utt=True)
+    d.end_utt()
+    al = d.get_alignment()
+    if al is None:
+        raise AlignError("pocketsphinx found no phone alignment")
+    start, end, labels = _phones_from_alignment(al)
+    if len(labels) == 0:
+        raise AlignError("pocketsphinx returned an empty alignment")
+    return start, end, labels
+
+
+def recognize_phones(audio: np.ndarray):
+    """Transcript-free phone recognition (pocketsphinx allphone search, phone trigram LM).
+
+    Returns:
+        ``(start_s (P,), end_s (P,), labels (P,))`` like :func:`force_align` (fillers -> ``sil``).
+    """
+    import pocketsphinx
+
+    Decoder = _decoder_class()
+    lm = Path(pocketsphinx.get_model_path()) / "en-us" / "en-us-phone.lm.bin"
+    d = Decoder(lm=None, allphone=str(lm), samprate=16000, beam=1e-20, pbeam=1e-20, lw=2.0,
+                loglevel="FATAL")
+    d.start_utt()
+    d.process_raw(_pcm16(audio), full_utt=True)
+    d.end_utt()
+    start, end, labels = [], [], []
+    for seg in d.seg():
+        name = seg.word
+        lab = "sil" if name.upper() in ("SIL", "<S>", "</S>", "<SIL>") or name.startswith("+") else name.lower()
+        start.append(seg.start_frame * FRAME_S)
+        end.append((seg.end_frame + 1) * FRAME_S)
+        labels.append(lab)
+    return np.array(start, dtype=np.float64), np.array(end, dtype=np.float64), np.array(labels)

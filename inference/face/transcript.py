@@ -1,0 +1,173 @@
+"""Transcript mode: phone-exact mouth timing from a forced alignment, combined with a face backend.
+
+Given the words spoken in a clip (``GenerateOptions.transcript``), pocketsphinx forced alignment
+(:func:`inference.face.align.force_align`, its bundled US English model and CMU dictionary) gives
+every phone's start and end; the target generator (:func:`inference.face.targets.phones_to_arkit`)
+turns them into ARKit curves with coarticulation and a sealed bilabial on every /p b m/. Those
+curves are combined with the backend's own output (the network's dynamics and the expression it
+hears in the voice) by :func:`combine`.
+
+The alignment is accepted only when it agrees with the audio (:func:`check_alignment`): at least
+:data:`MIN_SPEECH_COVERAGE` of the voice-activity frames lie inside aligned (non-silence) phones,
+and at most :data:`MAX_SHORT_PHONE_SHARE` of the phones are squeezed to pocketsphinx's 30 ms
+minimum. Measured on the shared real speech (10 clips, each with its own transcript and with
+another clip's): correct transcripts gave coverage 0.91-1.00 and short-phone share 0.02-0.15;
+wrong ones failed to align (6 of 10) or gave coverage 0.21-0.81 / short share 0.12-0.30.
+When alignment fails or disagrees, the backend's audio-only output is used unchanged and the reason
+is returned (it ends up in ``Performance.provenance.face_model`` and in the log).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+from .._rigs import arkit as _arkit
+
+log = logging.getLogger(__name__)
+
+#: Share of voice-activity frames that aligned phones must cover.
+MIN_SPEECH_COVERAGE: float = 0.85
+#: Largest share of phones at pocketsphinx's minimum duration (3 frames of 10 ms).
+MAX_SHORT_PHONE_SHARE: float = 0.22
+#: Weight of the phone-exact targets against the backend output. Chosen on the geometric
+#: evaluator's tune split (tools/eval_face_geometry.py --split tune, lipsync backend): aperture r
+#: 0.829 / 0.823 / 0.807 / 0.781 and median opening 8.3 / 8.7 / 9.1 / 9.4 mm at weight
+#: 1.0 / 0.8 / 0.6 / 0.4; clean closure 1.0 at all of them.
+TARGET_WEIGHT: float = 0.8
+#: Keys that part the lips: held back while the targets seal a bilabial.
+_PARTING = ("mouthUpperUpLeft", "mouthUpperUpRight", "mouthLowerDownLeft", "mouthLowerDownRight",
+            "mouthFunnel", "mouthShrugUpper", "tongueOut")
+_SPEECH = np.array([_arkit.ARKIT_INDEX[n] for n in _arkit.SPEECH_CHANNELS])
+
+
+def check_alignment(phones, voice: np.ndarray, fps: float) -> str:
+    """``""`` if the alignment agrees with the audio, else the reason it does not.
+
+    Args:
+        phones: ``(start_s (P,), end_s (P,), labels (P,))`` from the aligner.
+        voice: ``(T,)`` bool voice activity at ``fps``.
+        fps: frame rate of ``voice``.
+    """
+    start, end, labels = (np.asarray(x) for x in phones)
+    speech = np.array([str(x) != "sil" for x in labels], bool)
+    if not speech.any():
+        return "the alignment has no speech phones"
+    covered = np.zeros(len(voice), bool)
+    for a, b in zip(start[speech], end[speech]):
+        covered[int(round(a * fps)):int(round(b * fps))] = True
+    coverage = float(covered[voice].mean()) if voice.any() else 1.0
+    short = float(np.mean((end[speech] - start[speech]) <= 0.031))
+    if coverage < MIN_SPEECH_COVERAGE:
+        return (f"the aligned words cover only {coverage:.0%} of the speech heard "
+                f"(expected >= {MIN_SPEECH_COVERAGE:.0%}): the text probably does not match the audio")
+    if short > MAX_SHORT_PHONE_SHARE:
+        return (f"{short:.0%} of the aligned phones are squeezed to the minimum length (expected <= "
+                f"{MAX_SHORT_PHONE_SHARE:.0%}): the text probably does not match the audio")
+    return ""
+
+
+def combine(backend_arkit: np.ndarray, target_arkit: np.ndarray, weight: float | None = None) -> np.ndarray:
+    """Blend phone-exact targets with a backend's curves; the targets decide the lip seal.
+
+    ``out = weight * targets + (1 - weight) * backend`` on the speech channels; the seal fraction
+    ``s = mouthClose / jawOpen`` of the targets (1 on every aligned bilabial) then sets
+    ``mouthClose = s * jawOpen`` (ARKit: mouthClose cancels the jaw's lip opening, never more)
+    and scales the lip-parting keys by ``1 - s``; finally :func:`rigs.arkit.enforce_lip_seal`.
+
+    Args:
+        backend_arkit, target_arkit: ``(T, 52)`` float32 in [0, 1] at the same frame rate.
+        weight: in [0, 1], a scalar or ``(T,)`` per frame (default :data:`TARGET_WEIGHT`;
+            transcript mode uses 1 in aligned pauses, so the mouth rests there).
+
+    Returns:
+        ``(T, 52)`` float32.
+
+    Raises:
+        ValueError: shapes differ or weight is outside [0, 1].
+    """
+    weight = np.asarray(TARGET_WEIGHT if weight is None else weight, np.float32)
+    if weight.ndim:
+        weight = weight.reshape(-1, 1)
+    b = np.asarray(backend_arkit, np.float32)
+    t = np.asarray(target_arkit, np.float32)
+    if b.shape != t.shape or b.ndim != 2 or b.shape[1] != _arkit.NUM_ARKIT:
+        raise ValueError(f"backend_arkit, target_arkit: expected equal (T, 52) shapes, found {b.shape}, {t.shape}")
+    if not (np.all(weight >= 0.0) and np.all(weight <= 1.0)):
+        raise ValueError(f"weight: expected values in 0..1, found {weight.min()}..{weight.max()}")
+    out = b.copy()
+    out[:, _SPEECH] = weight * t[:, _SPEECH] + (1.0 - weight) * b[:, _SPEECH]
+    jaw, close = _arkit.ARKIT_INDEX["jawOpen"], _arkit.ARKIT_INDEX["mouthClose"]
+    tj = t[:, jaw]
+    seal = np.clip(np.where(tj > 1e-4, t[:, close] / np.maximum(tj, 1e-4), 0.0), 0.0, 1.0)
+    out[:, close] = seal * out[:, jaw]
+    for name in _PARTING:
+        out[:, _arkit.ARKIT_INDEX[name]] *= 1.0 - seal
+    return _arkit.enforce_lip_seal(np.clip(out, 0.0, 1.0))
+
+
+#: Aligned speech is widened by this (s) before the targets alone decide the pause (rest).
+PAUSE_MARGIN_S: float = 0.12
+
+
+def _speech_span(phones, fps: float, num_frames: int) -> np.ndarray:
+    """``(T,)`` in [0, 1]: 1 within :data:`PAUSE_MARGIN_S` of an aligned speech phone, ramping to 0."""
+    t = np.arange(num_frames) / fps
+    near = np.zeros(num_frames)
+    for a, b, lab in zip(*phones):
+        if str(lab) != "sil":
+            d = np.maximum(np.maximum(a - t, t - b), 0.0)
+            near = np.maximum(near, np.clip(1.0 - (d - PAUSE_MARGIN_S) / PAUSE_MARGIN_S, 0.0, 1.0))
+    return near
+
+
+def apply_transcript(backend_arkit: np.ndarray, fps: float, samples: np.ndarray, transcript: str):
+    """Transcript mode on a backend's output.
+
+    Args:
+        backend_arkit: ``(T, 52)`` float32 backend curves at ``fps``.
+        fps: their frame rate (the backends run at 100 fps).
+        samples: ``(N,)`` float32 16 kHz mono audio.
+        transcript: the words spoken; ``""`` returns the input unchanged.
+
+    Returns:
+        ``(arkit (T, 52) float32, note str)``: ``note`` is ``"transcript"`` when the alignment
+        was used, or ``"transcript not used: <reason>; audio only"`` on fallback.
+    """
+    if not transcript.strip():
+        return backend_arkit, ""
+    from .align import AlignError, force_align
+    from .lipsync import speech_weight
+    from .targets import phones_to_arkit
+
+    try:
+        phones = force_align(samples, transcript)
+    except (AlignError, ValueError) as e:
+        reason = f"alignment failed ({e})"
+    else:
+        voice = speech_weight(samples) > 0.5
+        if abs(fps - 100.0) > 1e-6:
+            idx = np.minimum((np.arange(backend_arkit.shape[0]) * 100.0 / fps).astype(int), len(voice) - 1)
+            voice = voice[idx]
+        reason = check_alignment(phones, voice, fps)
+        if not reason:
+            target = phones_to_arkit(*phones, fps, backend_arkit.shape[0])
+            weight = TARGET_WEIGHT + (1.0 - TARGET_WEIGHT) * (1.0 - _speech_span(phones, fps, len(target)))
+            return combine(backend_arkit, target, weight), "transcript"
+    log.warning("transcript mode: %s; using audio only", reason)
+    return backend_arkit, f"transcript not used: {reason}; audio only"
+
+
+def with_transcript(arkit: np.ndarray, audio, options, model: str):
+    """Transcript mode (:mod:`inference.face.transcript`) when ``options.transcript`` is set.
+
+    Returns:
+        ``(arkit (T, 52) at 100 fps, model name)``; the name gains ``+transcript`` when the
+        alignment was used, or ``" (transcript not used: <reason>; audio only)"`` on fallback.
+    """
+    text = getattr(options, "transcript", "") or ""
+    if not text.strip():
+        return arkit, model
+    arkit, note = apply_transcript(arkit, 100.0, audio.samples, text)
+    return arkit, (f"{model}+transcript" if note == "transcript" else f"{model} ({note})")

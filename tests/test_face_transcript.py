@@ -1,0 +1,80 @@
+"""Transcript mode: forced alignment -> phone-exact mouth, fallback to audio only on mismatch."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from inference.face.transcript import check_alignment, combine
+from rigs.arkit import ARKIT_INDEX
+
+JAW, CLOSE = ARKIT_INDEX["jawOpen"], ARKIT_INDEX["mouthClose"]
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def test_check_alignment_accepts_covering_and_rejects_squeezed_or_sparse():
+    voice = np.zeros(200, bool)
+    voice[20:180] = True
+    good = (np.arange(20, 180, 8) / 100, np.arange(28, 188, 8) / 100, ["aa"] * 20)
+    assert check_alignment(good, voice, 100.0) == ""
+    sparse = (np.array([0.2]), np.array([0.6]), np.array(["aa"]))
+    assert "cover only" in check_alignment(sparse, voice, 100.0)
+    squeezed = (np.arange(20, 180, 3) / 100, np.arange(23, 183, 3) / 100, ["t"] * 54)
+    assert "squeezed" in check_alignment(squeezed, voice, 100.0)
+    assert "no speech" in check_alignment((np.array([0.0]), np.array([2.0]), ["sil"]), voice, 100.0)
+
+
+def test_combine_seals_where_the_targets_seal_even_if_the_backend_is_open():
+    backend = np.zeros((3, 52), np.float32)
+    backend[:, JAW] = 0.4                                       # the network missed the /m/
+    backend[:, ARKIT_INDEX["mouthLowerDownLeft"]] = 0.3
+    target = np.zeros((3, 52), np.float32)
+    target[1, [JAW, CLOSE]] = 0.06, 0.06                        # aligned bilabial: sealed
+    target[[0, 2], JAW] = 0.5
+    out = combine(backend, target, weight=0.8)
+    assert out[1, CLOSE] == pytest.approx(out[1, JAW]) and out[1, ARKIT_INDEX["mouthLowerDownLeft"]] == 0
+    assert out[0, CLOSE] == 0 and out[0, JAW] == pytest.approx(0.48)
+    with pytest.raises(ValueError, match="expected equal"):
+        combine(backend, target[:2])
+
+
+def _clip(stem):
+    if not SHARED.is_dir():
+        pytest.skip("../shared/data is absent")
+    pytest.importorskip("pocketsphinx")
+    from inference.audio import load_audio
+
+    m = {Path(e["file"]).stem: e for e in json.loads((SHARED / "speech" / "MANIFEST.json").read_text())}
+    return load_audio(SHARED / m[stem]["file"]), m[stem]["transcript"]
+
+
+@pytest.mark.parametrize("backend", ["fast", "default"])
+def test_generate_with_transcript_and_fallback_on_wrong_text(backend):
+    from inference.generate import generate
+    from inference.options import GenerateOptions
+
+    audio, text = _clip("ljspeech_LJ001-0002")    # "in being comparatively modern."
+    opts = dict(body=False, face_model=backend, procedural_face=False)
+    good = generate(audio, GenerateOptions(transcript=text, **opts))
+    assert good.provenance.face_model.endswith("+transcript")
+    # /m/ of "comparatively" and "modern": sealed frames exist (mouthClose == jawOpen, jaw small)
+    a = good.arkit
+    assert ((a[:, JAW] <= 0.1) & (a[:, JAW] - a[:, CLOSE] <= 0.005) & (a[:, CLOSE] > 0.02)).sum() >= 2
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng missing (out-of-dictionary words)")
+    bad = generate(audio, GenerateOptions(transcript="ask not what your country can do for you", **opts))
+    assert "transcript not used" in bad.provenance.face_model and "audio only" in bad.provenance.face_model
+    plain = generate(audio, GenerateOptions(**opts))
+    np.testing.assert_array_equal(bad.arkit, plain.arkit)
+
+
+def test_cli_transcript_flag_reaches_the_options():
+    from inference.cli import build_parser, options_from
+
+    args = build_parser().parse_args(["in.wav", "-o", "out", "--transcript", "hello there"])
+    assert options_from(args).transcript == "hello there"
+    assert options_from(build_parser().parse_args(["in.wav", "-o", "out"])).transcript == ""
