@@ -73,8 +73,9 @@ def test_generate_with_transcript_and_fallback_on_wrong_text(backend):
 
 
 def test_cli_transcript_flag_reaches_the_options():
-    from inference.cli import build_parser, options_from
+    from inference.batch.args import options_from_args
+    from inference.cli import build_parser
 
     args = build_parser().parse_args(["in.wav", "-o", "out", "--transcript", "hello there"])
-    assert options_from(args).transcript == "hello there"
-    assert options_from(build_parser().parse_args(["in.wav", "-o", "out"])).transcript == ""
+    assert options_from_args(args).transcript == "hello there"
+    assert options_from_args(build_parser().parse_args(["in.wav", "-o", "out"])).transcript == ""
