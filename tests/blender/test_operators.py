@@ -56,3 +56,10 @@ def test_generate_also_bakes_onto_selected_meshes_with_keys(tmp_path):
     assert res["r"] == ["FINISHED"]
     assert len(res["Face"]) == 52
     assert res["Teeth"] == ['key_blocks["jawOpen"].value', 'key_blocks["mouthClose"].value']
+
+
+def test_generate_options_from_the_panel():
+    """Every panel setting reaches GenerateOptions (one builder: GenerateOptions.from_mapping)."""
+    res, _ = run_scenario("operators_cases", case="generate_options_from_the_panel")
+    assert res["equal"], (res["got"], res["want"])
+    assert res["both"] == [True, True, 2.0]

@@ -123,3 +123,19 @@ def test_persistent_worker_through_the_pipeline(tmp_path):
     assert res["first"][0] == res["second"][0] == "done"
     assert res["first"][1] == res["second"][1] and res["alive"]
     assert res["closed"] and res["default"]
+
+
+def test_modal_error_report_is_short_the_traceback_goes_to_the_details():
+    """The modal Generate's error branch: one short report line; the full text (inference.errors.user_message:
+    the traceback of a bug) in the console (logging) and, for a bug, in the Info editor (an INFO report)."""
+    res, _ = run_scenario("worker_cases", case="modal_error_report_is_short_the_traceback_goes_to_the_details")
+    user = res["user"]
+    assert user["result"] == ["CANCELLED"] and user["reports"] == [["ERROR", "a.wav: audio file not found"]]
+    assert "a.wav: audio file not found" in user["logged"] and "Traceback" not in user["logged"]
+    for key, head in (("bug", "KeyError: 'bug'"), ("worker_bug", "ZeroDivisionError: boom")):
+        r = res[key]
+        assert r["result"] == ["CANCELLED"] and [k for k, _ in r["reports"]] == ["INFO", "ERROR"], r
+        details, short = r["reports"][0][1], r["reports"][1][1]
+        assert "\n" not in short and short.startswith(head) and "traceback" in short, short
+        assert "Traceback (most recent call last)" in details and "Traceback" in r["logged"]
+        assert head.split(":")[0] in details

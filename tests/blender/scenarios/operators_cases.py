@@ -16,6 +16,7 @@ CASES = (
     'add_sound_strip_once_per_file_or_a_warning_without_audaspace',
     'panels_draw_only_real_properties_and_operators',
     'generate_also_bakes_onto_selected_meshes_with_keys',
+    'generate_options_from_the_panel',
 )
 if CASE not in CASES:
     raise ValueError(f"case: expected one of {CASES}, found {CASE!r}")
@@ -137,4 +138,20 @@ elif CASE == "generate_also_bakes_onto_selected_meshes_with_keys":
         a, slot = compat.assigned(key)
         out[name] = sorted(f.data_path for f in compat.action_fcurves(a, slot))
     emit(out)
+elif CASE == "generate_options_from_the_panel":
+    # the panel's settings -> GenerateOptions (built by GenerateOptions.from_mapping), at NTSC film rate
+    from speech_animator.inference.options import GenerateOptions, GestureStyle
+    scene = bpy.context.scene
+    scene.render.fps, scene.render.fps_base = 24, 1.001
+    s.what, s.device, s.intensity, s.smoothing, s.seed = 'BODY', 'CPU', 1.5, 0.25, 7
+    s.procedural_face, s.part_hands, s.part_face = False, False, False
+    s.gesture_energy, s.gesture_rate, s.handedness, s.posture = 0.5, 1.25, 'left', 'open'
+    got = s.generate_options(scene)
+    want = GenerateOptions(fps=24 / scene.render.fps_base, face=False, body=True, face_model=s.face_model or "default",
+                           body_model=s.body_model or "default", device="cpu", intensity=1.5, smoothing=0.25,
+                           seed=7, procedural_face=False, body_parts=("upper", "lower"),
+                           gesture=GestureStyle(energy=0.5, rate=1.25, handedness="left", posture="open"))
+    s.what, s.intensity = 'BOTH', 2.0
+    both = s.generate_options(scene)
+    emit({"equal": got == want, "got": repr(got), "want": repr(want), "both": [both.face, both.body, both.intensity]})
 scenario.finish()

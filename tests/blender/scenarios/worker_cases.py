@@ -15,6 +15,7 @@ CASES = (
     'modal_logic_with_a_fake_event_loop',
     'user_errors_are_the_error_hierarchy_and_bugs_keep_their_traceback',
     'persistent_worker_through_the_pipeline',
+    'modal_error_report_is_short_the_traceback_goes_to_the_details',
 )
 if CASE not in CASES:
     raise ValueError(f"case: expected one of {CASES}, found {CASE!r}")
@@ -191,4 +192,46 @@ elif CASE == "persistent_worker_through_the_pipeline":
     jobrunner.set_persistent(False)
     emit({"first": first, "second": second, "alive": alive, "closed": not service.is_running(),
            "default": jobrunner.default_service() is None})
+elif CASE == "modal_error_report_is_short_the_traceback_goes_to_the_details":
+    # the modal Generate's "error" branch, fed by a worker whose job raises (a user error, a bug in a
+    # thread, a bug rebuilt from the worker process); nothing else of the operator is needed
+    import logging, time
+    scenario.EXTENSION.register()
+    from speech_animator.addon import operators, pipeline
+    from speech_animator.addon.worker import Worker
+    from speech_animator.inference.audio import AudioError
+    from speech_animator.inference.errors import WorkerBug
+    class FakeWM:
+        windows = []
+        def progress_end(self): pass
+        def event_timer_remove(self, t): pass
+    class Ctx:
+        window_manager = FakeWM()
+    class Event:
+        type = 'TIMER'
+    logged = []
+    class Keep(logging.Handler):
+        def emit(self, record): logged.append(record.getMessage())
+    logging.getLogger(operators.__name__).addHandler(Keep())
+    def run(exc):
+        class FakeOp:
+            _steps = None
+            _timer = None
+            def __init__(self):
+                self.reports = []
+                def job(progress):
+                    raise exc
+                self._worker = Worker(job, pipeline.USER_ERRORS)
+                self._worker.start()
+            def report(self, kind, msg): self.reports.append([sorted(kind)[0], msg])
+        for name in ("modal", "_finish"):
+            setattr(FakeOp, name, operators.SPEECHANIM_OT_generate.__dict__[name])
+        op, r = FakeOp(), {'RUNNING_MODAL'}
+        while r == {'RUNNING_MODAL'}:
+            time.sleep(0.01)
+            r = op.modal(Ctx(), Event())
+        del logged[:-1]
+        return {"result": sorted(r), "reports": op.reports, "logged": logged[-1]}
+    emit({"user": run(AudioError("a.wav: audio file not found")), "bug": run(KeyError("bug")),
+          "worker_bug": run(WorkerBug("boom\nsecond line", "ZeroDivisionError", "Traceback (most recent call last):\n  x"))})
 scenario.finish()
