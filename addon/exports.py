@@ -30,7 +30,7 @@ from ..inference.timebase import scene_rate
 from ..rigs.arkit import ARKIT_INDEX, NUM_ARKIT
 from ..rigs.retarget import plan_retarget
 from ..rigs.retarget_inverse import inverse_from_posed, inverse_retarget, inverse_translation
-from . import bake, compat
+from . import bake, compat, layers
 from .mapping_ui import poll_character
 
 
@@ -86,11 +86,14 @@ def read_bvh_blender(path: str, scale: float = 100.0) -> Performance:
 
 
 def performance_from_scene(scene, face_obj, armature, frame_start: int, frame_end: int) -> Performance:
-    """Evaluate the character's F-curves over ``[frame_start, frame_end]`` into a Performance.
+    """What plays on the character over ``[frame_start, frame_end]``, as a Performance.
 
     Face: each matched ARKit name reads its first shape key (F-curve value, else the current value).
     Body: mapped pose-bone rotations -> SMPL-X poses via :func:`rigs.retarget.inverse_retarget`, the
     root bone's location -> ``transl``. Missing parts stay ``None`` (ARKit zeros).
+    When more than the active action plays (:func:`addon.layers.plays_layers`: after regenerating
+    with edits the active action is the edit layer, the generated base plays under it on the NLA),
+    the values are Blender's evaluation at each frame (base + edits), not the active action's curves.
 
     Raises:
         ValueError: the range is empty, or there is neither a face mesh nor an armature.
@@ -108,10 +111,16 @@ def performance_from_scene(scene, face_obj, armature, frame_start: int, frame_en
         key = face_obj.data.shape_keys
         m = face_match(face_obj)
         curves = _fcurves(key)
-        for a, keys in m.mapping.items():
-            fc = curves.get((f'key_blocks["{bpy.utils.escape_identifier(keys[0])}"].value', 0))
-            vals = [fc.evaluate(f) for f in frames] if fc else [key.key_blocks[keys[0]].value] * t
-            arkit[:, ARKIT_INDEX[a]] = vals
+        paths = {a: f'key_blocks["{bpy.utils.escape_identifier(keys[0])}"].value' for a, keys in m.mapping.items()}
+        if layers.plays_layers(key):
+            played = layers.evaluated_values(key, scene, [(p, 0) for p in paths.values()], frames)
+            for a, vals in zip(paths, played):
+                arkit[:, ARKIT_INDEX[a]] = vals
+        else:
+            for a, keys in m.mapping.items():
+                fc = curves.get((paths[a], 0))
+                vals = [fc.evaluate(f) for f in frames] if fc else [key.key_blocks[keys[0]].value] * t
+                arkit[:, ARKIT_INDEX[a]] = vals
     poses = transl = None
     if armature is not None and armature.type == 'ARMATURE':
         from .targets_body import (bone_rotation, constrained_chain, deform_positions, evaluated_rotations,
@@ -129,16 +138,20 @@ def performance_from_scene(scene, face_obj, armature, frame_start: int, frame_en
             if q is not None:
                 quats[int(b)] = q
         mapped_names = [skel.names[int(b)] for b in plan.mapped]
-        if constrained_chain(armature, mapped_names):  # evaluate the real pose (constraints)
+        played = layers.plays_layers(armature)
+        if played or constrained_chain(armature, mapped_names):  # evaluate the real pose (layers, constraints)
             poses = inverse_from_posed(plan, evaluated_rotations(armature, [int(b) for b in plan.mapped], frames), t)
         else:
             poses = inverse_retarget(plan, quats, t)
         root = skel.names[plan.root]
         loc_path = f'pose.bones["{bpy.utils.escape_identifier(root)}"].location'
         loc = np.zeros((t, 3))
-        for f in fcs:
-            if f.data_path == loc_path:
-                loc[:, f.array_index] = [f.evaluate(x) for x in frames]
+        if played:
+            loc[:] = layers.evaluated_values(armature, scene, [(loc_path, i) for i in range(3)], frames).T
+        else:
+            for f in fcs:
+                if f.data_path == loc_path:
+                    loc[:, f.array_index] = [f.evaluate(x) for x in frames]
         transl = inverse_translation(plan, loc)
     fps = scene_rate(scene.render.fps, scene.render.fps_base)
     return Performance(fps, np.clip(arkit, 0.0, 1.0),

@@ -243,6 +243,35 @@ def _stack_actions(id_data):
     return out
 
 
+def plays_layers(id_data) -> bool:
+    """True when more than the active action alone plays on ``id_data``: unmuted NLA strips under it
+    (the base track, kept clips; not the prompt track) or an active action that does not replace at
+    full influence (a delta edit layer). Then reading the active action's F-curves is not what plays:
+    use :func:`evaluated_values`."""
+    anim = id_data.animation_data
+    if anim is None:
+        return False
+    if anim.action_blend_type != 'REPLACE' or anim.action_influence < 1.0:
+        return True
+    action, _slot = compat.assigned(id_data)
+    return len(_stack_actions(id_data)) > int(action is not None)
+
+
+def evaluated_values(id_data, scene, keys, frames) -> np.ndarray:
+    """Values ``(K, F)`` float32 of the properties ``keys`` (``(data_path, array_index)`` pairs of
+    ``id_data``) as Blender evaluates them (NLA tracks, edit layers, drivers) at the integer scene
+    ``frames`` ``(F,)``; the current frame is restored."""
+    values = np.zeros((len(keys), len(frames)), np.float32)
+    current = scene.frame_current
+    for j, f in enumerate(frames):
+        scene.frame_set(int(f))
+        for i, (path, index) in enumerate(keys):
+            v = id_data.path_resolve(path)
+            values[i, j] = v[index] if hasattr(v, "__len__") else v
+    scene.frame_set(current)
+    return values
+
+
 def merge_down(id_data, scene, name: str | None = None):
     """Bake what plays on ``id_data`` (base + edits + other unmuted tracks) into one new action,
     evaluated by Blender on every frame of their union, and assign it.
@@ -271,14 +300,7 @@ def merge_down(id_data, scene, name: str | None = None):
     last = int(np.ceil(max(hi for *_x, _lo, hi in stack)))
     frames = np.arange(first, last + 1)
     keys = sorted(curves)
-    values = np.zeros((len(keys), len(frames)), np.float32)
-    current = scene.frame_current
-    for j, f in enumerate(frames):
-        scene.frame_set(int(f))
-        for i, (path, index) in enumerate(keys):
-            v = id_data.path_resolve(path)
-            values[i, j] = v[index] if hasattr(v, "__len__") else v
-    scene.frame_set(current)
+    values = evaluated_values(id_data, scene, keys, frames)
 
     base = strip.action
     tag = base[TAG].to_dict()
@@ -301,6 +323,7 @@ def merge_down(id_data, scene, name: str | None = None):
         release_edit_layer(old)
         keep_safe(old)
     compat.assign_action(id_data, new, slot)
+    id_data.animation_data.action_blend_type = 'REPLACE'  # full values now, not a delta layer's
     stamp(new, slot)
     if not is_edited(base) and base.users - int(base.use_fake_user) == 0:
         bpy.data.actions.remove(base)

@@ -8,6 +8,7 @@ import time
 
 import bpy
 
+from ..inference.errors import SpeechAnimatorError, WorkerBug, user_message
 from . import bake, compat, layers, pipeline
 from .worker import Worker
 
@@ -46,6 +47,25 @@ def _report_outcome(op, outcome: pipeline.Outcome) -> None:
     op.report({'INFO'}, f"Baked {len(r.actions)} action(s), {r.keys} keys over {outcome.frames} frames "
                         f"({outcome.duration_s:.2f} s at {outcome.fps:g} fps, {outcome.device}): "
                         + ", ".join(r.actions))
+
+
+def _report_error(op, exc: BaseException, text: str) -> None:
+    """Report a failed Generate in one short line, the full text elsewhere.
+
+    ``text``: the worker's full text (:func:`inference.errors.user_message`: the message of a user
+    error, type + message + traceback of a bug). It always goes to the console (logging). A user
+    error (:class:`SpeechAnimatorError`) is reported with its message; a bug with its type and
+    first message line, its full text reported before it at INFO level (the Info editor's details).
+    """
+    full = text or user_message(exc)
+    _LOG.error("Generate failed: %s", full)
+    if isinstance(exc, SpeechAnimatorError):
+        op.report({'ERROR'}, str(exc))
+        return
+    name = exc.type_name if isinstance(exc, WorkerBug) else type(exc).__name__
+    first = (str(exc).splitlines() or [""])[0]
+    op.report({'INFO'}, full)
+    op.report({'ERROR'}, f"{name}: {first} (a bug: the traceback is in the Info editor and the system console)")
 
 
 def _redraw(context) -> None:
@@ -150,8 +170,7 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
                 return {'CANCELLED'}
             if kind == "error":
                 self._finish(context)
-                _LOG.error("Generate failed: %s", text)
-                self.report({'ERROR'}, str(payload))
+                _report_error(self, payload, text)
                 return {'CANCELLED'}
             # kind == "done": bake on the main thread over the next ticks, all in this operator
             # run, so one undo step restores everything.

@@ -5,8 +5,7 @@ from bpy.props import (BoolProperty, EnumProperty, FloatProperty, IntProperty, P
                        StringProperty)
 
 from ..inference import backends
-from ..inference.options import GenerateOptions, GestureStyle
-from ..inference.timebase import scene_rate
+from ..inference.options import GenerateOptions
 from .preferences import emage_checkpoint_preference
 
 #: User-facing labels of the known backends (unknown ones show their registry name).
@@ -176,21 +175,19 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
         """:class:`GenerateOptions` at the scene's rate (``fps / fps_base``).
 
         Raises:
-            ValueError: an option is out of range (message from the options class).
+            inference.errors.InputError (a ValueError): an option is out of range (the message names it).
         """
         parts = tuple(p for p, on in (("face", self.part_face), ("upper", self.part_upper),
                                       ("hands", self.part_hands), ("lower", self.part_lower)) if on)
-        return GenerateOptions(
-            fps=scene_rate(scene.render.fps, scene.render.fps_base),
-            face=self.what in {'FACE', 'BOTH'}, body=self.what in {'BODY', 'BOTH'},
-            face_model=self.face_model or "default", body_model=self.body_model or "default",
-            device=self.device.lower(), intensity=float(self.intensity), smoothing=float(self.smoothing),
-            seed=int(self.seed), procedural_face=self.procedural_face, body_parts=parts,
-            transcript=self.transcript,
-            gesture=GestureStyle(energy=float(self.gesture_energy), rate=float(self.gesture_rate),
-                                 handedness=self.handedness, posture=self.posture),
-            backend_options=self._backend_options(),
-        )
+        return GenerateOptions.from_mapping({
+            "fps": scene.render.fps, "fps_base": scene.render.fps_base, "what": self.what,
+            "face_model": self.face_model or "default", "body_model": self.body_model or "default",
+            "device": self.device, "intensity": float(self.intensity), "smoothing": float(self.smoothing),
+            "seed": int(self.seed), "procedural_face": bool(self.procedural_face), "body_parts": parts,
+            "gesture": {"energy": float(self.gesture_energy), "rate": float(self.gesture_rate),
+                        "handedness": self.handedness, "posture": self.posture},
+            "transcript": self.transcript, "backend_options": self._backend_options(),
+        })
 
     def _backend_options(self) -> dict:
         """``backend_options`` from the panel: the EMAGE checkpoint (scene override, else the preference)."""

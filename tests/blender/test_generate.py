@@ -3,69 +3,13 @@
 import numpy as np
 import pytest
 
-from bpy_harness import run_bpy, write_speechlike
+from bpy_harness import run_scenario, write_speechlike
 from tests.conftest import shared_path
-
-GENERATE = """
-import bpy, numpy as np
-from tools.bake import load_extension
-load_extension()
-from speech_animator.addon import bake, compat
-from speech_animator.inference.audio import load_audio
-from speech_animator.inference.timebase import num_frames, scene_rate
-import scene_fixtures as sf
-face, body = sf.build_scene(fps=FPS, fps_base=FPS_BASE, frame_start=START)
-ARTIST = sf.add_artist_action(face) if WITH_ARTIST else None
-s = bpy.context.scene.speech_animator
-s.audio_path = AUDIO
-s.face_object = face
-s.armature = body
-s.what = WHAT
-s.face_model = FACE_MODEL
-s.frame_start = START
-bpy.ops.ed.undo_push(message="before generate")
-# from Python, bpy.ops pushes an undo step only when asked (3rd argument); the UI always does
-result = bpy.ops.speechanim.generate('EXEC_DEFAULT', True)
-key = bpy.data.objects["Face"].data.shape_keys
-from speech_animator.addon import layers
-action, slot = layers.generated_action(key)  # the active action, or the base track under the artist's edits
-curves = {f.data_path: f for f in compat.action_fcurves(action, slot)} if action else {}
-def values(path):
-    fc = curves[path]
-    co = np.empty(2 * len(fc.keyframe_points)); fc.keyframe_points.foreach_get("co", co)
-    return co[0::2].tolist(), co[1::2].tolist()
-rate = scene_rate(FPS, FPS_BASE)
-out = {"result": list(result), "action": action.name if action else None, "tag": bake.tag_of(action),
-       "paths": sorted(curves), "expected_frames": num_frames(load_audio(AUDIO).duration_s, rate),
-       "rate": rate, "curves": {n: values(f'key_blocks["{n}"].value') for n in
-                               ("jawOpen", "mouthClose", "mouthFunnel", "eyeBlinkLeft") if f'key_blocks["{n}"].value' in curves},
-       "all_min": min(min(values(p)[1]) for p in curves) if curves else None,
-       "all_max": max(max(values(p)[1]) for p in curves) if curves else None,
-       "nla": [[t.name, [st.action.name for st in t.strips]] for t in key.animation_data.nla_tracks] if key.animation_data else []}
-if WITH_ARTIST:
-    art = bpy.data.actions[ARTIST]
-    out["artist_keys"] = [list(k.co) for f in compat.action_fcurves(art) for k in f.keyframe_points]
-body_action, body_slot = compat.assigned(bpy.data.objects["Body"])
-out["body_action"] = body_action.name if body_action else None
-out["body_paths"] = sorted({f.data_path for f in compat.action_fcurves(body_action, body_slot)}) if body_action else []
-bpy.ops.ed.undo()
-key = bpy.data.objects["Face"].data.shape_keys
-a, _ = compat.assigned(key)
-out["after_undo"] = {"face_action": a.name if a else None,
-                     "generated": sorted(x.name for x in bpy.data.actions if bake.is_generated(x)),
-                     "nla": len(key.animation_data.nla_tracks) if key.animation_data else 0}
-bpy.ops.ed.redo()
-out["after_redo"] = sorted(x.name for x in bpy.data.actions if bake.is_generated(x))
-emit(out)
-"""
 
 
 def generate(audio, fps=30, fps_base=1.0, start=1, what="FACE", face_model="fast", with_artist=False):
-    code = GENERATE
-    for name, value in (("FPS_BASE", fps_base), ("FPS", fps), ("START", start), ("WHAT", what),
-                        ("FACE_MODEL", face_model), ("AUDIO", str(audio)), ("WITH_ARTIST", with_artist)):
-        code = code.replace(name, repr(value))
-    res, _ = run_bpy(code)
+    res, _ = run_scenario("generate_cases", case="generate", fps=fps, fps_base=fps_base, start=start, what=what,
+                          face_model=face_model, audio=str(audio), with_artist=with_artist)
     return res
 
 
@@ -139,36 +83,7 @@ def test_generate_body_keeps_the_artists_keyed_poses(tmp_path):
     """Keys the artist marks as prompts become body constraints: the generated action matches
     them on the keyed frames, and the artist's action itself goes untouched to the NLA."""
     audio = write_speechlike(tmp_path / "keyed.wav", silence_s=0.3)
-    res, _ = run_bpy(f"""
-import bpy, numpy as np
-from mathutils import Quaternion
-from tools.bake import load_extension
-load_extension()
-from speech_animator.addon import bake, compat
-import scene_fixtures as sf
-face, body = sf.build_scene()
-pb = body.pose.bones["right_elbow"]
-pb.rotation_mode = 'QUATERNION'
-keyed = {{10: Quaternion((1, 0, 0), 0.8), 40: Quaternion((0, 0, 1), -0.6)}}
-for frame, q in keyed.items():
-    pb.rotation_quaternion = q
-    pb.keyframe_insert("rotation_quaternion", frame=frame)
-body.animation_data.action.name = "ArtistBody"
-s = bpy.context.scene.speech_animator
-s.audio_path = {str(audio)!r}; s.armature = body; s.what = 'BODY'
-assert bpy.ops.speechanim.use_keys_as_prompts() == {{'FINISHED'}}
-result = list(bpy.ops.speechanim.generate())
-from speech_animator.addon import layers
-action, slot = layers.generated_action(body)
-out = {{"result": result, "action": action.name, "nla": [t.name for t in body.animation_data.nla_tracks]}}
-body.animation_data.use_nla = False  # evaluate the generated action alone
-got = {{}}
-for frame, q in keyed.items():
-    bpy.context.scene.frame_set(frame)
-    got[frame] = abs(pb.rotation_quaternion.rotation_difference(q).angle)
-out["angle_err_deg"] = {{str(f): float(np.degrees(a)) for f, a in got.items()}}
-emit(out)
-""")
+    res, _ = run_scenario("generate_cases", case="keyed_poses", audio=str(audio))
     assert res["result"] == ["FINISHED"] and res["action"] == "keyed - Body (Body)"
     assert res["nla"] == ["Speech Animator: prompts", "Speech Animator: kept ArtistBody"]
     for frame, err in res["angle_err_deg"].items():

@@ -1,32 +1,13 @@
 """Operators and panels in bpy: poll reasons, errors leave the scene unchanged, Clear (+ undo),
 Add Sound Strip, panel draw code against the real property names."""
 
-from bpy_harness import run_bpy, write_speechlike
-
-SETUP = """
-import bpy
-from tools.bake import load_extension
-load_extension()
-from speech_animator.addon import bake, compat, panel
-import scene_fixtures as sf
-face, body = sf.build_scene()
-s = bpy.context.scene.speech_animator
-"""
+from bpy_harness import run_scenario, write_speechlike
 
 
 def test_poll_says_why_generate_is_disabled(tmp_path):
     audio = write_speechlike(tmp_path / "p.wav")
-    res, _ = run_bpy(SETUP + f"""
-g = bpy.ops.speechanim.generate.poll
-out = {{"no_audio": g()}}
-s.audio_path = {str(tmp_path / 'missing.wav')!r}; out["missing_file"] = g()
-s.audio_path = {str(audio)!r}; out["no_target"] = g()
-s.what = 'BODY'; s.face_object = face; out["face_only_for_body"] = g()
-s.armature = body; out["ok"] = g()
-out["clear_nothing"] = bpy.ops.speechanim.clear.poll()
-out["strip_ok"] = bpy.ops.speechanim.add_sound_strip.poll()
-emit(out)
-""")
+    res, _ = run_scenario("operators_cases", case="poll_says_why_generate_is_disabled",
+                          missing=str(tmp_path / 'missing.wav'), audio=str(audio))
     assert res == {"no_audio": False, "missing_file": False, "no_target": False, "face_only_for_body": False,
                    "ok": True, "clear_nothing": False, "strip_ok": True}
 
@@ -34,19 +15,7 @@ emit(out)
 def test_generate_error_reports_and_changes_nothing(tmp_path):
     bad = tmp_path / "broken.wav"
     bad.write_bytes(b"RIFF....WAVEfmt garbage")
-    res, proc = run_bpy(SETUP + f"""
-sf.add_artist_action(face)
-s.audio_path = {str(bad)!r}; s.face_object = face; s.what = 'FACE'
-before = sorted(a.name for a in bpy.data.actions)
-try:
-    result = list(bpy.ops.speechanim.generate())
-    raised = ""
-except RuntimeError as exc:  # bpy.ops turns an ERROR report into RuntimeError
-    result, raised = None, str(exc)
-key = face.data.shape_keys
-emit({{"result": result, "raised": raised, "actions": sorted(a.name for a in bpy.data.actions), "before": before,
-      "assigned": compat.assigned(key)[0].name, "nla": len(key.animation_data.nla_tracks)}})
-""")
+    res, proc = run_scenario("operators_cases", case="generate_error_reports_and_changes_nothing", bad=str(bad))
     assert "broken.wav" in res["raised"] and "cannot decode audio" in res["raised"]
     assert res["actions"] == res["before"] == ["ArtistFace"]
     assert res["assigned"] == "ArtistFace" and res["nla"] == 0
@@ -54,25 +23,7 @@ emit({{"result": result, "raised": raised, "actions": sorted(a.name for a in bpy
 
 def test_clear_restores_artist_action_and_is_undoable(tmp_path):
     audio = write_speechlike(tmp_path / "c.wav")
-    res, _ = run_bpy(SETUP + f"""
-sf.add_artist_action(face)
-s.audio_path = {str(audio)!r}; s.face_object = face; s.armature = body; s.what = 'BOTH'; s.face_model = 'fast'
-bpy.ops.ed.undo_push(message="start")  # background mode: the undo system starts on the first push
-bpy.ops.speechanim.generate('EXEC_DEFAULT', True)
-generated = sorted(a.name for a in bpy.data.actions if bake.is_generated(a))
-can_clear = bpy.ops.speechanim.clear.poll()
-bpy.ops.speechanim.clear('EXEC_DEFAULT', True)
-key = bpy.data.objects["Face"].data.shape_keys
-after_clear = {{"face": compat.assigned(key)[0].name, "body": compat.assigned(bpy.data.objects["Body"])[0],
-               "generated": sorted(a.name for a in bpy.data.actions if bake.is_generated(a)),
-               "nla": len(key.animation_data.nla_tracks)}}
-after_clear["body"] = after_clear["body"].name if after_clear["body"] else None
-bpy.ops.ed.undo()
-key = bpy.data.objects["Face"].data.shape_keys
-from speech_animator.addon import layers
-emit({{"generated": generated, "can_clear": can_clear, "after_clear": after_clear,
-      "after_undo": [compat.assigned(key)[0].name, layers.generated_action(key)[0].name]}})
-""")
+    res, _ = run_scenario("operators_cases", case="clear_restores_artist_action_and_is_undoable", audio=str(audio))
     assert res["generated"] == ["c - Body (Body)", "c - Face (Face)"] and res["can_clear"]
     assert res["after_clear"] == {"face": "ArtistFace", "body": None, "generated": [], "nla": 0}
     # the artist's jawOpen-only action stays on top as an edit layer, the generated base under it
@@ -81,25 +32,8 @@ emit({{"generated": generated, "can_clear": can_clear, "after_clear": after_clea
 
 def test_add_sound_strip_once_per_file_or_a_warning_without_audaspace(tmp_path):
     audio = write_speechlike(tmp_path / "snd.wav")
-    res, _ = run_bpy(SETUP + f"""
-s.audio_path = {str(audio)!r}; s.frame_start = 25
-if not bpy.app.build_options.audaspace:  # the bpy 4.2 module: a warning, nothing added, no exception
-    r = bpy.ops.speechanim.add_sound_strip()
-    emit({{"no_audaspace": list(r), "strips": len(compat.sound_strips(bpy.context.scene))}})
-    import os; os._exit(0)
-bpy.ops.ed.undo_push(message="start")
-r1 = bpy.ops.speechanim.add_sound_strip('EXEC_DEFAULT', True)
-r2 = bpy.ops.speechanim.add_sound_strip('EXEC_DEFAULT', True)   # same file, same frame: nothing added
-s = bpy.context.scene.speech_animator
-s.frame_start = 40
-r3 = bpy.ops.speechanim.add_sound_strip('EXEC_DEFAULT', True)   # same file, new frame: moved
-strips = compat.sound_strips(bpy.context.scene)
-out = {{"r": [list(r1), list(r2), list(r3)],
-       "strips": sorted((st.type, st.frame_start, st.channel, st.sound.filepath) for st in strips)}}
-bpy.ops.ed.undo()
-out["after_undo"] = [st.frame_start for st in compat.sound_strips(bpy.context.scene)]
-emit(out)
-""")
+    res, _ = run_scenario("operators_cases", case="add_sound_strip_once_per_file_or_a_warning_without_audaspace",
+                          audio=str(audio))
     if "no_audaspace" in res:
         assert res == {"no_audaspace": ["CANCELLED"], "strips": 0}
         return
@@ -110,65 +44,22 @@ emit(out)
 
 
 def test_panels_draw_only_real_properties_and_operators():
-    res, _ = run_bpy(SETUP + """
-problems = []
-class Layout:
-    def __init__(self): self.use_property_split = self.use_property_decorate = self.active = False; self.scale_y = 1
-    def prop(self, data, name, **kw):
-        if name not in data.bl_rna.properties: problems.append(f"prop {name}")
-    def operator(self, idname, **kw):
-        mod, name = idname.split(".")
-        try:
-            getattr(getattr(bpy.ops, mod), name).get_rna_type()
-        except (KeyError, AttributeError):
-            problems.append(f"operator {idname}")
-    def progress(self, **kw): pass
-    def template_list(self, list_type, list_id, data, propname, active_data, active_prop, **kw):
-        if not hasattr(bpy.types, list_type): problems.append(f"list {list_type}")
-        if propname not in data.bl_rna.properties: problems.append(f"list data {propname}")
-        if active_prop not in active_data.bl_rna.properties: problems.append(f"list index {active_prop}")
-    def label(self, **kw): pass
-    def prop_search(self, data, name, search_data, search_prop, **kw):
-        if name not in data.bl_rna.properties: problems.append(f"prop {name}")
-        if search_prop not in search_data.bl_rna.properties: problems.append(f"search {search_prop}")
-    def row(self, **kw): return Layout()
-    def column(self, **kw): return Layout()
-class Ctx:
-    scene = bpy.context.scene
-    window_manager = bpy.context.window_manager
-drawn = []
-bpy.context.scene.sequence_editor_create()
-for what, source, regen in (("FACE", "FILE", "ALL"), ("BODY", "STRIP", "RANGE"), ("BOTH", "CHANNEL", "PREVIEW")):
-    s.what, s.audio_source, s.regenerate = what, source, regen
-    for cls in panel.CLASSES:
-        cls.draw(type("P", (), {"layout": Layout()})(), Ctx())
-        drawn.append(cls.__name__)
-from speech_animator.addon import preferences
-preferences.SPEECHANIM_AP_preferences.draw(type("P", (), {"layout": Layout(), "bl_rna": preferences.SPEECHANIM_AP_preferences.bl_rna})(), Ctx())
-emit({"problems": problems, "drawn": sorted(set(drawn)), "registered": [hasattr(bpy.types, c.__name__) for c in panel.CLASSES]})
-""")
+    res, _ = run_scenario("operators_cases", case="panels_draw_only_real_properties_and_operators")
     assert res["problems"] == []
     assert "SPEECHANIM_PT_main" in res["drawn"] and all(res["registered"])
 
 
 def test_generate_also_bakes_onto_selected_meshes_with_keys(tmp_path):
     audio = write_speechlike(tmp_path / "multi.wav")
-    res, _ = run_bpy(SETUP + f"""
-teeth = sf.make_face("Teeth", names=("jawOpen", "mouthClose"))
-plain = bpy.data.objects.new("NoKeys", bpy.data.meshes.new("NoKeys"))
-bpy.context.scene.collection.objects.link(plain)
-for ob in (teeth, plain):
-    ob.select_set(True)
-s.audio_path = {str(audio)!r}; s.face_object = face; s.what = 'FACE'; s.face_model = 'fast'
-s.face_include_selected = True
-r = list(bpy.ops.speechanim.generate())
-out = {{"r": r}}
-for name in ("Face", "Teeth"):
-    key = bpy.data.objects[name].data.shape_keys
-    a, slot = compat.assigned(key)
-    out[name] = sorted(f.data_path for f in compat.action_fcurves(a, slot))
-emit(out)
-""")
+    res, _ = run_scenario("operators_cases", case="generate_also_bakes_onto_selected_meshes_with_keys",
+                          audio=str(audio))
     assert res["r"] == ["FINISHED"]
     assert len(res["Face"]) == 52
     assert res["Teeth"] == ['key_blocks["jawOpen"].value', 'key_blocks["mouthClose"].value']
+
+
+def test_generate_options_from_the_panel():
+    """Every panel setting reaches GenerateOptions (one builder: GenerateOptions.from_mapping)."""
+    res, _ = run_scenario("operators_cases", case="generate_options_from_the_panel")
+    assert res["equal"], (res["got"], res["want"])
+    assert res["both"] == [True, True, 2.0]
