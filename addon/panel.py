@@ -100,10 +100,16 @@ class SPEECHANIM_PT_body(_SpeechPanel, bpy.types.Panel):
     def draw(self, context):
         s, layout = _split_layout(self.layout, context)
         layout.active = s.what in {'BODY', 'BOTH'}
+        layout.prop(s, "gesture_preset")
         layout.prop(s, "gesture_energy")
         layout.prop(s, "gesture_rate")
         layout.prop(s, "handedness")
         layout.prop(s, "posture")
+        layout.prop(s, "gesture_two_handed")
+        layout.prop(s, "gesture_stance")
+        row = layout.row()
+        row.active = s.gesture_stance != 'seated'
+        row.prop(s, "gesture_stepping")
         col = layout.column(heading="Animate")
         col.prop(s, "part_upper")
         col.prop(s, "part_hands")

@@ -5,7 +5,7 @@ from bpy.props import (BoolProperty, EnumProperty, FloatProperty, IntProperty, P
                        StringProperty)
 
 from ..inference import backends
-from ..inference.options import GenerateOptions
+from ..inference.options import GESTURE_PRESETS, GenerateOptions, GestureStyle
 from .preferences import emage_checkpoint_preference
 
 #: User-facing labels of the known backends (unknown ones show their registry name).
@@ -39,6 +39,48 @@ def _face_items(_self, _context):
 
 def _body_items(_self, _context):
     return _items("body", backends.body_backend_names(), _BODY_LABELS)
+
+
+#: Sidebar fields of each :class:`GestureStyle` field (``scene.speech_animator.<prop>``).
+GESTURE_PROPS: dict[str, str] = {"energy": "gesture_energy", "rate": "gesture_rate", "handedness": "handedness",
+                                 "posture": "posture", "two_handed": "gesture_two_handed",
+                                 "stepping": "gesture_stepping", "stance": "gesture_stance"}
+_STYLE = GestureStyle()
+#: Preset enum: ``CUSTOM`` (0) then :data:`GESTURE_PRESETS` in order, identifiers ``"CALM_PRESENTER"`` etc.
+_PRESET_NAMES: tuple[str, ...] = tuple(GESTURE_PRESETS)
+_PRESET_ITEMS = [('CUSTOM', "Custom", "The gesture fields below match no preset", 0)] + [
+    (name.upper().replace(" ", "_"), name.title(), f"GestureStyle.preset({name!r})", i + 1)
+    for i, name in enumerate(_PRESET_NAMES)]
+
+
+def _style_values(settings) -> dict:
+    return {field: getattr(settings, prop) for field, prop in GESTURE_PROPS.items()}
+
+
+def _same(a, b) -> bool:
+    if isinstance(a, str) or isinstance(b, str):
+        return a == b
+    return abs(float(a) - float(b)) < 1e-5  # FloatProperty stores float32
+
+
+def _get_preset(self) -> int:
+    """Index of the preset whose every field equals the sidebar's (0 = Custom): the preset is not
+    stored, so tweaking any field shows Custom and Undo never leaves the two out of step."""
+    values = _style_values(self)
+    for i, name in enumerate(_PRESET_NAMES):
+        preset = GestureStyle.preset(name)
+        if all(_same(values[f], getattr(preset, f)) for f in GESTURE_PROPS):
+            return i + 1
+    return 0
+
+
+def _set_preset(self, value: int) -> None:
+    """Write every gesture field of the chosen preset (Custom changes nothing)."""
+    if value <= 0:
+        return
+    preset = GestureStyle.preset(_PRESET_NAMES[value - 1])
+    for field, prop in GESTURE_PROPS.items():
+        setattr(self, prop, getattr(preset, field))
 
 
 def _poll_face(_self, obj) -> bool:
@@ -103,6 +145,20 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
         ('both', "Both", ""), ('left', "Left", ""), ('right', "Right", "")))
     posture: EnumProperty(name="Posture", default='neutral', items=(
         ('neutral', "Neutral", ""), ('open', "Open", ""), ('closed', "Closed", "")))
+    # --- gesture presets and the body v2 style fields (GestureStyle, GESTURE_PRESETS) ---
+    gesture_preset: EnumProperty(
+        name="Preset", items=_PRESET_ITEMS, get=_get_preset, set=_set_preset,
+        description="A named gesture style (sets every gesture field; tweak them afterwards). Shows Custom when "
+                    "the fields match no preset")
+    gesture_two_handed: FloatProperty(name="Two-Handed", default=_STYLE.two_handed, min=0.0, max=1.0,
+                                      subtype='FACTOR', description="Share of beat and open-palm strokes made "
+                                                                    "with both hands")
+    gesture_stepping: FloatProperty(name="Stepping", default=_STYLE.stepping, min=0.0, max=2.0,
+                                    description="How often the speaker steps and turns (0 never, 1 about one step "
+                                                "every 10-20 s of speech); ignored when seated")
+    gesture_stance: EnumProperty(name="Stance", default=_STYLE.stance, items=(
+        ('standing', "Standing", "Weight shifts, occasional steps and turns with the feet locked"),
+        ('seated', "Seated", "Lower body still in a sitting pose, hands rest on the thighs (no chair is added)")))
     part_upper: BoolProperty(name="Upper Body", default=True)
     part_hands: BoolProperty(name="Hands", default=True)
     part_lower: BoolProperty(name="Lower Body", default=True)
@@ -185,7 +241,10 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
             "device": self.device, "intensity": float(self.intensity), "smoothing": float(self.smoothing),
             "seed": int(self.seed), "procedural_face": bool(self.procedural_face), "body_parts": parts,
             "gesture": {"energy": float(self.gesture_energy), "rate": float(self.gesture_rate),
-                        "handedness": self.handedness, "posture": self.posture},
+                        "handedness": self.handedness, "posture": self.posture,
+                        # float32 properties: 0.7 reads back as 0.69999999; 6 decimals keep the typed value
+                        "two_handed": round(self.gesture_two_handed, 6), "stepping": round(self.gesture_stepping, 6),
+                        "stance": self.gesture_stance},
             "transcript": self.transcript, "backend_options": self._backend_options(),
         })
 

@@ -103,6 +103,44 @@ def test_transcript_flag_then_sidecar_per_file(tmp_path):
         batch_args.options_for_file(plain, tmp_path / "bad.wav")
 
 
+def test_gesture_preset_then_flags_override_it():
+    from inference.options import GestureStyle
+
+    assert batch_args.options_from_args(_args([]), fps=24.0).gesture == GestureStyle()
+    for spelling in ("seated", "Calm-Presenter", "animated_talker", "calm presenter"):
+        name = spelling.lower().replace("-", " ").replace("_", " ")
+        got = batch_args.options_from_args(_args(["--gesture-preset", spelling]), fps=24.0).gesture
+        assert got == GestureStyle.preset(name), spelling
+    got = batch_args.options_from_args(_args(["--gesture-preset", "seated", "--gesture-energy", "1.5", "--two-handed",
+                                              "0.9", "--handedness", "Left"]), fps=24.0).gesture
+    seated = GestureStyle.preset("seated")
+    assert (got.energy, got.two_handed, got.handedness) == (1.5, 0.9, "left")
+    assert (got.stance, got.stepping, got.rate) == (seated.stance, seated.stepping, seated.rate) == ("seated", 0.0, 0.9)
+    got = batch_args.options_from_args(_args(["--stance", "seated", "--stepping", "0.25", "--gesture-rate", "2"]),
+                                       fps=24.0).gesture
+    assert (got.stance, got.stepping, got.rate, got.energy) == ("seated", 0.25, 2.0, 1.0)
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["--gesture-preset", "sleepy"],
+     "--gesture-preset: expected one of conversational, calm-presenter, animated-talker, seated, found 'sleepy'"),
+    (["--gesture-energy", "2.5"], "--gesture-energy: expected a number in [0.0, 2.0], found 2.5"),
+    (["--gesture-rate", "0.1"], "--gesture-rate: expected a number in [0.25, 2.0], found 0.1"),
+    (["--two-handed", "1.2"], "--two-handed: expected a number in [0.0, 1.0], found 1.2"),
+    (["--stepping", "-1"], "--stepping: expected a number in [0.0, 2.0], found -1.0"),
+    (["--stepping", "inf"], "--stepping: expected a finite number"),
+    (["--stance", "lying"], "--stance: expected one of 'standing', 'seated', found 'lying'"),
+    (["--handedness", "both-ish"], "--handedness: expected one of 'both', 'left', 'right'"),
+    (["--posture", "slouched"], "--posture: expected one of 'neutral', 'open', 'closed'"),
+    (["--gesture-preset", "seated", "--two-handed", "2"], "--two-handed: expected a number in [0.0, 1.0]"),
+])
+def test_gesture_options_are_validated_with_valid_choices(argv, needle):
+    with pytest.raises(UsageError) as exc:
+        batch_args.options_from_args(_args(argv), fps=24.0)
+    assert needle in str(exc.value)
+    assert exc.value.code == "usage"
+
+
 def test_rerun_policy_refuses_up_front(tmp_path):
     _touch(tmp_path, "in/x.wav", "out/x.npz")
     items = discover([tmp_path / "in"])

@@ -9,14 +9,20 @@ from __future__ import annotations
 import argparse
 import math
 
-from ..options import BODY_PARTS, DEVICES, GenerateOptions, parse_backend_options
 from ..errors import InputError
+from ..options import BODY_PARTS, DEVICES, GESTURE_PRESETS, GenerateOptions, GestureStyle, parse_backend_options
 from .errors import UsageError
 
 #: Accepted output frame rates (frames per second), inclusive.
 FPS_RANGE: tuple[float, float] = (1.0, 1000.0)
 #: Re-run policies: what to do with outputs that already exist.
 RERUN_POLICIES: tuple[str, ...] = ("refuse", "overwrite", "skip")
+#: ``--gesture-preset`` spellings (:data:`inference.options.GESTURE_PRESETS` names, spaces as hyphens).
+GESTURE_PRESET_CHOICES: tuple[str, ...] = tuple(name.replace(" ", "-") for name in GESTURE_PRESETS)
+#: Command-line flag of each :class:`GestureStyle` field (each overrides the preset's value).
+GESTURE_FLAGS: dict[str, str] = {"energy": "--gesture-energy", "rate": "--gesture-rate",
+                                 "handedness": "--handedness", "posture": "--posture",
+                                 "two_handed": "--two-handed", "stepping": "--stepping", "stance": "--stance"}
 
 
 def add_generate_arguments(ap: argparse.ArgumentParser, *, fps_default: float | None) -> None:
@@ -49,6 +55,21 @@ def add_generate_arguments(ap: argparse.ArgumentParser, *, fps_default: float | 
                     help="a backend-specific option (repeatable), e.g. emage.checkpoint=/models/emage")
     ap.add_argument("--parts", default=",".join(BODY_PARTS),
                     help=f"body parts, comma-separated (default {','.join(BODY_PARTS)})")
+    g = ap.add_argument_group("gesture style", "a preset, then any field overriding it (docs/usage.md)")
+    g.add_argument("--gesture-preset", default=None, metavar="NAME",
+                   help=f"named gesture style: {', '.join(GESTURE_PRESET_CHOICES)} (default conversational)")
+    g.add_argument("--gesture-energy", type=float, default=None, metavar="X",
+                   help="gesture amplitude, 0 (still)..2, 1 neutral")
+    g.add_argument("--gesture-rate", type=float, default=None, metavar="X", help="gesture frequency scale, 0.25..2")
+    g.add_argument("--handedness", default=None, metavar="HAND",
+                   help="preferred hand of one-handed gestures: both, left, right")
+    g.add_argument("--posture", default=None, metavar="POSTURE", help="neutral, open or closed")
+    g.add_argument("--two-handed", type=float, default=None, metavar="SHARE",
+                   help="share of beat and open-palm strokes made with both hands, 0..1")
+    g.add_argument("--stepping", type=float, default=None, metavar="X",
+                   help="how often the speaker steps and turns, 0 (never)..2, 1 about one step per 10-20 s")
+    g.add_argument("--stance", default=None, metavar="STANCE",
+                   help="standing or seated (lower body still, hands rest on the thighs)")
 
 
 def add_rerun_arguments(ap: argparse.ArgumentParser) -> None:
@@ -95,6 +116,7 @@ def options_from_args(args: argparse.Namespace, fps: float | None = None) -> Gen
         _choose("--parts", p, list(BODY_PARTS), True)
     if body and not parts:
         raise UsageError(f"--parts: expected one or more of {', '.join(BODY_PARTS)}, found none")
+    gesture = gesture_style_from_args(args)
     try:
         backend_options = parse_backend_options(getattr(args, "backend_option", ()))
         if getattr(args, "emage_checkpoint", ""):
@@ -103,11 +125,45 @@ def options_from_args(args: argparse.Namespace, fps: float | None = None) -> Gen
                                   body_model=args.body_model, device=args.device, intensity=args.intensity,
                                   smoothing=args.smoothing, seed=args.seed,
                                   procedural_face=not args.no_procedural_face, body_parts=parts or BODY_PARTS,
-                                  backend_options=backend_options, transcript=getattr(args, "transcript", ""))
+                                  gesture=gesture, backend_options=backend_options,
+                                  transcript=getattr(args, "transcript", ""))
         backends.check_options(options)
         return options
     except ValueError as exc:  # anything GenerateOptions or a backend checks that is not checked above
         raise UsageError(str(exc)) from exc
+
+
+def gesture_style_from_args(args: argparse.Namespace) -> GestureStyle:
+    """:class:`GestureStyle` from ``--gesture-preset`` (default ``conversational``) with the
+    per-field flags (:data:`GESTURE_FLAGS`) overriding the preset's values.
+
+    Preset names are accepted with hyphens, underscores or spaces (``calm-presenter``).
+
+    Raises:
+        UsageError: an unknown preset (the message lists :data:`GESTURE_PRESET_CHOICES`) or a
+            field out of range / not one of its choices (the message names the flag).
+    """
+    preset = getattr(args, "gesture_preset", None)
+    values: dict = {}
+    if preset is not None:
+        key = str(preset).strip().lower().replace("-", " ").replace("_", " ")
+        if key not in GESTURE_PRESETS:
+            raise UsageError(f"--gesture-preset: expected one of {', '.join(GESTURE_PRESET_CHOICES)}, "
+                             f"found {preset!r}")
+        values = dict(GESTURE_PRESETS[key])
+    for field, flag in GESTURE_FLAGS.items():
+        value = getattr(args, flag[2:].replace("-", "_"), None)
+        if value is not None:
+            if isinstance(value, float) and not math.isfinite(value):
+                raise UsageError(f"{flag}: expected a finite number, found {value!r}")
+            values[field] = value.lower() if isinstance(value, str) else value
+    try:
+        return GestureStyle(**values)
+    except InputError as exc:  # GestureStyle words it by field ("GestureStyle.energy: ..."): name the flag
+        message = str(exc)
+        for field, flag in GESTURE_FLAGS.items():
+            message = message.replace(f"GestureStyle.{field}:", f"{flag}:")
+        raise UsageError(message) from exc
 
 
 def _choose(flag: str, value, choices: list[str], used: bool) -> None:
