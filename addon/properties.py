@@ -83,6 +83,9 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
                                description="Optional: the words spoken. Gives phone-exact mouth timing by "
                                            "forced alignment; if they do not match, audio only is used "
                                            "and the report says so")
+    transcript_text: PointerProperty(name="Transcript Text", type=bpy.types.Text,
+                                     description="Optional: a Text datablock holding the words spoken, used when the "
+                                                 "Transcript field is empty (Text Editor, for long clips)")
     smoothing: FloatProperty(name="Smoothing", default=0.0, min=0.0, max=1.0, subtype='FACTOR',
                              description="Extra temporal smoothing of the face curves")
     seed: IntProperty(name="Seed", default=0, min=0, description="Seed of blinks, gaze and gesture choices")
@@ -186,7 +189,8 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
             face_model=self.face_model or "default", body_model=self.body_model or "default",
             device=self.device.lower(), intensity=float(self.intensity), smoothing=float(self.smoothing),
             seed=int(self.seed), procedural_face=self.procedural_face, body_parts=parts,
-            transcript=self.transcript,
+            transcript=(self.transcript.strip()
+                        or (self.transcript_text.as_string() if self.transcript_text else "")),
             gesture=GestureStyle(energy=float(self.gesture_energy), rate=float(self.gesture_rate),
                                  handedness=self.handedness, posture=self.posture),
             backend_options=self._backend_options(),
