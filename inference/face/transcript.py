@@ -16,13 +16,14 @@ pocketsphinx's 30 ms minimum. Measured on the shared real speech (10 clips, each
 transcript and with another clip's): correct transcripts gave short-phone share 0.02-0.15;
 wrong ones failed to align (6 of 10) or gave short share 0.12-0.30. Coverage (tune split: the
 bundled demo clip and LJ001-0001..0010): correct 0.961-1.00, wrong 0.28-0.83 (before widening
-the bundled clip's own text reached only 0.81 and was refused); held out (LJ001-0012..0032,
-two LibriSpeech clips): correct 0.972-1.00, wrong 0.46-0.92. With both checks: tune split 11/11
-correct transcripts accepted, 0/11 wrong ones; held out (26 clips with transcripts, each also
-with the next clip's text) 24/26 correct accepted (refused: a 37 s LibriVox reading and a
-LibriSpeech clip whose aligned words cover 0.80), 0/26 wrong accepted.
+the bundled clip's own text reached only 0.81 and was refused); held out (LJ001-0011..0032, three
+LibriSpeech clips, one LibriVox reading): correct 0.972-1.00 but for two (0.80, 0.10), wrong
+0.46-0.92 where they aligned at all. With both checks: tune split 11/11 correct transcripts
+accepted, 0/11 wrong ones; held out (26 clips with transcripts, each also with the next clip's
+text) 24/26 correct accepted (refused: a 37 s LibriVox reading and a LibriSpeech clip whose
+aligned words cover 0.80), 0/26 wrong accepted.
 When alignment fails or disagrees, the backend's audio-only output is used unchanged and the reason
-is returned (it ends up in ``Performance.provenance.face_model`` and in the log).
+is returned (it ends up in ``Performance.provenance.face_model``, its ``warnings`` and the log).
 """
 
 from __future__ import annotations
