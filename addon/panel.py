@@ -88,6 +88,9 @@ class SPEECHANIM_PT_face(_SpeechPanel, bpy.types.Panel):
         layout.active = s.what in {'FACE', 'BOTH'}
         layout.prop(s, "intensity")
         layout.prop(s, "transcript")
+        row = layout.row()
+        row.active = not s.transcript.strip()  # the Text is used only when the field is empty
+        row.prop(s, "transcript_text", text="Text")
         layout.prop(s, "smoothing")
         layout.prop(s, "procedural_face")
 

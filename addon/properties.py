@@ -124,6 +124,9 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
                                description="Optional: the words spoken. Gives phone-exact mouth timing by "
                                            "forced alignment; if they do not match, audio only is used "
                                            "and the report says so")
+    transcript_text: PointerProperty(name="Transcript Text", type=bpy.types.Text,
+                                     description="Optional: a Text datablock holding the words spoken, used when the "
+                                                 "Transcript field is empty (Text Editor, for long clips)")
     smoothing: FloatProperty(name="Smoothing", default=0.0, min=0.0, max=1.0, subtype='FACTOR',
                              description="Extra temporal smoothing of the face curves")
     seed: IntProperty(name="Seed", default=0, min=0, description="Seed of blinks, gaze and gesture choices")
@@ -245,7 +248,9 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
                         # float32 properties: 0.7 reads back as 0.69999999; 6 decimals keep the typed value
                         "two_handed": round(self.gesture_two_handed, 6), "stepping": round(self.gesture_stepping, 6),
                         "stance": self.gesture_stance},
-            "transcript": self.transcript, "backend_options": self._backend_options(),
+            "transcript": (self.transcript.strip()
+                           or (self.transcript_text.as_string() if self.transcript_text else "")),
+            "backend_options": self._backend_options(),
         })
 
     def _backend_options(self) -> dict:

@@ -88,6 +88,10 @@ def generate(
         arkit = resample_frames(face_track.arkit, face_track.fps, fps, frames)
         arkit = _postprocess_face(arkit, audio, options, face_track.owned_channels)
         face_name, face_device = face_track.model, face_track.device
+        if options.transcript.strip() and not face_name.endswith("+transcript"):  # transcript mode fell back
+            note = face_name.partition(" (")[2]
+            warnings.append(note[:-1] if note.endswith(")") else
+                            f"transcript not used: face model {face_name} does not read transcripts; audio only")
         if options.flame_map_path:
             from .face.flame import arkit_to_flame, load_flame_map
 

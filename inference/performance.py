@@ -18,7 +18,10 @@ class Provenance:
     """Where a performance came from.
 
     Attributes:
-        face_model: face backend name and version, e.g. ``"lipsync-v2"`` or ``"dsp-baseline-v1"``.
+        face_model: face backend name and version, e.g. ``"lipsync-v3"`` or ``"dsp-baseline-v1"``;
+            transcript mode appends ``"+transcript"`` when the alignment was used, or
+            ``" (transcript not used: <reason>; audio only)"`` when it fell back (the reason is also
+            one of ``warnings``).
         body_model: body backend name and version, e.g. ``"procedural-gesture-v1"``; ``""`` if none.
         device: the device of the face backend when there is a face, else of the body backend
             (kept for readers of one device; see ``face_device`` / ``body_device``).

@@ -48,3 +48,14 @@ def test_blender_bundled_and_tool_only_packages_are_not_bundled():
     assert "numpy" in fw.BLENDER_BUNDLED
     assert fw.wheel_project("onnxruntime-1.20.1-cp311-cp311-win_amd64.whl") == "onnxruntime"
     assert fw.wheel_project("praat_parselmouth-0.4.7-cp311-cp311-win_amd64.whl") == "praat-parselmouth"
+
+
+def test_transcript_aligner_is_bundled_for_every_platform_without_its_microphone_dependency():
+    """pocketsphinx (transcript mode) is a runtime requirement with a wheel for each Blender platform."""
+    assert any(fw.normalize(r.split("==")[0]) == "pocketsphinx" for r in fw.requirement_lines())
+    assert "sounddevice" in fw.NOT_NEEDED_AT_RUNTIME
+    wheels = [n for n in fw.manifest_wheels(fw.MANIFEST.read_text()) if fw.wheel_project(n) == "pocketsphinx"]
+    tags = " ".join(wheels)
+    assert "manylinux" in tags and "win_amd64" in tags, wheels
+    assert "universal2" in tags or ("arm64" in tags and "macosx" in tags and "x86_64" in tags.replace("manylinux", "")), wheels
+    assert not any(fw.wheel_project(n) == "sounddevice" for n in fw.manifest_wheels(fw.MANIFEST.read_text()))

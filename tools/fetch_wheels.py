@@ -16,6 +16,13 @@ Package sets (checked against the bpy 5.0.1 wheel's ``Requires-Dist`` and Blende
 urllib3), zstandard and cython. onnxruntime's declared dependencies coloredlogs/humanfriendly,
 flatbuffers, protobuf, sympy/mpmath and packaging are only used by its tools and converters, not
 by ``import onnxruntime`` + ``InferenceSession`` (verified by importing with them blocked).
+pocketsphinx's declared dependency sounddevice is imported only by ``pocketsphinx.AudioFile`` /
+``Segmenter`` for microphone input, never by ``Decoder`` (forced alignment); the installed-zip test
+runs transcript alignment with it blocked.
+
+Every pin must have a wheel for all four platforms (pip fails the fetch otherwise). pocketsphinx
+5.0.4 has one for each (macOS: one universal2 wheel for arm64 and x86_64), about 29 MB apiece,
+23.5 MB of it the US English word language model that forced alignment does not load.
 """
 
 from __future__ import annotations
@@ -39,9 +46,10 @@ PYTHON_VERSION = "3.11"
 BLENDER_BUNDLED = frozenset({
     "numpy", "requests", "certifi", "charset-normalizer", "idna", "urllib3", "zstandard", "cython",
 })
-#: Declared dependencies that no runtime code path imports (onnxruntime tooling only).
+#: Declared dependencies that no runtime code path imports (onnxruntime tooling only; sounddevice is
+#: pocketsphinx's microphone input).
 NOT_NEEDED_AT_RUNTIME = frozenset({
-    "coloredlogs", "humanfriendly", "flatbuffers", "protobuf", "sympy", "mpmath", "packaging",
+    "coloredlogs", "humanfriendly", "flatbuffers", "protobuf", "sympy", "mpmath", "packaging", "sounddevice",
 })
 #: pip ``--platform`` tags per Blender platform (Blender 4.2+: glibc >= 2.28, macOS >= 11).
 PLATFORM_TAGS: dict[str, tuple[str, ...]] = {

@@ -38,7 +38,8 @@ def _decoder_class():
     try:
         from pocketsphinx import Decoder
     except ImportError as e:
-        raise AlignError(f"pocketsphinx is not installed ({e}); install pocketsphinx==5.0.4") from e
+        raise AlignError(f"pocketsphinx is not installed ({e}): the extension bundles it for Linux x64, Windows x64 "
+                         "and macOS; elsewhere install pocketsphinx==5.0.4 into Blender's Python") from e
     return Decoder
 
 

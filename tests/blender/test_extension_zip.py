@@ -51,12 +51,13 @@ def test_install_enable_disable_roundtrip(zips, tmp_path):
 
 
 DEV_ONLY = ("scipy", "torch", "matplotlib", "onnx", "bvhio", "pygltflib", "sklearn", "pyroomacoustics",
-            "wordfreq", "pocketsphinx", "pytest")
+            "wordfreq", "sounddevice", "pytest")
 
 
 def test_installed_zip_generates_and_imports_bvh_without_dev_packages(zips, tmp_path):
     """The installed extension must work with only Blender's packages and the bundled wheels:
-    Generate, and Import Motion of an SMPL-X .bvh (Blender's own BVH parser, no bvhio)."""
+    Generate, Import Motion of an SMPL-X .bvh (Blender's own BVH parser, no bvhio), and Generate in
+    transcript mode on the bundled clip (pocketsphinx and its model from the bundled wheel)."""
     import sys
 
     import numpy as np
@@ -67,6 +68,7 @@ def test_installed_zip_generates_and_imports_bvh_without_dev_packages(zips, tmp_
     pytest.importorskip("bvhio")  # only to write the test .bvh here
     from inference.formats.bvh import write_smplx_bvh
     from inference.performance import Performance
+    from tools.make_demo_audio import SCRIPT  # the words of the bundled clip assets/demo_speech.flac
 
     audio = write_speechlike(tmp_path / "zip_clip.wav")
     poses = np.random.default_rng(0).normal(0, 0.3, (8, 55, 3)).astype(np.float32)
@@ -75,9 +77,14 @@ def test_installed_zip_generates_and_imports_bvh_without_dev_packages(zips, tmp_
     users = tmp_path / "user"
     res, _ = run_scenario("installed_zip", installs_zip=True, zip=str(zips["speech_animator-0.1.0-linux_x64.zip"]),
                           users=str(users), audio=str(audio), bvh=str(tmp_path / "take.bvh"), blocked=list(DEV_ONLY),
+                          transcript=" ".join(s for s, _ in SCRIPT),
+                          transcript_audio=str(ROOT / "assets" / "demo_speech.flac"),
                           env={"BLENDER_USER_RESOURCES": str(users)})
     assert res["result"] == ["FINISHED"], res
     assert res["actions"] == ["zip_clip - Body (Body)", "zip_clip - Face (Face)"]
     assert res["bvh"] == ["FINISHED"] and res["bvh_action"].startswith("take - Body"), res
     assert res["blocked_loaded"] == []
     assert res["soundfile"].startswith(str(users))
+    assert res["transcript_result"] == ["FINISHED"], res
+    assert res["pocketsphinx"].startswith(str(users)), res["pocketsphinx"]
+    assert len(res["transcript_face_model"]) == 1 and res["transcript_face_model"][0].endswith("+transcript"), res

@@ -2,7 +2,9 @@
 then Generate (face and body) and Import Motion of an SMPL-X .bvh on the test scene.
 
 Params: ``installs_zip`` (true), ``zip``, ``users`` (BLENDER_USER_RESOURCES), ``audio``, ``bvh``,
-``blocked`` (top-level package names that must not be imported at run time).
+``blocked`` (top-level package names that must not be imported at run time); optional ``transcript``
+and ``transcript_audio``: then Generate the face again in transcript mode (forced alignment with the
+bundled pocketsphinx wheel).
 """
 
 import sys
@@ -43,6 +45,15 @@ out["bvh_action"] = action.name if action else ""
 mods = sorted({m.split(".")[0] for m in sys.modules})
 out["blocked_loaded"] = [m for m in BLOCKED if m in mods]
 out["soundfile"] = sys.modules["soundfile"].__file__
+if P.get("transcript"):
+    # transcript mode from the installed extension: pocketsphinx from the bundled wheel aligns the words
+    s.audio_path, s.what, s.frame_start, s.transcript = P["transcript_audio"], 'FACE', 1, P["transcript"]
+    out["transcript_result"] = list(bpy.ops.speechanim.generate())
+    bake = sys.modules["bl_ext.user_default.speech_animator.addon.bake"]
+    stem = os.path.splitext(os.path.basename(P["transcript_audio"]))[0]
+    out["transcript_face_model"] = [bake.tag_of(a).get("face_model", "") for a in bpy.data.actions
+                                    if a.name.startswith(stem + " - Face")]
+    out["pocketsphinx"] = sys.modules["pocketsphinx"].__file__ if "pocketsphinx" in sys.modules else ""
 out["face_modules"] = sorted(m for m in sys.modules if m.startswith("bl_ext.user_default.speech_animator.inference.face"))
 scenario.emit(out)
 scenario.finish()
