@@ -249,11 +249,5 @@ CLASSES = (SPEECHANIM_OT_use_keys_as_prompts, SPEECHANIM_OT_clear_prompts, SPEEC
            SPEECHANIM_UL_generated)
 
 
-def register() -> None:
-    for cls in CLASSES:
-        bpy.utils.register_class(cls)
-
-
-def unregister() -> None:
-    for cls in reversed(CLASSES):
-        bpy.utils.unregister_class(cls)
+#: Blender's own helper registers ``CLASSES`` in order and unregisters them in reverse.
+register, unregister = bpy.utils.register_classes_factory(CLASSES)

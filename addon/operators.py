@@ -320,9 +320,11 @@ class SPEECHANIM_OT_add_sound_strip(bpy.types.Operator):
 CLASSES = (SPEECHANIM_OT_generate, SPEECHANIM_OT_clear, SPEECHANIM_OT_add_sound_strip)
 
 
+_register_classes, _unregister_classes = bpy.utils.register_classes_factory(CLASSES)
+
+
 def register() -> None:
-    for cls in CLASSES:
-        bpy.utils.register_class(cls)
+    _register_classes()
 
 
 def unregister() -> None:
@@ -330,5 +332,4 @@ def unregister() -> None:
     if op is not None:
         op._worker.cancel()
         _RUNNING["op"] = None
-    for cls in reversed(CLASSES):
-        bpy.utils.unregister_class(cls)
+    _unregister_classes()

@@ -171,11 +171,5 @@ CLASSES = (SPEECHANIM_PT_main, SPEECHANIM_PT_model, SPEECHANIM_PT_face, SPEECHAN
            SPEECHANIM_PT_edit)
 
 
-def register() -> None:
-    for cls in CLASSES:
-        bpy.utils.register_class(cls)
-
-
-def unregister() -> None:
-    for cls in reversed(CLASSES):
-        bpy.utils.unregister_class(cls)
+#: Blender's own helper registers ``CLASSES`` in order and unregisters them in reverse.
+register, unregister = bpy.utils.register_classes_factory(CLASSES)

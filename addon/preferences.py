@@ -244,12 +244,13 @@ CLASSES = (SPEECHANIM_OT_install_gpu_runtime, SPEECHANIM_OT_install_gpu_runtime_
            SPEECHANIM_OT_cancel_gpu_runtime, SPEECHANIM_AP_preferences)
 
 
+_register_classes, _unregister_classes = bpy.utils.register_classes_factory(CLASSES)
+
+
 def register() -> None:
     activate_gpu_runtime()
-    for cls in CLASSES:
-        bpy.utils.register_class(cls)
+    _register_classes()
 
 
 def unregister() -> None:
-    for cls in reversed(CLASSES):
-        bpy.utils.unregister_class(cls)
+    _unregister_classes()

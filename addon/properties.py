@@ -263,9 +263,11 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
 CLASSES = (SPEECHANIM_PG_settings,)
 
 
+_register_classes, _unregister_classes = bpy.utils.register_classes_factory(CLASSES)
+
+
 def register() -> None:
-    for cls in CLASSES:
-        bpy.utils.register_class(cls)
+    _register_classes()
     bpy.types.Scene.speech_animator = PointerProperty(type=SPEECHANIM_PG_settings)
     # Run-time state (not saved in .blend files): progress of the running Generate.
     bpy.types.WindowManager.speech_animator_progress = FloatProperty(
@@ -277,5 +279,4 @@ def unregister() -> None:
     del bpy.types.WindowManager.speech_animator_status
     del bpy.types.WindowManager.speech_animator_progress
     del bpy.types.Scene.speech_animator
-    for cls in reversed(CLASSES):
-        bpy.utils.unregister_class(cls)
+    _unregister_classes()
