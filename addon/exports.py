@@ -156,7 +156,8 @@ def performance_from_scene(scene, face_obj, armature, frame_start: int, frame_en
     fps = scene_rate(scene.render.fps, scene.render.fps_base)
     return Performance(fps, np.clip(arkit, 0.0, 1.0),
                        jaw_pose=None if poses is None else poses[:, 22].copy(), smplx_poses=poses, transl=transl,
-                       provenance=Provenance(device="scene"))
+                       provenance=Provenance(device="scene"),
+                       transl_origin="rest")  # the root bone's location is 0 at its rest location
 
 
 def _fcurves(id_data) -> dict:

@@ -110,7 +110,7 @@ def build_body_targets(armature, perf, bone_map=None, align_rest: bool = True, a
                              source_positions=model_rest_joints(bpy.path.abspath(model)) if model else None)
     except (RetargetError, SmplxModelError) as exc:
         raise TargetError(f"body: {armature.name!r}: {exc}") from None
-    res = retarget(plan, perf.smplx_poses, perf.transl)
+    res = retarget(plan, perf.smplx_poses, perf.transl, perf.transl_origin)
     if avoid_collisions:
         from .body_proxies import avoid_self_collisions
 

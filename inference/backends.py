@@ -121,6 +121,9 @@ class BodyTrack:
         model: backend name + version.
         device: what ran it (``"numpy"``, ``"cuda:0"``, ``"CUDAExecutionProvider"``, ...);
             ``""`` = not reported (provenance then says ``"unreported"``).
+        transl_origin: what ``transl`` is measured from (:data:`rigs.smplx.TRANSL_ORIGINS`):
+            ``"rest"`` (default, SMPL-X's meaning: 0 = standing at rest; the procedural backend)
+            or ``"first_frame"`` (a capture-space placement, e.g. EMAGE's BEAT2-trained height).
     """
 
     fps: float
@@ -128,6 +131,7 @@ class BodyTrack:
     transl: np.ndarray
     model: str
     device: str = ""
+    transl_origin: str = "rest"
 
 
 class FaceBackend(Protocol):

@@ -100,6 +100,7 @@ def generate(
 
     poses = transl = None
     body_name = body_device = ""
+    transl_origin = "first_frame"
     if options.body:
         report(_BODY_SPAN[0], "body")
         t = time.perf_counter()
@@ -110,6 +111,7 @@ def generate(
                                     progress=report.span(*_BODY_SPAN, "body"))
         poses, transl = _body_to_fps(body, fps, frames)
         body_name, body_device = body.model, body.device or "unreported"
+        transl_origin = body.transl_origin
         if expression is None and getattr(body, "expression", None) is not None:  # EMAGE's FLAME face
             expression = resample_frames(body.expression, body.fps, fps, frames).astype(np.float32)
             jaw_pose = poses[:, 22].copy()
@@ -121,7 +123,7 @@ def generate(
                       timings_s=timings, audio_path=audio.path, seed=options.seed, face_device=face_device,
                       body_device=body_device, warnings=tuple(warnings))
     return Performance(fps=fps, arkit=arkit, expression=expression, jaw_pose=jaw_pose,
-                       smplx_poses=poses, transl=transl, provenance=prov)
+                       smplx_poses=poses, transl=transl, provenance=prov, transl_origin=transl_origin)
 
 
 class _Monotonic:

@@ -74,6 +74,11 @@ class Performance:
             (:data:`rigs.smplx.JOINT_NAMES`), each relative to its parent.
         transl: optional ``(T, 3)`` float32 global root translation in metres (SMPL-X axes, Y up).
         provenance: :class:`Provenance`.
+        transl_origin: what ``transl`` is measured from, one of :data:`rigs.smplx.TRANSL_ORIGINS`:
+            ``"rest"`` (0 = the SMPL-X rest pose standing; generated motion, whose constant
+            offsets such as the seated pelvis drop are real) or ``"first_frame"`` (default: a
+            world placement, e.g. BEAT2 ``trans`` with y = 1.29 m; only the change from frame 0
+            moves the character).
 
     Raises:
         ValueError: on construction, when a shape, dtype or range is wrong (the message names
@@ -87,8 +92,12 @@ class Performance:
     smplx_poses: np.ndarray | None = None
     transl: np.ndarray | None = None
     provenance: Provenance = field(default_factory=Provenance)
+    transl_origin: str = "first_frame"
 
     def __post_init__(self) -> None:
+        if self.transl_origin not in _smplx.TRANSL_ORIGINS:
+            raise ValueError(f"Performance.transl_origin: expected one of {list(_smplx.TRANSL_ORIGINS)}, "
+                             f"found {self.transl_origin!r}")
         if not (np.isfinite(self.fps) and self.fps > 0):
             raise ValueError(f"Performance.fps: expected a positive number, found {self.fps!r}")
         t = _check("arkit", self.arkit, (None, _arkit.NUM_ARKIT), None)
@@ -106,12 +115,13 @@ class Performance:
         """The performance as ``{name: array}`` for ``np.savez`` (no pickles).
 
         Keys: ``fps`` () float64, ``arkit`` (T, 52), ``arkit_names`` (52,) str, ``provenance`` ()
-        JSON str, and each optional array that is present (``expression``, ``jaw_pose``,
-        ``smplx_poses``, ``transl``). :meth:`from_arrays` reverses it.
+        JSON str, ``transl_origin`` () str, and each optional array that is present
+        (``expression``, ``jaw_pose``, ``smplx_poses``, ``transl``). :meth:`from_arrays` reverses it.
         """
         out = {"fps": np.array(float(self.fps)), "arkit": self.arkit,
                "arkit_names": np.array(_arkit.ARKIT_NAMES),
-               "provenance": np.array(json.dumps(self.provenance.to_dict()))}
+               "provenance": np.array(json.dumps(self.provenance.to_dict())),
+               "transl_origin": np.array(self.transl_origin)}
         for name in OPTIONAL_ARRAYS:
             if getattr(self, name) is not None:
                 out[name] = getattr(self, name)
@@ -120,6 +130,9 @@ class Performance:
     @classmethod
     def from_arrays(cls, arrays) -> "Performance":
         """Rebuild a performance from :meth:`to_arrays` output (a dict or an open ``np.load``).
+
+        Without a ``transl_origin`` key (files written before it existed) ``transl`` is read as
+        ``"first_frame"``.
 
         Raises:
             ValueError: a key is missing or an array fails validation (see the class).
@@ -130,7 +143,9 @@ class Performance:
             raise ValueError(f"Performance.from_arrays: missing key(s) {missing}; found {sorted(keys)}")
         extra = {k: np.asarray(arrays[k]) for k in OPTIONAL_ARRAYS if k in keys}
         prov = Provenance.from_dict(json.loads(str(arrays["provenance"])))
-        return cls(fps=float(arrays["fps"]), arkit=np.asarray(arrays["arkit"]), provenance=prov, **extra)
+        origin = str(arrays["transl_origin"]) if "transl_origin" in keys else "first_frame"
+        return cls(fps=float(arrays["fps"]), arkit=np.asarray(arrays["arkit"]), provenance=prov,
+                   transl_origin=origin, **extra)
 
     @property
     def num_frames(self) -> int:

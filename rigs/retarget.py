@@ -33,7 +33,9 @@ Method (world-space delta transfer, not name copying):
    Bone roll does not matter: it is part of ``R_rest``.
 5. **Translation.** The root bone (the bone mapped to ``pelvis``, or its nearest ancestor that
    also carries the mapped thighs, e.g. RobotExpressive's ``Body``) moves by
-   ``scale * C (transl(t) - transl(0))`` (metres -> target units), with ``scale`` the ratio of the
+   ``scale * C (transl(t) - origin)`` (metres -> target units), ``origin`` being zeros when the
+   translation is relative to the SMPL-X rest pose (``transl_origin="rest"``, generated motion:
+   a constant seat drop stays) or frame 0 (``"first_frame"``, mocap world placements), with ``scale`` the ratio of the
    target's hip height to SMPL-X's (rest pelvis above the lower ankle), expressed in the root bone's
    rest frame (``pose.bones[root].location``); assumes the root's ancestors are not animated.
 
@@ -50,7 +52,7 @@ import numpy as np
 from .kinematics import (CONJ, canonical_continuous_cm, chain_positions, qmul_cm, quat_left_matrix,
                          quat_right_matrix, quat_rotate, rotation_and_scale, rotation_parts)
 from .rotations import axis_angle_to_quat, matrix_to_quat, quat_mul, quat_to_matrix
-from .smplx import JOINT_INDEX, JOINT_NAMES, NUM_JOINTS, PARENTS
+from .smplx import JOINT_INDEX, JOINT_NAMES, NUM_JOINTS, PARENTS, TRANSL_ORIGINS
 from .smplx_rest import SMPLX_LEVELS, rest_joint_positions, smplx_global_quats_cm
 from .tree import is_ancestor, nearest_ancestor, parents_first, subset_levels, with_ancestors
 
@@ -360,7 +362,8 @@ def _local_constants(plan: RetargetPlan, rest_rot: np.ndarray):
     return idx, matrix_to_quat(rotation_parts(e))
 
 
-def retarget(plan: RetargetPlan, poses: np.ndarray, transl: np.ndarray | None = None) -> RetargetResult:
+def retarget(plan: RetargetPlan, poses: np.ndarray, transl: np.ndarray | None = None,
+             transl_origin: str = "first_frame") -> RetargetResult:
     """Convert SMPL-X motion into pose-bone values for the planned armature.
 
     Vectorised over frames and bones (layout of :mod:`rigs.kinematics`): the SMPL-X chain is
@@ -372,14 +375,20 @@ def retarget(plan: RetargetPlan, poses: np.ndarray, transl: np.ndarray | None = 
     Args:
         plan: from :func:`plan_retarget`.
         poses: ``(T, 55, 3)`` axis-angle radians (SMPL-X order, parent-relative).
-        transl: optional ``(T, 3)`` metres (SMPL-X axes); moves the root bone relative to frame 0.
+        transl: optional ``(T, 3)`` metres (SMPL-X axes); moves the root bone by ``transl`` minus
+            its origin.
+        transl_origin: one of :data:`rigs.smplx.TRANSL_ORIGINS`: ``"rest"`` (origin zeros: the
+            root bone sits at ``transl`` from its rest location, e.g. lowered onto a seat) or
+            ``"first_frame"`` (origin ``transl[0]``: frame 0 keeps the rest location).
 
     Returns:
         :class:`RetargetResult` (quaternions for every mapped bone, root location).
 
     Raises:
-        ValueError: ``poses`` or ``transl`` has the wrong shape.
+        ValueError: ``poses`` or ``transl`` has the wrong shape, or ``transl_origin`` is unknown.
     """
+    if transl_origin not in TRANSL_ORIGINS:
+        raise ValueError(f"transl_origin: expected one of {list(TRANSL_ORIGINS)}, found {transl_origin!r}")
     poses = np.asarray(poses)
     if poses.ndim != 3 or poses.shape[1:] != (NUM_JOINTS, 3):
         raise ValueError(f"poses: expected shape (T, {NUM_JOINTS}, 3), found {poses.shape}")
@@ -418,6 +427,7 @@ def retarget(plan: RetargetPlan, poses: np.ndarray, transl: np.ndarray | None = 
     names = tuple(skel.names[int(b)] for b in mapped)
     loc = None
     if transl is not None:
-        delta_world = (transl - transl[:1]) @ c.T * plan.scale  # in units of armature space * scale
+        origin = np.zeros((1, 3)) if transl_origin == "rest" else transl[:1]
+        delta_world = (transl - origin) @ c.T * plan.scale  # in units of armature space * scale
         loc = (delta_world @ arm_rot @ rest_rot[plan.root]).astype(np.float32)
     return RetargetResult(names, quats, skel.names[plan.root], loc, plan.warnings, want.transpose(2, 0, 1))

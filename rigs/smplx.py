@@ -39,6 +39,13 @@ PARENTS: tuple[int, ...] = (
 NUM_JOINTS: int = len(JOINT_NAMES)
 JOINT_INDEX: dict[str, int] = {n: i for i, n in enumerate(JOINT_NAMES)}
 
+#: What a root translation ``transl`` (T, 3) is measured from. ``"rest"``: SMPL-X's own meaning,
+#: 0 = the body model at its rest placement (standing), so a constant offset is a real displacement
+#: (our generated motion, e.g. the seated pelvis drop). ``"first_frame"``: a world placement in
+#: some capture space (BEAT2 ``trans`` has y = 1.29 m, EMAGE's y is trained on it, BVH root
+#: positions), so only the change from frame 0 is meaningful.
+TRANSL_ORIGINS: tuple[str, ...] = ("rest", "first_frame")
+
 #: Body-part split used by EMAGE (Liu et al., CVPR 2024): face/jaw, upper body, hands,
 #: lower body (+ global translation). Values are joint indices.
 PART_JOINTS: dict[str, tuple[int, ...]] = {

@@ -143,6 +143,11 @@ def test_performance_arrays_round_trip(tmp_path):
     for name in ("arkit", "smplx_poses", "transl"):
         assert np.array_equal(getattr(back, name), getattr(perf, name))
     assert back.expression is None
+    assert perf.transl_origin == back.transl_origin == "rest"  # the procedural body is rest-relative
+    old = {k: v for k, v in perf.to_arrays().items() if k != "transl_origin"}  # written before the key
+    assert Performance.from_arrays(old).transl_origin == "first_frame"
+    with pytest.raises(ValueError, match=r"transl_origin: expected one of \['rest', 'first_frame'\], found 'up'"):
+        Performance(24.0, perf.arkit, transl_origin="up")
     with pytest.raises(ValueError, match=r"missing key\(s\) \['provenance'\]"):
         Performance.from_arrays({"fps": np.array(30.0), "arkit": perf.arkit})
 

@@ -61,6 +61,7 @@ def test_generate_end_to_end():
     perf = generate(_audio(2.0), GenerateOptions(fps=24.0, face=False, body_model="emage",
                                                  backend_options={"emage": {"checkpoint": str(root)}}, device="cpu"))
     assert perf.smplx_poses.shape == (48, 55, 3) and perf.provenance.body_model.startswith("emage-audio-")
+    assert perf.transl_origin == "first_frame"  # EMAGE's height is BEAT2 capture space, not rest-relative
 
 
 def test_constraints_become_the_reference_prompt_layout():

@@ -1,5 +1,7 @@
 """BEAT2/EMAGE .npz reader and writer."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -34,6 +36,18 @@ def test_round_trip(tmp_path):
     assert raw["poses"].shape == (12, 165) and raw["betas"].shape == (300,)
     assert str(raw["gender"]) == "neutral" and str(raw["model"]) == "smplx2020"
     assert tuple(raw["arkit_names"]) == ARKIT_NAMES
+    assert back.transl_origin == "first_frame"  # the default
+    write_beat2_npz(path, dataclasses.replace(perf, transl_origin="rest"))
+    assert read_beat2_npz(path).transl_origin == "rest"  # generated motion: rest-relative survives
+
+
+def test_file_without_transl_origin_reads_as_first_frame_and_bad_origin_is_named(tmp_path):
+    d = dict(poses=np.zeros((2, 165)), trans=np.tile([[0.0, 1.29, 0.0]], (2, 1)), mocap_frame_rate=30)
+    np.savez(tmp_path / "beat2.npz", **d)  # a real BEAT2 file has no transl_origin key
+    assert read_beat2_npz(tmp_path / "beat2.npz").transl_origin == "first_frame"
+    np.savez(tmp_path / "bad.npz", transl_origin=np.array("world"), **d)
+    with pytest.raises(FormatError, match=r"'transl_origin': expected one of \['rest', 'first_frame'\], found 'world'"):
+        read_beat2_npz(tmp_path / "bad.npz")
 
 
 def test_face_only_performance_writes_rest_body_and_zero_expressions(tmp_path):
@@ -96,6 +110,7 @@ def test_real_beat2_take(tmp_path):
     np.testing.assert_allclose(perf.jaw_pose, raw["poses"][:, 66:69], atol=1e-6)
     assert np.abs(perf.expression).max() > 0.1  # real FLAME expressions, not zeros
     assert np.all(perf.arkit == 0)  # BEAT2 carries no ARKit curves
+    assert perf.transl_origin == "first_frame"  # a capture-space placement (y ~ 1.29 m)
     write_beat2_npz(tmp_path / "again.npz", perf, betas=raw["betas"])
     again = np.load(tmp_path / "again.npz")
     np.testing.assert_allclose(again["poses"], raw["poses"], atol=1e-6)

@@ -35,6 +35,7 @@ def test_windowed_matches_whole_clip_without_seams(long_wav):
     jaw = ARKIT_NAMES.index("jawOpen")
     assert np.corrcoef(whole.arkit[:, jaw], win.arkit[:, jaw])[0, 1] > 0.97
     assert win.smplx_poses.shape == whole.smplx_poses.shape and np.abs(win.smplx_poses).max() > 0.01
+    assert win.transl_origin == whole.transl_origin == "rest"  # the windows' origin is carried
     # no step at a seam larger than the largest step the whole-clip generator makes anywhere
     face_step = np.abs(np.diff(win.arkit, axis=0)).max(axis=1)
     body_step = np.abs(np.diff(win.smplx_poses, axis=0)).max(axis=(1, 2))

@@ -171,6 +171,32 @@ def test_translation_scaled_by_hip_height_into_root_bone_space():
     assert np.allclose(moved[1], [0.2, 0, 0], atol=1e-6) and np.allclose(moved[2], [0, -0.4, 0], atol=1e-6)
 
 
+def test_translation_origin_rest_keeps_constant_offset_first_frame_cancels_it():
+    world = np.eye(4)
+    world[:3, :3] *= 0.01
+    rig = make_rig(size=200.0, world=world)  # 2x SMPL-X's hip height, cm units
+    plan = plan_retarget(rig, {j: j for j in BODY})
+    drop = np.zeros((4, 3), np.float32)
+    drop[:, 1] = -0.3  # a seated pelvis: 0.3 m below rest on every frame
+    drop[2, 0] = 0.05  # and one frame 5 cm to the subject's left
+    poses = np.zeros((4, 55, 3), np.float32)
+    root = rig.names.index("pelvis")
+    rest_head = pose_matrices(rig, {}, {}, 1)[0, root, :3, 3]
+
+    def moved(origin):
+        loc = retarget(plan, poses, drop, transl_origin=origin).root_location
+        return pose_matrices(rig, {}, {root: loc}, 4)[:, root, :3, 3] - rest_head
+
+    rest = moved("rest")  # SMPL-X +Y (up) -> Blender +Z, x2 for the taller character
+    assert np.allclose(rest[:, 2], -0.6, atol=1e-6) and np.allclose(rest[2, 0], 0.1, atol=1e-6)
+    first = moved("first_frame")  # the constant drop cancels: frame 0 stays at rest
+    assert np.allclose(first[:, 2], 0.0, atol=1e-6) and np.allclose(first[2, 0], 0.1, atol=1e-6)
+    default = retarget(plan, poses, drop).root_location  # the default stays frame-0 relative
+    assert np.array_equal(default, retarget(plan, poses, drop, transl_origin="first_frame").root_location)
+    with pytest.raises(ValueError, match="transl_origin.*'rest', 'first_frame'.*'world'"):
+        retarget(plan, poses, drop, transl_origin="world")
+
+
 def test_errors_name_the_problem():
     rig = make_rig(joints=("pelvis", "spine1", "spine2", "spine3", "neck", "head"))
     with pytest.raises(RetargetError, match="not a humanoid.*left_shoulder"):

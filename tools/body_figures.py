@@ -103,7 +103,7 @@ def renders(kind: str, before, after, path: Path, frames_s=(4.0, 12.0, 20.0, 28.
     caps = fit_proxies(arm)
     results = []
     for (poses, transl, fps), push in ((before, False), (after, True)):
-        res = retarget(plan, poses, transl)
+        res = retarget(plan, poses, transl, "rest")  # both are our generator's output
         if push:
             res = resolve(skel, bmap, res, caps, plan.scale, fps)[0]
         results.append((res, fps))

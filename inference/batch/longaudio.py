@@ -102,6 +102,7 @@ def generate_file(path: str | os.PathLike, options: GenerateOptions = GenerateOp
         prev = None  # previous window's values over the fade region
         timings = {"decode": 0.0, "face": 0.0, "body": 0.0}
         face_model = body_model = device = ""
+        transl_origin = "first_frame"
         for k, c0 in enumerate(range(0, total, core)):
             c1 = min(total, c0 + core)
             a, b = max(0, c0 - ctx), min(total, c1 + ctx)
@@ -114,6 +115,7 @@ def generate_file(path: str | os.PathLike, options: GenerateOptions = GenerateOp
                 timings[key] += perf.provenance.timings_s.get(key, 0.0)
             face_model, body_model = perf.provenance.face_model, perf.provenance.body_model
             device = perf.provenance.device
+            transl_origin = perf.transl_origin  # one backend for every window
             local = _Window(perf, a, b - a)
             lo = c0 if prev is None else max(a, c0 - half)
             out.put(local, lo, c1)
@@ -130,7 +132,7 @@ def generate_file(path: str | os.PathLike, options: GenerateOptions = GenerateOp
     timings["total"] = time.perf_counter() - t_start
     prov = Provenance(face_model=face_model, body_model=body_model, device=device, timings_s=timings,
                       audio_path=path, seed=options.seed)
-    return out.performance(fps, prov), warnings
+    return replace(out.performance(fps, prov), transl_origin=transl_origin), warnings
 
 
 def _read(f, path: str, rate: int, declared: int, t0_s: float, t1_s: float) -> Audio:

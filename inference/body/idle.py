@@ -216,11 +216,27 @@ def idle_layer(t_s: np.ndarray, speech: np.ndarray, rng: np.random.Generator, po
     return out, transl
 
 
-#: Seated: hips flexed ~86 degrees, knees ~86 degrees (shins vertical), the body lowered by about
-#: the thigh's vertical drop and shifted so the feet stay under the knees (m). Axis-angle (rad).
+#: Seated: hips flexed ~86 degrees, knees ~86 degrees (shins vertical), the body lowered so the
+#: feet stay on the floor (m). Axis-angle (rad).
 SEATED_LEGS = {1: (-1.5, 0.0, -0.06), 2: (-1.5, 0.0, 0.06), 4: (1.5, 0.0, 0.0), 5: (1.5, 0.0, 0.0),
                7: (0.0, 0.0, 0.0), 8: (0.0, 0.0, 0.0)}
-SEATED_DROP_M: float = -0.40
+
+
+def _seated_drop_m() -> float:
+    """Vertical ``transl`` (m, negative = down) added when seated: with :data:`SEATED_LEGS` on the
+    SMPL-X rest skeleton the ankles rise by the thigh's vertical drop; lowering the body by that
+    rise (less the standing :data:`PELVIS_DROP_M`, which stays applied) puts them back at their rest
+    height, i.e. the feet on the floor (about -0.34 m for the neutral SMPL-X skeleton)."""
+    rise = []
+    for hip, knee, ankle in ((1, 4, 7), (2, 5, 8)):
+        r_hip, r_knee = (R.quat_to_matrix(R.axis_angle_to_quat(np.asarray(SEATED_LEGS[j], np.float64)))
+                         for j in (hip, knee))
+        seated = _POS[hip] + r_hip @ (_POS[knee] - _POS[hip]) + r_hip @ r_knee @ (_POS[ankle] - _POS[knee])
+        rise.append(seated[1] - _POS[ankle][1])
+    return float(PELVIS_DROP_M - np.mean(rise))
+
+
+SEATED_DROP_M: float = _seated_drop_m()
 SEATED_FORWARD_M: float = 0.0
 
 

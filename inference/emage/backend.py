@@ -210,7 +210,9 @@ class EmageBody:
                 expression = resample_frames(expression, float(FPS), fps, n)
                 contact = resample_frames(contact, float(FPS), fps, n)
             aa, transl = apply_constraints(_rot.axis_angle_to_quat(aa), transl, constraints)
-        return EmageBodyTrack(fps=fps, poses=aa, transl=transl, model=f"{MODEL_NAME}-{model.digest}",
+        # y is EMAGE's absolute height learnt from BEAT2 (capture space, ~1.29 m), x/z integrate from 0
+        return EmageBodyTrack(fps=fps, poses=aa, transl=transl, transl_origin="first_frame",
+                              model=f"{MODEL_NAME}-{model.digest}",
                               expression=expression, jaw_pose=aa[:, 22].copy(), foot_contact=contact,
                               device=model.provider)
 

@@ -16,9 +16,11 @@ key                       shape / dtype   meaning
 ``model``                 () str          ``"smplx2020"``
 ========================  ==============  ===========================================================
 
-Speech Animator adds three optional keys (other readers ignore them): ``arkit`` (T, 52) float32
-in [0, 1], ``arkit_names`` (52,) str, Apple's names in :data:`rigs.arkit.ARKIT_NAMES` order, and
-``provenance`` () str, the JSON of :meth:`Provenance.to_dict`. These are written and read with the
+Speech Animator adds four optional keys (other readers ignore them): ``arkit`` (T, 52) float32
+in [0, 1], ``arkit_names`` (52,) str, Apple's names in :data:`rigs.arkit.ARKIT_NAMES` order,
+``provenance`` () str, the JSON of :meth:`Provenance.to_dict`, and ``transl_origin`` () str,
+:attr:`Performance.transl_origin` (a file without it, e.g. a real BEAT2 take whose ``trans`` is a
+capture-space placement, reads as ``"first_frame"``). These are written and read with the
 same serialisers the worker process uses (:meth:`Performance.to_arrays`, :meth:`Provenance.from_dict`).
 The jaw pose of a :class:`Performance` is joint 22 (``jaw``) of ``poses``.
 """
@@ -88,6 +90,7 @@ def write_beat2_npz(path, perf: Performance, betas: np.ndarray | None = None) ->
         arkit=ours["arkit"].astype(np.float32),
         arkit_names=ours["arkit_names"],
         provenance=ours["provenance"],
+        transl_origin=ours["transl_origin"],
     )
 
 
@@ -142,6 +145,10 @@ def read_beat2_npz(path) -> Performance:
             arkit = _read_arkit(data, path, t, keys)
         model = str(data["model"]) if "model" in keys else "unknown"
         stored = _provenance(data, path) if "provenance" in keys else None
+        origin = str(data["transl_origin"]) if "transl_origin" in keys else "first_frame"
+        if origin not in _smplx.TRANSL_ORIGINS:
+            raise FormatError(f"{path}: key 'transl_origin': expected one of {list(_smplx.TRANSL_ORIGINS)}, "
+                              f"found {origin!r}")
     smplx_poses = poses.reshape(t, _smplx.NUM_JOINTS, 3)
     return Performance(
         fps=fps,
@@ -150,6 +157,7 @@ def read_beat2_npz(path) -> Performance:
         jaw_pose=smplx_poses[:, JAW_JOINT].copy(),
         smplx_poses=smplx_poses,
         transl=trans,
+        transl_origin=origin,
         provenance=stored or Provenance(body_model=f"npz:{model}", face_model="npz" if "arkit" in keys else "",
                                         audio_path="", device="file"),
     )

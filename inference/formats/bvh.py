@@ -83,7 +83,9 @@ def read_smplx_bvh(path, scale: float = 100.0) -> Performance:
 
     Returns:
         :class:`Performance` with ``smplx_poses``, ``jaw_pose``, ``transl`` (metres, relative to the
-        pelvis rest position) and zero ``arkit``; ``fps`` = 1 / frame time.
+        pelvis rest position) and zero ``arkit``; ``fps`` = 1 / frame time. ``transl_origin`` is
+        ``"first_frame"``: a BVH does not say whether its root positions are a capture-space
+        placement, so a constant offset (e.g. a seated drop) is not kept.
 
     Raises:
         FileNotFoundError: no such file. ValueError: joints are not SMPL-X's (names listed).
@@ -109,7 +111,8 @@ def read_smplx_bvh(path, scale: float = 100.0) -> Performance:
     poses = _rot.quat_to_axis_angle(quats).astype(np.float32)
     return Performance(fps=1.0 / float(bvh.FrameTime), arkit=np.zeros((t, 52), np.float32),
                        jaw_pose=poses[:, _smplx.JOINT_INDEX["jaw"]].copy(), smplx_poses=poses,
-                       transl=transl.astype(np.float32), provenance=Provenance(body_model="bvh", device="file"))
+                       transl=transl.astype(np.float32), provenance=Provenance(body_model="bvh", device="file"),
+                       transl_origin="first_frame")
 
 
 def performance_from_bvh_channels(names, channel_orders, eulers_rad: np.ndarray, root_position_m: np.ndarray,
@@ -157,7 +160,8 @@ def performance_from_bvh_channels(names, channel_orders, eulers_rad: np.ndarray,
     transl = np.asarray(root_position_m, np.float64).reshape(t, 3) - np.asarray(root_offset_m, np.float64)
     return Performance(fps=1.0 / float(frame_time_s), arkit=np.zeros((t, 52), np.float32),
                        jaw_pose=poses[:, _smplx.JOINT_INDEX["jaw"]].copy(), smplx_poses=poses,
-                       transl=transl.astype(np.float32), provenance=Provenance(body_model="bvh", device="file"))
+                       transl=transl.astype(np.float32), provenance=Provenance(body_model="bvh", device="file"),
+                       transl_origin="first_frame")
 
 
 def _rest_offsets() -> np.ndarray:

@@ -40,10 +40,10 @@ else:
     from tests.test_body import speech_like
     audio = prepare_audio(speech_like(12.0, seed=4), 16000)
 body = get_body_backend("procedural").run(audio, GenerateOptions(seed=1))
-raw = retarget(plan, body.poses, body.transl)
+raw = retarget(plan, body.poses, body.transl, body.transl_origin)
 new, before, after = bc.resolve(skel, bmap, raw, caps, plan.scale, body.fps)
 perf = Performance(fps=body.fps, arkit=np.zeros((body.poses.shape[0], 52), np.float32),
-                   smplx_poses=body.poses, transl=body.transl)
+                   smplx_poses=body.poses, transl=body.transl, transl_origin=body.transl_origin)
 targets, notes = build_body_targets(arm, perf)        # the add-on path runs the same push-out
 ch = {{c.data_path: c for c in targets[0].channels}}
 sh = bmap["left_shoulder"]

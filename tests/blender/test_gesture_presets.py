@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from bpy_harness import run_scenario, write_speechlike
+from inference.body.idle import SEATED_DROP_M
 from inference.options import GestureStyle
 
 LEGS = ("pelvis", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle", "right_ankle", "left_foot",
@@ -64,3 +65,24 @@ def test_a_tweaked_preset_shows_custom_and_the_tweak_reaches_the_generator(speec
         h, k = _heads(res, f"{side}_hip")[0], _heads(res, f"{side}_knee")[0]
         assert h[2] - k[2] > 0.3
         assert _wrist_to_thigh_m(res, side) > 0.2, side
+
+
+def test_seated_on_the_demo_character_lowers_the_pelvis_onto_a_seat_with_the_feet_on_the_floor(speech):
+    """The seat drop is a constant offset of the rest-relative ``transl``: it must reach the root
+    bone (it used to cancel against frame 0, leaving the character sitting in mid-air)."""
+    sit, _ = run_scenario("gesture_preset", audio=str(speech), preset="SEATED", rig="demo")
+    stand, _ = run_scenario("gesture_preset", audio=str(speech), preset="CONVERSATIONAL", rig="demo")
+    assert sit["result"] == stand["result"] == ["FINISHED"]
+    rest_z = sit["rest_heads"]["pelvis"][2]
+    sit_z, stand_z = _heads(sit, "pelvis")[:, 2], _heads(stand, "pelvis")[:, 2]
+    assert abs(stand_z.mean() - rest_z) < 0.05  # standing: about the rest height
+    drop = stand_z.mean() - sit_z.mean()  # the demo character is SMPL-X sized (retarget scale ~1)
+    assert drop == pytest.approx(-SEATED_DROP_M, abs=0.06), (rest_z, sit_z.mean(), stand_z.mean())
+    assert sit_z.max() < rest_z + SEATED_DROP_M + 0.02  # on the seat, not in mid-air at standing height
+    # the soles stay on the floor (z = 0; the demo's foot capsules reach ~3.6 cm below it at rest)
+    assert max(abs(a - b) for a, b in zip(sit["body_min_z"], stand["body_min_z"])) < 0.02
+    for res in (sit, stand):
+        assert max(abs(z) for z in res["body_min_z"]) < 0.05, res["body_min_z"]
+        for side in ("left", "right"):
+            foot = _heads(res, f"{side}_foot")[:, 2]
+            assert np.abs(foot - res["rest_heads"][f"{side}_foot"][2]).max() < 0.05, side

@@ -4,8 +4,10 @@ evaluated pose back per frame.
 
 Parameters: ``audio`` (path), ``preset`` (enum identifier, e.g. ``"SEATED"``), ``rig``
 (``"fixtures"`` or ``"demo"``), ``tweak`` (optional ``{property: value}`` set after the preset).
-Emits the preset shown before/after, the gesture fields, the options the operator builds, and per
-frame the world head positions (m) and local rotations (w, x, y, z) of the watched bones.
+Emits the preset shown before/after, the gesture fields, the options the operator builds, per
+frame the world head positions (m) and local rotations (w, x, y, z) of the watched bones, their rest
+heads (world m), and for the demo character the lowest world z (m) of its evaluated body mesh on
+the first, middle and last frame (the floor is z = 0).
 """
 
 import scenario  # noqa: I001  (first: sets sys.path)
@@ -52,6 +54,14 @@ for frame in range(first, last + 1):
         frames[name]["head"].append(list(mw @ pb.head))
         frames[name]["rot"].append(list(pb.matrix_basis.to_quaternion()))
 out["frames"] = frames
+out["rest_heads"] = {name: list(mw @ body.data.bones[name].head_local) for name in WATCHED}
+if P.get("rig") == "demo":
+    lowest = []
+    for frame in (first, (first + last) // 2, last):
+        scene.frame_set(frame)
+        ev = demo.body.evaluated_get(bpy.context.evaluated_depsgraph_get())
+        lowest.append(min((ev.matrix_world @ v.co).z for v in ev.data.vertices))
+    out["body_min_z"] = lowest
 out["num_frames"] = last - first + 1
 scenario.emit(out)
 scenario.finish()
