@@ -215,7 +215,9 @@ def test_one_failure_never_stops_the_batch_and_bugs_keep_their_traceback(tmp_pat
     assert runner.exit_code(reports, 0) == 1 and runner.exit_code(reports, signal.SIGTERM) == 143
 
 
-def test_signal_mid_file_cleans_up_and_stops(tmp_path):
+def _batch_signalled_at_b(tmp_path, raise_signal) -> int:
+    """Run a 3-file batch whose work calls ``raise_signal()`` on file b; check that a finished, b
+    was cancelled without partial files and c never started; return the signal the runner saw."""
     _touch(tmp_path, "in/a.wav", "in/b.wav", "in/c.wav")
     items = discover([tmp_path / "in"])
     layout = runner.Layout(tmp_path / "out", ".npz", tmp_path / "out")
@@ -223,17 +225,25 @@ def test_signal_mid_file_cleans_up_and_stops(tmp_path):
     def work(item, tmp):
         tmp.write_bytes(b"partial")
         if item.name == "b":
-            os.kill(os.getpid(), signal.SIGTERM)
-            time.sleep(1)  # the handler raises here
+            raise_signal()
         return {}
 
-    prev = signal.getsignal(signal.SIGTERM)
     reports, signum = runner.run_items(items, layout, work, policy="overwrite")
-    assert signal.getsignal(signal.SIGTERM) is prev  # handlers restored
-    assert signum == signal.SIGTERM and [r["status"] for r in reports] == ["ok"]
+    assert [r["status"] for r in reports] == ["ok"]
     files = sorted(p.name for p in (tmp_path / "out").iterdir())
     assert files == ["a.json", "a.npz", "b.json"]  # no b.npz, no temporaries, c not started
     assert json.loads((tmp_path / "out" / "b.json").read_text())["status"] == "cancelled"
+    return signum
+
+
+def test_signal_mid_file_cleans_up_and_stops(tmp_path):
+    def sigterm():
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(1)  # the handler raises here
+
+    prev = signal.getsignal(signal.SIGTERM)
+    assert _batch_signalled_at_b(tmp_path, sigterm) == signal.SIGTERM
+    assert signal.getsignal(signal.SIGTERM) is prev  # handlers restored
 
 
 def test_sigterm_on_the_cli_leaves_no_partial_files(tmp_path):
@@ -291,21 +301,11 @@ def test_cli_refuses_then_skips_existing(tmp_path, capsys):
 
 
 def test_signal_swallowed_by_a_library_still_stops_and_cancels(tmp_path):
-    _touch(tmp_path, "in/a.wav", "in/b.wav", "in/c.wav")
-    items = discover([tmp_path / "in"])
-    layout = runner.Layout(tmp_path / "out", ".npz", tmp_path / "out")
+    def swallowed_sigint():
+        try:  # a decoder that turns everything into its own error
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
+        except BaseException as exc:
+            raise ValueError("decoder failed") from exc
 
-    def work(item, tmp):
-        tmp.write_bytes(b"partial")
-        if item.name == "b":
-            try:  # a decoder that turns everything into its own error
-                os.kill(os.getpid(), signal.SIGINT)
-                time.sleep(1)
-            except BaseException as exc:
-                raise ValueError("decoder failed") from exc
-        return {}
-
-    reports, signum = runner.run_items(items, layout, work, policy="overwrite")
-    assert signum == signal.SIGINT and [r["status"] for r in reports] == ["ok"]
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.json", "a.npz", "b.json"]
-    assert json.loads((tmp_path / "out" / "b.json").read_text())["status"] == "cancelled"
+    assert _batch_signalled_at_b(tmp_path, swallowed_sigint) == signal.SIGINT
