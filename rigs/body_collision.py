@@ -25,8 +25,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .kinematics import depth_levels
 from .rotations import axis_angle_to_quat, matrix_to_quat, quat_conj, quat_mul, quat_to_matrix
+from .tree import depth_levels, is_ancestor, subset_levels, with_ancestors
 
 #: Depth (SMPL-X metres, scaled to the character) a pair may overlap before it counts as inside:
 #: capsules are a loose fit of the surface, so a light touch is not an interpenetration.
@@ -162,11 +162,13 @@ def body_parts(names, parents, bone_map: dict) -> list[tuple[str, str]]:
     return out
 
 
-def pose_matrices(skel, res) -> np.ndarray:
+def pose_matrices(skel, res, bones=None) -> np.ndarray:
     """``(T, B, 4, 4)`` armature-space pose matrices of every bone for a retarget result.
 
     Blender's rule ``pose = parent_pose @ (parent_rest^-1 @ rest) @ basis``; mapped bones use the
     result's quaternions, the root bone its location, other bones their current basis rotation.
+    ``bones`` (optional bone indices): only they and their ancestors are computed; the other rows
+    are left undefined (NaN).
     """
     names = list(skel.names)
     b = len(names)
@@ -179,8 +181,11 @@ def pose_matrices(skel, res) -> np.ndarray:
     if res.root_location is not None and res.root_bone:
         basis[:, names.index(res.root_bone), :3, 3] = res.root_location
     rest = np.asarray(skel.rest, np.float64)
-    pose = np.empty((t, b, 4, 4))
-    for level in depth_levels(skel.parents):
+    pose = np.full((t, b, 4, 4), np.nan)
+    levels = depth_levels(skel.parents)
+    if bones is not None:
+        levels = subset_levels(tuple(np.asarray(lvl, int) for lvl in levels), with_ancestors(bones, skel.parents))
+    for level in levels:
         for i in level:
             p = skel.parents[i]
             local = rest[i] if p < 0 else np.linalg.inv(rest[p]) @ rest[i]
@@ -188,25 +193,17 @@ def pose_matrices(skel, res) -> np.ndarray:
     return pose
 
 
-def segment_distance(p0, p1, q0, q1):
-    """Closest points between segments ``p0p1`` and ``q0q1`` (broadcast ``(..., 3)``).
-
-    Returns ``(distance (...,), point on p (..., 3), point on q (..., 3))`` (Ericson 2005,
-    "Real-Time Collision Detection", 5.1.9, clamped)."""
-    d1, d2, r = p1 - p0, q1 - q0, p0 - q0
-    a = np.sum(d1 * d1, -1)
-    e = np.sum(d2 * d2, -1)
-    f = np.sum(d2 * r, -1)
-    c = np.sum(d1 * r, -1)
-    bb = np.sum(d1 * d2, -1)
-    den = a * e - bb * bb
-    s = np.where(den > 1e-12, np.clip((bb * f - c * e) / np.maximum(den, 1e-12), 0, 1), 0.0)
-    tt = np.where(e > 1e-12, (bb * s + f) / np.maximum(e, 1e-12), 0.0)
-    tt_c = np.clip(tt, 0, 1)
-    s = np.where(tt != tt_c, np.where(a > 1e-12, np.clip((tt_c * bb - c) / np.maximum(a, 1e-12), 0, 1), 0.0), s)
-    cp = p0 + d1 * s[..., None]
-    cq = q0 + d2 * tt_c[..., None]
-    return np.linalg.norm(cp - cq, axis=-1), cp, cq
+def point_segment_distance(p, q0, q1):
+    """Distance from points ``p`` to segments ``q0q1`` and the closest points on the segments
+    (broadcast ``(..., 3)``): ``(distance (...,), closest point (..., 3))``. Degenerate segments
+    (``q0 == q1``) give the distance to ``q0``."""
+    d = q1 - q0
+    e = np.einsum("...i,...i->...", d, d)
+    f = np.einsum("...i,...i->...", d, p - q0)
+    u = np.where(e > 1e-12, np.clip(f / np.maximum(e, 1e-12), 0.0, 1.0), 0.0)
+    cq = q0 + d * u[..., None]
+    diff = p - cq
+    return np.sqrt(np.einsum("...i,...i->...", diff, diff)), cq
 
 
 class _Setup:
@@ -246,6 +243,10 @@ class _Setup:
                     pk.append(i)
                     pl.append(self.a[i] + u * (self.b[i] - self.a[i]))
             self.sides[side] = (np.array(pk, dtype=int), np.array(pl).reshape(-1, 3), obst)
+
+    def bones_used(self) -> list:
+        """Bone indices whose pose :meth:`contacts` reads (proxies and the body's up axis)."""
+        return [int(i) for i in self.bidx] + [self.up_from, self.up_to]
 
     def contacts(self, pose: np.ndarray, side: str, chunk: int = 256):
         """Worst overlap of one side's hand/forearm per frame: ``depth (T,)`` (armature units),
@@ -303,7 +304,7 @@ class _Setup:
             else:
                 a = np.einsum("tij,j->ti", rot, self.a[o]) + org
                 b = np.einsum("tij,j->ti", rot, self.b[o]) + org
-                dist, _, cq = segment_distance(pts, pts, a[:, None], b[:, None])
+                dist, cq = point_segment_distance(pts, a[:, None], b[:, None])
                 dep = rad[None] + self.r[o] - dist
                 k = dep.argmax(axis=1)
                 rows = np.arange(t)
@@ -324,7 +325,7 @@ def interpenetration(skel, bone_map, res, caps: Capsules, units_per_m: float) ->
     """``(T,)`` worst hand/forearm overlap per frame in SMPL-X metres minus :data:`TOLERANCE_M`
     (> 0: a hand or forearm is inside the torso, head or the other arm)."""
     setup = _Setup(skel, bone_map, caps)
-    pose = pose_matrices(skel, res)
+    pose = pose_matrices(skel, res, setup.bones_used())
     worst = np.maximum(setup.contacts(pose, "L")[0], setup.contacts(pose, "R")[0])
     return np.where(np.isfinite(worst), worst / units_per_m - TOLERANCE_M, -TOLERANCE_M)
 
@@ -389,7 +390,9 @@ def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: 
         w = np.maximum(c["L"][0], c["R"][0])
         return c, np.where(np.isfinite(w), w - tol, -tol) / units_per_m
 
-    pose = pose_matrices(skel, res)
+    used = setup.bones_used() + [names.index(bone_map[j]) for j in ("left_shoulder", "right_shoulder")
+                                 if bone_map.get(j) in names]
+    pose = pose_matrices(skel, res, used)
     con, before = measure(pose)
     after = before
     best = (float(np.mean(before > 0)), float(np.maximum(before, 0).sum()), res, before)
@@ -424,10 +427,10 @@ def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: 
             dq = quat_mul(w, quat_mul(axis_angle_to_quat(aa_local), quat_conj(w)))   # armature-space delta
             if posed is not None:
                 for m_i, bn in enumerate(res_names):
-                    if _descends(names, skel.parents, names.index(bn), sh):
+                    if is_ancestor(sh, names.index(bn), skel.parents):
                         posed[:, m_i] = quat_mul(dq, posed[:, m_i])
             res = replace(res, quats=quats.astype(np.float32), posed_quat=posed)
-            pose = pose_matrices(skel, res)
+            pose = pose_matrices(skel, res, used)
             con, after = measure(pose)
         score = (float(np.mean(after > 0)), float(np.maximum(after, 0).sum()))
         if score < best[:2]:
@@ -440,12 +443,3 @@ def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: 
     sign = np.cumprod(np.where(np.concatenate([np.zeros((1, q.shape[1]), bool), flip]), -1.0, 1.0), axis=0)
     res = replace(res, quats=(q * sign[..., None]).astype(np.float32), posed_quat=posed)
     return res, before, after
-
-
-def _descends(names, parents, i: int, anc: int) -> bool:
-    while i >= 0:
-        if i == anc:
-            return True
-        i = parents[i]
-    return False
-

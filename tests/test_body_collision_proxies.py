@@ -1,4 +1,4 @@
-"""rigs/body_collision.py (bpy-free): proxy fitting, segment distance, and the push-out on a
+"""rigs/body_collision.py (bpy-free): proxy fitting, point-segment distance, and the push-out on a
 small synthetic character (a box torso and two-bone arms)."""
 
 from dataclasses import replace
@@ -11,17 +11,19 @@ from rigs.retarget import RetargetResult, TargetSkeleton
 from rigs.rotations import axis_angle_to_quat
 
 
-def test_segment_distance_matches_brute_force():
+def test_point_segment_distance_matches_brute_force():
     rng = np.random.default_rng(0)
-    p0, p1, q0, q1 = (rng.normal(size=(50, 3)) for _ in range(4))
-    d, cp, cq = bc.segment_distance(p0, p1, q0, q1)
-    u = np.linspace(0, 1, 201)
+    p, q0, q1 = (rng.normal(size=(50, 3)) for _ in range(3))
+    q1[0] = q0[0]  # a degenerate segment (a sphere's centre)
+    d, cq = bc.point_segment_distance(p, q0, q1)
+    u = np.linspace(0, 1, 2001)
     for i in range(50):
-        a = p0[i] + u[:, None] * (p1[i] - p0[i])
         b = q0[i] + u[:, None] * (q1[i] - q0[i])
-        brute = np.linalg.norm(a[:, None] - b[None], axis=2).min()
-        assert d[i] <= brute + 1e-9 and d[i] > brute - 0.02
-        assert np.isclose(np.linalg.norm(cp[i] - cq[i]), d[i])
+        brute = np.linalg.norm(b - p[i], axis=1).min()
+        assert d[i] <= brute + 1e-12 and d[i] > brute - 1e-3
+        assert np.isclose(np.linalg.norm(p[i] - cq[i]), d[i])
+        t = np.dot(cq[i] - q0[i], q1[i] - q0[i])  # the closest point lies on the segment
+        assert -1e-12 <= t <= np.dot(q1[i] - q0[i], q1[i] - q0[i]) + 1e-12
 
 
 def test_fit_capsule_and_hull_of_a_cylinder():
