@@ -185,11 +185,20 @@ def pose_matrices(skel, res, bones=None) -> np.ndarray:
     levels = depth_levels(skel.parents)
     if bones is not None:
         levels = subset_levels(tuple(np.asarray(lvl, int) for lvl in levels), with_ancestors(bones, skel.parents))
-    for level in levels:
-        for i in level:
-            p = skel.parents[i]
-            local = rest[i] if p < 0 else np.linalg.inv(rest[p]) @ rest[i]
-            pose[:, i] = (local @ basis[:, i]) if p < 0 else pose[:, p] @ local @ basis[:, i]
+    par = np.asarray(skel.parents, int)
+    inv_rest = np.linalg.inv(rest)
+    local = rest.copy()                                    # parent_rest^-1 @ rest (roots: rest)
+    child = par >= 0
+    local[child] = inv_rest[par[child]] @ rest[child]
+    for level in levels:                                   # one batched product per depth level
+        lvl = np.asarray(level, int)
+        if not lvl.size:
+            continue
+        root, inner = lvl[par[lvl] < 0], lvl[par[lvl] >= 0]
+        if root.size:
+            pose[:, root] = local[root] @ basis[:, root]
+        if inner.size:
+            pose[:, inner] = pose[:, par[inner]] @ local[inner] @ basis[:, inner]
     return pose
 
 
