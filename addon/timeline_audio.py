@@ -21,6 +21,7 @@ import bpy
 import numpy as np
 
 from ..inference.audio import SAMPLE_RATE_HZ, load_audio
+from ..inference.batch.atomic import atomic_path
 from ..inference.timebase import scene_rate
 from ..inference.errors import InputError
 from . import compat
@@ -113,7 +114,6 @@ def timeline_audio(scene, source: str, strip_name: str = "", channel: int = 1) -
     name = strips[0].name if source == 'STRIP' else f"channel {channel}"
     name = "".join(c if c.isalnum() or c in " ._-" else "_" for c in name) or "timeline"
     path = os.path.join(folder, os.path.splitext(name)[0] + ".wav")
-    tmp = path + ".part"
-    soundfile.write(tmp, samples, SAMPLE_RATE_HZ, subtype="PCM_16", format="WAV")
-    os.replace(tmp, path)
+    with atomic_path(path) as tmp:  # two Blender sessions mixing the same strips never share a temporary
+        soundfile.write(tmp, samples, SAMPLE_RATE_HZ, subtype="PCM_16", format="WAV")
     return path, first, files

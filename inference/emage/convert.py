@@ -24,6 +24,7 @@ import tempfile
 
 import numpy as np
 
+from ..batch.atomic import atomic_path
 from ..runtime import sha256_of
 from . import graph, onnx_proto
 from .checkpoint import VQ_PARTS, checkpoint_files, load_checkpoint
@@ -101,15 +102,9 @@ def find_converted(root: str, digest: str, cache_dir: str | None = None) -> dict
 
 
 def _atomic(path: str, write) -> None:
-    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp-", suffix=os.path.basename(path))
-    os.close(fd)
-    try:
-        write(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    """``write(temporary path)``, then rename onto ``path`` (:func:`inference.batch.atomic.atomic_path`)."""
+    with atomic_path(path) as tmp:
+        write(str(tmp))
 
 
 def file_signature(root: str | os.PathLike) -> str:
