@@ -25,8 +25,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .rotations import axis_angle_to_quat, matrix_to_quat, quat_conj, quat_mul, quat_to_matrix
-from .tree import depth_levels, is_ancestor, subset_levels, with_ancestors
+from .retarget_inverse import armature_pose_matrices
+from .rotations import axis_angle_to_quat, matrix_to_quat, quat_conj, quat_mul
+from .tree import is_ancestor
 
 #: Depth (SMPL-X metres, scaled to the character) a pair may overlap before it counts as inside:
 #: capsules are a loose fit of the surface, so a light touch is not an interpenetration.
@@ -163,43 +164,17 @@ def body_parts(names, parents, bone_map: dict) -> list[tuple[str, str]]:
 
 
 def pose_matrices(skel, res, bones=None) -> np.ndarray:
-    """``(T, B, 4, 4)`` armature-space pose matrices of every bone for a retarget result.
-
-    Blender's rule ``pose = parent_pose @ (parent_rest^-1 @ rest) @ basis``; mapped bones use the
-    result's quaternions, the root bone its location, other bones their current basis rotation.
-    ``bones`` (optional bone indices): only they and their ancestors are computed; the other rows
-    are left undefined (NaN).
+    """``(T, B, 4, 4)`` armature-space pose matrices for a retarget result
+    (:func:`rigs.retarget_inverse.armature_pose_matrices`): mapped bones use the result's
+    quaternions, the root bone its location, other bones their current basis rotation.
+    ``bones`` (optional bone indices): only they and their ancestors are computed (other rows NaN).
     """
     names = list(skel.names)
-    b = len(names)
-    t = res.quats.shape[0]
-    basis = np.broadcast_to(np.eye(4), (t, b, 4, 4)).copy()
-    if skel.basis_rot is not None:
-        basis[:, :, :3, :3] = skel.basis_rot[None]
-    idx = [names.index(n) for n in res.bone_names]
-    basis[:, idx, :3, :3] = quat_to_matrix(np.asarray(res.quats, np.float64))
-    if res.root_location is not None and res.root_bone:
-        basis[:, names.index(res.root_bone), :3, 3] = res.root_location
-    rest = np.asarray(skel.rest, np.float64)
-    pose = np.full((t, b, 4, 4), np.nan)
-    levels = depth_levels(skel.parents)
-    if bones is not None:
-        levels = subset_levels(tuple(np.asarray(lvl, int) for lvl in levels), with_ancestors(bones, skel.parents))
-    par = np.asarray(skel.parents, int)
-    inv_rest = np.linalg.inv(rest)
-    local = rest.copy()                                    # parent_rest^-1 @ rest (roots: rest)
-    child = par >= 0
-    local[child] = inv_rest[par[child]] @ rest[child]
-    for level in levels:                                   # one batched product per depth level
-        lvl = np.asarray(level, int)
-        if not lvl.size:
-            continue
-        root, inner = lvl[par[lvl] < 0], lvl[par[lvl] >= 0]
-        if root.size:
-            pose[:, root] = local[root] @ basis[:, root]
-        if inner.size:
-            pose[:, inner] = pose[:, par[inner]] @ local[inner] @ basis[:, inner]
-    return pose
+    quats = np.asarray(res.quats, np.float64)
+    basis_quats = {names.index(n): quats[:, k] for k, n in enumerate(res.bone_names)}
+    basis_locs = ({names.index(res.root_bone): res.root_location}
+                  if res.root_location is not None and res.root_bone else None)
+    return armature_pose_matrices(skel, basis_quats, basis_locs, quats.shape[0], bones)
 
 
 def point_segment_distance(p, q0, q1):

@@ -14,7 +14,7 @@ from .kinematics import (CONJ, chain_products_cm, qmul_cm, quat_left_matrix, qua
 from .retarget import RetargetPlan, TargetSkeleton
 from .rotations import matrix_to_quat, quat_conj, quat_mul, quat_to_axis_angle, quat_to_matrix
 from .smplx import NUM_JOINTS, PARENTS
-from .tree import depth_levels
+from .tree import depth_levels, subset_levels, with_ancestors
 
 _IDENTITY = np.array([1.0, 0.0, 0.0, 0.0])
 
@@ -66,6 +66,22 @@ def pose_matrices(skel: TargetSkeleton, basis_quats: dict, basis_locs: dict | No
     Returns:
         ``(T, B, 4, 4)`` world-space posed bone matrices (``matrix_world @ pose_bone.matrix``).
     """
+    return skel.world @ armature_pose_matrices(skel, basis_quats, basis_locs, num_frames)
+
+
+def armature_pose_matrices(skel: TargetSkeleton, basis_quats: dict, basis_locs: dict | None = None,
+                           num_frames: int = 1, bones=None) -> np.ndarray:
+    """:func:`pose_matrices` in armature space (``pose_bone.matrix``): for every bone
+    ``pose = parent_pose @ (parent_rest^-1 @ rest) @ basis``.
+
+    Args:
+        basis_quats, basis_locs, num_frames: as in :func:`pose_matrices`.
+        bones: optional bone indices; only they and their ancestors are computed, the other rows
+            are NaN.
+
+    Returns:
+        ``(T, B, 4, 4)`` float64 armature-space posed bone matrices.
+    """
     b_count = len(skel.names)
     t = num_frames
     rest = np.asarray(skel.rest, np.float64)
@@ -78,11 +94,14 @@ def pose_matrices(skel: TargetSkeleton, basis_quats: dict, basis_locs: dict | No
     for b, loc in (basis_locs or {}).items():
         basis[:, b, :3, 3] = loc
     rel = np.where((parents < 0)[:, None, None], rest, np.linalg.inv(rest)[np.where(parents < 0, 0, parents)] @ rest)
-    local = rel @ basis  # (T, B, 4, 4)
-    out = np.empty((t, b_count, 4, 4))
-    for d, lvl in enumerate(depth_levels(parents)):
-        out[:, lvl] = local[:, lvl] if d == 0 else out[:, parents[lvl]] @ local[:, lvl]
-    return skel.world @ out
+    levels = depth_levels(parents)
+    if bones is not None:
+        levels = subset_levels(levels, with_ancestors(bones, parents))
+    out = np.full((t, b_count, 4, 4), np.nan)
+    for d, lvl in enumerate(levels):
+        local = rel[lvl] @ basis[:, lvl]
+        out[:, lvl] = local if d == 0 else out[:, parents[lvl]] @ local
+    return out
 
 
 def inverse_retarget(plan: RetargetPlan, basis_quats: dict, num_frames: int) -> np.ndarray:
