@@ -14,8 +14,9 @@ import sys
 import threading
 
 from ..inference.errors import error_to_dict
+from ..inference.files import generate_file
 from ..inference.options import GenerateOptions
-from .jobrunner import PROTOCOL_VERSION, load_constraints, run_inference, save_result
+from .jobrunner import PROTOCOL_VERSION, load_constraints, save_result
 
 
 class _Cancelled(Exception):
@@ -69,9 +70,8 @@ def serve() -> int:
                 job = json.load(f)
             cpath = os.path.join(job_dir, "constraints.npz")
             constraints = load_constraints(cpath) if os.path.isfile(cpath) else None
-            perf, _warnings, timings = run_inference(job["audio_path"], GenerateOptions.from_mapping(job["options"]),
-                                                     constraints, progress)
-            save_result(os.path.join(job_dir, "result.npz"), perf, timings)
+            perf = generate_file(job["audio_path"], GenerateOptions.from_mapping(job["options"]), constraints, progress)
+            save_result(os.path.join(job_dir, "result.npz"), perf)
         except _Cancelled:
             send(event="cancelled", id=job_id)
         except Exception as exc:  # reported to the parent: a user error by code, a bug with its traceback

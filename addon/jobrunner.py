@@ -1,6 +1,6 @@
 """Inference for one Generate job, in this process or in a worker process (no bpy in this module).
 
-:func:`run_inference` is what both paths execute. :class:`ProcessWorker` runs one job in a child
+:func:`inference.files.generate_file` is what both paths execute. :class:`ProcessWorker` runs one job in a child
 Python (``sys.executable``; Blender's bundled Python inside Blender) so that inference never holds
 the GIL of Blender's process: the interface keeps redrawing, and Esc really stops the work. It has
 the same ``start / poll / cancel`` interface as :class:`.worker.Worker`. The child is either a
@@ -20,7 +20,8 @@ per line, every object carrying ``"v"``:
 
 The job folder holds ``job.json`` (``audio_path``, ``options``: :meth:`GenerateOptions.to_mapping`,
 which carries the backend modules so registration travels with the job), optional
-``constraints.npz`` and, when done, ``result.npz`` (:meth:`Performance.to_arrays` + ``timings_s``).
+``constraints.npz`` and, when done, ``result.npz`` (:meth:`Performance.to_arrays`: warnings and timings
+travel in its provenance).
 Both pipes are read by their own threads, so a chatty child never blocks on a full pipe.
 """
 
@@ -42,13 +43,10 @@ from dataclasses import replace
 import numpy as np
 
 from ..inference import backends
-from ..inference.audio import load_audio
 from ..inference.backends import BodyConstraints
 from ..inference.errors import WorkerProblem, error_from_dict, user_message
-from ..inference.generate import generate
 from ..inference.options import GenerateOptions
 from ..inference.performance import Performance
-from ..inference.timebase import num_frames
 from .worker import drain
 
 log = logging.getLogger(__name__)
@@ -63,44 +61,6 @@ CANCEL_GRACE_S = 3.0
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 #: The package name the root is imported under here (the child uses the same name).
 PACKAGE = __package__.rsplit(".", 1)[0] if __package__ and "." in __package__ else "speech_animator_child"
-
-
-def fit_constraints(c: BodyConstraints | None, frames: int) -> BodyConstraints | None:
-    """Cut or pad (with unmasked frames) a constraint to exactly ``frames`` frames."""
-    if c is None:
-        return None
-    t = c.poses.shape[0]
-    if t >= frames:
-        cut = slice(0, frames)
-        return BodyConstraints(c.fps, c.poses[cut], c.mask[cut],
-                               None if c.transl is None else c.transl[cut],
-                               None if c.transl_mask is None else c.transl_mask[cut])
-    pad = frames - t
-    poses = np.concatenate([c.poses, np.zeros((pad,) + c.poses.shape[1:], np.float32)])
-    mask = np.concatenate([c.mask, np.zeros((pad,) + c.mask.shape[1:], bool)])
-    transl = None if c.transl is None else np.concatenate([c.transl, np.zeros((pad, 3), np.float32)])
-    tmask = None if c.transl_mask is None else np.concatenate([c.transl_mask, np.zeros(pad, bool)])
-    return BodyConstraints(c.fps, poses, mask, transl, tmask)
-
-
-def run_inference(audio_path: str, options: GenerateOptions, constraints: BodyConstraints | None = None,
-                  progress=None) -> tuple[Performance, list, dict]:
-    """Load the audio, generate; return ``(performance, warnings, extra timings_s)``.
-
-    ``warnings`` are the performance's :attr:`Provenance.warnings` (a damaged file, a silent clip).
-
-    Raises:
-        inference.errors.SpeechAnimatorError: the user's input or environment (bad audio, unknown
-        backend, missing model, ...); anything else is a bug. An exception raised by ``progress``
-        (cancel) propagates.
-    """
-    timings = {}
-    t = time.perf_counter()
-    audio = load_audio(audio_path)
-    timings["load_audio"] = time.perf_counter() - t
-    constraints = fit_constraints(constraints, num_frames(audio.duration_s, options.fps))
-    perf = generate(audio, options, constraints=constraints, progress=progress)
-    return perf, list(perf.provenance.warnings), timings
 
 
 # --- serialization -------------------------------------------------------------------------------
@@ -119,17 +79,15 @@ def load_constraints(path: str) -> BodyConstraints:
                                z["transl_mask"] if "transl_mask" in z else None)
 
 
-def save_result(path: str, perf: Performance, timings: dict) -> None:
-    """Write :meth:`Performance.to_arrays` plus the extra ``timings_s`` (JSON) to ``path``."""
-    np.savez(path, timings_s=np.array(json.dumps(timings)), **perf.to_arrays())
+def save_result(path: str, perf: Performance) -> None:
+    """Write :meth:`Performance.to_arrays` to ``path`` (``.npz``)."""
+    np.savez(path, **perf.to_arrays())
 
 
-def load_result(path: str) -> tuple[Performance, list, dict]:
-    """Read :func:`save_result` output: ``(performance, warnings, extra timings_s)``."""
+def load_result(path: str) -> Performance:
+    """Read :func:`save_result` output."""
     with np.load(path, allow_pickle=False) as z:
-        perf = Performance.from_arrays(z)
-        timings = json.loads(str(z["timings_s"]))
-    return perf, list(perf.provenance.warnings), timings
+        return Performance.from_arrays(z)
 
 
 # --- worker process (the child side is addon/jobchild.py) -----------------------------------------
@@ -357,7 +315,8 @@ def shutdown_shared() -> None:
 
 
 class ProcessWorker:
-    """Run :func:`run_inference` for one job in a worker process; poll messages like :class:`.worker.Worker`.
+    """Run :func:`inference.files.generate_file` for one job in a worker process; poll messages like
+    :class:`.worker.Worker`.
 
     Args:
         audio_path, options, constraints: the job. Backend modules known in this process
@@ -365,7 +324,7 @@ class ProcessWorker:
         python: interpreter of a one-shot child (default ``sys.executable``).
         service: a (persistent) :class:`WorkerProcess` to run on; default: a one-shot child.
 
-    Messages: ``("progress", fraction, text)``, ``("done", (perf, warnings, timings), "")``,
+    Messages: ``("progress", fraction, text)``, ``("done", performance, "")``,
     ``("error", exception, text)`` (a :class:`SpeechAnimatorError` rebuilt by code with its message
     as ``text``, or :class:`inference.errors.WorkerBug` / :class:`WorkerProblem` with type, message
     and traceback or stderr in ``text``), ``("cancelled", None, "")``.

@@ -15,6 +15,7 @@ import bpy
 from . import bake, jobrunner, prompts
 from ..inference.backends import BodyConstraints
 from ..inference.errors import InputError, SpeechAnimatorError
+from ..inference.files import generate_file
 from ..inference.options import GenerateOptions
 from ..inference.timebase import num_frames
 
@@ -108,7 +109,8 @@ def make_job(audio_path: str, frame_start: int, options: GenerateOptions, face_o
 
 
 def _read_constraints(job: Job) -> BodyConstraints | None:
-    """The armature's prompt keys over the clip's estimated range (fitted to the exact T in :func:`infer`)."""
+    """The armature's prompt keys over the clip's estimated range (fitted to the exact T by
+    :func:`inference.files.generate_file`)."""
     from .targets_body import read_body_constraints
 
     try:
@@ -128,33 +130,25 @@ def _read_constraints(job: Job) -> BodyConstraints | None:
 def infer(job: Job, progress=None):
     """Run inference in this process (no bpy: safe in a worker thread); return the Performance.
 
+    It is :func:`inference.files.generate_file` on the job's audio, options and body prompt (long
+    clips window by window); its provenance carries the warnings and timings.
+
     Raises:
         inference.errors.SpeechAnimatorError: the user's input or environment (see
-        :func:`inference.generate.generate`); anything else is a bug. An exception raised by
+        :func:`inference.files.generate_file`); anything else is a bug. An exception raised by
         ``progress`` (cancel) propagates.
     """
-    perf, warnings, timings = jobrunner.run_inference(job.audio_path, job.options, job.constraints, progress)
-    job.warnings.extend(warnings)
-    job.timings_s.update(timings)
-    return perf
+    return generate_file(job.audio_path, job.options, job.constraints, progress)
 
 
 def process_worker(job: Job, service: jobrunner.WorkerProcess | None = None) -> jobrunner.ProcessWorker:
-    """A worker-process job for ``job`` (not started); its ``done`` payload goes to :func:`absorb`.
+    """A worker-process job for ``job`` (not started); its ``done`` payload is the Performance.
 
     Runs on ``service`` when given, else on the shared persistent worker when persistence is on
     (:func:`jobrunner.set_persistent`), else in a one-shot child process.
     """
     return jobrunner.ProcessWorker(job.audio_path, job.options, job.constraints,
                                    service=service or jobrunner.default_service())
-
-
-def absorb(job: Job, payload):
-    """Take a :class:`jobrunner.ProcessWorker` result ``(perf, warnings, timings)``; return the perf."""
-    perf, warnings, timings = payload
-    job.warnings.extend(warnings)
-    job.timings_s.update(timings)
-    return perf
 
 
 def apply(job: Job, perf) -> Outcome:
@@ -198,7 +192,8 @@ def apply_steps(job: Job, perf):
     timings = dict(prov.timings_s)
     timings.update(job.timings_s)
     timings["bake"] = active
-    return Outcome(result, tuple(job.warnings) + tuple(warnings) + result.messages, perf.num_frames,
+    return Outcome(result, tuple(job.warnings) + tuple(prov.warnings) + tuple(warnings) + result.messages,
+                   perf.num_frames,
                    perf.duration_s, float(perf.fps), prov.device, timings)
 
 

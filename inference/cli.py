@@ -58,35 +58,24 @@ def build_parser(with_ray: bool = True) -> argparse.ArgumentParser:
 
 
 def process_file(audio_path: Path, npz_path: Path, options) -> dict:
-    """Decode and generate one file and write its ``.npz`` to ``npz_path``; return report fields.
+    """Generate one file (:func:`inference.files.generate_file`) and write its ``.npz`` to
+    ``npz_path``; return the report fields.
 
     Raises:
         inference.errors.SpeechAnimatorError: bad audio, unusable model, ...; anything else is a bug.
     """
-    from .audio import load_audio
-    from .batch.longaudio import LONG_AUDIO_S, audio_duration_s, generate_file
+    from .files import generate_file
     from .formats.beat2 import write_beat2_npz
-    from .generate import generate
 
-    t0 = time.perf_counter()
-    if audio_duration_s(audio_path) > LONG_AUDIO_S:  # window by window: bounded memory, linear time
-        perf, warnings = generate_file(audio_path, options)
-        decode_s = perf.provenance.timings_s.get("decode", 0.0)
-        windowed = True
-    else:
-        windowed = False
-        audio = load_audio(audio_path)
-        decode_s = time.perf_counter() - t0
-        perf = generate(audio, options)
-        warnings = list(perf.provenance.warnings)  # damaged-file and silence warnings
+    perf = generate_file(audio_path, options)
     t1 = time.perf_counter()
     write_beat2_npz(npz_path, perf)
     prov = perf.provenance
     timings = {k: round(v, 4) for k, v in prov.timings_s.items()}
-    timings.update(decode=round(decode_s, 4), write=round(time.perf_counter() - t1, 4))
+    timings["write"] = round(time.perf_counter() - t1, 4)
     return dict(frames=perf.num_frames, fps=float(perf.fps), duration_s=perf.duration_s,
                 face_model=prov.face_model, body_model=prov.body_model, device=prov.device, seed=prov.seed,
-                timings_s=timings, warnings=warnings, windowed=windowed)
+                timings_s=timings, warnings=list(prov.warnings), windowed=prov.windows > 1)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -68,10 +68,10 @@ def opts(plugin, **echo):
 def test_outside_backend_runs_in_a_one_shot_worker_process(plugin, audio):
     msgs = run(jobrunner.ProcessWorker(audio, opts(plugin, chunks=3)))
     assert msgs[-1][0] == "done", msgs[-1][2]
-    perf, warnings, timings = msgs[-1][1]
+    perf = msgs[-1][1]
     assert perf.provenance.face_model == "echo-v1" and perf.provenance.body_model == "still-v1"
     assert perf.provenance.face_device == "echo-device:1" and perf.provenance.body_device == "fake-gpu:0"
-    assert perf.num_frames == 38 and warnings == [] and "load_audio" in timings
+    assert perf.num_frames == 38 and perf.provenance.warnings == () and "load_audio" in perf.provenance.timings_s
     texts = [m[2] for m in msgs if m[0] == "progress"]
     assert [t for t in texts if t.startswith("face: chunk")] == ["face: chunk 1/3", "face: chunk 2/3",
                                                                  "face: chunk 3/3"]
@@ -86,7 +86,7 @@ def test_registration_in_the_parent_travels_to_the_worker(plugin, audio):
         assert plugin in backends.carried_modules(options)
         msgs = run(jobrunner.ProcessWorker(audio, options))
         assert msgs[-1][0] == "done", msgs[-1][2]
-        assert msgs[-1][1][0].provenance.face_model == "echo-v1"
+        assert msgs[-1][1].provenance.face_model == "echo-v1"
     finally:
         backends.unregister_backend("face", "echo")
         backends.unregister_backend("body", "still")
@@ -115,7 +115,7 @@ def test_persistent_worker_keeps_models_restarts_after_crash_and_cancels(plugin,
         second = run(jobrunner.ProcessWorker(audio, opts(plugin), service=service))
         assert first[-1][0] == second[-1][0] == "done"
         # Same process, module state kept: the second job's backend is the second instance there.
-        assert [m[-1][1][0].provenance.face_device for m in (first, second)] == ["echo-device:1", "echo-device:2"]
+        assert [m[-1][1].provenance.face_device for m in (first, second)] == ["echo-device:1", "echo-device:2"]
         assert service.pid == pid and service.is_running()
 
         cancelled = run(jobrunner.ProcessWorker(audio, opts(plugin, chunks=40, sleep_s=0.05), service=service),
@@ -128,7 +128,7 @@ def test_persistent_worker_keeps_models_restarts_after_crash_and_cancels(plugin,
 
         again = run(jobrunner.ProcessWorker(audio, opts(plugin), service=service))
         assert again[-1][0] == "done" and service.pid != pid  # restarted cleanly, fresh module state
-        assert again[-1][1][0].provenance.face_device == "echo-device:1"
+        assert again[-1][1].provenance.face_device == "echo-device:1"
     finally:
         service.close()
     assert not service.is_running()
@@ -176,7 +176,7 @@ def test_direct_registration_under_blenders_package_name_reaches_the_worker(audi
         w = jobrunner.ProcessWorker({audio!r}, GenerateOptions(face_model="flat", body=False))
         w.start(); w.join(60)
         kind, payload, text = w.poll()[-1]
-        print("RESULT", kind, payload[0].provenance.face_model if kind == "done" else text)
+        print("RESULT", kind, payload.provenance.face_model if kind == "done" else text)
     """)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert "RESULT done flat-v1" in proc.stdout, proc.stdout + proc.stderr[-3000:]

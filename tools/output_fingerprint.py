@@ -7,14 +7,15 @@ Two front ends are fingerprinted on the same clips and options:
 * ``cli``: ``python -m inference`` (:func:`inference.cli.main`) writing ``<name>.npz``; every array
   of the file is hashed except ``provenance`` (it holds wall-clock timings).
 * ``worker``: the sidebar's Generate path outside Blender: what the worker process
-  (``addon/jobchild.py``) runs for a job, then the ``result.npz`` round trip the add-on bakes from
+  (``addon/jobchild.py``) runs for a job (``job.json`` options and ``constraints.npz`` round trips,
+  :func:`inference.files.generate_file`), then the ``result.npz`` round trip the add-on bakes from
   (:meth:`Performance.to_arrays` / ``from_arrays``); ``arkit``, ``expression``, ``jaw_pose``,
   ``smplx_poses``, ``transl`` are hashed.
 
 Clips: the bundled ``assets/demo_speech.flac``; three shared clips of ``speech/en`` (44.1 kHz stereo
 FLAC, 22.05 kHz WAV, OGG); and a long clip (``--long``): the LJ Speech clips of ``speech/en``
 concatenated in name order, repeated until :data:`LONG_CLIP_S` seconds, longer than
-:data:`inference.batch.longaudio.LONG_AUDIO_S` so ``python -m inference`` generates it window by window.
+:data:`inference.longaudio.LONG_AUDIO_S` so ``python -m inference`` generates it window by window.
 
 A fingerprint is ``sha256(dtype + shape + C-order bytes)`` hex, per array name.
 """
@@ -98,9 +99,9 @@ def worker_performance(audio: Path, options, constraints=None):
         if constraints is not None:  # constraints.npz
             jobrunner.save_constraints(str(Path(d) / "constraints.npz"), constraints)
             constraints = jobrunner.load_constraints(str(Path(d) / "constraints.npz"))
-        perf, _warnings, timings = jobrunner.run_inference(str(audio), child_options, constraints, None)
-        jobrunner.save_result(str(Path(d) / "result.npz"), perf, timings)
-        perf, _warnings, _timings = jobrunner.load_result(str(Path(d) / "result.npz"))
+        perf = extension_module("inference.files").generate_file(str(audio), child_options, constraints)
+        jobrunner.save_result(str(Path(d) / "result.npz"), perf)
+        perf = jobrunner.load_result(str(Path(d) / "result.npz"))
     return perf
 
 

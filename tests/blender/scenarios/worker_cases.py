@@ -83,7 +83,7 @@ elif CASE == "process_worker_inference_in_a_child_then_bake":
     kinds = [m[0] for m in msgs]
     out = {"cancelled": [m[0] for m in cancelled], "n_actions": n_actions, "kinds": kinds, "max_gap": max_gap}
     if kinds[-1] == "done":
-        perf = pipeline.absorb(job, msgs[-1][1])
+        perf = msgs[-1][1]
         outcome = pipeline.apply(job, perf)
         out.update(actions=sorted(outcome.result.actions), timings=sorted(outcome.timings_s),
                    frames=outcome.frames, body=perf.smplx_poses is not None)
