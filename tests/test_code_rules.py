@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNTIME = ("addon", "inference", "rigs")
 #: Modules whose stdout/stderr is their interface: command-line tools and the worker protocol.
 PRINTING = {"addon/cli.py", "inference/cli.py", "addon/jobrunner.py", "inference/__main__.py",
-            "inference/distributed.py", "inference/batch/runner.py"}  # the batch summary both CLIs print
+            "inference/distributed.py", "inference/batch/runner.py",  # the batch summary every CLI prints
+            "inference/batch/frontend.py"}  # the batch skeleton: per-file lines and errors of every batch CLI
 
 
 def _sources(*pkgs):
