@@ -3,7 +3,9 @@
 three shared speech clips and a 320 s clip of shared speech that is generated window by window
 (tools/output_fingerprint.py computes them; run ``python -m tools.output_fingerprint --long`` to print).
 
-The fingerprints were recorded from commit 643ddc8 (before the one-entry-point refactor), with numpy
+The fingerprints were recorded from commit 643ddc8 (before the one-entry-point refactor), the three
+transcript cases (``:transcript``, ``:transcript-fast``, ``:wrong-transcript``) from c92212a, before
+transcript mode became a step of generate() (the face and transcript code were still those of 643ddc8); with numpy
 1.26 and the CPU onnxruntime of the dev venv, except ``worker:long_speech.wav``: at 643ddc8 the worker
 generated long clips in one piece (smplx_poses e7ba14ce..., not windowed), so its pinned values are the
 windowed output of ``inference.batch.longaudio.generate_file`` at 643ddc8 on the same clip and options,
@@ -31,6 +33,42 @@ PINNED: dict[str, dict[str, str]] = {
         'poses': 'd600c5a81296db2e263a3368fa1eff651076f72ab431023b310e07fe7e917fdc',
         'trans': '56e98e99bbc515adfb528389b7a7d7b09ffa3f1cc189867f51362b1cf2136d07',
         'transl_origin': '8b9b57f855e9bea81d787d65913801bafef38e19c08ae1616a3fd1f9a9e2c23f',
+    },
+    'cli:demo_speech.flac:transcript': {
+        'arkit': '83d2175dd9b4848d1a6cfc5d9d724676306f3cf857112e2072093ecd60671ea0',
+        'arkit_names': '92d5231d52e5e38f7d90bfd451cca87b2312018815e322003a39f3741db57150',
+        'betas': '48c2a6b84c7b19ef420f2a0261dbf75179e91460cc8cfded96825afe21985d60',
+        'expressions': 'e5451a48885142b33246fbca3fd51eb64c0f9f4fcaeca863d19b2ae2746dffa8',
+        'gender': 'e3e4bc97fac0b2db63c86e68ace97f6d19fd679f231e9972eb25333d7d2816d7',
+        'mocap_frame_rate': 'fc54e24d8576b0c5eef37305e0ee6e6156ec5b35d68dd193ed5fcdf141bc730e',
+        'model': '7c4bf0ad28e83111a7fd93f99682e811c78b80ded780e73e192963d4ba4fd821',
+        'poses': '5cb29126b609ab27a32dbc9cb0c7e3da3b96172bb92d2f2250fb7cea777c7c0f',
+        'trans': '56e98e99bbc515adfb528389b7a7d7b09ffa3f1cc189867f51362b1cf2136d07',
+        'transl_origin': '8b9b57f855e9bea81d787d65913801bafef38e19c08ae1616a3fd1f9a9e2c23f',
+    },
+    'cli:demo_speech.flac:transcript-fast': {
+        'arkit': 'dc558c9313154bc10f50411768d218e3153c0b1b4ae6a22f41667fdf7bfb67f4',
+        'arkit_names': '92d5231d52e5e38f7d90bfd451cca87b2312018815e322003a39f3741db57150',
+        'betas': '48c2a6b84c7b19ef420f2a0261dbf75179e91460cc8cfded96825afe21985d60',
+        'expressions': 'e5451a48885142b33246fbca3fd51eb64c0f9f4fcaeca863d19b2ae2746dffa8',
+        'gender': 'e3e4bc97fac0b2db63c86e68ace97f6d19fd679f231e9972eb25333d7d2816d7',
+        'mocap_frame_rate': 'fc54e24d8576b0c5eef37305e0ee6e6156ec5b35d68dd193ed5fcdf141bc730e',
+        'model': '7c4bf0ad28e83111a7fd93f99682e811c78b80ded780e73e192963d4ba4fd821',
+        'poses': '241b20ec0296982aa24da3dbbbeb68f5762682db5e5676a8123ca43f847b2021',
+        'trans': 'a39561cd22628676c4a488982223963b89bba4f6d45708c3bdfd12fbd7bc41f0',
+        'transl_origin': '3f8820945bdac6d49fdfa91c47605710964127fe1958bf177fe394c212ff6194',
+    },
+    'cli:demo_speech.flac:wrong-transcript': {
+        'arkit': '4ff3a106cc410312ffe41caaf7202b38baf418f0a2d36bb86e63615fd94f715f',
+        'arkit_names': '92d5231d52e5e38f7d90bfd451cca87b2312018815e322003a39f3741db57150',
+        'betas': '48c2a6b84c7b19ef420f2a0261dbf75179e91460cc8cfded96825afe21985d60',
+        'expressions': 'e5451a48885142b33246fbca3fd51eb64c0f9f4fcaeca863d19b2ae2746dffa8',
+        'gender': 'e3e4bc97fac0b2db63c86e68ace97f6d19fd679f231e9972eb25333d7d2816d7',
+        'mocap_frame_rate': 'fc54e24d8576b0c5eef37305e0ee6e6156ec5b35d68dd193ed5fcdf141bc730e',
+        'model': '7c4bf0ad28e83111a7fd93f99682e811c78b80ded780e73e192963d4ba4fd821',
+        'poses': '241b20ec0296982aa24da3dbbbeb68f5762682db5e5676a8123ca43f847b2021',
+        'trans': 'a39561cd22628676c4a488982223963b89bba4f6d45708c3bdfd12fbd7bc41f0',
+        'transl_origin': '3f8820945bdac6d49fdfa91c47605710964127fe1958bf177fe394c212ff6194',
     },
     'cli:demo_speech.flac:face-24fps': {
         'arkit': '4cd144862850b1f2c4b1c5048da7bbc02f7f4ef99c2c88130607eeb4c9e65a4f',

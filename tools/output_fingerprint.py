@@ -39,6 +39,16 @@ DEMO_CLIP = ROOT / "assets" / "demo_speech.flac"
 #: Shared clips (under ``<shared>/speech/en``) with different rates, channel counts and containers.
 SHARED_CLIPS: tuple[str, ...] = ("jfk_inaugural_1961.flac", "ljspeech_LJ001-0001.wav",
                                  "librispeech_3436-172162-0000.ogg")
+#: The words of the bundled clip (assets/README.md), for the transcript-mode cases.
+DEMO_TEXT: str = ("Hello! I am the Speech Animator demo. Every word you hear moves my jaw, my lips, and my tongue. "
+                  "Big movements, small details, and a few pauses. Thank you for watching.")
+#: Command-line variants of the bundled clip's ``cli`` cases.
+CLI_VARIANTS: dict[str, tuple[str, ...]] = {
+    "face-24fps": ("--what", "face", "--fps", "24"),
+    "transcript": ("--transcript", DEMO_TEXT),  # phone-exact timing on the lip-sync network
+    "transcript-fast": ("--what", "face", "--face-model", "fast", "--transcript", DEMO_TEXT),
+    "wrong-transcript": ("--what", "face", "--transcript", "ask not what your country can do for you"),
+}
 #: Length of the concatenated long clip (seconds): above the 300 s windowing threshold.
 LONG_CLIP_S: float = 320.0
 #: Performance arrays hashed on the worker path.
@@ -140,7 +150,7 @@ def case_names(shared: Path | None, long: bool) -> list[str]:
     if has_shared:
         clips += list(SHARED_CLIPS)
     names = [f"{end}:{c}" for c in clips for end in ("cli", "worker")]
-    names += [f"cli:{DEMO_CLIP.name}:face-24fps", f"worker:{DEMO_CLIP.name}:prompt"]
+    names += [f"cli:{DEMO_CLIP.name}:{v}" for v in CLI_VARIANTS] + [f"worker:{DEMO_CLIP.name}:prompt"]
     if long and has_shared:
         names += ["cli:long_speech.wav", "worker:long_speech.wav"]
     return names
@@ -166,8 +176,8 @@ def compute_case(name: str, shared: Path | None, work: Path) -> dict[str, str]:
         clip = speech / clip_name
     if (end, variant) == ("cli", ""):
         return cli_fingerprints(clip, work)
-    if (end, variant) == ("cli", "face-24fps"):
-        return cli_fingerprints(clip, work, ("--what", "face", "--fps", "24"))
+    if end == "cli" and variant in CLI_VARIANTS:
+        return cli_fingerprints(clip, work, CLI_VARIANTS[variant])
     if (end, variant) == ("worker", ""):
         return performance_fingerprints(worker_performance(clip, GenerateOptions(fps=30.0)))
     if (end, variant) == ("worker", "prompt"):
