@@ -152,6 +152,10 @@ class BodyTrack:
 
 
 class FaceBackend(Protocol):
+    """A face backend. Optional class attribute ``reads_transcript = True``: generate() then runs
+    transcript mode (:func:`inference.face.transcript.transcript_step`) on its output when
+    ``options.transcript`` is set; without it a transcript gives a warning and audio-only curves."""
+
     name: str
 
     def run(self, audio: Audio, options: GenerateOptions) -> FaceTrack:
