@@ -20,10 +20,8 @@ from pathlib import Path
 import bpy
 
 from . import bake, compat, pipeline, preferences
-from ..inference.batch import args as batch_args, atomic, runner
-from ..inference.batch.errors import BatchInterrupted, UsageError
-from ..inference.batch.frontend import BatchFrontEnd
-from ..inference.batch.inputs import AUDIO_SUFFIXES, BatchItem
+from ..inference.batch import (AUDIO_SUFFIXES, BatchFrontEnd, BatchInterrupted, BatchItem, Layout, UsageError,
+                               args as batch_args, atomic)
 
 __all__ = ["AUDIO_SUFFIXES", "COMMAND", "build_parser", "run", "register", "unregister"]
 
@@ -104,7 +102,7 @@ class BlenderFrontEnd(BatchFrontEnd):
 
     def __init__(self) -> None:
         self.frame_start = 0
-        self.where: runner.Layout | None = None
+        self.where: Layout | None = None
 
     def build_parser(self) -> argparse.ArgumentParser:
         return build_parser()
@@ -129,9 +127,9 @@ class BlenderFrontEnd(BatchFrontEnd):
             args.emage_checkpoint = preferences.emage_checkpoint_preference()
         return batch_args.options_from_args(args, fps=scene.render.fps / scene.render.fps_base)
 
-    def layout(self, args) -> runner.Layout:
+    def layout(self, args) -> Layout:
         report_dir = Path(args.report_dir or args.output_dir or _output_blend(args).parent)
-        return runner.Layout(Path(args.output_dir) if args.output_dir else None, ".blend", report_dir)
+        return Layout(Path(args.output_dir) if args.output_dir else None, ".blend", report_dir)
 
     def extra_outputs(self, args) -> list[Path]:
         return [_output_blend(args)] if args.output_blend else []

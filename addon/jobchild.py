@@ -13,9 +13,8 @@ import queue
 import sys
 import threading
 
+from ..inference import GenerateOptions, generate_file
 from ..inference.errors import error_to_dict
-from ..inference.files import generate_file
-from ..inference.options import GenerateOptions
 from .jobrunner import PROTOCOL_VERSION, load_constraints, save_result
 
 

@@ -42,11 +42,8 @@ from dataclasses import replace
 
 import numpy as np
 
-from ..inference import backends
-from ..inference.backends import BodyConstraints
+from ..inference import BodyConstraints, GenerateOptions, Performance, backends
 from ..inference.errors import WorkerProblem, error_from_dict, user_message
-from ..inference.options import GenerateOptions
-from ..inference.performance import Performance
 from .worker import drain
 
 log = logging.getLogger(__name__)

@@ -13,10 +13,8 @@ from dataclasses import dataclass, field, replace
 import bpy
 
 from . import bake, jobrunner, prompts
-from ..inference.backends import BodyConstraints
-from ..inference.errors import InputError, SpeechAnimatorError
-from ..inference.files import generate_file
-from ..inference.options import GenerateOptions
+from ..inference import BodyConstraints, GenerateOptions, SpeechAnimatorError, generate_file
+from ..inference.errors import InputError
 from ..inference.timebase import num_frames
 
 
