@@ -63,7 +63,7 @@ def main(argv=None) -> int:
         t = r["timings_s"]
         base = results[0]
         print(f"{d:7.0f} s: wall {r['wall_s']:7.2f} s  max RSS {r['max_rss_mib']:7.0f} MiB  "
-              f"(decode {t.get('decode', 0):.2f} s, write {t.get('write', 0):.2f} s, face {t.get('face', 0):.2f} s, body {t.get('body', 0):.2f} s; "
+              f"(load_audio {t.get('load_audio', t.get('decode', 0)):.2f} s, write {t.get('write', 0):.2f} s, face {t.get('face', 0):.2f} s, body {t.get('body', 0):.2f} s; "
               f"{r['face_model']} + {r['body_model']})  time ratio {r['wall_s'] / base['wall_s']:.1f} "
               f"for duration ratio {d / base['duration_s']:.0f}", flush=True)
     print(f"speech: {results[0]['speech']}")
