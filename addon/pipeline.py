@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import bpy
 
-from . import bake, jobrunner, prompts
+from . import bake, prompts, worker
 from ..inference import BodyConstraints, GenerateOptions, SpeechAnimatorError, generate_file
 from ..inference.errors import InputError
 from ..inference.timebase import num_frames
@@ -139,14 +139,14 @@ def infer(job: Job, progress=None):
     return generate_file(job.audio_path, job.options, job.constraints, progress)
 
 
-def process_worker(job: Job, service: jobrunner.WorkerProcess | None = None) -> jobrunner.ProcessWorker:
+def process_worker(job: Job, service: worker.WorkerProcess | None = None) -> worker.ProcessWorker:
     """A worker-process job for ``job`` (not started); its ``done`` payload is the Performance.
 
     Runs on ``service`` when given, else on the shared persistent worker when persistence is on
-    (:func:`jobrunner.set_persistent`), else in a one-shot child process.
+    (:func:`worker.set_persistent`), else in a one-shot child process.
     """
-    return jobrunner.ProcessWorker(job.audio_path, job.options, job.constraints,
-                                   service=service or jobrunner.default_service())
+    return worker.ProcessWorker(job.audio_path, job.options, job.constraints,
+                                   service=service or worker.default_service())
 
 
 def apply(job: Job, perf) -> Outcome:

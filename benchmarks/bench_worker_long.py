@@ -3,7 +3,7 @@
     .venv/bin/python -m benchmarks.bench_worker_long [--durations 60 600] [--root CHECKOUT]
 
 What the sidebar's Generate runs outside Blender's process: a child Python serving the worker
-protocol (``addon/jobchild.py``, protocol v1) gets one ``generate`` job (``job.json``: the audio and
+protocol (``addon/worker/child.py``, protocol v1) gets one ``generate`` job (``job.json``: the audio and
 default :class:`GenerateOptions` at 30 fps, face + body) and writes ``result.npz``. Peak memory is
 that child's max RSS (``os.wait4``), time its wall clock from start to exit (Python start-up and
 imports included). The speech is ``benchmarks/speech.py``'s (real English clips looped). ``--root``
@@ -25,8 +25,18 @@ from .speech import write_speech
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The child: the checkout as package ``speech_animator`` (as Blender has it), then the worker loop.
-_CHILD = ("import importlib, sys; sys.path.insert(0, sys.argv[1]); from tools.bake import load_extension; "
-          "load_extension(register=False); sys.exit(importlib.import_module('speech_animator.addon.jobchild').serve())")
+#: ``addon.worker.child`` since issue 19, ``addon.jobchild`` in older checkouts.
+_CHILD = """
+import importlib, sys
+sys.path.insert(0, sys.argv[1])
+from tools.bake import load_extension
+load_extension(register=False)
+try:
+    child = importlib.import_module("speech_animator.addon.worker.child")
+except ImportError:  # a checkout from before issue 19
+    child = importlib.import_module("speech_animator.addon.jobchild")
+sys.exit(child.serve())
+"""
 
 
 def run_one(duration_s: float, root: Path = ROOT) -> dict:

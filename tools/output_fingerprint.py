@@ -7,7 +7,7 @@ Two front ends are fingerprinted on the same clips and options:
 * ``cli``: ``python -m inference`` (:func:`inference.cli.main`) writing ``<name>.npz``; every array
   of the file is hashed except ``provenance`` (it holds wall-clock timings).
 * ``worker``: the sidebar's Generate path outside Blender: what the worker process
-  (``addon/jobchild.py``) runs for a job (``job.json`` options and ``constraints.npz`` round trips,
+  (``addon/worker/child.py``) runs for a job (``job.json`` options and ``constraints.npz`` round trips,
   :func:`inference.files.generate_file`), then the ``result.npz`` round trip the add-on bakes from
   (:meth:`Performance.to_arrays` / ``from_arrays``); ``arkit``, ``expression``, ``jaw_pose``,
   ``smplx_poses``, ``transl`` are hashed.
@@ -103,15 +103,17 @@ def worker_performance(audio: Path, options, constraints=None):
     from tools.bake import extension_module, load_extension
 
     load_extension(register=False)
-    jobrunner = extension_module("addon.jobrunner")
-    child_options = jobrunner.GenerateOptions.from_mapping(options.to_mapping())  # job.json
+    protocol = extension_module("addon.worker.protocol")
+    child_options = protocol.GenerateOptions.from_mapping(options.to_mapping())
     with tempfile.TemporaryDirectory() as d:
-        if constraints is not None:  # constraints.npz
-            jobrunner.save_constraints(str(Path(d) / "constraints.npz"), constraints)
-            constraints = jobrunner.load_constraints(str(Path(d) / "constraints.npz"))
-        perf = extension_module("inference.files").generate_file(str(audio), child_options, constraints)
-        jobrunner.save_result(str(Path(d) / "result.npz"), perf)
-        perf = jobrunner.load_result(str(Path(d) / "result.npz"))
+        if constraints is not None:
+            constraints = protocol.BodyConstraints(constraints.fps, constraints.poses, constraints.mask,
+                                                   constraints.transl, constraints.transl_mask)
+        protocol.write_job(d, str(audio), child_options, constraints)  # job.json, constraints.npz
+        audio_path, child_options, constraints = protocol.read_job(d)
+        perf = extension_module("inference").generate_file(audio_path, child_options, constraints)
+        protocol.save_result(str(Path(d) / "result.npz"), perf)
+        perf = protocol.load_result(str(Path(d) / "result.npz"))
     return perf
 
 

@@ -1,29 +1,14 @@
-"""Inference for one Generate job, in this process or in a worker process (no bpy in this module).
+"""The parent side of the worker protocol: a child Python that runs Generate jobs (no bpy here).
 
-:func:`inference.files.generate_file` is what both paths execute. :class:`ProcessWorker` runs one job in a child
-Python (``sys.executable``; Blender's bundled Python inside Blender) so that inference never holds
-the GIL of Blender's process: the interface keeps redrawing, and Esc really stops the work. It has
-the same ``start / poll / cancel`` interface as :class:`.worker.Worker`. The child is either a
-one-shot process (the default) or a shared :class:`WorkerProcess` that stays alive between jobs
-(``persistent``): models stay loaded, and a crashed worker is restarted on the next job.
-
-Protocol (version :data:`PROTOCOL_VERSION`; the child side is :func:`.jobchild.serve`), one JSON object
-per line, every object carrying ``"v"``:
-
-* child -> parent (stdout; anything the job prints goes to stderr instead):
-  ``{"event": "hello", "protocol": 1, "pid": int}`` first, then per job ``id``:
-  ``progress`` (``fraction``, ``message``), and one of ``done`` (``result.npz`` written in the job
-  folder), ``error`` (``error``: :func:`inference.errors.error_to_dict`: a user error by ``code``,
-  a bug with its traceback) or ``cancelled``.
-* parent -> child (stdin): ``{"op": "generate", "id": str, "job_dir": str}``, ``{"op": "cancel",
-  "id": str}``, ``{"op": "shutdown"}``.
-
-The job folder holds ``job.json`` (``audio_path``, ``options``: :meth:`GenerateOptions.to_mapping`,
-which carries the backend modules so registration travels with the job), optional
-``constraints.npz`` and, when done, ``result.npz`` (:meth:`Performance.to_arrays`: warnings and timings
-travel in its provenance).
-Both pipes are read by their own threads, so a chatty child never blocks on a full pipe.
+:class:`ProcessWorker` runs one job in a child Python (``sys.executable``; Blender's bundled Python
+inside Blender) so that inference never holds the GIL of Blender's process: the interface keeps
+redrawing, and Esc really stops the work. It has the same ``start / poll / cancel`` interface as
+:class:`.thread.Worker`. The child is either a one-shot process (the default) or a shared
+:class:`WorkerProcess` that stays alive between jobs (``persistent``): models stay loaded, and a
+crashed worker is restarted on the next job. The protocol is :mod:`.protocol`; the child side
+:mod:`.child`; the child imports the extension with :mod:`.loader`.
 """
+
 
 from __future__ import annotations
 
@@ -40,71 +25,29 @@ import time
 import uuid
 from dataclasses import replace
 
-import numpy as np
-
-from ..inference import BodyConstraints, GenerateOptions, Performance, backends
-from ..inference.errors import WorkerProblem, error_from_dict, user_message
-from .worker import drain
+from ...inference import BodyConstraints, GenerateOptions, backends
+from ...inference.errors import WorkerProblem, error_from_dict, user_message
+from .protocol import PROTOCOL_VERSION, load_result, write_job
+from .thread import drain
 
 log = logging.getLogger(__name__)
 
-#: Version of the parent <-> child protocol; both sides must agree.
-PROTOCOL_VERSION = 1
 #: How much of the child's stderr is kept for error messages (bytes).
 STDERR_TAIL_BYTES = 64 * 1024
 #: Seconds a persistent worker gets to stop a cancelled job before it is killed (and restarted later).
 CANCEL_GRACE_S = 3.0
 #: The extension's root folder (holds ``inference/``, ``rigs/``, ``addon/``).
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 #: The package name the root is imported under here (the child uses the same name).
-PACKAGE = __package__.rsplit(".", 1)[0] if __package__ and "." in __package__ else "speech_animator_child"
+PACKAGE = __package__.rsplit(".", 2)[0] if __package__ and __package__.count(".") >= 2 else "speech_animator_child"
+#: The child's command line after the interpreter: load :mod:`.loader` by path, which imports the
+#: root as :data:`PACKAGE` and serves the protocol (:func:`.child.serve`).
+_CHILD_ARGS = ("-c", "import sys, importlib.util as u; s = u.spec_from_file_location('speech_animator_loader', "
+                     "sys.argv[1]); m = u.module_from_spec(s); s.loader.exec_module(m); "
+                     "sys.exit(m.serve_child(sys.argv[2], sys.argv[3]))",
+               os.path.join(os.path.dirname(os.path.abspath(__file__)), "loader.py"))
 
 
-# --- serialization -------------------------------------------------------------------------------
-
-def save_constraints(path: str, c: BodyConstraints) -> None:
-    arrays = {"fps": np.float64(c.fps), "poses": c.poses, "mask": c.mask}
-    if c.transl is not None:
-        arrays.update(transl=c.transl, transl_mask=c.transl_mask)
-    np.savez(path, **arrays)
-
-
-def load_constraints(path: str) -> BodyConstraints:
-    with np.load(path) as z:
-        return BodyConstraints(float(z["fps"]), z["poses"], z["mask"],
-                               z["transl"] if "transl" in z else None,
-                               z["transl_mask"] if "transl_mask" in z else None)
-
-
-def save_result(path: str, perf: Performance) -> None:
-    """Write :meth:`Performance.to_arrays` to ``path`` (``.npz``)."""
-    np.savez(path, **perf.to_arrays())
-
-
-def load_result(path: str) -> Performance:
-    """Read :func:`save_result` output."""
-    with np.load(path, allow_pickle=False) as z:
-        return Performance.from_arrays(z)
-
-
-# --- worker process (the child side is addon/jobchild.py) -----------------------------------------
-
-_BOOT = """
-import importlib.util, os, sys, types
-root, package = sys.argv[1], sys.argv[2]
-parts = package.split(".")
-folder = os.path.dirname(root)
-for i in range(len(parts) - 1, 0, -1):  # parents of the package (e.g. bl_ext.user_default) as namespaces
-    name = ".".join(parts[:i])
-    if name not in sys.modules:
-        mod = types.ModuleType(name); mod.__path__ = [folder]; sys.modules[name] = mod
-    folder = os.path.dirname(folder)
-spec = importlib.util.spec_from_file_location(package, os.path.join(root, "__init__.py"),
-                                              submodule_search_locations=[root])
-pkg = importlib.util.module_from_spec(spec); sys.modules[package] = pkg; spec.loader.exec_module(pkg)
-jobchild = importlib.import_module(package + ".addon.jobchild")
-sys.exit(jobchild.serve())
-"""
 
 
 class WorkerProcess:
@@ -202,7 +145,7 @@ class WorkerProcess:
         env["PYTHONUNBUFFERED"] = "1"
         tail = self._tail = _StderrTail()
         self.pid = self.protocol = None
-        proc = subprocess.Popen([self.python, "-c", _BOOT, ROOT, PACKAGE], stdin=subprocess.PIPE,
+        proc = subprocess.Popen([self.python, *_CHILD_ARGS, ROOT, PACKAGE], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         self._proc = proc
         threading.Thread(target=tail.read_from, args=(proc.stderr,), daemon=True,
@@ -313,7 +256,7 @@ def shutdown_shared() -> None:
 
 class ProcessWorker:
     """Run :func:`inference.files.generate_file` for one job in a worker process; poll messages like
-    :class:`.worker.Worker`.
+    :class:`.thread.Worker`.
 
     Args:
         audio_path, options, constraints: the job. Backend modules known in this process
@@ -332,10 +275,7 @@ class ProcessWorker:
         self.id = uuid.uuid4().hex
         self.job_dir = tempfile.mkdtemp(prefix="speech_animator_")
         options = replace(options, backend_modules=backends.carried_modules(options))
-        with open(os.path.join(self.job_dir, "job.json"), "w") as f:
-            json.dump({"audio_path": audio_path, "options": options.to_mapping()}, f)
-        if constraints is not None:
-            save_constraints(os.path.join(self.job_dir, "constraints.npz"), constraints)
+        write_job(self.job_dir, audio_path, options, constraints)
         self.service = service or WorkerProcess(python, persistent=False)
         self._queue: queue.Queue = queue.Queue()
         self._cancelled = threading.Event()
