@@ -41,7 +41,6 @@ class Job:
     replace_generated: bool = False
     frame_range: tuple | None = None
     existing_action: str = "AUTO"
-    timings_s: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
 
 
@@ -187,9 +186,7 @@ def apply_steps(job: Job, perf):
         yield fraction
         t = time.perf_counter()
     active += time.perf_counter() - t
-    timings = dict(prov.timings_s)
-    timings.update(job.timings_s)
-    timings["bake"] = active
+    timings = dict(prov.timings_s, bake=active)
     return Outcome(result, tuple(job.warnings) + tuple(prov.warnings) + tuple(warnings) + result.messages,
                    perf.num_frames,
                    perf.duration_s, float(perf.fps), prov.device, timings)
