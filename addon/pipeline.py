@@ -13,8 +13,9 @@ from dataclasses import dataclass, field, replace
 import bpy
 
 from . import bake, prompts, worker
-from ..inference import BodyConstraints, GenerateOptions, SpeechAnimatorError, generate_file
+from ..inference import AudioError, BodyConstraints, GenerateOptions, SpeechAnimatorError, generate_file
 from ..inference.errors import InputError
+from ..inference.longaudio import audio_duration_s
 from ..inference.timebase import num_frames
 
 
@@ -111,10 +112,8 @@ def _read_constraints(job: Job) -> BodyConstraints | None:
     from .targets_body import read_body_constraints
 
     try:
-        import soundfile
-
-        duration_s = float(soundfile.info(job.audio_path).duration) + 1.0
-    except Exception:  # unreadable: inference will report the decoding error properly
+        duration_s = audio_duration_s(job.audio_path)  # the header's; generate_file fits the decoded length
+    except AudioError:  # unreadable: inference will report the decoding error properly
         return None
     frames = num_frames(duration_s, job.options.fps)
     arm = bpy.data.objects[job.armature]
