@@ -153,7 +153,7 @@ class BodyTrack:
 
 class FaceBackend(Protocol):
     """A face backend. Optional class attribute ``reads_transcript = True``: generate() then runs
-    transcript mode (:func:`inference.face.transcript.transcript_step`) on its output when
+    transcript mode (:func:`inference.face.transcript_mode.transcript_step`) on its output when
     ``options.transcript`` is set; without it a transcript gives a warning and audio-only curves."""
 
     name: str

@@ -125,13 +125,13 @@ def generate(
 
 
 def _transcript(backend, track: backends.FaceTrack, audio: Audio, options: GenerateOptions):
-    """Transcript mode (:func:`inference.face.transcript.transcript_step`) for a backend that declares
+    """Transcript mode (:func:`inference.face.transcript_mode.transcript_step`) for a backend that declares
     ``reads_transcript``; ``(track, warning or "")``."""
     if not options.transcript.strip():
         return track, ""
     if not getattr(backend, "reads_transcript", False):
         return track, f"transcript not used: face model {track.model} does not read transcripts; audio only"
-    from .face.transcript import transcript_step
+    from .face.transcript_mode import transcript_step
 
     track, outcome = transcript_step(track, audio, options)
     return track, "" if outcome.used else outcome.note

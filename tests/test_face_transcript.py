@@ -134,7 +134,7 @@ def test_transcript_mode_runs_only_for_backends_that_declare_it(monkeypatch):
     pytest.importorskip("pocketsphinx")
     from inference.audio import load_audio
     from inference.face import dsp
-    from inference.face.transcript import transcript_step
+    from inference.face.transcript_mode import transcript_step
     from inference.generate import generate
     from inference.options import GenerateOptions
 

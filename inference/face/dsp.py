@@ -223,7 +223,7 @@ class DspFaceBackend:
 
     name = "fast"
     label = LABEL
-    #: generate() runs transcript mode (:func:`inference.face.transcript.transcript_step`) on its output.
+    #: generate() runs transcript mode (:func:`inference.face.transcript_mode.transcript_step`) on its output.
     reads_transcript = True
 
     def run(self, audio: Audio, options: GenerateOptions) -> FaceTrack:

@@ -65,7 +65,7 @@ class LipSyncBackend:
 
     name = "lipsync"
     label = "Lip-sync model"
-    #: generate() runs transcript mode (:func:`inference.face.transcript.transcript_step`) on its output.
+    #: generate() runs transcript mode (:func:`inference.face.transcript_mode.transcript_step`) on its output.
     reads_transcript = True
 
     def __init__(self, model_path: str = MODEL_PATH, sha256: str = MODEL_SHA256,

@@ -24,20 +24,15 @@ text) 24/26 correct accepted (refused: a 37 s LibriVox reading and a LibriSpeech
 aligned words cover 0.80), 0/26 wrong accepted.
 When alignment fails or disagrees, the backend's audio-only output is used unchanged and the reason
 is returned (it ends up in ``Performance.provenance.face_model``, its ``warnings`` and the log).
-
-:func:`transcript_step` is what :func:`inference.generate.generate` runs after a face backend that
-declares ``reads_transcript = True`` (the built-in ``lipsync`` and ``fast``).
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
 
 import numpy as np
 
 from .._rigs import arkit as _arkit
-from ..backends import FaceTrack
 
 log = logging.getLogger(__name__)
 
@@ -146,12 +141,14 @@ def apply_transcript(backend_arkit: np.ndarray, fps: float, samples: np.ndarray,
         backend_arkit: ``(T, 52)`` float32 backend curves at ``fps``.
         fps: their frame rate (the backends run at 100 fps).
         samples: ``(N,)`` float32 16 kHz mono audio.
-        transcript: the words spoken (not blank).
+        transcript: the words spoken; ``""`` returns the input unchanged.
 
     Returns:
-        ``(arkit (T, 52) float32, TranscriptOutcome)``: the combined curves when the alignment was
-        used, else ``backend_arkit`` unchanged and the reason.
+        ``(arkit (T, 52) float32, note str)``: ``note`` is ``"transcript"`` when the alignment
+        was used, or ``"transcript not used: <reason>; audio only"`` on fallback.
     """
+    if not transcript.strip():
+        return backend_arkit, ""
     from .align import AlignError, force_align
     from .lipsync import speech_weight
     from .targets import phones_to_arkit
@@ -169,46 +166,6 @@ def apply_transcript(backend_arkit: np.ndarray, fps: float, samples: np.ndarray,
         if not reason:
             target = phones_to_arkit(*phones, fps, backend_arkit.shape[0])
             weight = TARGET_WEIGHT + (1.0 - TARGET_WEIGHT) * (1.0 - _speech_span(phones, fps, len(target)))
-            return combine(backend_arkit, target, weight), TranscriptOutcome(True)
+            return combine(backend_arkit, target, weight), "transcript"
     log.warning("transcript mode: %s; using audio only", reason)
-    return backend_arkit, TranscriptOutcome(False, reason)
-
-
-@dataclass(frozen=True)
-class TranscriptOutcome:
-    """What transcript mode did for one clip.
-
-    Attributes:
-        used: True when the alignment was accepted and shaped the mouth.
-        reason: why it was not used (``""`` when used), e.g. ``"alignment failed (...)"``.
-    """
-
-    used: bool
-    reason: str = ""
-
-    @property
-    def note(self) -> str:
-        """``"transcript"`` when used, else ``"transcript not used: <reason>; audio only"`` (a warning)."""
-        return "transcript" if self.used else f"transcript not used: {self.reason}; audio only"
-
-
-def transcript_step(track: FaceTrack, audio, options) -> tuple[FaceTrack, TranscriptOutcome | None]:
-    """Transcript mode as a step after a face backend that declares ``reads_transcript``.
-
-    Args:
-        track: the backend's :class:`FaceTrack` (any fps; the built-in backends give 100 fps).
-        audio: the :class:`inference.audio.Audio` it was made from.
-        options: ``options.transcript`` is the text; empty or blank leaves ``track`` unchanged.
-
-    Returns:
-        ``(track, outcome)``: ``outcome`` is ``None`` without a transcript. When it was used the
-        track's curves are combined with the phone-exact targets and its model name gains
-        ``+transcript``; on fallback the curves are unchanged and the name gains
-        ``" (<outcome.note>)"`` (:attr:`inference.performance.Provenance.face_model`).
-    """
-    text = getattr(options, "transcript", "") or ""
-    if not text.strip():
-        return track, None
-    arkit, outcome = apply_transcript(track.arkit, track.fps, audio.samples, text)
-    model = f"{track.model}+transcript" if outcome.used else f"{track.model} ({outcome.note})"
-    return replace(track, arkit=arkit, model=model), outcome
+    return backend_arkit, f"transcript not used: {reason}; audio only"
