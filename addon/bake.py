@@ -32,6 +32,9 @@ EDIT_LAYER_MAX_COVERAGE = 0.5
 EXISTING_CHOICES = ("AUTO", "ABOVE", "BELOW")
 #: Prefix of NLA tracks holding an artist's action moved aside by a bake.
 NLA_TRACK_PREFIX = "Speech Animator: kept "
+#: Appended to the name of an edited generated action whose edits became a delta edit layer on
+#: Regenerate, so the new generated base takes the plain name (no ``.001``).
+EDITED_SUFFIX = " (edited)"
 _MAX_NAME = 63
 
 
@@ -282,9 +285,13 @@ def _begin_target(target, frame_start, audio_path, replace, provenance, existing
             layered = True
             delta = edits.split_edits(id_data, old, old_slot, edited)
             if delta is not None:
-                notes.append(f"{label}: your edits in {old.name!r} ({_count(edited)}) now apply as the edit layer "
+                was = old.name
+                if was == action_name(audio_path, label):  # the new base takes the name, never a '.001'
+                    edits.rename_source(delta, f"{was[:_MAX_NAME - len(EDITED_SUFFIX)]}{EDITED_SUFFIX}")
+                notes.append(f"{label}: your edits in {was!r} ({_count(edited)}) now apply as the edit layer "
                              f"{delta.name!r} ({edits.describe_spans(delta)}) over the new generated base; "
-                             f"{old.name!r} is kept (fake user); Clear brings it back, Merge Down bakes one action")
+                             f"the edited action is kept as {old.name!r} (held by the edit layer); Clear brings "
+                             "it back, Merge Down bakes one action")
             else:
                 muted = layers.make_edit_layer(old, edited)
                 notes.append(f"{label}: your edits in {old.name!r} ({_count(edited)}) are kept as an edit layer above "
@@ -329,6 +336,9 @@ def _begin_target(target, frame_start, audio_path, replace, provenance, existing
         if remove_old is not None and remove_old.users - int(remove_old.use_fake_user) == 0:
             bpy.data.actions.remove(remove_old)
             action.name = action_name(audio_path, label)  # take the freed name back
+        strip = layers.base_strip(id_data) if layered else None
+        if strip is not None and strip.name != action.name[:60]:
+            strip.name = action.name[:60]  # the base strip shows the base's final name
 
     return action, slot, container, finish, notes
 
