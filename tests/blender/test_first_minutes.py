@@ -85,3 +85,77 @@ def test_the_report_says_when_transcript_mode_was_used():
     n_words = len(words.split())
     assert len(lines) == 1, lines  # the run with the transcript says so; the one without does not
     assert f"mouth timed to the {n_words} words of the transcript" in lines[0] and "+transcript" in lines[0]
+
+
+MAKE_BLEND = """
+import bpy, scene_fixtures as sf
+sf.build_scene(fps=25)
+bpy.context.scene.frame_start, bpy.context.scene.frame_end = 3, 300
+bpy.ops.wm.save_as_mainfile(filepath=PATH)
+emit({"ok": True})
+"""
+
+READ_BACK = """
+import bpy
+from tools.bake import load_extension
+load_extension()
+from speech_animator.addon.timeline_audio import sound_strips, strip_file
+found = {}
+for path in PATHS:
+    bpy.ops.wm.open_mainfile(filepath=path)
+    scene = bpy.context.scene
+    found[path] = {"range": [scene.frame_start, scene.frame_end],
+                   "strips": [[st.name, int(st.frame_start), strip_file(st)] for st in sound_strips(scene)]}
+emit(found)
+"""
+
+
+def _bake_cli(*args):
+    return subprocess.run([sys.executable, "-m", "tools.bake", *map(str, args)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=600)
+
+
+def _batch_inputs(tmp_path):
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    one = write_speechlike(clips / "one.wav", silence_s=0.3, speech_s=1.5)
+    two = write_speechlike(clips / "two.wav", silence_s=0.2, speech_s=1.0)
+    blend = tmp_path / "scene.blend"
+    run_bpy(MAKE_BLEND.replace("PATH", repr(str(blend))))
+    return clips, one, two, blend
+
+
+def test_batch_blends_play_their_clip_and_the_report_says_so(tmp_path):
+    clips, one, two, blend = _batch_inputs(tmp_path)
+    out = tmp_path / "out"
+    proc = _bake_cli("--blend", blend, clips, "--face", "Face", "--what", "face", "--face-model", "fast",
+                     "--output-dir", out, "--start-frame", "10")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    paths = [str(out / "one.blend"), str(out / "two.blend")]
+    res, _ = run_bpy(READ_BACK.replace("PATHS", repr(paths)))
+    for audio, path in zip((one, two), paths):
+        rep = json.loads((out / f"{audio.stem}.json").read_text())
+        last = 10 + _clip_frames(audio, 25, 1.0) - 1
+        assert rep["frame_range"] == [10, last] and rep["transcript"] == "none"
+        assert f"Frame range set to the clip: 10-{last} ({last - 9} frames at 25 fps)" in rep["notes"]
+        assert res[path]["range"] == [10, last]
+        assert res[path]["strips"] == [[audio.name, 10, str(audio)]]  # only its own clip: reverted in between
+        assert rep["sound_strip"] == audio.name
+
+
+def test_batch_into_one_blend_keeps_the_last_clip_and_the_options_turn_it_off(tmp_path):
+    clips, one, two, blend = _batch_inputs(tmp_path)
+    target, bare = tmp_path / "all.blend", tmp_path / "bare.blend"
+    proc = _bake_cli("--blend", blend, one, two, "--face", "Face", "--what", "face", "--face-model", "fast",
+                     "--output-blend", target)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    plain = _bake_cli("--blend", blend, "//clips/one.wav", "--face", "Face", "--what", "face", "--face-model", "fast",
+                      "--output-blend", bare, "--no-frame-range", "--no-sound-strip", "--report-dir", tmp_path / "r")
+    assert plain.returncode == 0, plain.stdout + plain.stderr
+    res, _ = run_bpy(READ_BACK.replace("PATHS", repr([str(target), str(bare)])))
+    assert res[str(target)]["range"] == [3, 3 + _clip_frames(two, 25, 1.0) - 1]  # the scene's start frame
+    assert res[str(target)]["strips"] == [[two.name, 3, str(two)]]
+    assert res[str(bare)] == {"range": [3, 300], "strips": []}
+    rep = json.loads((tmp_path / "r" / "one.json").read_text())
+    assert rep["frame_range"] is None and rep["sound_strip"] is None
+    assert rep["input"] == str(one)  # the '//' input was found next to the opened .blend
