@@ -39,6 +39,14 @@ def test_generate_fits_the_frame_range_and_adds_the_sound_strip_undoably(tmp_pat
     assert res["r_off"] == ["FINISHED"] and res["off"] == [5, 250] and res["strips_off"] == []
 
 
+def test_without_audaspace_generate_bakes_and_warns_about_the_sound_strip(tmp_path):
+    audio = write_speechlike(tmp_path / "take.wav", silence_s=0.3, speech_s=2.0)
+    res, proc = run_scenario("first_minutes", case="no_audaspace", audio=str(audio))
+    assert res == {"r": ["FINISHED"], "range": [1, _clip_frames(audio, 30, 1.0)], "strips": [], "generated": True}
+    warned = [ln for ln in (proc.stdout + proc.stderr).splitlines() if "no sound strip added" in ln]
+    assert len(warned) == 1 and "without Audaspace" in warned[0] and warned[0].startswith("Warning")
+
+
 def test_a_relative_audio_path_generates_after_the_blend_moved(tmp_path):
     audio = write_speechlike(tmp_path / "src.wav", silence_s=0.3, speech_s=2.0)
     (tmp_path / "scratch").mkdir()
