@@ -67,7 +67,10 @@ def relative_moved():
     shutil.copy(P["audio"], os.path.join(folder_a, "audio", "clip.wav"))
     scene, s = _face_scene()
     s.audio_path = "//audio/clip.wav"
-    out = {"blend_relative": bool(s.bl_rna.properties["audio_path"].is_path_supports_blend_relative)}
+    prop = s.bl_rna.properties["audio_path"]
+    out = {"option_known": "is_path_supports_blend_relative" in bpy.types.Property.bl_rna.properties,
+           "blend_relative": bool(getattr(prop, "is_path_supports_blend_relative", False)),
+           "audaspace": bool(bpy.app.build_options.audaspace)}
     bpy.ops.wm.save_as_mainfile(filepath=os.path.join(folder_a, "scene.blend"))
     folder_b = os.path.join(P["folder"], "machine_b")
     shutil.move(folder_a, folder_b)  # the project folder moves to another machine
