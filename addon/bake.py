@@ -284,18 +284,23 @@ def _begin_target(target, frame_start, audio_path, replace, provenance, existing
         if edited:
             layered = True
             delta = edits.split_edits(id_data, old, old_slot, edited)
+            was = old.name
+            edited_name = f"{was[:_MAX_NAME - len(EDITED_SUFFIX)]}{EDITED_SUFFIX}"
+            frees_name = was == action_name(audio_path, label)  # the new base takes the name, never a '.001'
             if delta is not None:
-                was = old.name
-                if was == action_name(audio_path, label):  # the new base takes the name, never a '.001'
-                    edits.rename_source(delta, f"{was[:_MAX_NAME - len(EDITED_SUFFIX)]}{EDITED_SUFFIX}")
+                if frees_name:
+                    edits.rename_source(delta, edited_name)
                 notes.append(f"{label}: your edits in {was!r} ({_count(edited)}) now apply as the edit layer "
                              f"{delta.name!r} ({edits.describe_spans(delta)}) over the new generated base; "
                              f"the edited action is kept as {old.name!r} (held by the edit layer); Clear brings "
                              "it back, Merge Down bakes one action")
             else:
                 muted = layers.make_edit_layer(old, edited)
-                notes.append(f"{label}: your edits in {old.name!r} ({_count(edited)}) are kept as an edit layer above "
-                             f"the new generated base ({muted} unedited curves muted there); Merge Down bakes both")
+                if frees_name:
+                    old.name = edited_name
+                notes.append(f"{label}: your edits in {was!r} ({_count(edited)}) are kept as the edit layer "
+                             f"{old.name!r} above the new generated base ({muted} unedited curves muted there); "
+                             "Merge Down bakes both")
         else:
             remove_old = _retire(old, label, replace, notes)
     elif old is not None:

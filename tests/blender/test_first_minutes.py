@@ -81,6 +81,16 @@ def test_regenerate_replace_leaves_no_fake_user_only_action_and_no_001_base(tmp_
     assert res["after_clear_jaw"] == pytest.approx(0.9, abs=1e-6)  # Clear gives the edited action back
 
 
+def test_regenerate_replace_over_an_added_curve_keeps_it_as_the_layer_and_the_plain_base_name(tmp_path):
+    audio = write_speechlike(tmp_path / "line.wav", silence_s=0.3, speech_s=2.0)
+    res, _ = run_scenario("first_minutes", case="regenerate_added_curve", audio=str(audio))
+    assert res["r1"] == res["r2"] == ["FINISHED"] and res["edited"] == ["eval_time[0]"]
+    assert res["base"] == res["base_strip"] == "line - Face (Face)"
+    assert res["active"] == "line - Face (Face) (edited)"  # the artist's edited action, on top
+    assert sorted(a["name"] for a in res["actions"]) == ["line - Face (Face)", "line - Face (Face) (edited)"]
+    assert all(a["users"] - a["fake"] >= 1 and not a["fake"] for a in res["actions"]), res["actions"]
+
+
 def test_the_report_says_when_transcript_mode_was_used():
     pytest.importorskip("pocketsphinx")
     from tools.make_demo_audio import SCRIPT

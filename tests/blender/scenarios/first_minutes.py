@@ -142,6 +142,24 @@ def no_audaspace():
             "generated": layers.generated_action(bpy.data.objects["Face"].data.shape_keys)[0] is not None}
 
 
+def regenerate_added_curve():
+    """An edit the delta layer cannot hold (a curve added to the generated action): the edited
+    action itself becomes the edit layer; the new base still takes the plain name."""
+    scene, s = _face_scene()
+    s.audio_path, s.replace_generated = P["audio"], True
+    out = {"r1": list(bpy.ops.speechanim.generate())}
+    key = bpy.data.objects["Face"].data.shape_keys
+    action, slot = compat.assigned(key)
+    fc = compat.new_fcurve(compat.fcurve_container(action, slot), "eval_time", 0, "")
+    fc.keyframe_points.insert(5, 10.0)
+    out["edited"] = layers.edited_curves(action)
+    out["r2"] = list(bpy.ops.speechanim.generate())
+    out["actions"] = _actions()
+    out["base"], out["base_strip"] = layers.base_action(key).name, layers.base_strip(key).name
+    out["active"] = compat.assigned(key)[0].name
+    return out
+
+
 def transcript():
     scene, s = _face_scene()
     s.audio_path, s.transcript = P["audio"], P["words"]
@@ -153,6 +171,6 @@ def transcript():
 
 result = {"range_strip_undo": range_strip_undo, "relative_moved": relative_moved,
           "regenerate_replace": regenerate_replace, "transcript": transcript,
-          "no_audaspace": no_audaspace}[P["case"]]()
+          "no_audaspace": no_audaspace, "regenerate_added_curve": regenerate_added_curve}[P["case"]]()
 scenario.emit(result)
 scenario.finish()
