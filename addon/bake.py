@@ -32,9 +32,6 @@ EDIT_LAYER_MAX_COVERAGE = 0.5
 EXISTING_CHOICES = ("AUTO", "ABOVE", "BELOW")
 #: Prefix of NLA tracks holding an artist's action moved aside by a bake.
 NLA_TRACK_PREFIX = "Speech Animator: kept "
-#: Appended to the name of an edited generated action whose edits became a delta edit layer on
-#: Regenerate, so the new generated base takes the plain name (no ``.001``).
-EDITED_SUFFIX = " (edited)"
 _MAX_NAME = 63
 
 
@@ -285,7 +282,7 @@ def _begin_target(target, frame_start, audio_path, replace, provenance, existing
             layered = True
             delta = edits.split_edits(id_data, old, old_slot, edited)
             was = old.name
-            edited_name = f"{was[:_MAX_NAME - len(EDITED_SUFFIX)]}{EDITED_SUFFIX}"
+            edited_name = edits.edited_name(was)
             frees_name = was == action_name(audio_path, label)  # the new base takes the name, never a '.001'
             if delta is not None:
                 if frees_name:

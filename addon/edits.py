@@ -17,6 +17,14 @@ EDIT_EPS = 1e-5
 #: Custom property of a delta edit layer pointing at the edited action it was split from: a real
 #: user of that action (Clear assigns it again, prompts read its keys), so it needs no fake user.
 SOURCE_PROP = "speech_animator_source"
+#: Appended to the name of an edited generated action whose edits became an edit layer on
+#: Regenerate, so the new generated base takes the plain name (no ``.001``).
+EDITED_SUFFIX = " (edited)"
+
+
+def edited_name(name: str) -> str:
+    """``'<name> (edited)'``, at most 63 characters (Blender's ID name limit)."""
+    return f"{name[:63 - len(EDITED_SUFFIX)]}{EDITED_SUFFIX}"
 
 
 def store_original(action, frame_start: int, played: dict) -> None:
