@@ -19,11 +19,12 @@ from pathlib import Path
 
 import bpy
 
-from . import bake, compat, pipeline, preferences
+from . import bake, blendpaths, compat, pipeline, playback, preferences
 from ..inference.batch import args as batch_args, atomic, runner
 from ..inference.batch.errors import BatchInterrupted, UsageError
 from ..inference.batch.inputs import AUDIO_SUFFIXES, BatchItem, discover
 from ..inference.errors import SpeechAnimatorError
+from ..inference.face.transcript import transcript_message, transcript_status
 
 __all__ = ["AUDIO_SUFFIXES", "COMMAND", "build_parser", "run", "register", "unregister"]
 
@@ -52,6 +53,11 @@ def build_parser() -> argparse.ArgumentParser:
                                           "mirroring the input folders)")
     out.add_argument("--output-blend", help="bake every file into the open scene and save it here "
                                             "(the last file's actions are assigned, earlier ones kept)")
+    ap.add_argument("--no-frame-range", dest="frame_range", action="store_false",
+                    help="leave the scene's frame range as it is (default: set it to the clip's frames)")
+    ap.add_argument("--no-sound-strip", dest="sound_strip", action="store_false",
+                    help="add no sound strip (default: the audio file as a sound strip at the start frame, so the "
+                         "saved .blend plays with sound)")
     ap.add_argument("--report-dir", help="JSON report per audio file (default: next to the output)")
     batch_args.add_rerun_arguments(ap)
     return ap
@@ -110,7 +116,8 @@ def run(argv) -> int:
         bpy.ops.wm.open_mainfile(filepath=os.path.abspath(args.blend))
     scene = bpy.context.scene
     output_blend = Path(os.path.abspath(args.output_blend)) if args.output_blend else None
-    items = discover(args.inputs)
+    # '//' inputs are relative to the opened .blend's folder (Blender's convention)
+    items = discover([blendpaths.resolve(p) if p.startswith("//") else p for p in args.inputs])
     report_dir = Path(args.report_dir or args.output_dir or output_blend.parent)
     layout = runner.Layout(Path(args.output_dir) if args.output_dir else None, ".blend", report_dir)
     policy = batch_args.rerun_policy(args)
@@ -132,8 +139,10 @@ def run(argv) -> int:
         atomic.remove_stale_partials(layout.output_dir)
     start = scene.frame_start if args.start_frame is None else args.start_frame
 
+    shown: dict = {"change": None}  # --output-blend: the last baked file's range and strip
+
     def work(item: BatchItem, tmp: Path | None) -> dict:
-        job = None
+        job = change = None
         try:
             job = pipeline.make_job(str(item.source), start, batch_args.options_for_file(options, item.source),
                                     face_objects=args.face,
@@ -141,6 +150,11 @@ def run(argv) -> int:
                                     replace_generated=args.replace_generated)
             perf = pipeline.infer(job)
             outcome = pipeline.apply(job, perf)
+            if shown["change"] is not None:
+                shown["change"].revert(scene)
+            change = shown["change"] = playback.show_result(scene, start, outcome.frames, outcome.fps,
+                                                            str(item.source), fit_range=args.frame_range,
+                                                            add_strip=args.sound_strip)
             if tmp is not None:
                 result = bpy.ops.wm.save_as_mainfile(filepath=str(tmp), copy=True)
                 if 'FINISHED' not in result:
@@ -148,11 +162,17 @@ def run(argv) -> int:
             return dict(frames=outcome.frames, duration_s=outcome.duration_s, fps=outcome.fps,
                         frame_start=start, device=outcome.device, timings_s=outcome.timings_s,
                         actions=list(outcome.result.actions), keys=outcome.result.keys,
-                        warnings=list(outcome.warnings),
+                        warnings=list(outcome.warnings) + change.warnings, notes=_notes(outcome, job, change),
+                        transcript=transcript_status(outcome.face_model, job.options.transcript),
+                        frame_range=list(change.new_range) if change.new_range else None,
+                        sound_strip=change.strip or None,
                         output_blend=str(layout.output(item) if tmp is not None else output_blend))
         finally:
             if job is not None and tmp is not None:
                 bake.clear(_target_ids(job))  # back to the opened state for the next file
+                if change is not None:
+                    change.revert(scene)
+                    shown["change"] = None
 
     def show(index: int, item: BatchItem, rep: dict) -> None:
         if rep["status"] == "ok":
@@ -177,6 +197,13 @@ def run(argv) -> int:
     if not failed and not signum:
         print(f"speech_animator: {sum(r['status'] == 'ok' for r in reports)} file(s) baked")
     return runner.exit_code(reports, signum)
+
+
+def _notes(outcome: pipeline.Outcome, job: pipeline.Job, change: playback.PlaybackChange) -> list:
+    """The report's ``notes``: transcript mode used (:func:`transcript_message`), then the frame
+    range and sound strip set for playback."""
+    used = transcript_message(outcome.face_model, job.options.transcript)
+    return ([used] if used else []) + list(change.messages)
 
 
 def _save_combined(path: Path, reports: list[dict], items: list[BatchItem], layout, guard) -> int:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import bpy
 
-from . import bake, jobrunner, prompts
+from . import bake, blendpaths, jobrunner, prompts
 from ..inference.backends import BodyConstraints
 from ..inference.errors import InputError, SpeechAnimatorError
 from ..inference.options import GenerateOptions
@@ -48,7 +48,8 @@ class Job:
 
 @dataclass(frozen=True)
 class Outcome:
-    """Result of :func:`apply`: the bake result, warnings, the performance's frames/device/timings."""
+    """Result of :func:`apply`: the bake result, warnings, the performance's frames/device/timings
+    and face model name (``Provenance.face_model``: ``+transcript`` when transcript mode was used)."""
 
     result: bake.BakeResult
     warnings: tuple
@@ -57,6 +58,7 @@ class Outcome:
     fps: float
     device: str
     timings_s: dict
+    face_model: str = ""
 
 
 def face_objects_from(settings, context) -> tuple:
@@ -78,7 +80,7 @@ def make_job(audio_path: str, frame_start: int, options: GenerateOptions, face_o
     Raises:
         JobError: missing audio file, no target for the requested parts, unknown objects.
     """
-    path = bpy.path.abspath(audio_path) if audio_path else ""
+    path = blendpaths.resolve(audio_path)  # '//' = the .blend's folder: the worker gets an absolute path
     if not path:
         raise JobError("audio: no file chosen")
     if not os.path.isfile(path):
@@ -199,7 +201,7 @@ def apply_steps(job: Job, perf):
     timings.update(job.timings_s)
     timings["bake"] = active
     return Outcome(result, tuple(job.warnings) + tuple(warnings) + result.messages, perf.num_frames,
-                   perf.duration_s, float(perf.fps), prov.device, timings)
+                   perf.duration_s, float(perf.fps), prov.device, timings, prov.face_model)
 
 
 def build_targets(job: Job, perf) -> tuple[list, list]:

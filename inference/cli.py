@@ -65,6 +65,7 @@ def process_file(audio_path: Path, npz_path: Path, options) -> dict:
     """
     from .audio import load_audio
     from .batch.longaudio import LONG_AUDIO_S, audio_duration_s, generate_file
+    from .face.transcript import transcript_status
     from .formats.beat2 import write_beat2_npz
     from .generate import generate
 
@@ -86,6 +87,7 @@ def process_file(audio_path: Path, npz_path: Path, options) -> dict:
     timings.update(decode=round(decode_s, 4), write=round(time.perf_counter() - t1, 4))
     return dict(frames=perf.num_frames, fps=float(perf.fps), duration_s=perf.duration_s,
                 face_model=prov.face_model, body_model=prov.body_model, device=prov.device, seed=prov.seed,
+                transcript=transcript_status(prov.face_model, options.transcript),
                 timings_s=timings, warnings=warnings, windowed=windowed)
 
 

@@ -11,6 +11,7 @@ import numpy as np
 from . import backends
 from ._rigs import arkit as _arkit, rotations as _rotations, smplx as _smplx
 from .audio import Audio, is_audio, load_audio
+from .face.transcript import TRANSCRIPT_SUFFIX
 from .options import GenerateOptions
 from .performance import Performance, Provenance
 from .signal_ops import one_pole_zero_phase
@@ -88,7 +89,7 @@ def generate(
         arkit = resample_frames(face_track.arkit, face_track.fps, fps, frames)
         arkit = _postprocess_face(arkit, audio, options, face_track.owned_channels)
         face_name, face_device = face_track.model, face_track.device
-        if options.transcript.strip() and not face_name.endswith("+transcript"):  # transcript mode fell back
+        if options.transcript.strip() and not face_name.endswith(TRANSCRIPT_SUFFIX):  # transcript mode fell back
             note = face_name.partition(" (")[2]
             warnings.append(note[:-1] if note.endswith(")") else
                             f"transcript not used: face model {face_name} does not read transcripts; audio only")
