@@ -5,7 +5,8 @@ packages (the ``bpy`` wheel's dependencies: numpy, requests, zstandard, cython, 
 ``requirements/dev.txt``. Each environment lives in ``.blender-envs/bpy-X/`` (git-ignored):
 
 - ``venv/``: ``python -m venv`` on the CPython that Blender X runs (3.11 for bpy < 5.1, 3.13 for
-  5.1+) with ``pip install bpy==X`` and nothing else;
+  5.1+) with ``pip install bpy==X`` and nothing else (plus :data:`BUNDLED_PINS`: the numpy that
+  Blender 4.2 bundles, which its bpy wheel leaves unpinned);
 - ``dist/``: the zips built by THAT bpy's ``blender_ext.py build --split-platforms`` and checked
   by its ``blender_ext.py validate``;
 - ``user/``: ``BLENDER_USER_RESOURCES`` of the env; the linux_x64 zip is installed there by
@@ -49,6 +50,11 @@ ENVS_DIR = Path(os.environ.get("SPEECHANIM_BLENDER_ENVS", ROOT / ".blender-envs"
 #: Module name of the installed extension (repository ``user_default``).
 MODULE = "bl_ext.user_default.speech_animator"
 PLATFORM_ZIP = "linux_x64"
+#: Packages pinned beside ``bpy`` to match what the Blender release itself bundles, where the bpy
+#: wheel's ``Requires-Dist`` leaves it open. Blender 4.2 LTS bundles NumPy 1.26.4 (its release notes,
+#: "Python 3.11, NumPy 1.26"); the bpy 4.2 wheel says only ``numpy``, so pip would take numpy 2.x.
+#: From 4.5 the wheel pins it (4.5, 5.0: ``numpy<2.0,>=1.26``; 5.2: ``numpy<3.0,>=2.2``).
+BUNDLED_PINS: dict[str, tuple[str, ...]] = {"4.2": ("numpy==1.26.4",)}
 
 
 class EnvUnavailable(RuntimeError):
@@ -188,8 +194,9 @@ def make_venv(bpy_version: str) -> BlenderEnv:
     """
     version = python_for(bpy_version)
     env = BlenderEnv(bpy_version, version, ENVS_DIR / f"bpy-{bpy_version}")
+    requirements = [f"bpy=={bpy_version}", *BUNDLED_PINS.get(".".join(bpy_version.split(".")[:2]), ())]
     state = _state(env)
-    if state.get("bpy") == bpy_version and env.python.exists():
+    if state.get("bpy") == bpy_version and state.get("requirements") == requirements and env.python.exists():
         return env
     base, tried = find_python(version)
     if base is None:
@@ -199,10 +206,11 @@ def make_venv(bpy_version: str) -> BlenderEnv:
         shutil.rmtree(env.dir)
     env.dir.mkdir(parents=True)
     _run([base, "-m", "venv", env.dir / "venv"], f"venv on {base}")
-    _run([env.python, "-m", "pip", "install", "--disable-pip-version-check", "-q", f"bpy=={bpy_version}"],
-         f"pip install bpy=={bpy_version}")
+    _run([env.python, "-m", "pip", "install", "--disable-pip-version-check", "-q", *requirements],
+         f"pip install {' '.join(requirements)}")
     freeze = _run([env.python, "-m", "pip", "freeze"], "pip freeze").stdout.split()
-    _write_state(env, {"bpy": bpy_version, "python": version, "base_python": base, "packages": freeze})
+    _write_state(env, {"bpy": bpy_version, "python": version, "base_python": base, "requirements": requirements,
+                       "packages": freeze})
     return env
 
 
