@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from conftest import ROOT, run_installed
+from installed_harness import ROOT, run_installed
 
 PLATFORMS = ("linux_x64", "macos_arm64", "macos_x64", "windows_x64")
 
