@@ -65,5 +65,5 @@ def test_matrix_table_is_written_between_the_markers(tmp_path, monkeypatch):
     rm.write_doc(rm.tables(results))
     text = doc.read_text()
     assert "old table" not in text and text.startswith("# Blender versions\n\nintro") and text.endswith("after\n")
-    assert "| 4.2.23 | 3.11 | 1.26.4 | yes | 2 | 1 | 0 | 12 |" in text
+    assert "| 4.2.23 | 3.11 | 1.26.4 | yes | 2 | 1 | 0 | 0 | 12 |" in text
     assert "| `t::b` | FAILED | passed |" in text and "4.2.23 `t::b`: AssertionError: x" in text

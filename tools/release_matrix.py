@@ -62,7 +62,17 @@ def latest(series: str) -> str:
 
 
 def run_version(version: str, pytest_args: list[str]) -> dict:
-    """Run ``tests/installed`` for one bpy version; return outcomes per test and totals."""
+    """Make the env (timed: ``setup_s``), then run ``tests/installed`` for one bpy version (timed:
+    ``wall_s``, the zip already installed); return outcomes per test and totals."""
+    from tools import blender_env
+
+    t0 = time.monotonic()
+    setup_error = ""
+    try:
+        blender_env.ensure(version)
+    except (blender_env.EnvUnavailable, blender_env.EnvError, RuntimeError) as exc:
+        setup_error = f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"
+    setup_s = time.monotonic() - t0
     with tempfile.TemporaryDirectory() as tmp:
         xml = Path(tmp) / "junit.xml"
         env = dict(os.environ, SPEECHANIM_BPY_VERSIONS=version)
@@ -94,25 +104,32 @@ def run_version(version: str, pytest_args: list[str]) -> dict:
     counts = {k: sum(1 for o in tests.values() if o == k) for k in ("passed", "FAILED", "ERROR", "skipped")}
     return {"version": version, "python": info.get("python", "-"), "numpy": info.get("numpy", "-"),
             "installed": bool(info.get("enabled")), "tests": tests, "reasons": reasons, "counts": counts,
-            "wall_s": wall_s, "returncode": proc.returncode, "tail": proc.stdout[-1500:]}
+            "wall_s": wall_s, "setup_s": setup_s, "setup_error": setup_error, "returncode": proc.returncode,
+            "tail": proc.stdout[-1500:]}
 
 
 def tables(results: list[dict]) -> str:
     """The Markdown written between the markers."""
     today = dt.date.today().isoformat()
-    lines = [f"Last run: {today} on {os.uname().machine} Linux, linux_x64 zip, `python -m tools.release_matrix`.",
-             "", "| bpy | Python | numpy | installs + enables | passed | failed | skipped | time (s) |",
-             "|---|---|---|---|---|---|---|---|"]
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip() or "?"
+    lines = [f"Last run: {today}, commit {commit}, {os.uname().machine} Linux with {os.cpu_count()} CPUs, linux_x64 "
+             "zip, `python -m tools.release_matrix`. *setup*: making the env (bpy download on first use, "
+             "build + validate, install when the zip changed); *tests*: `pytest tests/installed` after it.",
+             "", "| bpy | Python | numpy | installs + enables | passed | failed | skipped | setup (s) | tests (s) |",
+             "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
         c = r["counts"]
         lines.append(f"| {r['version']} | {r['python']} | {r['numpy']} | {'yes' if r['installed'] else 'NO'} | "
-                     f"{c['passed']} | {c['FAILED'] + c['ERROR']} | {c['skipped']} | {r['wall_s']:.0f} |")
+                     f"{c['passed']} | {c['FAILED'] + c['ERROR']} | {c['skipped']} | {r.get('setup_s', 0):.0f} | "
+                     f"{r['wall_s']:.0f} |")
     names = sorted({n for r in results for n in r["tests"]})
     lines += ["", "| test | " + " | ".join(r["version"] for r in results) + " |",
               "|---|" + "---|" * len(results)]
     for n in names:
         lines.append(f"| `{n}` | " + " | ".join(r["tests"].get(n, "-") for r in results) + " |")
-    notes = [(r["version"], n, why) for r in results for n, why in sorted(r["reasons"].items()) if why]
+    notes = [(r["version"], "setup", r["setup_error"]) for r in results if r.get("setup_error")]
+    notes += [(r["version"], n, why) for r in results for n, why in sorted(r["reasons"].items()) if why]
     if notes:
         lines += ["", "Failures and skips:", ""]
         lines += [f"- {v} `{n}`: {why.replace('|', '/')}" for v, n, why in notes]
