@@ -14,8 +14,9 @@ packages (the ``bpy`` wheel's dependencies: numpy, requests, zstandard, cython, 
   the preferences saved (``bpy.ops.wm.save_userpref``), so a later bpy process started with
   ``BLENDER_USER_RESOURCES=user/`` finds the extension in ``user/extensions/user_default/``. The
   ``bpy`` module does not load the saved preferences at startup (checked on bpy 5.0.1 and 5.2.3:
-  the extension is not in ``preferences.addons``), so such a process enables it by module name
-  :data:`MODULE` with ``addon_utils.enable`` (``tests/installed/scenarios/installed.py`` does);
+  the extension is not in ``preferences.addons``); ``bpy.ops.wm.read_userpref()`` loads them and
+  enables it, as a Blender executable does at startup (``tests/installed/scenarios/installed.py``
+  does that, and enables it by module name :data:`MODULE` only if that failed);
 - ``state.json``: the bpy version, Python, and the hash of the installed zip's contents (member
   names + CRC-32): when the shipped files change, the next :func:`ensure` rebuilds and reinstalls.
 

@@ -34,6 +34,7 @@ def test_install_enable_disable_roundtrip_with_the_wheels_of_this_python(clean_e
     res, _ = run_installed(clean_env, "install_roundtrip")
     site = str(clean_env.site_packages)
     assert res["python"] == clean_env.python_version
+    assert res["enabled_by_userpref"], "the preferences saved after install must enable the extension"
     assert res["installed"] == {"enabled": True, "panel": True, "ops": [True] * 3, "scene_prop": True}
     assert res["disabled"] == {"enabled": False, "panel": False, "ops": [False] * 3, "scene_prop": False}
     assert res["reenabled"] == res["installed"]

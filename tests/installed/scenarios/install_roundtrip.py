@@ -1,4 +1,4 @@
-"""The extension as Blender's installer left it: enabled at startup (or enabled by name), then
+"""The extension as Blender's installer left it: enabled by the saved preferences, then
 disabled and re-enabled; report what is registered at each step and where the bundled wheels load from.
 
 Params: none.
@@ -36,7 +36,7 @@ enabled = state()
 addon_utils.disable(MOD, default_set=True)
 disabled = state()
 addon_utils.enable(MOD, default_set=True)
-installed.emit({"enabled_at_startup": installed.ENABLED_AT_STARTUP, "installed": enabled, "disabled": disabled,
+installed.emit({"enabled_by_userpref": installed.ENABLED_BY_USERPREF, "installed": enabled, "disabled": disabled,
                 "reenabled": state(), "ext": installed.ext.__file__,
                 "ort": onnxruntime.__file__, "providers": onnxruntime.get_available_providers(),
                 "soundfile": soundfile.__file__, "soxr": soxr.__file__, "numpy": numpy.__version__,

@@ -5,9 +5,13 @@ alone, the extension installed by Blender's installer into ``BLENDER_USER_RESOUR
 
 1. an import hook makes the dev-only packages in :data:`DEV_ONLY` unimportable (``ImportError``
    naming the package), even though the clean venv should not have them;
-2. ``bpy`` is imported; if the saved preferences did not enable the extension (the bpy module may
-   start with factory preferences), it is enabled by module name :data:`MODULE`
-   (``bl_ext.user_default.speech_animator``) with ``addon_utils.enable``; any error is raised;
+2. ``bpy`` is imported. The bpy module starts with factory preferences (a Blender executable reads
+   ``config/userpref.blend``), so the saved preferences are read with ``bpy.ops.wm.read_userpref()``:
+   that enables the extension as Blender's installer saved it (:data:`ENABLED_BY_USERPREF`; checked on
+   bpy 5.0.1 and 5.2.3). Only if that did not enable it, it is enabled by module name :data:`MODULE`
+   (``bl_ext.user_default.speech_animator``) with ``addon_utils.enable``; any error is raised.
+   Do not call ``bpy.ops.wm.read_factory_settings`` afterwards (it loads factory preferences and
+   unregisters the extension); ``scene_fixtures.reset()`` empties the scene instead;
 3. the module is checked to come from the user folder, not from the checkout;
 4. ``speech_animator`` and ``speech_animator.<sub>`` are aliased to the installed package, so the
    scene builders of ``tests/blender`` (``scene_fixtures``, ``rigs_fixtures``, appended to
@@ -15,7 +19,7 @@ alone, the extension installed by Blender's installer into ``BLENDER_USER_RESOUR
    get the installed modules, not copies.
 
 Exposes :data:`PARAMS` (the test's keyword arguments), :data:`ext` (the installed package module),
-:data:`ENABLED_AT_STARTUP`, :func:`emit`, :func:`finish`, :func:`blocked_loaded`.
+:data:`ENABLED_BY_USERPREF`, :func:`emit`, :func:`finish`, :func:`blocked_loaded`.
 """
 
 from __future__ import annotations
@@ -59,15 +63,16 @@ import addon_utils  # noqa: E402
 
 #: Module name of the extension installed into the ``user_default`` repository.
 MODULE = "bl_ext.user_default.speech_animator"
-#: True when the saved preferences already had the extension enabled at startup.
-ENABLED_AT_STARTUP = MODULE in bpy.context.preferences.addons
+bpy.ops.wm.read_userpref()
+#: True when reading the saved preferences enabled the extension (as in a Blender started by a user).
+ENABLED_BY_USERPREF = MODULE in bpy.context.preferences.addons
 
 
 def _raise(exc):
     raise exc
 
 
-if not ENABLED_AT_STARTUP:
+if not ENABLED_BY_USERPREF:
     addon_utils.enable(MODULE, default_set=True, handle_error=_raise)
 if MODULE not in bpy.context.preferences.addons:
     raise RuntimeError(f"{MODULE} is not enabled after addon_utils.enable (is the extension installed in "
