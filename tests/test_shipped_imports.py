@@ -158,3 +158,67 @@ def k():
 '''
     got = {name: guarded for _line, name, guarded in imports(src)}
     assert got == {"os": False, "scipy": False, "torch.nn": False, "ray": True, "bvhio": False, "onnx": False}
+
+
+#: Shipped modules that no shipped module imports statically, and why they ship.
+ENTRY_POINTS = {
+    "__init__": "the extension's entry point (Blender imports the package)",
+    "inference.__main__": "`python -m inference` (the Blender-free CLI)",
+    "addon.jobchild": "the worker process's script, imported by name in addon/jobrunner.py's child code",
+    "inference.body.procedural": "built-in backend loaded by name (inference/backends.py _BUILTIN)",
+    "inference.emage.backend": "built-in backend loaded by name (inference/backends.py _BUILTIN)",
+    "inference.face.dsp": "built-in backend loaded by name (inference/backends.py _BUILTIN)",
+    "inference.face.lipsync": "built-in backend loaded by name (inference/backends.py _BUILTIN)",
+    # Imports bpy, so it belongs to addon/ (README layout); the demo (tools/demo.py), the benchmarks
+    # and the installed-extension scenarios build it from the installed package.
+    "addon.demo_character": "the self-contained demo character, built from the installed extension",
+}
+
+
+def _module_name(rel: str) -> str:
+    name = rel[:-3].replace("/", ".")
+    return name[:-len(".__init__")] if name.endswith(".__init__") else name
+
+
+def _static_imports(rel: str, known: set[str]) -> set[str]:
+    """Shipped modules that ``rel`` imports (relative imports resolved; parents of a module count)."""
+    me = _module_name(rel)
+    package = me if rel.endswith("__init__.py") else me.rpartition(".")[0]
+    found = set()
+    for node in ast.walk(ast.parse((ROOT / rel).read_text())):
+        if isinstance(node, ast.Import):
+            targets = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".") if package and package != "__init__" else []
+                parts = parts[:len(parts) - (node.level - 1)] if node.level > 1 else parts
+                base = ".".join(p for p in (*parts, node.module or "") if p)
+            targets = [base] + [f"{base}.{a.name}" if base else a.name for a in node.names]
+        else:
+            continue
+        for target in targets:
+            parts = target.split(".")
+            found |= {".".join(parts[:i]) for i in range(1, len(parts) + 1)} & known
+    return found - {me}
+
+
+def test_every_shipped_module_is_reachable_from_the_entry_points():
+    """A module only training/, tools/, tests/ or benchmarks/ use must not ship in the zip."""
+    rels = {_module_name(r): r for r in shipped_modules()}
+    known = set(rels)
+    assert set(ENTRY_POINTS) <= known, f"stale ENTRY_POINTS: {sorted(set(ENTRY_POINTS) - known)}"
+    backends = (ROOT / "inference" / "backends.py").read_text()
+    for name, why in ENTRY_POINTS.items():
+        if "_BUILTIN" in why:
+            assert f'"{name.removeprefix("inference.")}"' in backends, f"{name} is no longer a built-in backend"
+    seen, todo = set(), list(ENTRY_POINTS)
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        todo += sorted(_static_imports(rels[name], known) - seen)
+    unreachable = sorted(known - seen)
+    assert not unreachable, ("shipped but never imported by the extension (move training/test helpers to "
+                             "training/, tools/ or tests/, or list a real entry point):\n" + "\n".join(unreachable))
