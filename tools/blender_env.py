@@ -16,7 +16,8 @@ packages (the ``bpy`` wheel's dependencies: numpy, requests, zstandard, cython, 
   ``bpy`` module does not load the saved preferences at startup (checked on bpy 5.0.1 and 5.2.3:
   the extension is not in ``preferences.addons``); ``bpy.ops.wm.read_userpref()`` loads them and
   enables it, as a Blender executable does at startup (``tests/installed/scenarios/installed.py``
-  does that, and enables it by module name :data:`MODULE` only if that failed);
+  does that, and enables it by module name :data:`MODULE` only if that failed, or on bpy 4.2, whose
+  module crashes in ``read_userpref``);
 - ``state.json``: the bpy version, Python, and the hash of the installed zip's contents (member
   names + CRC-32): when the shipped files change, the next :func:`ensure` rebuilds and reinstalls.
 

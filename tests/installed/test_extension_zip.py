@@ -34,7 +34,10 @@ def test_install_enable_disable_roundtrip_with_the_wheels_of_this_python(clean_e
     res, _ = run_installed(clean_env, "install_roundtrip")
     site = str(clean_env.site_packages)
     assert res["python"] == clean_env.python_version
-    assert res["enabled_by_userpref"], "the preferences saved after install must enable the extension"
+    if tuple(int(p) for p in clean_env.bpy_version.split(".")[:2]) >= (4, 5):
+        assert res["enabled_by_userpref"] is True, "the preferences saved after install must enable the extension"
+    else:  # the bpy 4.2 module crashes in wm.read_userpref (scenarios/installed.py): enabled by name
+        assert res["enabled_by_userpref"] is None
     assert res["installed"] == {"enabled": True, "panel": True, "ops": [True] * 3, "scene_prop": True}
     assert res["disabled"] == {"enabled": False, "panel": False, "ops": [False] * 3, "scene_prop": False}
     assert res["reenabled"] == res["installed"]

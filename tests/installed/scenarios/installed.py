@@ -8,7 +8,7 @@ alone, the extension installed by Blender's installer into ``BLENDER_USER_RESOUR
 2. ``bpy`` is imported. The bpy module starts with factory preferences (a Blender executable reads
    ``config/userpref.blend``), so the saved preferences are read with ``bpy.ops.wm.read_userpref()``:
    that enables the extension as Blender's installer saved it (:data:`ENABLED_BY_USERPREF`; checked on
-   bpy 5.0.1 and 5.2.3). Only if that did not enable it, it is enabled by module name :data:`MODULE`
+   bpy 4.5.15, 5.0.1 and 5.2.3; the bpy 4.2 module crashes there, see :data:`READS_USERPREF`). Only if that did not enable it, it is enabled by module name :data:`MODULE`
    (``bl_ext.user_default.speech_animator``) with ``addon_utils.enable``; any error is raised.
    Do not call ``bpy.ops.wm.read_factory_settings`` afterwards (it loads factory preferences and
    unregisters the extension); ``scene_fixtures.reset()`` empties the scene instead;
@@ -63,9 +63,14 @@ import addon_utils  # noqa: E402
 
 #: Module name of the extension installed into the ``user_default`` repository.
 MODULE = "bl_ext.user_default.speech_animator"
-bpy.ops.wm.read_userpref()
-#: True when reading the saved preferences enabled the extension (as in a Blender started by a user).
-ENABLED_BY_USERPREF = MODULE in bpy.context.preferences.addons
+#: The bpy 4.2 module crashes (SIGSEGV) in ``bpy.ops.wm.read_userpref`` (4.5, 5.0, 5.2 do not; a real
+#: Blender 4.2 reads its preferences at startup): there the extension is enabled by name only.
+READS_USERPREF = bpy.app.version >= (4, 5, 0)
+if READS_USERPREF:
+    bpy.ops.wm.read_userpref()
+#: True when reading the saved preferences enabled the extension (as in a Blender started by a user);
+#: ``None`` where they are not read (:data:`READS_USERPREF`).
+ENABLED_BY_USERPREF = (MODULE in bpy.context.preferences.addons) if READS_USERPREF else None
 
 
 def _raise(exc):
