@@ -269,7 +269,6 @@ import bpy
 zip_path = sys.argv[1]
 result = bpy.ops.extensions.package_install_files(filepath=zip_path, repo="user_default", enable_on_install=True)
 bpy.ops.wm.save_userpref()
-import addon_utils
 print("RESULT:" + json.dumps({"result": sorted(result), "enabled": %r in bpy.context.preferences.addons,
       "python": "%%d.%%d" %% sys.version_info[:2], "numpy": __import__("numpy").__version__}), flush=True)
 sys.stdout.flush(); os._exit(0)
