@@ -67,3 +67,37 @@ def test_matrix_table_is_written_between_the_markers(tmp_path, monkeypatch):
     assert "old table" not in text and text.startswith("# Blender versions\n\nintro") and text.endswith("after\n")
     assert "| 4.2.23 | 3.11 | 1.26.4 | yes | 2 | 1 | 0 | 0 | 12 |" in text
     assert "| `t::b` | FAILED | passed |" in text and "4.2.23 `t::b`: AssertionError: x" in text
+
+
+def test_install_runs_once_per_zip_contents_and_again_when_they_change(tmp_path, monkeypatch):
+    """Blender's installer runs when the built zip's contents differ from the installed one's, not otherwise."""
+    env = be.BlenderEnv("5.2.3", "3.13", tmp_path / "bpy-5.2.3")
+    env.dir.mkdir(parents=True)
+    content = {"x": "print(1)\n"}
+
+    def fake_build(e):
+        e.dist_dir.mkdir(exist_ok=True)
+        with zipfile.ZipFile(e.zip_path, "w") as z:
+            z.writestr("__init__.py", content["x"])
+        return [e.zip_path]
+
+    installs = []
+
+    class Proc:
+        stdout = 'RESULT:{"result": ["FINISHED"], "enabled": true, "python": "3.13", "numpy": "2.5.5"}\n'
+        stderr = ""
+
+    def fake_run(cmd, what, **_kw):
+        installs.append(what)
+        env.site_packages.mkdir(parents=True, exist_ok=True)  # what Blender's installer unpacks
+        return Proc()
+
+    monkeypatch.setattr(be, "build_zips", fake_build)
+    monkeypatch.setattr(be, "_run", fake_run)
+    first = be.install(env)
+    assert installs == ["install into bpy 5.2.3"] and first["enabled"] and first["hash"]
+    assert be.install(env) == first and len(installs) == 1  # unchanged: no reinstall
+    content["x"] = "print(2)\n"
+    second = be.install(env)
+    assert len(installs) == 2 and second["hash"] != first["hash"]
+    assert be.install(env, force=True)["hash"] == second["hash"] and len(installs) == 3
