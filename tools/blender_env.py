@@ -126,6 +126,16 @@ class BlenderEnv:
     dir: Path
 
     @property
+    def version(self) -> str:
+        """Alias of :attr:`bpy_version`."""
+        return self.bpy_version
+
+    @property
+    def users(self) -> Path:
+        """Alias of :attr:`user_dir`."""
+        return self.user_dir
+
+    @property
     def python(self) -> Path:
         return self.dir / "venv" / "bin" / "python"
 
