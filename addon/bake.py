@@ -281,14 +281,23 @@ def _begin_target(target, frame_start, audio_path, replace, provenance, existing
         if edited:
             layered = True
             delta = edits.split_edits(id_data, old, old_slot, edited)
+            was = old.name
+            edited_name = edits.edited_name(was)
+            frees_name = was == action_name(audio_path, label)  # the new base takes the name, never a '.001'
             if delta is not None:
-                notes.append(f"{label}: your edits in {old.name!r} ({_count(edited)}) now apply as the edit layer "
+                if frees_name:
+                    edits.rename_source(delta, edited_name)
+                notes.append(f"{label}: your edits in {was!r} ({_count(edited)}) now apply as the edit layer "
                              f"{delta.name!r} ({edits.describe_spans(delta)}) over the new generated base; "
-                             f"{old.name!r} is kept (fake user); Clear brings it back, Merge Down bakes one action")
+                             f"the edited action is kept as {old.name!r} (held by the edit layer); Clear brings "
+                             "it back, Merge Down bakes one action")
             else:
                 muted = layers.make_edit_layer(old, edited)
-                notes.append(f"{label}: your edits in {old.name!r} ({_count(edited)}) are kept as an edit layer above "
-                             f"the new generated base ({muted} unedited curves muted there); Merge Down bakes both")
+                if frees_name:
+                    old.name = edited_name
+                notes.append(f"{label}: your edits in {was!r} ({_count(edited)}) are kept as the edit layer "
+                             f"{old.name!r} above the new generated base ({muted} unedited curves muted there); "
+                             "Merge Down bakes both")
         else:
             remove_old = _retire(old, label, replace, notes)
     elif old is not None:
@@ -329,6 +338,9 @@ def _begin_target(target, frame_start, audio_path, replace, provenance, existing
         if remove_old is not None and remove_old.users - int(remove_old.use_fake_user) == 0:
             bpy.data.actions.remove(remove_old)
             action.name = action_name(audio_path, label)  # take the freed name back
+        strip = layers.base_strip(id_data) if layered else None
+        if strip is not None and strip.name != action.name[:60]:
+            strip.name = action.name[:60]  # the base strip shows the base's final name
 
     return action, slot, container, finish, notes
 

@@ -19,9 +19,10 @@ from pathlib import Path
 
 import bpy
 
-from . import bake, compat, pipeline, preferences
+from . import bake, blendpaths, compat, pipeline, playback, preferences
 from ..inference.batch import (AUDIO_SUFFIXES, BatchFrontEnd, BatchInterrupted, BatchItem, Layout, UsageError,
                                args as batch_args, atomic)
+from ..inference.face.transcript import transcript_message, transcript_status
 
 __all__ = ["AUDIO_SUFFIXES", "COMMAND", "build_parser", "run", "register", "unregister"]
 
@@ -50,6 +51,11 @@ def build_parser() -> argparse.ArgumentParser:
                                           "mirroring the input folders)")
     out.add_argument("--output-blend", help="bake every file into the open scene and save it here "
                                             "(the last file's actions are assigned, earlier ones kept)")
+    ap.add_argument("--no-frame-range", dest="frame_range", action="store_false",
+                    help="leave the scene's frame range as it is (default: set it to the clip's frames)")
+    ap.add_argument("--no-sound-strip", dest="sound_strip", action="store_false",
+                    help="add no sound strip (default: the audio file as a sound strip at the start frame, so the "
+                         "saved .blend plays with sound)")
     ap.add_argument("--report-dir", help="JSON report per audio file (default: next to the output)")
     batch_args.add_rerun_arguments(ap)
     return ap
@@ -103,6 +109,7 @@ class BlenderFrontEnd(BatchFrontEnd):
     def __init__(self) -> None:
         self.frame_start = 0
         self.where: Layout | None = None
+        self.shown: playback.PlaybackChange | None = None  # --output-blend: the last baked file's range and strip
 
     def build_parser(self) -> argparse.ArgumentParser:
         return build_parser()
@@ -116,6 +123,10 @@ class BlenderFrontEnd(BatchFrontEnd):
     def usage_error(self, parser, exc) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+
+    def inputs(self, args) -> list[str]:
+        # '//' inputs are relative to the opened .blend's folder (Blender's convention)
+        return [blendpaths.resolve(p) if p.startswith("//") else p for p in args.inputs]
 
     def options(self, args):
         if args.blend:
@@ -149,13 +160,19 @@ class BlenderFrontEnd(BatchFrontEnd):
         return super().execute(args, options, items, layout, policy)
 
     def work(self, args, options, item: BatchItem, tmp: Path | None) -> dict:
-        job = None
+        scene = bpy.context.scene
+        job = change = None
         try:
             job = pipeline.make_job(str(item.source), self.frame_start, options, face_objects=args.face,
                                     armature=args.armature, key_tolerance=args.reduce_keys,
                                     replace_generated=args.replace_generated)
             perf = pipeline.infer(job)
             outcome = pipeline.apply(job, perf)
+            if self.shown is not None:
+                self.shown.revert(scene)
+            change = self.shown = playback.show_result(scene, self.frame_start, outcome.frames, outcome.fps,
+                                                       str(item.source), fit_range=args.frame_range,
+                                                       add_strip=args.sound_strip)
             if tmp is not None:
                 result = bpy.ops.wm.save_as_mainfile(filepath=str(tmp), copy=True)
                 if 'FINISHED' not in result:
@@ -163,11 +180,17 @@ class BlenderFrontEnd(BatchFrontEnd):
             return dict(frames=outcome.frames, duration_s=outcome.duration_s, fps=outcome.fps,
                         frame_start=self.frame_start, device=outcome.device, timings_s=outcome.timings_s,
                         actions=list(outcome.result.actions), keys=outcome.result.keys,
-                        warnings=list(outcome.warnings), windowed=perf.provenance.windows > 1,
+                        warnings=list(outcome.warnings) + change.warnings, notes=_notes(outcome, job, change),
+                        transcript=transcript_status(outcome.face_model, job.options.transcript),
+                        frame_range=list(change.new_range) if change.new_range else None,
+                        sound_strip=change.strip or None, windowed=perf.provenance.windows > 1,
                         output_blend=str(self.where.output(item) if tmp is not None else _output_blend(args)))
         finally:
             if job is not None and tmp is not None:
                 bake.clear(_target_ids(job))  # back to the opened state for the next file
+                if change is not None:
+                    change.revert(scene)
+                    self.shown = None
 
     def show(self, index, total, item: BatchItem, rep: dict) -> None:
         if rep["status"] == "ok":
@@ -211,6 +234,13 @@ def run(argv) -> int:
         return BlenderFrontEnd().main(argv)
     except _Exit as done:
         return done.code
+
+
+def _notes(outcome: pipeline.Outcome, job: pipeline.Job, change: playback.PlaybackChange) -> list:
+    """The report's ``notes``: transcript mode used (:func:`transcript_message`), then the frame
+    range and sound strip set for playback."""
+    used = transcript_message(outcome.face_model, job.options.transcript)
+    return ([used] if used else []) + list(change.messages)
 
 
 def _save_combined(path: Path, reports: list[dict], items: list[BatchItem], layout, guard) -> int:

@@ -6,6 +6,8 @@
 - Sequencer: Blender 5.0 renamed ``SequenceEditor.sequences`` to ``SequenceEditor.strips``.
 - NLA strips: 4.4+ strips carry ``action_slot``.
 - CLI commands: ``bpy.utils.register_cli_command`` exists from Blender 4.2.
+- Path properties: the ``'PATH_SUPPORTS_BLEND_RELATIVE'`` property option (Blender 4.5+, seen as
+  ``Property.is_path_supports_blend_relative``) lets the file browser write ``//``-relative paths.
 """
 
 from __future__ import annotations
@@ -148,10 +150,22 @@ def pop_from_nla(id_data: bpy.types.ID, track_name: str) -> str | None:
     return action.name if action else None
 
 
+def relative_path_options() -> set:
+    """``options`` for a ``FILE_PATH``/``DIR_PATH`` property so the file browser may store it
+    ``//``-relative to the .blend: ``{'PATH_SUPPORTS_BLEND_RELATIVE'}`` where this Blender knows the
+    option (4.5+), else an empty set (older versions store what the browser gives)."""
+    known = "is_path_supports_blend_relative" in bpy.types.Property.bl_rna.properties
+    return {'PATH_SUPPORTS_BLEND_RELATIVE'} if known else set()
+
+
 def sound_strips(scene: bpy.types.Scene):
     """The top-level strip collection of the scene's sequencer (created when missing)."""
     editor = scene.sequence_editor or scene.sequence_editor_create()
     return editor.strips if hasattr(editor, "strips") else editor.sequences
+
+
+#: Why no sound strip can be added where :func:`has_audaspace` is False.
+NO_AUDASPACE = "this Blender is built without Audaspace (the bpy 4.2 module): no sound strip added"
 
 
 def has_audaspace() -> bool:
@@ -171,7 +185,7 @@ def add_sound_strip(scene, name: str, path: str, channel: int, frame_start: int)
         RuntimeError: Blender cannot load the file (from ``new_sound``).
     """
     if not has_audaspace():
-        return None, "this Blender is built without Audaspace (the bpy 4.2 module): no sound strip added"
+        return None, NO_AUDASPACE
     return sound_strips(scene).new_sound(name, path, channel, frame_start), None
 
 

@@ -14,6 +14,17 @@ from .layers import TAG, curve_key, is_edited, keep_safe, stamp
 
 #: Difference (value units, or radians for rotations) below which a frame counts as unedited.
 EDIT_EPS = 1e-5
+#: Custom property of a delta edit layer pointing at the edited action it was split from: a real
+#: user of that action (Clear assigns it again, prompts read its keys), so it needs no fake user.
+SOURCE_PROP = "speech_animator_source"
+#: Appended to the name of an edited generated action whose edits became an edit layer on
+#: Regenerate, so the new generated base takes the plain name (no ``.001``).
+EDITED_SUFFIX = " (edited)"
+
+
+def edited_name(name: str) -> str:
+    """``'<name> (edited)'``, at most 63 characters (Blender's ID name limit)."""
+    return f"{name[:63 - len(EDITED_SUFFIX)]}{EDITED_SUFFIX}"
 
 
 def store_original(action, frame_start: int, played: dict) -> None:
@@ -80,8 +91,9 @@ def split_edits(id_data, action, slot, edited):
     keyed where it is not zero, with a zero key on each side: shape keys and locations as
     differences (added), a bone's rotation as ``baked^-1 @ edited`` (Blender's Combine multiplies
     quaternions), so a moved key changes only its neighbourhood of the new base, not the whole
-    channel. ``action`` itself is kept unchanged with a fake user and unassigned (the layer's tag
-    names it; Clear assigns it again).
+    channel. ``action`` itself is kept unchanged and unassigned, held by the layer
+    (:data:`SOURCE_PROP`, an ID pointer: a real user, no fake user; the tag's ``source`` names it):
+    Clear assigns it again, prompts read the artist's keys from it.
 
     Returns:
         The new edit-layer action, or ``None`` when ``action`` has no stored originals (then the
@@ -135,7 +147,7 @@ def split_edits(id_data, action, slot, edited):
     tag.update({"role": "edit", "delta": 1, "source": action.name, "spans": spans, "layered": 0})
     layer[TAG] = tag
     stamp(layer, layer_slot)
-    keep_safe(action)
+    layer[SOURCE_PROP] = action
     compat.assign_action(id_data, layer, layer_slot)
     id_data.animation_data.action_blend_type = delta_blend(id_data)
     return layer
@@ -147,10 +159,28 @@ def describe_spans(layer) -> str:
     return f"{tag.get('spans', 0)} edited span(s) on {len(compat.action_fcurves(layer))} curve(s)"
 
 
+def delta_source(layer):
+    """The edited action a delta edit layer was split from (:data:`SOURCE_PROP`, else by the name in
+    its tag, for layers made before the pointer existed); ``None`` when it no longer exists."""
+    source = layer.get(SOURCE_PROP)
+    if isinstance(source, bpy.types.Action):
+        return source
+    return bpy.data.actions.get(layer[TAG].get("source", ""))
+
+
+def rename_source(layer, name: str) -> None:
+    """Rename a delta layer's source action to ``name`` (at most 63 characters) and keep the layer's
+    tag naming it."""
+    source = delta_source(layer)
+    if source is not None:
+        source.name = name[:63]
+        layer[TAG]["source"] = source.name
+
+
 def drop_delta_layer(id_data, layer):
     """Unassign a delta edit layer (deleted when unedited, else kept) and assign its source action
     again (blend ``REPLACE``). Returns the source's name (``None`` when it no longer exists)."""
-    source = bpy.data.actions.get(layer[TAG].get("source", ""))
+    source = delta_source(layer)
     compat.assign_action(id_data, None)
     id_data.animation_data.action_blend_type = 'REPLACE'
     if is_edited(layer) or layer.users - int(layer.use_fake_user) > 0:

@@ -9,7 +9,8 @@ import time
 import bpy
 
 from ..inference.errors import SpeechAnimatorError, WorkerBug, user_message
-from . import bake, compat, layers, pipeline
+from ..inference.face.transcript import transcript_message
+from . import bake, blendpaths, layers, pipeline, playback
 from .worker import Worker
 
 _LOG = logging.getLogger(__name__)
@@ -40,9 +41,30 @@ def _idle_settings(cls, context, running_message: str):
     return s
 
 
-def _report_outcome(op, outcome: pipeline.Outcome) -> None:
-    for msg in outcome.warnings:
+def _playback_request(context) -> dict:
+    """What :func:`playback.show_result` does after this Generate, read when it starts (the settings
+    may change while it runs): the sound strip only for an audio file (timeline audio already plays)."""
+    s = _settings(context)
+    return {"sound_path": s.audio_path if s.audio_source == 'FILE' else "",
+            "fit_range": bool(s.use_frame_range), "add_strip": bool(s.use_sound_strip)}
+
+
+def _show_result(context, job: pipeline.Job, outcome: pipeline.Outcome, request: dict):
+    """Fit the frame range and add the sound strip (inside the operator's undo step); a frame-range
+    Regenerate leaves the scene's range and strips alone. Returns the :class:`playback.PlaybackChange`."""
+    if job.frame_range is not None:
+        return playback.PlaybackChange()
+    return playback.show_result(context.scene, job.frame_start, outcome.frames, outcome.fps, **request)
+
+
+def _report_outcome(op, outcome: pipeline.Outcome, job: pipeline.Job | None = None, change=None) -> None:
+    for msg in outcome.warnings + tuple(change.warnings if change else ()):
         op.report({'WARNING'}, msg)
+    for msg in (change.messages if change else ()):
+        op.report({'INFO'}, msg)
+    used = transcript_message(outcome.face_model, job.options.transcript) if job is not None else ""
+    if used:
+        op.report({'INFO'}, used)
     r = outcome.result
     op.report({'INFO'}, f"Baked {len(r.actions)} action(s), {r.keys} keys over {outcome.frames} frames "
                         f"({outcome.duration_s:.2f} s at {outcome.fps:g} fps, {outcome.device}): "
@@ -98,7 +120,7 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
         elif not s.audio_path:
             cls.poll_message_set("Choose an audio file first")
             return False
-        elif not os.path.isfile(bpy.path.abspath(s.audio_path)):
+        elif not os.path.isfile(blendpaths.resolve(s.audio_path)):
             cls.poll_message_set("The audio file does not exist")
             return False
         face_ok = s.what in {'FACE', 'BOTH'} and s.face_object is not None
@@ -118,7 +140,7 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
         except pipeline.USER_ERRORS as exc:
             self.report({'ERROR'}, str(exc))
             return {'CANCELLED'}
-        _report_outcome(self, outcome)
+        _report_outcome(self, outcome, job, _show_result(context, job, outcome, _playback_request(context)))
         return {'FINISHED'}
 
     # Interactive path: inference in a child process, bake on the main thread when it is done.
@@ -131,6 +153,7 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
             self.report({'ERROR'}, str(exc))
             return {'CANCELLED'}
         self._job = job
+        self._playback = _playback_request(context)
         self._steps = None
         # Inference in a child process: it never holds this process's GIL, and Esc terminates it.
         self._worker = pipeline.process_worker(job)
@@ -203,7 +226,7 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
 
     def _done(self, context, outcome):
         self._finish(context)
-        _report_outcome(self, outcome)
+        _report_outcome(self, outcome, self._job, _show_result(context, self._job, outcome, self._playback))
         return {'FINISHED'}
 
     def _set_progress(self, context, fraction, text):
@@ -282,39 +305,23 @@ class SPEECHANIM_OT_add_sound_strip(bpy.types.Operator):
         s = _settings(context)
         if s is None:
             return False
-        if not s.audio_path or not os.path.isfile(bpy.path.abspath(s.audio_path)):
+        if not s.audio_path or not os.path.isfile(blendpaths.resolve(s.audio_path)):
             cls.poll_message_set("Choose an existing audio file first")
             return False
         return True
 
     def execute(self, context):
         s = _settings(context)
-        path = os.path.abspath(bpy.path.abspath(s.audio_path))
-        from .timeline_audio import sound_strips, strip_file
-
-        same = [st for st in sound_strips(context.scene) if strip_file(st) == path]
-        if same:  # never a second strip for the same file: keep it in sync with Start Frame instead
-            st = same[0]
-            if int(st.frame_start) == s.frame_start:
-                self.report({'INFO'}, f"Sound strip {st.name!r} for this file is already at frame {s.frame_start}")
-                return {'CANCELLED'}
-            old = int(st.frame_start)
-            st.frame_start = s.frame_start
-            self.report({'INFO'}, f"Moved sound strip {st.name!r} from frame {old} to {s.frame_start}")
-            return {'FINISHED'}
-        strips = compat.sound_strips(context.scene)
-        used = {st.channel for st in strips}
-        channel = next(c for c in range(1, 129) if c not in used)
         try:
-            strip, why = compat.add_sound_strip(context.scene, os.path.basename(path), path, channel, s.frame_start)
+            status, _name, _old, text = playback.ensure_sound_strip(context.scene, s.audio_path, s.frame_start)
         except RuntimeError as exc:
-            self.report({'ERROR'}, f"{path}: Blender cannot load this sound ({exc})")
+            self.report({'ERROR'}, f"{blendpaths.resolve(s.audio_path)}: Blender cannot load this sound ({exc})")
             return {'CANCELLED'}
-        if strip is None:
-            self.report({'WARNING'}, why)
+        if status == playback.STRIP_UNAVAILABLE:
+            self.report({'WARNING'}, text)
             return {'CANCELLED'}
-        self.report({'INFO'}, f"Added sound strip {strip.name!r} at frame {s.frame_start}, channel {channel}")
-        return {'FINISHED'}
+        self.report({'INFO'}, text)
+        return {'CANCELLED'} if status == playback.STRIP_PRESENT else {'FINISHED'}
 
 
 CLASSES = (SPEECHANIM_OT_generate, SPEECHANIM_OT_clear, SPEECHANIM_OT_add_sound_strip)

@@ -34,6 +34,10 @@ class SPEECHANIM_PT_main(_SpeechPanel, bpy.types.Panel):
         if s.audio_source == 'FILE':
             layout.prop(s, "audio_path")
             layout.prop(s, "frame_start")
+        col = layout.column(heading="After Generate")
+        col.prop(s, "use_frame_range")
+        if s.audio_source == 'FILE':
+            col.prop(s, "use_sound_strip")
         elif s.audio_source == 'STRIP':
             editor = context.scene.sequence_editor
             if editor is not None:

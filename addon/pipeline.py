@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import bpy
 
-from . import bake, prompts, worker
+from . import bake, blendpaths, prompts, worker
 from ..inference import AudioError, BodyConstraints, GenerateOptions, SpeechAnimatorError, generate_file
 from ..inference.errors import InputError
 from ..inference.longaudio import audio_duration_s
@@ -47,7 +47,8 @@ class Job:
 
 @dataclass(frozen=True)
 class Outcome:
-    """Result of :func:`apply`: the bake result, warnings, the performance's frames/device/timings."""
+    """Result of :func:`apply`: the bake result, warnings, the performance's frames/device/timings
+    and face model name (``Provenance.face_model``: ``+transcript`` when transcript mode was used)."""
 
     result: bake.BakeResult
     warnings: tuple
@@ -56,6 +57,7 @@ class Outcome:
     fps: float
     device: str
     timings_s: dict
+    face_model: str = ""
 
 
 def face_objects_from(settings, context) -> tuple:
@@ -77,7 +79,7 @@ def make_job(audio_path: str, frame_start: int, options: GenerateOptions, face_o
     Raises:
         JobError: missing audio file, no target for the requested parts, unknown objects.
     """
-    path = bpy.path.abspath(audio_path) if audio_path else ""
+    path = blendpaths.resolve(audio_path)  # '//' = the .blend's folder: the worker gets an absolute path
     if not path:
         raise JobError("audio: no file chosen")
     if not os.path.isfile(path):
@@ -187,8 +189,7 @@ def apply_steps(job: Job, perf):
     active += time.perf_counter() - t
     timings = dict(prov.timings_s, bake=active)
     return Outcome(result, tuple(job.warnings) + tuple(prov.warnings) + tuple(warnings) + result.messages,
-                   perf.num_frames,
-                   perf.duration_s, float(perf.fps), prov.device, timings)
+                   perf.num_frames, perf.duration_s, float(perf.fps), prov.device, timings, prov.face_model)
 
 
 def build_targets(job: Job, perf) -> tuple[list, list]:

@@ -83,7 +83,7 @@ def source_keys(id_data, frame_range=None):
         return None, []
     tag = action[layers.TAG] if layers.TAG in action.keys() else None
     if tag is not None and tag.get("delta"):
-        source = bpy.data.actions.get(tag.get("source", ""))
+        source = edits.delta_source(action)
         if source is None:
             return action, []
         action, slot = source, None

@@ -6,6 +6,7 @@ from bpy.props import (BoolProperty, EnumProperty, FloatProperty, IntProperty, P
 
 from ..inference import backends
 from ..inference.options import GESTURE_PRESETS, GenerateOptions, GestureStyle
+from . import blendpaths, compat
 from .preferences import emage_checkpoint_preference
 
 #: User-facing labels of the known backends (unknown ones show their registry name).
@@ -94,10 +95,19 @@ def _poll_armature(_self, obj) -> bool:
 class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
     """Everything the Generate button needs (stored per scene)."""
 
-    audio_path: StringProperty(name="Audio", subtype='FILE_PATH',
-                               description="Speech recording (WAV, FLAC, OGG or MP3)")
+    audio_path: StringProperty(name="Audio", subtype='FILE_PATH', options=compat.relative_path_options(),
+                               description="Speech recording (WAV, FLAC, OGG or MP3). A path starting with // is "
+                                           "relative to the saved .blend file, so both can move together")
     frame_start: IntProperty(name="Start Frame", default=1,
                              description="Scene frame where the first audio sample plays")
+    use_frame_range: BoolProperty(
+        name="Fit Frame Range", default=True,
+        description="Generate sets the scene's frame range to the clip (start frame to its last frame at the "
+                    "scene rate), so Play shows exactly the result (Undo restores the previous range)")
+    use_sound_strip: BoolProperty(
+        name="Add Sound Strip", default=True,
+        description="Generate adds the audio file as a sound strip at the start frame (or moves the strip of "
+                    "the same file there), so Play sounds the result")
     face_object: PointerProperty(name="Face", type=bpy.types.Object, poll=_poll_face,
                                  description="Face mesh carrying ARKit-style shape keys")
     face_include_selected: BoolProperty(
@@ -228,6 +238,7 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
 
         return KeyTolerance(float(self.key_tolerance), degrees(self.rotation_tolerance), float(self.location_tolerance))
     emage_checkpoint: StringProperty(name="EMAGE Checkpoint", subtype='DIR_PATH',
+                                     options=compat.relative_path_options(),
                                      description="Per-scene EMAGE checkpoint folder (empty: the add-on preference)")
 
     def generate_options(self, scene: bpy.types.Scene) -> GenerateOptions:
@@ -255,7 +266,7 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
 
     def _backend_options(self) -> dict:
         """``backend_options`` from the panel: the EMAGE checkpoint (scene override, else the preference)."""
-        checkpoint = (bpy.path.abspath(self.emage_checkpoint) if self.emage_checkpoint
+        checkpoint = (blendpaths.resolve(self.emage_checkpoint) if self.emage_checkpoint
                       else emage_checkpoint_preference())
         return {"emage": {"checkpoint": checkpoint}} if checkpoint else {}
 

@@ -66,12 +66,33 @@ def _base_for_range(id_data, label, notes):
     else:
         if edits.split_edits(id_data, action, slot, edited) is None:
             layers.make_edit_layer(action, edited)
+    was = action.name
+    _plain_base_name(id_data, action, base)
     frame = int(round(base.frame_range[0]))
     layers.set_base(id_data, base, base_slot, frame)
     base[layers.TAG]["layered"] = 1
-    notes.append(f"{label}: your edits in {action.name!r} stay on top as an edit layer; the range is "
-                 f"regenerated in the base {base.name!r}")
+    notes.append(f"{label}: your edits in {was!r} stay on top as an edit layer (your edited action is kept as "
+                 f"{action.name!r}); the range is regenerated in the base {base.name!r}")
     return base, base_slot
+
+
+def _plain_base_name(id_data, action, base) -> None:
+    """Give the new base the plain generated name, never ``'<name>.001'``: the edited ``action``
+    (kept as the edit layer's source, or the edit layer itself) becomes ``'<name> (edited)'``; one
+    already called so leaves the plain name to the base when it is free."""
+    import bpy
+
+    was = action.name
+    suffix = edits.EDITED_SUFFIX
+    plain = was[:-len(suffix)] if was.endswith(suffix) else was
+    if plain == was:
+        action.name = edits.edited_name(was)
+    elif plain in bpy.data.actions:
+        return
+    base.name = plain
+    layer = compat.assigned(id_data)[0]
+    if layer is not None and layer is not action and layers.TAG in layer.keys():
+        layer[layers.TAG]["source"] = action.name  # a delta layer's tag names its source
 
 
 def _slot_of(action, slot):

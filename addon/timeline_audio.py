@@ -17,14 +17,13 @@ import hashlib
 import os
 import tempfile
 
-import bpy
 import numpy as np
 
 from ..inference.audio import SAMPLE_RATE_HZ, load_audio
 from ..inference.batch.atomic import atomic_path
 from ..inference.timebase import scene_rate
 from ..inference.errors import InputError
-from . import compat
+from . import blendpaths, compat
 
 
 class TimelineAudioError(InputError):
@@ -43,7 +42,7 @@ def sound_strips(scene) -> list:
 def strip_file(strip) -> str:
     """Absolute path of a sound strip's file."""
     sound = strip.sound
-    return os.path.abspath(bpy.path.abspath(sound.filepath, library=sound.library))
+    return blendpaths.resolve(sound.filepath, library=sound.library)
 
 
 def pick_strips(scene, source: str, strip_name: str = "", channel: int = 1) -> list:

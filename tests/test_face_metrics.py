@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from inference.face.metrics import clip_stats, lips_closed, summarize
 from inference.face.targets import phones_to_arkit
 from rigs.arkit import arkit_index
+from training.face_metrics import clip_stats, lips_closed, summarize
 
 FPS = 30.0
 rng = np.random.default_rng(3)

@@ -154,3 +154,34 @@ def test_transcript_mode_runs_only_for_backends_that_declare_it(monkeypatch):
     assert perf.provenance.warnings == (
         "transcript not used: face model dsp-baseline-v1 does not read transcripts; audio only",)
     np.testing.assert_array_equal(perf.arkit, generate(audio, GenerateOptions(**opts)).arkit)
+
+
+def test_transcript_status_and_message_say_when_transcript_mode_was_used():
+    from inference.face.transcript import TRANSCRIPT_SUFFIX, transcript_message, transcript_status
+
+    used = "dsp-baseline-v1" + TRANSCRIPT_SUFFIX
+    fell_back = "dsp-baseline-v1 (transcript not used: alignment failed (x); audio only)"
+    assert transcript_status(used, "Hello there, friend.") == "used"
+    assert transcript_status(fell_back, "Hello there") == "not used"
+    assert transcript_status("dsp-baseline-v1", "") == transcript_status("dsp-baseline-v1", "  ") == "none"
+    assert transcript_status("", "Hello") == "none"  # no face generated
+    assert transcript_message(used, "Hello there, friend.") == (
+        "Transcript mode: mouth timed to the 3 words of the transcript (forced alignment, face model "
+        "dsp-baseline-v1+transcript)")
+    assert transcript_message(fell_back, "Hello there") == "" and transcript_message("x", "") == ""
+
+
+def test_batch_report_says_transcript_used_from_a_sidecar(tmp_path):
+    """``python -m inference``: the JSON report's ``transcript`` field, from the ``<stem>.txt`` sidecar."""
+    pytest.importorskip("pocketsphinx")
+    from inference import cli
+    from tools.make_demo_audio import SCRIPT
+
+    clips = tmp_path / "clips"
+    clips.mkdir()
+    shutil.copy(Path(__file__).resolve().parents[1] / "assets" / "demo_speech.flac", clips / "demo.flac")
+    (clips / "demo.txt").write_text(" ".join(s for s, _ in SCRIPT), encoding="utf-8")
+    assert cli.main([str(clips / "demo.flac"), "-o", str(tmp_path / "out"), "--what", "face",
+                     "--face-model", "fast"]) == 0
+    report = json.loads((tmp_path / "out" / "demo.json").read_text())
+    assert report["transcript"] == "used" and report["face_model"].endswith("+transcript")

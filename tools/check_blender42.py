@@ -22,7 +22,7 @@ BPY_SPEC = "bpy==4.2.*"
 #: The key paths: bake (legacy ``action.fcurves``), Generate/undo/Clear, editing after generation
 #: (layers, merge down, prompts, ranges, timeline audio: a warning without Audaspace), batch CLI.
 KEY_PATHS = ("test_bake.py", "test_operators.py", "test_generate.py", "test_layers.py", "test_range.py",
-             "test_timeline_audio.py", "test_robot_edit.py", "test_batch_cli.py")
+             "test_timeline_audio.py", "test_robot_edit.py", "test_batch_cli.py", "test_first_minutes.py")
 
 
 def ensure_venv(venv: Path) -> Path:

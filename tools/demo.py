@@ -56,9 +56,10 @@ def generate_and_bake(scene, character, audio_path: Path, what: str = "both"):
                             face_objects=(character.head.name,), armature=character.armature.name)
     perf = pipeline.infer(job)
     outcome = pipeline.apply(job, perf)
-    scene.frame_end = scene.frame_start + perf.num_frames - 1
-    _strip, why = extension_module("addon.compat").add_sound_strip(scene, audio_path.stem, str(audio_path), 1, scene.frame_start)
-    if why:  # the bpy 4.2 module has no Audaspace: the demo still bakes, without a sound strip
+    # the sidebar's After Generate: the clip's frame range and its sound strip (addon/playback.py)
+    change = extension_module("addon.playback").show_result(scene, scene.frame_start, perf.num_frames,
+                                                            float(perf.fps), str(audio_path))
+    for why in change.warnings:  # the bpy 4.2 module has no Audaspace: the demo still bakes, without a sound strip
         logging.getLogger(__name__).warning("demo: %s", why)
     return outcome, perf
 

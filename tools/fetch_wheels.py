@@ -1,7 +1,8 @@
 """Download the extension's runtime wheels for every platform and sync the manifest's ``wheels``.
 
-Reads ``requirements/runtime.txt``, resolves it (with dependencies) for CPython 3.11 on
-Linux x86_64, Windows amd64 and macOS arm64/x86_64 with ``pip download --only-binary=:all:``,
+Reads ``requirements/runtime.txt``, resolves it (with dependencies) for CPython 3.11 (Blender 4.2 LTS,
+4.5 LTS, 5.0) and CPython 3.13 (Blender 5.1, 5.2 LTS) on Linux x86_64, Windows amd64 and macOS
+arm64/x86_64 with ``pip download --only-binary=:all:`` (stable-ABI ``abi3`` wheels accepted),
 drops the packages Blender already ships and the ones no runtime import needs, saves the wheels
 in ``wheels/`` (git-ignored, also the cache) and rewrites only the ``wheels = [...]`` list of
 ``blender_manifest.toml``.
@@ -20,7 +21,12 @@ pocketsphinx's declared dependency sounddevice is imported only by ``pocketsphin
 ``Segmenter`` for microphone input, never by ``Decoder`` (forced alignment); the installed-zip test
 runs transcript alignment with it blocked.
 
-Every pin must have a wheel for all four platforms (pip fails the fetch otherwise). pocketsphinx
+Blender's installer derives the extension's ``python_versions`` from the wheel tags
+(``blender_ext.py: python_versions_from_wheels``; an ``abi3`` wheel counts as "3", so the cp311 and
+cp313 wheels make it "3.11, 3.13") and at install time unpacks only the wheels that match the
+running Python, so one zip per platform serves both.
+
+Every pin must have a wheel for all four platforms and both Pythons (pip fails the fetch otherwise). pocketsphinx
 5.0.4 has one for each (macOS: one universal2 wheel for arm64 and x86_64), about 29 MB apiece,
 23.5 MB of it the US English word language model that forced alignment does not load.
 """
@@ -40,7 +46,8 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNTIME_TXT = ROOT / "requirements" / "runtime.txt"
 MANIFEST = ROOT / "blender_manifest.toml"
 WHEEL_DIR = ROOT / "wheels"
-PYTHON_VERSION = "3.11"
+#: CPython versions of the supported Blender releases (4.2 LTS .. 5.0: 3.11; 5.1, 5.2 LTS: 3.13).
+PYTHON_VERSIONS = ("3.11", "3.13")
 
 #: Packages inside Blender's own Python (never bundled; bundling numpy would shadow Blender's).
 BLENDER_BUNDLED = frozenset({
@@ -84,21 +91,25 @@ def wheel_project(filename: str) -> str:
     return normalize(filename.split("-", 1)[0])
 
 
-def download(platform: str, dest: Path) -> list[str]:
-    """Resolve and download runtime wheels for one Blender platform; return kept file names.
+def download(platform: str, python_version: str, dest: Path) -> list[str]:
+    """Resolve and download runtime wheels for one Blender platform and one CPython ``"3.X"``;
+    return the kept file names.
 
     Raises:
         RuntimeError: pip failed (its output is included).
     """
+    abi = "cp" + python_version.replace(".", "")
     cmd = [sys.executable, "-m", "pip", "download", "--disable-pip-version-check", "--quiet",
-           "--only-binary=:all:", "--python-version", PYTHON_VERSION, "--implementation", "cp",
-           "--abi", "cp311", "--abi", "abi3", "--abi", "none", "-d", str(dest)]
+           "--only-binary=:all:", "--python-version", python_version, "--implementation", "cp",
+           "--abi", abi, "--abi", "abi3", "--abi", "none", "-d", str(dest)]
     for tag in PLATFORM_TAGS[platform]:
         cmd += ["--platform", tag]
-    cmd += requirement_lines()
+    # Blender's own packages are not bundled; their dev-venv pins (numpy<2) do not apply to
+    # Blender 5.1+ (numpy 2.x), so they are left out of the resolution.
+    cmd += [r for r in requirement_lines() if normalize(re.split(r"[<>=!~;\s\[]", r, maxsplit=1)[0]) not in BLENDER_BUNDLED]
     proc = subprocess.run(cmd, capture_output=True, text=True)
     if proc.returncode != 0:
-        raise RuntimeError(f"pip download for {platform} failed:\n{proc.stdout}\n{proc.stderr}")
+        raise RuntimeError(f"pip download for {platform}, Python {python_version} failed:\n{proc.stdout}\n{proc.stderr}")
     kept = []
     for whl in sorted(dest.glob("*.whl")):
         project = wheel_project(whl.name)
@@ -127,9 +138,36 @@ def write_manifest_wheels(names: list[str]) -> bool:
     return False
 
 
+def wheel_python_tags(filename: str) -> set[str]:
+    """CPython versions ``"3.X"`` a wheel file name serves, for the versions in :data:`PYTHON_VERSIONS`.
+
+    ``cp311-cp311`` serves 3.11; ``cp312-abi3`` every version from 3.12; ``py3-none`` every version.
+    """
+    parts = filename[:-len(".whl")].split("-")
+    python_tag, abi_tag = parts[-3], parts[-2]
+    out = set()
+    for version in PYTHON_VERSIONS:
+        minor = int(version.split(".")[1])
+        for tag in python_tag.split("."):
+            m = re.fullmatch(r"(cp|py)(\d)(\d*)", tag)
+            if not m:
+                continue
+            tag_minor = int(m.group(3)) if m.group(3) else None
+            if tag_minor is None or tag_minor == minor or (abi_tag == "abi3" and tag_minor <= minor) \
+                    or (abi_tag == "none" and tag_minor <= minor):
+                out.add(version)
+    return out
+
+
 def cached_ok(names: list[str]) -> bool:
-    """True when the manifest list matches runtime.txt's pins and every wheel is in ``wheels/``."""
+    """True when the manifest list matches runtime.txt's pins, every project has a wheel for each
+    of :data:`PYTHON_VERSIONS`, and every wheel is in ``wheels/``."""
     if not names or not all((WHEEL_DIR / n).is_file() for n in names):
+        return False
+    served: dict[str, set[str]] = {}
+    for n in names:
+        served.setdefault(wheel_project(n), set()).update(wheel_python_tags(n))
+    if any(versions != set(PYTHON_VERSIONS) for versions in served.values()):
         return False
     listed = {wheel_project(n): n.split("-")[1] for n in names}
     for req in requirement_lines():
@@ -153,12 +191,13 @@ def fetch(force: bool = False) -> list[str]:
     names: set[str] = set()
     with tempfile.TemporaryDirectory() as tmp:
         for platform in PLATFORM_TAGS:
-            dest = Path(tmp) / platform
-            dest.mkdir()
-            for name in download(platform, dest):
-                names.add(name)
-                if not (WHEEL_DIR / name).is_file():
-                    shutil.copy2(dest / name, WHEEL_DIR / name)
+            for version in PYTHON_VERSIONS:
+                dest = Path(tmp) / f"{platform}-{version}"
+                dest.mkdir()
+                for name in download(platform, version, dest):
+                    names.add(name)
+                    if not (WHEEL_DIR / name).is_file():
+                        shutil.copy2(dest / name, WHEEL_DIR / name)
     result = sorted(names)
     for stale in WHEEL_DIR.glob("*.whl"):
         if stale.name not in names:

@@ -11,7 +11,7 @@ Usage (from the repository root)::
 
     .venv/bin/python -m training.eval_face [--fps 30] [--split test] [--write-doc]
 
-Metrics: :mod:`inference.face.metrics`. Needs the face dataset (training/datagen, docs/face-data.md).
+Metrics: :mod:`training.face_metrics`. Needs the face dataset (training/datagen, docs/face-data.md).
 """
 
 from __future__ import annotations
@@ -29,11 +29,11 @@ import numpy as np
 
 from inference import backends
 from inference.audio import Audio
-from inference.face.metrics import clip_stats, summarize
 from inference.face.targets import phones_to_arkit
 from inference.options import GenerateOptions
 from inference.timebase import num_frames, resample_frames
 from training.datagen.dataset import DEFAULT_ROOT, load_utterance, read_index
+from training.face_metrics import clip_stats, summarize
 
 REPO = Path(__file__).resolve().parents[1]
 DOC = REPO / "docs" / "face-quality.md"

@@ -53,6 +53,10 @@ class BatchFrontEnd:
         raise NotImplementedError(f"{type(self).__name__}.work: a batch front end must define it")
 
     # --- what a front end may change --------------------------------------------------------------
+    def inputs(self, args: argparse.Namespace) -> list[str]:
+        """The input paths to discover (default ``args.inputs``)."""
+        return list(args.inputs)
+
     def options(self, args: argparse.Namespace) -> GenerateOptions:
         """Validated options (raises :class:`UsageError`)."""
         return batch_args.options_from_args(args)
@@ -125,7 +129,7 @@ class BatchFrontEnd:
         args = self.parse(parser, argv)
         try:
             options = self.options(args)
-            items = discover(args.inputs)
+            items = discover(self.inputs(args))
             layout = self.layout(args)
             policy = batch_args.rerun_policy(args)
             self.check(args, options, items, layout, policy)

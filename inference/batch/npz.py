@@ -34,11 +34,12 @@ def build_parser(prog: str = "python -m inference") -> argparse.ArgumentParser:
 def process_file(audio_path: Path, npz_path: Path, options) -> dict:
     """Generate one file (:func:`inference.files.generate_file`) and write its ``.npz`` to
     ``npz_path``; return the report fields (frames, fps, duration, models, device, seed, timings
-    in seconds incl. ``write``, warnings, ``windowed``).
+    in seconds incl. ``write``, warnings, ``transcript`` status, ``windowed``).
 
     Raises:
         inference.errors.SpeechAnimatorError: bad audio, unusable model, ...; anything else is a bug.
     """
+    from ..face.transcript import transcript_status
     from ..files import generate_file
     from ..formats.beat2 import write_beat2_npz
 
@@ -50,7 +51,7 @@ def process_file(audio_path: Path, npz_path: Path, options) -> dict:
     timings["write"] = round(time.perf_counter() - t1, 4)
     return dict(frames=perf.num_frames, fps=float(perf.fps), duration_s=perf.duration_s,
                 face_model=prov.face_model, body_model=prov.body_model, device=prov.device, seed=prov.seed,
-                timings_s=timings, warnings=list(prov.warnings), windowed=prov.windows > 1)
+                transcript=transcript_status(prov.face_model, options.transcript), timings_s=timings, warnings=list(prov.warnings), windowed=prov.windows > 1)
 
 
 class NpzFrontEnd(BatchFrontEnd):

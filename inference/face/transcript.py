@@ -169,3 +169,31 @@ def apply_transcript(backend_arkit: np.ndarray, fps: float, samples: np.ndarray,
             return combine(backend_arkit, target, weight), "transcript"
     log.warning("transcript mode: %s; using audio only", reason)
     return backend_arkit, f"transcript not used: {reason}; audio only"
+
+
+#: Appended to a face model's name when transcript mode shaped its curves (``Provenance.face_model``).
+TRANSCRIPT_SUFFIX = "+transcript"
+#: :func:`transcript_status` values.
+TRANSCRIPT_USED, TRANSCRIPT_NOT_USED, TRANSCRIPT_NONE = "used", "not used", "none"
+
+
+def transcript_status(face_model: str, transcript: str) -> str:
+    """Whether a run used transcript mode, from its face model name and the transcript given:
+    :data:`TRANSCRIPT_USED` (the alignment shaped the mouth), :data:`TRANSCRIPT_NOT_USED` (a
+    transcript was given but the run fell back to audio only; its warning says why) or
+    :data:`TRANSCRIPT_NONE` (no transcript, or no face generated)."""
+    if not (transcript or "").strip() or not face_model:
+        return TRANSCRIPT_NONE
+    return TRANSCRIPT_USED if face_model.endswith(TRANSCRIPT_SUFFIX) else TRANSCRIPT_NOT_USED
+
+
+def transcript_message(face_model: str, transcript: str) -> str:
+    """The report line saying transcript mode was used (``""`` when it was not: the fallback is
+    already a warning). Example: ``"Transcript mode: mouth timed to the 12 words of the transcript
+    (forced alignment, face model dsp-baseline-v1+transcript)"``."""
+    if transcript_status(face_model, transcript) != TRANSCRIPT_USED:
+        return ""
+    from .align import transcript_words
+
+    return (f"Transcript mode: mouth timed to the {len(transcript_words(transcript))} words of the transcript "
+            f"(forced alignment, face model {face_model})")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ..backends import FaceTrack
-from .transcript import apply_transcript
+from .transcript import TRANSCRIPT_SUFFIX, apply_transcript
 
 #: What :func:`inference.face.transcript.apply_transcript` returns when the alignment was used.
 _USED = "transcript"
@@ -60,5 +60,5 @@ def transcript_step(track: FaceTrack, audio, options) -> tuple[FaceTrack, Transc
         outcome = TranscriptOutcome(True)
     else:
         outcome = TranscriptOutcome(False, note[len(_FALLBACK[0]):len(note) - len(_FALLBACK[1])])
-    model = f"{track.model}+transcript" if outcome.used else f"{track.model} ({outcome.note})"
+    model = f"{track.model}{TRANSCRIPT_SUFFIX}" if outcome.used else f"{track.model} ({outcome.note})"
     return replace(track, arkit=arkit, model=model), outcome

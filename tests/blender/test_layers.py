@@ -18,8 +18,10 @@ def test_edited_generated_action_survives_regenerate_replace_and_clear(tmp_path)
     res = _run(tmp_path, "edited_generated_action_survives_regenerate_replace_and_clear")
     assert res["edited"] == ['key_blocks["jawOpen"].value[0]']
     assert res["active"] == res["name"] + " edits"          # the edits as a delta layer on top (Add)
-    assert res["blend"] == "ADD" and res["source_kept"]
-    assert res["base"] != res["name"] and res["jaw61"] == pytest.approx(0.95, abs=1e-5)
+    assert res["blend"] == "ADD"
+    # the edited action is kept, held by its edit layer (no fake user), renamed so the base has the plain name
+    assert res["source"] == {"name": res["name"] + " (edited)", "fake": False, "users": 1}
+    assert res["base"] == res["name"] and res["jaw61"] == pytest.approx(0.95, abs=1e-5)
     # only the edited frames are keyed in the layer: 61 (+/- 1) and the deleted keys 71-80 (+/- 1)
     [(path, frames)] = res["layer_curves"]
     assert path == 'key_blocks["jawOpen"].value' and set(frames) <= set(range(60, 63)) | set(range(70, 82))
@@ -28,8 +30,9 @@ def test_edited_generated_action_survives_regenerate_replace_and_clear(tmp_path)
     assert res["orphans"] == []
     assert res["after_undo_base"].startswith("e - Face")
     clear = res["after_clear"]
-    assert clear["active"] == res["name"] and clear["muted"] == 0 and clear["orphans"] == []  # edited action back
-    assert clear["tracks"] == [] and clear["actions"] == [res["name"]]
+    edited = res["source"]["name"]
+    assert clear["active"] == edited and clear["muted"] == 0 and clear["orphans"] == []  # edited action back
+    assert clear["tracks"] == [] and clear["actions"] == [edited]
 
 
 def test_imported_full_clip_never_constrains_and_artist_brow_keys_win(tmp_path):

@@ -27,7 +27,11 @@ def test_regenerate_a_range_blends_in_and_leaves_the_rest(tmp_path):
     assert steps.max() <= max(np.abs(np.diff(jaw_a)).max(), np.abs(np.diff(jaw_b)).max()) + 0.02
     assert len(res["names"]) == 2 and not res["edited"]   # changed in place, digest refreshed
     np.testing.assert_allclose(res["undo"]["jaw"], jaw_a, atol=1e-6)
-    assert res["jaw10"] == pytest.approx(0.95) and res["active"].startswith("a - Face")
+    assert res["jaw10"] == pytest.approx(0.95) and res["active"] == "a - Face (Face) edits"
+    # the base has the plain name (never '.001'); the edited action is kept, held by its edit layer
+    assert res["base_name"] == ["a - Face (Face)", "a - Face (Face)"]
+    assert ["a - Face (Face) (edited)", 1, False] in res["actions2"]
+    assert all(users - fake >= 1 for _name, users, fake in res["actions2"]), res["actions2"]
     base = np.array(res["base_jaw"])
     np.testing.assert_allclose(base[inside], jaw_b[inside], atol=1e-5)
     assert "range 5000-5100" in res["err"] and res["unchanged"]

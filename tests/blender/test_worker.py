@@ -101,6 +101,9 @@ def test_modal_logic_with_a_fake_event_loop(tmp_path):
     assert res["updates"] == sorted(res["updates"]) and res["updates"][-1] >= 90
     assert any("Baked 2 action(s)" in m for _, m in res["reports"])
     assert res["generated"] == ["modal - Body (Body)", "modal - Face (Face)"]
+    # after the last slice: the clip's frame range and its sound strip (addon/playback.py), 2.7 s at 30 fps
+    assert res["range"] == [1, 81] and res["strips"] == ([["modal.wav", 1]] if res["audaspace"] else [])
+    assert any(m == "Frame range set to the clip: 1-81 (81 frames at 30 fps)" for _, m in res["reports"])
     assert res["esc_final"] == "CANCELLED" and "cancelled" in res["esc_reports"][-1][1]
     assert res["esc_actions"] == res["generated"] and not res["child_alive"]
 

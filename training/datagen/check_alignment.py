@@ -2,7 +2,7 @@
 
 For clean synthetic ``val`` utterances (exact phone times from the synthesiser), force-align the audio to
 its text with pocketsphinx (as for real speech) and compare the targets made from that alignment
-with the targets made from the exact phones, using the metrics of :mod:`inference.face.metrics`
+with the targets made from the exact phones, using the metrics of :mod:`training.face_metrics`
 (prediction = forced-alignment oracle, reference = exact oracle).
 
 Usage: ``nice -n 10 .venv/bin/python -m training.datagen.check_alignment [--max 60] [--fps 30]``
@@ -14,9 +14,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from inference.face.metrics import clip_stats, summarize
 from inference.face.targets import phones_to_arkit
 from inference.timebase import num_frames
+from training.face_metrics import clip_stats, summarize
 
 from .align import AlignError, force_align
 from .dataset import DEFAULT_ROOT, load_utterance, read_index

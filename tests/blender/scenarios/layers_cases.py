@@ -28,7 +28,7 @@ if CASE not in CASES:
 
 import bpy, numpy as np
 scenario.EXTENSION.register()
-from speech_animator.addon import bake, compat, layers, prompts
+from speech_animator.addon import bake, compat, edits, layers, prompts
 import scene_fixtures as sf
 face, body = sf.build_scene()
 key = face.data.shape_keys
@@ -64,9 +64,10 @@ if CASE == "edited_generated_action_survives_regenerate_replace_and_clear":
     layer = compat.assigned(key)[0]
     out["layer_curves"] = [(f.data_path, [k.co[0] for k in f.keyframe_points]) for f in compat.action_fcurves(layer)]
     out["blend"] = key.animation_data.action_blend_type
-    out["source_kept"] = bpy.data.actions[name].use_fake_user
+    source = edits.delta_source(layer)           # the edited action, held by its edit layer
+    out["source"] = {"name": source.name, "fake": source.use_fake_user, "users": source.users}
     # what plays equals the edited action on every frame (same clip regenerated: same base)
-    edited = jaw_curve(bpy.data.actions[name])
+    edited = jaw_curve(source)
     out["max_diff_to_edited"] = max(abs(value(f) - edited.evaluate(f)) for f in range(1, 91))
     bpy.ops.ed.undo()                            # the last Generate is one undo step
     out["after_undo_base"] = layers.base_action(bpy.data.objects["Face"].data.shape_keys).name
@@ -74,7 +75,7 @@ if CASE == "edited_generated_action_survives_regenerate_replace_and_clear":
     key = bpy.data.objects["Face"].data.shape_keys
     out["after_clear"] = {"active": compat.assigned(key)[0].name, "orphans": orphans(),
                           "tracks": [t.name for t in key.animation_data.nla_tracks],
-                          "muted": sum(f.mute for f in compat.action_fcurves(bpy.data.actions[name])),
+                          "muted": sum(f.mute for f in compat.action_fcurves(bpy.data.actions[out["source"]["name"]])),
                           "actions": sorted(a.name for a in bpy.data.actions)}
     out["name"] = name
     emit(out)
@@ -158,7 +159,8 @@ elif CASE == "merge_down_bakes_what_plays_and_list_operators_are_undoable":
            "edited": layers.is_edited(merged),
            "err": max(abs(value(f) - v) for f, v in probe.items()),
            "err_smile": max(abs(value(f, 'key_blocks["mouthSmileLeft"].value') - v) for f, v in smile.items()),
-           "kept": first.name in bpy.data.actions and bpy.data.actions[first.name].use_fake_user,
+           # the edited action survives a save: held by its edit layer, itself kept (fake user) by the merge
+           "kept": first.name in bpy.data.actions and first.users > 0,
            "orphans": orphans()}
     bpy.ops.ed.undo()
     key = bpy.data.objects["Face"].data.shape_keys

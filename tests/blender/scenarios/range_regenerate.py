@@ -57,6 +57,8 @@ bpy.context.scene.frame_set(10)
 out["jaw10"] = key().key_blocks["jawOpen"].value
 out["active"] = compat.assigned(key())[0].name
 out["base_jaw"] = curve(key(), JAW)
+out["base_name"] = [layers.base_action(key()).name, layers.base_strip(key()).name]
+out["actions2"] = sorted([a.name, a.users, a.use_fake_user] for a in bpy.data.actions)
 # a range outside the clip changes nothing
 s = bpy.context.scene.speech_animator
 s.regenerate = 'RANGE'; s.range_start = 5000; s.range_end = 5100

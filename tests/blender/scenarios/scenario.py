@@ -21,9 +21,9 @@ from tools.bake import load_extension  # noqa: E402  (needs the path above)
 
 #: The keyword arguments given to ``bpy_harness.run_scenario``.
 PARAMS: dict = json.loads(os.environ.get("SPEECHANIM_SCENARIO_PARAMS", "{}"))
-#: The extension package module (``speech_animator``) loaded from this checkout, not registered;
-#: ``None`` for a scenario that installs the built zip instead (``installs_zip`` parameter).
-EXTENSION = None if PARAMS.get("installs_zip") else load_extension(register=False)
+#: The extension package module (``speech_animator``) loaded from this checkout, not registered.
+#: (Scenarios of the installed zip live in ``tests/installed/`` and run in clean environments.)
+EXTENSION = load_extension(register=False)
 #: ``../shared/data/characters`` as given by the test (``characters`` parameter), or ``None``.
 CHARS = Path(PARAMS["characters"]) if PARAMS.get("characters") else None
 

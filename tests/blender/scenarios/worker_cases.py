@@ -98,7 +98,7 @@ elif CASE == "process_worker_inference_in_a_child_then_bake":
 elif CASE == "modal_logic_with_a_fake_event_loop":
     import bpy, time
     scenario.EXTENSION.register()
-    from speech_animator.addon import pipeline, operators
+    from speech_animator.addon import compat, pipeline, operators
     import scene_fixtures as sf
     face, body = sf.build_scene()
     s = bpy.context.scene.speech_animator
@@ -121,6 +121,7 @@ elif CASE == "modal_logic_with_a_fake_event_loop":
         def __init__(self):
             self.reports = []
             self._job = pipeline.job_from_settings(s, bpy.context)
+            self._playback = operators._playback_request(bpy.context)  # as invoke() reads it
             self._steps = None
             self._timer = None
             self._worker = pipeline.process_worker(self._job)
@@ -142,7 +143,10 @@ elif CASE == "modal_logic_with_a_fake_event_loop":
     op = FakeOp()
     op_results, ticks = drive(op, ctx)
     out = {"final": op_results[-1], "ticks": ticks, "updates": ctx.window_manager.updates,
-           "reports": op.reports, "generated": sorted(a.name for a in bpy.data.actions)}
+           "reports": op.reports, "generated": sorted(a.name for a in bpy.data.actions),
+           "range": [bpy.context.scene.frame_start, bpy.context.scene.frame_end],
+           "audaspace": bool(bpy.app.build_options.audaspace),
+           "strips": [[st.name, st.frame_start] for st in compat.sound_strips(bpy.context.scene)]}
     ctx2 = Ctx(); ctx2.window_manager = FakeWM()
     op2 = FakeOp()
     r2, _ = drive(op2, ctx2, esc_after=1)

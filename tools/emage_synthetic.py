@@ -14,8 +14,8 @@ import os
 
 import numpy as np
 
-from .checkpoint import VQ_PARTS, MainConfig, VQConfig, expected_main_tensors, expected_vq_tensors
-from .weights import save_safetensors
+from inference.emage.checkpoint import VQ_PARTS, MainConfig, VQConfig, expected_main_tensors, expected_vq_tensors
+from inference.emage.weights import save_safetensors
 
 #: Root config.json of the published checkpoint (keys inference reads + the flags).
 FULL_MAIN_CONFIG: dict = {

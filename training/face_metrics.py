@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .._rigs import arkit
-from .visemes import nearest_viseme, normalize_phone
+from inference.face.visemes import nearest_viseme, normalize_phone
+from rigs import arkit
 
 CLOSED_APERTURE_MAX = 0.05
 CLOSED_PARTING_MAX = 0.15
