@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .convex_hull import convex_hull_planes
 from .retarget_inverse import armature_pose_matrices
 from .rotations import axis_angle_to_quat, matrix_to_quat, quat_conj, quat_mul
 from .tree import is_ancestor
@@ -118,20 +119,18 @@ HULL_MAX_POINTS: int = 400
 
 
 def fit_hull(points_local: np.ndarray) -> np.ndarray:
-    """Convex hull ``(F, 4)`` (outward unit normal, offset) of a bone's vertices (scipy Qhull).
+    """Convex hull ``(F, 4)`` float64 (outward unit normal, offset; ``n . x + o <= 0`` inside) of a
+    bone's vertices, in the same frame and units (:func:`rigs.convex_hull.convex_hull_planes`,
+    numpy only: Blender ships no scipy). Sets over :data:`HULL_MAX_POINTS` use a seeded subset.
 
     Raises:
-        ValueError: fewer than 4 points, non-finite values, or flat point sets.
+        ValueError (:class:`rigs.convex_hull.HullError`): fewer than 4 points, non-finite values,
+            flat or collinear point sets, or no robust hull.
     """
-    from scipy.spatial import ConvexHull, QhullError
-
     p = _check_points(points_local)
     if p.shape[0] > HULL_MAX_POINTS:
         p = p[np.random.default_rng(0).choice(p.shape[0], HULL_MAX_POINTS, replace=False)]
-    try:
-        return np.asarray(ConvexHull(p).equations, np.float64)
-    except QhullError as exc:
-        raise ValueError(f"points_local: no 3-D hull ({exc.__class__.__name__})") from None
+    return convex_hull_planes(p)
 
 
 def _check_points(points_local) -> np.ndarray:
