@@ -21,6 +21,8 @@ Deterministic: no randomness, ties go to the lowest index.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 #: Tolerances tried, as multiples of ``float64 eps x max |centred coordinate|`` (Qhull's
@@ -74,37 +76,37 @@ class _Retry(Exception):
     """A numerical failure at one tolerance (a larger one may succeed)."""
 
 
-def _planes(a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """``(K, 4)`` unit-normal planes of triangles ``a, b, c`` ``(K, 3)`` (counter-clockwise seen
-    from outside)."""
-    u, v = b - a, c - a
-    n = np.stack([u[:, 1] * v[:, 2] - u[:, 2] * v[:, 1], u[:, 2] * v[:, 0] - u[:, 0] * v[:, 2],
-                  u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]], axis=1)
-    length = np.sqrt(np.einsum("ki,ki->k", n, n))
-    if not (length > 0.0).all():
+def _plane(a, b, c) -> list:
+    """Unit-normal plane ``[nx, ny, nz, o]`` of the triangle ``a, b, c`` (3-sequences of floats,
+    counter-clockwise seen from outside). Plain floats: faster than numpy for one triangle."""
+    u0, u1, u2 = b[0] - a[0], b[1] - a[1], b[2] - a[2]
+    v0, v1, v2 = c[0] - a[0], c[1] - a[1], c[2] - a[2]
+    n0, n1, n2 = u1 * v2 - u2 * v1, u2 * v0 - u0 * v2, u0 * v1 - u1 * v0
+    length = math.sqrt(n0 * n0 + n1 * n1 + n2 * n2)
+    if not length > 0.0:
         raise _Retry("a facet with no area")
-    n /= length[:, None]
-    return np.concatenate([n, -np.einsum("ki,ki->k", n, (a + b + c) / 3.0)[:, None]], axis=1)
+    n0, n1, n2 = n0 / length, n1 / length, n2 / length
+    return [n0, n1, n2, -(n0 * (a[0] + b[0] + c[0]) + n1 * (a[1] + b[1] + c[1]) + n2 * (a[2] + b[2] + c[2])) / 3.0]
 
 
 class _Hull:
     def __init__(self, q: np.ndarray, tol: float):
         self.q, self.tol = q, tol
+        self.ql = q.tolist()
         self.faces: list = []              # (a, b, c) per facet ever made
         self.planes = np.zeros((max(64, 8 * q.shape[0]), 4))
-        self.alive: list = []
+        self.alive = np.zeros(self.planes.shape[0], bool)
         self.edge_face: dict = {}          # directed edge -> live facet holding it
 
     def add_faces(self, tris: list) -> None:
         f0, k = len(self.faces), len(tris)
         while f0 + k > self.planes.shape[0]:
             self.planes = np.concatenate([self.planes, np.zeros_like(self.planes)])
-        t = np.asarray(tris, np.int64)
-        q = self.q
-        self.planes[f0:f0 + k] = _planes(q[t[:, 0]], q[t[:, 1]], q[t[:, 2]])
+            self.alive = np.concatenate([self.alive, np.zeros_like(self.alive)])
+        self.planes[f0:f0 + k] = [_plane(self.ql[a], self.ql[b], self.ql[c]) for a, b, c in tris]
+        self.alive[f0:f0 + k] = True
         for f, (a, b, c) in enumerate(tris, f0):
             self.faces.append((a, b, c))
-            self.alive.append(True)
             for e in ((a, b), (b, c), (c, a)):
                 if e in self.edge_face:
                     raise _Retry("an edge shared by three facets")
@@ -113,7 +115,7 @@ class _Hull:
     def assign(self, pts: np.ndarray) -> None:
         """Give each point of ``pts`` to the live facet it is furthest above (by more than
         ``tol``), or to none (-1): it is inside the hull within ``tol``."""
-        live = np.flatnonzero(self.alive)
+        live = np.flatnonzero(self.alive[:len(self.faces)])
         d = self.q[pts] @ self.planes[live, :3].T + self.planes[live, 3]
         k = d.argmax(axis=1)
         best = d[np.arange(pts.size), k]
@@ -132,7 +134,7 @@ class _Hull:
             if cand.size == 0:
                 break
             self.add_point(int(cand[np.argmax(self.dist[cand])]))
-        idx = np.flatnonzero(self.alive)
+        idx = np.flatnonzero(self.alive[:len(self.faces)])
         return np.asarray(self.faces, np.int64)[idx], self.planes[idx].copy()
 
     def initial_simplex(self) -> list:
@@ -160,7 +162,7 @@ class _Hull:
     def add_point(self, i: int) -> None:
         faces, edge_face, tol = self.faces, self.edge_face, self.tol
         nf = len(faces)
-        d_all = self.planes[:nf, :3] @ self.q[i] + self.planes[:nf, 3]
+        d_all = (self.planes[:nf, :3] @ self.q[i] + self.planes[:nf, 3]).tolist()
         start = int(self.owner[i])
         visible, stack = {start}, [start]
         while stack:    # facets that see point i, and those it lies on (within tol) next to them
@@ -191,9 +193,9 @@ class _Hull:
                 del edge_face[e]
         self.add_faces([(a, b, i) for a, b in horizon])
         self.owner[i], self.dist[i] = -1, -np.inf
-        gone = np.zeros(len(faces), bool)
+        gone = np.zeros(len(faces) + 1, bool)     # index -1 (no facet) reads the last, False
         gone[list(visible)] = True
-        moved = np.flatnonzero((self.owner >= 0) & gone[np.maximum(self.owner, 0)])
+        moved = np.flatnonzero(gone[self.owner])
         if moved.size:
             # against every live facet, not only the new ones: a point dropped here is inside
             # the whole hull (within tol), so it stays inside every later, larger one
