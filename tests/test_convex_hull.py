@@ -87,3 +87,13 @@ def test_translation_and_scale_do_not_matter():
     h2 = convex_hull_planes(pts * 100.0 + [5.0, -3.0, 2.0])
     x = np.random.default_rng(2).normal(size=(500, 3)) * 2
     assert np.allclose(_max_sd(h2, x * 100.0 + [5.0, -3.0, 2.0]) / 100.0, _max_sd(h, x), atol=1e-12)
+
+
+def test_fit_hull_reuses_the_hull_of_the_same_vertices():
+    pts = _cases()["gauss"]
+    first = bc.fit_hull(pts)
+    assert bc.fit_hull(pts.copy()) is first and not first.flags.writeable
+    moved = pts.copy()
+    moved[0] += 1e-3
+    assert bc.fit_hull(moved) is not first
+    assert np.array_equal(first, convex_hull_planes(pts))

@@ -37,14 +37,18 @@ from speech_animator.inference.backends import get_body_backend
 from speech_animator.inference.options import GenerateOptions
 from speech_animator.inference.performance import Performance
 from speech_animator.rigs import body_collision as bc
+from speech_animator.rigs.convex_hull import convex_hull_planes
 from speech_animator.rigs.retarget import plan_retarget, retarget
 
-def qhull(local):   # the former scipy implementation of fit_hull, same seeded subset
+def subset(local):  # fit_hull's seeded subset
     p = np.asarray(local, np.float64)
     if p.shape[0] > bc.HULL_MAX_POINTS:
         p = p[np.random.default_rng(0).choice(p.shape[0], bc.HULL_MAX_POINTS, replace=False)]
+    return p
+
+def qhull(local):   # the former scipy implementation of fit_hull
     try:
-        return np.asarray(ConvexHull(p).equations, np.float64)
+        return np.asarray(ConvexHull(subset(local)).equations, np.float64)
     except QhullError:
         return None
 
@@ -73,7 +77,7 @@ for name, local in pts.items():
     worst_probe = max(worst_probe, float(np.abs(dm - dr).max()))
     clear = (np.abs(dm) > {TOL}) | (np.abs(dr) > {TOL})
     flips += int(((dm[clear] <= 0) != (dr[clear] <= 0)).sum())
-    assert np.array_equal(mine, bc.fit_hull(local))          # deterministic
+    assert np.array_equal(mine, convex_hull_planes(subset(local).copy()))   # deterministic, uncached
 
 caps = fit_proxies(arm)
 caps_ref = replace(caps, hulls=tuple(qhull(pts[b]) for b in caps.bones))
