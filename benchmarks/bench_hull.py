@@ -8,7 +8,8 @@ Needs the ``bpy`` module (the vertex sets come from :func:`addon.body_proxies.bo
 ``../shared/data/characters`` for the third-party rigs (skipped when absent). Prints one
 ``RESULT:<json>`` line: per character the bone count and the best-of-``repeats`` total seconds of
 both hulls over all its bones (each on the same seeded subset of at most
-:data:`rigs.body_collision.HULL_MAX_POINTS` vertices), and the facet counts.
+:data:`rigs.body_collision.HULL_MAX_POINTS` vertices, numpy uncached), the facet counts, and
+``fit_hull_cached_s``: the add-on's call again for the same character (its hull cache).
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ def main(argv=None) -> int:
 
     from speech_animator.addon.body_proxies import bone_points
     from speech_animator.rigs import body_collision as bc
+    from speech_animator.rigs.convex_hull import convex_hull_planes
 
     out = {}
     for kind in ("demo", "robot", "kaykit"):
@@ -49,11 +51,14 @@ def main(argv=None) -> int:
         sets = list(bone_points(rf.load_rig(kind, CHARS)).values())
         subsets = [p[np.random.default_rng(0).choice(p.shape[0], bc.HULL_MAX_POINTS, replace=False)]
                    if p.shape[0] > bc.HULL_MAX_POINTS else p for p in sets]
-        t_np, hulls = timed(lambda: [bc.fit_hull(p) for p in sets], args.repeats)
+        t_np, hulls = timed(lambda: [convex_hull_planes(p) for p in subsets], args.repeats)
         t_qh, ref = timed(lambda: [ConvexHull(p).equations for p in subsets], args.repeats)
+        [bc.fit_hull(p) for p in sets]
+        t_cached, _ = timed(lambda: [bc.fit_hull(p) for p in sets], args.repeats)
         out[kind] = {"bones": len(sets), "points": int(sum(p.shape[0] for p in subsets)),
                      "numpy_s": round(t_np, 4), "qhull_s": round(t_qh, 4),
                      "numpy_ms_per_bone": round(1e3 * t_np / len(sets), 2),
+                     "fit_hull_cached_s": round(t_cached, 4),
                      "facets_numpy": int(sum(h.shape[0] for h in hulls)),
                      "facets_qhull": int(sum(h.shape[0] for h in ref))}
     print("RESULT:" + json.dumps(out), flush=True)
