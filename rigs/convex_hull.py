@@ -13,15 +13,18 @@ the point set's size, the order of Qhull's ``DISTround``): a point within ``tol`
 not added, so near-duplicate, collinear and coplanar vertices (seams, boxy low-poly meshes) never
 make needle facets whose rounded planes point anywhere; a facet next to the visible region whose
 plane the new point lies on (within ``tol``) is replaced too (Qhull merges such "coplanar horizon"
-facets), so no sliver facet is made nearly in another's plane. The result is checked (closed
-surface of a sphere's topology, every input point inside every plane within ``4 tol``); if a
-check fails the hull is rebuilt with a 10x larger tolerance, up to :data:`TOL_FACTORS`' last.
+facets), so no sliver facet is made nearly in another's plane. Slivers that remain (float32
+vertices of rotated flat faces lie ~1e-7 off their plane) get their plane recomputed from an
+exact cross product where a point lies outside it. The result is checked (closed surface of a
+sphere's topology, every input point inside every plane within ``4 tol``); if a check fails the
+hull is rebuilt with a 10x larger tolerance, up to :data:`TOL_FACTORS`' last.
 Deterministic: no randomness, ties go to the lowest index.
 """
 
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 
@@ -62,6 +65,7 @@ def convex_hull_planes(points) -> np.ndarray:
         tol = factor * np.finfo(np.float64).eps * scale
         try:
             faces, planes = _Hull(q, tol).run()
+            _repair_slivers(q, faces, planes, 4 * tol)
             _check(q, faces, planes, 4 * tol)
         except _Retry as exc:
             reason = str(exc)
@@ -200,6 +204,30 @@ class _Hull:
             # against every live facet, not only the new ones: a point dropped here is inside
             # the whole hull (within tol), so it stays inside every later, larger one
             self.assign(moved)
+
+
+def _exact_plane(a, b, c) -> list:
+    """:func:`_plane` with the normal from an exact cross product (rational arithmetic), rounded
+    once: a sliver triangle's float cross product loses ~``eps / sin(angle)`` of its direction."""
+    fa, fb, fc = ([Fraction(float(v)) for v in x] for x in (a, b, c))
+    u = [fb[k] - fa[k] for k in range(3)]
+    v = [fc[k] - fa[k] for k in range(3)]
+    n = [float(u[1] * v[2] - u[2] * v[1]), float(u[2] * v[0] - u[0] * v[2]), float(u[0] * v[1] - u[1] * v[0])]
+    big = max(abs(x) for x in n)
+    if big == 0.0 or not math.isfinite(big):
+        raise _Retry("a facet with no area")
+    n = [x / big for x in n]
+    length = math.sqrt(sum(x * x for x in n))
+    n = [x / length for x in n]
+    return n + [-sum(n[k] * (float(a[k]) + float(b[k]) + float(c[k])) for k in range(3)) / 3.0]
+
+
+def _repair_slivers(q, faces, planes, tol) -> None:
+    """Recompute, in place, the planes of facets that some input point lies more than ``tol``
+    outside of, with an exact cross product (see :func:`_exact_plane`)."""
+    bad = np.flatnonzero((q @ planes[:, :3].T + planes[:, 3]).max(axis=0) > tol)
+    for f in bad.tolist():
+        planes[f] = _exact_plane(*(q[i] for i in faces[f]))
 
 
 def _check(q, faces, planes, tol):

@@ -97,3 +97,27 @@ def test_fit_hull_reuses_the_hull_of_the_same_vertices():
     moved[0] += 1e-3
     assert bc.fit_hull(moved) is not first
     assert np.array_equal(first, convex_hull_planes(pts))
+
+
+def test_rotated_float32_boxes_build_a_hull():
+    # float32 rounding of rotated grids leaves nominally coplanar points ~1e-7 off their plane:
+    # sliver facets whose float cross products point ~1e-7 rad off (their planes are recomputed
+    # exactly); none may fall back to "no hull"
+    spatial = pytest.importorskip("scipy.spatial")
+    from scipy.spatial.transform import Rotation
+
+    rng = np.random.default_rng(5)
+    for seed in range(12):
+        pts = _grid(int(rng.integers(3, 8))) * rng.uniform(0.01, 100, 3)
+        pts = pts @ Rotation.random(random_state=seed).as_matrix().T + rng.normal(size=3) * 5
+        pts = pts.astype(np.float32).astype(np.float64)
+        scale = np.abs(pts - 0.5 * (pts.min(0) + pts.max(0))).max()
+        h = convex_hull_planes(pts)
+        ref = spatial.ConvexHull(pts).equations
+        assert _max_sd(h, pts).max() <= 1e-12 * scale
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        probes = rng.uniform(lo - 0.2 * (hi - lo), hi + 0.2 * (hi - lo), (3000, 3))
+        dm, dr = _max_sd(h, probes), _max_sd(ref, probes)
+        assert np.abs(dm - dr).max() <= 1e-8 * scale       # near-coplanar facets: triangulated vs merged
+        clear = np.abs(dr) > 1e-8 * scale
+        assert np.array_equal(dm[clear] <= 0, dr[clear] <= 0)
