@@ -57,7 +57,7 @@ def test_spec_parsing_and_errors():
     assert emo.EmotionSpec.parse(keys.to_mapping()) == keys
     assert not emo.EmotionSpec.parse("").active and not emo.EmotionSpec.parse("neutral:1").active
     for bad, words in (("happy", "cheekiness"), ("joy:lots", "CATEGORY"), ("joy:3", "[0, 2]"),
-                       ([[0, "joy"], [0, "fear"]], "two keys"), ({"auto": "yes"}, "true or false"), (5, "expected")):
+                       ([[0, "joy"], [0, "joy", 0.5]], "two 'joy' keys"), ({"auto": "yes"}, "true or false"), (5, "expected")):
         with pytest.raises(InputError, match=words):
             emo.EmotionSpec.parse(bad)
     opts = GenerateOptions.from_mapping({"emotion": "fear:0.5"})
@@ -73,6 +73,10 @@ def test_keys_blend_linearly_and_hold():
     assert w[0, j] == 1.0 and w[10, j] == 1.0 and w[0, s] == 0.0     # held before the first key
     assert w[20, j] == pytest.approx(0.5) and w[20, s] == pytest.approx(0.25)   # half way
     assert w[49, j] == 0.0 and w[49, s] == pytest.approx(0.5)        # held after the last key
+    mixed = emo.category_weights(emo.EmotionSpec.parse([[0, "joy", 0.5], [0, "amazement", 0.5], [1, "neutral", 0]]),
+                                 10.0, 11)
+    a = emo.CATEGORIES.index("amazement")
+    assert mixed[0, j] == mixed[0, a] == 0.5 and mixed[5, j] == pytest.approx(0.25) and not mixed[10].any()
 
 
 def _speech_like(frames=60):
@@ -101,13 +105,13 @@ def test_each_category_moves_its_prototype_channels_visibly(name):
     assert np.array_equal(out[:, ARKIT_INDEX["mouthClose"]], base[:, ARKIT_INDEX["mouthClose"]])
 
 
-def test_pauses_may_open_but_shut_speech_frames_may_not():
+def test_lips_the_speech_face_shut_stay_shut_also_in_pauses():
     base = np.zeros((10, 52), np.float32)                          # lips together at rest
+    base[5:, ARKIT_INDEX["jawOpen"]] = 0.3                         # an open vowel
     w = emo.category_weights(emo.EmotionSpec.parse("amazement:1"), 30.0, 10)
-    speech = np.array([True] * 5 + [False] * 5)
-    out = emo.apply_emotion(base, w, speech)
-    assert (out[:5, ARKIT_INDEX["jawOpen"]] == 0).all()            # shut during speech: a closure
-    assert (out[5:, ARKIT_INDEX["jawOpen"]] >= 0.2).all()          # a pause: the amazed open mouth
+    out = emo.apply_emotion(base, w)
+    assert (out[:5, ARKIT_INDEX["jawOpen"]] == 0).all()            # rest / closure: still shut
+    assert (out[5:, ARKIT_INDEX["jawOpen"]] >= 0.5).all()          # the vowel: the amazed jaw drop
 
 
 def test_gap_table_matches_the_reference_head():

@@ -87,15 +87,6 @@ def arousal_track(audio: Audio, fps: float, frames: int) -> np.ndarray:
     return np.interp(t, np.arange(n) / p.fps, a).astype(np.float32)
 
 
-def speech_mask(audio: Audio, fps: float, frames: int) -> np.ndarray:
-    """``(frames,)`` bool voice activity at ``fps`` (prosody's VAD, nearest frame)."""
-    from ..prosody import analyze_prosody
-
-    p = analyze_prosody(audio)
-    idx = np.clip(np.round(np.arange(frames) / float(fps) * p.fps).astype(int), 0, p.num_frames - 1)
-    return np.asarray(p.speech, bool)[idx]
-
-
 def mean_arousal_valence(spec: EmotionSpec, audio: Audio | None, fps: float = 30.0) -> tuple[float, float]:
     """Clip-mean ``(arousal 0..1, valence -1..1)`` of ``spec``: the keys' categories through
     :data:`CIRCUMPLEX` (strength-weighted, time-averaged over the clip) and, with ``auto``, the
@@ -148,4 +139,4 @@ def emotion_face_layer(arkit: np.ndarray, audio: Audio, options) -> np.ndarray:
     gain = None
     if spec.auto:
         gain = 1.0 + AROUSAL_FACE_GAIN * (arousal_track(audio, fps, frames) - 0.5)
-    return apply_emotion(arkit, weights, speech_mask(audio, fps, frames), gain)
+    return apply_emotion(arkit, weights, gain)

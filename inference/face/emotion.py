@@ -43,8 +43,8 @@ Speech keeps the mouth (:func:`apply_emotion`)
 ----------------------------------------------
 The lip opening is linear in the ARKit weights (morph targets are linear); :data:`LIP_GAP_MM_PER_UNIT`
 is the inner-lip gap change per unit weight on Apple's ARKit reference head. Per frame, the emotion's
-mouth additions that open the lips are scaled to 0 while the speech face has the lips shut during
-speech (a bilabial closure stays sealed), and the additions that close the lips are scaled so the
+mouth additions that open the lips are scaled to 0 while the speech face has the lips shut (a
+bilabial closure stays sealed, the rest pose in pauses stays at rest), and the additions that close the lips are scaled so the
 predicted gap never goes below :data:`MIN_GAP_MM` (no lips pushed through each other). The emotion
 never writes ``mouthClose``; ``jawOpen`` only grows, and :func:`rigs.arkit.enforce_lip_seal` runs last.
 """
@@ -120,7 +120,7 @@ LIP_GAP_MM_PER_UNIT: dict[str, float] = {
 }
 #: Rest gap of the reference head (mm, all weights 0).
 REST_GAP_MM: float = 0.15
-#: During speech the lips count as shut below this predicted gap (mm) and fully open above
+#: The lips count as shut below this predicted gap (mm) and fully open above
 #: :data:`OPEN_GAP_MM`; in between the emotion may open them proportionally.
 SHUT_GAP_MM: float = 1.0
 OPEN_GAP_MM: float = 4.0
@@ -173,6 +173,8 @@ class EmotionSpec:
     Attributes:
         keys: :class:`EmotionKey` tuple sorted by time; the emotion holds before the first and after
             the last key and blends linearly between keys (each category's weight is interpolated).
+            Keys of different categories at one time mix (their prototypes add); a category absent
+            at a key time has weight 0 there.
         auto: when true, a continuous arousal track from the audio (:mod:`inference.face.arousal`)
             scales the expression intensity over the clip (and the keys' strengths, if any).
 
@@ -188,8 +190,10 @@ class EmotionSpec:
         if not all(isinstance(k, EmotionKey) for k in keys):
             raise InputError(f"EmotionSpec.keys: expected EmotionKey items, found {self.keys!r}")
         for a, b in zip(keys, keys[1:]):
-            if b.time_s - a.time_s < 1e-6:
-                raise InputError(f"EmotionSpec.keys: two keys at {a.time_s:g} s; expected one key per time")
+            if b.time_s - a.time_s < 1e-6 and any(k.category == b.category for k in keys
+                                                  if abs(k.time_s - b.time_s) < 1e-6 and k is not b):
+                raise InputError(f"EmotionSpec.keys: two {b.category!r} keys at {a.time_s:g} s; expected one key "
+                                 "per category and time")
         if not isinstance(self.auto, bool):
             raise InputError(f"EmotionSpec.auto: expected true or false, found {self.auto!r}")
         object.__setattr__(self, "keys", keys)
@@ -267,8 +271,9 @@ class EmotionSpec:
 def category_weights(spec: EmotionSpec, fps: float, frames: int) -> np.ndarray:
     """``(frames, C)`` float32 weight of each category (:data:`CATEGORIES` order) per frame.
 
-    Frame ``i`` is at ``i / fps`` s. Each key is a one-hot row scaled by its strength; rows are
-    linearly interpolated between keys and held outside them (all zero without keys).
+    Frame ``i`` is at ``i / fps`` s. Each key time gives a row (the strengths of the categories keyed
+    there, 0 for the others); rows are linearly interpolated between key times and held outside
+    them (all zero without keys).
 
     Raises:
         InputError: ``fps`` not positive or ``frames`` negative.
@@ -281,11 +286,16 @@ def category_weights(spec: EmotionSpec, fps: float, frames: int) -> np.ndarray:
     if not spec.keys:
         return out
     t = np.arange(frames) / float(fps)
-    key_t = np.array([k.time_s for k in spec.keys])
-    for c, name in enumerate(CATEGORIES):
-        vals = np.array([k.strength if k.category == name else 0.0 for k in spec.keys])
-        if vals.any():
-            out[:, c] = np.interp(t, key_t, vals)
+    times: list[float] = []
+    for k in spec.keys:                                   # sorted: group keys closer than 1 us
+        if not times or k.time_s - times[-1] >= 1e-6:
+            times.append(k.time_s)
+    rows = np.zeros((len(times), len(CATEGORIES)))
+    for k in spec.keys:
+        rows[int(np.argmin(np.abs(np.array(times) - k.time_s))), CATEGORIES.index(k.category)] = k.strength
+    for c in range(len(CATEGORIES)):
+        if rows[:, c].any():
+            out[:, c] = np.interp(t, np.array(times), rows[:, c])
     return out
 
 
@@ -295,22 +305,21 @@ def predicted_gap_mm(arkit: np.ndarray) -> np.ndarray:
     return REST_GAP_MM + np.asarray(arkit, np.float64) @ _RESPONSE
 
 
-def apply_emotion(arkit: np.ndarray, weights: np.ndarray, speech: np.ndarray | None = None,
-                  gain: np.ndarray | None = None) -> np.ndarray:
+def apply_emotion(arkit: np.ndarray, weights: np.ndarray, gain: np.ndarray | None = None) -> np.ndarray:
     """Add the emotion layer to speech-face ARKit curves.
 
     Args:
         arkit: ``(T, 52)`` ARKit weights in [0, 1] (the finished speech face, procedural layer included).
         weights: ``(T, C)`` category weights (:func:`category_weights`).
-        speech: optional ``(T,)`` bool, True where someone speaks; where False (pauses) the emotion
-            may open the lips (an amazed open mouth). ``None``: every frame counts as speech.
         gain: optional ``(T,)`` expression-intensity factor (auto arousal, about 0.8 .. 1.2) applied
             to the speech channels (:data:`rigs.arkit.SPEECH_CHANNELS`), the brows and the emotion.
 
     Returns:
         ``(T, 52)`` float32 in [0, 1], ``mouthClose <= jawOpen`` on every frame. Frames whose lips the
-        speech face shut during speech keep them shut (opening additions scaled to 0 below
-        :data:`SHUT_GAP_MM`); lip-closing additions never take the predicted gap below :data:`MIN_GAP_MM`.
+        speech face shut keep them shut, in speech and in pauses alike (opening additions scaled to
+        0 below :data:`SHUT_GAP_MM`: an amazed jaw drop shows on the open vowels, a bilabial and the
+        rest pose stay closed); lip-closing additions never take the predicted gap below
+        :data:`MIN_GAP_MM`.
 
     Raises:
         ValueError: shapes that do not match.
@@ -339,11 +348,6 @@ def apply_emotion(arkit: np.ndarray, weights: np.ndarray, speech: np.ndarray | N
     opening = add * np.maximum(_RESPONSE, 0.0)
     closing = add * np.minimum(_RESPONSE, 0.0)
     open_ok = np.clip((gap - SHUT_GAP_MM) / (OPEN_GAP_MM - SHUT_GAP_MM), 0.0, 1.0)
-    if speech is not None:
-        s = np.asarray(speech, bool).reshape(-1)
-        if s.shape[0] != base.shape[0]:
-            raise ValueError(f"speech: expected shape ({base.shape[0]},), found {s.shape}")
-        open_ok = np.where(s, open_ok, 1.0)
     push_down = -closing.sum(axis=1)                                          # mm the emotion would close
     room = np.maximum(gap + opening.sum(axis=1) * open_ok - MIN_GAP_MM, 0.0)
     close_ok = np.where(push_down > room, room / np.maximum(push_down, 1e-9), 1.0)
