@@ -181,3 +181,37 @@ def test_body_style_follows_arousal():
     assert emotion_body_style(GenerateOptions()) == GenerateOptions()
     kept = emotion_body_style(GenerateOptions(emotion="joy:1", gesture=GestureStyle(posture="closed")))
     assert kept.gesture.posture == "closed"
+
+
+def test_cli_flag_and_sidecar_reach_the_generator(tmp_path):
+    """``--emotion joy:1`` and a ``<stem>.emotion.json`` sidecar change the written curves as the
+    layer says (smiles up); the flag wins over the sidecar; a bad flag or sidecar is refused by name."""
+    import json
+
+    import soundfile as sf
+
+    from inference import cli
+
+    x, rate = sf.read(DEMO, dtype="float32")
+    for stem in ("plain", "side"):
+        sf.write(tmp_path / f"{stem}.wav", x[: 3 * rate], rate)
+    (tmp_path / "side.emotion.json").write_text(json.dumps({"keys": [[0.0, "sadness", 1.0]]}))
+
+    def run(out, *extra):
+        assert cli.main([str(tmp_path / "plain.wav"), str(tmp_path / "side.wav"), "-o", str(tmp_path / out),
+                         "--what", "face", "--fps", "30", *extra]) == 0
+        return {s: np.load(tmp_path / out / f"{s}.npz")["arkit"] for s in ("plain", "side")}
+
+    none, joy = run("none", "--no-procedural-face"), run("joy", "--no-procedural-face", "--emotion", "joy:1")
+    smile, frown = ARKIT_INDEX["mouthSmileLeft"], ARKIT_INDEX["mouthFrownLeft"]
+    assert (joy["plain"][:, smile] - none["plain"][:, smile]).min() >= 0.5      # the flag reached the face
+    assert (none["side"][:, frown] - none["plain"][:, frown]).min() >= 0.5      # the sidecar did
+    assert np.allclose(joy["side"], joy["plain"])                               # the flag wins
+    with pytest.raises(SystemExit) as bad:
+        cli.main([str(tmp_path / "plain.wav"), "-o", str(tmp_path / "x"), "--emotion", "glee"])
+    assert bad.value.code == 2
+    (tmp_path / "side.emotion.json").write_text("{not json")
+    from inference.batch.args import options_for_file
+
+    with pytest.raises(InputError, match="side.emotion.json"):
+        options_for_file(GenerateOptions(), tmp_path / "side.wav")

@@ -348,11 +348,16 @@ def apply_emotion(arkit: np.ndarray, weights: np.ndarray, gain: np.ndarray | Non
     opening = add * np.maximum(_RESPONSE, 0.0)
     closing = add * np.minimum(_RESPONSE, 0.0)
     open_ok = np.clip((gap - SHUT_GAP_MM) / (OPEN_GAP_MM - SHUT_GAP_MM), 0.0, 1.0)
-    push_down = -closing.sum(axis=1)                                          # mm the emotion would close
+    # the closing budget goes first to the mouth-corner keys (|response| < 1 mm: frown, stretch,
+    # press), then to the lip movers (mouthShrugLower, mouthRoll*): a sad frown survives a chin raise
+    small = (_RESPONSE < 0) & (_RESPONSE > -1.0)
     room = np.maximum(gap + opening.sum(axis=1) * open_ok - MIN_GAP_MM, 0.0)
-    close_ok = np.where(push_down > room, room / np.maximum(push_down, 1e-9), 1.0)
+    push_small, push_big = -closing[:, small].sum(axis=1), -closing[:, _RESPONSE <= -1.0].sum(axis=1)
+    ok_small = np.minimum(1.0, room / np.maximum(push_small, 1e-9))
+    ok_big = np.minimum(1.0, np.maximum(room - push_small * ok_small, 0.0) / np.maximum(push_big, 1e-9))
     scale = np.ones_like(add)
     scale[:, _RESPONSE > 0] = open_ok[:, None]
-    scale[:, _RESPONSE < 0] = close_ok[:, None]
+    scale[:, small] = ok_small[:, None]
+    scale[:, _RESPONSE <= -1.0] = ok_big[:, None]
     out += add * scale
     return _arkit.enforce_lip_seal(np.clip(out, 0.0, 1.0))
