@@ -79,6 +79,14 @@ def test_keys_blend_linearly_and_hold():
     assert mixed[0, j] == mixed[0, a] == 0.5 and mixed[5, j] == pytest.approx(0.25) and not mixed[10].any()
 
 
+def test_shifted_spec_keeps_every_frames_weights():
+    spec = emo.EmotionSpec.parse([[1.0, "joy", 1.0], [3.0, "sadness", 0.5], [4.0, "neutral", 0.0]], )
+    whole = emo.category_weights(spec, 10.0, 60)
+    for start in (0, 17, 20, 35, 45):
+        part = emo.category_weights(spec.shifted(start / 10.0), 10.0, 60 - start)
+        assert np.allclose(part, whole[start:], atol=1e-6), start
+
+
 def _speech_like(frames=60):
     """An open vowel (jawOpen 0.4), a sealed bilabial (jawOpen = mouthClose = 0.15) and rest."""
     a = np.zeros((frames, 52), np.float32)

@@ -263,6 +263,18 @@ class EmotionSpec:
             return cls(tuple(keys))
         raise InputError(f"{where}: expected 'CATEGORY:STRENGTH', 'auto', a list of keys or a mapping, found {value!r}")
 
+    def shifted(self, start_s: float) -> "EmotionSpec":
+        """The same emotion for a clip that starts ``start_s`` seconds into this one (a long file's
+        window): key times minus ``start_s``; keys before it become keys at 0 holding the blend
+        there (:func:`category_weights`), so every frame keeps its weights."""
+        if start_s <= 0 or not self.keys:
+            return self
+        t0 = float(start_s)
+        w = category_weights(self, 1.0 / t0, 2)[1]               # the weights at exactly t0
+        head = [EmotionKey(0.0, c, float(min(w[i], 2.0))) for i, c in enumerate(CATEGORIES) if w[i] > 0]
+        tail = [EmotionKey(k.time_s - t0, k.category, k.strength) for k in self.keys if k.time_s - t0 > 1e-6]
+        return EmotionSpec(tuple(head or [EmotionKey(0.0, "neutral", 0.0)]) + tuple(tail), self.auto)
+
     def to_mapping(self) -> dict:
         """JSON-able ``{"auto": bool, "keys": [[time_s, category, strength], ...]}``."""
         return {"auto": self.auto, "keys": [[k.time_s, k.category, k.strength] for k in self.keys]}
