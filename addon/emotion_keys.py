@@ -76,11 +76,18 @@ def emotion_spec_from_object(obj: bpy.types.Object | None, frame_start: int, fps
 
 
 def with_keyed_emotion(options, face_objects, frame_start: int):
-    """``options`` (the sidebar's) with the first face object's emotion keys in place of the
-    sidebar's constant emotion when the face has emotion keys; the ``auto`` flag is kept."""
+    """``options`` (the sidebar's) with what the first face object carries: its emotion keys in
+    place of the sidebar's constant emotion when it has some (the ``auto`` flag is kept), and its
+    learnt speaking style (``addon/style_ops.py``)."""
+    from .style_ops import stored_style
+
     if not options.face or not face_objects:
         return options
-    spec = emotion_spec_from_object(bpy.data.objects.get(face_objects[0]), int(frame_start), float(options.fps))
+    obj = bpy.data.objects.get(face_objects[0])
+    style = stored_style(obj)
+    if style is not None:
+        options = replace(options, style=style)
+    spec = emotion_spec_from_object(obj, int(frame_start), float(options.fps))
     if spec is None:
         return options
     return replace(options, emotion=EmotionSpec(spec.keys, options.emotion.auto))

@@ -12,6 +12,7 @@ from dataclasses import dataclass, fields
 
 from .errors import InputError
 from .face.emotion import EmotionSpec
+from .face.style import SpeakingStyle
 
 
 def _range(name: str, value, lo: float, hi: float) -> None:
@@ -185,6 +186,8 @@ class GenerateOptions:
         emotion: :class:`inference.face.emotion.EmotionSpec` (emotion keys and/or ``auto``
             arousal); any spelling :meth:`EmotionSpec.parse` accepts (``"joy:0.8"``, ``"auto"``,
             a list of timed keys) is converted on construction. Default: no emotion.
+        style: :class:`inference.face.style.SpeakingStyle` (per-group gains/offsets and blink rate
+            learnt from an edited take); a mapping of its fields is converted. Default: neutral.
 
     Raises:
         InputError: on construction, a value out of range or of the wrong kind.
@@ -207,9 +210,11 @@ class GenerateOptions:
     backend_modules: tuple[str, ...] = ()
     transcript: str = ""
     emotion: EmotionSpec = EmotionSpec()
+    style: SpeakingStyle = SpeakingStyle()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "emotion", EmotionSpec.parse(self.emotion, "GenerateOptions.emotion"))
+        object.__setattr__(self, "style", SpeakingStyle.parse(self.style, "GenerateOptions.style"))
         _range("GenerateOptions.fps", self.fps, 1.0, 1000.0)
         _choice("GenerateOptions.device", self.device, DEVICES)
         _range("GenerateOptions.intensity", self.intensity, 0.0, 2.0)
@@ -247,6 +252,7 @@ class GenerateOptions:
         out["backend_options"] = self.backend_options.to_plain()
         out["backend_modules"] = list(self.backend_modules)
         out["emotion"] = self.emotion.to_mapping()
+        out["style"] = self.style.to_mapping()
         return out
 
     @classmethod

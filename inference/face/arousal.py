@@ -128,8 +128,14 @@ def emotion_body_style(options, audio: Audio | None = None):
 
 
 def emotion_face_layer(arkit: np.ndarray, audio: Audio, options) -> np.ndarray:
-    """The emotion layer of ``options.emotion`` on ``(T, 52)`` face curves at ``options.fps``
-    (:func:`inference.face.emotion.apply_emotion`); ``arkit`` unchanged without an emotion."""
+    """The character's speaking style (``options.style``, :func:`inference.face.style.apply_style`),
+    then the emotion layer of ``options.emotion`` (:func:`inference.face.emotion.apply_emotion`)
+    on ``(T, 52)`` face curves at ``options.fps``; ``arkit`` unchanged when both are neutral."""
+    style = getattr(options, "style", None)
+    if style is not None and not style.neutral:
+        from .style import apply_style
+
+        arkit = apply_style(arkit, style)
     spec = getattr(options, "emotion", None)
     if spec is None or not spec.active:
         return arkit
