@@ -69,12 +69,13 @@ def evaluate(strength: float = 1.0, split: str = "test", fps: float = 30.0, log=
 def markdown(result: dict) -> str:
     """A markdown table of :func:`evaluate`'s result."""
     rows = ["| emotion | clean bilabial closure | lips crossing > 2 mm | aperture r | rest in pauses | "
-            "mouthClose > jawOpen | smallest prototype-channel rise |", "|---|---|---|---|---|---|---|"]
+            "lips within 6 mm of shut (non-bilabial speech) | mouthClose > jawOpen | smallest prototype-channel rise |",
+            "|---|---|---|---|---|---|---|---|"]
     for spec, r in result.items():
         a = r["all"]
         low = min(r["moved"].items(), key=lambda kv: kv[1]) if r["moved"] else None
         rows.append(f"| {spec} | {a['clean_closure']:.3f} | {a['cross_share']:.1%} | {a['aperture_r']:.3f} | "
-                    f"{a['rest']:.3f} | {r['close_above_jaw']:.1%} | "
+                    f"{a['rest']:.3f} | {a['shut_nonbilabial']:.1%} | {r['close_above_jaw']:.1%} | "
                     f"{f'{low[0]} +{low[1]:.2f}' if low else '-'} |")
     return "\n".join(rows)
 
