@@ -46,7 +46,7 @@ is the inner-lip gap change per unit weight on Apple's ARKit reference head. Per
 mouth additions that open the lips are scaled to 0 while the speech face has the lips shut (a
 bilabial closure stays sealed, the rest pose in pauses stays at rest), and the additions that close the lips are scaled so the
 predicted gap never goes below :data:`MIN_GAP_MM` (no lips pushed through each other) nor below
-:data:`KEEP_OPEN_FRACTION` of the speech face's gap (an open vowel stays open). The emotion
+the speech face's gap less :data:`MAX_NARROW_MM` where the lips are open (a vowel stays open). The emotion
 never writes ``mouthClose``; ``jawOpen`` only grows, and :func:`rigs.arkit.enforce_lip_seal` runs last.
 """
 
@@ -128,13 +128,14 @@ REST_GAP_MM: float = 0.15
 #: lowers closure or rest.
 SHUT_GAP_MM: float = 3.0
 OPEN_GAP_MM: float = 8.0
-#: The emotion's lip-closing additions stop where the predicted gap would fall below this (mm) ...
-MIN_GAP_MM: float = -0.5
-#: ... or, where the speech face has the lips open (from 4 mm; blended in from 1 mm), below this
-#: share of the speech face's own gap: an emotion may narrow an open mouth by 15 %
-#: at most, so the mouth keeps reading as speech (with no limit, sadness's chin raiser left the
-#: lips within 6 mm of shut on 22 % of non-bilabial speech frames instead of 13 %).
-KEEP_OPEN_FRACTION: float = 0.85
+#: The emotion's lip-closing additions stop where the predicted gap would fall below this (mm; the
+#: lips pressed together, as far as :data:`rigs.arkit.SEALED_LIMITS` lets a seal go: ~1 mm) ...
+MIN_GAP_MM: float = -1.0
+#: ... or, where the speech face has the lips open (from 4 mm; blended in from 1 mm), by more than
+#: this (mm): enough for the mouth corners (frown, stretch, press: about -0.2 mm per unit each),
+#: not for the chin raiser to narrow a vowel (a 15 % narrowing allowance still left sadness's lips
+#: within 6 mm of shut on 19.7 % of non-bilabial speech frames instead of 13.1 %).
+MAX_NARROW_MM: float = 0.5
 _RESPONSE = np.zeros(_arkit.NUM_ARKIT, np.float64)
 for _name, _mm in LIP_GAP_MM_PER_UNIT.items():
     _RESPONSE[_I[_name]] = _mm
@@ -340,7 +341,7 @@ def apply_emotion(arkit: np.ndarray, weights: np.ndarray, gain: np.ndarray | Non
         speech face shut keep them shut, in speech and in pauses alike (opening additions scaled to
         0 below :data:`SHUT_GAP_MM`: an amazed jaw drop shows on the open vowels, a bilabial and the
         rest pose stay closed); lip-closing additions never take the predicted gap below
-        :data:`MIN_GAP_MM` nor below :data:`KEEP_OPEN_FRACTION` of the speech face's gap.
+        :data:`MIN_GAP_MM`, nor, on open lips, narrow them by more than :data:`MAX_NARROW_MM`.
 
     Raises:
         ValueError: shapes that do not match.
@@ -372,10 +373,10 @@ def apply_emotion(arkit: np.ndarray, weights: np.ndarray, gain: np.ndarray | Non
     # the closing budget goes first to the mouth-corner keys (|response| < 1 mm: frown, stretch,
     # press), then to the lip movers (mouthShrugLower, mouthRoll*): a sad frown survives a chin raise
     small = (_RESPONSE < 0) & (_RESPONSE > -1.0)
-    # closed lips (gap <= 1 mm) may press down to MIN_GAP_MM; from 4 mm up an open mouth keeps
-    # KEEP_OPEN_FRACTION of its gap; linear in between (no jump from frame to frame)
+    # closed lips (gap <= 1 mm) may press down to MIN_GAP_MM; from 4 mm up an open mouth loses at
+    # most MAX_NARROW_MM; linear in between (no jump from frame to frame)
     w_open = np.clip((gap - 1.0) / 3.0, 0.0, 1.0)
-    floor = (1.0 - w_open) * MIN_GAP_MM + w_open * np.maximum(MIN_GAP_MM, KEEP_OPEN_FRACTION * gap)
+    floor = (1.0 - w_open) * MIN_GAP_MM + w_open * np.maximum(MIN_GAP_MM, gap - MAX_NARROW_MM)
     room = np.maximum(gap + opening.sum(axis=1) * open_ok - floor, 0.0)
     push_small, push_big = -closing[:, small].sum(axis=1), -closing[:, _RESPONSE <= -1.0].sum(axis=1)
     ok_small = np.minimum(1.0, room / np.maximum(push_small, 1e-9))
