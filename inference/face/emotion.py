@@ -10,7 +10,7 @@ the emotion prototypes are EMFACS's (Friesen & Ekman 1983, EMFACS-7; prototype t
 Investigator's Guide, ch. 12):
 
 - ``joy`` (happiness): AU6 + AU12 (+ AU25 lips part), the Duchenne smile;
-- ``sadness``: AU1 + AU4 + AU15 (+ AU17 chin raiser, a listed variant);
+- ``sadness``: AU1 + AU4 + AU15 (the variant's AU17 chin raiser is left out, see below);
 - ``anger``: AU4 + AU5 + AU7 + AU23;
 - ``fear``: AU1 + AU2 + AU4 + AU5 + AU7 + AU20 + AU26;
 - ``disgust``: AU9 + AU15 + AU16 (+ AU10 in the AU10 variant);
@@ -19,8 +19,8 @@ Investigator's Guide, ch. 12):
 Categories with NO canonical EMFACS prototype (Audio2Face-3D's list has them); what ours is built on:
 
 - ``grief``: intense sadness. Darwin (1872, ch. VII, the "grief muscles": oblique brows) and
-  Ekman & Friesen, *Unmasking the Face* (1975, "sadness-anguish"): AU1 + AU4 + AU6 + AU15 + AU17
-  with the lids lowered (partial AU43);
+  Ekman & Friesen, *Unmasking the Face* (1975, "sadness-anguish"): AU1 + AU4 + AU6 + AU15 with the
+  lids lowered (partial AU43); their AU17 is left out, see below;
 - ``pain``: the Prkachin & Solomon (2008) Prkachin-Solomon Pain Intensity core, AU4 + (AU6 | AU7)
   + (AU9 | AU10) + AU43 (Prkachin 1992, "The consistency of facial expressions of pain"); we use all
   of AU4, AU6, AU7, AU9, AU10 and a partial AU43;
@@ -39,6 +39,10 @@ mouthDimpleLeft/Right, AU15 mouthFrownLeft/Right, AU16 mouthLowerDownLeft/Right,
 mouthShrugLower, AU20 mouthStretchLeft/Right, AU23 mouthPressLeft/Right, AU26 jawOpen, AU43
 eyeBlinkLeft/Right. The weights (ARKit weight at strength 1, roughly FACS intensity C-D) are ours.
 
+AU17 (chin raiser, ``mouthShrugLower``) is in no prototype: it pushes the lower lip up (-5.8 mm
+of lip gap per unit on the reference head), i.e. it shuts the lips the speech opens; with it,
+sadness left the lips shut on 20.6 % of non-bilabial speech frames instead of 13.1 %.
+
 Speech keeps the mouth (:func:`apply_emotion`)
 ----------------------------------------------
 The lip opening is linear in the ARKit weights (morph targets are linear); :data:`LIP_GAP_MM_PER_UNIT`
@@ -46,7 +50,7 @@ is the inner-lip gap change per unit weight on Apple's ARKit reference head. Per
 mouth additions that open the lips are scaled to 0 while the speech face has the lips shut (a
 bilabial closure stays sealed, the rest pose in pauses stays at rest), and the additions that close the lips are scaled so the
 predicted gap never goes below :data:`MIN_GAP_MM` (no lips pushed through each other) nor below
-the speech face's gap less :data:`MAX_NARROW_MM` where the lips are open (a vowel stays open). The emotion
+the speech face's gap less :data:`MAX_NARROW_MM` (a vowel stays open). The emotion
 never writes ``mouthClose``; ``jawOpen`` only grows, and :func:`rigs.arkit.enforce_lip_seal` runs last.
 """
 
@@ -84,9 +88,9 @@ PROTOTYPES: dict[str, tuple[str, dict[str, float]]] = {
                                                 **_lr("browDown", 0.25), **_lr("eyeWide", 0.7),
                                                 **_lr("eyeSquint", 0.2), **_lr("mouthStretch", 0.6),
                                                 "jawOpen": 0.15}),
-    "grief": ("AU1+AU4+AU6+AU15+AU17+AU43 (partial)", {"browInnerUp": 0.9, **_lr("browDown", 0.4),
+    "grief": ("AU1+AU4+AU6+AU15+AU43 (partial)", {"browInnerUp": 0.9, **_lr("browDown", 0.4),
                                                         **_lr("cheekSquint", 0.35), **_lr("mouthFrown", 0.8),
-                                                        "mouthShrugLower": 0.45, **_lr("eyeBlink", 0.25)}),
+                                                        **_lr("eyeBlink", 0.25)}),
     "joy": ("AU6+AU12 (+AU25)", {**_lr("cheekSquint", 0.6), **_lr("mouthSmile", 0.75), **_lr("eyeSquint", 0.25),
                                   **_lr("mouthUpperUp", 0.1)}),
     "out of breath": ("AU1+AU25+AU26+AU38 (~noseSneer)+AU43 (partial)",
@@ -96,8 +100,8 @@ PROTOTYPES: dict[str, tuple[str, dict[str, float]]] = {
                                                       **_lr("eyeSquint", 0.6), **_lr("noseSneer", 0.6),
                                                       **_lr("mouthUpperUp", 0.4), **_lr("eyeBlink", 0.3),
                                                       **_lr("mouthStretch", 0.3)}),
-    "sadness": ("AU1+AU4+AU15 (+AU17)", {"browInnerUp": 0.8, **_lr("browDown", 0.3), **_lr("mouthFrown", 0.7),
-                                          "mouthShrugLower": 0.3, **_lr("eyeBlink", 0.1)}),
+    "sadness": ("AU1+AU4+AU15", {"browInnerUp": 0.8, **_lr("browDown", 0.3), **_lr("mouthFrown", 0.7),
+                                  **_lr("eyeBlink", 0.1)}),
 }
 #: Valid category names (``neutral`` first, then alphabetical; includes Audio2Face-3D's ten).
 CATEGORIES: tuple[str, ...] = tuple(PROTOTYPES)
@@ -128,13 +132,11 @@ REST_GAP_MM: float = 0.15
 #: lowers closure or rest.
 SHUT_GAP_MM: float = 3.0
 OPEN_GAP_MM: float = 8.0
-#: The emotion's lip-closing additions stop where the predicted gap would fall below this (mm; the
-#: lips pressed together, as far as :data:`rigs.arkit.SEALED_LIMITS` lets a seal go: ~1 mm) ...
-MIN_GAP_MM: float = -1.0
-#: ... or, where the speech face has the lips open (from 4 mm; blended in from 1 mm), by more than
-#: this (mm): enough for the mouth corners (frown, stretch, press: about -0.2 mm per unit each),
-#: not for the chin raiser to narrow a vowel (a 15 % narrowing allowance still left sadness's lips
-#: within 6 mm of shut on 19.7 % of non-bilabial speech frames instead of 13.1 %).
+#: The emotion's lip-closing additions stop where the predicted gap would fall below this (mm;
+#: within the metrics' 1 mm of the rest gap, so rest in pauses holds) ...
+MIN_GAP_MM: float = -0.5
+#: ... or narrow the speech face's lips by more than this (mm): enough for the mouth corners
+#: (frown, stretch, press: -0.2 to -0.3 mm per unit each), not for a chin raiser to shut a vowel.
 MAX_NARROW_MM: float = 0.5
 _RESPONSE = np.zeros(_arkit.NUM_ARKIT, np.float64)
 for _name, _mm in LIP_GAP_MM_PER_UNIT.items():
@@ -341,7 +343,7 @@ def apply_emotion(arkit: np.ndarray, weights: np.ndarray, gain: np.ndarray | Non
         speech face shut keep them shut, in speech and in pauses alike (opening additions scaled to
         0 below :data:`SHUT_GAP_MM`: an amazed jaw drop shows on the open vowels, a bilabial and the
         rest pose stay closed); lip-closing additions never take the predicted gap below
-        :data:`MIN_GAP_MM`, nor, on open lips, narrow them by more than :data:`MAX_NARROW_MM`.
+        :data:`MIN_GAP_MM`, nor narrow the lips by more than :data:`MAX_NARROW_MM`.
 
     Raises:
         ValueError: shapes that do not match.
@@ -371,12 +373,9 @@ def apply_emotion(arkit: np.ndarray, weights: np.ndarray, gain: np.ndarray | Non
     closing = add * np.minimum(_RESPONSE, 0.0)
     open_ok = np.clip((gap - SHUT_GAP_MM) / (OPEN_GAP_MM - SHUT_GAP_MM), 0.0, 1.0)
     # the closing budget goes first to the mouth-corner keys (|response| < 1 mm: frown, stretch,
-    # press), then to the lip movers (mouthShrugLower, mouthRoll*): a sad frown survives a chin raise
+    # press), then to the lip movers (mouthShrugLower, mouthRoll*; in no prototype today)
     small = (_RESPONSE < 0) & (_RESPONSE > -1.0)
-    # closed lips (gap <= 1 mm) may press down to MIN_GAP_MM; from 4 mm up an open mouth loses at
-    # most MAX_NARROW_MM; linear in between (no jump from frame to frame)
-    w_open = np.clip((gap - 1.0) / 3.0, 0.0, 1.0)
-    floor = (1.0 - w_open) * MIN_GAP_MM + w_open * np.maximum(MIN_GAP_MM, gap - MAX_NARROW_MM)
+    floor = np.maximum(MIN_GAP_MM, gap - MAX_NARROW_MM)
     room = np.maximum(gap + opening.sum(axis=1) * open_ok - floor, 0.0)
     push_small, push_big = -closing[:, small].sum(axis=1), -closing[:, _RESPONSE <= -1.0].sum(axis=1)
     ok_small = np.minimum(1.0, room / np.maximum(push_small, 1e-9))
