@@ -214,7 +214,7 @@ def test_cli_flag_and_sidecar_reach_the_generator(tmp_path):
     none, joy = run("none", "--no-procedural-face"), run("joy", "--no-procedural-face", "--emotion", "joy:1")
     smile, frown = ARKIT_INDEX["mouthSmileLeft"], ARKIT_INDEX["mouthFrownLeft"]
     assert (joy["plain"][:, smile] - none["plain"][:, smile]).min() >= 0.5      # the flag reached the face
-    assert (none["side"][:, frown] - none["plain"][:, frown]).min() >= 0.5      # the sidecar did
+    assert np.median(none["side"][:, frown] - none["plain"][:, frown]) >= 0.5  # the sidecar did
     assert np.allclose(joy["side"], joy["plain"])                               # the flag wins
     with pytest.raises(SystemExit) as bad:
         cli.main([str(tmp_path / "plain.wav"), "-o", str(tmp_path / "x"), "--emotion", "glee"])
@@ -224,3 +224,11 @@ def test_cli_flag_and_sidecar_reach_the_generator(tmp_path):
 
     with pytest.raises(InputError, match="side.emotion.json"):
         options_for_file(GenerateOptions(), tmp_path / "side.wav")
+
+
+def test_nearly_closed_open_lips_are_not_shut_by_the_corners():
+    base = np.zeros((4, 52), np.float32)
+    base[:, ARKIT_INDEX["jawOpen"]] = [0.03, 0.033, 0.04, 0.06]          # gaps ~1.2 .. 2.6 mm
+    w = emo.category_weights(emo.EmotionSpec.parse("sadness:2"), 30.0, 4)
+    gap = emo.predicted_gap_mm(emo.apply_emotion(base, w))
+    assert (gap > emo.CLOSED_GAP_MM).all(), gap

@@ -138,6 +138,9 @@ MIN_GAP_MM: float = -0.5
 #: ... or narrow the speech face's lips by more than this (mm): enough for the mouth corners
 #: (frown, stretch, press: -0.2 to -0.3 mm per unit each), not for a chin raiser to shut a vowel.
 MAX_NARROW_MM: float = 0.5
+#: Lips at most this far apart (mm) count as closed (tools/face_geometry_metrics.CLOSED_MM); the
+#: emotion never takes lips the speech face has open to or below it.
+CLOSED_GAP_MM: float = 1.0
 _RESPONSE = np.zeros(_arkit.NUM_ARKIT, np.float64)
 for _name, _mm in LIP_GAP_MM_PER_UNIT.items():
     _RESPONSE[_I[_name]] = _mm
@@ -376,6 +379,7 @@ def apply_emotion(arkit: np.ndarray, weights: np.ndarray, gain: np.ndarray | Non
     # press), then to the lip movers (mouthShrugLower, mouthRoll*; in no prototype today)
     small = (_RESPONSE < 0) & (_RESPONSE > -1.0)
     floor = np.maximum(MIN_GAP_MM, gap - MAX_NARROW_MM)
+    floor = np.where(gap > CLOSED_GAP_MM, np.maximum(floor, CLOSED_GAP_MM + 0.05), floor)  # open stays open
     room = np.maximum(gap + opening.sum(axis=1) * open_ok - floor, 0.0)
     push_small, push_big = -closing[:, small].sum(axis=1), -closing[:, _RESPONSE <= -1.0].sum(axis=1)
     ok_small = np.minimum(1.0, room / np.maximum(push_small, 1e-9))
