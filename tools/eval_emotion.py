@@ -4,7 +4,8 @@ For each emotion (none, every category of :data:`inference.face.emotion.CATEGORI
 strength, and ``auto``), the default face backend's curves on the held-out real speech of
 :func:`tools.eval_face_geometry.clips` (``test`` split) are scored like ``tools.eval_face_geometry``
 (clean bilabial closure, share of speech frames with the lips crossing > 2 mm, aperture r, rest in
-pauses) plus the share of frames with ``mouthClose > jawOpen`` and the largest rise of each
+pauses, non-bilabial speech frames with the lips shut <= 1 mm) plus the share of frames with
+``mouthClose > jawOpen`` and the largest rise of each
 prototype channel over the neutral take (what the emotion visibly adds).
 
 Usage (repository root)::
@@ -69,7 +70,7 @@ def evaluate(strength: float = 1.0, split: str = "test", fps: float = 30.0, log=
 def markdown(result: dict) -> str:
     """A markdown table of :func:`evaluate`'s result."""
     rows = ["| emotion | clean bilabial closure | lips crossing > 2 mm | aperture r | rest in pauses | "
-            "lips within 6 mm of shut (non-bilabial speech) | mouthClose > jawOpen | smallest prototype-channel rise |",
+            "non-bilabial speech frames with the lips shut (<= 1 mm) | mouthClose > jawOpen | smallest prototype-channel rise |",
             "|---|---|---|---|---|---|---|---|"]
     for spec, r in result.items():
         a = r["all"]
