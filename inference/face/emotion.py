@@ -46,12 +46,14 @@ sadness left the lips shut on 20.6 % of non-bilabial speech frames instead of 13
 Speech keeps the mouth (:func:`apply_emotion`)
 ----------------------------------------------
 The lip opening is linear in the ARKit weights (morph targets are linear); :data:`LIP_GAP_MM_PER_UNIT`
-is the inner-lip gap change per unit weight on Apple's ARKit reference head. Per frame, the emotion's
-mouth additions that open the lips are scaled to 0 while the speech face has the lips shut (a
-bilabial closure stays sealed, the rest pose in pauses stays at rest), and the additions that close the lips are scaled so the
-predicted gap never goes below :data:`MIN_GAP_MM` (no lips pushed through each other) nor below
-the speech face's gap less :data:`MAX_NARROW_MM` (a vowel stays open). The emotion
-never writes ``mouthClose``; ``jawOpen`` only grows, and :func:`rigs.arkit.enforce_lip_seal` runs last.
+is the inner-lip gap change per unit weight on Apple's ARKit reference head. Per frame, the
+emotion's mouth additions that open the lips are scaled to 0 while the speech face has the lips
+within :data:`SHUT_GAP_MM` of shut (a bilabial closure stays sealed, the rest pose in pauses stays
+at rest); the additions that close the lips are scaled so the predicted gap never goes below
+:data:`MIN_GAP_MM` (no lips pushed through each other), never drops by more than
+:data:`MAX_NARROW_MM` (a vowel stays open) and never reaches :data:`CLOSED_GAP_MM` where the speech
+has the lips open. The emotion never writes ``mouthClose``; ``jawOpen`` only grows, and
+:func:`rigs.arkit.enforce_lip_seal` runs last.
 """
 
 from __future__ import annotations
