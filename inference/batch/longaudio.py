@@ -110,7 +110,7 @@ def generate_file(path: str | os.PathLike, options: GenerateOptions = GenerateOp
             audio = _read(f, path, rate, declared, a / fps, b / fps)
             warnings += [w.replace(f"{path}: ", f"{path}: window {a / fps:.0f} s + ") for w in check_random_data(audio)]
             timings["decode"] += time.perf_counter() - t
-            perf = generate(audio, replace(options, seed=options.seed + k))
+            perf = generate(audio, replace(options, seed=options.seed + k, emotion=options.emotion.shifted(a / fps)))
             for key in ("face", "body"):
                 timings[key] += perf.provenance.timings_s.get(key, 0.0)
             face_model, body_model = perf.provenance.face_model, perf.provenance.body_model
