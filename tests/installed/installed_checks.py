@@ -65,8 +65,8 @@ def assert_dense(s: dict, frames: int, start: int = 1) -> None:
 
 
 def assert_face(s: dict, frames: int, keys: list[str], *, start: int = 1, exclude=("tongueOut",)) -> None:
-    """Face keys: one ``key_blocks["name"].value`` curve per ARKit key of the mesh, values in
-    [0, 1], on every frame; the mouth and the blinks move."""
+    """Face keys: one ``key_blocks["name"].value`` curve per ARKit key of the mesh (less
+    ``exclude``), values in [0, 1], on every frame; the jaw opens and closes, at least 10 curves move."""
     from rigs.arkit import ARKIT_NAMES
 
     assert_dense(s, frames, start)
@@ -76,9 +76,7 @@ def assert_face(s: dict, frames: int, keys: list[str], *, start: int = 1, exclud
     assert 0.0 <= s["min"] and s["max"] <= 1.0, (s["min"], s["max"])
     jaw = s["ranges"]['key_blocks["jawOpen"].value']
     assert jaw[1] - jaw[0] > 0.05, jaw  # speech opens and closes the jaw
-    moving = set(s["moving"])
-    assert 'key_blocks["eyeBlinkLeft"].value' in moving and 'key_blocks["eyeBlinkRight"].value' in moving
-    assert len(moving) >= 10, sorted(moving)
+    assert len(s["moving"]) >= 10, s["moving"]
 
 
 def assert_body(s: dict, frames: int, bones: list[str], *, start: int = 1, max_location_m: float = 2.0) -> None:
@@ -102,4 +100,4 @@ def assert_body(s: dict, frames: int, bones: list[str], *, start: int = 1, max_l
     assert all(-1.0 - 1e-4 <= lo and hi <= 1.0 + 1e-4 for lo, hi in rot)
 
 
-from tests.installed.conftest import run_installed  # noqa: E402,F401  (the clean-environment harness)
+from installed_harness import run_installed  # noqa: E402,F401  (the clean-environment harness, tests/installed)
