@@ -73,13 +73,12 @@ for f, v in zip(fcs, want):
 for f in [jaw] + fcs:
     f.update()
 bpy.ops.ed.undo_push(message="edit keys")
-edited = {"state": state(), "jaw31": played(31)[0]}
-edited_jaw = [curve(bpy.data.actions[face_action.name], JAW).evaluate(f) for f in range(1, out["first"]["face"]["keys_per_curve"][1] + 1)]
-out["edited"] = edited
+out["edited"] = {"state": state(), "jaw31": played(31)[0]}
+n = out["first"]["face"]["keys_per_curve"][1]  # the clip's frames
+edited_jaw = [curve(bpy.data.actions[face_action.name], JAW).evaluate(f) for f in range(1, n + 1)]
 out["r2"] = keyed.generate(undo=True)
 key, arm = objs()
 jaw31, elbow20 = played(31)[0], played(20)[1]
-n = len(edited_jaw)
 out["regen"] = {**state(), "face_blend": key.animation_data.action_blend_type,
                 "body_blend": arm.animation_data.action_blend_type,
                 "face_base": layers.base_action(key).name, "body_base": layers.base_action(arm).name,

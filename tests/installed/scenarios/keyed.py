@@ -136,13 +136,14 @@ def _keys(fc) -> tuple[np.ndarray, np.ndarray]:
 
 
 def summary(id_data, action=None) -> dict:
-    """What the generated action of ``id_data`` (a shape-key Key or an armature Object) keyed.
+    """What the generated action of ``id_data`` (a shape-key Key or an armature Object) keyed;
+    ``action``: summarise this action instead (e.g. the active edit layer).
 
-    Returns a JSON-able dict: ``action`` (name or ``None``),
-    ``tag`` (provenance dict, without its long ``curve_keys`` / ``curve_digests``), ``ranges`` (data path ->
-    [min, max] key value over its array indices), ``paths`` (data path -> sorted array indices), ``frames`` ([first, last] key frame over all
-    curves), ``keys_per_curve`` ([min, max] key count), ``min``/``max`` (over all key values),
-    ``finite`` (no NaN/inf key value), ``moving`` (data paths whose keys vary by > 1e-4),
+    Returns a JSON-able dict: ``action`` (name or ``None``), ``tag`` (provenance dict, without its
+    long ``curve_keys`` / ``curve_digests``), ``ranges`` (data path -> [min, max] key value over
+    its array indices), ``paths`` (data path -> sorted array indices), ``frames`` ([first, last]
+    key frame over all curves), ``keys_per_curve`` ([min, max] key count), ``min``/``max`` (over
+    all key values), ``finite`` (no NaN/inf key value), ``moving`` (data paths whose keys vary by > 1e-4),
     ``bones`` (pose bones keyed), ``quat_norm_err`` (max | |q| - 1 | over the keyed frames of
     bones with four ``rotation_quaternion`` curves, ``None`` without such bones).
     """
