@@ -5,7 +5,9 @@ vertex is given to one bone: the bone of its largest skin weight (vertex group n
 or the parent bone of a bone-parented mesh. The vertices are taken in the *rest* pose (the
 armature's Pose Position is switched to Rest while reading, then restored), expressed in each
 bone's ``matrix_local`` frame, and per bone a capsule (:func:`rigs.body_collision.fit_capsule`)
-and a convex hull (:func:`rigs.body_collision.fit_hull`) are fitted. The solver then runs bpy-free on the retargeted pose.
+and a convex hull (:func:`rigs.body_collision.fit_hull`, numpy only) are fitted. A bone whose
+hull cannot be built keeps its capsule alone, one whose capsule cannot be fitted gets no proxy;
+both are reported (:func:`fit_proxies`). The solver then runs bpy-free on the retargeted pose.
 """
 
 from __future__ import annotations
@@ -59,12 +61,13 @@ def _vertex_bones(ob, skinned: bool, bone_names: set) -> tuple[np.ndarray, list]
     return co, owner
 
 
-def fit_proxies(armature) -> Capsules:
-    """One capsule per bone of ``armature`` that owns at least :data:`MIN_VERTICES` vertices.
+def bone_points(armature) -> dict:
+    """Rest-pose vertices per bone of ``armature``, each in its bone's ``matrix_local`` frame.
 
     Returns:
-        :class:`rigs.body_collision.Capsules` in bone rest frames (armature units); empty when the
-        armature deforms no mesh.
+        ``{bone name: (N, 3) float64}`` (armature units) for every bone that owns at least
+        :data:`MIN_VERTICES` vertices (see the module docstring for which vertices a bone owns);
+        empty when the armature deforms no mesh.
     """
     import bpy
 
@@ -88,24 +91,58 @@ def fit_proxies(armature) -> Capsules:
     finally:
         armature.data.pose_position = keep
         bpy.context.view_layer.update()
-    out_b, out_a, out_e, out_r, out_h, out_reach = [], [], [], [], [], []
+    out = {}
     for name, chunks in pts.items():
         p = np.concatenate(chunks)
         if p.shape[0] < MIN_VERTICES:
             continue
         inv = np.linalg.inv(np.array(bones[name].matrix_local, np.float64))
-        local = p @ inv[:3, :3].T + inv[:3, 3]
-        a, b, r = fit_capsule(local)
+        out[name] = p @ inv[:3, :3].T + inv[:3, 3]
+    return out
+
+
+def fit_proxies(armature, notes: list | None = None) -> Capsules:
+    """One capsule (and, where one can be made, a convex hull) per bone of ``armature`` that owns
+    at least :data:`MIN_VERTICES` vertices.
+
+    A failure never stops the caller: a bone whose hull cannot be built (a flat or degenerate
+    vertex set, or any error of the hull code) keeps its capsule alone; a bone whose capsule
+    cannot be fitted (non-finite vertices) gets no proxy. Each such case appends one line naming
+    the bone and the reason to ``notes`` (when given) and is logged.
+
+    Returns:
+        :class:`rigs.body_collision.Capsules` in bone rest frames (armature units); empty when the
+        armature deforms no mesh.
+    """
+    out_b, out_a, out_e, out_r, out_h, out_reach = [], [], [], [], [], []
+    capsule_only, skipped = [], []
+    for name, local in bone_points(armature).items():
+        try:
+            a, b, r = fit_capsule(local)
+        except ValueError as exc:
+            skipped.append(f"{name!r} ({exc})")
+            continue
         try:
             hull = fit_hull(local)
-        except ValueError:
+        except Exception as exc:    # noqa: BLE001  (optional refinement: any failure keeps the capsule)
             hull = None
+            capsule_only.append(f"{name!r} ({exc.__class__.__name__}: {exc})")
         out_b.append(name)
         out_a.append(a)
         out_e.append(b)
         out_r.append(r)
         out_h.append(hull)
         out_reach.append(float(np.linalg.norm(local - 0.5 * (a + b), axis=1).max()))
+    lines = []
+    if capsule_only:
+        lines.append(f"body: {armature.name!r}: no collision hull for {len(capsule_only)} bone(s), their "
+                     f"capsules are used alone: {', '.join(capsule_only)}")
+    if skipped:
+        lines.append(f"body: {armature.name!r}: no collision proxy for {len(skipped)} bone(s): {', '.join(skipped)}")
+    for line in lines:
+        log.warning("%s", line)
+    if notes is not None:
+        notes.extend(lines)
     z = np.zeros((0, 3))
     return Capsules(tuple(out_b), np.array(out_a) if out_a else z, np.array(out_e) if out_e else z,
                     np.array(out_r, np.float64), tuple(out_h), np.array(out_reach, np.float64))
@@ -117,12 +154,12 @@ def avoid_self_collisions(armature, skel, bone_map: dict, plan, res, fps: float)
     Returns:
         ``(result, notes)``; ``result`` is ``res`` unchanged when the armature deforms no mesh.
     """
-    caps = fit_proxies(armature)
+    notes: list = []
+    caps = fit_proxies(armature, notes)
     if not caps.bones:
-        return res, []
+        return res, notes
     new, before, after = resolve(skel, bone_map, res, caps, plan.scale, fps)
     b, a = float(np.mean(before > 0)), float(np.mean(after > 0))
-    notes = []
     if b > 0:
         notes.append(f"body: hands/forearms kept out of {armature.name!r}'s body "
                      f"({100 * b:.1f}% of frames touched it, {100 * a:.1f}% after)")

@@ -97,6 +97,15 @@ class SPEECHANIM_PT_face(_SpeechPanel, bpy.types.Panel):
         row.prop(s, "transcript_text", text="Text")
         layout.prop(s, "smoothing")
         layout.prop(s, "procedural_face")
+        # --- emotion (addon/emotion_keys.py) ---
+        col = layout.column(heading="Emotion")
+        col.prop(s, "emotion")
+        col.prop(s, "emotion_strength")
+        col.prop(s, "emotion_auto")
+        col.operator("speechanim.key_emotion", icon='KEY_HLT')
+        from .style_ops import draw_style  # --- speaking style (addon/style_ops.py) ---
+
+        draw_style(layout, s.face_object)
 
 
 class SPEECHANIM_PT_body(_SpeechPanel, bpy.types.Panel):

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import bpy
 
-from . import bake, blendpaths, prompts, worker
+from . import bake, blendpaths, emotion_keys, prompts, worker
 from ..inference import AudioError, BodyConstraints, GenerateOptions, SpeechAnimatorError, generate_file
 from ..inference.errors import InputError
 from ..inference.longaudio import audio_duration_s
@@ -258,6 +258,7 @@ def job_from_settings(settings, context) -> Job:
                     key_tolerance=settings.key_tolerances(),
                     replace_generated=settings.replace_generated, frame_range=frame_range)
     job.existing_action = getattr(settings, "existing_action", "AUTO")
+    job.options = emotion_keys.with_keyed_emotion(job.options, job.face_objects, job.frame_start)  # keys win
     return job
 
 

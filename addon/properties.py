@@ -7,6 +7,7 @@ from bpy.props import (BoolProperty, EnumProperty, FloatProperty, IntProperty, P
 from ..inference import backends
 from ..inference.options import GESTURE_PRESETS, GenerateOptions, GestureStyle
 from . import blendpaths, compat
+from .emotion_keys import EMOTION_ITEMS
 from .preferences import emage_checkpoint_preference
 
 #: User-facing labels of the known backends (unknown ones show their registry name).
@@ -237,6 +238,16 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
         from .bake import KeyTolerance
 
         return KeyTolerance(float(self.key_tolerance), degrees(self.rotation_tolerance), float(self.location_tolerance))
+    # --- emotion (addon/emotion_keys.py keys it on the face object; inference/face/emotion.py) ---
+    emotion: EnumProperty(name="Emotion", items=EMOTION_ITEMS, default="neutral",
+                          description="Emotion of the face (FACS prototype) used when the face has no emotion "
+                                      "keys, and the one Key Emotion keys")
+    emotion_strength: FloatProperty(name="Strength", default=1.0, min=0.0, max=2.0,
+                                    description="Strength of the emotion, 0 (none) .. 1 (full) .. 2")
+    emotion_auto: BoolProperty(name="Auto Arousal", default=False,
+                               description="Scale expression intensity over the clip by arousal read from the "
+                                           "audio (loudness, pitch range, speech rate)")
+
     emage_checkpoint: StringProperty(name="EMAGE Checkpoint", subtype='DIR_PATH',
                                      options=compat.relative_path_options(),
                                      description="Per-scene EMAGE checkpoint folder (empty: the add-on preference)")
@@ -262,6 +273,9 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
             "transcript": (self.transcript.strip()
                            or (self.transcript_text.as_string() if self.transcript_text else "")),
             "backend_options": self._backend_options(),
+            # constant emotion; keys on the face object replace it (addon/emotion_keys.with_keyed_emotion)
+            "emotion": {"auto": bool(self.emotion_auto),
+                        "keys": [[0.0, self.emotion, round(self.emotion_strength, 6)]] if self.emotion != "neutral" else []},
         })
 
     def _backend_options(self) -> dict:

@@ -5,9 +5,9 @@
 
 from __future__ import annotations
 
-from . import cli, edit_ops, exports, mapping_ui, operators, panel, preferences, properties
+from . import cli, edit_ops, emotion_keys, exports, mapping_ui, operators, panel, preferences, properties, style_ops
 
-MODULES = (preferences, properties, operators, edit_ops, panel, mapping_ui, exports, cli)
+MODULES = (preferences, properties, operators, edit_ops, emotion_keys, style_ops, panel, mapping_ui, exports, cli)
 
 
 def register() -> None:

@@ -228,7 +228,7 @@ def check_random_data(audio: Audio) -> list[str]:
     for a in range(0, n, step):
         b = min(n, a + step)
         frames = x[a * frame:b * frame].reshape(b - a, frame)
-        power = np.abs(np.fft.rfft(frames * window, axis=1))[:, band] ** 2 + 1e-20
+        power = np.abs(np.fft.rfft((frames * window).astype(np.float64), axis=1))[:, band] ** 2 + 1e-20  # f64 on numpy 2 too
         flat = np.exp(np.mean(np.log(power), axis=1)) / np.mean(power, axis=1)
         level = 10.0 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-20)
         noisy[a:b] = (flat > NOISE_FLATNESS) & (level > NOISE_LEVEL_DBFS)

@@ -187,7 +187,8 @@ def power_range(x: np.ndarray, start_frame: int, stop_frame: int, cfg: MelConfig
         window = np.hanning(cfg.win + 1)[:-1].astype(np.float32)  # periodic Hann (torch.hann_window)
     else:
         window = np.hanning(cfg.win).astype(np.float32)
-    spec = np.fft.rfft(frames * window, n=cfg.n_fft, axis=1)
+    # float64 FFT: numpy 1 always computes one, numpy 2 computes float32 for float32 input
+    spec = np.fft.rfft((frames * window).astype(np.float64), n=cfg.n_fft, axis=1)
     return (spec.real ** 2 + spec.imag ** 2).astype(np.float32)
 
 

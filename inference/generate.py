@@ -11,6 +11,7 @@ import numpy as np
 from . import backends
 from ._rigs import arkit as _arkit, rotations as _rotations, smplx as _smplx
 from .audio import Audio, is_audio, load_audio
+from .face.arousal import emotion_body_style, emotion_face_layer
 from .options import GenerateOptions
 from .performance import Performance, Provenance
 from .signal_ops import one_pole_zero_phase
@@ -74,6 +75,7 @@ def generate(
     warnings = list(getattr(audio, "warnings", ())) + [w for w in (silence_warning(audio),) if w]
     fps = float(options.fps)
     frames = num_frames(audio.duration_s, fps)
+    options = emotion_body_style(options, audio)  # the body's energy/posture follow the emotion's arousal
 
     arkit = np.zeros((frames, _arkit.NUM_ARKIT), np.float32)
     expression = jaw_pose = None
@@ -177,6 +179,7 @@ def _postprocess_face(arkit: np.ndarray, audio: Audio, options: GenerateOptions,
         kept = out[:, cols].copy()
         out = add_procedural_layer(out, audio, options.fps, options.seed)
         out[:, cols] = kept
+    out = emotion_face_layer(np.clip(out, 0.0, 1.0), audio, options)  # inference/face/arousal.py
     # ARKit: mouthClose never exceeds jawOpen (also after intensity > 1 and smoothing).
     return _arkit.enforce_lip_seal(np.clip(out, 0.0, 1.0))
 

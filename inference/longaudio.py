@@ -122,7 +122,8 @@ def generate_windowed(path: str | os.PathLike, options: GenerateOptions = Genera
             timings["load_audio"] += time.perf_counter() - t
             span = _span(report, c0 / total, c1 / total, f"window {k + 1} of {windows}")
             window_prompt = None if constraints is None else constraints.fit(num_frames(audio.duration_s, fps), a)
-            perf = generate(audio, replace(options, seed=options.seed + k), window_prompt, span)
+            perf = generate(audio, replace(options, seed=options.seed + k, emotion=options.emotion.shifted(a / fps)),
+                            window_prompt, span)
             prov = perf.provenance
             for key in ("face", "body"):
                 timings[key] += prov.timings_s.get(key, 0.0)

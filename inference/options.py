@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, fields
 
 from .errors import InputError
+from .face.emotion import EmotionSpec
+from .face.style import SpeakingStyle
 
 
 def _range(name: str, value, lo: float, hi: float) -> None:
@@ -181,6 +183,11 @@ class GenerateOptions:
         backend_modules: extra backend modules to import before the backends are looked up, in
             this process and in the worker process: dotted module names or paths to ``.py`` files
             (see :func:`inference.backends.load_backend_modules`). Lists become tuples.
+        emotion: :class:`inference.face.emotion.EmotionSpec` (emotion keys and/or ``auto``
+            arousal); any spelling :meth:`EmotionSpec.parse` accepts (``"joy:0.8"``, ``"auto"``,
+            a list of timed keys) is converted on construction. Default: no emotion.
+        style: :class:`inference.face.style.SpeakingStyle` (per-group gains/offsets and blink rate
+            learnt from an edited take); a mapping of its fields is converted. Default: neutral.
 
     Raises:
         InputError: on construction, a value out of range or of the wrong kind.
@@ -202,8 +209,12 @@ class GenerateOptions:
     backend_options: Mapping = FrozenMapping()
     backend_modules: tuple[str, ...] = ()
     transcript: str = ""
+    emotion: EmotionSpec = EmotionSpec()
+    style: SpeakingStyle = SpeakingStyle()
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "emotion", EmotionSpec.parse(self.emotion, "GenerateOptions.emotion"))
+        object.__setattr__(self, "style", SpeakingStyle.parse(self.style, "GenerateOptions.style"))
         _range("GenerateOptions.fps", self.fps, 1.0, 1000.0)
         _choice("GenerateOptions.device", self.device, DEVICES)
         _range("GenerateOptions.intensity", self.intensity, 0.0, 2.0)
@@ -240,6 +251,8 @@ class GenerateOptions:
         out["gesture"] = {f.name: getattr(self.gesture, f.name) for f in fields(GestureStyle)}
         out["backend_options"] = self.backend_options.to_plain()
         out["backend_modules"] = list(self.backend_modules)
+        out["emotion"] = self.emotion.to_mapping()
+        out["style"] = self.style.to_mapping()
         return out
 
     @classmethod

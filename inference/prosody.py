@@ -264,7 +264,7 @@ def _accents(energy_db, f0, speech, onset):
             w = f0[max(0, c - 8):c + 9]
             w = w[w > 0]
             if w.size:
-                pitch[k] = np.clip(12.0 * np.log2(w.max() / med) / 6.0, 0.0, 1.0)
+                pitch[k] = np.clip(12.0 * np.log2(float(w.max()) / med) / 6.0, 0.0, 1.0)   # float64 on numpy 1 and 2
     ons = hann_smooth(onset, 5)
     o_hi = max(float(np.percentile(ons[speech], 95)), 1e-6)
     attack = np.array([np.clip(ons[max(0, c - 12):c + 1].max() / o_hi, 0.0, 1.0) for c in nuclei])

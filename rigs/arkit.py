@@ -108,7 +108,7 @@ def enforce_lip_seal(arkit):
     jaw = a[:, ARKIT_INDEX["jawOpen"]]
     close = np.minimum(a[:, ARKIT_INDEX["mouthClose"]], jaw)
     a[:, ARKIT_INDEX["mouthClose"]] = close
-    seal = np.where(jaw > 1e-6, close / np.maximum(jaw, 1e-6), 0.0)
+    seal = np.where(jaw > 1e-6, close / np.maximum(jaw, np.float32(1e-6)), np.float32(0.0))
     seal = np.clip(seal, 0.0, 1.0)
     for name, limit in SEALED_LIMITS.items():
         c = ARKIT_INDEX[name]

@@ -21,10 +21,12 @@ and the stroke's velocity minima stay where they were (timing is kept; the hand 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .convex_hull import convex_hull_planes
 from .retarget_inverse import armature_pose_matrices
 from .rotations import axis_angle_to_quat, matrix_to_quat, quat_conj, quat_mul
 from .tree import is_ancestor
@@ -115,23 +117,35 @@ def fit_capsule(points_local: np.ndarray, min_radius: float = 1e-4):
 
 #: At most this many vertices (a seeded subset) enter a hull, which keeps hulls to ~100-300 facets.
 HULL_MAX_POINTS: int = 400
+#: Hulls kept by :func:`fit_hull` for vertex sets it has seen (a character's bones, Generate after
+#: Generate); the oldest is dropped beyond this many.
+HULL_CACHE_SIZE: int = 1024
+_HULL_CACHE: dict = {}
 
 
 def fit_hull(points_local: np.ndarray) -> np.ndarray:
-    """Convex hull ``(F, 4)`` (outward unit normal, offset) of a bone's vertices (scipy Qhull).
+    """Convex hull ``(F, 4)`` float64 (outward unit normal, offset; ``n . x + o <= 0`` inside) of a
+    bone's vertices, in the same frame and units (:func:`rigs.convex_hull.convex_hull_planes`,
+    numpy only: Blender ships no scipy). Sets over :data:`HULL_MAX_POINTS` use a seeded subset.
+    The same vertex set (bit for bit) returns the same read-only array from a cache of
+    :data:`HULL_CACHE_SIZE` hulls, so a character's proxies are built once per session.
 
     Raises:
-        ValueError: fewer than 4 points, non-finite values, or flat point sets.
+        ValueError (:class:`rigs.convex_hull.HullError`): fewer than 4 points, non-finite values,
+            flat or collinear point sets, or no robust hull.
     """
-    from scipy.spatial import ConvexHull, QhullError
-
     p = _check_points(points_local)
     if p.shape[0] > HULL_MAX_POINTS:
         p = p[np.random.default_rng(0).choice(p.shape[0], HULL_MAX_POINTS, replace=False)]
-    try:
-        return np.asarray(ConvexHull(p).equations, np.float64)
-    except QhullError as exc:
-        raise ValueError(f"points_local: no 3-D hull ({exc.__class__.__name__})") from None
+    key = hashlib.blake2b(np.ascontiguousarray(p).tobytes(), digest_size=16).digest()
+    hull = _HULL_CACHE.get(key)
+    if hull is None:
+        hull = convex_hull_planes(p)
+        hull.setflags(write=False)            # shared between calls: read-only
+        if len(_HULL_CACHE) >= HULL_CACHE_SIZE:
+            _HULL_CACHE.pop(next(iter(_HULL_CACHE)))
+        _HULL_CACHE[key] = hull
+    return hull
 
 
 def _check_points(points_local) -> np.ndarray:

@@ -137,13 +137,13 @@ def rest_joint_positions() -> np.ndarray:
 def floor_height_m() -> float:
     """Height (y, metres) of the soles in the rest pose: the lower ankle minus :data:`SOLE_BELOW_ANKLE_M`."""
     pos = rest_joint_positions()
-    return float(min(pos[7, 1], pos[8, 1]) - SOLE_BELOW_ANKLE_M)
+    return float(min(pos[7, 1], pos[8, 1])) - SOLE_BELOW_ANKLE_M      # float64 on numpy 1 and 2 (NEP 50)
 
 
 def stature_m() -> float:
     """Approximate standing height (metres): crown (head + :data:`HEAD_TOP_ABOVE_HEAD_M`) to soles."""
     pos = rest_joint_positions()
-    return float(pos[15, 1] + HEAD_TOP_ABOVE_HEAD_M - floor_height_m())
+    return float(pos[15, 1]) + HEAD_TOP_ABOVE_HEAD_M - floor_height_m()
 
 
 #: SMPL-X joints grouped by depth in the kinematic tree (parents first; 11 levels).

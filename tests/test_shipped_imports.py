@@ -38,11 +38,7 @@ WHEEL_IMPORTS = {
     "pocketsphinx": {"pocketsphinx"}, "cffi": {"cffi", "_cffi_backend"}, "pycparser": {"pycparser"},
 }
 #: Known violations that another change removes. Each entry: (shipped file, imported module) + why.
-ALLOWED_FOR_NOW = {
-    # rigs/body_collision.py fits its convex hull with scipy (Qhull); the numpy hull replaces it
-    # (issue 16, item 4, "hull" work). Remove this entry when that lands.
-    ("rigs/body_collision.py", "scipy.spatial"),
-}
+ALLOWED_FOR_NOW: set[tuple[str, str]] = set()
 _IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError"}
 
 

@@ -61,8 +61,12 @@ def pick(clip_stem: str, methods: list[str], fps: float = 30.0, tag: str = "") -
     return out
 
 
-def render(poses: dict, out_png: Path, size: int = 200, title: str = "") -> None:
-    """Render every pose (rows) x {bilabial, vowel} (columns) with bpy Workbench into one PNG."""
+def render(poses: dict, out_png: Path, size: int = 200, title: str = "", ortho_scale: float = 0.075,
+           target=(0.0, -0.05, -0.045), offset=(0.12, -0.25, -0.02)) -> None:
+    """Render every pose (rows) x {bilabial, vowel} (columns) with bpy Workbench into one PNG.
+
+    ``ortho_scale`` (m), ``target`` and ``offset`` (Blender axes, m) frame the camera; the defaults
+    show the mouth (tools/render_emotion.py frames the whole face)."""
     import bpy
     from PIL import Image, ImageDraw
 
@@ -82,7 +86,7 @@ def render(poses: dict, out_png: Path, size: int = 200, title: str = "") -> None
     scene.render.film_transparent = False
     cam_data = bpy.data.cameras.new("cam")
     cam_data.type = "ORTHO"
-    cam_data.ortho_scale = 0.075
+    cam_data.ortho_scale = ortho_scale
     cam = bpy.data.objects.new("cam", cam_data)
     scene.collection.objects.link(cam)
     scene.camera = cam
@@ -90,8 +94,8 @@ def render(poses: dict, out_png: Path, size: int = 200, title: str = "") -> None
     # slightly from the side and below so the lips' overlap is visible.
     import mathutils
 
-    target = mathutils.Vector((0.0, -0.05, -0.045))
-    cam.location = target + mathutils.Vector((0.12, -0.25, -0.02))
+    target = mathutils.Vector(target)
+    cam.location = target + mathutils.Vector(offset)
     cam.rotation_euler = (target - cam.location).to_track_quat("-Z", "Y").to_euler()
     tiles, labels = [], []
     tmp = Path(tempfile.mkdtemp())

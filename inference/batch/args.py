@@ -10,6 +10,7 @@ import argparse
 import math
 
 from ..errors import InputError
+from ..face.emotion import CATEGORIES as EMOTION_CATEGORIES
 from ..options import BODY_PARTS, DEVICES, GESTURE_PRESETS, GenerateOptions, GestureStyle, parse_backend_options
 from .errors import UsageError
 
@@ -48,6 +49,11 @@ def add_generate_arguments(ap: argparse.ArgumentParser, *, fps_default: float | 
                     help="the words spoken, for phone-exact mouth timing by forced alignment (falls back to "
                          "audio only when they do not match); without it, a sidecar <audio stem>.txt next to "
                          "each audio file is used when present")
+    ap.add_argument("--emotion", default="", metavar="SPEC",
+                    help="emotion of the face (and the body's energy): CATEGORY[:STRENGTH] (e.g. joy:0.8; "
+                         "categories: " + ", ".join(c.replace(" ", "-") for c in EMOTION_CATEGORIES) + "), auto "
+                         "(arousal from the audio's prosody) or auto+CATEGORY:STRENGTH; without it, a sidecar "
+                         "<audio stem>.emotion.json next to each audio file is used when present (docs/usage.md)")
     ap.add_argument("--emage-checkpoint", default="", metavar="DIR",
                     help="EMAGE audio checkpoint folder for the 'emage' backends (docs/emage.md); "
                          "the same as --backend-option emage.checkpoint=DIR")
@@ -126,7 +132,8 @@ def options_from_args(args: argparse.Namespace, fps: float | None = None) -> Gen
                                   smoothing=args.smoothing, seed=args.seed,
                                   procedural_face=not args.no_procedural_face, body_parts=parts or BODY_PARTS,
                                   gesture=gesture, backend_options=backend_options,
-                                  transcript=getattr(args, "transcript", ""))
+                                  transcript=getattr(args, "transcript", ""),
+                                  emotion=_emotion_arg(getattr(args, "emotion", "")))
         backends.check_options(options)
         return options
     except ValueError as exc:  # anything GenerateOptions or a backend checks that is not checked above
@@ -166,6 +173,15 @@ def gesture_style_from_args(args: argparse.Namespace) -> GestureStyle:
         raise UsageError(message) from exc
 
 
+def _emotion_arg(value: str):
+    from ..face.emotion import EmotionSpec
+
+    try:
+        return EmotionSpec.parse(value, "--emotion")
+    except InputError as exc:
+        raise UsageError(str(exc)) from exc
+
+
 def _choose(flag: str, value, choices: list[str], used: bool) -> None:
     if used and value not in choices:
         raise UsageError(f"{flag}: expected one of {', '.join(choices)}, found {value!r}")
@@ -180,16 +196,25 @@ def _in_range(flag: str, value, lo: float, hi: float) -> None:
 TRANSCRIPT_SUFFIX = ".txt"
 
 
+#: Suffix of the optional emotion file next to an audio file (``take.wav`` -> ``take.emotion.json``).
+EMOTION_SUFFIX = ".emotion.json"
+
+
 def options_for_file(options: GenerateOptions, audio_path) -> GenerateOptions:
     """``options`` for one batch file: its sidecar transcript (``<stem>.txt`` beside the audio, UTF-8)
-    when ``options.transcript`` is empty and the file exists; else ``options`` unchanged.
+    when ``options.transcript`` is empty and the file exists, and its sidecar emotion
+    (``<stem>.emotion.json``: ``{"auto": bool, "keys": [[time_s, category, strength], ...]}``, or
+    a bare key list or ``"joy:0.8"``, see :meth:`inference.face.emotion.EmotionSpec.parse`) when
+    ``options.emotion`` is empty (``--emotion`` wins); else ``options`` unchanged.
 
     Raises:
-        InputError: the sidecar exists but is not readable UTF-8 text (the message names it).
+        InputError: a sidecar exists but is not readable UTF-8 text / valid emotion JSON (the
+            message names it).
     """
     from dataclasses import replace
     from pathlib import Path
 
+    options = _emotion_for_file(options, Path(audio_path))
     if options.transcript or not options.face:
         return options
     side = Path(audio_path).with_suffix(TRANSCRIPT_SUFFIX)
@@ -201,3 +226,20 @@ def options_for_file(options: GenerateOptions, audio_path) -> GenerateOptions:
         raise InputError(f"{side}: expected a UTF-8 transcript of {Path(audio_path).name}, found an unreadable "
                          f"file ({exc})") from None
     return replace(options, transcript=text) if text else options
+
+
+def _emotion_for_file(options: GenerateOptions, audio_path) -> GenerateOptions:
+    import json
+    from dataclasses import replace
+
+    from ..face.emotion import EmotionSpec
+
+    side = audio_path.with_name(audio_path.stem + EMOTION_SUFFIX)
+    if options.emotion.keys or options.emotion.auto or not side.is_file():
+        return options
+    try:
+        value = json.loads(side.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise InputError(f"{side}: expected emotion JSON for {audio_path.name} ({{\"keys\": [[time_s, "
+                         f"category, strength], ...]}}), found an unreadable file ({exc})") from None
+    return replace(options, emotion=EmotionSpec.parse(value, str(side)))

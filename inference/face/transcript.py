@@ -109,10 +109,10 @@ def combine(backend_arkit: np.ndarray, target_arkit: np.ndarray, weight: float |
     if not (np.all(weight >= 0.0) and np.all(weight <= 1.0)):
         raise ValueError(f"weight: expected values in 0..1, found {weight.min()}..{weight.max()}")
     out = b.copy()
-    out[:, _SPEECH] = weight * t[:, _SPEECH] + (1.0 - weight) * b[:, _SPEECH]
+    out[:, _SPEECH] = weight * t[:, _SPEECH] + (np.float32(1.0) - weight) * b[:, _SPEECH]
     jaw, close = _arkit.ARKIT_INDEX["jawOpen"], _arkit.ARKIT_INDEX["mouthClose"]
     tj = t[:, jaw]
-    seal = np.clip(np.where(tj > 1e-4, t[:, close] / np.maximum(tj, 1e-4), 0.0), 0.0, 1.0)
+    seal = np.clip(np.where(tj > 1e-4, t[:, close] / np.maximum(tj, np.float32(1e-4)), np.float32(0.0)), 0.0, 1.0)
     out[:, close] = seal * out[:, jaw]
     for name in _PARTING:
         out[:, _arkit.ARKIT_INDEX[name]] *= 1.0 - seal
