@@ -20,10 +20,8 @@ from pathlib import Path
 import bpy
 
 from . import bake, blendpaths, compat, pipeline, playback, preferences
-from ..inference.batch import args as batch_args, atomic, runner
-from ..inference.batch.errors import BatchInterrupted, UsageError
-from ..inference.batch.inputs import AUDIO_SUFFIXES, BatchItem, discover
-from ..inference.errors import SpeechAnimatorError
+from ..inference.batch import (AUDIO_SUFFIXES, BatchFrontEnd, BatchInterrupted, BatchItem, Layout, UsageError,
+                               args as batch_args, atomic)
 from ..inference.face.transcript import transcript_message, transcript_status
 
 __all__ = ["AUDIO_SUFFIXES", "COMMAND", "build_parser", "run", "register", "unregister"]
@@ -102,79 +100,99 @@ def check_targets(args, options) -> None:
                          f"{', '.join(meshes) or 'none'}) or --armature OBJECT (one of {', '.join(arms) or 'none'})")
 
 
-def run(argv) -> int:
-    """Run the batch command; return the process exit code."""
-    parser = build_parser()
-    try:
-        args = parser.parse_args(list(argv))
-    except SystemExit as exc:
-        return int(exc.code or 0) if exc.code in (0, None) else 2
-    if args.blend:
-        if not os.path.isfile(args.blend):
-            print(f"error: --blend {args.blend}: file not found", file=sys.stderr)
-            return 2
-        bpy.ops.wm.open_mainfile(filepath=os.path.abspath(args.blend))
-    scene = bpy.context.scene
-    output_blend = Path(os.path.abspath(args.output_blend)) if args.output_blend else None
-    # '//' inputs are relative to the opened .blend's folder (Blender's convention)
-    items = discover([blendpaths.resolve(p) if p.startswith("//") else p for p in args.inputs])
-    report_dir = Path(args.report_dir or args.output_dir or output_blend.parent)
-    layout = runner.Layout(Path(args.output_dir) if args.output_dir else None, ".blend", report_dir)
-    policy = batch_args.rerun_policy(args)
-    try:
-        if not args.emage_checkpoint:  # the add-on preference, as in the sidebar
-            args.emage_checkpoint = preferences.emage_checkpoint_preference()
-        options = batch_args.options_from_args(args, fps=scene.render.fps / scene.render.fps_base)
-        check_targets(args, options)
-        if output_blend is not None and policy == "skip":
-            raise UsageError("--skip-existing: expected --output-dir (one .blend per file); with --output-blend "
-                             "every file is baked into one scene, use --overwrite or a new file name")
-        runner.check_rerun(items, layout, policy, extra=[output_blend] if output_blend else [])
-    except SpeechAnimatorError as exc:
+class BlenderFrontEnd(BatchFrontEnd):
+    """The Blender batch: :class:`inference.batch.frontend.BatchFrontEnd` baking each file into the
+    open scene and saving one ``.blend`` per file (or one combined file at the end)."""
+
+    user_errors = pipeline.USER_ERRORS
+
+    def __init__(self) -> None:
+        self.frame_start = 0
+        self.where: Layout | None = None
+        self.shown: playback.PlaybackChange | None = None  # --output-blend: the last baked file's range and strip
+
+    def build_parser(self) -> argparse.ArgumentParser:
+        return build_parser()
+
+    def parse(self, parser, argv):
+        try:
+            return parser.parse_args(list(argv))
+        except SystemExit as exc:  # Blender keeps running: turn argparse's exit into the return code
+            raise _Exit(int(exc.code or 0) if exc.code in (0, None) else 2) from None
+
+    def usage_error(self, parser, exc) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    if args.fps is not None:
-        _set_rate(scene, options.fps)
-    if layout.output_dir is not None:
-        atomic.remove_stale_partials(layout.output_dir)
-    start = scene.frame_start if args.start_frame is None else args.start_frame
 
-    shown: dict = {"change": None}  # --output-blend: the last baked file's range and strip
+    def inputs(self, args) -> list[str]:
+        # '//' inputs are relative to the opened .blend's folder (Blender's convention)
+        return [blendpaths.resolve(p) if p.startswith("//") else p for p in args.inputs]
 
-    def work(item: BatchItem, tmp: Path | None) -> dict:
+    def options(self, args):
+        if args.blend:
+            if not os.path.isfile(args.blend):
+                raise UsageError(f"--blend {args.blend}: file not found")
+            bpy.ops.wm.open_mainfile(filepath=os.path.abspath(args.blend))
+        scene = bpy.context.scene
+        if not args.emage_checkpoint:  # the add-on preference, as in the sidebar
+            args.emage_checkpoint = preferences.emage_checkpoint_preference()
+        return batch_args.options_from_args(args, fps=scene.render.fps / scene.render.fps_base)
+
+    def layout(self, args) -> Layout:
+        report_dir = Path(args.report_dir or args.output_dir or _output_blend(args).parent)
+        return Layout(Path(args.output_dir) if args.output_dir else None, ".blend", report_dir)
+
+    def extra_outputs(self, args) -> list[Path]:
+        return [_output_blend(args)] if args.output_blend else []
+
+    def check(self, args, options, items, layout, policy) -> None:
+        check_targets(args, options)
+        if args.output_blend and policy == "skip":
+            raise UsageError("--skip-existing: expected --output-dir (one .blend per file); with --output-blend "
+                             "every file is baked into one scene, use --overwrite or a new file name")
+
+    def execute(self, args, options, items, layout, policy):
+        scene = bpy.context.scene
+        if args.fps is not None:
+            _set_rate(scene, options.fps)
+        self.frame_start = scene.frame_start if args.start_frame is None else args.start_frame
+        self.where = layout
+        return super().execute(args, options, items, layout, policy)
+
+    def work(self, args, options, item: BatchItem, tmp: Path | None) -> dict:
+        scene = bpy.context.scene
         job = change = None
         try:
-            job = pipeline.make_job(str(item.source), start, batch_args.options_for_file(options, item.source),
-                                    face_objects=args.face,
+            job = pipeline.make_job(str(item.source), self.frame_start, options, face_objects=args.face,
                                     armature=args.armature, key_tolerance=args.reduce_keys,
                                     replace_generated=args.replace_generated)
             perf = pipeline.infer(job)
             outcome = pipeline.apply(job, perf)
-            if shown["change"] is not None:
-                shown["change"].revert(scene)
-            change = shown["change"] = playback.show_result(scene, start, outcome.frames, outcome.fps,
-                                                            str(item.source), fit_range=args.frame_range,
-                                                            add_strip=args.sound_strip)
+            if self.shown is not None:
+                self.shown.revert(scene)
+            change = self.shown = playback.show_result(scene, self.frame_start, outcome.frames, outcome.fps,
+                                                       str(item.source), fit_range=args.frame_range,
+                                                       add_strip=args.sound_strip)
             if tmp is not None:
                 result = bpy.ops.wm.save_as_mainfile(filepath=str(tmp), copy=True)
                 if 'FINISHED' not in result:
                     raise RuntimeError(f"{tmp}: saving the .blend returned {sorted(result)}")
             return dict(frames=outcome.frames, duration_s=outcome.duration_s, fps=outcome.fps,
-                        frame_start=start, device=outcome.device, timings_s=outcome.timings_s,
+                        frame_start=self.frame_start, device=outcome.device, timings_s=outcome.timings_s,
                         actions=list(outcome.result.actions), keys=outcome.result.keys,
                         warnings=list(outcome.warnings) + change.warnings, notes=_notes(outcome, job, change),
                         transcript=transcript_status(outcome.face_model, job.options.transcript),
                         frame_range=list(change.new_range) if change.new_range else None,
-                        sound_strip=change.strip or None,
-                        output_blend=str(layout.output(item) if tmp is not None else output_blend))
+                        sound_strip=change.strip or None, windowed=perf.provenance.windows > 1,
+                        output_blend=str(self.where.output(item) if tmp is not None else _output_blend(args)))
         finally:
             if job is not None and tmp is not None:
                 bake.clear(_target_ids(job))  # back to the opened state for the next file
                 if change is not None:
                     change.revert(scene)
-                    shown["change"] = None
+                    self.shown = None
 
-    def show(index: int, item: BatchItem, rep: dict) -> None:
+    def show(self, index, total, item: BatchItem, rep: dict) -> None:
         if rep["status"] == "ok":
             print(f"ok {item.source}: {rep['frames']} frames, {rep['duration_s']:.2f} s, {rep['device']}, "
                   f"actions {', '.join(rep['actions'])}")
@@ -183,20 +201,39 @@ def run(argv) -> int:
         else:
             print(f"FAILED {item.source}: {rep['error']}", file=sys.stderr)
 
-    with runner.InterruptGuard() as guard:
-        reports, signum = runner.run_items(items, layout, work, policy=policy, user_errors=pipeline.USER_ERRORS,
-                                           on_report=show, guard=guard)
-        if output_blend is not None and not signum and any(r["status"] == "ok" for r in reports):
-            signum = _save_combined(output_blend, reports, items, layout, guard)
-    failed = [r for r in reports if not r["ok"]]
-    where = str(layout.output_dir or output_blend)
-    if failed:
-        print(f"speech_animator: {len(failed)} input(s) failed:\n  "
-              + "\n  ".join(f"{r['input']}: {r['error']}" for r in failed), file=sys.stderr)
-    runner.print_summary(reports, len(items), signum, where)
-    if not failed and not signum:
-        print(f"speech_animator: {sum(r['status'] == 'ok' for r in reports)} file(s) baked")
-    return runner.exit_code(reports, signum)
+    def finish(self, args, reports, items, layout, guard) -> int:
+        if args.output_blend and any(r["status"] == "ok" for r in reports):
+            return _save_combined(_output_blend(args), reports, items, layout, guard)
+        return 0
+
+    def summary(self, args, reports, total, signum, layout) -> None:
+        failed = [r for r in reports if not r["ok"]]
+        if failed:
+            print(f"speech_animator: {len(failed)} input(s) failed:\n  "
+                  + "\n  ".join(f"{r['input']}: {r['error']}" for r in failed), file=sys.stderr)
+        super().summary(args, reports, total, signum, layout)
+        if not failed and not signum:
+            print(f"speech_animator: {sum(r['status'] == 'ok' for r in reports)} file(s) baked")
+
+
+class _Exit(Exception):
+    """argparse ended the command (``--help``, bad arguments) with this exit code."""
+
+    def __init__(self, code: int) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _output_blend(args) -> Path:
+    return Path(os.path.abspath(args.output_blend))
+
+
+def run(argv) -> int:
+    """Run the batch command; return the process exit code."""
+    try:
+        return BlenderFrontEnd().main(argv)
+    except _Exit as done:
+        return done.code
 
 
 def _notes(outcome: pipeline.Outcome, job: pipeline.Job, change: playback.PlaybackChange) -> list:

@@ -168,7 +168,7 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
             self._worker.start()
         except OSError as exc:  # no runnable Python next to Blender: fall back to a thread
             _LOG.warning("cannot start the inference process (%s); using a thread", exc)
-            self._worker = Worker(lambda progress: (pipeline.infer(job, progress=progress), [], {}),
+            self._worker = Worker(lambda progress: pipeline.infer(job, progress=progress),
                                   pipeline.USER_ERRORS)
             self._worker.start()
         return {'RUNNING_MODAL'}
@@ -198,7 +198,7 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
             # kind == "done": bake on the main thread over the next ticks, all in this operator
             # run, so one undo step restores everything.
             try:
-                self._steps = pipeline.apply_steps(self._job, pipeline.absorb(self._job, payload))
+                self._steps = pipeline.apply_steps(self._job, payload)
                 next(self._steps)  # builds the targets; errors here change nothing
             except pipeline.USER_ERRORS as exc:
                 self._finish(context)

@@ -12,10 +12,10 @@ from dataclasses import dataclass, field, replace
 
 import bpy
 
-from . import bake, blendpaths, emotion_keys, jobrunner, prompts
-from ..inference.backends import BodyConstraints
-from ..inference.errors import InputError, SpeechAnimatorError
-from ..inference.options import GenerateOptions
+from . import bake, blendpaths, emotion_keys, prompts, worker
+from ..inference import AudioError, BodyConstraints, GenerateOptions, SpeechAnimatorError, generate_file
+from ..inference.errors import InputError
+from ..inference.longaudio import audio_duration_s
 from ..inference.timebase import num_frames
 
 
@@ -42,7 +42,6 @@ class Job:
     replace_generated: bool = False
     frame_range: tuple | None = None
     existing_action: str = "AUTO"
-    timings_s: dict = field(default_factory=dict)
     warnings: list = field(default_factory=list)
 
 
@@ -110,14 +109,13 @@ def make_job(audio_path: str, frame_start: int, options: GenerateOptions, face_o
 
 
 def _read_constraints(job: Job) -> BodyConstraints | None:
-    """The armature's prompt keys over the clip's estimated range (fitted to the exact T in :func:`infer`)."""
+    """The armature's prompt keys over the clip's estimated range (fitted to the exact T by
+    :func:`inference.files.generate_file`)."""
     from .targets_body import read_body_constraints
 
     try:
-        import soundfile
-
-        duration_s = float(soundfile.info(job.audio_path).duration) + 1.0
-    except Exception:  # unreadable: inference will report the decoding error properly
+        duration_s = audio_duration_s(job.audio_path)  # the header's; generate_file fits the decoded length
+    except AudioError:  # unreadable: inference will report the decoding error properly
         return None
     frames = num_frames(duration_s, job.options.fps)
     arm = bpy.data.objects[job.armature]
@@ -130,33 +128,25 @@ def _read_constraints(job: Job) -> BodyConstraints | None:
 def infer(job: Job, progress=None):
     """Run inference in this process (no bpy: safe in a worker thread); return the Performance.
 
+    It is :func:`inference.files.generate_file` on the job's audio, options and body prompt (long
+    clips window by window); its provenance carries the warnings and timings.
+
     Raises:
         inference.errors.SpeechAnimatorError: the user's input or environment (see
-        :func:`inference.generate.generate`); anything else is a bug. An exception raised by
+        :func:`inference.files.generate_file`); anything else is a bug. An exception raised by
         ``progress`` (cancel) propagates.
     """
-    perf, warnings, timings = jobrunner.run_inference(job.audio_path, job.options, job.constraints, progress)
-    job.warnings.extend(warnings)
-    job.timings_s.update(timings)
-    return perf
+    return generate_file(job.audio_path, job.options, job.constraints, progress)
 
 
-def process_worker(job: Job, service: jobrunner.WorkerProcess | None = None) -> jobrunner.ProcessWorker:
-    """A worker-process job for ``job`` (not started); its ``done`` payload goes to :func:`absorb`.
+def process_worker(job: Job, service: worker.WorkerProcess | None = None) -> worker.ProcessWorker:
+    """A worker-process job for ``job`` (not started); its ``done`` payload is the Performance.
 
     Runs on ``service`` when given, else on the shared persistent worker when persistence is on
-    (:func:`jobrunner.set_persistent`), else in a one-shot child process.
+    (:func:`worker.set_persistent`), else in a one-shot child process.
     """
-    return jobrunner.ProcessWorker(job.audio_path, job.options, job.constraints,
-                                   service=service or jobrunner.default_service())
-
-
-def absorb(job: Job, payload):
-    """Take a :class:`jobrunner.ProcessWorker` result ``(perf, warnings, timings)``; return the perf."""
-    perf, warnings, timings = payload
-    job.warnings.extend(warnings)
-    job.timings_s.update(timings)
-    return perf
+    return worker.ProcessWorker(job.audio_path, job.options, job.constraints,
+                                   service=service or worker.default_service())
 
 
 def apply(job: Job, perf) -> Outcome:
@@ -197,11 +187,9 @@ def apply_steps(job: Job, perf):
         yield fraction
         t = time.perf_counter()
     active += time.perf_counter() - t
-    timings = dict(prov.timings_s)
-    timings.update(job.timings_s)
-    timings["bake"] = active
-    return Outcome(result, tuple(job.warnings) + tuple(warnings) + result.messages, perf.num_frames,
-                   perf.duration_s, float(perf.fps), prov.device, timings, prov.face_model)
+    timings = dict(prov.timings_s, bake=active)
+    return Outcome(result, tuple(job.warnings) + tuple(prov.warnings) + tuple(warnings) + result.messages,
+                   perf.num_frames, perf.duration_s, float(perf.fps), prov.device, timings, prov.face_model)
 
 
 def build_targets(job: Job, perf) -> tuple[list, list]:

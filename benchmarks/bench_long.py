@@ -1,6 +1,6 @@
-"""Long audio through ``python -m inference``: wall time and peak memory for 1 min, 10 min, 1 h.
+"""Long audio through ``python -m inference`` or the sidebar's worker: wall time and peak memory.
 
-    .venv/bin/python -m benchmarks.bench_long [--durations 60 600 3600] [--what both]
+    .venv/bin/python -m benchmarks.bench_long [--durations 60 600 3600] [--what both] [--worker] [--root DIR]
 
 The speech is built at run time (``benchmarks/speech.py``: the real English clips of
 ``../shared/data/speech/en`` concatenated and looped, else the bundled demo clip) and written to a
@@ -8,6 +8,12 @@ temporary 16-bit WAV; nothing big is committed. Each duration runs ``python -m i
 child process; peak memory is that child's max RSS (``os.wait4``), time is its wall clock, and the
 per-stage times come from its JSON report. Prints one line per duration and the ratios to the first
 (linear time means the time ratio equals the duration ratio).
+
+``--worker``: instead, what the sidebar's Generate runs outside Blender's process: a child Python
+serving the worker protocol (``addon/worker/child.py``, protocol v1) gets one ``generate`` job
+(``job.json``: the audio and default :class:`GenerateOptions` at 30 fps, face + body) and writes
+``result.npz``; peak memory is that child's max RSS, time its wall clock from start to exit.
+``--root`` runs another checkout (e.g. an older commit, for before / after) either way.
 """
 
 from __future__ import annotations
@@ -47,6 +53,59 @@ def run_one(duration_s: float, what: str, extra: list[str], root: Path = ROOT) -
             "face_model": report["face_model"], "body_model": report["body_model"], "speech": desc}
 
 
+#: The child: the checkout as package ``speech_animator`` (as Blender has it), then the worker loop.
+#: ``addon.worker.child`` since issue 19, ``addon.jobchild`` in older checkouts.
+_CHILD = """
+import importlib, sys
+sys.path.insert(0, sys.argv[1])
+from tools.bake import load_extension
+load_extension(register=False)
+try:
+    child = importlib.import_module("speech_animator.addon.worker.child")
+except ImportError:  # a checkout from before issue 19
+    child = importlib.import_module("speech_animator.addon.jobchild")
+sys.exit(child.serve())
+"""
+
+
+def run_worker(duration_s: float, what: str, extra: list[str], root: Path = ROOT) -> dict:
+    """One Generate job of ``duration_s`` seconds of speech in a fresh sidebar worker child (see the
+    module docstring; ``what`` and ``extra`` are not used: the sidebar's default options)."""
+    from inference.options import GenerateOptions
+
+    with tempfile.TemporaryDirectory() as tmp:
+        wav, desc = write_speech(duration_s, Path(tmp) / f"speech_{duration_s:g}s.wav")
+        job_dir = Path(tmp) / "job"
+        job_dir.mkdir()
+        (job_dir / "job.json").write_text(json.dumps({"audio_path": str(wav),
+                                                      "options": GenerateOptions(fps=30.0).to_mapping()}))
+        requests = [{"op": "generate", "id": "bench", "job_dir": str(job_dir)}, {"op": "shutdown"}]
+        t0 = time.perf_counter()
+        with open(Path(tmp) / "stderr.txt", "w+b") as err_file:
+            proc = subprocess.Popen([sys.executable, "-c", _CHILD, str(root)], cwd=root, stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE, stderr=err_file)
+            proc.stdin.write("".join(json.dumps(r) + "\n" for r in requests).encode())
+            proc.stdin.close()
+            out = proc.stdout.read()
+            proc.stdout.close()
+            _, _, usage = os.wait4(proc.pid, 0)  # before Popen reaps it: the child's own max RSS
+            wall = time.perf_counter() - t0
+            err_file.seek(0)
+            err = err_file.read()
+        events = [json.loads(line) for line in out.decode().splitlines() if line.strip()]
+        done = [e for e in events if e.get("event") in ("done", "error", "cancelled")]
+        if not done or done[-1]["event"] != "done":
+            raise RuntimeError(f"worker failed on {duration_s:g} s: {done[-1:]}\n{err.decode()[-3000:]}")
+        import numpy as np
+
+        with np.load(job_dir / "result.npz") as z:
+            prov = json.loads(str(z["provenance"]))
+            frames = int(z["arkit"].shape[0])
+    return {"duration_s": duration_s, "wall_s": wall, "max_rss_mib": usage.ru_maxrss / 1024.0, "frames": frames,
+            "timings_s": prov.get("timings_s", {}), "windows": prov.get("windows", 1), "speech": desc,
+            "face_model": prov.get("face_model", ""), "body_model": prov.get("body_model", "")}
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--durations", type=float, nargs="+", default=[60.0, 600.0, 3600.0])
@@ -54,16 +113,17 @@ def main(argv=None) -> int:
     ap.add_argument("--json", type=Path, help="also write the results here")
     ap.add_argument("--root", type=Path, default=ROOT,
                     help="checkout whose `python -m inference` runs (e.g. an older commit, for before/after)")
+    ap.add_argument("--worker", action="store_true", help="the sidebar's worker process instead of python -m inference")
     ap.add_argument("extra", nargs="*", help="more options for python -m inference (after --)")
     args = ap.parse_args(argv)
     results = []
     for d in args.durations:
-        r = run_one(d, args.what, args.extra, args.root)
+        r = (run_worker if args.worker else run_one)(d, args.what, args.extra, args.root)
         results.append(r)
         t = r["timings_s"]
         base = results[0]
-        print(f"{d:7.0f} s: wall {r['wall_s']:7.2f} s  max RSS {r['max_rss_mib']:7.0f} MiB  "
-              f"(decode {t.get('decode', 0):.2f} s, write {t.get('write', 0):.2f} s, face {t.get('face', 0):.2f} s, body {t.get('body', 0):.2f} s; "
+        print(f"{d:7.0f} s: wall {r['wall_s']:7.2f} s  max RSS {r['max_rss_mib']:7.0f} MiB  windows {r.get('windows', '-')}  "
+              f"(load_audio {t.get('load_audio', t.get('decode', 0)):.2f} s, write {t.get('write', 0):.2f} s, face {t.get('face', 0):.2f} s, body {t.get('body', 0):.2f} s; "
               f"{r['face_model']} + {r['body_model']})  time ratio {r['wall_s'] / base['wall_s']:.1f} "
               f"for duration ratio {d / base['duration_s']:.0f}", flush=True)
     print(f"speech: {results[0]['speech']}")

@@ -109,6 +109,23 @@ class BodyConstraints:
     transl: np.ndarray | None = None
     transl_mask: np.ndarray | None = None
 
+    def fit(self, frames: int, start: int = 0) -> "BodyConstraints":
+        """Frames ``[start, start + frames)`` of the prompt, cut or padded with unmasked frames to
+        exactly ``frames`` (what a clip of ``frames`` output frames, or one window of it, needs)."""
+        stop = start + frames
+        if self.poses.shape[0] >= stop:
+            cut = slice(start, stop)
+            return BodyConstraints(self.fps, self.poses[cut], self.mask[cut],
+                                   None if self.transl is None else self.transl[cut],
+                                   None if self.transl_mask is None else self.transl_mask[cut])
+        have = self.poses[start:]
+        pad = frames - have.shape[0]
+        poses = np.concatenate([have, np.zeros((pad,) + self.poses.shape[1:], np.float32)])
+        mask = np.concatenate([self.mask[start:], np.zeros((pad,) + self.mask.shape[1:], bool)])
+        transl = None if self.transl is None else np.concatenate([self.transl[start:], np.zeros((pad, 3), np.float32)])
+        tmask = None if self.transl_mask is None else np.concatenate([self.transl_mask[start:], np.zeros(pad, bool)])
+        return BodyConstraints(self.fps, poses, mask, transl, tmask)
+
 
 @dataclass(frozen=True)
 class BodyTrack:
@@ -135,6 +152,10 @@ class BodyTrack:
 
 
 class FaceBackend(Protocol):
+    """A face backend. Optional class attribute ``reads_transcript = True``: generate() then runs
+    transcript mode (:func:`inference.face.transcript_mode.transcript_step`) on its output when
+    ``options.transcript`` is set; without it a transcript gives a warning and audio-only curves."""
+
     name: str
 
     def run(self, audio: Audio, options: GenerateOptions) -> FaceTrack:

@@ -22,17 +22,20 @@ Exit code: as ``python -m inference`` (0, 1, 2, 128 + signal).
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 import time
 from pathlib import Path
 
-from .batch import args as batch_args, runner
+from .batch import runner
 from .batch.errors import BatchInterrupted, UsageError
-from .batch.inputs import BatchItem, discover
-from .errors import EnvironmentProblem, SpeechAnimatorError
+from .batch.inputs import BatchItem
+from .batch.npz import NpzFrontEnd, build_parser as npz_parser
+from .errors import EnvironmentProblem
 
 ROOT = Path(__file__).resolve().parents[1]
+log = logging.getLogger(__name__)
 #: Version of Ray this module is tested with (requirements/dev.txt).
 RAY_VERSION = "2.60.0"
 
@@ -51,10 +54,7 @@ def add_ray_arguments(ap: argparse.ArgumentParser, *, default: str | None) -> No
 
 def build_parser() -> argparse.ArgumentParser:
     """The parser of ``python -m inference.distributed``: the CLI's options plus the Ray ones."""
-    from .cli import build_parser as cli_parser
-
-    ap = cli_parser(with_ray=False)
-    ap.prog = "python -m inference.distributed"
+    ap = npz_parser("python -m inference.distributed")
     add_ray_arguments(ap, default="local")
     return ap
 
@@ -79,18 +79,20 @@ def _task(item: BatchItem, layout: runner.Layout, options, policy: str, fault_ma
     ``fault_marker`` (tests only): when set and the file does not exist yet, create it and kill this
     worker process, so the retry path runs.
     """
-    from .batch.args import options_for_file
-    from .cli import process_file
-
     if fault_marker and not os.path.exists(fault_marker):
         Path(fault_marker).write_text(str(os.getpid()))
         os._exit(17)
-    return runner.process_item(item, layout, lambda it, tmp: process_file(it.source, tmp, options_for_file(options, it.source)), policy)
+    front = NpzFrontEnd()
+    return runner.process_item(item, layout, lambda it, tmp: front.process(None, options, it, tmp), policy)
 
 
-def run(args, options, items: list[BatchItem], layout: runner.Layout, policy: str, *,
-        fault_marker: str = "") -> int:
-    """Run the batch on Ray (options, items, layout and policy already validated); return the exit code."""
+def schedule(args, options, items: list[BatchItem], layout: runner.Layout, policy: str, *,
+             fault_marker: str = "") -> tuple[list[dict], int]:
+    """The Ray scheduler: one task per file (see the module docstring); ``(reports, signal number)``.
+
+    Raises:
+        EnvironmentProblem: the ``ray`` package is not installed.
+    """
     try:
         import ray
     except ImportError as exc:
@@ -151,9 +153,8 @@ def run(args, options, items: list[BatchItem], layout: runner.Layout, policy: st
                 ray.shutdown()
     if bar:
         print(file=sys.stderr)
-    ordered = [reports[i] for i in sorted(reports)]
-    runner.print_summary(ordered, total, signum, f"{layout.output_dir} (Ray, {time.perf_counter() - t0:.1f} s)")
-    return runner.exit_code(ordered, signum)
+    log.info("Ray batch: %d file(s) in %.1f s", total, time.perf_counter() - t0)
+    return [reports[i] for i in sorted(reports)], signum
 
 
 def _lost(item: BatchItem, layout: runner.Layout, exc: Exception, retries: int, guard) -> dict:
@@ -170,24 +171,25 @@ def _lost(item: BatchItem, layout: runner.Layout, exc: Exception, retries: int, 
     return rep
 
 
+class RayFrontEnd(NpzFrontEnd):
+    """``python -m inference.distributed``: :class:`NpzFrontEnd` scheduled on Ray."""
+
+    def build_parser(self) -> argparse.ArgumentParser:
+        return build_parser()
+
+    def check(self, args, options, items, layout, policy) -> None:
+        resources(args, options)
+
+    def execute(self, args, options, items, layout, policy):
+        return schedule(args, options, items, layout, policy)
+
+    def summary(self, args, reports, total, signum, layout) -> None:
+        runner.print_summary(reports, total, signum, f"{layout.output_dir} (Ray)")
+
+
 def main(argv: list[str] | None = None) -> int:
     """``python -m inference.distributed``; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        options = batch_args.options_from_args(args)
-        resources(args, options)
-    except UsageError as exc:
-        parser.error(str(exc))
-    items = discover(args.inputs)
-    layout = runner.Layout(args.output_dir, ".npz", args.report_dir or args.output_dir)
-    policy = batch_args.rerun_policy(args)
-    try:
-        runner.check_rerun(items, layout, policy)
-        return run(args, options, items, layout, policy)
-    except SpeechAnimatorError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+    return RayFrontEnd().main(argv)
 
 
 if __name__ == "__main__":

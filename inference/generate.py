@@ -12,7 +12,6 @@ from . import backends
 from ._rigs import arkit as _arkit, rotations as _rotations, smplx as _smplx
 from .audio import Audio, is_audio, load_audio
 from .face.arousal import emotion_body_style, emotion_face_layer
-from .face.transcript import TRANSCRIPT_SUFFIX
 from .options import GenerateOptions
 from .performance import Performance, Provenance
 from .signal_ops import one_pole_zero_phase
@@ -87,14 +86,12 @@ def generate(
         t = time.perf_counter()
         backend = backends.get_face_backend(options.face_model)
         face_track = backends.run_backend(backend, audio, options, progress=report.span(*_FACE_SPAN, "face"))
+        face_track, note = _transcript(backend, face_track, audio, options)
+        warnings += [note] if note else []
         report(_FACE_SPAN[1], "face: post-processing")
         arkit = resample_frames(face_track.arkit, face_track.fps, fps, frames)
         arkit = _postprocess_face(arkit, audio, options, face_track.owned_channels)
         face_name, face_device = face_track.model, face_track.device
-        if options.transcript.strip() and not face_name.endswith(TRANSCRIPT_SUFFIX):  # transcript mode fell back
-            note = face_name.partition(" (")[2]
-            warnings.append(note[:-1] if note.endswith(")") else
-                            f"transcript not used: face model {face_name} does not read transcripts; audio only")
         if options.flame_map_path:
             from .face.flame import arkit_to_flame, load_flame_map
 
@@ -127,6 +124,19 @@ def generate(
                       body_device=body_device, warnings=tuple(warnings))
     return Performance(fps=fps, arkit=arkit, expression=expression, jaw_pose=jaw_pose,
                        smplx_poses=poses, transl=transl, provenance=prov, transl_origin=transl_origin)
+
+
+def _transcript(backend, track: backends.FaceTrack, audio: Audio, options: GenerateOptions):
+    """Transcript mode (:func:`inference.face.transcript_mode.transcript_step`) for a backend that declares
+    ``reads_transcript``; ``(track, warning or "")``."""
+    if not options.transcript.strip():
+        return track, ""
+    if not getattr(backend, "reads_transcript", False):
+        return track, f"transcript not used: face model {track.model} does not read transcripts; audio only"
+    from .face.transcript_mode import transcript_step
+
+    track, outcome = transcript_step(track, audio, options)
+    return track, "" if outcome.used else outcome.note
 
 
 class _Monotonic:

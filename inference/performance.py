@@ -32,6 +32,8 @@ class Provenance:
             ``"CUDAExecutionProvider"``, ``"cuda:0"`` or ``"numpy"`` (no neural network); ``""`` if no face.
         body_device: the same for the body backend; ``""`` if no body.
         warnings: messages about the input the user should see (e.g. a silent clip), in order.
+        windows: how many windows the clip was generated in (1: in one piece; more for clips longer
+            than :data:`inference.longaudio.LONG_AUDIO_S`, see :mod:`inference.longaudio`).
     """
 
     face_model: str = ""
@@ -43,6 +45,7 @@ class Provenance:
     face_device: str = ""
     body_device: str = ""
     warnings: tuple = ()
+    windows: int = 1
 
     def to_dict(self) -> dict:
         """A JSON-able ``dict`` of every field (``warnings`` as a list)."""

@@ -51,9 +51,9 @@ def test_ray_batch_reports_every_file_retries_and_resumes(corpus, tmp_path):
     args = distributed.build_parser().parse_args([str(corpus), str(corpus / "gone.wav"), *map(str, common)])
     items = discover(args.inputs)
     layout = runner.Layout(out, ".npz", out)
-    rc = distributed.run(args, batch_args.options_from_args(args), items, layout, "refuse",
-                         fault_marker=str(marker))
-    assert rc == 1 and marker.exists()
+    reports, signum = distributed.schedule(args, batch_args.options_from_args(args), items, layout, "refuse",
+                                           fault_marker=str(marker))
+    assert runner.exit_code(reports, signum) == 1 and marker.exists() and len(reports) == 20
     reports = {p.relative_to(out).with_suffix("").as_posix(): json.loads(p.read_text()) for p in out.rglob("*.json")}
     assert len(reports) == 20
     good = [k for k, r in reports.items() if r["status"] == "ok"]

@@ -128,6 +128,34 @@ def test_without_pocketsphinx_the_face_is_audio_only_and_the_warning_says_why(mo
     np.testing.assert_array_equal(perf.arkit, generate(audio, GenerateOptions(**opts)).arkit)
 
 
+def test_transcript_mode_runs_only_for_backends_that_declare_it(monkeypatch):
+    """generate() runs transcript mode as its own step for a backend with ``reads_transcript``; for
+    one without it the curves are the audio-only ones and a warning names the backend."""
+    pytest.importorskip("pocketsphinx")
+    from inference.audio import load_audio
+    from inference.face import dsp
+    from inference.face.transcript_mode import transcript_step
+    from inference.generate import generate
+    from inference.options import GenerateOptions
+
+    audio = load_audio(Path(__file__).resolve().parents[1] / "assets" / "demo_speech.flac")
+    opts = dict(body=False, face_model="fast", procedural_face=False)
+    text = ("Hello! I am the Speech Animator demo. Every word you hear moves my jaw, my lips, and my tongue. "
+            "Big movements, small details, and a few pauses. Thank you for watching.")
+    track = dsp.DspFaceBackend().run(audio, GenerateOptions(**opts))
+    same, none = transcript_step(track, audio, GenerateOptions(transcript="  ", **opts))
+    assert none is None and same is track
+    aligned, outcome = transcript_step(track, audio, GenerateOptions(transcript=text, **opts))
+    assert outcome.used and outcome.reason == "" and aligned.model == track.model + "+transcript"
+    assert not np.array_equal(aligned.arkit, track.arkit)
+    assert generate(audio, GenerateOptions(transcript=text, **opts)).provenance.warnings == ()
+    monkeypatch.setattr(dsp.DspFaceBackend, "reads_transcript", False)
+    perf = generate(audio, GenerateOptions(transcript=text, **opts))
+    assert perf.provenance.warnings == (
+        "transcript not used: face model dsp-baseline-v1 does not read transcripts; audio only",)
+    np.testing.assert_array_equal(perf.arkit, generate(audio, GenerateOptions(**opts)).arkit)
+
+
 def test_transcript_status_and_message_say_when_transcript_mode_was_used():
     from inference.face.transcript import TRANSCRIPT_SUFFIX, transcript_message, transcript_status
 

@@ -160,7 +160,8 @@ def k():
 ENTRY_POINTS = {
     "__init__": "the extension's entry point (Blender imports the package)",
     "inference.__main__": "`python -m inference` (the Blender-free CLI)",
-    "addon.jobchild": "the worker process's script, imported by name in addon/jobrunner.py's child code",
+    "addon.worker.loader": "loaded by file path: the worker child's command line (addon/worker/process.py)",
+    "addon.worker.child": "the worker process's serve loop, imported by name in addon/worker/loader.py",
     "inference.body.procedural": "built-in backend loaded by name (inference/backends.py _BUILTIN)",
     "inference.emage.backend": "built-in backend loaded by name (inference/backends.py _BUILTIN)",
     "inference.face.dsp": "built-in backend loaded by name (inference/backends.py _BUILTIN)",

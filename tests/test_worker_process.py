@@ -1,4 +1,4 @@
-"""The worker process (addon/jobrunner.py, no bpy): a backend from a module outside the package runs
+"""The worker process (addon/worker/, no bpy): a backend from a module outside the package runs
 through it, typed errors cross the boundary by code, bugs keep their traceback, a chatty stderr does
 not deadlock, the persistent worker keeps its models between jobs, restarts after a crash, cancels
 without dying, and refuses another protocol version."""
@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 from tools.bake import load_extension  # noqa: E402
 
 load_extension(register=False)  # the root as package ``speech_animator`` (what Blender has), no bpy
-from speech_animator.addon import jobrunner  # noqa: E402
+from speech_animator.addon.worker import process as worker_process  # noqa: E402
 from speech_animator.inference import backends  # noqa: E402
 from speech_animator.inference.audio import AudioError  # noqa: E402
 from speech_animator.inference.errors import BackendError, WorkerBug, WorkerProblem  # noqa: E402
@@ -66,12 +66,12 @@ def opts(plugin, **echo):
 
 
 def test_outside_backend_runs_in_a_one_shot_worker_process(plugin, audio):
-    msgs = run(jobrunner.ProcessWorker(audio, opts(plugin, chunks=3)))
+    msgs = run(worker_process.ProcessWorker(audio, opts(plugin, chunks=3)))
     assert msgs[-1][0] == "done", msgs[-1][2]
-    perf, warnings, timings = msgs[-1][1]
+    perf = msgs[-1][1]
     assert perf.provenance.face_model == "echo-v1" and perf.provenance.body_model == "still-v1"
     assert perf.provenance.face_device == "echo-device:1" and perf.provenance.body_device == "fake-gpu:0"
-    assert perf.num_frames == 38 and warnings == [] and "load_audio" in timings
+    assert perf.num_frames == 38 and perf.provenance.warnings == () and "load_audio" in perf.provenance.timings_s
     texts = [m[2] for m in msgs if m[0] == "progress"]
     assert [t for t in texts if t.startswith("face: chunk")] == ["face: chunk 1/3", "face: chunk 2/3",
                                                                  "face: chunk 3/3"]
@@ -84,59 +84,59 @@ def test_registration_in_the_parent_travels_to_the_worker(plugin, audio):
     try:
         options = GenerateOptions(fps=25.0, face_model="echo", body=False)
         assert plugin in backends.carried_modules(options)
-        msgs = run(jobrunner.ProcessWorker(audio, options))
+        msgs = run(worker_process.ProcessWorker(audio, options))
         assert msgs[-1][0] == "done", msgs[-1][2]
-        assert msgs[-1][1][0].provenance.face_model == "echo-v1"
+        assert msgs[-1][1].provenance.face_model == "echo-v1"
     finally:
         backends.unregister_backend("face", "echo")
         backends.unregister_backend("body", "still")
 
 
 def test_typed_errors_cross_by_code_and_bugs_keep_their_traceback(plugin, audio):
-    kind, exc, text = run(jobrunner.ProcessWorker("/nonexistent/speech.wav", opts(plugin)))[-1]
+    kind, exc, text = run(worker_process.ProcessWorker("/nonexistent/speech.wav", opts(plugin)))[-1]
     assert kind == "error" and type(exc) is AudioError and text == "/nonexistent/speech.wav: audio file not found"
-    kind, exc, text = run(jobrunner.ProcessWorker(audio, opts(plugin, gain=9.0)))[-1]
+    kind, exc, text = run(worker_process.ProcessWorker(audio, opts(plugin, gain=9.0)))[-1]
     assert kind == "error" and isinstance(exc, BackendError) and "expected 0..2, found 9.0" in text
-    kind, exc, text = run(jobrunner.ProcessWorker(audio, opts(plugin, bug=True)))[-1]
+    kind, exc, text = run(worker_process.ProcessWorker(audio, opts(plugin, bug=True)))[-1]
     assert kind == "error" and isinstance(exc, WorkerBug) and exc.type_name == "builtins.KeyError"
     assert "Traceback (most recent call last)" in text and "echo_worker_plugin.py" in text
 
 
 def test_more_than_64_kib_of_stderr_does_not_deadlock(plugin, audio):
-    msgs = run(jobrunner.ProcessWorker(audio, opts(plugin, stderr_bytes=400_000)), timeout_s=60)
+    msgs = run(worker_process.ProcessWorker(audio, opts(plugin, stderr_bytes=400_000)), timeout_s=60)
     assert msgs[-1][0] == "done", msgs[-1][2]
 
 
 def test_persistent_worker_keeps_models_restarts_after_crash_and_cancels(plugin, audio):
-    service = jobrunner.WorkerProcess(persistent=True)
+    service = worker_process.WorkerProcess(persistent=True)
     try:
-        first = run(jobrunner.ProcessWorker(audio, opts(plugin), service=service))
+        first = run(worker_process.ProcessWorker(audio, opts(plugin), service=service))
         pid = service.pid
-        second = run(jobrunner.ProcessWorker(audio, opts(plugin), service=service))
+        second = run(worker_process.ProcessWorker(audio, opts(plugin), service=service))
         assert first[-1][0] == second[-1][0] == "done"
         # Same process, module state kept: the second job's backend is the second instance there.
-        assert [m[-1][1][0].provenance.face_device for m in (first, second)] == ["echo-device:1", "echo-device:2"]
+        assert [m[-1][1].provenance.face_device for m in (first, second)] == ["echo-device:1", "echo-device:2"]
         assert service.pid == pid and service.is_running()
 
-        cancelled = run(jobrunner.ProcessWorker(audio, opts(plugin, chunks=40, sleep_s=0.05), service=service),
+        cancelled = run(worker_process.ProcessWorker(audio, opts(plugin, chunks=40, sleep_s=0.05), service=service),
                         cancel_after_progress=True)
         assert cancelled[-1][0] == "cancelled" and service.pid == pid and service.is_running()
 
-        kind, exc, text = run(jobrunner.ProcessWorker(audio, opts(plugin, crash=True), service=service))[-1]
+        kind, exc, text = run(worker_process.ProcessWorker(audio, opts(plugin, crash=True), service=service))[-1]
         assert kind == "error" and isinstance(exc, WorkerProblem) and "exited with code 3" in text
         assert "crashing on purpose" in text  # the stderr tail explains it
 
-        again = run(jobrunner.ProcessWorker(audio, opts(plugin), service=service))
+        again = run(worker_process.ProcessWorker(audio, opts(plugin), service=service))
         assert again[-1][0] == "done" and service.pid != pid  # restarted cleanly, fresh module state
-        assert again[-1][1][0].provenance.face_device == "echo-device:1"
+        assert again[-1][1].provenance.face_device == "echo-device:1"
     finally:
         service.close()
     assert not service.is_running()
 
 
 def test_protocol_version_mismatch_is_refused(plugin, audio, monkeypatch):
-    monkeypatch.setattr(jobrunner, "PROTOCOL_VERSION", 99)
-    kind, exc, text = run(jobrunner.ProcessWorker(audio, opts(plugin)))[-1]
+    monkeypatch.setattr(worker_process, "PROTOCOL_VERSION", 99)
+    kind, exc, text = run(worker_process.ProcessWorker(audio, opts(plugin)))[-1]
     assert kind == "error" and isinstance(exc, WorkerProblem)
     assert text == "inference worker speaks protocol version 1, expected 99; reinstall the extension"
 
@@ -171,12 +171,12 @@ def test_direct_registration_under_blenders_package_name_reaches_the_worker(audi
         pkg = importlib.util.module_from_spec(spec); sys.modules[spec.name] = pkg; spec.loader.exec_module(pkg)
         spec = importlib.util.spec_from_file_location("selfreg_plugin", {str(plugin)!r})
         mod = importlib.util.module_from_spec(spec); sys.modules["selfreg_plugin"] = mod; spec.loader.exec_module(mod)
-        from bl_ext.user_default.speech_animator.addon import jobrunner
+        from bl_ext.user_default.speech_animator.addon.worker import process as worker_process
         from bl_ext.user_default.speech_animator.inference.options import GenerateOptions
-        w = jobrunner.ProcessWorker({audio!r}, GenerateOptions(face_model="flat", body=False))
+        w = worker_process.ProcessWorker({audio!r}, GenerateOptions(face_model="flat", body=False))
         w.start(); w.join(60)
         kind, payload, text = w.poll()[-1]
-        print("RESULT", kind, payload[0].provenance.face_model if kind == "done" else text)
+        print("RESULT", kind, payload.provenance.face_model if kind == "done" else text)
     """)
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     assert "RESULT done flat-v1" in proc.stdout, proc.stdout + proc.stderr[-3000:]

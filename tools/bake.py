@@ -20,14 +20,17 @@ PACKAGE = "speech_animator"
 
 
 def load_extension(register: bool = True):
-    """Import the repository root as package ``speech_animator`` (and register it); return the module."""
+    """Import the repository root as package ``speech_animator`` (and register it); return the module.
+
+    The import is the extension's own loader (``addon/worker/loader.py``, what the worker child
+    uses), loaded by path so nothing of the package is imported before it exists.
+    """
     if PACKAGE in sys.modules:
         return sys.modules[PACKAGE]
-    spec = importlib.util.spec_from_file_location(PACKAGE, ROOT / "__init__.py",
-                                                  submodule_search_locations=[str(ROOT)])
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[PACKAGE] = module
-    spec.loader.exec_module(module)
+    spec = importlib.util.spec_from_file_location("speech_animator_loader", ROOT / "addon" / "worker" / "loader.py")
+    loader = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(loader)
+    module = loader.load_package(str(ROOT), PACKAGE)
     if register:
         module.register()
     return module

@@ -223,6 +223,8 @@ class DspFaceBackend:
 
     name = "fast"
     label = LABEL
+    #: generate() runs transcript mode (:func:`inference.face.transcript_mode.transcript_step`) on its output.
+    reads_transcript = True
 
     def run(self, audio: Audio, options: GenerateOptions) -> FaceTrack:
         """ARKit curves for ``audio`` at 100 fps (see :func:`dsp_arkit`).
@@ -230,10 +232,7 @@ class DspFaceBackend:
         Raises:
             ValueError: the audio samples are empty or not finite.
         """
-        from .transcript import with_transcript
-
-        arkit, model = with_transcript(dsp_arkit(audio.samples), audio, options, MODEL_NAME)
-        return FaceTrack(fps=FEATURE_FPS, arkit=arkit, device="numpy", model=model)
+        return FaceTrack(fps=FEATURE_FPS, arkit=dsp_arkit(audio.samples), device="numpy", model=MODEL_NAME)
 
 
 register_face_backend("fast", DspFaceBackend)

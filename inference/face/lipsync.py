@@ -65,6 +65,8 @@ class LipSyncBackend:
 
     name = "lipsync"
     label = "Lip-sync model"
+    #: generate() runs transcript mode (:func:`inference.face.transcript_mode.transcript_step`) on its output.
+    reads_transcript = True
 
     def __init__(self, model_path: str = MODEL_PATH, sha256: str = MODEL_SHA256,
                  chunk_frames: int = CHUNK_FRAMES, context_frames: int = CONTEXT_FRAMES,
@@ -109,10 +111,7 @@ class LipSyncBackend:
             speech *= speech_weight(audio.samples)[:, None]
         out = np.zeros((speech.shape[0], _arkit.NUM_ARKIT), np.float32)
         out[:, _SPEECH_COLS] = np.clip(speech, 0.0, 1.0)
-        from .transcript import with_transcript
-
-        arkit, model = with_transcript(seal_from_network(out), audio, options, MODEL_NAME)
-        return FaceTrack(fps=FEATURE_FPS, arkit=arkit, device=provider, model=model)
+        return FaceTrack(fps=FEATURE_FPS, arkit=seal_from_network(out), device=provider, model=MODEL_NAME)
 
     def predict(self, sess, samples: np.ndarray) -> np.ndarray:
         """Chunked network output: ``(T, 31)`` float32 speech channels, ``T = ceil(N / 160)``."""

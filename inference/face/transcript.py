@@ -197,17 +197,3 @@ def transcript_message(face_model: str, transcript: str) -> str:
 
     return (f"Transcript mode: mouth timed to the {len(transcript_words(transcript))} words of the transcript "
             f"(forced alignment, face model {face_model})")
-
-
-def with_transcript(arkit: np.ndarray, audio, options, model: str):
-    """Transcript mode (:mod:`inference.face.transcript`) when ``options.transcript`` is set.
-
-    Returns:
-        ``(arkit (T, 52) at 100 fps, model name)``; the name gains ``+transcript`` when the
-        alignment was used, or ``" (transcript not used: <reason>; audio only)"`` on fallback.
-    """
-    text = getattr(options, "transcript", "") or ""
-    if not text.strip():
-        return arkit, model
-    arkit, note = apply_transcript(arkit, 100.0, audio.samples, text)
-    return arkit, (f"{model}{TRANSCRIPT_SUFFIX}" if note == "transcript" else f"{model} ({note})")

@@ -83,14 +83,14 @@ elif CASE == "process_worker_inference_in_a_child_then_bake":
     kinds = [m[0] for m in msgs]
     out = {"cancelled": [m[0] for m in cancelled], "n_actions": n_actions, "kinds": kinds, "max_gap": max_gap}
     if kinds[-1] == "done":
-        perf = pipeline.absorb(job, msgs[-1][1])
+        perf = msgs[-1][1]
         outcome = pipeline.apply(job, perf)
         out.update(actions=sorted(outcome.result.actions), timings=sorted(outcome.timings_s),
                    frames=outcome.frames, body=perf.smplx_poses is not None)
     else:
         out["error"] = msgs[-1][2]
-    from speech_animator.addon import jobrunner
-    bad = jobrunner.ProcessWorker("/nonexistent/speech.wav", job.options)
+    from speech_animator.addon import worker as jobs
+    bad = jobs.ProcessWorker("/nonexistent/speech.wav", job.options)
     bad.start()
     bm, _ = drain(bad)
     out["bad"] = [bm[-1][0], bm[-1][2]]
@@ -177,7 +177,7 @@ elif CASE == "user_errors_are_the_error_hierarchy_and_bugs_keep_their_traceback"
 elif CASE == "persistent_worker_through_the_pipeline":
     import bpy, time
     scenario.EXTENSION.register()
-    from speech_animator.addon import jobrunner, pipeline
+    from speech_animator.addon import pipeline, worker as jobs
     import scene_fixtures as sf
     face, body = sf.build_scene()
     s = bpy.context.scene.speech_animator
@@ -189,13 +189,13 @@ elif CASE == "persistent_worker_through_the_pipeline":
         while not msgs or msgs[-1][0] == "progress":
             time.sleep(0.01); msgs += w.poll()
         return msgs[-1][0], w.service.pid
-    jobrunner.set_persistent(True)
+    jobs.set_persistent(True)
     first, second = run(), run()
-    service = jobrunner.default_service()
+    service = jobs.default_service()
     alive = service.is_running()
-    jobrunner.set_persistent(False)
+    jobs.set_persistent(False)
     emit({"first": first, "second": second, "alive": alive, "closed": not service.is_running(),
-           "default": jobrunner.default_service() is None})
+           "default": jobs.default_service() is None})
 elif CASE == "modal_error_report_is_short_the_traceback_goes_to_the_details":
     # the modal Generate's "error" branch, fed by a worker whose job raises (a user error, a bug in a
     # thread, a bug rebuilt from the worker process); nothing else of the operator is needed

@@ -12,7 +12,7 @@ import queue
 import threading
 from typing import Callable
 
-from ..inference.errors import SpeechAnimatorError, user_message
+from ...inference.errors import SpeechAnimatorError, user_message
 
 
 def drain(q: "queue.Queue") -> list:

@@ -2,7 +2,8 @@
 
 :func:`inference.generate.generate` holds the whole clip and every intermediate array of the face
 and body generators at once; for one hour that is ~1.7 GiB and the body path grows faster than the
-clip. :func:`generate_file` instead reads the file window by window (``soundfile`` seek + read,
+clip. :func:`generate_windowed` (what :func:`inference.files.generate_file` runs for a clip longer
+than :data:`LONG_AUDIO_S`) instead reads the file window by window (``soundfile`` seek + read,
 ``soxr`` per window), runs ``generate`` on each window with :data:`CONTEXT_S` seconds of real audio
 on both sides, keeps the window's core frames and cross-fades neighbours over :data:`FADE_S`
 (linear for ARKit / FLAME / translation, quaternion slerp for SMPL-X rotations). Working memory is
@@ -10,6 +11,8 @@ one window plus the output arrays (``(T, 52)`` + ``(T, 55, 3)`` + ... float32, ~
 10 minutes at 30 fps); time is the sum of equal-sized windows, so it is linear in the clip length.
 
 Window ``k`` uses seed ``options.seed + k`` (blinks and gestures do not repeat window after window).
+A body prompt (:class:`inference.backends.BodyConstraints` at ``options.fps``) is cut to each
+window's frames, so keyed poses hold wherever they fall.
 The file checks of :func:`inference.audio.load_audio` apply: header vs decoded duration, OGG
 end-of-stream, random data (per window), trailing bytes.
 """
@@ -22,12 +25,12 @@ from dataclasses import replace
 
 import numpy as np
 
-from .._rigs import rotations as _rotations
-from ..audio import Audio, AudioError, TRUNCATION_TOLERANCE_S, check_container, \
+from ._rigs import rotations as _rotations
+from .audio import Audio, AudioError, TRUNCATION_TOLERANCE_S, check_container, \
     check_random_data, prepare_audio
-from ..options import GenerateOptions
-from ..performance import Performance, Provenance
-from ..timebase import num_frames
+from .options import GenerateOptions
+from .performance import Performance, Provenance
+from .timebase import num_frames
 
 #: Core length of one window (seconds of output per ``generate`` call).
 WINDOW_S: float = 120.0
@@ -36,7 +39,7 @@ WINDOW_S: float = 120.0
 CONTEXT_S: float = 5.0
 #: Cross-fade between neighbouring windows (seconds), centred on the core boundary.
 FADE_S: float = 1.0
-#: Clips longer than this go through :func:`generate_file` in ``python -m inference`` (seconds).
+#: Clips longer than this (by their header) are generated window by window (seconds).
 LONG_AUDIO_S: float = 300.0
 
 
@@ -58,21 +61,26 @@ def audio_duration_s(path: str | os.PathLike) -> float:
     return info.frames / float(info.samplerate) if info.frames > 0 else 0.0
 
 
-def generate_file(path: str | os.PathLike, options: GenerateOptions = GenerateOptions(), *,
-                  window_s: float | None = None, context_s: float = CONTEXT_S, fade_s: float = FADE_S,
-                  progress=None) -> tuple[Performance, list[str]]:
+def generate_windowed(path: str | os.PathLike, options: GenerateOptions = GenerateOptions(),
+                      constraints=None, *, window_s: float | None = None, context_s: float = CONTEXT_S,
+                      fade_s: float = FADE_S, progress=None) -> Performance:
     """Generate a face and/or body performance for an audio file, window by window.
 
     Args:
         path: any file :func:`inference.audio.load_audio` reads.
-        options: as for :func:`inference.generate.generate` (body constraints are not supported).
+        options: as for :func:`inference.generate.generate`.
+        constraints: optional :class:`inference.backends.BodyConstraints` at ``options.fps`` for the
+            whole clip (any length: cut or padded with unmasked frames).
         window_s, context_s, fade_s: windowing (defaults above, ``None`` = :data:`WINDOW_S`);
             ``fade_s <= 2 * context_s``.
-        progress: optional ``progress(fraction, message)``; may raise to cancel.
+        progress: optional ``progress(fraction, message)``; may raise to cancel (checked inside
+            every window, not only between windows).
 
     Returns:
-        ``(performance, warnings)``: ``T = ceil(duration_s * options.fps)`` frames; warnings name
-        trailing bytes and bursts of random data (seconds from the start of the file).
+        :class:`Performance` with ``T = ceil(duration_s * options.fps)`` frames; its provenance has
+        ``windows`` (how many), the summed ``load_audio`` / ``face`` / ``body`` timings and the
+        warnings: trailing bytes, bursts of random data and the windows' own (a silent window, a
+        transcript not used), each once, with the window's start in seconds from the start of the file.
 
     Raises:
         AudioError: as :func:`inference.audio.load_audio` (missing, undecodable, truncated, random data).
@@ -80,7 +88,7 @@ def generate_file(path: str | os.PathLike, options: GenerateOptions = GenerateOp
     """
     import soundfile as sf
 
-    from ..generate import generate
+    from .generate import generate
 
     window_s = WINDOW_S if window_s is None else window_s
     if not (window_s > 0 and 0 < fade_s <= 2 * context_s and fade_s < window_s):
@@ -100,21 +108,28 @@ def generate_file(path: str | os.PathLike, options: GenerateOptions = GenerateOp
         core, ctx, half = (max(1, int(round(s * fps))) for s in (window_s, context_s, fade_s / 2))
         out = _Output(total, options)
         prev = None  # previous window's values over the fade region
-        timings = {"decode": 0.0, "face": 0.0, "body": 0.0}
-        face_model = body_model = device = ""
+        timings = {"load_audio": 0.0, "face": 0.0, "body": 0.0}
+        face_model = body_model = device = face_device = body_device = ""
+        windows = -(-total // core)
         transl_origin = "first_frame"
         for k, c0 in enumerate(range(0, total, core)):
             c1 = min(total, c0 + core)
             a, b = max(0, c0 - ctx), min(total, c1 + ctx)
             t = time.perf_counter()
             audio = _read(f, path, rate, declared, a / fps, b / fps)
-            warnings += [w.replace(f"{path}: ", f"{path}: window {a / fps:.0f} s + ") for w in check_random_data(audio)]
-            timings["decode"] += time.perf_counter() - t
-            perf = generate(audio, replace(options, seed=options.seed + k, emotion=options.emotion.shifted(a / fps)))
+            at = f"{path}: window {a / fps:.0f} s + "
+            warnings += [w.replace(f"{path}: ", at) for w in check_random_data(audio)]
+            timings["load_audio"] += time.perf_counter() - t
+            span = _span(report, c0 / total, c1 / total, f"window {k + 1} of {windows}")
+            window_prompt = None if constraints is None else constraints.fit(num_frames(audio.duration_s, fps), a)
+            perf = generate(audio, replace(options, seed=options.seed + k, emotion=options.emotion.shifted(a / fps)),
+                            window_prompt, span)
+            prov = perf.provenance
             for key in ("face", "body"):
-                timings[key] += perf.provenance.timings_s.get(key, 0.0)
-            face_model, body_model = perf.provenance.face_model, perf.provenance.body_model
-            device = perf.provenance.device
+                timings[key] += prov.timings_s.get(key, 0.0)
+            warnings += [w.replace(f"{path}: ", at) for w in prov.warnings]
+            face_model, body_model, device = prov.face_model, prov.body_model, prov.device
+            face_device, body_device = prov.face_device, prov.body_device
             transl_origin = perf.transl_origin  # one backend for every window
             local = _Window(perf, a, b - a)
             lo = c0 if prev is None else max(a, c0 - half)
@@ -125,14 +140,20 @@ def generate_file(path: str | os.PathLike, options: GenerateOptions = GenerateOp
                 out.blend(prev, local, f0, f1, w)
             if c1 < total:
                 prev = local.slice(max(a, c1 - half), min(b, c1 + half))
-            report(c1 / total, f"window {k + 1}")
+            report(c1 / total, f"window {k + 1} of {windows}")
     if not out.filled():
         raise AudioError(f"{path}: truncated file: the header declares {duration_s:.2f} s of audio, "
                          f"fewer decode")
     timings["total"] = time.perf_counter() - t_start
     prov = Provenance(face_model=face_model, body_model=body_model, device=device, timings_s=timings,
-                      audio_path=path, seed=options.seed)
-    return replace(out.performance(fps, prov), transl_origin=transl_origin), warnings
+                      audio_path=path, seed=options.seed, face_device=face_device, body_device=body_device,
+                      warnings=tuple(dict.fromkeys(warnings)), windows=windows)
+    return replace(out.performance(fps, prov), transl_origin=transl_origin)
+
+
+def _span(report, lo: float, hi: float, prefix: str):
+    """``report`` with a window's ``[0, 1]`` mapped onto ``[lo, hi]`` and its messages prefixed."""
+    return lambda f, m="": report(lo + (hi - lo) * min(1.0, max(0.0, float(f))), f"{prefix}: {m}" if m else prefix)
 
 
 def _read(f, path: str, rate: int, declared: int, t0_s: float, t1_s: float) -> Audio:

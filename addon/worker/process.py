@@ -1,28 +1,14 @@
-"""Inference for one Generate job, in this process or in a worker process (no bpy in this module).
+"""The parent side of the worker protocol: a child Python that runs Generate jobs (no bpy here).
 
-:func:`run_inference` is what both paths execute. :class:`ProcessWorker` runs one job in a child
-Python (``sys.executable``; Blender's bundled Python inside Blender) so that inference never holds
-the GIL of Blender's process: the interface keeps redrawing, and Esc really stops the work. It has
-the same ``start / poll / cancel`` interface as :class:`.worker.Worker`. The child is either a
-one-shot process (the default) or a shared :class:`WorkerProcess` that stays alive between jobs
-(``persistent``): models stay loaded, and a crashed worker is restarted on the next job.
-
-Protocol (version :data:`PROTOCOL_VERSION`; the child side is :func:`.jobchild.serve`), one JSON object
-per line, every object carrying ``"v"``:
-
-* child -> parent (stdout; anything the job prints goes to stderr instead):
-  ``{"event": "hello", "protocol": 1, "pid": int}`` first, then per job ``id``:
-  ``progress`` (``fraction``, ``message``), and one of ``done`` (``result.npz`` written in the job
-  folder), ``error`` (``error``: :func:`inference.errors.error_to_dict`: a user error by ``code``,
-  a bug with its traceback) or ``cancelled``.
-* parent -> child (stdin): ``{"op": "generate", "id": str, "job_dir": str}``, ``{"op": "cancel",
-  "id": str}``, ``{"op": "shutdown"}``.
-
-The job folder holds ``job.json`` (``audio_path``, ``options``: :meth:`GenerateOptions.to_mapping`,
-which carries the backend modules so registration travels with the job), optional
-``constraints.npz`` and, when done, ``result.npz`` (:meth:`Performance.to_arrays` + ``timings_s``).
-Both pipes are read by their own threads, so a chatty child never blocks on a full pipe.
+:class:`ProcessWorker` runs one job in a child Python (``sys.executable``; Blender's bundled Python
+inside Blender) so that inference never holds the GIL of Blender's process: the interface keeps
+redrawing, and Esc really stops the work. It has the same ``start / poll / cancel`` interface as
+:class:`.thread.Worker`. The child is either a one-shot process (the default) or a shared
+:class:`WorkerProcess` that stays alive between jobs (``persistent``): models stay loaded, and a
+crashed worker is restarted on the next job. The protocol is :mod:`.protocol`; the child side
+:mod:`.child`; the child imports the extension with :mod:`.loader`.
 """
+
 
 from __future__ import annotations
 
@@ -39,117 +25,29 @@ import time
 import uuid
 from dataclasses import replace
 
-import numpy as np
-
-from ..inference import backends
-from ..inference.audio import load_audio
-from ..inference.backends import BodyConstraints
-from ..inference.errors import WorkerProblem, error_from_dict, user_message
-from ..inference.generate import generate
-from ..inference.options import GenerateOptions
-from ..inference.performance import Performance
-from ..inference.timebase import num_frames
-from .worker import drain
+from ...inference import BodyConstraints, GenerateOptions, backends
+from ...inference.errors import WorkerProblem, error_from_dict, user_message
+from .protocol import PROTOCOL_VERSION, load_result, write_job
+from .thread import drain
 
 log = logging.getLogger(__name__)
 
-#: Version of the parent <-> child protocol; both sides must agree.
-PROTOCOL_VERSION = 1
 #: How much of the child's stderr is kept for error messages (bytes).
 STDERR_TAIL_BYTES = 64 * 1024
 #: Seconds a persistent worker gets to stop a cancelled job before it is killed (and restarted later).
 CANCEL_GRACE_S = 3.0
 #: The extension's root folder (holds ``inference/``, ``rigs/``, ``addon/``).
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 #: The package name the root is imported under here (the child uses the same name).
-PACKAGE = __package__.rsplit(".", 1)[0] if __package__ and "." in __package__ else "speech_animator_child"
+PACKAGE = __package__.rsplit(".", 2)[0] if __package__ and __package__.count(".") >= 2 else "speech_animator_child"
+#: The child's command line after the interpreter: load :mod:`.loader` by path, which imports the
+#: root as :data:`PACKAGE` and serves the protocol (:func:`.child.serve`).
+_CHILD_ARGS = ("-c", "import sys, importlib.util as u; s = u.spec_from_file_location('speech_animator_loader', "
+                     "sys.argv[1]); m = u.module_from_spec(s); s.loader.exec_module(m); "
+                     "sys.exit(m.serve_child(sys.argv[2], sys.argv[3]))",
+               os.path.join(os.path.dirname(os.path.abspath(__file__)), "loader.py"))
 
 
-def fit_constraints(c: BodyConstraints | None, frames: int) -> BodyConstraints | None:
-    """Cut or pad (with unmasked frames) a constraint to exactly ``frames`` frames."""
-    if c is None:
-        return None
-    t = c.poses.shape[0]
-    if t >= frames:
-        cut = slice(0, frames)
-        return BodyConstraints(c.fps, c.poses[cut], c.mask[cut],
-                               None if c.transl is None else c.transl[cut],
-                               None if c.transl_mask is None else c.transl_mask[cut])
-    pad = frames - t
-    poses = np.concatenate([c.poses, np.zeros((pad,) + c.poses.shape[1:], np.float32)])
-    mask = np.concatenate([c.mask, np.zeros((pad,) + c.mask.shape[1:], bool)])
-    transl = None if c.transl is None else np.concatenate([c.transl, np.zeros((pad, 3), np.float32)])
-    tmask = None if c.transl_mask is None else np.concatenate([c.transl_mask, np.zeros(pad, bool)])
-    return BodyConstraints(c.fps, poses, mask, transl, tmask)
-
-
-def run_inference(audio_path: str, options: GenerateOptions, constraints: BodyConstraints | None = None,
-                  progress=None) -> tuple[Performance, list, dict]:
-    """Load the audio, generate; return ``(performance, warnings, extra timings_s)``.
-
-    ``warnings`` are the performance's :attr:`Provenance.warnings` (a damaged file, a silent clip).
-
-    Raises:
-        inference.errors.SpeechAnimatorError: the user's input or environment (bad audio, unknown
-        backend, missing model, ...); anything else is a bug. An exception raised by ``progress``
-        (cancel) propagates.
-    """
-    timings = {}
-    t = time.perf_counter()
-    audio = load_audio(audio_path)
-    timings["load_audio"] = time.perf_counter() - t
-    constraints = fit_constraints(constraints, num_frames(audio.duration_s, options.fps))
-    perf = generate(audio, options, constraints=constraints, progress=progress)
-    return perf, list(perf.provenance.warnings), timings
-
-
-# --- serialization -------------------------------------------------------------------------------
-
-def save_constraints(path: str, c: BodyConstraints) -> None:
-    arrays = {"fps": np.float64(c.fps), "poses": c.poses, "mask": c.mask}
-    if c.transl is not None:
-        arrays.update(transl=c.transl, transl_mask=c.transl_mask)
-    np.savez(path, **arrays)
-
-
-def load_constraints(path: str) -> BodyConstraints:
-    with np.load(path) as z:
-        return BodyConstraints(float(z["fps"]), z["poses"], z["mask"],
-                               z["transl"] if "transl" in z else None,
-                               z["transl_mask"] if "transl_mask" in z else None)
-
-
-def save_result(path: str, perf: Performance, timings: dict) -> None:
-    """Write :meth:`Performance.to_arrays` plus the extra ``timings_s`` (JSON) to ``path``."""
-    np.savez(path, timings_s=np.array(json.dumps(timings)), **perf.to_arrays())
-
-
-def load_result(path: str) -> tuple[Performance, list, dict]:
-    """Read :func:`save_result` output: ``(performance, warnings, extra timings_s)``."""
-    with np.load(path, allow_pickle=False) as z:
-        perf = Performance.from_arrays(z)
-        timings = json.loads(str(z["timings_s"]))
-    return perf, list(perf.provenance.warnings), timings
-
-
-# --- worker process (the child side is addon/jobchild.py) -----------------------------------------
-
-_BOOT = """
-import importlib.util, os, sys, types
-root, package = sys.argv[1], sys.argv[2]
-parts = package.split(".")
-folder = os.path.dirname(root)
-for i in range(len(parts) - 1, 0, -1):  # parents of the package (e.g. bl_ext.user_default) as namespaces
-    name = ".".join(parts[:i])
-    if name not in sys.modules:
-        mod = types.ModuleType(name); mod.__path__ = [folder]; sys.modules[name] = mod
-    folder = os.path.dirname(folder)
-spec = importlib.util.spec_from_file_location(package, os.path.join(root, "__init__.py"),
-                                              submodule_search_locations=[root])
-pkg = importlib.util.module_from_spec(spec); sys.modules[package] = pkg; spec.loader.exec_module(pkg)
-jobchild = importlib.import_module(package + ".addon.jobchild")
-sys.exit(jobchild.serve())
-"""
 
 
 class WorkerProcess:
@@ -247,7 +145,7 @@ class WorkerProcess:
         env["PYTHONUNBUFFERED"] = "1"
         tail = self._tail = _StderrTail()
         self.pid = self.protocol = None
-        proc = subprocess.Popen([self.python, "-c", _BOOT, ROOT, PACKAGE], stdin=subprocess.PIPE,
+        proc = subprocess.Popen([self.python, *_CHILD_ARGS, ROOT, PACKAGE], stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
         self._proc = proc
         threading.Thread(target=tail.read_from, args=(proc.stderr,), daemon=True,
@@ -357,7 +255,8 @@ def shutdown_shared() -> None:
 
 
 class ProcessWorker:
-    """Run :func:`run_inference` for one job in a worker process; poll messages like :class:`.worker.Worker`.
+    """Run :func:`inference.files.generate_file` for one job in a worker process; poll messages like
+    :class:`.thread.Worker`.
 
     Args:
         audio_path, options, constraints: the job. Backend modules known in this process
@@ -365,7 +264,7 @@ class ProcessWorker:
         python: interpreter of a one-shot child (default ``sys.executable``).
         service: a (persistent) :class:`WorkerProcess` to run on; default: a one-shot child.
 
-    Messages: ``("progress", fraction, text)``, ``("done", (perf, warnings, timings), "")``,
+    Messages: ``("progress", fraction, text)``, ``("done", performance, "")``,
     ``("error", exception, text)`` (a :class:`SpeechAnimatorError` rebuilt by code with its message
     as ``text``, or :class:`inference.errors.WorkerBug` / :class:`WorkerProblem` with type, message
     and traceback or stderr in ``text``), ``("cancelled", None, "")``.
@@ -376,10 +275,7 @@ class ProcessWorker:
         self.id = uuid.uuid4().hex
         self.job_dir = tempfile.mkdtemp(prefix="speech_animator_")
         options = replace(options, backend_modules=backends.carried_modules(options))
-        with open(os.path.join(self.job_dir, "job.json"), "w") as f:
-            json.dump({"audio_path": audio_path, "options": options.to_mapping()}, f)
-        if constraints is not None:
-            save_constraints(os.path.join(self.job_dir, "constraints.npz"), constraints)
+        write_job(self.job_dir, audio_path, options, constraints)
         self.service = service or WorkerProcess(python, persistent=False)
         self._queue: queue.Queue = queue.Queue()
         self._cancelled = threading.Event()

@@ -1,7 +1,7 @@
-"""The worker process's side of the :mod:`.jobrunner` protocol (no bpy; runs in the child Python).
+"""The worker process's side of the :mod:`.protocol` (no bpy; runs in the child Python).
 
 :func:`serve` answers ``generate`` / ``cancel`` / ``shutdown`` requests read from stdin with JSON
-lines on the original stdout (see :mod:`.jobrunner` for the protocol); everything else the job
+lines on the original stdout (see :mod:`.protocol`); everything else the job
 prints goes to stderr.
 """
 
@@ -13,9 +13,9 @@ import queue
 import sys
 import threading
 
-from ..inference.errors import error_to_dict
-from ..inference.options import GenerateOptions
-from .jobrunner import PROTOCOL_VERSION, load_constraints, run_inference, save_result
+from ...inference import generate_file
+from ...inference.errors import error_to_dict
+from .protocol import PROTOCOL_VERSION, read_job, save_result
 
 
 class _Cancelled(Exception):
@@ -65,13 +65,9 @@ def serve() -> int:
 
         try:
             job_dir = req["job_dir"]
-            with open(os.path.join(job_dir, "job.json")) as f:
-                job = json.load(f)
-            cpath = os.path.join(job_dir, "constraints.npz")
-            constraints = load_constraints(cpath) if os.path.isfile(cpath) else None
-            perf, _warnings, timings = run_inference(job["audio_path"], GenerateOptions.from_mapping(job["options"]),
-                                                     constraints, progress)
-            save_result(os.path.join(job_dir, "result.npz"), perf, timings)
+            audio_path, options, constraints = read_job(job_dir)
+            perf = generate_file(audio_path, options, constraints, progress)
+            save_result(os.path.join(job_dir, "result.npz"), perf)
         except _Cancelled:
             send(event="cancelled", id=job_id)
         except Exception as exc:  # reported to the parent: a user error by code, a bug with its traceback
