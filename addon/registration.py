@@ -5,9 +5,10 @@
 
 from __future__ import annotations
 
-from . import cli, edit_ops, exports, mapping_ui, operators, panel, preferences, properties
+from . import cli, conversation_ui, edit_ops, exports, mapping_ui, operators, panel, preferences, properties
 
-MODULES = (preferences, properties, operators, edit_ops, panel, mapping_ui, exports, cli)
+MODULES = (preferences, properties, operators, edit_ops, panel, mapping_ui, exports, cli,
+           conversation_ui)  # conversation_ui: its sub-panel sits under SPEECHANIM_PT_main (after panel)
 
 
 def register() -> None:
