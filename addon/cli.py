@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
                          "saved .blend plays with sound)")
     ap.add_argument("--report-dir", help="JSON report per audio file (default: next to the output)")
     batch_args.add_rerun_arguments(ap)
+    ap.epilog = "A dialogue scene instead: --conversation SCENE.json --output-blend OUT.blend (docs/usage.md)."
     return ap
 
 
@@ -104,6 +105,13 @@ def check_targets(args, options) -> None:
 
 def run(argv) -> int:
     """Run the batch command; return the process exit code."""
+    # --- conversation (issue 18): ``--conversation SCENE`` is its own command (addon/conversation_cli.py)
+    argv = list(argv)
+    if any(a == "--conversation" or a.startswith("--conversation=") for a in argv):
+        from . import conversation_cli
+
+        return conversation_cli.run(argv, COMMAND)
+    # --- end conversation
     parser = build_parser()
     try:
         args = parser.parse_args(list(argv))
