@@ -35,6 +35,12 @@ def test_undo_removes_both(conv):
     assert conv["after_undo"]["generated"] == []
 
 
+def test_edits_survive_generating_the_conversation_again(conv):
+    r = conv["regenerated"]
+    assert abs(r["ann_jaw61"] - 0.95) < 1e-4 and r["ann_layers"]   # Ann's edit plays over the new bake
+    assert not r["ben_layers"]                                       # Ben was not edited: a plain bake
+
+
 MAKE_BLEND = """
 import math, bpy, scenario
 from speech_animator.addon.demo_character import build_demo_character

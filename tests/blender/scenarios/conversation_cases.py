@@ -68,5 +68,17 @@ bpy.ops.ed.undo()
 a, b = (type("D", (), {"head": bpy.data.objects[h], "armature": bpy.data.objects[r]}) for h, r in names)
 out["after_undo"] = {"ann": actions(a), "ben": actions(b),
                      "generated": sorted(x.name for x in bpy.data.actions if layers.TAG in x.keys() and x.users)}
+# an animator's edit survives Generate Conversation run again (the Generate bake path: edit layer)
+assert list(bpy.ops.speechanim.generate_conversation('EXEC_DEFAULT', True)) == ['FINISHED']
+key = a.head.data.shape_keys
+action = compat.assigned(key)[0]
+fc = next(f for f in compat.action_fcurves(action) if f.data_path == 'key_blocks["jawOpen"].value')
+fc.keyframe_points[60].co[1] = 0.95            # jawOpen at frame 61
+fc.update()
+assert list(bpy.ops.speechanim.generate_conversation('EXEC_DEFAULT', True)) == ['FINISHED']
+bpy.context.scene.frame_set(61)
+out["regenerated"] = {"ann_jaw61": a.head.data.shape_keys.key_blocks["jawOpen"].value,
+                      "ann_layers": layers.plays_layers(a.head.data.shape_keys),
+                      "ben_layers": layers.plays_layers(b.head.data.shape_keys)}
 scenario.emit(out)
 scenario.finish()
