@@ -22,7 +22,9 @@ import numpy as np
 
 from .bake import ROOT, extension_module, load_extension
 
+#: Resolution of the wide shot (both full figures) and of the heads-and-shoulders shot.
 RES = (640, 360)
+HEADS_RES = (960, 360)
 
 
 def _lines(data: Path):
@@ -92,12 +94,11 @@ def main(argv=None) -> int:
     from mathutils import Vector
 
     wide = _camera(scene, "Conv_Wide", 35, Vector((0.0, -2.9, 1.55)), Vector((0.0, 0.0, 1.25)))
-    heads = _camera(scene, "Conv_Heads", 40, Vector((0.0, -2.3, 1.6)), Vector((0.0, 0.0, 1.5)))
+    heads = _camera(scene, "Conv_Heads", 40, Vector((0.0, -2.6, 1.6)), Vector((0.0, 0.0, 1.5)))
     scene.render.engine = "CYCLES"
     scene.cycles.device = "CPU"
     scene.cycles.samples = args.samples
     scene.cycles.use_denoising = True
-    scene.render.resolution_x, scene.render.resolution_y = RES
     # frames: mid-turn and just after each change of speaker
     fps = conv.fps
     change = list(np.flatnonzero(np.diff(conv.floor) != 0) + 1)
@@ -108,8 +109,9 @@ def main(argv=None) -> int:
         for f in picks:
             scene.frame_set(1 + f)
             imgs = []
-            for cam in (wide, heads):
+            for cam, res in ((wide, RES), (heads, HEADS_RES)):
                 scene.camera = cam
+                scene.render.resolution_x, scene.render.resolution_y = res
                 path = Path(tmp) / f"{cam.name}_{f}.png"
                 scene.render.filepath = str(path)
                 bpy.ops.render.render(write_still=True)
@@ -121,7 +123,8 @@ def main(argv=None) -> int:
             err = math.degrees(math.acos(float(np.clip(g @ want, -1, 1))))
             tiles.append((f, imgs, conv.names[spk], conv.names[lis], err))
     cols = len(tiles)
-    fig, axes = plt.subplots(2, cols, figsize=(5.0 * cols, 6.0), dpi=100, squeeze=False)
+    fig, axes = plt.subplots(2, cols, figsize=(5.0 * cols, 5.2), dpi=100, squeeze=False,
+                             gridspec_kw={"height_ratios": (RES[1] / RES[0], HEADS_RES[1] / HEADS_RES[0])})
     for c, (f, imgs, spk, lis, err) in enumerate(tiles):
         for r in range(2):
             axes[r, c].imshow(imgs[r])

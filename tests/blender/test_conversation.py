@@ -18,7 +18,7 @@ def conv(tmp_path_factory):
 
 
 def test_both_characters_keyed_with_own_actions(conv):
-    assert conv["poll_before"] and conv["result"] == ["FINISHED"]
+    assert conv["poll_before"] and conv["result"] == ["FINISHED"] and conv["draw_problems"] == []
     names = conv["ann"] + conv["ben"]
     assert None not in names and len(set(names)) == 4, names   # face + body action per character, all distinct
     assert conv["ann"][0].startswith("ann") and conv["ben"][0].startswith("ben")

@@ -33,6 +33,45 @@ for name, demo, audio, start in (("Ann", a, P["audio_a"], 0), ("Ben", b, P["audi
     item = conv.characters.add()
     item.name, item.face_object, item.armature, item.audio_path, item.start_frame = name, demo.head, demo.armature, audio, start
 poll_before = bpy.ops.speechanim.generate_conversation.poll()
+# the panel draws only real properties, operators and lists (a recording layout, both audio sources)
+from speech_animator.addon import conversation_ui
+problems = []
+
+
+class Layout:
+    use_property_split = use_property_decorate = False
+
+    def prop(self, data, name, **kw):
+        if name not in data.bl_rna.properties:
+            problems.append(f"prop {name}")
+
+    def operator(self, idname, **kw):
+        mod, name = idname.split(".")
+        try:
+            getattr(getattr(bpy.ops, mod), name).get_rna_type()
+        except (KeyError, AttributeError):
+            problems.append(f"operator {idname}")
+
+    def template_list(self, list_type, _id, data, propname, active_data, active_prop, **kw):
+        if not hasattr(bpy.types, list_type) or propname not in data.bl_rna.properties \
+                or active_prop not in active_data.bl_rna.properties:
+            problems.append(f"list {list_type}")
+
+    def label(self, **kw):
+        pass
+
+    def row(self, **kw):
+        return Layout()
+
+    column = row
+
+
+for source in ('FILES', 'STEREO'):
+    conv.source = source
+    conversation_ui.SPEECHANIM_PT_conversation.draw(type("P", (), {"layout": Layout()})(), bpy.context)
+    conversation_ui.SPEECHANIM_UL_conversation_characters.draw_item(None, bpy.context, Layout(), conv,
+                                                                     conv.characters[0], 0, conv, "active_index")
+conv.source = 'FILES'
 bpy.ops.ed.undo_push(message="before conversation")
 result = bpy.ops.speechanim.generate_conversation('EXEC_DEFAULT', True)
 
@@ -58,7 +97,7 @@ def head_yaw_to(me, other, frame):
 
 
 fps = 30.0
-out = {"result": list(result), "poll_before": bool(poll_before), "ann": actions(a), "ben": actions(b),
+out = {"result": list(result), "poll_before": bool(poll_before), "draw_problems": problems, "ann": actions(a), "ben": actions(b),
        "frames": scene.frame_end}
 # Ben listens while Ann talks (frames 20-80), Ann listens while Ben talks (after start_b + 25)
 out["ben_listening"] = [head_yaw_to(b, a, f) for f in (30, 50, 70)]
