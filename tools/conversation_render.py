@@ -7,7 +7,8 @@ other; Ann says LJ Speech LJ001-0001 and LJ001-0004, Ben LJ001-0002 and LJ001-00
 (``../shared/data/speech/en``; without it the bundled ``assets/demo_speech.flac`` for Ann and the
 same clip 12 s later for Ben). Generate Conversation's code (:func:`addon.conversation_bake.bake_scene`)
 bakes both; frames around the turn changes are rendered from the front, each titled with who speaks
-and the listener's gaze error to the speaker (degrees).
+and the listener's gaze error to the speaker (degrees): a wide shot, and under it each head seen
+from the front of the stage.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ import numpy as np
 
 from .bake import ROOT, extension_module, load_extension
 
-#: Resolution of the wide shot (both full figures) and of the heads-and-shoulders shot.
+#: Resolution of the wide shot (both figures) and of each head close-up (side by side under it).
 RES = (640, 360)
-HEADS_RES = (960, 360)
+HEAD_RES = (320, 360)
 
 
 def _lines(data: Path):
@@ -94,7 +95,11 @@ def main(argv=None) -> int:
     from mathutils import Vector
 
     wide = _camera(scene, "Conv_Wide", 35, Vector((0.0, -2.9, 1.55)), Vector((0.0, 0.0, 1.25)))
-    heads = _camera(scene, "Conv_Heads", 40, Vector((0.0, -2.6, 1.6)), Vector((0.0, 0.0, 1.5)))
+    heads = []   # one close-up per character, from the front of the stage (-Y), so head turns read as turns
+    for ch in chars:
+        h = ch.armature.matrix_world @ ch.armature.data.bones["head"].head_local
+        heads.append(_camera(scene, f"Conv_Head_{ch.head.name}", 50, h + Vector((0.0, -0.95, 0.04)),
+                             h + Vector((0.0, 0.0, 0.04))))
     scene.render.engine = "CYCLES"
     scene.cycles.device = "CPU"
     scene.cycles.samples = args.samples
@@ -109,13 +114,14 @@ def main(argv=None) -> int:
         for f in picks:
             scene.frame_set(1 + f)
             imgs = []
-            for cam, res in ((wide, RES), (heads, HEADS_RES)):
+            for cam, res in ((wide, RES), *((hc, HEAD_RES) for hc in heads)):
                 scene.camera = cam
                 scene.render.resolution_x, scene.render.resolution_y = res
                 path = Path(tmp) / f"{cam.name}_{f}.png"
                 scene.render.filepath = str(path)
                 bpy.ops.render.render(write_still=True)
-                imgs.append(mpimg.imread(str(path)))
+                imgs.append(mpimg.imread(str(path))[..., :3])
+            imgs = [imgs[0], np.concatenate(imgs[1:], axis=1)]
             spk = int(conv.floor[f])
             lis = 1 - spk
             want = listening.direction(*conv.angles[lis, spk])
@@ -123,8 +129,7 @@ def main(argv=None) -> int:
             err = math.degrees(math.acos(float(np.clip(g @ want, -1, 1))))
             tiles.append((f, imgs, conv.names[spk], conv.names[lis], err))
     cols = len(tiles)
-    fig, axes = plt.subplots(2, cols, figsize=(5.0 * cols, 5.2), dpi=100, squeeze=False,
-                             gridspec_kw={"height_ratios": (RES[1] / RES[0], HEADS_RES[1] / HEADS_RES[0])})
+    fig, axes = plt.subplots(2, cols, figsize=(5.0 * cols, 6.4), dpi=100, squeeze=False)
     for c, (f, imgs, spk, lis, err) in enumerate(tiles):
         for r in range(2):
             axes[r, c].imshow(imgs[r])

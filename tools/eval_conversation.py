@@ -8,8 +8,8 @@ other, 1.6 m apart), face to face, and side by side facing the camera. Reported 
 
 * ``listener_gaze_15deg``: share of listener frames (the other holds the floor) whose gaze
   (head-joint forward kinematics turned by the eyeLook angles, :func:`listening.gaze_directions`)
-  points within 15 degrees of the speaker's eyes; ``..._settled`` excludes the 0.6 s after each
-  change of speaker;
+  points within 15 degrees of the speaker's eyes; ``..._no_turn_prep`` leaves out the 0.5 s before
+  the character's own turns (where it looks away on purpose);
 * ``listener_head_25deg``: the same for the head joint's own forward direction within 25 degrees;
 * ``speaker_gaze_15deg``: share of speaking frames looking at the addressee (the rest are look-aways);
 * ``nods_per_listening_min``.
@@ -58,10 +58,7 @@ def gaze_metrics(conv) -> dict:
 
     fps = conv.fps
     change = np.flatnonzero(np.diff(conv.floor) != 0) + 1
-    settled = np.ones(conv.floor.size, bool)
-    for c in change:
-        settled[c:c + int(0.6 * fps)] = False
-    out = {"listener_gaze_15deg": [], "listener_gaze_15deg_settled": [], "listener_head_25deg": [],
+    out = {"listener_gaze_15deg": [], "listener_gaze_15deg_no_turn_prep": [], "listener_head_25deg": [],
            "speaker_gaze_15deg": [], "nods_per_listening_min": []}
     for me, perf in enumerate(conv.performances):
         other = 1 - me
@@ -72,7 +69,11 @@ def gaze_metrics(conv) -> dict:
         head_err = np.degrees(np.arccos(np.clip(rot[:, :, 2] @ want, -1, 1)))
         listen, speak = conv.floor == other, conv.floor == me
         out["listener_gaze_15deg"].append(float(np.mean(err[listen] < 15)))
-        out["listener_gaze_15deg_settled"].append(float(np.mean(err[listen & settled] < 15)))
+        prep = np.zeros(conv.floor.size, bool)      # the 0.5 s before this character's own turns
+        for c in change:
+            if conv.floor[c] == me:
+                prep[max(0, c - int(0.5 * fps)):c] = True
+        out["listener_gaze_15deg_no_turn_prep"].append(float(np.mean(err[listen & ~prep] < 15)))
         out["listener_head_25deg"].append(float(np.mean(head_err[listen] < 25)))
         out["speaker_gaze_15deg"].append(float(np.mean(err[speak] < 15)))
         out["nods_per_listening_min"].append(float(len(conv.plans[me].nods_s) / max(listen.sum() / fps / 60, 1e-9)))

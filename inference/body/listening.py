@@ -27,6 +27,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from .._rigs import arkit as _arkit, rotations as R, smplx_rest as REST
+from ..signal_ops import hann_smooth
 from .synthesis import euler_quat, interpolate_keys, pulses
 
 #: Delay (s) from a new speaker's first frame to the listeners' gaze shift towards it.
@@ -63,6 +64,10 @@ EYE_UP_RANGE_RAD: float = 0.35
 EYE_DOWN_RANGE_RAD: float = 0.40
 #: Gaze shifts at least this large (rad, 20 degrees) come with a blink.
 BLINK_SHIFT_RAD: float = np.radians(20.0)
+#: A listener holds its head on the speaker: the body generator's own neck/head rotation is scaled
+#: by (1 - LISTEN_HEAD_DAMP) while listening, with ramps of LISTEN_RAMP_S seconds.
+LISTEN_HEAD_DAMP: float = 0.6
+LISTEN_RAMP_S: float = 0.4
 #: SMPL-X joints carrying the shift: spine1/2/3 (torso yaw), neck, head.
 SPINE = (3, 6, 9)
 NECK, HEAD = 12, 15
@@ -124,6 +129,8 @@ class ListeningPlan:
         eyes: ``(T, 2)`` float64 eye (yaw, pitch) rad = gaze minus the head chain (clipped to the eye range).
         blinks_s: ``(B,)`` float64 times (s) of blinks that go with large gaze shifts.
         nods_s: ``(N,)`` float64 times (s) of the nod peaks.
+        listening: ``(T,)`` float64 in [0, 1]: 1 while another character holds the floor (ramps of
+            :data:`LISTEN_RAMP_S`); the body's own head motion is damped by :data:`LISTEN_HEAD_DAMP` there.
     """
 
     fps: float
@@ -132,6 +139,7 @@ class ListeningPlan:
     eyes: np.ndarray
     blinks_s: np.ndarray
     nods_s: np.ndarray
+    listening: np.ndarray
 
 
 def plan_attention(me: int, floor: np.ndarray, speaking: np.ndarray, angles: np.ndarray, phrases,
@@ -186,7 +194,9 @@ def plan_attention(me: int, floor: np.ndarray, speaking: np.ndarray, angles: np.
     eyes[:, 0] = np.clip(eyes[:, 0], -EYE_YAW_RANGE_RAD, EYE_YAW_RANGE_RAD)
     eyes[:, 1] = np.clip(eyes[:, 1], -EYE_UP_RANGE_RAD, EYE_DOWN_RANGE_RAD)
     blinks = np.array([t for t, size in shifts if size >= BLINK_SHIFT_RAD], np.float64)
-    return ListeningPlan(float(fps), gaze, head_nod, eyes, blinks, np.asarray(nod_s, np.float64))
+    listen = ((floor != me) & (floor >= 0)).astype(np.float64)
+    listen = np.clip(hann_smooth(listen, max(1, int(round(LISTEN_RAMP_S * fps))), edge=True), 0.0, 1.0)
+    return ListeningPlan(float(fps), gaze, head_nod, eyes, blinks, np.asarray(nod_s, np.float64), listen)
 
 
 def _turns(floor: np.ndarray) -> list:
@@ -255,7 +265,8 @@ def _nods(me, floor, speaking, phrases, fps, rng) -> list:
 def apply_plan(perf, plan: ListeningPlan):
     """The performance with the conversation layer on top (a new :class:`Performance`).
 
-    Body (when ``perf.smplx_poses`` is set): spine1-3 take ``TORSO_SHARE`` of the head-chain yaw
+    Body (when ``perf.smplx_poses`` is set): the neck's and head's own rotations are damped while
+    listening (``plan.listening``), then spine1-3 take ``TORSO_SHARE`` of the head-chain yaw
     (a third each), the neck 40 % and the head 60 % of the rest and of the pitch, each composed in
     its parent's frame before the performance's own rotation. Face: the eyeLook channels are set
     from ``plan.eyes`` plus 40 % of the performance's own eye movements (small saccades), the
@@ -273,6 +284,11 @@ def apply_plan(perf, plan: ListeningPlan):
         yaw, pitch = plan.head[:, 0], plan.head[:, 1]
         torso = TORSO_SHARE * yaw
         rest = yaw - torso
+        keep = 1.0 - LISTEN_HEAD_DAMP * plan.listening
+        ident = np.zeros_like(q[:, NECK])
+        ident[:, 0] = 1.0
+        for j in (NECK, HEAD):
+            q[:, j] = R.quat_slerp(ident, q[:, j], keep)
         for j in SPINE:
             q[:, j] = R.quat_mul(euler_quat(0.0, torso / len(SPINE), 0.0), q[:, j])
         q[:, NECK] = R.quat_mul(euler_quat(0.4 * pitch, 0.4 * rest, 0.0), q[:, NECK])
