@@ -1,6 +1,6 @@
 """Generate Conversation in bpy: two demo characters turned towards each other, one clip each.
 
-The bpy side of tests/blender/test_conversation.py. Params: ``audio_a``, ``audio_b`` (paths),
+The bpy side of tests/blender/test_conversation_bake.py. Params: ``audio_a``, ``audio_b`` (paths),
 ``start_b`` (frames after the start frame where B's clip begins), ``face_model``.
 Emits each character's actions, the listener's head-bone direction against the speaker and the
 state after undo.
