@@ -12,8 +12,15 @@ def conv(tmp_path_factory):
     d = tmp_path_factory.mktemp("conv")
     a = write_speechlike(d / "ann.wav", silence_s=0.3, speech_s=2.5)
     b = write_speechlike(d / "ben.wav", silence_s=0.3, speech_s=2.5)
+    import numpy as np
+    import soundfile as sf
+
+    x, rate = sf.read(str(a))
+    y = np.concatenate([np.zeros(int(3.3 * rate)), x])
+    x = np.concatenate([x, np.zeros(y.size - x.size)])
+    sf.write(str(d / "dialogue.wav"), np.stack([y + 0.05 * x, x + 0.05 * y], 1), rate)  # Ann on channel 1
     res, _ = run_scenario("conversation_cases", audio_a=str(a), audio_b=str(b), start_b=100, face_model="fast",
-                          timeout=300)
+                          stereo=str(d / "dialogue.wav"), timeout=300)
     return res
 
 
@@ -28,6 +35,12 @@ def test_listener_head_turns_towards_speaker(conv):
     for head, to in conv["ben_listening"] + conv["ann_listening"]:
         assert head * to > 0, (head, to)                  # turned to the speaker's side
         assert abs(head) > 15.0 and abs(head - to) < abs(to), (head, to)
+
+
+def test_stereo_file_bakes_each_channel_onto_its_character(conv):
+    assert conv["stereo_result"] == ["FINISHED"]
+    acts = conv["stereo_actions"]["ann"] + conv["stereo_actions"]["ben"]
+    assert all(n and n.startswith("dialogue - ") for n in acts) and len(set(acts)) == 4, acts
 
 
 def test_undo_removes_both(conv):

@@ -119,5 +119,12 @@ bpy.context.scene.frame_set(61)
 out["regenerated"] = {"ann_jaw61": a.head.data.shape_keys.key_blocks["jawOpen"].value,
                       "ann_layers": layers.plays_layers(a.head.data.shape_keys),
                       "ben_layers": layers.plays_layers(b.head.data.shape_keys)}
+# one stereo file, one speaker per channel (Ann on channel 1)
+if P.get("stereo"):
+    conv = bpy.context.scene.speech_animator_conversation
+    conv.source, conv.stereo_path = 'STEREO', P["stereo"]
+    conv.characters[0].channel, conv.characters[1].channel = 1, 0
+    out["stereo_result"] = list(bpy.ops.speechanim.generate_conversation('EXEC_DEFAULT', True))
+    out["stereo_actions"] = {"ann": actions(a), "ben": actions(b)}
 scenario.emit(out)
 scenario.finish()
