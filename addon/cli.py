@@ -230,6 +230,13 @@ def _output_blend(args) -> Path:
 
 def run(argv) -> int:
     """Run the batch command; return the process exit code."""
+    # --- conversation (issue 18): ``--conversation SCENE`` is its own command (addon/conversation_cli.py)
+    argv = list(argv)
+    if any(a == "--conversation" or a.startswith("--conversation=") for a in argv):
+        from . import conversation_cli
+
+        return conversation_cli.run(argv, COMMAND)
+    # --- end conversation
     try:
         return BlenderFrontEnd().main(argv)
     except _Exit as done:

@@ -5,9 +5,11 @@
 
 from __future__ import annotations
 
-from . import cli, edit_ops, emotion_keys, exports, mapping_ui, operators, panel, preferences, properties, style_ops
+from . import (cli, conversation_ui, edit_ops, emotion_keys, exports, mapping_ui, operators, panel, preferences,
+               properties, style_ops)
 
-MODULES = (preferences, properties, operators, edit_ops, emotion_keys, style_ops, panel, mapping_ui, exports, cli)
+MODULES = (preferences, properties, operators, edit_ops, emotion_keys, style_ops, panel, mapping_ui, exports, cli,
+           conversation_ui)  # conversation_ui: its sub-panel sits under SPEECHANIM_PT_main (after panel)
 
 
 def register() -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RUNTIME = ("addon", "inference", "rigs")
 #: Modules whose stdout/stderr is their interface: command-line tools and the worker protocol.
-PRINTING = {"addon/cli.py", "inference/cli.py", "inference/__main__.py",
+PRINTING = {"addon/cli.py", "addon/conversation_cli.py", "inference/cli.py", "inference/__main__.py",
             "inference/distributed.py", "inference/batch/runner.py",  # the batch summary every CLI prints
             "inference/batch/frontend.py"}  # the batch skeleton: per-file lines and errors of every batch CLI
 
