@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -75,7 +76,7 @@ from inference.body import collision  # noqa: E402
 from rigs import smplx_rest  # noqa: E402
 from rigs.rotations import axis_angle_to_quat, quat_to_matrix  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "data"
+SHARED = Path(os.environ.get("SPEECHANIM_SHARED_DATA", ROOT.parent / "shared" / "data"))
 BEAT2 = SHARED / "beat2_sample" / "2_scott_0_1_1"
 #: Seconds of the take used for tuning; the rest is held out.
 TUNE_S: float = 32.0
