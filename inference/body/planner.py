@@ -138,7 +138,7 @@ def _pick_type(rng, first_in_unit, strength, recent):
         for k in ("open_palm", "frame", "point"):
             w[k] *= 1.3
     for gtype, _ in list(recent)[-2:]:
-        if gtype != "beat":
+        if gtype in w and gtype != "beat":   # word gestures (transcript mode) are not in TYPE_WEIGHTS
             w[gtype] *= 0.35
     names = list(w)
     p = np.array([w[n] for n in names])
