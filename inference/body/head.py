@@ -18,8 +18,8 @@ and shakes, all as neck + head rotations.
   (:data:`PHRASE_END_NOD_P`; Hadar et al. 1983, "Head movement correlates of juncture and stress
   at sentence level", Language and Speech 26: 117-129).
 * **Words** (transcript mode, :mod:`inference.body.lexicon`): two or three nods on an
-  affirmation, a head shake (yaw oscillation, ~2.5 Hz, 0.10-0.14 rad, Hann envelope) across a
-  negation (McClave 2000; Kendon 2002).
+  affirmation, a head shake (yaw oscillation, ~2.5 Hz, Hann envelope) across a
+  negation (McClave 2000; Kendon 2002), 0.15-0.22 rad (9-13 degrees) each way (our choice, by eye).
 
 Everything is seeded; the split between neck and head is 40/60 as in :mod:`inference.body.idle`.
 """
@@ -41,7 +41,7 @@ HOLD_GAIN: float = 0.7
 PHRASE_END_NOD_P: float = 0.6
 #: Head shake: frequency (Hz) and amplitude (rad) of the yaw oscillation.
 SHAKE_HZ: float = 2.5
-SHAKE_RAD: tuple = (0.10, 0.14)
+SHAKE_RAD: tuple = (0.15, 0.22)
 
 
 def blink_onsets_s(eye_blink: np.ndarray | None, fps: float) -> np.ndarray:

@@ -49,7 +49,9 @@ def sample_lexical(gtype: str, rng: np.random.Generator, amplitude: float,
     a = float(np.clip(amplitude, 0.0, 2.0))
     widen = {"open": 0.04, "closed": -0.04}.get(posture, 0.0)
     if gtype == "self_point":
-        apex = np.array([MIDLINE_X_M + _u(rng, 0.05, 0.09), _u(rng, -0.26, -0.18), _u(rng, 0.12, 0.17)])
+        # near the midline and ~20 cm in front of the spine: the trunk keep-out
+        # (library.clear_of_torso) then moves it straight forward, onto the front of the chest
+        apex = np.array([MIDLINE_X_M + _u(rng, 0.02, 0.05), _u(rng, -0.16, -0.10), _u(rng, 0.20, 0.23)])
         pre = apex + np.array([_u(rng, 0.05, 0.09), -0.05, _u(rng, 0.08, 0.12)])
         return (ArmPose(tuple(pre), _unit([-0.4, 0.0, -1.0]), pole=(0.9, -0.4, -0.2), fingers="flat", openness=0.4),
                 ArmPose(tuple(apex), _unit([-0.2, 0.1, -1.0]), pole=(0.9, -0.4, -0.2), wrist_flex_rad=_u(rng, -0.1, 0.1),

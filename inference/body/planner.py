@@ -261,7 +261,7 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
             done = True
         if not done:
             continue
-        if hands != "both":
+        if hands != "both" and not forced_type:   # a word gesture (a point, a count) is made by one hand alone
             _echo(plan, "right" if hands == "left" else "left", apex_t, pair, active, rng, style)
         plan.strokes.append(Stroke(apex_t, gtype, hands, amp, tuple(pair[1].wrist_m)))
         recent.append((gtype, hands))
