@@ -68,9 +68,18 @@ def share_near(strokes: np.ndarray, syllables: np.ndarray, window_s: float = WIN
     return float(np.mean(d <= window_s))
 
 
-def chance_share(strokes: np.ndarray, syllables: np.ndarray, duration_s: float) -> float:
+def median_offset_ms(strokes: np.ndarray, syllables: np.ndarray) -> float:
+    """Median signed time (ms) from each stroke to its nearest syllable (< 0: the stroke leads)."""
+    if strokes.size == 0 or syllables.size == 0:
+        return float("nan")
+    syl = np.asarray(syllables)
+    d = strokes[:, None] - syl[None, :]
+    return float(1000 * np.median(d[np.arange(d.shape[0]), np.abs(d).argmin(axis=1)]))
+
+
+def chance_share(strokes: np.ndarray, syllables: np.ndarray, duration_s: float, window_s: float = WINDOW_S) -> float:
     rng = np.random.default_rng(0)
-    vals = [share_near(np.mod(strokes + rng.uniform(2.0, 20.0), duration_s), syllables) for _ in range(20)]
+    vals = [share_near(np.mod(strokes + rng.uniform(2.0, 20.0), duration_s), syllables, window_s) for _ in range(20)]
     return float(np.mean(vals))
 
 
@@ -86,7 +95,24 @@ def recognized_transcript(audio: Audio) -> str:
     return d.hyp().hypstr if d.hyp() is not None else ""
 
 
-def evaluate(seeds: int, part: str) -> dict:
+def _row(per_seed, accents, word_syl, dur) -> dict:
+    """Mean over seeds of the shares (200 and 100 ms windows) and their chance levels."""
+    m = lambda f: float(np.mean([f(s) for s in per_seed]))  # noqa: E731
+    r = {"strokes": m(lambda s: s.size), "share near accents": m(lambda s: share_near(s, accents)),
+         "chance (accents)": m(lambda s: chance_share(s, accents, dur)),
+         "share within 100 ms of accents": m(lambda s: share_near(s, accents, 0.1)),
+         "chance 100 ms (accents)": m(lambda s: chance_share(s, accents, dur, 0.1)),
+         "median stroke - accent (ms)": m(lambda s: median_offset_ms(s, accents))}
+    if word_syl is not None:
+        r["share near word stresses"] = m(lambda s: share_near(s, word_syl))
+        r["chance (word stresses)"] = m(lambda s: chance_share(s, word_syl, dur))
+        r["share within 100 ms of word stresses"] = m(lambda s: share_near(s, word_syl, 0.1))
+        r["chance 100 ms (word stresses)"] = m(lambda s: chance_share(s, word_syl, dur, 0.1))
+        r["median stroke - word stress (ms)"] = m(lambda s: median_offset_ms(s, word_syl))
+    return r
+
+
+def evaluate(seeds: int, part: str, save_transcript: str = "") -> dict:
     real = np.load(BEAT2.with_suffix(".npz"))
     fps = float(real["mocap_frame_rate"])
     audio = load_audio(BEAT2.with_suffix(".wav"))
@@ -101,19 +127,13 @@ def evaluate(seeds: int, part: str) -> dict:
     prosody = analyze_prosody(clip)
     accents = np.asarray(prosody.accents_s)
     text = recognized_transcript(clip)
+    if save_transcript:
+        Path(save_transcript).write_text(text, encoding="utf-8")
     timing = words.word_timing(clip.samples, text, prosody)
     word_syl = timing.stressed_syllables()[0] if timing is not None else None
     rows = {}
 
-    def row(name, strokes):
-        r = {"strokes": int(strokes.size), "share near accents": share_near(strokes, accents),
-             "chance (accents)": chance_share(strokes, accents, dur)}
-        if word_syl is not None:
-            r["share near word stresses"] = share_near(strokes, word_syl)
-            r["chance (word stresses)"] = chance_share(strokes, word_syl, dur)
-        rows[name] = r
-
-    row("real BEAT2 motion", stroke_times(real_poses, fps))
+    rows["real BEAT2 motion"] = _row([stroke_times(real_poses, fps)], accents, word_syl, dur)
     body = procedural.ProceduralBody()
     for label, tr_text in (("ours, audio only", ""), ("ours, word-aware (recognised transcript)", text)):
         if tr_text and timing is None:
@@ -123,14 +143,7 @@ def evaluate(seeds: int, part: str) -> dict:
         for seed in range(seeds):
             tr = body.run(clip, GenerateOptions(seed=seed, transcript=tr_text))
             per.append(stroke_times(tr.poses, tr.fps))
-        strokes_all = per
-        r = {"strokes": float(np.mean([s.size for s in strokes_all])),
-             "share near accents": float(np.mean([share_near(s, accents) for s in strokes_all])),
-             "chance (accents)": float(np.mean([chance_share(s, accents, dur) for s in strokes_all]))}
-        if word_syl is not None:
-            r["share near word stresses"] = float(np.mean([share_near(s, word_syl) for s in strokes_all]))
-            r["chance (word stresses)"] = float(np.mean([chance_share(s, word_syl, dur) for s in strokes_all]))
-        rows[label] = r
+        rows[label] = _row(per, accents, word_syl, dur)
     rows["reference"] = {"accents": int(accents.size), "word stresses": int(0 if word_syl is None else word_syl.size),
                          "recognised words": len(text.split()), "transcript": text}
     return rows
@@ -141,11 +154,12 @@ def main(argv=None) -> int:
     ap.add_argument("--seeds", type=int, default=3)
     ap.add_argument("--part", default="held-out", choices=("held-out", "tune"))
     ap.add_argument("--json", default="")
+    ap.add_argument("--save-transcript", default="", help="write the recognised transcript to this file")
     args = ap.parse_args(argv)
     if not BEAT2.with_suffix(".npz").exists():
         print(f"BEAT2 sample not found at {BEAT2}.npz; nothing to compare against")
         return 1
-    res = evaluate(args.seeds, args.part)
+    res = evaluate(args.seeds, args.part, args.save_transcript)
     for name, vals in res.items():
         print(f"\n## {name}")
         for k, v in vals.items():

@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "tests" / "blender"))
 
-from tools.body_figures import _save_small  # noqa: E402
+from tools.body_figures import save_small  # noqa: E402
 from tools.eval_body import SHARED, heading_frame_positions  # noqa: E402
 
 JFK = SHARED / "speech" / "en" / "jfk_inaugural_1961.flac"
@@ -107,7 +107,7 @@ def curves(plain, worded, timing, cues, path: Path) -> None:
         ax.tick_params(labelsize=6)
         ax.legend(fontsize=5.5, ncol=4, loc="upper left")
     fig.tight_layout(pad=0.3)
-    _save_small(fig, path)
+    save_small(fig, path)
     plt.close(fig)
 
 
@@ -192,7 +192,7 @@ def renders(kind, plain, worded, moments, path: Path, samples: int = 8) -> None:
             ax.set_ylabel("word-aware (transcript)" if i < k else "same seed, audio only", fontsize=7)
     fig.suptitle(f"{kind} character, JFK 1961 clip with its transcript (seen from its left front)", fontsize=7.5, y=0.995)
     fig.tight_layout(pad=0.3, h_pad=0.6, rect=(0.0, 0.0, 1.0, 0.96))
-    _save_small(fig, path)
+    save_small(fig, path)
     plt.close(fig)
 
 
