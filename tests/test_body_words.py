@@ -80,7 +80,7 @@ def test_a_word_gesture_strikes_on_its_word(prosody, word, gtype):
         pytest.fail(f"no {gtype} cue for {word!r} in 12 seeds")
     plan = planner.plan_gestures(words.with_word_accents(prosody, _timing(spec)), 12.0, style, seed, cues)
     hits = [s for s in plan.strokes if s.gtype == gtype]
-    assert len(hits) == 1 and abs(hits[0].apex_s - 6.0) <= 0.06, plan.strokes
+    assert len(hits) == 1 and abs(hits[0].apex_s - 6.0 - words.STRESS_DELAY_S) <= 0.06, plan.strokes
     if gtype == "size_big":
         assert hits[0].hands == "both"
 

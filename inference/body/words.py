@@ -32,6 +32,12 @@ log = logging.getLogger(__name__)
 VOWELS: frozenset = frozenset("aa ae ah ao aw ay eh er ey ih iy ow oy uh uw".split())
 #: A vowel this long (s) or longer gets the full length term of the prominence.
 LONG_VOWEL_S: float = 0.15
+#: Accents planned from the words sit this much (s) after the vowel's energy peak. Tuned on the
+#: BEAT2 take's tuning half (tools/eval_word_timing.py --part tune, 3 seeds, recognised transcript):
+#: wrist-speed peaks within 100 ms of a word stress 0.30 / 0.38 / 0.50 of ours at a delay of
+#: 0 / 0.05 / 0.10 s (chance 0.37-0.38; the real take 0.42): with the apex on the nucleus, the
+#: speed peak of the stroke comes too early.
+STRESS_DELAY_S: float = 0.10
 
 
 @dataclass(frozen=True)
@@ -144,7 +150,8 @@ def _frame_prominence(prosody: Prosody) -> tuple[np.ndarray, np.ndarray]:
 class LexicalCue:
     """A lexicon gesture at a word: made by the hands (``arm_gesture``) and/or the head (``head``).
 
-    ``time_s`` is the word's stressed syllable (the stroke's apex / the nod's or shake's peak).
+    ``time_s`` is the word's stressed syllable plus :data:`STRESS_DELAY_S` (the stroke's apex /
+    the nod's or shake's peak).
     """
 
     time_s: float
@@ -177,7 +184,7 @@ def lexical_cues(timing: WordTiming | None, seed: int = 0) -> list[LexicalCue]:
         if rng.random() >= rate:
             continue
         last[g.category] = w.stress_s
-        cues.append(LexicalCue(w.stress_s, w.text, g.category, g.arm_gesture, g.hands, g.head,
+        cues.append(LexicalCue(w.stress_s + STRESS_DELAY_S, w.text, g.category, g.arm_gesture, g.hands, g.head,
                                max(0.5, w.strength), w.end_s))
     return cues
 
@@ -194,7 +201,7 @@ def with_word_accents(prosody: Prosody, timing: WordTiming | None) -> Prosody:
     from dataclasses import replace
 
     order = np.argsort(times, kind="stable")
-    times, strength = times[order], strength[order]
+    times, strength = times[order] + STRESS_DELAY_S, strength[order]
     for arr in (times, strength):
         arr.setflags(write=False)
     return replace(prosody, accents_s=times, accent_strength=strength)
