@@ -84,6 +84,7 @@ def curves(plain, worded, timing, cues, path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from inference.body.words import STRESS_DELAY_S
 
     t = np.arange(worded.poses.shape[0]) / worded.fps
     fig, axes = plt.subplots(2, 1, figsize=(7.5, 3.6), dpi=100, sharex=True)
@@ -99,10 +100,11 @@ def curves(plain, worded, timing, cues, path: Path) -> None:
             ax.axvline(w.stress_s, color="0.85", lw=0.6, zorder=0)
     for w in timing.words:
         axes[1].text(w.stress_s, axes[1].get_ylim()[0], w.text, fontsize=5.5, rotation=90, va="bottom", ha="right",
-                     color="tab:red" if any(c.word == w.text and abs(c.time_s - w.stress_s) < 1e-6 for c in cues) else "0.4")
+                     color="tab:red" if any(c.word == w.text and abs(c.time_s - STRESS_DELAY_S - w.stress_s) < 1e-6
+                                            for c in cues) else "0.4")
     axes[0].set_ylabel("degrees", fontsize=7)
     axes[1].set_ylabel("hand in front of\npelvis (cm)", fontsize=7)
-    axes[1].set_xlabel("time (s); grey lines = stressed syllables, red words = gestured", fontsize=7)
+    axes[1].set_xlabel("time (s); grey lines = each word's stressed vowel, red words = gestured (cue)", fontsize=7)
     for ax in axes:
         ax.tick_params(labelsize=6)
         ax.legend(fontsize=5.5, ncol=4, loc="upper left")
