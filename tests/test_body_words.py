@@ -148,3 +148,15 @@ def test_transcript_reaches_the_body_and_a_wrong_one_falls_back(shared):
     assert plain.model == wrong.model == procedural.MODEL_NAME and right.model == procedural.MODEL_NAME + "+words"
     np.testing.assert_array_equal(plain.poses, wrong.poses)
     assert np.abs(plain.poses - right.poses).max() > 0.05
+
+
+def test_head_takes_back_most_of_the_torso_turn():
+    """Gaze holds on the listener: a torso yaw of 0.2 rad leaves 30% of it on the head."""
+    t = np.arange(90) / FPS
+    kw = dict(phrases=(), nods=[], accents=(np.zeros(0), np.zeros(0)))
+    neck0, head0 = head.head_motion(t, rng=np.random.default_rng(1), **kw)
+    neck1, head1 = head.head_motion(t, rng=np.random.default_rng(1), torso_yaw=np.full(90, 0.2), **kw)
+    f = lambda n, h: quat_to_matrix(quat_mul(n, h))[:, :, 2]  # noqa: E731
+    yaw0 = np.arctan2(f(neck0, head0)[:, 0], f(neck0, head0)[:, 2])
+    yaw1 = np.arctan2(f(neck1, head1)[:, 0], f(neck1, head1)[:, 2])
+    np.testing.assert_allclose(yaw1 - yaw0, -head.HOLD_GAIN * 0.2, atol=0.01)
