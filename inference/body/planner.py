@@ -208,6 +208,7 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
     prev_apex = -1e9
     prev_phrase = -2
     active = {"left": False, "right": False}   # hand currently out of rest
+    apexes = {"left": set(), "right": set()}    # stroke apex key times per side (never removed)
     for i, (t_acc, strength, ld, forced_type, forced_hands) in enumerate(strokes):
         phrase = _phrase_of(t_acc, prosody.phrases)
         first = phrase != prev_phrase or (t_acc - prev_apex) > UNIT_JOIN_S
@@ -241,6 +242,8 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
                 pre, apex = pair
             mem.append(np.asarray(apex.wrist_m))
             keys = plan.keys[side]
+            if forced_type:
+                _make_room(keys, apex_t, apex, apexes[side])
             last = keys[-1]
             d_stroke = max(dur, _min_move_s(pre, apex))
             t_pre = apex_t - d_stroke
@@ -256,6 +259,7 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
                     keys.append(Key(prep_start, last.pose, last.active))
                 keys.append(Key(t_pre, pre))
             keys.append(Key(apex_t, apex))
+            apexes[side].add(apex_t)
             keys.append(Key(apex_t + hold, lib.with_offset(apex, (0.0, -0.015, -0.01))))
             active[side] = True
             done = True
@@ -273,6 +277,15 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
     for side in ("left", "right"):
         plan.keys[side] = [k for k in plan.keys[side] if k.time_s <= duration_s + 2.0]
     return plan
+
+
+def _make_room(keys, apex_t, apex, apex_times):
+    """A word gesture must happen on its word: drop this side's trailing non-apex keys (a
+    post-stroke hold, an echo, a ready or rest key) that leave no time to reach ``apex`` by
+    ``apex_t``; earlier strokes' apexes stay."""
+    while (len(keys) > 1 and keys[-1].time_s not in apex_times
+           and apex_t - keys[-1].time_s < max(0.2, _min_move_s(keys[-1].pose, apex))):
+        keys.pop()
 
 
 #: Two-handed types whose second hand is the exact mirror of the first.
