@@ -150,7 +150,7 @@ def renders(kind, plain, worded, moments, path: Path, samples: int = 8) -> None:
     cam = bpy.data.objects.new("FigCam", bpy.data.cameras.new("FigCam"))
     cam.data.lens = 58
     scene.collection.objects.link(cam)
-    eye = Vector(centre + fwd * 0.95 * height + left * 0.75 * height + np.array([0, 0, 0.05 * height]))
+    eye = Vector(centre + fwd * 0.6 * height + left * 1.05 * height + np.array([0, 0, 0.05 * height]))
     cam.location = eye
     cam.rotation_euler = (Vector(centre) - eye).to_track_quat("-Z", "Y").to_euler()
     scene.camera = cam
@@ -192,7 +192,7 @@ def renders(kind, plain, worded, moments, path: Path, samples: int = 8) -> None:
             ax.set_title(f"{moments[i][1]}, {moments[i][0]:.2f} s", fontsize=7)
         if i % k == 0:
             ax.set_ylabel("word-aware (transcript)" if i < k else "same seed, audio only", fontsize=7)
-    fig.suptitle(f"{kind} character, JFK 1961 clip with its transcript (seen from its left front)", fontsize=7.5, y=0.995)
+    fig.suptitle(f"{kind} character, JFK 1961 clip with its transcript (seen from its left, ~60 degrees off its front)", fontsize=7.5, y=0.995)
     fig.tight_layout(pad=0.3, h_pad=0.6, rect=(0.0, 0.0, 1.0, 0.96))
     save_small(fig, path)
     plt.close(fig)
