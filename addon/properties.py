@@ -133,8 +133,9 @@ class SPEECHANIM_PG_settings(bpy.types.PropertyGroup):
                              description="Scale of the speech-driven mouth and jaw motion")
     transcript: StringProperty(name="Transcript", default="",
                                description="Optional: the words spoken. Gives phone-exact mouth timing by "
-                                           "forced alignment; if they do not match, audio only is used "
-                                           "and the report says so")
+                                           "forced alignment and gestures that follow the words (pointing "
+                                           "on 'you', a head shake on 'no'...); if they do not match, audio "
+                                           "only is used and the report says so")
     transcript_text: PointerProperty(name="Transcript Text", type=bpy.types.Text,
                                      description="Optional: a Text datablock holding the words spoken, used when the "
                                                  "Transcript field is empty (Text Editor, for long clips)")

@@ -98,7 +98,8 @@ def test_transcript_flag_then_sidecar_per_file(tmp_path):
     assert batch_args.options_for_file(plain, tmp_path / "a.wav").transcript == "the words of a"
     assert batch_args.options_for_file(plain, tmp_path / "b.wav").transcript == ""  # no sidecar
     body_only = batch_args.options_from_args(_args(["--what", "body"]), fps=30.0)
-    assert batch_args.options_for_file(body_only, tmp_path / "a.wav").transcript == ""
+    # the body reads it too (word-aware gestures, inference/body/words.py)
+    assert batch_args.options_for_file(body_only, tmp_path / "a.wav").transcript == "the words of a"
     with pytest.raises(SpeechAnimatorError, match=r"bad\.txt: expected a UTF-8 transcript of bad\.wav"):
         batch_args.options_for_file(plain, tmp_path / "bad.wav")
 

@@ -32,7 +32,7 @@ BONES = [(0, 3), (3, 6), (6, 9), (9, 12), (12, 15), (9, 13), (13, 16), (16, 18),
 TIMES_S = (2.0, 6.0, 10.0, 14.0, 18.0, 22.0, 26.0, 30.0)
 
 
-def _save_small(fig, path: Path) -> None:
+def save_small(fig, path: Path) -> None:
     """Save a figure as a 96-colour palette PNG (docs images stay a few tens of kB)."""
     import io
 
@@ -73,7 +73,7 @@ def stick_strip(rows: dict, path: Path, fps: float = 30.0) -> None:
     for r, name in enumerate(rows):
         box = axes[r, 0].get_position()
         fig.text(0.005, box.y1 - 0.01, name, fontsize=7, ha="left", va="top")
-    _save_small(fig, path)
+    save_small(fig, path)
     plt.close(fig)
 
 
@@ -159,7 +159,7 @@ def renders(kind: str, before, after, path: Path, frames_s=(4.0, 12.0, 20.0, 28.
     for r, label in enumerate((f"{kind}: before (previous motion, no push-out)", "after (body v2 + collision proxies)")):
         box = axes[r, 0].get_position()
         fig.text(0.005, box.y1 + 0.005, label, fontsize=7, ha="left", va="bottom")
-    _save_small(fig, path)
+    save_small(fig, path)
     plt.close(fig)
 
 

@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -75,7 +76,7 @@ from inference.body import collision  # noqa: E402
 from rigs import smplx_rest  # noqa: E402
 from rigs.rotations import axis_angle_to_quat, quat_to_matrix  # noqa: E402
 
-SHARED = ROOT.parent / "shared" / "data"
+SHARED = Path(os.environ.get("SPEECHANIM_SHARED_DATA", ROOT.parent / "shared" / "data"))
 BEAT2 = SHARED / "beat2_sample" / "2_scott_0_1_1"
 #: Seconds of the take used for tuning; the rest is held out.
 TUNE_S: float = 32.0
@@ -245,7 +246,7 @@ def _style(name: str) -> GestureStyle:
     return presets(name)
 
 
-def evaluate(seeds: int = 3, style: str = "default", part: str = "held-out") -> dict:
+def evaluate(seeds: int = 3, style: str = "default", part: str = "held-out", transcript: str = "") -> dict:
     """Held-out evaluation; returns ``{row name: {metric: value}}`` (see module doc).
 
     ``part="tune"`` runs the same comparison on the tuning half (audio 0-32 s vs the real motion
@@ -276,12 +277,13 @@ def evaluate(seeds: int = 3, style: str = "default", part: str = "held-out") -> 
     body = backends.get_body_backend("procedural")
     runs = []
     for seed in range(seeds):
-        tr = body.run(held_audio, GenerateOptions(seed=seed, gesture=_style(style)))
+        tr = body.run(held_audio, GenerateOptions(seed=seed, gesture=_style(style), transcript=transcript))
         m, pos = clip_metrics(tr.poses, tr.transl, tr.fps)
         m["Frechet hand features"] = frechet(hand_features(pos, tr.fps) / scale, f_held)
         runs.append(m)
     ours = {k: float(np.mean([r[k] for r in runs])) for k in runs[0]}
-    results[f"ours ({style}), {part} audio, mean of {seeds} seeds"] = ours
+    mode = ", word-aware" if transcript else ""
+    results[f"ours ({style}{mode}), {part} audio, mean of {seeds} seeds"] = ours
     results["ours / real compared half"] = {k: ours[k] / held_m[k] for k in ours
                                        if abs(held_m[k]) > 1e-9}
     return results
@@ -337,11 +339,14 @@ def main(argv=None) -> int:
     ap.add_argument("--part", default="held-out", choices=("held-out", "tune"),
                     help="tune: compare on the tuning half (for tuning only; report held-out)")
     ap.add_argument("--json", default="")
+    ap.add_argument("--transcript", default="", help="text file with the words of the evaluated part "
+                    "(transcript mode: word-aware gestures), e.g. from tools/eval_word_timing.py --save-transcript")
     args = ap.parse_args(argv)
     if not BEAT2.with_suffix(".npz").exists():
         print(f"BEAT2 sample not found at {BEAT2}.npz; nothing to compare against")
         return 1
-    results = evaluate(args.seeds, args.style, args.part)
+    text = Path(args.transcript).read_text(encoding="utf-8") if args.transcript else ""
+    results = evaluate(args.seeds, args.style, args.part, text)
     results["targets (value, goal)"] = targets(results)
     if args.long_s > 0:
         results[f"ours ({args.style}), {args.long_s:.0f} s looped speech (variety, speed)"] = long_run(args.long_s, args.style)

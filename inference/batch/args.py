@@ -46,7 +46,8 @@ def add_generate_arguments(ap: argparse.ArgumentParser, *, fps_default: float | 
     ap.add_argument("--smoothing", type=float, default=0.0, help="extra face-curve smoothing, 0..1")
     ap.add_argument("--no-procedural-face", action="store_true", help="no blinks, gaze and brow motion")
     ap.add_argument("--transcript", default="", metavar="TEXT",
-                    help="the words spoken, for phone-exact mouth timing by forced alignment (falls back to "
+                    help="the words spoken, for phone-exact mouth timing by forced alignment and word-aware "
+                         "gestures (falls back to "
                          "audio only when they do not match); without it, a sidecar <audio stem>.txt next to "
                          "each audio file is used when present")
     ap.add_argument("--emotion", default="", metavar="SPEC",
@@ -215,7 +216,7 @@ def options_for_file(options: GenerateOptions, audio_path) -> GenerateOptions:
     from pathlib import Path
 
     options = _emotion_for_file(options, Path(audio_path))
-    if options.transcript or not options.face:
+    if options.transcript or not (options.face or options.body):   # both read it (mouth timing, word gestures)
         return options
     side = Path(audio_path).with_suffix(TRANSCRIPT_SUFFIX)
     if not side.is_file():

@@ -10,8 +10,7 @@
 * Weight shifts every 6-18 s move the pelvis a few centimetres toward the loaded leg and drop the
   other hip; a vectorised two-bone leg IK keeps both ankles at their rest positions and both feet
   at their rest orientation, so the feet never slide. Translation stays within a few cm of zero.
-* Head: nods on strong accents (raised-cosine pitch pulses), a new orientation per phrase
-  (minimum-jerk between targets), small noise; split 40/60 between neck and head.
+* The head (gaze holds and breaks, nods, shakes) is :mod:`inference.body.head`.
 """
 
 from __future__ import annotations
@@ -270,29 +269,3 @@ def engagement(t_s: np.ndarray, speech: np.ndarray) -> np.ndarray:
     fps = 1.0 / float(t_s[1] - t_s[0]) if n > 1 else 30.0
     w = max(3, int(1.5 * fps) | 1)
     return np.clip(hann_smooth(speech, w, edge=True), 0.0, 1.0)
-
-
-def head_layer(t_s: np.ndarray, nods, head_targets, rng: np.random.Generator,
-               speech: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Neck and head local quats ``(T, 4)`` each: per-phrase orientation, accent nods, noise
-    (the noise is 40% as large when not speaking, if ``speech`` (T,) bool is given)."""
-    if head_targets:
-        times = np.array([h[0] for h in head_targets])
-        vals = np.array([h[1] for h in head_targets])
-        # each change takes 0.7 s and starts 0.15 s before the phrase
-        kt = np.concatenate([times - 0.15, times + 0.55])
-        kv = np.concatenate([np.vstack([vals[:1], vals[:-1]]), vals])
-        order = np.argsort(kt, kind="stable")
-        ori = interpolate_keys(kt[order], kv[order], t_s, quaternion=False)
-    else:
-        ori = np.zeros((t_s.shape[0], 3))
-    nod = pulses(t_s, [t + 0.03 for t, _ in nods], [0.07 * s for _, s in nods], 0.4)
-    noise = smooth_noise(t_s, rng, 0.7, 0.045, dims=3)
-    if speech is not None:
-        noise *= (0.4 + 0.6 * engagement(t_s, speech))[:, None]
-    pitch = ori[:, 0] + nod + noise[:, 0]
-    yaw = ori[:, 1] + noise[:, 1]
-    roll = ori[:, 2] + noise[:, 2]
-    neck = euler_quat(0.4 * pitch, 0.4 * yaw, 0.4 * roll)
-    head = euler_quat(0.6 * pitch, 0.6 * yaw, 0.6 * roll)
-    return neck, head

@@ -23,6 +23,7 @@ import numpy as np
 from ..options import GestureStyle
 from ..prosody import Prosody
 from . import library as lib
+from .lexical_poses import LEXICAL_TYPES, sample_lexical
 
 #: Base probabilities of gesture types (beats dominate natural co-speech gesture; McNeill 1992
 #: reports beats as the most frequent type in narrations).
@@ -31,6 +32,8 @@ TYPE_WEIGHTS: dict[str, float] = {"beat": 0.42, "open_palm": 0.26, "frame": 0.16
 MIN_STROKE_GAP_S: float = 0.45
 #: Strokes of one phrase closer than this (s) share one gesture unit (no retraction between).
 UNIT_JOIN_S: float = 1.1
+#: A word gesture (transcript mode) this soon (s) after the previous stroke joins its unit.
+WORD_JOIN_S: float = 2.5
 #: A pause longer than this (s) between units brings the hands back to full rest.
 FULL_REST_PAUSE_S: float = 0.8
 #: How many recent apex positions per (type, side) are kept to avoid near repeats, and how near (m).
@@ -60,13 +63,12 @@ class Stroke:
 
 @dataclass
 class Plan:
-    """Output of :func:`plan_gestures`: per-side key lists, strokes, head nods, rest kind."""
+    """Output of :func:`plan_gestures`: per-side key lists, strokes, head nods, micro-beats."""
 
     keys: dict = field(default_factory=lambda: {"left": [], "right": []})
     strokes: list = field(default_factory=list)
     nods: list = field(default_factory=list)          # [(time_s, strength in [0, 1]), ...]
     micro_beats: dict = field(default_factory=lambda: {"left": [], "right": []})  # [(time_s, depth_m)]
-    head_targets: list = field(default_factory=list)  # [(time_s, (pitch, yaw, roll) rad), ...]
 
 
 def loudness(prosody: Prosody) -> np.ndarray:
@@ -136,7 +138,7 @@ def _pick_type(rng, first_in_unit, strength, recent):
         for k in ("open_palm", "frame", "point"):
             w[k] *= 1.3
     for gtype, _ in list(recent)[-2:]:
-        if gtype != "beat":
+        if gtype in w and gtype != "beat":   # word gestures (transcript mode) are not in TYPE_WEIGHTS
             w[gtype] *= 0.35
     names = list(w)
     p = np.array([w[n] for n in names])
@@ -160,7 +162,7 @@ def _sample_far(rng, gtype, amp, posture, memory):
     mem = np.asarray(memory) if len(memory) else None
     best, best_d = None, -1.0
     for _ in range(6):
-        pre, apex = lib.sample_stroke(gtype, rng, amp, posture)
+        pre, apex = (sample_lexical if gtype in LEXICAL_TYPES else lib.sample_stroke)(gtype, rng, amp, posture)
         if mem is None:
             return pre, apex
         d = float(np.sqrt(((mem - np.asarray(apex.wrist_m)) ** 2).sum(axis=1)).min())
@@ -172,8 +174,8 @@ def _sample_far(rng, gtype, amp, posture, memory):
 
 
 def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = GestureStyle(),
-                  seed: int = 0) -> Plan:
-    """Plan gestures, head nods and head orientation targets for one utterance.
+                  seed: int = 0, cues=()) -> Plan:
+    """Plan gestures and head nods for one utterance.
 
     Args:
         prosody: :class:`inference.prosody.Prosody` of the audio.
@@ -181,7 +183,11 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
         style: :class:`inference.options.GestureStyle` (energy scales amplitude and stroke
             probability, rate scales stroke spacing and probability, handedness biases the
             hand of one-handed strokes, posture moves hands outward/inward and the rest pose).
-        seed: random seed; the plan is a deterministic function of (prosody, style, seed).
+        seed: random seed; the plan is a deterministic function of (prosody, style, seed, cues).
+        cues: word gestures (:class:`inference.body.words.LexicalCue`, transcript mode): each cue
+            with an ``arm_gesture`` becomes a stroke of that type with its apex on the word's
+            stressed syllable; accent strokes closer than :data:`MIN_STROKE_GAP_S` to it are
+            dropped. Without cues the plan is the audio-only one.
 
     Returns:
         :class:`Plan`; its keys are sorted by time per side and start with a rest key at 0 s.
@@ -193,23 +199,28 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
     rest = {side: lib.rest_pose(rest_kind, rng, style.posture) for side in ("left", "right")}
     for side in ("left", "right"):
         plan.keys[side].append(Key(0.0, rest[side], False))
-    strokes = _choose_strokes(prosody, loud, style, rng)
+    strokes = [(t, s, ld, None, None) for t, s, ld in _choose_strokes(prosody, loud, style, rng)]
+    if cues:
+        strokes = _merge_cues(strokes, cues, prosody, loud, style)
     recent = deque(maxlen=4)
     memory = {}
     prev_hands = None
     prev_apex = -1e9
     prev_phrase = -2
     active = {"left": False, "right": False}   # hand currently out of rest
-    for i, (t_acc, strength, ld) in enumerate(strokes):
+    apexes = {"left": set(), "right": set()}    # stroke apex key times per side (never removed)
+    for i, (t_acc, strength, ld, forced_type, forced_hands) in enumerate(strokes):
         phrase = _phrase_of(t_acc, prosody.phrases)
         first = phrase != prev_phrase or (t_acc - prev_apex) > UNIT_JOIN_S
+        if forced_type and t_acc - prev_apex < WORD_JOIN_S:
+            first = False       # a word gesture soon after a unit joins it: no retraction to rest in between
         # close the previous unit: retract
         if first and i > 0:
             rest_kind = _rest_kind(style, rng, long_pause=t_acc - prev_apex > 2.5)
             rest = {s: lib.rest_pose(rest_kind, rng, style.posture) for s in ("left", "right")}
             _retract(plan, rest, active, prev_apex, t_acc, rng, style, prosody)
-        gtype = _pick_type(rng, first, strength, recent)
-        hands = _pick_hands(rng, gtype, style, prev_hands)
+        gtype = forced_type or _pick_type(rng, first, strength, recent)
+        hands = "both" if forced_hands == "both" else _pick_hands(rng, gtype, style, prev_hands)
         amp = float(np.clip((0.35 + 0.65 * ld) * (0.6 + 0.4 * strength) * style.energy, 0.0, 2.0))
         sides = ("left", "right") if hands == "both" else (hands,)
         apex_t = t_acc + float(rng.uniform(0.0, 0.05))
@@ -220,7 +231,7 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
         done = False
         for side in sides:
             mem = memory.setdefault((gtype, side), deque(maxlen=POSE_MEMORY))
-            if pair is None or gtype != "frame":
+            if pair is None or gtype not in _MIRRORED:
                 pre, apex = _sample_far(rng, gtype, amp, style.posture, mem)
                 if pair is not None:  # second hand of a two-handed beat: near-mirror of the first
                     mix = 0.7
@@ -231,6 +242,8 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
                 pre, apex = pair
             mem.append(np.asarray(apex.wrist_m))
             keys = plan.keys[side]
+            if forced_type:
+                _make_room(keys, apex_t, apex, apexes[side])
             last = keys[-1]
             d_stroke = max(dur, _min_move_s(pre, apex))
             t_pre = apex_t - d_stroke
@@ -246,12 +259,13 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
                     keys.append(Key(prep_start, last.pose, last.active))
                 keys.append(Key(t_pre, pre))
             keys.append(Key(apex_t, apex))
+            apexes[side].add(apex_t)
             keys.append(Key(apex_t + hold, lib.with_offset(apex, (0.0, -0.015, -0.01))))
             active[side] = True
             done = True
         if not done:
             continue
-        if hands != "both":
+        if hands != "both" and not forced_type:   # a word gesture (a point, a count) is made by one hand alone
             _echo(plan, "right" if hands == "left" else "left", apex_t, pair, active, rng, style)
         plan.strokes.append(Stroke(apex_t, gtype, hands, amp, tuple(pair[1].wrist_m)))
         recent.append((gtype, hands))
@@ -263,6 +277,36 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
     for side in ("left", "right"):
         plan.keys[side] = [k for k in plan.keys[side] if k.time_s <= duration_s + 2.0]
     return plan
+
+
+def _make_room(keys, apex_t, apex, apex_times):
+    """A word gesture must happen on its word: drop this side's trailing non-apex keys (a
+    post-stroke hold, an echo, a ready or rest key) that leave no time to reach ``apex`` by
+    ``apex_t``; earlier strokes' apexes stay."""
+    while (len(keys) > 1 and keys[-1].time_s not in apex_times
+           and apex_t - keys[-1].time_s < max(0.2, _min_move_s(keys[-1].pose, apex))):
+        keys.pop()
+
+
+#: Two-handed types whose second hand is the exact mirror of the first.
+_MIRRORED: tuple[str, ...] = ("frame", "size_big", "size_small")
+
+
+def _merge_cues(strokes, cues, prosody, loud, style):
+    """Accent strokes plus the cues' word gestures (forced type and hands), sorted by time; a
+    cue within the stroke gap of an earlier cue is dropped, and so is an accent stroke near a cue."""
+    gap = MIN_STROKE_GAP_S / style.rate
+    forced, last = [], -1e9
+    for c in sorted(cues, key=lambda c: c.time_s):
+        if not c.arm_gesture or c.time_s - last < gap:
+            continue
+        i = _frame_at(prosody, c.time_s)
+        ld = float(loud[max(0, i - 10):i + 11].max())
+        forced.append((float(c.time_s), float(c.strength), ld, c.arm_gesture, "both" if c.hands == "both" else None))
+        last = c.time_s
+    times = np.array([f[0] for f in forced])
+    keep = [s for s in strokes if times.size == 0 or np.abs(times - s[0]).min() >= gap]
+    return sorted(keep + forced, key=lambda s: s[0])
 
 
 def _rest_kind(style, rng, long_pause: bool) -> str:
@@ -329,18 +373,10 @@ def _plan_micro_beats(plan, prosody, style):
 
 
 def _plan_head(plan, prosody, duration_s, rng, style):
-    """Nods on strong accents (>= 0.6 s apart) and a new head orientation per phrase."""
+    """Nods on strong accents (>= 0.4 s apart); the head's orientation (gaze holds and breaks)
+    is planned by :mod:`inference.body.head`."""
     last = -1e9
     for t, s in zip(prosody.accents_s, prosody.accent_strength):
         if s >= 0.3 and t - last >= 0.4:
             plan.nods.append((float(t), float(s) * min(1.5, 0.5 + 0.5 * style.energy)))
             last = t
-    plan.head_targets.append((0.0, (0.0, 0.0, 0.0)))
-    for s, e in prosody.phrases:
-        tgt = (float(rng.uniform(-0.04, 0.06)), float(rng.uniform(-0.2, 0.2)), float(rng.uniform(-0.05, 0.05)))
-        plan.head_targets.append((float(s), tgt))
-        if e - s > 4.0:  # long phrases: one more orientation change mid-way
-            tgt2 = (float(rng.uniform(-0.04, 0.06)), float(rng.uniform(-0.2, 0.2)), float(rng.uniform(-0.05, 0.05)))
-            plan.head_targets.append((float(0.5 * (s + e)), tgt2))
-    if prosody.phrases and prosody.phrases[-1][1] + 1.0 < duration_s:
-        plan.head_targets.append((prosody.phrases[-1][1] + 0.5, (0.0, 0.0, 0.0)))

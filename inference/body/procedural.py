@@ -25,7 +25,7 @@ from ..backends import BodyConstraints, BodyTrack, FaceTrack, register_body_back
 from ..options import GenerateOptions
 from ..prosody import analyze_prosody
 from ..timebase import num_frames, resample_frames
-from . import collision, idle, planner, stepping, synthesis
+from . import collision, head, idle, planner, stepping, synthesis, words
 from .constraints import apply_constraints, validate_constraints
 
 BODY_FPS: float = 30.0
@@ -49,7 +49,11 @@ class ProceduralBody:
             constraints: optional masked prompt; its fps becomes the output fps and it must cover
                 ``ceil(duration_s * fps)`` frames.
             face: optional face track; its ``jawOpen`` and ``eyeLook*`` curves drive the jaw and
-                eye joints so body and face agree.
+                eye joints so body and face agree, and its blinks start the head's gaze breaks.
+
+        With ``options.transcript`` set and accepted by the alignment check (the face's transcript
+        mode, one shared alignment), gestures follow the words (:mod:`inference.body.words`) and
+        the model name gains ``+words``; otherwise the motion is the audio-only one.
 
         Returns:
             :class:`BodyTrack` with ``poses`` ``(T, 55, 3)`` float32 axis-angle and ``transl``
@@ -66,21 +70,28 @@ class ProceduralBody:
         if constraints is not None:
             validate_constraints(constraints, n)
         prosody = analyze_prosody(audio)
-        poses_q, transl = synthesize(prosody, audio.duration_s, fps, n, options, face)
+        timing = words.word_timing(audio.samples, getattr(options, "transcript", ""), prosody)
+        poses_q, transl = synthesize(prosody, audio.duration_s, fps, n, options, face, timing)
         if constraints is not None:
             poses, transl = apply_constraints(poses_q, transl, constraints)
         else:
             poses = R.quat_to_axis_angle(poses_q).astype(np.float32)
             transl = transl.astype(np.float32)
-        return BodyTrack(fps=fps, poses=poses, transl=transl, model=MODEL_NAME, device="numpy")
+        model = f"{MODEL_NAME}+words" if timing is not None else MODEL_NAME
+        return BodyTrack(fps=fps, poses=poses, transl=transl, model=model, device="numpy")
 
 
 def synthesize(prosody, duration_s: float, fps: float, n: int, options: GenerateOptions,
-               face: FaceTrack | None = None):
-    """Motion as local quaternions ``(n, 55, 4)`` float64 and translation ``(n, 3)`` (m)."""
+               face: FaceTrack | None = None, timing: "words.WordTiming | None" = None):
+    """Motion as local quaternions ``(n, 55, 4)`` float64 and translation ``(n, 3)`` (m).
+
+    ``timing`` (transcript mode) puts the accents on the words' stressed syllables and adds the
+    lexicon's word gestures; ``None`` is the audio-only plan."""
     style = options.gesture
     t = np.arange(n) / fps
-    plan = planner.plan_gestures(prosody, duration_s, style, options.seed)
+    cues = words.lexical_cues(timing, options.seed)
+    prosody = words.with_word_accents(prosody, timing)
+    plan = planner.plan_gestures(prosody, duration_s, style, options.seed, cues)
     rng = np.random.default_rng([int(options.seed) & 0xFFFFFFFF, 0x1D1E])
     q = np.zeros((n, S.NUM_JOINTS, 4))
     q[..., 0] = 1.0
@@ -111,9 +122,13 @@ def synthesize(prosody, duration_s: float, fps: float, n: int, options: Generate
         st = [s for s in plan.strokes if s.hands in (side, "both")]
         pro = synthesis.pulses(t, [s.apex_s - 0.05 for s in st], [0.07 * s.amplitude for s in st], 0.55)
         q[:, j] = R.quat_mul(synthesis.euler_quat(0.0, sgn * pro, 0.0), q[:, j])
-    neck, head = idle.head_layer(t, plan.nods, plan.head_targets, rng, speech)
-    q[:, 12] = R.quat_mul(neck, q[:, 12])
-    q[:, 15] = R.quat_mul(head, q[:, 15])
+    blinks = None
+    if face is not None and np.asarray(face.arkit).ndim == 2 and np.asarray(face.arkit).shape[1] == _arkit.NUM_ARKIT:
+        blinks = head.blink_onsets_s(np.asarray(face.arkit)[:, _arkit.ARKIT_INDEX["eyeBlinkLeft"]], face.fps)
+    neck_q, head_q = head.head_motion(t, prosody.phrases, plan.nods, (prosody.accents_s, prosody.accent_strength),
+                                      rng, speech, blinks, cues, _spine_yaw(q))
+    q[:, 12] = R.quat_mul(neck_q, q[:, 12])
+    q[:, 15] = R.quat_mul(head_q, q[:, 15])
     if face is not None:
         _face_joints(q, face, fps, n)
     if "upper" in options.body_parts or "hands" in options.body_parts:
@@ -124,6 +139,13 @@ def synthesize(prosody, duration_s: float, fps: float, n: int, options: Generate
     if "lower" not in options.body_parts:
         transl = np.zeros_like(transl)
     return q, transl
+
+
+def _spine_yaw(q: np.ndarray) -> np.ndarray:
+    """``(T,)`` yaw (rad, about +Y) of the upper spine relative to the pelvis (spine1-3 composed)."""
+    m = R.quat_mul(R.quat_mul(q[:, 3], q[:, 6]), q[:, 9])
+    fwd = R.quat_to_matrix(m)[:, :, 2]
+    return np.arctan2(fwd[:, 0], fwd[:, 2])
 
 
 def _face_joints(q: np.ndarray, face: FaceTrack, fps: float, n: int) -> None:

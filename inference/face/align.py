@@ -18,6 +18,7 @@ start/end times in seconds (pocketsphinx frames are 10 ms).
 
 from __future__ import annotations
 
+import hashlib
 import re
 import subprocess
 from functools import lru_cache
@@ -98,6 +99,26 @@ def _phones_from_alignment(alignment):
     return np.array(start), np.array(end), np.array(labels)
 
 
+def _words_from_alignment(alignment):
+    """``(start_s (W,), end_s (W,), words (W,))`` of the spoken words (silences and fillers left
+    out; pocketsphinx's alternate-pronunciation suffix ``(2)`` removed)."""
+    start, end, words = [], [], []
+    for word in alignment:
+        name = re.sub(r"\(\d+\)$", "", str(word.name))
+        if name.startswith("<") or name.startswith("+") or name.startswith("["):
+            continue
+        start.append(word.start * FRAME_S)
+        end.append((word.start + word.duration) * FRAME_S)
+        words.append(name.lower())
+    return np.array(start, dtype=np.float64), np.array(end, dtype=np.float64), np.array(words, dtype=str)
+
+
+#: Recent alignments by (SHA-1 of the audio, transcript): transcript mode aligns once per clip
+#: and the face and the body (word-aware gestures) read the same result.
+_CACHE: dict = {}
+_CACHE_SIZE: int = 4
+
+
 def force_align(audio: np.ndarray, transcript: str):
     """Phone-level forced alignment.
 
@@ -111,17 +132,38 @@ def force_align(audio: np.ndarray, transcript: str):
     Raises:
         AlignError: empty transcript or pocketsphinx found no alignment.
     """
+    return force_align_words(audio, transcript)[0]
+
+
+def force_align_words(audio: np.ndarray, transcript: str):
+    """Phone- and word-level forced alignment (one decode; the last few results are cached).
+
+    Args:
+        audio: ``(N,)`` float32 16 kHz mono.
+        transcript: the words spoken (punctuation and case ignored).
+
+    Returns:
+        ``(phones, words)``: ``phones`` as :func:`force_align`; ``words`` is
+        ``(start_s (W,), end_s (W,), words (W,))``: float64 seconds and lower-case words as
+        spelled in the transcript's dictionary entries, silences left out.
+
+    Raises:
+        AlignError: pocketsphinx missing, empty transcript or no alignment found.
+    """
     Decoder = _decoder_class()
     words = transcript_words(transcript)
     if not words:
         raise AlignError(f"transcript {transcript!r}: no words")
+    pcm = _pcm16(audio)
+    key = (hashlib.sha1(pcm).hexdigest(), " ".join(words))
+    if key in _CACHE:
+        return _CACHE[key]
     d = Decoder(lm=None, samprate=16000, bestpath=False, loglevel="FATAL")
     lex = _dictionary()
     for w in set(words):
         if w not in lex:
             d.add_word(w, espeak_pronunciation(w), True)
     d.set_align_text(" ".join(words))
-    pcm = _pcm16(audio)
     d.start_utt()
     d.process_raw(pcm, full_utt=True)
     d.end_utt()
@@ -134,10 +176,16 @@ def force_align(audio: np.ndarray, transcript: str):
     al = d.get_alignment()
     if al is None:
         raise AlignError("pocketsphinx found no phone alignment")
-    start, end, labels = _phones_from_alignment(al)
-    if len(labels) == 0:
+    phones = _phones_from_alignment(al)
+    if len(phones[2]) == 0:
         raise AlignError("pocketsphinx returned an empty alignment")
-    return start, end, labels
+    result = (phones, _words_from_alignment(al))
+    for arr in (*result[0], *result[1]):
+        arr.setflags(write=False)       # shared by every reader of the cache
+    while len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[key] = result
+    return result
 
 
 def recognize_phones(audio: np.ndarray):

@@ -29,6 +29,7 @@ is returned (it ends up in ``Performance.provenance.face_model``, its ``warnings
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -134,6 +135,47 @@ def _speech_span(phones, fps: float, num_frames: int) -> np.ndarray:
     return near
 
 
+@dataclass(frozen=True)
+class TranscriptAlignment:
+    """Transcript mode's alignment of one clip, the single result the face and the body read.
+
+    Attributes:
+        phones: ``(start_s (P,), end_s (P,), labels (P,))`` (:func:`inference.face.align.force_align`),
+            empty arrays when the alignment failed.
+        words: ``(start_s (W,), end_s (W,), words (W,))`` spoken words, silences left out.
+        reason: ``""`` when the alignment was accepted (:func:`check_alignment` at 100 fps), else
+            why it was not (then ``phones``/``words`` must not be used).
+    """
+
+    phones: tuple
+    words: tuple
+    reason: str
+
+    @property
+    def accepted(self) -> bool:
+        return not self.reason
+
+
+def transcript_alignment(samples: np.ndarray, transcript: str) -> TranscriptAlignment:
+    """Align ``transcript`` to ``samples`` (16 kHz mono float32) and check it against the audio.
+
+    One pocketsphinx decode per (audio, text): the result is cached by
+    :func:`inference.face.align.force_align_words`, so the face's transcript mode and the body's
+    word-aware gestures (:mod:`inference.body.words`) share it. Never raises for a bad or
+    mismatching transcript: the reason is returned instead.
+    """
+    from .align import AlignError, force_align_words
+    from .lipsync import speech_weight
+
+    empty = (np.zeros(0), np.zeros(0), np.zeros(0, dtype=str))
+    try:
+        phones, words = force_align_words(samples, transcript)
+    except (AlignError, ValueError) as e:
+        return TranscriptAlignment(empty, empty, f"alignment failed ({e})")
+    reason = check_alignment(phones, speech_weight(samples) > 0.5, 100.0)
+    return TranscriptAlignment(phones, words, reason)
+
+
 def apply_transcript(backend_arkit: np.ndarray, fps: float, samples: np.ndarray, transcript: str):
     """Transcript mode on a backend's output.
 
@@ -149,24 +191,20 @@ def apply_transcript(backend_arkit: np.ndarray, fps: float, samples: np.ndarray,
     """
     if not transcript.strip():
         return backend_arkit, ""
-    from .align import AlignError, force_align
     from .lipsync import speech_weight
     from .targets import phones_to_arkit
 
-    try:
-        phones = force_align(samples, transcript)
-    except (AlignError, ValueError) as e:
-        reason = f"alignment failed ({e})"
-    else:
+    al = transcript_alignment(samples, transcript)
+    reason = al.reason
+    if not reason and abs(fps - 100.0) > 1e-6:   # re-check on the backend's own frame grid
         voice = speech_weight(samples) > 0.5
-        if abs(fps - 100.0) > 1e-6:
-            idx = np.minimum((np.arange(backend_arkit.shape[0]) * 100.0 / fps).astype(int), len(voice) - 1)
-            voice = voice[idx]
-        reason = check_alignment(phones, voice, fps)
-        if not reason:
-            target = phones_to_arkit(*phones, fps, backend_arkit.shape[0])
-            weight = TARGET_WEIGHT + (1.0 - TARGET_WEIGHT) * (1.0 - _speech_span(phones, fps, len(target)))
-            return combine(backend_arkit, target, weight), "transcript"
+        idx = np.minimum((np.arange(backend_arkit.shape[0]) * 100.0 / fps).astype(int), len(voice) - 1)
+        reason = check_alignment(al.phones, voice[idx], fps)
+    if not reason:
+        phones = al.phones
+        target = phones_to_arkit(*phones, fps, backend_arkit.shape[0])
+        weight = TARGET_WEIGHT + (1.0 - TARGET_WEIGHT) * (1.0 - _speech_span(phones, fps, len(target)))
+        return combine(backend_arkit, target, weight), "transcript"
     log.warning("transcript mode: %s; using audio only", reason)
     return backend_arkit, f"transcript not used: {reason}; audio only"
 
