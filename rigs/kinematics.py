@@ -105,14 +105,14 @@ def chain_positions(glob_q: np.ndarray, offsets: np.ndarray, parents, levels) ->
         offsets: ``(J, 3)`` rest offsets from the parent (roots: absolute position).
         parents: ``(J,)`` parent indices.
         levels: :func:`rigs.tree.depth_levels` of ``parents``, possibly restricted to a subset
-            closed under ancestors (:func:`rigs.tree.subset_levels`); other joints are left undefined.
+            closed under ancestors (:func:`rigs.tree.subset_levels`); other joints are NaN.
 
     Returns:
         ``(T, J, 3)`` float64 positions.
     """
     parents = np.asarray(parents, int)
     off = np.asarray(offsets, np.float64)
-    pos = np.empty(glob_q.shape[:2] + (3,))
+    pos = np.full(glob_q.shape[:2] + (3,), np.nan)  # joints outside ``levels`` stay NaN (never garbage)
     for d, lvl in enumerate(levels):
         if d == 0:
             pos[:, lvl] = off[lvl]
