@@ -139,7 +139,9 @@ def test_edit_regenerate_and_undo(clean_env, tmp_path):
     g = res["regen"]
     assert g["face_active"] == face_name + " edits" and g["body_active"] == body_name + " edits"
     assert g["face_tracks"] == ["Speech Animator: base"]
-    assert g["face_base"].startswith("clip - Face") and g["face_base"] != face_name
+    # the new base takes the plain name (no '.001'); the edited action is kept as '<name> (edited)'
+    assert g["face_base"] == face_name and g["body_base"] == body_name
+    assert {face_name + " (edited)", body_name + " (edited)"} <= set(g["generated"]), g["generated"]
     assert g["face"]["action"] == g["face_base"] and g["body"]["action"] == g["body_base"]
     assert_body(g["body"], n, DEMO_BONES)
     assert g["face_layer"]["paths"] == {'key_blocks["jawOpen"].value': [0]}  # only what was edited
