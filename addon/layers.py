@@ -236,7 +236,12 @@ def hold(id_data, action) -> None:
         return
     if HELD_PROP not in id_data.keys():
         id_data[HELD_PROP] = {}
-    id_data[HELD_PROP][action.name] = action
+    group = id_data[HELD_PROP]
+    if not any(a == action for a in group.values()):
+        name, n = action.name, 1
+        while name in group:  # a held action renamed since: never drop its pointer
+            name, n = f"{action.name} {n}", n + 1
+        group[name] = action
     action.use_fake_user = False
 
 
