@@ -134,8 +134,8 @@ def check_smplx_axes(names, rest_heads_m, path: str = "") -> None:
 
     Raises:
         FormatError: ``pelvis`` or ``head`` is missing, the pelvis -> head direction is not mostly
-            +Y (e.g. Z up, as Blender's own BVH exporter writes the character's skeleton), or its
-            length is not 0.2 .. 2 m (the units are not centimetres).
+            +Y (checked first; e.g. Z up, as Blender's own BVH exporter writes the character's
+            skeleton), or its length is not 0.2 .. 2 m (the units are not centimetres).
     """
     names = list(names)
     where = path or "BVH"
@@ -144,14 +144,14 @@ def check_smplx_axes(names, rest_heads_m, path: str = "") -> None:
     heads = np.asarray(rest_heads_m, np.float64)
     up = heads[names.index("head")] - heads[names.index("pelvis")]
     length = float(np.linalg.norm(up))
+    if up[1] < 0.9 * length:
+        k = int(np.argmax(np.abs(up)))
+        raise FormatError(f"{where}: expected SMPL-X axes (Y up, as Export Motion and write_smplx_bvh write), "
+                          f"found the spine along {'-' if up[k] < 0 else '+'}{'XYZ'[k]} "
+                          f"(a file from Blender's own BVH exporter? export with Speech Animator Motion instead)")
     if not 0.2 < length < 2.0:
         raise FormatError(f"{where}: expected centimetres (pelvis to head 0.2 .. 2 m at 100 units per metre), "
                           f"found {length:.3g} m")
-    if up[1] < 0.9 * length:
-        axis = "XYZ"[int(np.argmax(np.abs(up)))]
-        raise FormatError(f"{where}: expected SMPL-X axes (Y up, as Export Motion and write_smplx_bvh write), "
-                          f"found the spine along {'-' if up[int(np.argmax(np.abs(up)))] < 0 else '+'}{axis} "
-                          f"(a file from Blender's own BVH exporter? export with Speech Animator Motion instead)")
 
 
 def read_smplx_bvh(path, scale: float = 100.0) -> Performance:
