@@ -83,6 +83,7 @@ def build_demo_character(collection=None) -> DemoCharacter:
         kb = head.shape_key_add(name=name, from_mix=False)
         kb.data.foreach_set("co", (verts + demo_head.to_blender(delta)).astype(np.float32).ravel())
         kb.slider_min, kb.slider_max = 0.0, 1.0
+        kb.value = 0.0  # new keys start at 1.0 on bpy 5.0: the head is at rest until Generate keys it
     head.data.shape_keys.name = f"{PREFIX}_HeadKeys"
     for name, mask in geo.masks.items():  # read by the skin material (hairline, brows, lips)
         head.data.attributes.new(name, "FLOAT", "POINT").data.foreach_set("value", mask)

@@ -6,8 +6,9 @@
   armature through the same targets and bake as Generate.
 - **Export** (``speechanim.export_motion``): what is on the chosen character over a frame range,
   read back from its F-curves (face keys through the ARKit matching, body bones through the
-  inverse retarget), written as ``.npz`` or ``.csv``; ``BVH`` uses Blender's own BVH exporter on
-  the armature (the character's skeleton, not SMPL-X's).
+  inverse retarget), written as ``.npz``, ``.csv`` or ``.bvh``: the BVH is SMPL-X's skeleton in the
+  SMPL-X convention (Y up, centimetres, :func:`inference.formats.bvh.write_smplx_bvh`), the one
+  Import Motion reads, so an exported file imports back as it was keyed (docs/formats.md).
 - For the baked result in other tools use Blender's glTF / FBX exporters (tested for glTF in
   ``tests/blender/test_rigs_exports.py``).
 """
@@ -23,6 +24,7 @@ from bpy_extras.io_utils import ExportHelper, ImportHelper
 
 from ..inference.formats.arkit_csv import read_arkit_csv, write_arkit_csv
 from ..inference.formats.beat2 import read_beat2_npz, write_beat2_npz
+from ..inference.formats.bvh import write_smplx_bvh
 from ..inference.formats.resample import resample_performance
 from ..inference.options import GenerateOptions
 from ..inference.performance import Performance, Provenance
@@ -56,18 +58,20 @@ def read_performance(path: str, fps_hint: float = 60.0) -> Performance:
 def read_bvh_blender(path: str, scale: float = 100.0) -> Performance:
     """An SMPL-X ``.bvh`` (as written by Export Motion or :func:`inference.formats.bvh.write_smplx_bvh`)
     read with Blender's own BVH parser (``io_anim_bvh``, shipped with Blender: no ``bvhio`` needed)
-    and converted by :func:`inference.formats.bvh.performance_from_bvh_channels`.
+    checked by :func:`inference.formats.bvh.check_smplx_axes` and converted by
+    :func:`inference.formats.bvh.performance_from_bvh_channels`.
 
     Args:
         path: the file. scale: file units per metre (100: centimetres).
 
     Raises:
-        FileNotFoundError: no such file. FormatError: not a BVH, or not the SMPL-X skeleton.
+        FileNotFoundError: no such file. FormatError: not a BVH, not the SMPL-X skeleton, or not
+        in the SMPL-X convention (Y up, centimetres), e.g. a file from Blender's own BVH exporter.
     """
     from io_anim_bvh.import_bvh import read_bvh
 
     from ..inference.formats.beat2 import FormatError
-    from ..inference.formats.bvh import performance_from_bvh_channels
+    from ..inference.formats.bvh import check_smplx_axes, performance_from_bvh_channels
 
     if not os.path.isfile(path):
         raise FileNotFoundError(f"BVH: no such file {path!r}")
@@ -76,6 +80,7 @@ def read_bvh_blender(path: str, scale: float = 100.0) -> Performance:
     except Exception as exc:  # the parser raises bare Exception / IndexError / ValueError on bad text
         raise FormatError(f"{path}: not a readable BVH file ({type(exc).__name__}: {exc})") from exc
     joints = sorted(nodes.values(), key=lambda n: n.index)
+    check_smplx_axes([n.name for n in joints], [tuple(n.rest_head_world) for n in joints], path)
     frames = [np.asarray(n.anim_data[1:], np.float64) for n in joints]  # anim_data[0]: the parser's rest frame
     eulers = np.stack([f[:, 3:] for f in frames], axis=1) if joints else np.zeros((0, 0, 3))
     root = joints[0] if joints else None
@@ -230,7 +235,7 @@ class SPEECHANIM_OT_export_motion(bpy.types.Operator, ExportHelper):
     format: EnumProperty(name="Format", items=(
         ('NPZ', "BEAT2 .npz", "SMPL-X poses + ARKit curves (EMAGE/BEAT2 layout)"),
         ('CSV', "ARKit CSV", "Live Link Face column layout"),
-        ('BVH', "BVH", "The armature's own skeleton, through Blender's BVH exporter"),
+        ('BVH', "SMPL-X .bvh", "SMPL-X skeleton and poses, Y up, centimetres (what Import Motion reads)"),
     ), default='NPZ')
     frame_start: IntProperty(name="Start", default=1)
     frame_end: IntProperty(name="End", default=250)
@@ -249,27 +254,20 @@ class SPEECHANIM_OT_export_motion(bpy.types.Operator, ExportHelper):
         s = context.scene.speech_animator
         path = self.filepath
         try:
-            if self.format == 'BVH':
-                return self._bvh(context, s.armature, path)
+            if self.format == 'BVH' and s.armature is None:
+                self.report({'ERROR'}, "BVH export needs an armature chosen in the Speech panel")
+                return {'CANCELLED'}
             perf = performance_from_scene(context.scene, s.face_object, s.armature, self.frame_start, self.frame_end)
             if self.format == 'NPZ':
                 write_beat2_npz(path, perf)
+            elif self.format == 'BVH':
+                write_smplx_bvh(path, perf)
             else:
                 write_arkit_csv(path, perf)
         except (OSError, ValueError) as exc:
             self.report({'ERROR'}, str(exc))
             return {'CANCELLED'}
         self.report({'INFO'}, f"Wrote {path} ({self.frame_end - self.frame_start + 1} frames)")
-        return {'FINISHED'}
-
-    def _bvh(self, context, armature, path):
-        if armature is None:
-            self.report({'ERROR'}, "BVH export needs an armature chosen in the Speech panel")
-            return {'CANCELLED'}
-        with context.temp_override(active_object=armature, object=armature, selected_objects=[armature]):
-            bpy.ops.export_anim.bvh(filepath=path, frame_start=self.frame_start, frame_end=self.frame_end,
-                                    rotate_mode='NATIVE', root_transform_only=False)
-        self.report({'INFO'}, f"Wrote {path}")
         return {'FINISHED'}
 
 

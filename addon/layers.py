@@ -222,6 +222,35 @@ def keep_safe(action) -> None:
         action.use_fake_user = True
 
 
+#: Custom property (a group of ID pointers, ``{action name: action}``) on an animated datablock
+#: holding the actions of the artist that a frame-range Regenerate or Merge Down took off it (an
+#: edited base, the previous edit layer): a real user each, so they survive a save without a fake
+#: user and are listed with the datablock (:func:`held`).
+HELD_PROP = "speech_animator_held"
+
+
+def hold(id_data, action) -> None:
+    """Keep ``action`` alive through ``id_data``'s :data:`HELD_PROP` (an ID pointer, not a fake
+    user; a fake user set before is cleared). ``None`` is ignored."""
+    if action is None:
+        return
+    if HELD_PROP not in id_data.keys():
+        id_data[HELD_PROP] = {}
+    group = id_data[HELD_PROP]
+    if not any(a == action for a in group.values()):
+        name, n = action.name, 1
+        while name in group:  # a held action renamed since: never drop its pointer
+            name, n = f"{action.name} {n}", n + 1
+        group[name] = action
+    action.use_fake_user = False
+
+
+def held(id_data) -> list:
+    """The actions ``id_data`` holds (:func:`hold`), in the order held."""
+    group = id_data.get(HELD_PROP)
+    return [a for a in group.values() if isinstance(a, bpy.types.Action)] if group is not None else []
+
+
 def _stack_actions(id_data):
     """``(action, slot, first_frame, last_frame)`` of everything that plays on ``id_data``: unmuted
     NLA strips (not the prompt track) and the active action."""
@@ -276,9 +305,10 @@ def merge_down(id_data, scene, name: str | None = None):
     """Bake what plays on ``id_data`` (base + edits + other unmuted tracks) into one new action,
     evaluated by Blender on every frame of their union, and assign it.
 
-    The base track is removed (its action deleted when unedited and unused); the previous active
-    action (edit layer or the artist's) is kept with a fake user, whole again. The merged action
-    carries the generated tag with ``contains_edits`` so it is never deleted automatically.
+    The base track is removed (its action deleted when unedited and unused, else held); the previous
+    active action (edit layer or the artist's) is held by ``id_data`` (:func:`hold`: an ID pointer,
+    no fake user; a delta layer still holds the artist's edited action), whole again. The merged
+    action carries the generated tag with ``contains_edits`` so it is never deleted automatically.
 
     Returns:
         ``(action, frames)``: the new action and the number of frames keyed.
@@ -321,12 +351,12 @@ def merge_down(id_data, scene, name: str | None = None):
     remove_base(id_data)
     if old is not None:
         release_edit_layer(old)
-        keep_safe(old)
+        hold(id_data, old)
     compat.assign_action(id_data, new, slot)
     id_data.animation_data.action_blend_type = 'REPLACE'  # full values now, not a delta layer's
     stamp(new, slot)
     if not is_edited(base) and base.users - int(base.use_fake_user) == 0:
         bpy.data.actions.remove(base)
-    else:
-        keep_safe(base)
+    elif base.users - int(base.use_fake_user) == 0:
+        hold(id_data, base)
     return new, len(frames)

@@ -9,7 +9,9 @@ hemisphere first, so the blend never passes through a zero quaternion).
 
 The generated action is changed in place when it is unedited (its digests are refreshed: it is
 still a plain generated action). An edited one is never changed: it becomes the edit layer and a
-copy becomes the base that is regenerated (:mod:`addon.layers`).
+copy becomes the base that is regenerated (:mod:`addon.layers`); an edited *base* is replaced by
+its copy under the plain name and kept as ``'<name> (edited)'``, held by the datablock
+(:func:`addon.layers.hold`: an ID pointer, no fake user).
 """
 
 from __future__ import annotations
@@ -45,10 +47,14 @@ def _base_for_range(id_data, label, notes):
         for k in ("role", "muted", "contains_edits"):
             if k in tag:
                 del tag[k]
-        layers.keep_safe(action)
-        layers.set_base(id_data, copy, _slot_of(copy, slot), int(strip.frame_start))
-        notes.append(f"{label}: the base {action.name!r} was edited: kept (fake user); its copy {copy.name!r} "
-                     "is regenerated")
+        frame = int(strip.frame_start)
+        plain = action.name
+        action.name = edits.edited_name(plain)
+        copy.name = plain  # the regenerated base keeps the plain name (never '.001')
+        layers.set_base(id_data, copy, _slot_of(copy, slot), frame)
+        layers.hold(id_data, action)
+        notes.append(f"{label}: the base {plain!r} was edited: your edited base is kept as {action.name!r}; "
+                     f"the range is regenerated in its copy {copy.name!r}")
         tag["layered"] = 1
         return copy, _slot_of(copy, slot)
     # the edited active action: what it played when baked becomes the base, the edits a layer on top

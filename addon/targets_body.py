@@ -359,7 +359,7 @@ def constrained_chain(armature, bone_names) -> bool:
     return False
 
 
-def refine_through_constraints(armature, bone_names, quats, posed_rot, max_frames: int = REFINE_MAX_FRAMES):
+def refine_through_constraints(armature, bone_names, quats, posed_rot, max_frames: int | None = None):
     """Correct pose-bone rotations so the *evaluated* pose (constraints included) reaches the wanted
     armature-space rotations.
 
@@ -373,6 +373,8 @@ def refine_through_constraints(armature, bone_names, quats, posed_rot, max_frame
     Args:
         posed_rot: wanted armature-space rotations ``(T, M, 3, 3)``, or ``(T, M, 4)`` wxyz
             quaternions (``RetargetResult.posed_quat``: only the refined frames are converted).
+        max_frames: at most this many refined frames; ``None``: :data:`REFINE_MAX_FRAMES` as it is
+            at call time.
 
     Returns:
         ``(quats (T, M, 4) float32, largest remaining angle in degrees at refined frames, its bone)``.
@@ -380,6 +382,8 @@ def refine_through_constraints(armature, bone_names, quats, posed_rot, max_frame
     from ..rigs.kinematics import sign_continuous_cm
     from ..rigs.rotations import quat_conj, quat_mul, quat_slerp
 
+    if max_frames is None:
+        max_frames = REFINE_MAX_FRAMES
     pbs = [armature.pose.bones[n] for n in bone_names]
     saved = [(pb.rotation_mode, tuple(pb.rotation_quaternion)) for pb in pbs]
     mapped = set(bone_names)

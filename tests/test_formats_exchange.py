@@ -111,3 +111,33 @@ def test_performance_from_bvh_channels_matches_scipy_intrinsic_eulers():
         performance_from_bvh_channels(names[:-3], orders[:-3], eulers[:, :-3], root, (0, 0, 0), 0.04)
     with pytest.raises(FormatError, match="Frame Time"):
         performance_from_bvh_channels(names, orders, eulers, root, (0, 0, 0), 0.0)
+
+
+def test_zxy_euler_from_matrix_inverts_euler_to_quat():
+    from inference.formats.bvh import zxy_euler_from_matrix
+    from rigs.rotations import euler_to_quat, quat_to_matrix
+
+    rng = np.random.default_rng(7)
+    e = rng.uniform(-1.5, 1.5, (200, 3))
+    m = quat_to_matrix(euler_to_quat(e, "YXZ"))  # Blender order YXZ = BVH "Zrotation Xrotation Yrotation"
+    np.testing.assert_allclose(quat_to_matrix(euler_to_quat(zxy_euler_from_matrix(m), "YXZ")), m, atol=1e-9)
+    locked = quat_to_matrix(euler_to_quat(np.array([np.pi / 2, 0.4, 0.3]), "YXZ"))  # gimbal lock
+    np.testing.assert_allclose(quat_to_matrix(euler_to_quat(zxy_euler_from_matrix(locked), "YXZ")), locked, atol=1e-6)
+
+
+def test_check_smplx_axes_refuses_z_up_and_metres():
+    """A BVH from Blender's own exporter (Z up, metres) is refused instead of imported turned 90 deg."""
+    from inference.formats.beat2 import FormatError
+    from inference.formats.bvh import check_smplx_axes
+    from rigs.smplx import JOINT_NAMES
+    from rigs.smplx_rest import rest_joint_positions
+
+    y_up = rest_joint_positions().astype(np.float64)
+    check_smplx_axes(JOINT_NAMES, y_up, "ok.bvh")
+    z_up = np.stack([y_up[:, 0], -y_up[:, 2], y_up[:, 1]], -1)
+    with pytest.raises(FormatError, match=r"Y up.*\+Z"):
+        check_smplx_axes(JOINT_NAMES, z_up, "blender.bvh")
+    with pytest.raises(FormatError, match="centimetres"):
+        check_smplx_axes(JOINT_NAMES, y_up / 100, "metres.bvh")
+    with pytest.raises(FormatError, match="pelvis"):
+        check_smplx_axes(["Hips"], np.zeros((1, 3)), "other.bvh")

@@ -1,4 +1,4 @@
-"""BVH export/import of SMPL-X motion on the SMPL-X rest skeleton, through ``bvhio``.
+"""BVH export/import of SMPL-X motion on the SMPL-X rest skeleton.
 
 BVH (Biovision Hierarchy) stores a joint tree with rest *offsets* and, per frame, the root
 position and every joint's Euler rotation relative to its parent, in a frame whose rest
@@ -6,11 +6,14 @@ orientation is the identity. SMPL-X has the same structure (identity rest frames
 axis-angles), so the mapping is direct: joint ``j``'s BVH rotation is ``poses[:, j]``; offsets are
 :data:`rigs.smplx_rest.REST_OFFSETS_M`; the root position is the pelvis rest position plus
 ``transl``. Axes stay SMPL-X's (Y up, the BVH convention); lengths are written in centimetres
-(``scale=100``, the usual BVH unit; Blender's BVH importer takes a scale option). Channel order
-``Zrotation Xrotation Yrotation``. File writing and parsing here use ``bvhio`` (PyPI, MIT), a
-development dependency the extension zip does not ship. Inside Blender, Import Motion parses with
-Blender's own BVH reader (``io_anim_bvh``) and converts with :func:`performance_from_bvh_channels`
-(``addon/exports.py``); export uses Blender's BVH exporter.
+(``scale=100``, the usual BVH unit). Channel order ``Zrotation Xrotation Yrotation``.
+
+One convention everywhere: :func:`write_smplx_bvh` (numpy only) writes it, for ``python -m
+inference`` and for Export Motion inside Blender (``addon/exports.py``, from the scene's motion
+read back as SMPL-X); Import Motion parses with Blender's own BVH reader (``io_anim_bvh``), checks
+the convention (:func:`check_smplx_axes`) and converts with :func:`performance_from_bvh_channels`.
+:func:`read_smplx_bvh` parses with ``bvhio`` (PyPI, MIT), a development dependency the extension
+zip does not ship.
 """
 
 from __future__ import annotations
@@ -33,13 +36,14 @@ def _bvhio():
         import glm
         from SpatialTransform import Pose
     except ImportError as exc:  # pragma: no cover - dev dependency
-        raise ImportError("BVH files need the 'bvhio' package (pip install bvhio==1.5.4); inside Blender "
-                          "use File > Export > Motion Capture (.bvh)") from exc
+        raise ImportError("reading BVH files outside Blender needs the 'bvhio' package (pip install bvhio==1.5.4); "
+                          "inside Blender use File > Import > Speech Animator Motion") from exc
     return bvhio, glm, Pose
 
 
 def write_smplx_bvh(path, perf: Performance, scale: float = 100.0) -> None:
-    """Write ``perf``'s SMPL-X body motion as a BVH file on the SMPL-X rest skeleton.
+    """Write ``perf``'s SMPL-X body motion as a BVH file on the SMPL-X rest skeleton
+    (:func:`smplx_bvh_text`; numpy only, so Export Motion writes it inside Blender too).
 
     Args:
         path: output ``.bvh`` path.
@@ -48,34 +52,106 @@ def write_smplx_bvh(path, perf: Performance, scale: float = 100.0) -> None:
 
     Raises:
         ValueError: ``perf.smplx_poses`` is None or ``scale`` is not positive.
-        ImportError: ``bvhio`` is not installed.
+        OSError: the file cannot be written.
+    """
+    text = smplx_bvh_text(perf, scale)
+    with open(os.fspath(path), "w", encoding="ascii", newline="\n") as fh:
+        fh.write(text)
+
+
+def smplx_bvh_text(perf: Performance, scale: float = 100.0) -> str:
+    """The BVH text of ``perf``'s SMPL-X body motion: SMPL-X axes (Y up), offsets
+    :data:`rigs.smplx_rest.REST_OFFSETS_M` times ``scale``, root channels :data:`CHANNELS_ROOT`,
+    others :data:`CHANNELS` (``R = Rz Rx Ry``), angles in degrees with 6 decimals, joints depth-first
+    from ``pelvis`` (the MOTION columns follow the HIERARCHY order), an End Site half the leaf's
+    offset past each leaf. Root position = its offset + ``transl * scale``.
+
+    Raises:
+        ValueError: ``perf.smplx_poses`` is None or ``scale`` is not positive.
     """
     if perf.smplx_poses is None:
         raise ValueError("write_smplx_bvh: the performance has no body motion (smplx_poses is None)")
     if not scale > 0:
         raise ValueError(f"scale: expected a positive number, found {scale!r}")
-    bvhio, glm, Pose = _bvhio()
     offsets = np.asarray(_rest_offsets(), np.float64) * scale
     t = perf.num_frames
-    quats = _rot.axis_angle_to_quat(perf.smplx_poses)  # (T, 55, 4) wxyz
-    transl = np.zeros((t, 3)) if perf.transl is None else np.asarray(perf.transl, np.float64)
-    joints = []
-    for j, name in enumerate(_smplx.JOINT_NAMES):
-        joint = bvhio.BvhJoint(name, glm.vec3(*offsets[j]))
-        joint.Channels = list(CHANNELS_ROOT if j == 0 else CHANNELS)
-        joints.append(joint)
-        p = _smplx.PARENTS[j]
+    eulers = np.degrees(zxy_euler_from_matrix(_rot.quat_to_matrix(_rot.axis_angle_to_quat(perf.smplx_poses))))
+    transl = np.zeros((t, 3)) if perf.transl is None else np.asarray(perf.transl, np.float64).reshape(t, 3)
+    children = {j: [] for j in range(_smplx.NUM_JOINTS)}
+    for j, p in enumerate(_smplx.PARENTS):
         if p >= 0:
-            joints[p].Children.append(joint)
-    for j, joint in enumerate(joints):
-        if not joint.Children:  # end site: continue the bone by half its offset
-            joint.EndSite = glm.vec3(*(0.5 * offsets[j]))
-        for f in range(t):
-            pos = offsets[j] + (transl[f] * scale if j == 0 else 0.0)
-            w, x, y, z = quats[f, j]
-            joint.Keyframes.append(Pose(glm.vec3(*pos), glm.quat(w, x, y, z)))
-    container = bvhio.BvhContainer(joints[0], t, 1.0 / float(perf.fps))
-    bvhio.writeBvh(os.fspath(path), container, percision=6)
+            children[int(p)].append(j)
+    lines, order = ["HIERARCHY"], []
+
+    def joint(j: int, depth: int) -> None:
+        pad = "  " * depth
+        order.append(j)
+        lines.append(f"{pad}{'ROOT' if j == 0 else 'JOINT'} {_smplx.JOINT_NAMES[j]}")
+        lines.append(f"{pad}{{")
+        lines.append(f"{pad}  OFFSET {' '.join(f'{v:.6f}' for v in offsets[j])}")
+        chans = CHANNELS_ROOT if j == 0 else CHANNELS
+        lines.append(f"{pad}  CHANNELS {len(chans)} {' '.join(chans)}")
+        for c in children[j]:
+            joint(c, depth + 1)
+        if not children[j]:
+            lines.append(f"{pad}  End Site")
+            lines.append(f"{pad}  {{")
+            lines.append(f"{pad}    OFFSET {' '.join(f'{v:.6f}' for v in 0.5 * offsets[j])}")
+            lines.append(f"{pad}  }}")
+        lines.append(f"{pad}}}")
+
+    joint(0, 0)
+    lines += ["MOTION", f"Frames: {t}", f"Frame Time: {1.0 / float(perf.fps):.8f}"]
+    zxy = eulers[:, order][:, :, [2, 0, 1]]  # (T, J, 3) in channel order Z X Y
+    root_pos = offsets[0] + transl * scale
+    for f in range(t):
+        values = np.concatenate([root_pos[f], zxy[f].ravel()])
+        lines.append(" ".join(f"{v:.6f}" for v in values))
+    return "\n".join(lines) + "\n"
+
+
+def zxy_euler_from_matrix(m: np.ndarray) -> np.ndarray:
+    """Rotation matrices ``(..., 3, 3)`` -> Euler angles ``(..., 3)`` radians stored ``x, y, z``
+    with ``R = Rz(z) Rx(x) Ry(y)`` (BVH ``Zrotation Xrotation Yrotation``; the inverse of
+    ``rigs.rotations.euler_to_quat(e, "YXZ")``). ``x`` in ``[-pi/2, pi/2]``; at ``|x| = pi/2``
+    (gimbal lock) ``y`` is 0 and ``z`` carries the rest.
+    """
+    m = np.asarray(m, np.float64)
+    x = np.arcsin(np.clip(m[..., 2, 1], -1.0, 1.0))
+    locked = np.abs(m[..., 2, 1]) > 1.0 - 1e-9
+    y = np.where(locked, 0.0, np.arctan2(-m[..., 2, 0], m[..., 2, 2]))
+    z = np.where(locked, np.arctan2(m[..., 1, 0], m[..., 0, 0]), np.arctan2(-m[..., 0, 1], m[..., 1, 1]))
+    return np.stack([x, y, z], axis=-1)
+
+
+def check_smplx_axes(names, rest_heads_m, path: str = "") -> None:
+    """Refuse a BVH whose skeleton is not in SMPL-X's convention (Y up, the size of a person).
+
+    Args:
+        names: ``(J,)`` joint names of the file. rest_heads_m: ``(J, 3)`` each joint's rest position
+            in metres (file units / scale), same order.
+        path: the file, for messages.
+
+    Raises:
+        FormatError: ``pelvis`` or ``head`` is missing, the pelvis -> head direction is not mostly
+            +Y (checked first; e.g. Z up, as Blender's own BVH exporter writes the character's
+            skeleton), or its length is not 0.2 .. 2 m (the units are not centimetres).
+    """
+    names = list(names)
+    where = path or "BVH"
+    if "pelvis" not in names or "head" not in names:
+        raise FormatError(f"{where}: expected SMPL-X joints 'pelvis' and 'head', found {names[:6]}...")
+    heads = np.asarray(rest_heads_m, np.float64)
+    up = heads[names.index("head")] - heads[names.index("pelvis")]
+    length = float(np.linalg.norm(up))
+    if up[1] < 0.9 * length:
+        k = int(np.argmax(np.abs(up)))
+        raise FormatError(f"{where}: expected SMPL-X axes (Y up, as Export Motion and write_smplx_bvh write), "
+                          f"found the spine along {'-' if up[k] < 0 else '+'}{'XYZ'[k]} "
+                          f"(a file from Blender's own BVH exporter? export with Speech Animator Motion instead)")
+    if not 0.2 < length < 2.0:
+        raise FormatError(f"{where}: expected centimetres (pelvis to head 0.2 .. 2 m at 100 units per metre), "
+                          f"found {length:.3g} m")
 
 
 def read_smplx_bvh(path, scale: float = 100.0) -> Performance:

@@ -44,6 +44,11 @@ def test_52_arkit_keys_all_deform(demo):
         assert k["max"] > 1e-3, f"{name} barely moves ({k['max']:.2g} m)"
 
 
+def test_keys_start_at_rest(demo):
+    """Every shape key starts at 0 (bpy 5.0 gives a new key the value 1.0): the head is at rest."""
+    assert demo["values"] == {name: 0.0 for name in ARKIT_NAMES}
+
+
 def _expect(demo, name, parts=None, side=None, above=None, below=None):
     k = demo["keys"][name]
     if parts is not None:

@@ -75,6 +75,8 @@ def test_merge_down_bakes_what_plays_and_list_operators_are_undoable(tmp_path):
     assert res["merged"].endswith("merged") and res["tracks"] == [] and res["edited"]
     assert res["err"] < 1e-4 and res["err_smile"] < 1e-4
     assert res["kept"] and res["orphans"] == []
+    # the previous edit layer is held by the datablock (an ID pointer), not left with only a fake user
+    assert res["held"] == [res["merged"][:-len(" merged")] + " edits"] and res["fake_only"] == [], res
     assert res["undo_tracks"] == ["Speech Animator: base"]
     assert res["select"] == ["FINISHED"] and res["active_obj"] == "Body"
     assert res["clear"] == ["FINISHED"] and res["body_after_clear"] is None

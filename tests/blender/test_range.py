@@ -32,6 +32,12 @@ def test_regenerate_a_range_blends_in_and_leaves_the_rest(tmp_path):
     assert res["base_name"] == ["a - Face (Face)", "a - Face (Face)"]
     assert ["a - Face (Face) (edited)", 1, False] in res["actions2"]
     assert all(users - fake >= 1 for _name, users, fake in res["actions2"]), res["actions2"]
+    # an edited base strip: the range regenerates a copy under the plain name; the artist's base is kept as
+    # '<name> (edited)', held by the datablock (an ID pointer: a real user), never with only a fake user
+    assert res["r3"] == ["FINISHED"] and res["base_name3"] == ["a - Face (Face)", "a - Face (Face)"]
+    assert len(res["held3"]) == 1 and res["held3"][0].startswith("a - Face (Face) (edited)")
+    assert res["kept_jaw40"] == pytest.approx(0.61, abs=1e-6)
+    assert all(users - fake >= 1 and not fake for _name, users, fake in res["actions3"]), res["actions3"]
     base = np.array(res["base_jaw"])
     np.testing.assert_allclose(base[inside], jaw_b[inside], atol=1e-5)
     assert "range 5000-5100" in res["err"] and res["unchanged"]

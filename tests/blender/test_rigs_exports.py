@@ -31,10 +31,17 @@ def test_export_npz_csv_bvh_gltf_read_back(tmp_path):
     from inference.formats.arkit_csv import read_arkit_csv
     _times, csv_arkit, _rot = read_arkit_csv(out / "take.csv", fps=30.0)
     np.testing.assert_allclose(csv_arkit[:, 17], arkit[:, 17], atol=1e-5)
-    # BVH (Blender's exporter), parsed by bvhio
+    # BVH: the SMPL-X convention (Y up, cm), parsed by bvhio: the baked motion, like the .npz
+    from inference.formats.bvh import read_smplx_bvh
     bvh = bvhio.readAsBvh(str(out / "take.bvh"))
     names = {j.Name for j, _i, _d in bvh.Root.layout()}
     assert bvh.FrameCount == t and {"pelvis", "left_elbow", "head"} <= names
+    g2 = smplx_global_rotations(read_smplx_bvh(out / "take.bvh").smplx_poses)
+    cos = (np.trace(np.einsum("tjab,tjac->tjbc", g0[:, :22], g2[:, :22]), axis1=2, axis2=3) - 1) / 2
+    assert np.degrees(np.arccos(np.clip(cos, -1, 1))).max() < 0.5
+    # a BVH from Blender's own exporter (Z up, metres) is refused, naming the convention, not imported turned
+    assert "expected SMPL-X axes (Y up" in res["blender_bvh_import"], res["blender_bvh_import"]
+    assert "found the spine along +Z" in res["blender_bvh_import"]
     # glTF: animation channels for bones (rotation) and the head's morph weights
     from pygltflib import GLTF2
     g = GLTF2().load(str(out / "demo.gltf"))

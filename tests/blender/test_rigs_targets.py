@@ -95,6 +95,14 @@ def test_generated_rigify_controls_refined_through_constraints():
     assert res["masked_frames"] == res["picked"] and res["constraint_err"] < TOL_DEG
 
 
+def test_refine_reads_max_frames_at_call_time():
+    """``targets_body.REFINE_MAX_FRAMES`` set after import (as rigify_generated.py does) limits the
+    refined frames: 3 of 20 here."""
+    res, _ = run_scenario("refine_frames", max_frames=3, timeout=120)
+    refined = res["calls"] / (res["bones"] * (res["sweeps"] + 1))
+    assert refined == 3, res
+
+
 def test_robot_head_without_arkit_keys_or_jaw_bone_is_refused_clearly():
     """RobotExpressive's head has only Angry/Surprised/Sad morphs and no jaw bone."""
     if not CHARS.exists():

@@ -73,7 +73,7 @@ if P["case"] == "measure":
           "body_mods": [(m.type, m.object.name if m.object else None) for m in body.modifiers],
           "head_mods": [(m.type, m.object.name if m.object else None) for m in head.modifiers],
           "head_groups": [g.name for g in head.vertex_groups], "arm_name": arm.name,
-          "head_verts": n, "parts": ch.head_parts})
+          "head_verts": n, "parts": ch.head_parts, "values": {kb.name: kb.value for kb in kbs[1:]}})
 elif P["case"] == "demo_blend":
     import bpy, numpy as np
     from speech_animator.addon import compat

@@ -1,4 +1,5 @@
-"""Bake test poses and ARKit curves on the demo character, export .npz / .csv / BVH / glTF.
+"""Bake test poses and ARKit curves on the demo character, export .npz / .csv / BVH / glTF; try
+Import Motion of a BVH from Blender's own exporter (refused: not the SMPL-X convention).
 
 Params: ``out`` (folder). Writes ``poses.npy``, ``arkit.npy``, ``transl.npy`` and the exports there.
 """
@@ -33,6 +34,15 @@ r = {}
 for fmt, ext in (("NPZ", "npz"), ("CSV", "csv"), ("BVH", "bvh")):
     r[ext] = list(bpy.ops.speechanim.export_motion(filepath=f"{out}/take.{ext}", format=fmt, frame_start=1,
                                                    frame_end=T))
+# Blender's own BVH exporter (the character's skeleton, Z up, metres): Import Motion refuses it clearly
+with bpy.context.temp_override(active_object=demo.armature, object=demo.armature, selected_objects=[demo.armature]):
+    bpy.ops.export_anim.bvh(filepath=f"{out}/blender.bvh", frame_start=1, frame_end=T, rotate_mode='NATIVE')
+s = bpy.context.scene.speech_animator
+s.face_object, s.armature = demo.head, demo.armature
+try:
+    r["blender_bvh_import"] = list(bpy.ops.speechanim.import_motion(filepath=f"{out}/blender.bvh"))
+except RuntimeError as exc:  # the operator's ERROR report
+    r["blender_bvh_import"] = str(exc)
 bpy.ops.export_scene.gltf(filepath=f"{out}/demo.gltf", export_format='GLTF_SEPARATE', export_animations=True,
                           export_force_sampling=True)
 r["T"] = T

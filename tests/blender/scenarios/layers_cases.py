@@ -159,9 +159,10 @@ elif CASE == "merge_down_bakes_what_plays_and_list_operators_are_undoable":
            "edited": layers.is_edited(merged),
            "err": max(abs(value(f) - v) for f, v in probe.items()),
            "err_smile": max(abs(value(f, 'key_blocks["mouthSmileLeft"].value') - v) for f, v in smile.items()),
-           # the edited action survives a save: held by its edit layer, itself kept (fake user) by the merge
+           # the edited action survives a save: held by its edit layer, itself held by the datablock
            "kept": first.name in bpy.data.actions and first.users > 0,
-           "orphans": orphans()}
+           "orphans": orphans(), "held": [a.name for a in layers.held(key)],
+           "fake_only": sorted(a.name for a in bpy.data.actions if a.use_fake_user and a.users == 1)}
     bpy.ops.ed.undo()
     key = bpy.data.objects["Face"].data.shape_keys
     out["undo_tracks"] = [t.name for t in key.animation_data.nla_tracks]

@@ -59,6 +59,19 @@ out["active"] = compat.assigned(key())[0].name
 out["base_jaw"] = curve(key(), JAW)
 out["base_name"] = [layers.base_action(key()).name, layers.base_strip(key()).name]
 out["actions2"] = sorted([a.name, a.users, a.use_fake_user] for a in bpy.data.actions)
+# an edited base strip (the artist tweaked the base itself): kept, held by the datablock, not a fake user
+base = layers.base_action(key())
+fc = next(f for f in compat.action_fcurves(base) if f.data_path == JAW)
+kp = min(fc.keyframe_points, key=lambda k: abs(k.co[0] - 40))
+kp.co[1] = 0.61
+s = bpy.context.scene.speech_animator
+s.regenerate = 'RANGE'; s.range_start = 30; s.range_end = 50
+out["r3"] = gen(P["b"])
+out["base_name3"] = [layers.base_action(key()).name, layers.base_strip(key()).name]
+out["held3"] = [a.name for a in layers.held(key())]
+kept = bpy.data.actions.get(out["held3"][0]) if out["held3"] else None
+out["kept_jaw40"] = next(f for f in compat.action_fcurves(kept) if f.data_path == JAW).evaluate(40) if kept else None
+out["actions3"] = sorted([a.name, a.users, a.use_fake_user] for a in bpy.data.actions)
 # a range outside the clip changes nothing
 s = bpy.context.scene.speech_animator
 s.regenerate = 'RANGE'; s.range_start = 5000; s.range_end = 5100

@@ -1,11 +1,14 @@
 """Generate face + body on the demo character with the installed extension, then Export Motion
-(``speechanim.export_motion``) to .npz, .csv and .bvh over the clip.
+(``speechanim.export_motion``) to .npz, .csv and .bvh over the clip, then Import Motion of the
+exported .bvh onto the same character (the round trip an artist expects to be exact).
 
 Params: ``audio``, ``out`` (folder for ``take.npz`` / ``take.csv`` / ``take.bvh``), ``fps``.
 
 Emits ``result`` (Generate), ``exports`` (format -> result set), ``frames`` (the clip's last frame),
 ``face`` / ``body`` (:func:`keyed.summary`) and ``arkit`` (``(frames, 52)``: the face's F-curves
-read at every frame, ARKit order; 0 for keys the mesh lacks), to compare with the files.
+read at every frame, ARKit order; 0 for keys the mesh lacks), to compare with the files;
+``reimport`` (Import Motion's result set) and ``reimported_poses`` (``(frames, 55, 3)``: SMPL-X
+axis-angle read back from the armature after the import, by ``addon.exports.performance_from_scene``).
 """
 
 import installed  # noqa: I001  (first: enables the installed extension, blocks dev-only packages)
@@ -31,5 +34,9 @@ out["exports"] = {fmt: sorted(bpy.ops.speechanim.export_motion(filepath=os.path.
                                                                format=fmt, frame_start=1, frame_end=n))
                   for fmt, ext in (("NPZ", "npz"), ("CSV", "csv"), ("BVH", "bvh"))}
 out.update(frames=n, face=keyed.summary(key), body=keyed.summary(arm))
+scene.speech_animator.frame_start = 1
+out["reimport"] = sorted(bpy.ops.speechanim.import_motion(filepath=os.path.join(P["out"], "take.bvh")))
+back = keyed.sub("addon.exports").performance_from_scene(scene, None, arm, 1, n)
+out["reimported_poses"] = back.smplx_poses.tolist()
 installed.emit(out)
 installed.finish()
