@@ -177,6 +177,17 @@ def body_parts(names, parents, bone_map: dict) -> list[tuple[str, str]]:
     return out
 
 
+#: Body parts whose proxies use their convex hull (when they have one); the others use capsules.
+HULL_PARTS: tuple = ("torso", "head")
+
+
+def hull_bones(names, parents, bone_map: dict) -> set:
+    """Names of the bones whose hull :func:`resolve` reads (their body part is in
+    :data:`HULL_PARTS`, see :func:`body_parts`); hulls of other bones are never used, so a
+    caller may skip fitting them."""
+    return {n for n, (part, _) in zip(names, body_parts(names, parents, bone_map)) if part in HULL_PARTS}
+
+
 def pose_matrices(skel, res, bones=None) -> np.ndarray:
     """``(T, B, 4, 4)`` armature-space pose matrices for a retarget result
     (:func:`rigs.retarget_inverse.armature_pose_matrices`): mapped bones use the result's
@@ -230,7 +241,7 @@ class _Setup:
             other = "R" if side == "L" else "L"
             arm = [i for i, (p, sd) in enumerate(self.parts) if sd == side and p in ("hand", "forearm")]
             obst = [i for i, (p, sd) in enumerate(self.parts)
-                    if p in ("torso", "head") or (sd == other and p in ("collar", "upperarm", "forearm", "hand"))]
+                    if p in HULL_PARTS or (sd == other and p in ("collar", "upperarm", "forearm", "hand"))]
             # sample points: both ends and the middle of each forearm capsule; the centre of each
             # hand capsule (palm and finger segments are short) and of spheres
             pk, pl = [], []
@@ -267,7 +278,7 @@ class _Setup:
         for o in obst:
             mo = pose[:, self.bidx[o]]
             rot, org = mo[:, :3, :3], mo[:, :3, 3]
-            h = self.hull[o] if self.parts[o][0] in ("torso", "head") else None
+            h = self.hull[o] if self.parts[o][0] in HULL_PARTS else None
             if h is not None:
                 # broad phase: only frames where a hand point is inside the bone's bounding sphere
                 centre = np.einsum("tij,j->ti", rot, 0.5 * (self.a[o] + self.b[o])) + org
