@@ -394,15 +394,30 @@ def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: 
     win = max(3, int(round(0.4 * fps)) | 1)
     tol, margin = TOLERANCE_M * units_per_m, MARGIN_M * units_per_m
 
-    def measure(pose):
-        c = {s: setup.contacts(pose, s) for s in ("L", "R")}
+    def overlap(c):
         w = np.maximum(c["L"][0], c["R"][0])
-        return c, np.where(np.isfinite(w), w - tol, -tol) / units_per_m
+        return np.where(np.isfinite(w), w - tol, -tol) / units_per_m
+
+    def remeasure(con, pose, res, frames):
+        """Pose and contacts again on ``frames`` only: every other frame's pose is unchanged, and
+        contacts are per frame, so the arrays equal a full re-measure."""
+        if frames.size == 0:
+            return con, pose
+        sub = replace(res, quats=res.quats[frames],
+                      root_location=None if res.root_location is None else res.root_location[frames])
+        pose = pose.copy()
+        pose[frames] = pose_matrices(skel, sub, used)
+        con = {s: tuple(a.copy() for a in con[s]) for s in ("L", "R")}
+        for s_ in ("L", "R"):
+            for full, part in zip(con[s_], setup.contacts(pose[frames], s_)):
+                full[frames] = part
+        return con, pose
 
     used = setup.bones_used() + [names.index(bone_map[j]) for j in ("left_shoulder", "right_shoulder")
                                  if bone_map.get(j) in names]
     pose = pose_matrices(skel, res, used)
-    con, before = measure(pose)
+    con = {s: setup.contacts(pose, s) for s in ("L", "R")}
+    before = overlap(con)
     after = before
     best = (float(np.mean(before > 0)), float(np.maximum(before, 0).sum()), res, before)
     for _ in range(iterations):
@@ -438,9 +453,11 @@ def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: 
                 for m_i, bn in enumerate(res_names):
                     if is_ancestor(sh, names.index(bn), skel.parents):
                         posed[:, m_i] = quat_mul(dq, posed[:, m_i])
+            old_q = res.quats[:, k]
             res = replace(res, quats=quats.astype(np.float32), posed_quat=posed)
-            pose = pose_matrices(skel, res, used)
-            con, after = measure(pose)
+            moved = np.flatnonzero((res.quats[:, k] != old_q).any(axis=1))   # frames the push changed
+            con, pose = remeasure(con, pose, res, moved)
+            after = overlap(con)
         score = (float(np.mean(after > 0)), float(np.maximum(after, 0).sum()))
         if score < best[:2]:
             best = (*score, res, after)
