@@ -107,7 +107,8 @@ def fit_proxies(armature, notes: list | None = None, hulls_for=None) -> Capsules
 
     ``hulls_for`` (optional set of bone names): only these bones get a hull (the others ``None``,
     not reported): the solver reads hulls of the torso and head only
-    (:func:`rigs.body_collision.hull_bones`), and a hull costs ~10-20 ms to fit the first time.
+    (:func:`rigs.body_collision.hull_bones`), and a hull costs tens of milliseconds to fit the
+    first time (cached after that).
 
     A failure never stops the caller: a bone whose hull cannot be built (a flat or degenerate
     vertex set, or any error of the hull code) keeps its capsule alone; a bone whose capsule
