@@ -399,15 +399,13 @@ def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: 
         return np.where(np.isfinite(w), w - tol, -tol) / units_per_m
 
     def remeasure(con, pose, res, frames):
-        """Pose and contacts again on ``frames`` only: every other frame's pose is unchanged, and
-        contacts are per frame, so the arrays equal a full re-measure."""
+        """Pose and contacts again on ``frames`` only, in place: every other frame's pose is
+        unchanged, and contacts are per frame, so the arrays equal a full re-measure."""
         if frames.size == 0:
             return con, pose
         sub = replace(res, quats=res.quats[frames],
                       root_location=None if res.root_location is None else res.root_location[frames])
-        pose = pose.copy()
         pose[frames] = pose_matrices(skel, sub, used)
-        con = {s: tuple(a.copy() for a in con[s]) for s in ("L", "R")}
         for s_ in ("L", "R"):
             for full, part in zip(con[s_], setup.contacts(pose[frames], s_)):
                 full[frames] = part
