@@ -214,29 +214,32 @@ def bake_steps(targets, frame_start: int, audio_path: str, *, replace_generated:
         action, slot, container, finish, notes = _begin_target(target, int(frame_start), audio_path,
                                                                replace_generated, provenance or {}, existing)
         kept = _reduced_indices(target.channels, key_tolerance)
-        played = {}
+        played, written = {}, {}
         for ch, idx in zip(target.channels, kept):
-            keys += write_channel(container, ch, int(frame_start), key_tolerance, idx)
+            co = _write_keys(container, ch, int(frame_start), key_tolerance, idx)
+            keys += co.shape[0] // 2
+            written[f"{ch.data_path}[{ch.index}]"] = co
             values = np.asarray(ch.values, np.float32)
             played[f"{ch.data_path}[{ch.index}]"] = values if idx is None else np.interp(
                 np.arange(values.shape[0]), idx, values[idx]).astype(np.float32)
             dense += int(np.asarray(ch.values).shape[0])
             done += 1
             yield done / total
-        finish()
+        finish(written)
         edits.store_original(action, int(frame_start), played)
         actions.append(action.name)
         messages.extend(notes)
     return BakeResult(tuple(actions), keys, dense, tuple(messages))
 
 
-def _retire(old, label, replace, notes):
+def _retire(old, label, replace, notes, edited=None):
     """What happens to a generated action a new bake supersedes: edited ones are always kept (fake
     user), unedited ones deleted when ``replace`` (returned for deletion after the new action is
-    assigned) or kept with a fake user."""
+    assigned) or kept with a fake user. ``edited``: :func:`layers.edited_curves` of ``old`` when
+    the caller has it already (it reads every key)."""
     if old is None:
         return None
-    edited = layers.edited_curves(old)
+    edited = layers.edited_curves(old) if edited is None else edited
     if edited:
         layers.keep_safe(old)
         notes.append(f"{label}: previous generated action {old.name!r} was edited ({_count(edited)}); "
@@ -299,7 +302,7 @@ def _begin_target(target, frame_start, audio_path, replace, provenance, existing
                              f"{old.name!r} above the new generated base ({muted} unedited curves muted there); "
                              "Merge Down bakes both")
         else:
-            remove_old = _retire(old, label, replace, notes)
+            remove_old = _retire(old, label, replace, notes, edited)
     elif old is not None:
         ours = {f"{c.data_path}[{c.index}]" for c in target.channels}
         overlap = len(layers.animated_keys(old, old_slot) & ours)
@@ -327,14 +330,14 @@ def _begin_target(target, frame_start, audio_path, replace, provenance, existing
     action[TAG] = tag
     container = compat.fcurve_container(action, slot)
 
-    def finish():
+    def finish(written=None):
         if layered:
             layers.set_base(id_data, action, slot, frame_start)
             tag_now = action[TAG]
             tag_now["layered"] = 1
         else:
             compat.assign_action(id_data, action, slot)
-        layers.stamp(action, slot)
+        layers.stamp(action, slot, written)
         if remove_old is not None and remove_old.users - int(remove_old.use_fake_user) == 0:
             bpy.data.actions.remove(remove_old)
             action.name = action_name(audio_path, label)  # take the freed name back
@@ -420,6 +423,11 @@ def write_channel(container, channel: Channel, frame_start: int, tolerance: floa
     :func:`reduce_keys` holds between keys too. ``kept`` (optional) gives the key indices already
     reduced for this channel (:func:`reduce_keys_many` over a whole target at once).
     """
+    return _write_keys(container, channel, frame_start, tolerance, kept).shape[0] // 2
+
+
+def _write_keys(container, channel: Channel, frame_start: int, tolerance: float | None, kept=None) -> np.ndarray:
+    """:func:`write_channel`; returns the ``(2 N,)`` float32 ``co`` written (frame, value pairs)."""
     global _LINEAR
     values = np.asarray(channel.values, dtype=np.float64)
     if kept is not None:
@@ -439,7 +447,7 @@ def write_channel(container, channel: Channel, frame_start: int, tolerance: floa
             _LINEAR = bpy.types.Keyframe.bl_rna.properties["interpolation"].enum_items["LINEAR"].value
         points.foreach_set("interpolation", np.full(n, _LINEAR, dtype=np.int32))
     compat.recalc_handles(fc)
-    return n
+    return co
 
 
 def _unused(action) -> bool:

@@ -16,7 +16,7 @@ import logging
 
 import numpy as np
 
-from ..rigs.body_collision import Capsules, fit_capsule, fit_hull, resolve
+from ..rigs.body_collision import Capsules, fit_capsule, fit_hull, hull_bones, resolve
 
 log = logging.getLogger(__name__)
 
@@ -101,9 +101,14 @@ def bone_points(armature) -> dict:
     return out
 
 
-def fit_proxies(armature, notes: list | None = None) -> Capsules:
+def fit_proxies(armature, notes: list | None = None, hulls_for=None) -> Capsules:
     """One capsule (and, where one can be made, a convex hull) per bone of ``armature`` that owns
     at least :data:`MIN_VERTICES` vertices.
+
+    ``hulls_for`` (optional set of bone names): only these bones get a hull (the others ``None``,
+    not reported): the solver reads hulls of the torso and head only
+    (:func:`rigs.body_collision.hull_bones`), and a hull costs tens of milliseconds to fit the
+    first time (cached after that).
 
     A failure never stops the caller: a bone whose hull cannot be built (a flat or degenerate
     vertex set, or any error of the hull code) keeps its capsule alone; a bone whose capsule
@@ -123,7 +128,7 @@ def fit_proxies(armature, notes: list | None = None) -> Capsules:
             skipped.append(f"{name!r} ({exc})")
             continue
         try:
-            hull = fit_hull(local)
+            hull = fit_hull(local) if hulls_for is None or name in hulls_for else None
         except Exception as exc:    # noqa: BLE001  (optional refinement: any failure keeps the capsule)
             hull = None
             capsule_only.append(f"{name!r} ({exc.__class__.__name__}: {exc})")
@@ -155,7 +160,7 @@ def avoid_self_collisions(armature, skel, bone_map: dict, plan, res, fps: float)
         ``(result, notes)``; ``result`` is ``res`` unchanged when the armature deforms no mesh.
     """
     notes: list = []
-    caps = fit_proxies(armature, notes)
+    caps = fit_proxies(armature, notes, hulls_for=hull_bones(skel.names, skel.parents, bone_map))
     if not caps.bones:
         return res, notes
     new, before, after = resolve(skel, bone_map, res, caps, plan.scale, fps)

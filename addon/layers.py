@@ -49,16 +49,20 @@ def _free_values(prop: str) -> list:
     return _FREE_VALUES[prop]
 
 
-def curve_digest(fc) -> str:
+def curve_digest(fc, co=None) -> str:
     """16-hex-digit BLAKE2b digest of what an F-curve plays: key ``co``, interpolation, handle
-    types, free/aligned handle coordinates and modifiers (types). Not ``mute``/``select``/``lock``."""
+    types, free/aligned handle coordinates and modifiers (types). Not ``mute``/``select``/``lock``.
+
+    ``co`` (optional): the curve's ``(2 N,)`` float32 key coordinates when the caller has just
+    written them (a bake), so they are not read back (reading ``co`` is most of the cost)."""
     points = fc.keyframe_points
     n = len(points)
     h = hashlib.blake2b(digest_size=8)
     h.update(curve_key(fc).encode())
     if n:
-        co = np.empty(2 * n, np.float32)
-        points.foreach_get("co", co)
+        if co is None or co.dtype != np.float32 or co.shape != (2 * n,):
+            co = np.empty(2 * n, np.float32)
+            points.foreach_get("co", co)
         h.update(co.tobytes())
         free = np.zeros(n, bool)
         for prop in ("interpolation", "handle_left_type", "handle_right_type"):
@@ -66,7 +70,8 @@ def curve_digest(fc) -> str:
             points.foreach_get(prop, arr)
             h.update(arr.tobytes())
             if prop != "interpolation":
-                free |= np.isin(arr, _free_values(prop))
+                for value in _free_values(prop):   # two values: cheaper than np.isin per curve
+                    free |= arr == value
         if free.any():  # free/aligned handles are the artist's; the others follow the keys
             for prop in ("handle_left", "handle_right"):
                 hv = np.empty(2 * n, np.float32)
@@ -76,15 +81,22 @@ def curve_digest(fc) -> str:
     return h.hexdigest()
 
 
-def digests(action, slot=None) -> dict:
-    """``{curve_key: digest}`` over the F-curves of ``action`` (``slot``: only that slot's, 4.4+)."""
-    return {curve_key(fc): curve_digest(fc) for fc in compat.action_fcurves(action, slot)}
+def digests(action, slot=None, written=None) -> dict:
+    """``{curve_key: digest}`` over the F-curves of ``action`` (``slot``: only that slot's, 4.4+).
+    ``written``: optional ``{curve_key: (2 N,) float32 co}`` just written (see :func:`curve_digest`)."""
+    written = written or {}
+    out = {}
+    for fc in compat.action_fcurves(action, slot):
+        key = curve_key(fc)
+        out[key] = curve_digest(fc, written.get(key))
+    return out
 
 
-def stamp(action, slot=None) -> None:
-    """Store the per-curve digests of ``action`` in its tag (after a bake wrote it)."""
+def stamp(action, slot=None, written=None) -> None:
+    """Store the per-curve digests of ``action`` in its tag (after a bake wrote it; ``written``:
+    the ``co`` arrays the bake wrote, as in :func:`digests`)."""
     tag = action[TAG]
-    d = digests(action, slot)
+    d = digests(action, slot, written)
     keys = sorted(d)
     tag["curve_keys"] = "\n".join(keys)
     tag["curve_digests"] = "".join(d[k] for k in keys)

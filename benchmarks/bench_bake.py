@@ -1,9 +1,11 @@
 """Baking speed in the bpy module: bulk (``keyframe_points.add`` + ``foreach_set``) vs per-key
 ``keyframe_insert``, on the demo character, plus the whole Generate path (generate + targets + bake).
 
-    .venv/bin/python -m benchmarks.bench_bake --duration 60 [--per-key-frames 900]
+    .venv/bin/python -m benchmarks.bench_bake --duration 60 [--per-key-frames 900] [--repeats 5]
 
-Prints one ``RESULT:<json>`` line. Per-key baking of long clips is slow; it is run on the first
+Prints the figures (median of ``--repeats`` warm runs), each with its ratio against the yardstick
+run beside it in the same process (:mod:`benchmarks.yardstick`), the date, commit and machine load
+on stderr, then one ``RESULT:<json>`` line. Per-key baking of long clips is slow; it is run on the first
 ``--per-key-frames`` frames only and extrapolated linearly to the whole clip (``per_key_extrapolated``).
 """
 
@@ -18,8 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .measure import max_rss_mb, timed, traced_peak_mb
-from .speech import write_speech
+from .measure import max_rss_mb, median, stamp, timed, traced_peak_mb
+from .speech import speech, write_speech
 
 FPS = 30
 
@@ -98,8 +100,33 @@ def extrapolate(checkpoints, frames: int) -> float:
     return float(a * frames + b * frames * frames)
 
 
-def run(duration_s: float, per_key_frames: int) -> dict:
+#: Issue 20 item 1 targets for 60 s of speech on the 2-core machine (seconds) and the ratio against
+#: the yardstick (:mod:`benchmarks.yardstick`) the whole Generate must stay under.
+TARGETS_60S = {"generate_bake_warm": 0.5, "body_targets": 0.15, "bulk_bake": 0.2}
+TARGET_RATIO = 0.6
+
+
+def figure(name: str, runs: list, yard: list, duration_s: float, target_s=None) -> dict:
+    """One printed figure: the median of ``runs`` (seconds), the median yardstick of the same runs,
+    their ratio, and the target (scaled linearly from 60 s) when there is one."""
+    sec, ys = median(runs), median(yard)
+    out = {"name": name, "seconds": sec, "runs": [round(r, 4) for r in runs], "yardstick_s": ys,
+           "ratio": sec / ys if ys > 0 else float("nan")}
+    if target_s is not None:
+        out["target_s"] = target_s * duration_s / 60.0
+        out["met"] = sec <= out["target_s"]
+    return out
+
+
+def run(duration_s: float, per_key_frames: int, repeats: int = 5) -> dict:
+    """Time the bake paths on ``duration_s`` seconds of speech (see the module docstring).
+
+    ``repeats`` warm Generates (and as many separate target and bulk-bake runs) are timed, each
+    beside one run of the yardstick; figures are medians. ``per_key_frames = 0`` skips the per-key
+    ``keyframe_insert`` comparison (slow)."""
     from tools.bake import PACKAGE, load_extension
+
+    from .yardstick import rhubarb_phonetic_s
 
     load_extension(register=True)
     import importlib
@@ -110,70 +137,115 @@ def run(duration_s: float, per_key_frames: int) -> dict:
     tf = importlib.import_module(f"{PACKAGE}.addon.targets_face")
     tb = importlib.import_module(f"{PACKAGE}.addon.targets_body")
     options_mod = importlib.import_module(f"{PACKAGE}.inference.options")
-    out: dict = {"duration_s": duration_s}
+    out: dict = {"duration_s": duration_s, "stamp_start": stamp()}
+    audio, _ = speech(duration_s)
     with tempfile.TemporaryDirectory() as tmp:
         wav, desc = write_speech(duration_s, Path(tmp) / f"speech_{duration_s:g}s.wav")
         out["audio"] = desc
-        scene = _scene()
+        _scene()
         out["build_character_s"], ch = timed(demo.build_demo_character)
         opts = options_mod.GenerateOptions(fps=FPS)
-        # 1. the whole Generate path, exactly as the sidebar button / batch CLI run it (dense keys)
-        t0 = time.perf_counter()
-        job = pipeline.make_job(str(wav), 1, opts, face_objects=(ch.head.name,), armature=ch.armature.name,
-                                replace_generated=True)
-        perf = pipeline.infer(job)
-        t1 = time.perf_counter()
-        outcome = pipeline.apply(job, perf)
-        t2 = time.perf_counter()
-        out["e2e"] = {"generate_s": t1 - t0, "apply_s": t2 - t1, "total_s": t2 - t0, "rtf": (t2 - t0) / duration_s,
+
+        def generate():
+            t0 = time.perf_counter()
+            job = pipeline.make_job(str(wav), 1, opts, face_objects=(ch.head.name,), armature=ch.armature.name,
+                                    replace_generated=True)
+            perf = pipeline.infer(job)
+            t1 = time.perf_counter()
+            outcome = pipeline.apply(job, perf)
+            return perf, outcome, t1 - t0, time.perf_counter() - t1
+
+        # 1. the whole Generate path, exactly as the sidebar button / batch CLI run it (dense keys):
+        # first in this process (imports, model sessions, the character's proxies fitted), then warm
+        yard_first = rhubarb_phonetic_s(audio.samples, duration_s, repeats=1)["seconds"]
+        perf, outcome, g, a = generate()
+        out["e2e"] = {"generate_s": g, "apply_s": a, "total_s": g + a, "rtf": (g + a) / duration_s,
                       "frames": perf.num_frames, "keys": outcome.result.keys,
                       "face_model": perf.provenance.face_model, "body_model": perf.provenance.body_model,
-                      "stages_s": dict(outcome.timings_s)}
-        # the same again in the warm process (second click: modules and models already loaded)
-        t0 = time.perf_counter()
-        job = pipeline.make_job(str(wav), 1, opts, face_objects=(ch.head.name,), armature=ch.armature.name,
-                                replace_generated=True)
-        perf = pipeline.infer(job)
-        t1 = time.perf_counter()
-        pipeline.apply(job, perf)
-        t2 = time.perf_counter()
-        out["e2e_warm"] = {"generate_s": t1 - t0, "apply_s": t2 - t1, "total_s": t2 - t0, "rtf": (t2 - t0) / duration_s}
-        # 2. targets and bulk bake separately (best of 3 for short clips)
-        reps = 3 if duration_s <= 60 else 1
-
-        def targets():
+                      "stages_s": dict(outcome.timings_s), "yardstick_s": yard_first,
+                      "ratio": (g + a) / yard_first}
+        warm, warm_gen, yard, body_runs, face_runs, bake_runs = [], [], [], [], [], []
+        tg = []
+        for _ in range(max(1, repeats)):
+            yard.append(rhubarb_phonetic_s(audio.samples, duration_s, repeats=1)["seconds"])
+            perf, _, g, a = generate()
+            warm.append(g + a)
+            warm_gen.append(g)
+            t0 = time.perf_counter()
             ft, _ = tf.build_face_targets([ch.head], perf)
+            t1 = time.perf_counter()
             bt, _ = tb.build_body_targets(ch.armature, perf)
-            return ft + bt
-
-        out["targets_s"], tg = timed(targets, reps)
+            t2 = time.perf_counter()
+            face_runs.append(t1 - t0)
+            body_runs.append(t2 - t1)
+            tg = ft + bt
+            t0 = time.perf_counter()
+            bake.bake(tg, 1, str(wav), replace_generated=True)
+            bake_runs.append(time.perf_counter() - t0)
+        t60 = TARGETS_60S
+        out["figures"] = [
+            figure("Generate + bake, warm (face + body, dense keys)", warm, yard, duration_s, t60["generate_bake_warm"]),
+            figure("  of which generate (inference)", warm_gen, yard, duration_s),
+            figure("face targets", face_runs, yard, duration_s),
+            figure("body targets incl. mesh push-out", body_runs, yard, duration_s, t60["body_targets"]),
+            figure("bulk key writing (bake.bake, dense)", bake_runs, yard, duration_s, t60["bulk_bake"]),
+        ]
+        out["e2e_warm"] = {"total_s": median(warm), "generate_s": median(warm_gen),
+                           "apply_s": median(warm) - median(warm_gen), "rtf": median(warm) / duration_s}
+        out["yardstick_s"] = median(yard)
+        out["target_ratio"] = TARGET_RATIO
+        out["targets_s"] = median(face_runs) + median(body_runs)
         channels = sum(len(t.channels) for t in tg)
         out["channels"] = channels
         out["dense_keys"] = channels * perf.num_frames
-        out["bulk_bake_s"], res = timed(lambda: bake.bake(tg, 1, str(wav), replace_generated=True), reps)
+        out["bulk_bake_s"] = median(bake_runs)
         out["bulk_peak_traced_mb"], _ = traced_peak_mb(lambda: bake.bake(tg, 1, str(wav), replace_generated=True))
         out["reduced_bake_s"], red = timed(
-            lambda: bake.bake(tg, 1, str(wav), replace_generated=True, key_tolerance=0.005), reps)
+            lambda: bake.bake(tg, 1, str(wav), replace_generated=True, key_tolerance=0.005), 3 if duration_s <= 60 else 1)
         out["reduced_keys"] = red.keys
         # 3. per-key keyframe_insert on the same channel values
         n = min(perf.num_frames, per_key_frames)
-        calls, checkpoints = per_key_bake(ch, tg, n)
-        per_key = checkpoints[-1][1]
-        full = per_key if n == perf.num_frames else extrapolate(checkpoints, perf.num_frames)
-        out["per_key"] = {"frames_timed": n, "calls": calls, "seconds_timed": per_key, "seconds_full": full,
-                          "extrapolated": n < perf.num_frames, "checkpoints": checkpoints,
-                          "linear_lower_bound_s": per_key * perf.num_frames / n}
-        out["bulk_vs_per_key"] = out["per_key"]["seconds_full"] / out["bulk_bake_s"]
+        if n > 0:
+            calls, checkpoints = per_key_bake(ch, tg, n)
+            per_key = checkpoints[-1][1]
+            full = per_key if n == perf.num_frames else extrapolate(checkpoints, perf.num_frames)
+            out["per_key"] = {"frames_timed": n, "calls": calls, "seconds_timed": per_key, "seconds_full": full,
+                              "extrapolated": n < perf.num_frames, "checkpoints": checkpoints,
+                              "linear_lower_bound_s": per_key * perf.num_frames / n}
+            out["bulk_vs_per_key"] = out["per_key"]["seconds_full"] / out["bulk_bake_s"]
     out["max_rss_mb"] = max_rss_mb()
+    out["stamp"] = stamp()
     return out
+
+
+def print_figures(res: dict, file=sys.stderr) -> None:
+    """Each figure of :func:`run` on one line with its yardstick ratio and target."""
+    st = res["stamp"]
+    print(f"{res['duration_s']:g} s of speech, {st['date_utc']} UTC, commit {st['commit']}, load {st['load']} "
+          f"(at start {res['stamp_start']['load']}); yardstick (Rhubarb-style phonetic pass, "
+          f"benchmarks/yardstick.py) {res['yardstick_s']:.3f} s", file=file)
+    e = res["e2e"]
+    print(f"  first Generate in the process: {e['total_s']:.3f} s (yardstick {e['yardstick_s']:.3f} s, "
+          f"ratio {e['ratio']:.3f})", file=file)
+    for f in res["figures"]:
+        target = (f"; target <= {f['target_s']:.3f} s: {'met' if f['met'] else 'NOT met'}"
+                  if "target_s" in f else "")
+        print(f"  {f['name']}: {f['seconds']:.3f} s (median of {len(f['runs'])}), ratio {f['ratio']:.3f}{target}",
+              file=file)
+    ratio = res["figures"][0]["ratio"]
+    print(f"  ratio target <= {res['target_ratio']:g}: {'met' if ratio <= res['target_ratio'] else 'NOT met'}",
+          file=file)
 
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--duration", type=float, required=True, help="seconds of speech")
-    ap.add_argument("--per-key-frames", type=int, default=900, help="frames baked per key (default 900)")
+    ap.add_argument("--per-key-frames", type=int, default=900, help="frames baked per key (default 900; 0: skip)")
+    ap.add_argument("--repeats", type=int, default=5, help="warm runs, each beside one yardstick run (median)")
     args = ap.parse_args(argv)
-    print("RESULT:" + json.dumps(run(args.duration, args.per_key_frames)), flush=True)
+    res = run(args.duration, args.per_key_frames, args.repeats)
+    print_figures(res)
+    print("RESULT:" + json.dumps(res), flush=True)
     return 0
 
 

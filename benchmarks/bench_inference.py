@@ -2,7 +2,9 @@
 
     .venv/bin/python -m benchmarks.bench_inference --duration 60 [--repeats 3]
 
-Prints one ``RESULT:<json>`` line (run in a fresh process per duration so the peak RSS is its own).
+Prints one ``RESULT:<json>`` line (run in a fresh process per duration so the peak RSS is its own),
+with the yardstick (:mod:`benchmarks.yardstick`) timed in the same process and each figure's ratio
+to it, and the date, commit and machine load (:func:`benchmarks.measure.stamp`).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import argparse
 import json
 import sys
 
-from .measure import max_rss_mb, timed, traced_peak_mb
+from .measure import max_rss_mb, stamp, timed, traced_peak_mb
 from .speech import speech
 
 
@@ -46,6 +48,12 @@ def run(duration_s: float, repeats: int) -> dict:
     peak, _ = traced_peak_mb(lambda: generate(audio, GenerateOptions()))
     out["both"]["traced_peak_mb"] = peak
     out["max_rss_mb"] = max_rss_mb()
+    from .yardstick import rhubarb_phonetic_s
+
+    out["yardstick_s"] = rhubarb_phonetic_s(audio.samples, duration_s, repeats)["seconds"]  # beside, same process
+    for fig in (*out["face"].values(), out["body"], out["both"]):
+        fig["ratio"] = fig["seconds"] / out["yardstick_s"]
+    out["stamp"] = stamp()
     return out
 
 

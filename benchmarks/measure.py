@@ -53,3 +53,44 @@ def machine() -> str:
 
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return f"{model}, {cpus} usable CPUs, Python {platform.python_version()}, {platform.system()}"
+
+
+def load_average() -> tuple[float, float, float]:
+    """The machine's 1, 5 and 15 minute load averages (``os.getloadavg``; zeros where unavailable)."""
+    import os
+
+    try:
+        return tuple(round(x, 2) for x in os.getloadavg())
+    except OSError:
+        return (0.0, 0.0, 0.0)
+
+
+def commit() -> str:
+    """Short git commit of the checkout the benchmarks run from (``+dirty`` with uncommitted
+    changes to tracked files; ``unknown`` outside git)."""
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    try:
+        sha = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=root, capture_output=True,
+                             text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return sha + ("+dirty" if dirty else "")
+
+
+def stamp() -> dict:
+    """When, where and under what load a figure was measured: ``{"date_utc", "commit", "load",
+    "machine"}`` (``load``: 1/5/15 min load averages)."""
+    return {"date_utc": time.strftime("%Y-%m-%d %H:%M", time.gmtime()), "commit": commit(),
+            "load": load_average(), "machine": machine()}
+
+
+def median(values) -> float:
+    """Median of a non-empty sequence of numbers."""
+    import statistics
+
+    return float(statistics.median(values))

@@ -177,6 +177,17 @@ def body_parts(names, parents, bone_map: dict) -> list[tuple[str, str]]:
     return out
 
 
+#: Body parts whose proxies use their convex hull (when they have one); the others use capsules.
+HULL_PARTS: tuple = ("torso", "head")
+
+
+def hull_bones(names, parents, bone_map: dict) -> set:
+    """Names of the bones whose hull :func:`resolve` reads (their body part is in
+    :data:`HULL_PARTS`, see :func:`body_parts`); hulls of other bones are never used, so a
+    caller may skip fitting them."""
+    return {n for n, (part, _) in zip(names, body_parts(names, parents, bone_map)) if part in HULL_PARTS}
+
+
 def pose_matrices(skel, res, bones=None) -> np.ndarray:
     """``(T, B, 4, 4)`` armature-space pose matrices for a retarget result
     (:func:`rigs.retarget_inverse.armature_pose_matrices`): mapped bones use the result's
@@ -230,7 +241,7 @@ class _Setup:
             other = "R" if side == "L" else "L"
             arm = [i for i, (p, sd) in enumerate(self.parts) if sd == side and p in ("hand", "forearm")]
             obst = [i for i, (p, sd) in enumerate(self.parts)
-                    if p in ("torso", "head") or (sd == other and p in ("collar", "upperarm", "forearm", "hand"))]
+                    if p in HULL_PARTS or (sd == other and p in ("collar", "upperarm", "forearm", "hand"))]
             # sample points: both ends and the middle of each forearm capsule; the centre of each
             # hand capsule (palm and finger segments are short) and of spheres
             pk, pl = [], []
@@ -267,7 +278,7 @@ class _Setup:
         for o in obst:
             mo = pose[:, self.bidx[o]]
             rot, org = mo[:, :3, :3], mo[:, :3, 3]
-            h = self.hull[o] if self.parts[o][0] in ("torso", "head") else None
+            h = self.hull[o] if self.parts[o][0] in HULL_PARTS else None
             if h is not None:
                 # broad phase: only frames where a hand point is inside the bone's bounding sphere
                 centre = np.einsum("tij,j->ti", rot, 0.5 * (self.a[o] + self.b[o])) + org
@@ -383,15 +394,28 @@ def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: 
     win = max(3, int(round(0.4 * fps)) | 1)
     tol, margin = TOLERANCE_M * units_per_m, MARGIN_M * units_per_m
 
-    def measure(pose):
-        c = {s: setup.contacts(pose, s) for s in ("L", "R")}
+    def overlap(c):
         w = np.maximum(c["L"][0], c["R"][0])
-        return c, np.where(np.isfinite(w), w - tol, -tol) / units_per_m
+        return np.where(np.isfinite(w), w - tol, -tol) / units_per_m
+
+    def remeasure(con, pose, res, frames):
+        """Pose and contacts again on ``frames`` only, in place: every other frame's pose is
+        unchanged, and contacts are per frame, so the arrays equal a full re-measure."""
+        if frames.size == 0:
+            return con, pose
+        sub = replace(res, quats=res.quats[frames],
+                      root_location=None if res.root_location is None else res.root_location[frames])
+        pose[frames] = pose_matrices(skel, sub, used)
+        for s_ in ("L", "R"):
+            for full, part in zip(con[s_], setup.contacts(pose[frames], s_)):
+                full[frames] = part
+        return con, pose
 
     used = setup.bones_used() + [names.index(bone_map[j]) for j in ("left_shoulder", "right_shoulder")
                                  if bone_map.get(j) in names]
     pose = pose_matrices(skel, res, used)
-    con, before = measure(pose)
+    con = {s: setup.contacts(pose, s) for s in ("L", "R")}
+    before = overlap(con)
     after = before
     best = (float(np.mean(before > 0)), float(np.maximum(before, 0).sum()), res, before)
     for _ in range(iterations):
@@ -427,9 +451,11 @@ def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: 
                 for m_i, bn in enumerate(res_names):
                     if is_ancestor(sh, names.index(bn), skel.parents):
                         posed[:, m_i] = quat_mul(dq, posed[:, m_i])
+            old_q = res.quats[:, k]
             res = replace(res, quats=quats.astype(np.float32), posed_quat=posed)
-            pose = pose_matrices(skel, res, used)
-            con, after = measure(pose)
+            moved = np.flatnonzero((res.quats[:, k] != old_q).any(axis=1))   # frames the push changed
+            con, pose = remeasure(con, pose, res, moved)
+            after = overlap(con)
         score = (float(np.mean(after > 0)), float(np.maximum(after, 0).sum()))
         if score < best[:2]:
             best = (*score, res, after)

@@ -134,10 +134,12 @@ class _Hull:
         self.dist = np.full(n, -np.inf)
         self.assign(np.setdiff1d(np.arange(n), simplex))
         while True:
-            cand = np.flatnonzero(self.owner >= 0)
-            if cand.size == 0:
+            # points outside the hull have a finite distance, all others -inf (assign): the first
+            # furthest one, as over the outside points alone
+            i = int(self.dist.argmax())
+            if self.owner[i] < 0:
                 break
-            self.add_point(int(cand[np.argmax(self.dist[cand])]))
+            self.add_point(i)
         idx = np.flatnonzero(self.alive[:len(self.faces)])
         return np.asarray(self.faces, np.int64)[idx], self.planes[idx].copy()
 

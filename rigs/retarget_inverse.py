@@ -86,20 +86,27 @@ def armature_pose_matrices(skel: TargetSkeleton, basis_quats: dict, basis_locs: 
     t = num_frames
     rest = np.asarray(skel.rest, np.float64)
     parents = np.asarray(skel.parents, int)
-    basis = np.broadcast_to(np.eye(4), (t, b_count, 4, 4)).copy()
-    if skel.basis_rot is not None:
-        basis[:, :, :3, :3] = skel.basis_rot
-    for b, q in basis_quats.items():
-        basis[:, b, :3, :3] = quat_to_matrix(q)
-    for b, loc in (basis_locs or {}).items():
-        basis[:, b, :3, 3] = loc
-    rel = np.where((parents < 0)[:, None, None], rest, np.linalg.inv(rest)[np.where(parents < 0, 0, parents)] @ rest)
     levels = depth_levels(parents)
+    need = np.ones(b_count, bool) if bones is None else with_ancestors(bones, parents)
     if bones is not None:
-        levels = subset_levels(levels, with_ancestors(bones, parents))
+        levels = subset_levels(levels, need)
+    idx = np.flatnonzero(need)
+    col = np.full(b_count, -1)
+    col[idx] = np.arange(idx.size)
+    # basis matrices of the needed bones only (column col[b] of bone b)
+    basis = np.broadcast_to(np.eye(4), (t, idx.size, 4, 4)).copy()
+    if skel.basis_rot is not None:
+        basis[:, :, :3, :3] = np.asarray(skel.basis_rot)[idx]
+    rot = [b for b in basis_quats if need[b]]
+    if rot:      # one batched conversion (per element the same arithmetic as bone by bone)
+        basis[:, col[rot], :3, :3] = quat_to_matrix(np.stack([np.asarray(basis_quats[b]) for b in rot], axis=1))
+    for b, loc in (basis_locs or {}).items():
+        if need[b]:
+            basis[:, col[b], :3, 3] = loc
+    rel = np.where((parents < 0)[:, None, None], rest, np.linalg.inv(rest)[np.where(parents < 0, 0, parents)] @ rest)
     out = np.full((t, b_count, 4, 4), np.nan)
     for d, lvl in enumerate(levels):
-        local = rel[lvl] @ basis[:, lvl]
+        local = rel[lvl] @ basis[:, col[lvl]]
         out[:, lvl] = local if d == 0 else out[:, parents[lvl]] @ local
     return out
 

@@ -107,3 +107,22 @@ def test_push_out_removes_arm_in_torso_and_keeps_timing():
     pose = bc.pose_matrices(skel, new)
     hand = pose[:, 4, :3, 3]
     assert abs(int(np.argmin(hand[:, 0])) - t // 2) <= 3
+
+
+def test_only_torso_and_head_hulls_are_read_and_remeasuring_moved_frames_is_exact():
+    skel, bmap, caps = _character()
+    assert bc.hull_bones(skel.names, skel.parents, bmap) == {"pelvis", "head"}
+    t = 60
+    swing = 0.3 * np.sin(np.linspace(0, np.pi, t)) ** 2
+    names = ("upper.L", "fore.L", "hand.L", "upper.R", "fore.R", "hand.R")
+    quats = np.zeros((t, 6, 4))
+    quats[..., 0] = 1.0
+    quats[:, 0] = axis_angle_to_quat(np.stack([np.zeros(t), np.zeros(t), swing], 1))
+    res = RetargetResult(names, quats.astype(np.float32), "", None, ())
+    keep = bc.hull_bones(skel.names, skel.parents, bmap)
+    fewer = replace(caps, hulls=tuple(h if n in keep else None for n, h in zip(caps.bones, caps.hulls)))
+    new, before, after = bc.resolve(skel, bmap, res, caps, units_per_m=1.0, fps=30.0)
+    new2, before2, after2 = bc.resolve(skel, bmap, res, fewer, units_per_m=1.0, fps=30.0)
+    assert np.array_equal(new.quats, new2.quats) and np.array_equal(after, after2)
+    # resolve re-measures only the frames a push moved; a full measurement of its result agrees exactly
+    assert np.array_equal(bc.interpenetration(skel, bmap, new, caps, 1.0), after)

@@ -13,6 +13,7 @@ def test_bulk_bake_keys_every_frame_at_scene_rate_from_start_frame():
     assert res["groups"] == ["ARKit"]
     assert res["frames"] == list(range(5, 5 + 97))
     assert res["interp"] == ["BEZIER"]  # every frame keyed: Blender's default keys, exact at frames
+    assert res["stamped_as_read"]       # digests stamped from the written co == read back from Blender
     import numpy as np
     jaw = 0.5 + 0.5 * np.sin(np.arange(97) / 5.0)
     np.testing.assert_allclose(res["values"], jaw, atol=1e-6)
@@ -48,6 +49,7 @@ def test_key_reduction_stays_within_tolerance_and_bad_values_change_nothing():
     res, _ = run_scenario("bake_cases", case="key_reduction_stays_within_tolerance_and_bad_values_change_nothing")
     assert res["keys"] < res["dense"] == 2 * 97
     assert res["err"] <= 0.01 + 1e-6 and res["interp"] == ["LINEAR"]
+    assert res["stamped_as_read"]
     assert "NaN" in res["err_msg"] and "jawOpen" in res["err_msg"] and res["unchanged"]
 
 

@@ -25,3 +25,12 @@ def test_run_all_smoke(tmp_path):
     assert bake["per_key"]["frames_timed"] == 60 and not bake["per_key"]["extrapolated"]
     assert bake["per_key"]["calls"] == 60 * (52 + 55 + 1)
     assert "| 2 s |" in out_md.read_text() and "Whole Generate path" in proc.stdout
+    # every figure printed with its yardstick ratio, date, commit and machine load
+    assert inf["yardstick_s"] > 0 and inf["both"]["ratio"] == inf["both"]["seconds"] / inf["yardstick_s"]
+    for stamp in (inf["stamp"], bake["stamp"]):
+        assert stamp["commit"] and stamp["date_utc"] and len(stamp["load"]) == 3
+    names = [f["name"] for f in bake["figures"]]
+    assert any("body targets" in n for n in names) and any("bulk key writing" in n for n in names)
+    for f in bake["figures"]:
+        assert f["seconds"] > 0 and abs(f["ratio"] - f["seconds"] / f["yardstick_s"]) < 1e-12
+        assert f"{f['name'].strip()}: {f['seconds']:.3f} s, ratio {f['ratio']:.3f}" in proc.stdout

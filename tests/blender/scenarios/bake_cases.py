@@ -38,6 +38,13 @@ def face_target(values=jaw):
 def curves(id_data):
     action, slot = compat.assigned(id_data)
     return {f"{f.data_path}[{f.array_index}]": f for f in compat.action_fcurves(action, slot)}
+def stamped_as_read(action):
+    """The digests the bake stored (from the co it wrote) equal digests read back from Blender."""
+    from speech_animator.addon import layers
+    tag = bake.tag_of(action)
+    keys = tag["curve_keys"].split("\n")
+    stored = {k: tag["curve_digests"][16 * i:16 * (i + 1)] for i, k in enumerate(keys)}
+    return stored == layers.digests(action) and layers.edited_curves(action) == []
 
 if CASE == "bulk_bake_keys_every_frame_at_scene_rate_from_start_frame":
     r = bake.bake([face_target()], 5, "/tmp/hello.wav", provenance={"face_model": "dsp", "fps": 24/1.001})
@@ -51,6 +58,7 @@ if CASE == "bulk_bake_keys_every_frame_at_scene_rate_from_start_frame":
           "frames": co[0::2].tolist(), "values": co[1::2].tolist(),
           "interp": sorted({k.interpolation for k in fc.keyframe_points}),
           "eval40": key.key_blocks["jawOpen"].value, "slots": hasattr(action, "slots"),
+          "stamped_as_read": stamped_as_read(action),
           "id_type": slot.target_id_type if slot is not None else action.id_root})
 elif CASE == "artist_action_with_few_channels_stays_on_top_and_a_full_clip_goes_under":
     name = sf.add_artist_action(face)   # keys jawOpen only: 1 of the 2 baked channels -> edit layer on top
@@ -92,6 +100,7 @@ elif CASE == "key_reduction_stays_within_tolerance_and_bad_values_change_nothing
     fc = curves(key)['key_blocks["jawOpen"].value[0]']
     err = max(abs(fc.evaluate(10 + i) - float(jaw[i])) for i in range(T))
     interp = sorted({k.interpolation for k in fc.keyframe_points})
+    stamped = stamped_as_read(compat.assigned(key)[0])
     bad = jaw.copy(); bad[3] = np.nan
     n_actions = len(bpy.data.actions)
     try:
@@ -100,6 +109,7 @@ elif CASE == "key_reduction_stays_within_tolerance_and_bad_values_change_nothing
     except bake.BakeError as exc:
         err_msg = str(exc)
     emit({"keys": r.keys, "dense": r.dense_keys, "err": err, "err_msg": err_msg, "interp": interp,
+          "stamped_as_read": stamped,
           "unchanged": len(bpy.data.actions) == n_actions and compat.assigned(key)[0].name == "a - Face (Face)"})
 elif CASE == "armature_quaternion_channels_and_rotation_mode":
     q = np.zeros((T, 4), np.float32); q[:, 0] = np.cos(t / 20.0); q[:, 3] = np.sin(t / 20.0)
