@@ -110,6 +110,7 @@ elif CASE == "panels_draw_only_real_properties_and_operators":
             if search_prop not in search_data.bl_rna.properties: problems.append(f"search {search_prop}")
         def row(self, **kw): return Layout()
         def column(self, **kw): return Layout()
+        def box(self, **kw): return Layout()
     class Ctx:
         scene = bpy.context.scene
         window_manager = bpy.context.window_manager
