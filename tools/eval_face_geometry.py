@@ -39,7 +39,7 @@ from pathlib import Path
 import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "data"
+SHARED = Path(os.environ.get("SPEECHANIM_SHARED_DATA", REPO.parent / "shared" / "data"))
 CACHE = Path(os.environ.get("SPEECHANIM_GEOMETRY_CACHE", "/work/cache/face_geometry"))
 TEST = re.compile(r"ljspeech_LJ001-00(0\d|10)|jfk_inaugural_1961|librispeech_(2412-153948-0000|1995-1837-0001)")
 METHODS = ("oracle", "pocketsphinx", "fast", "lipsync", "fast+transcript", "lipsync+transcript")
@@ -200,7 +200,8 @@ _COLS = (("clean_closure", "clean bilabial closure (>= 0.90)", "{:.3f}"),
          ("deep_share", "crossing > 4 mm", "{:.1%}"),
          ("aperture_r", "aperture r (>= 0.75)", "{:.3f}"), ("lag_frames", "lag, frames @ 30 fps (+-1)", "{:+.2f}"),
          ("open_median_mm", "opening median / p90, mm", None), ("rest", "rest in pauses (>= 0.97)", "{:.3f}"),
-         ("shut_nonbilabial", "shut on non-bilabial speech", "{:.3f}"), ("min_gap_mm", "worst gap, mm", "{:+.1f}"))
+         ("shut_nonbilabial", "shut on non-bilabial speech", "{:.3f}"),
+         ("near_shut_nonbilabial", "within 6 mm of shut, non-bilabial speech (<= 15 %)", "{:.1%}"), ("min_gap_mm", "worst gap, mm", "{:+.1f}"))
 
 
 def _row(name, a, rtf=None):
@@ -286,6 +287,7 @@ def main(argv=None) -> int:
               f"{a['cross_share']:.3%} deep {a['deep_share']:.3%} r {a['aperture_r']:.3f} "
               f"(best {a['best_lag_r']:.3f}) lag {a['lag_frames']:+.2f} open {a['open_median_mm']:.1f}/"
               f"{a['open_p90_mm']:.1f} mm rest {a['rest']:.3f} shut-nb {a['shut_nonbilabial']:.3f} "
+              f"near6-nb {a['near_shut_nonbilabial']:.3f} "
               f"min {a['min_gap_mm']:.1f} rtf {r['rtf']:.4f}")
     return 0
 
