@@ -226,6 +226,15 @@ def _open_nuclei(curves, grid, start, end, labels, tables, fps) -> None:
     curves[:, jaw] = np.maximum(curves[:, jaw], lift)
 
 
+def _ramp_into(k, s0, s1, vis, tables, fps) -> float:
+    """Closure ramp (s) on the side of segment ``k``: :data:`CLOSURE_RAMP_S`, or half of ``k``'s
+    duration (at least half a frame) when ``k`` is an open segment (viseme jawOpen >= 0.12)."""
+    if not 0 <= k < len(vis) or tables.weights[vis[k], arkit.arkit_index("jawOpen")] < 0.12 \
+            or tables.closure[vis[k]]:
+        return CLOSURE_RAMP_S
+    return float(min(CLOSURE_RAMP_S, max(0.5 * (s1[k] - s0[k]), 0.5 / fps)))
+
+
 def _force_closures(curves, grid, s0, s1, vis, tables, fps) -> None:
     """Pull closure channels to the bilabial target on every closure viseme (in place)."""
     closing = np.flatnonzero(tables.closure[vis])
@@ -238,10 +247,16 @@ def _force_closures(curves, grid, s0, s1, vis, tables, fps) -> None:
         dur = b - a
         centre = a + CLOSURE_CENTER * dur
         half = max(CLOSURE_HALF_SHARE * dur, CLOSURE_MIN_HALF_S, 0.6 / fps)
-        i0 = max(0, int(np.floor((centre - half - CLOSURE_RAMP_S) * rate)))
-        i1 = min(len(grid), int(np.ceil((centre + half + CLOSURE_RAMP_S) * rate)) + 1)
-        d = np.clip(np.abs(grid[i0:i1] - centre) - half, 0.0, None)
-        e = np.where(d < CLOSURE_RAMP_S, 0.5 * (1 + np.cos(np.pi * d / CLOSURE_RAMP_S)), 0.0)
+        # a ramp reaches at most half-way into a neighbouring vowel, so a short vowel between
+        # two bilabials still opens (issue 17: the mouth opens on every syllable nucleus)
+        ramp_a = _ramp_into(k - 1, s0, s1, vis, tables, fps)
+        ramp_c = _ramp_into(k + 1, s0, s1, vis, tables, fps)
+        i0 = max(0, int(np.floor((centre - half - ramp_a) * rate)))
+        i1 = min(len(grid), int(np.ceil((centre + half + ramp_c) * rate)) + 1)
+        g = grid[i0:i1]
+        d = np.clip(np.abs(g - centre) - half, 0.0, None)
+        ramp = np.where(g < centre, ramp_a, ramp_c)
+        e = np.where(d < ramp, 0.5 * (1 + np.cos(np.pi * d / ramp)), 0.0)
         env[i0:i1] = np.maximum(env[i0:i1], e)
     target = tables.weights[vis[closing[0]]].astype(np.float64)
     for name in ("mouthPressLeft", "mouthPressRight"):
