@@ -184,6 +184,8 @@ def seal_from_network(arkit: np.ndarray) -> np.ndarray:
 #: network's jawOpen (:func:`part_lips`). Chosen on the geometric evaluator's tune split.
 PART_JAW_FLOOR: float = 0.15
 PART_JAW_GAIN: float = 1.2
+#: The floor acts where the speech gate is above this (its core, not its ramps).
+PART_GATE_ON: float = 0.5
 
 
 def part_lips(arkit: np.ndarray, speech: np.ndarray) -> np.ndarray:
@@ -193,8 +195,10 @@ def part_lips(arkit: np.ndarray, speech: np.ndarray) -> np.ndarray:
     non-bilabial speech frames (alveolar and sibilant consonants nearly closed); the v4 target
     design parts the lips on every non-bilabial phone. Until a network is trained on those
     targets, the same rule is applied to its output: ``jawOpen = max(PART_JAW_GAIN * jawOpen,
-    PART_JAW_FLOOR * speech * (1 - seal))`` with the seal fraction ``seal = mouthClose / jawOpen``
-    kept (``mouthClose = seal * jawOpen``), so bilabial closures and rest stay as they were.
+    PART_JAW_FLOOR * core * (1 - seal))`` with the seal fraction ``seal = mouthClose / jawOpen``
+    kept (``mouthClose = seal * jawOpen``), so bilabial closures and rest stay as they were;
+    ``core = clip((speech - PART_GATE_ON) / (1 - PART_GATE_ON), 0, 1)`` keeps the floor out of
+    the gate's anticipation margin and ramps (the pauses rest).
 
     Args:
         arkit: ``(T, 52)`` float32 with ``mouthClose <= jawOpen`` (after :func:`seal_from_network`).
@@ -213,7 +217,8 @@ def part_lips(arkit: np.ndarray, speech: np.ndarray) -> np.ndarray:
     jaw, close = _arkit.ARKIT_INDEX["jawOpen"], _arkit.ARKIT_INDEX["mouthClose"]
     j = a[:, jaw]
     seal = np.clip(np.where(j > 1e-6, a[:, close] / np.maximum(j, 1e-6), 0.0), 0.0, 1.0)
-    new = np.clip(np.maximum(PART_JAW_GAIN * j, PART_JAW_FLOOR * w * (1.0 - seal)), 0.0, 1.0)
+    core = np.clip((w - PART_GATE_ON) / (1.0 - PART_GATE_ON), 0.0, 1.0)
+    new = np.clip(np.maximum(PART_JAW_GAIN * j, PART_JAW_FLOOR * core * (1.0 - seal)), 0.0, 1.0)
     a[:, jaw] = new
     a[:, close] = seal * new
     return _arkit.enforce_lip_seal(a)
