@@ -19,6 +19,7 @@ Nothing here imports bpy; the glTF axes are used as stored (+Y up, metres).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +29,9 @@ from rigs.arkit import ARKIT_INDEX, ARKIT_NAMES, NUM_ARKIT
 
 REPO = Path(__file__).resolve().parents[1]
 #: Apple's ARKit reference head in the shared data (never copied into the repository).
-REFERENCE_HEAD_GLB: Path = (REPO.parent / "shared" / "data" / "characters" / "arkit_reference_head"
+#: The shared data folder: ``$SPEECHANIM_SHARED_DATA``, default ``../shared/data`` beside the repository.
+SHARED_DATA: Path = Path(os.environ.get("SPEECHANIM_SHARED_DATA", REPO.parent / "shared" / "data"))
+REFERENCE_HEAD_GLB: Path = (SHARED_DATA / "characters" / "arkit_reference_head"
                             / "arkit_reference_head_51morphs.glb")
 #: Vertices with ``|x|`` below this (metres) lie on the mouth midline.
 MIDLINE_TOL_M: float = 1e-5

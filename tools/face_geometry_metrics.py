@@ -17,6 +17,9 @@ Per clip, at one frame rate ``fps`` (frame ``i`` at ``i / fps`` s); ``gap_mm`` f
 - **rest in pauses**: share of silence frames at least :data:`REST_MARGIN_S` from any speech phone
   with ``|gap - rest_gap| <=`` :data:`REST_MM`. Target >= 0.97.
 - **shut on non-bilabial speech**: share of speech frames outside bilabials with gap <= CLOSED_MM.
+- **near shut on non-bilabial speech**: the same with gap <= :data:`NEAR_SHUT_MM` (6 mm, about
+  15 % of the reference head's jawOpen = 1 gap): a mouth that reads as shut or mumbled. Target
+  <= 15 % (issue 17; Rhubarb Lip Sync's shapes 5-8 % on read English).
 
 Phone-derived openness is independent of the project's viseme table: a class per phone from
 articulatory phonetics (P. Ladefoged and K. Johnson, *A Course in Phonetics*, 7th ed., ch. 4, 9:
@@ -30,6 +33,7 @@ from __future__ import annotations
 import numpy as np
 
 CLOSED_MM: float = 1.0
+NEAR_SHUT_MM: float = 6.0
 CROSS_MM: float = 2.0
 DEEP_CROSS_MM: float = 4.0
 REST_MM: float = 1.0
@@ -123,7 +127,8 @@ def clip_sums(gap_mm: np.ndarray, rest_gap_mm: float, fps: float, phones=None) -
         clean += hit and bool((g[i0:i1] >= -CROSS_MM).all())
     s.update(bil_total=total, bil_closed=hits, bil_clean=clean)
     nb = speech & ~bil
-    s.update(open_gaps=list(g[nb]), shut_nb=int(closed[nb].sum()), nb=int(nb.sum()))
+    s.update(open_gaps=list(g[nb]), shut_nb=int(closed[nb].sum()), nb=int(nb.sum()),
+             near_nb=int((g <= NEAR_SHUT_MM)[nb].sum()))
     sp_t = np.array([(s0, e0) for s0, e0, lab in zip(start, end, labels) if lab != "sil"]).reshape(-1, 2)
     tt = np.arange(t) / fps
     near = np.zeros(t, bool)
@@ -171,6 +176,7 @@ def summarize(s: dict) -> dict:
         "open_median_mm": float(np.median(gaps)) if len(gaps) else float("nan"),
         "open_p90_mm": float(np.percentile(gaps, 90)) if len(gaps) else float("nan"),
         "rest": ratio("rest_hits", "rest_total"), "shut_nonbilabial": ratio("shut_nb", "nb"),
+        "near_shut_nonbilabial": ratio("near_nb", "nb"),
         "aperture_r": float("nan"), "best_lag_r": float("nan"), "lag_frames": float("nan"),
     }
     if s.get("ap"):

@@ -108,10 +108,14 @@ class LipSyncBackend:
         sess, provider = self._session(options.device)
         speech = self.predict(sess, audio.samples)
         if self.gate:
-            speech *= speech_weight(audio.samples)[:, None]
+            weight = speech_weight(audio.samples)
+            speech *= weight[:, None]
         out = np.zeros((speech.shape[0], _arkit.NUM_ARKIT), np.float32)
         out[:, _SPEECH_COLS] = np.clip(speech, 0.0, 1.0)
-        return FaceTrack(fps=FEATURE_FPS, arkit=seal_from_network(out), device=provider, model=MODEL_NAME)
+        sealed = seal_from_network(out)
+        if self.gate:
+            sealed = part_lips(sealed, weight)
+        return FaceTrack(fps=FEATURE_FPS, arkit=sealed, device=provider, model=MODEL_NAME)
 
     def predict(self, sess, samples: np.ndarray) -> np.ndarray:
         """Chunked network output: ``(T, 31)`` float32 speech channels, ``T = ceil(N / 160)``."""
@@ -172,6 +176,50 @@ def seal_from_network(arkit: np.ndarray) -> np.ndarray:
     jaw, close = _arkit.ARKIT_INDEX["jawOpen"], _arkit.ARKIT_INDEX["mouthClose"]
     seal = np.clip((a[:, close] - SEAL_ON_CLOSE) / (SEAL_FULL_CLOSE - SEAL_ON_CLOSE), 0.0, 1.0)
     a[:, close] = seal * a[:, jaw]
+    return _arkit.enforce_lip_seal(a)
+
+
+#: Lower bound of the jaw opening inside speech where the lips are not sealed, and the gain on the
+#: network's jawOpen (:func:`part_lips`). Chosen on the geometric evaluator's tune split.
+PART_JAW_FLOOR: float = 0.15
+PART_JAW_GAIN: float = 1.2
+#: The floor acts where the speech gate is above this (its core, not its ramps).
+PART_GATE_ON: float = 0.5
+
+
+def part_lips(arkit: np.ndarray, speech: np.ndarray) -> np.ndarray:
+    """Keep the lips apart in speech except where the network seals them (issue 17 target rule).
+
+    lipsync-v3 was trained on targets that left the mouth within 6 mm of shut on a quarter of the
+    non-bilabial speech frames (alveolar and sibilant consonants nearly closed); the v4 target
+    design parts the lips on every non-bilabial phone. Until a network is trained on those
+    targets, the same rule is applied to its output: ``jawOpen = max(PART_JAW_GAIN * jawOpen,
+    PART_JAW_FLOOR * core * (1 - seal))`` with the seal fraction ``seal = mouthClose / jawOpen``
+    kept (``mouthClose = seal * jawOpen``), so bilabial closures and rest stay as they were;
+    ``core = clip((speech - PART_GATE_ON) / (1 - PART_GATE_ON), 0, 1)`` keeps the floor out of
+    the gate's anticipation margin and ramps (the pauses rest).
+
+    Args:
+        arkit: ``(T, 52)`` float32 with ``mouthClose <= jawOpen`` (after :func:`seal_from_network`).
+        speech: ``(T,)`` float in [0, 1]: the speech gate (:func:`speech_weight`), 0 in silence.
+
+    Returns:
+        ``(T, 52)`` float32, :func:`rigs.arkit.enforce_lip_seal` applied.
+
+    Raises:
+        ValueError: ``speech`` does not have one value per frame.
+    """
+    a = np.array(arkit, np.float32, copy=True)
+    w = np.asarray(speech, np.float32).reshape(-1)
+    if w.shape[0] != a.shape[0]:
+        raise ValueError(f"speech: expected {a.shape[0]} values (one per frame), found {w.shape[0]}")
+    jaw, close = _arkit.ARKIT_INDEX["jawOpen"], _arkit.ARKIT_INDEX["mouthClose"]
+    j = a[:, jaw]
+    seal = np.clip(np.where(j > 1e-6, a[:, close] / np.maximum(j, 1e-6), 0.0), 0.0, 1.0)
+    core = np.clip((w - PART_GATE_ON) / (1.0 - PART_GATE_ON), 0.0, 1.0)
+    new = np.clip(np.maximum(PART_JAW_GAIN * j, PART_JAW_FLOOR * core * (1.0 - seal)), 0.0, 1.0)
+    a[:, jaw] = new
+    a[:, close] = seal * new
     return _arkit.enforce_lip_seal(a)
 
 

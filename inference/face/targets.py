@@ -47,9 +47,20 @@ CLOSURE_MIN_HALF_S: float = 0.015
 CLOSURE_RAMP_S: float = 0.05
 #: Scale of every dominance time constant of data/visemes.json (1 = the table as written).
 #: Chosen on the geometric evaluator's tune split (tools/eval_face_geometry.py --split tune,
-#: forced-aligned real speech on Apple's reference head): aperture r of the targets 0.753 at 1.0,
-#: 0.814 at 0.5, 0.829 at 0.35, 0.836 at 0.25; 0.35 keeps more coarticulation for -0.007 r.
-DOMINANCE_TIME_SCALE: float = 0.35
+#: forced-aligned real speech on Apple's reference head). v3 tables: aperture r 0.753 at 1.0,
+#: 0.814 at 0.5, 0.829 at 0.35, 0.836 at 0.25. v4 tables with nucleus opening: 0.824 at 0.5,
+#: 0.838 at 0.35, 0.857 at 0.25, 0.858 at 0.2 (issue 17; an outside measurement on exact phones
+#: found the same: x0.25 -> 0.87).
+DOMINANCE_TIME_SCALE: float = 0.25
+#: ARPAbet vowels (CMU dictionary set): the syllable nuclei of English (Ladefoged & Johnson ch. 2, 4).
+VOWELS: frozenset = frozenset(("aa", "ae", "ah", "ao", "aw", "ay", "eh", "er", "ey", "ih", "iy",
+                               "ow", "oy", "uh", "uw"))
+#: Every vowel's jaw reaches at least this share of its viseme's ``jawOpen`` over the middle
+#: ``2 * NUCLEUS_HALF_SHARE`` of the vowel (``_open_nuclei``). Chosen on the tune split.
+#: Tune split (v4 tables, x0.25): reach 0.8 / half 0.2 -> r 0.848; 1.0 / 0.1 -> 0.849;
+#: 1.0 / 0.3 -> 0.857.
+NUCLEUS_REACH: float = 1.0
+NUCLEUS_HALF_SHARE: float = 0.3
 _REACH = 7.0  # dominance evaluated out to 7 time constants (exp(-7) < 1e-3)
 
 
@@ -174,7 +185,9 @@ def phones_to_arkit(phone_start_s, phone_end_s, phone_label, fps: float, num_fra
     jaw = gcols[GROUPS.index("jaw")]
     other = np.flatnonzero(groups >= 0)
     other = other[~np.isin(other, jaw)]
-    # closures before smoothing (smooth onsets) and again after (guaranteed depth)
+    # every vowel opens (syllable nuclei), then closures before smoothing (smooth onsets) and
+    # again after (guaranteed depth): a bilabial next to a vowel wins the lips
+    _open_nuclei(curves, grid, start, end, labels, tables, fps)
     _force_closures(curves, grid, s0, s1, vis, tables, fps)
     curves[:, jaw] = _smooth(curves[:, jaw], _smooth_kernel(JAW_TAU_S, rate))
     curves[:, other] = _smooth(curves[:, other], _smooth_kernel(LIP_TAU_S, rate))
@@ -184,6 +197,42 @@ def phones_to_arkit(phone_start_s, phone_end_s, phone_label, fps: float, num_fra
     for c in np.flatnonzero(groups >= 0):
         result[:, c] = np.interp(t_out, grid, curves[:, c])
     return arkit.enforce_lip_seal(np.clip(result, 0.0, 1.0))
+
+
+def _open_nuclei(curves, grid, start, end, labels, tables, fps) -> None:
+    """Lift ``jawOpen`` to :data:`NUCLEUS_REACH` of the vowel's target on every vowel (in place).
+
+    Short vowels between consonants otherwise lose their opening to the neighbours' dominance
+    and connected speech reads mumbled; a raised-cosine plateau over the vowel's middle
+    (:data:`NUCLEUS_HALF_SHARE` of it each side of the centre, at least half an output frame)
+    raises the jaw to ``NUCLEUS_REACH * target`` where it is lower (never lowers it).
+    """
+    rate = 1.0 / (grid[1] - grid[0])
+    jaw = arkit.arkit_index("jawOpen")
+    lift = np.zeros(len(grid))
+    for a, b, lab in zip(start, end, labels):
+        if lab not in VOWELS or b <= a:
+            continue
+        seq = tables.phone_visemes[lab]
+        target = NUCLEUS_REACH * sum(share * float(tables.weights[v, jaw]) for v, share in seq)
+        centre, dur = 0.5 * (a + b), b - a
+        half = max(NUCLEUS_HALF_SHARE * dur, 0.5 / fps)
+        ramp = max(0.5 * dur, 0.5 / fps)
+        i0 = max(0, int(np.floor((centre - half - ramp) * rate)))
+        i1 = min(len(grid), int(np.ceil((centre + half + ramp) * rate)) + 1)
+        d = np.clip(np.abs(grid[i0:i1] - centre) - half, 0.0, None)
+        e = np.where(d < ramp, 0.5 * (1 + np.cos(np.pi * d / ramp)), 0.0)
+        lift[i0:i1] = np.maximum(lift[i0:i1], e * target)
+    curves[:, jaw] = np.maximum(curves[:, jaw], lift)
+
+
+def _ramp_into(k, s0, s1, vis, tables, fps) -> float:
+    """Closure ramp (s) on the side of segment ``k``: :data:`CLOSURE_RAMP_S`, or half of ``k``'s
+    duration (at least half a frame) when ``k`` is an open segment (viseme jawOpen >= 0.12)."""
+    if not 0 <= k < len(vis) or tables.weights[vis[k], arkit.arkit_index("jawOpen")] < 0.12 \
+            or tables.closure[vis[k]]:
+        return CLOSURE_RAMP_S
+    return float(min(CLOSURE_RAMP_S, max(0.5 * (s1[k] - s0[k]), 0.5 / fps)))
 
 
 def _force_closures(curves, grid, s0, s1, vis, tables, fps) -> None:
@@ -198,10 +247,16 @@ def _force_closures(curves, grid, s0, s1, vis, tables, fps) -> None:
         dur = b - a
         centre = a + CLOSURE_CENTER * dur
         half = max(CLOSURE_HALF_SHARE * dur, CLOSURE_MIN_HALF_S, 0.6 / fps)
-        i0 = max(0, int(np.floor((centre - half - CLOSURE_RAMP_S) * rate)))
-        i1 = min(len(grid), int(np.ceil((centre + half + CLOSURE_RAMP_S) * rate)) + 1)
-        d = np.clip(np.abs(grid[i0:i1] - centre) - half, 0.0, None)
-        e = np.where(d < CLOSURE_RAMP_S, 0.5 * (1 + np.cos(np.pi * d / CLOSURE_RAMP_S)), 0.0)
+        # a ramp reaches at most half-way into a neighbouring vowel, so a short vowel between
+        # two bilabials still opens (issue 17: the mouth opens on every syllable nucleus)
+        ramp_a = _ramp_into(k - 1, s0, s1, vis, tables, fps)
+        ramp_c = _ramp_into(k + 1, s0, s1, vis, tables, fps)
+        i0 = max(0, int(np.floor((centre - half - ramp_a) * rate)))
+        i1 = min(len(grid), int(np.ceil((centre + half + ramp_c) * rate)) + 1)
+        g = grid[i0:i1]
+        d = np.clip(np.abs(g - centre) - half, 0.0, None)
+        ramp = np.where(g < centre, ramp_a, ramp_c)
+        e = np.where(d < ramp, 0.5 * (1 + np.cos(np.pi * d / ramp)), 0.0)
         env[i0:i1] = np.maximum(env[i0:i1], e)
     target = tables.weights[vis[closing[0]]].astype(np.float64)
     for name in ("mouthPressLeft", "mouthPressRight"):

@@ -45,8 +45,11 @@ MAX_SHORT_PHONE_SHARE: float = 0.22
 #: Weight of the phone-exact targets against the backend output. Chosen on the geometric
 #: evaluator's tune split (tools/eval_face_geometry.py --split tune, lipsync backend): aperture r
 #: 0.829 / 0.823 / 0.807 / 0.781 and median opening 8.3 / 8.7 / 9.1 / 9.4 mm at weight
-#: 1.0 / 0.8 / 0.6 / 0.4; clean closure 1.0 at all of them.
-TARGET_WEIGHT: float = 0.8
+#: 1.0 / 0.8 / 0.6 / 0.4; clean closure 1.0 at all of them. With the v4 targets (lips parted on
+#: non-bilabial consonants, every vowel opened) and :func:`inference.face.lipsync.part_lips`:
+#: r 0.858 / 0.856 / 0.851 at 1.0 / 0.9 / 0.8, near-shut share 7.1 % at all three; 0.9 keeps a
+#: little of the network's dynamics for -0.002 r.
+TARGET_WEIGHT: float = 0.9
 #: Keys that part the lips: held back while the targets seal a bilabial.
 _PARTING = ("mouthUpperUpLeft", "mouthUpperUpRight", "mouthLowerDownLeft", "mouthLowerDownRight",
             "mouthFunnel", "mouthShrugUpper", "tongueOut")
