@@ -98,7 +98,7 @@ def run_version(version: str, pytest_args: list[str]) -> dict:
                         reasons[name] = (child.get("message") or "")[:160]
                 tests[name] = outcome
     info = {}
-    state = ROOT / ".blender-envs" / f"bpy-{version}" / "state.json"
+    state = blender_env.ENVS_DIR / f"bpy-{version}" / "state.json"  # honours SPEECHANIM_BLENDER_ENVS
     if state.is_file():
         info = json.loads(state.read_text()).get("installed", {})
     counts = {k: sum(1 for o in tests.values() if o == k) for k in ("passed", "FAILED", "ERROR", "skipped")}
