@@ -3,14 +3,14 @@
 three shared speech clips and a 320 s clip of shared speech that is generated window by window
 (tools/output_fingerprint.py computes them; run ``python -m tools.output_fingerprint --long`` to print).
 
-The fingerprints were recorded from commit 643ddc8 (before the one-entry-point refactor), the three
-transcript cases (``:transcript``, ``:transcript-fast``, ``:wrong-transcript``) from c92212a, before
-transcript mode became a step of generate() (the face and transcript code were still those of 643ddc8); with numpy
-1.26 and the CPU onnxruntime of the dev venv, except ``worker:long_speech.wav``: at 643ddc8 the worker
-generated long clips in one piece (smplx_poses e7ba14ce..., not windowed), so its pinned values are the
-windowed output of ``inference.batch.longaudio.generate_file`` at 643ddc8 on the same clip and options,
-which the worker path must give now that every front end goes through ``inference.generate_file``
-(its ``arkit`` and ``transl`` hashes equal the CLI case's ``arkit`` and ``trans``).
+The fingerprints were first recorded from commit 643ddc8 (before the one-entry-point refactor) and
+proved the refactor bit-identical (the worker's long clip pinned to the windowed output of 643ddc8, which
+every front end now gives through ``inference.generate_file``). They were re-recorded once, on purpose,
+when two reviewed behaviour changes landed together after it (issue 17 items 4-5: the lips part on
+every non-bilabial and the network output's ``part_lips``, changing ``arkit``/``expressions``; issue 18
+item 2: the talking head, changing the head and neck rows of ``poses``/``smplx_poses``); with numpy 1.26
+and the CPU onnxruntime of the dev venv. Re-pin only with such a reason, said in the commit
+(``python -m tools.output_fingerprint --long`` prints the values).
 Shared-data cases skip when ../shared/data (or $SPEECHANIM_SHARED_DATA) is absent.
 """
 
@@ -30,15 +30,15 @@ _NPZ_SAME: dict[str, str] = {
 }
 PINNED: dict[str, dict[str, str]] = {
     'cli:demo_speech.flac': { **_NPZ_SAME,
-        'arkit': '4ff3a106cc410312ffe41caaf7202b38baf418f0a2d36bb86e63615fd94f715f',
+        'arkit': 'ae053191fa32fa17a836cb7ce18c77e2d587384dda73a3fe37f5b8f4fa59b324',
         'expressions': 'e5451a48885142b33246fbca3fd51eb64c0f9f4fcaeca863d19b2ae2746dffa8',
         'mocap_frame_rate': 'fc54e24d8576b0c5eef37305e0ee6e6156ec5b35d68dd193ed5fcdf141bc730e',
-        'poses': 'd600c5a81296db2e263a3368fa1eff651076f72ab431023b310e07fe7e917fdc',
+        'poses': '040037dad8f9b1395b04bf14165a979bff02a72ac02320d9215d06878fb3ccbb',
         'trans': '56e98e99bbc515adfb528389b7a7d7b09ffa3f1cc189867f51362b1cf2136d07',
         'transl_origin': '8b9b57f855e9bea81d787d65913801bafef38e19c08ae1616a3fd1f9a9e2c23f',
     },
     'cli:demo_speech.flac:face-24fps': { **_NPZ_SAME,
-        'arkit': '4cd144862850b1f2c4b1c5048da7bbc02f7f4ef99c2c88130607eeb4c9e65a4f',
+        'arkit': '13498c0335ac3cf20ccd061eed64a28f3bd72783d40efab8d68997ed91d91808',
         'expressions': '7ec21f652016a5b55fa4111b24164577d1f00203fc16259c280d85da4b75c731',
         'mocap_frame_rate': '748bf99973ab3a5171b8d76f8dc620d45b9099dd723046561bd30491323f84ed',
         'poses': '0323c1837d0c88333a4d338dd3e4cf894d0069a64098b81ace7df9cdd2a06f6d',
@@ -46,15 +46,15 @@ PINNED: dict[str, dict[str, str]] = {
         'transl_origin': '3f8820945bdac6d49fdfa91c47605710964127fe1958bf177fe394c212ff6194',
     },
     'cli:demo_speech.flac:transcript': { **_NPZ_SAME,
-        'arkit': '83d2175dd9b4848d1a6cfc5d9d724676306f3cf857112e2072093ecd60671ea0',
+        'arkit': 'f6f091bc1147edb737f978a2491ddb58d0b5e227491513424c4a5528e416370f',
         'expressions': 'e5451a48885142b33246fbca3fd51eb64c0f9f4fcaeca863d19b2ae2746dffa8',
         'mocap_frame_rate': 'fc54e24d8576b0c5eef37305e0ee6e6156ec5b35d68dd193ed5fcdf141bc730e',
-        'poses': '5cb29126b609ab27a32dbc9cb0c7e3da3b96172bb92d2f2250fb7cea777c7c0f',
+        'poses': '45e841b55ff56206545d8544c4ae0a3680563d55ada4135993f8cc52957d6c3f',
         'trans': '56e98e99bbc515adfb528389b7a7d7b09ffa3f1cc189867f51362b1cf2136d07',
         'transl_origin': '8b9b57f855e9bea81d787d65913801bafef38e19c08ae1616a3fd1f9a9e2c23f',
     },
     'cli:demo_speech.flac:transcript-fast': { **_NPZ_SAME,
-        'arkit': 'dc558c9313154bc10f50411768d218e3153c0b1b4ae6a22f41667fdf7bfb67f4',
+        'arkit': '1a2522207a5d4fc4c365b546719c2ae379648c8d730b760910b23d7562b35ed3',
         'expressions': 'e5451a48885142b33246fbca3fd51eb64c0f9f4fcaeca863d19b2ae2746dffa8',
         'mocap_frame_rate': 'fc54e24d8576b0c5eef37305e0ee6e6156ec5b35d68dd193ed5fcdf141bc730e',
         'poses': '241b20ec0296982aa24da3dbbbeb68f5762682db5e5676a8123ca43f847b2021',
@@ -62,7 +62,7 @@ PINNED: dict[str, dict[str, str]] = {
         'transl_origin': '3f8820945bdac6d49fdfa91c47605710964127fe1958bf177fe394c212ff6194',
     },
     'cli:demo_speech.flac:wrong-transcript': { **_NPZ_SAME,
-        'arkit': '4ff3a106cc410312ffe41caaf7202b38baf418f0a2d36bb86e63615fd94f715f',
+        'arkit': 'ae053191fa32fa17a836cb7ce18c77e2d587384dda73a3fe37f5b8f4fa59b324',
         'expressions': 'e5451a48885142b33246fbca3fd51eb64c0f9f4fcaeca863d19b2ae2746dffa8',
         'mocap_frame_rate': 'fc54e24d8576b0c5eef37305e0ee6e6156ec5b35d68dd193ed5fcdf141bc730e',
         'poses': '241b20ec0296982aa24da3dbbbeb68f5762682db5e5676a8123ca43f847b2021',
@@ -70,83 +70,83 @@ PINNED: dict[str, dict[str, str]] = {
         'transl_origin': '3f8820945bdac6d49fdfa91c47605710964127fe1958bf177fe394c212ff6194',
     },
     'cli:jfk_inaugural_1961.flac': { **_NPZ_SAME,
-        'arkit': '2e3058a04508c48b2f47528e1e240f151ac1532a59d72dc21e3045e410b937fd',
+        'arkit': '08338de79ff0da59a49ec4e4506f4aa3e9004420ef3c2ebfc5bedd95b4aef601',
         'expressions': '6831119725b90f3609e1b28f1b51fea34228b5aef4993e16c68200c018bc38a2',
         'mocap_frame_rate': 'fc54e24d8576b0c5eef37305e0ee6e6156ec5b35d68dd193ed5fcdf141bc730e',
-        'poses': 'fd526a8a114e015436ebcb592bcddaa53244c68e3fa947404e24e0dab4fe209e',
+        'poses': 'e195a598bc8c0206ccb077f707405c538af87eac2a3dcba8bfb41ac62aa97a6f',
         'trans': '01c6be75c9cd8c5dd4409512c043165e93c716ade453ce400c8960e7ebbbd7a0',
         'transl_origin': '8b9b57f855e9bea81d787d65913801bafef38e19c08ae1616a3fd1f9a9e2c23f',
     },
     'cli:librispeech_3436-172162-0000.ogg': { **_NPZ_SAME,
-        'arkit': 'edf17c6858be1dd1893d5c0f2815e67ee8736cc30412cd47ef22b04503537c09',
+        'arkit': '1863a4aefafb81aa37d34fbf787ca46edb61b89a02e045630416a0636c286033',
         'expressions': 'df018fd832daeed6a9e0f69936597ddedd2db78856590de2c90f2b3778cd47f8',
         'mocap_frame_rate': 'fc54e24d8576b0c5eef37305e0ee6e6156ec5b35d68dd193ed5fcdf141bc730e',
-        'poses': '999a3d05b88157c50ab8fcf3fbf2da764795d3390f24b21c14bde6a082842172',
+        'poses': 'a8639bf4b88dbea67be9e37cf307ff22d9e48a7dcf47ee0c7dd7ad6c324b90a1',
         'trans': '9401300c4f355c40546581fe2bfb308d7fdf4207d1742d9b7018d5a3e634550c',
         'transl_origin': '8b9b57f855e9bea81d787d65913801bafef38e19c08ae1616a3fd1f9a9e2c23f',
     },
     'cli:ljspeech_LJ001-0001.wav': { **_NPZ_SAME,
-        'arkit': '27bc2a796addf4ce47ed5bd4cd25256ed3e205683c9cdd0584432dbe3d9c0124',
+        'arkit': 'e02b44aeef0bf3119b45d7dae01e84441c026e1a0669c928d4544b239017dea0',
         'expressions': '6200ed638078a0e4f7c026059b712e5b3289c104551e08e722e4e8895c27fa1b',
         'mocap_frame_rate': 'fc54e24d8576b0c5eef37305e0ee6e6156ec5b35d68dd193ed5fcdf141bc730e',
-        'poses': '130efb900496bcbc94f12712d2a90d0530fa8b5848f2065e3d9ae769ecea8dcf',
+        'poses': 'a28ddce7b2003d7dddbd1307660ea59a103dd3f84d26b22f70790dc73b6457d5',
         'trans': 'da9f00428d8d4313e050ec7b302d00f353f9a75c90a37580524a8d91ff70d0d6',
         'transl_origin': '8b9b57f855e9bea81d787d65913801bafef38e19c08ae1616a3fd1f9a9e2c23f',
     },
     'cli:long_speech.wav': { **_NPZ_SAME,
-        'arkit': '4c060ebe6243ff46c0a7dea5de57b53dd38373288d335d510b3f538d70b95c47',
+        'arkit': 'b1132a1d001d8df13c235d85b288fb553d1db7385a8ef0e21f6ef6ec80158316',
         'expressions': 'bf13a22156341ec74ae1980b63e2e28a0aaab3e3e0d6a304244bc2b9dc5f22f8',
         'mocap_frame_rate': 'fc54e24d8576b0c5eef37305e0ee6e6156ec5b35d68dd193ed5fcdf141bc730e',
-        'poses': '5586d308b0fd5f9fba777e6ee0a7aea7053f36f13f50827f38aab06dcfdd5ad1',
+        'poses': '9a565033e95f98c5cea3e8087258cb5408d06306fe1ae8701aea3a06eb76f985',
         'trans': 'ee71c6de255c51a6fc4db00db0d883ebfad151f431fd2a62f062c99b34e5e174',
         'transl_origin': '8b9b57f855e9bea81d787d65913801bafef38e19c08ae1616a3fd1f9a9e2c23f',
     },
     'worker:demo_speech.flac': {
-        'arkit': '4ff3a106cc410312ffe41caaf7202b38baf418f0a2d36bb86e63615fd94f715f',
+        'arkit': 'ae053191fa32fa17a836cb7ce18c77e2d587384dda73a3fe37f5b8f4fa59b324',
         'expression': 'none',
         'jaw_pose': 'none',
         'meta': 'frames=350 fps=30 origin=rest',
-        'smplx_poses': 'fc2ed2505acbdd09fbe2c72162db449ea85ccc2c383d68cecb0043693f0f30ef',
+        'smplx_poses': 'b4d4408daecb96fc9d5077de75295206ed37403920cae577f79649ad1793a9c4',
         'transl': '56e98e99bbc515adfb528389b7a7d7b09ffa3f1cc189867f51362b1cf2136d07',
     },
     'worker:demo_speech.flac:prompt': {
-        'arkit': 'eb0ecebeafdd4179b0a421a4ecf7b653ffd7befac17e76cc704dd777e9db7125',
+        'arkit': '209a7bf113cdaac968441ea734158ab7e3cc868e00f59e41d7d6eaed268c7826',
         'expression': 'none',
         'jaw_pose': 'none',
         'meta': 'frames=280 fps=24 origin=rest',
-        'smplx_poses': '6775942a7af6d285ce0d87baab680be5f8a1451f16ec86cf1dc453e69d89c2a6',
+        'smplx_poses': '6866165f65aba55da0057049775db966f1480a430574f23fc93ba9356b1d2b9f',
         'transl': 'd8ac88794fbd083d1cbfa47d181a150f3f17cda9b49a0b3ec2aa90201f996c27',
     },
     'worker:jfk_inaugural_1961.flac': {
-        'arkit': '2e3058a04508c48b2f47528e1e240f151ac1532a59d72dc21e3045e410b937fd',
+        'arkit': '08338de79ff0da59a49ec4e4506f4aa3e9004420ef3c2ebfc5bedd95b4aef601',
         'expression': 'none',
         'jaw_pose': 'none',
         'meta': 'frames=330 fps=30 origin=rest',
-        'smplx_poses': '663b312fe661d8e11817738532d7b106adbce32a52a01a4a945bdd26a1d4bec4',
+        'smplx_poses': '9f7e76e26b937336da1ddc825445e524633179647e9019153481e400d8e11433',
         'transl': '01c6be75c9cd8c5dd4409512c043165e93c716ade453ce400c8960e7ebbbd7a0',
     },
     'worker:librispeech_3436-172162-0000.ogg': {
-        'arkit': 'edf17c6858be1dd1893d5c0f2815e67ee8736cc30412cd47ef22b04503537c09',
+        'arkit': '1863a4aefafb81aa37d34fbf787ca46edb61b89a02e045630416a0636c286033',
         'expression': 'none',
         'jaw_pose': 'none',
         'meta': 'frames=503 fps=30 origin=rest',
-        'smplx_poses': '8ac842b3c0630d2b3d07eeb5d851c3faaaa4f811482bab615a050bb0ab92fa9a',
+        'smplx_poses': '23176f43b8481b070eeab50fc9fbb3f2525378a7b506b430d116a9d37595c61c',
         'transl': '9401300c4f355c40546581fe2bfb308d7fdf4207d1742d9b7018d5a3e634550c',
     },
     'worker:ljspeech_LJ001-0001.wav': {
-        'arkit': '27bc2a796addf4ce47ed5bd4cd25256ed3e205683c9cdd0584432dbe3d9c0124',
+        'arkit': 'e02b44aeef0bf3119b45d7dae01e84441c026e1a0669c928d4544b239017dea0',
         'expression': 'none',
         'jaw_pose': 'none',
         'meta': 'frames=290 fps=30 origin=rest',
-        'smplx_poses': 'ebaac8b4f1cc8052185e7ab3b64817aab04813c6efd047f3cab085634bb14c1e',
+        'smplx_poses': '701e742aff594431460ce7575f57501c56880454a68329f5d452b2813ae938c6',
         'transl': 'da9f00428d8d4313e050ec7b302d00f353f9a75c90a37580524a8d91ff70d0d6',
     },
     'worker:long_speech.wav': {
-        'arkit': '4c060ebe6243ff46c0a7dea5de57b53dd38373288d335d510b3f538d70b95c47',
+        'arkit': 'b1132a1d001d8df13c235d85b288fb553d1db7385a8ef0e21f6ef6ec80158316',
         'expression': 'none',
         'jaw_pose': 'none',
         'meta': 'frames=9600 fps=30 origin=rest',
-        'smplx_poses': '5c4d7f3e3bb345b4755d5612f88b498d8c2cc80974f389478550f5315fcab868',
+        'smplx_poses': 'aef02cfb3a2d20abe6bec170aee7059dd463a2b1265df0b81d4a41dd1710f562',
         'transl': 'ee71c6de255c51a6fc4db00db0d883ebfad151f431fd2a62f062c99b34e5e174',
     },
 }
