@@ -215,7 +215,7 @@ def part_lips(arkit: np.ndarray, speech: np.ndarray) -> np.ndarray:
         raise ValueError(f"speech: expected {a.shape[0]} values (one per frame), found {w.shape[0]}")
     jaw, close = _arkit.ARKIT_INDEX["jawOpen"], _arkit.ARKIT_INDEX["mouthClose"]
     j = a[:, jaw]
-    seal = np.clip(np.where(j > 1e-6, a[:, close] / np.maximum(j, 1e-6), 0.0), 0.0, 1.0)
+    seal = np.clip(np.where(j > 1e-6, a[:, close] / np.maximum(j, np.float32(1e-6)), np.float32(0.0)), 0.0, 1.0)
     core = np.clip((w - PART_GATE_ON) / (1.0 - PART_GATE_ON), 0.0, 1.0)
     new = np.clip(np.maximum(PART_JAW_GAIN * j, PART_JAW_FLOOR * core * (1.0 - seal)), 0.0, 1.0)
     a[:, jaw] = new
