@@ -172,13 +172,17 @@ def bench_face(audio, env, repeats: int, budget: Budget) -> dict:
 
 
 def bench_emage(audio, env, checkpoint: Path, repeats: int, budget: Budget) -> dict:
-    from inference.emage.runner import EmageModel
-
     out: dict = {"audio_s": audio.duration_s, "checkpoint": str(checkpoint)}
     if not checkpoint.is_dir():
         out["skipped"] = f"no EMAGE checkpoint at {checkpoint}"
         return out
-    cache = tempfile.mkdtemp(prefix="bench_gpu_emage_")
+    with tempfile.TemporaryDirectory(prefix="bench_gpu_emage_") as cache:  # the converted graphs, removed after
+        return _bench_emage_in(audio, env, checkpoint, repeats, budget, out, cache)
+
+
+def _bench_emage_in(audio, env, checkpoint: Path, repeats: int, budget: Budget, out: dict, cache: str) -> dict:
+    from inference.emage.runner import EmageModel
+
     ref = None
     for device in ("cpu", "gpu"):
         if device == "gpu" and not gpu_providers(env):
