@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 import sys
 import textwrap
 from pathlib import Path
@@ -54,7 +55,11 @@ def run_bpy(code: str, *, env: dict | None = None, timeout: float = 300, expect_
 def _run(argv: list, env: dict | None, timeout: float, expect_ok: bool, what: str):
     full_env = dict(os.environ)
     full_env.update(env or {})
-    proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=full_env)
+    # children leave with os._exit (see EPILOGUE): Blender's own temp folder would stay behind in /tmp
+    with tempfile.TemporaryDirectory(prefix="speechanim_bpy_") as tmp:
+        if "TMPDIR" not in (env or {}):
+            full_env["TMPDIR"] = tmp
+        proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=full_env)
     result = None
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT:"):

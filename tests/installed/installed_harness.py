@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 import sys
 from pathlib import Path
 
@@ -44,8 +45,11 @@ def run_installed(env: blender_env.BlenderEnv, name: str, *, timeout: float = 30
                                 f"{sorted(p.stem for p in SCENARIOS.glob('*.py') if p.stem != 'installed')}")
     environ = env.environ()
     environ[PARAMS_ENV] = json.dumps(params)
-    proc = subprocess.run([str(env.python), str(script)], cwd=ROOT, capture_output=True, text=True,
-                          timeout=timeout, env=environ)
+    # the child leaves with os._exit (see installed.finish): Blender's own temp folder would stay behind
+    with tempfile.TemporaryDirectory(prefix="speechanim_bpy_") as tmp:
+        environ.setdefault("TMPDIR", tmp)
+        proc = subprocess.run([str(env.python), str(script)], cwd=ROOT, capture_output=True, text=True,
+                              timeout=timeout, env=environ)
     result = None
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT:"):
