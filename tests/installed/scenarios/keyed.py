@@ -15,6 +15,7 @@ import bpy
 import numpy as np
 
 import installed
+import scene_fixtures  # noqa: E402  (tests/blender, on sys.path via installed)
 
 #: Files of the shared third-party characters, relative to ``../shared/data/characters``.
 CHARACTER_FILES = {
@@ -41,25 +42,6 @@ def reset(fps: int = 30) -> bpy.types.Scene:
     scene.render.fps, scene.render.fps_base = fps, 1.0
     scene.frame_start = 1
     return scene
-
-
-def arkit_grid_face(name: str = "Face") -> bpy.types.Object:
-    """A small grid mesh with ``Basis`` + the 52 ARKit shape keys (key ``i`` moves vertex ``i``)."""
-    names = sub("rigs.arkit").ARKIT_NAMES
-    n = 8
-    xs, zs = np.meshgrid(np.linspace(-0.1, 0.1, n), np.linspace(-0.1, 0.1, n))
-    verts = [(float(x), 0.0, float(z)) for x, z in zip(xs.ravel(), zs.ravel())]
-    faces = [(r * n + c, r * n + c + 1, (r + 1) * n + c + 1, (r + 1) * n + c)
-             for r in range(n - 1) for c in range(n - 1)]
-    mesh = bpy.data.meshes.new(name)
-    mesh.from_pydata(verts, [], faces)
-    obj = bpy.data.objects.new(name, mesh)
-    bpy.context.scene.collection.objects.link(obj)
-    obj.shape_key_add(name="Basis")
-    for i, key_name in enumerate(names):
-        kb = obj.shape_key_add(name=key_name, from_mix=False)
-        kb.data[i % len(verts)].co.y -= 0.01
-    return obj
 
 
 def _rigify_rig() -> bpy.types.Object:
@@ -106,7 +88,7 @@ def load_character(kind: str, characters: str | None = None):
         return demo.head, demo.armature
     if kind == "rigify":
         rig = _rigify_rig()
-        face = arkit_grid_face()
+        face = scene_fixtures.make_face()  # the grid face of tests/blender (52 ARKit keys)
         _skin_to(face, rig, "DEF-spine.006")
         return face, rig
     if not characters:
