@@ -111,7 +111,7 @@ def main(argv=None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         ck = args.checkpoint
         if not ck:
-            from tools.emage_synthetic import write_checkpoint
+            from tools.fixtures.emage_synthetic import write_checkpoint
 
             ck = write_checkpoint(os.path.join(tmp, "emage_audio"))
         result = run(ck, args.threads, args.device, durations, args.long)

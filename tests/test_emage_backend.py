@@ -103,7 +103,7 @@ def test_prompt_case_through_runner_with_our_prompt_builder():
 
 def test_full_size_checkpoint_loads_and_runs(tmp_path):
     """A folder with the published shapes (random values): validate, convert, run 2 s."""
-    from tools.emage_synthetic import write_checkpoint
+    from tools.fixtures.emage_synthetic import write_checkpoint
     from inference.emage.weights import load_safetensors
 
     root = write_checkpoint(tmp_path / "emage_audio")
