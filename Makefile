@@ -29,11 +29,11 @@ test: $(STAMP)
 
 ## A clean Blender environment: .blender-envs/bpy-$(BPY) with bpy alone and the zip installed by Blender
 blender-env: $(STAMP)
-	$(PY) -m tools.blender_env $(BPY)
+	$(PY) -m tools.packaging.blender_env $(BPY)
 
 ## Installed-extension tests on 4.2 LTS, 4.5 LTS, 5.0, 5.2 LTS; writes the table into docs/blender-versions.md
 release-matrix: $(STAMP)
-	$(PY) -m tools.release_matrix
+	$(PY) -m tools.packaging.release_matrix
 
 ## Speed and memory benchmarks (prints numbers and ratios; see docs/performance.md)
 bench: $(STAMP)
@@ -41,7 +41,7 @@ bench: $(STAMP)
 
 ## Build the installable extension zip(s) into dist/ with Blender's own builder
 zip: $(STAMP)
-	$(PY) -m tools.build_extension --out dist
+	$(PY) -m tools.packaging.build_extension --out dist
 
 clean:
 	rm -rf $(VENV) out dist wheels .blender-envs

@@ -218,7 +218,7 @@ def _bench_emage_in(audio, env, checkpoint: Path, repeats: int, budget: Budget, 
 
 
 def bench_batch(clips: list, env, work: Path, budget: Budget) -> dict:
-    from tools.numpy_parity import compare
+    from tools.packaging.numpy_parity import compare
 
     out: dict = {"clips": [str(c) for c in clips]}
     devices = ["cpu"] + (["cuda"] if "CUDAExecutionProvider" in env["providers"] else [])

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _blender_ext():
-    from tools.build_extension import find_blender_ext
+    from tools.packaging.build_extension import find_blender_ext
 
     path = find_blender_ext()
     spec = importlib.util.spec_from_file_location("_speechanim_blender_ext", path)

@@ -1,11 +1,11 @@
-"""tools/blender_env.py and tools/release_matrix.py: the parts that need no bpy download."""
+"""tools/packaging/blender_env.py and tools/packaging/release_matrix.py: the parts that need no bpy download."""
 
 import sys
 import zipfile
 
 import pytest
 
-from tools import blender_env as be, release_matrix as rm
+from tools.packaging import blender_env as be, release_matrix as rm
 
 
 def test_python_of_each_blender_release():

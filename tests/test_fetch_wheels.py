@@ -1,6 +1,6 @@
-"""tools/fetch_wheels.py: only the manifest's wheels list is rewritten; the cache check follows pins."""
+"""tools/packaging/fetch_wheels.py: only the manifest's wheels list is rewritten; the cache check follows pins."""
 
-from tools import fetch_wheels as fw
+from tools.packaging import fetch_wheels as fw
 
 MANIFEST = '''schema_version = "1.0.0"
 id = "x"

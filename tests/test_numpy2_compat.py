@@ -3,7 +3,7 @@ ships numpy 2.5): no name that numpy 2 removed or deprecated, and (on numpy 1.x)
 that numpy 2's promotion rules (NEP 50: no value-based casting) would change, checked by running
 the face, body and transcript paths under numpy 1's ``weak_and_warn`` promotion state.
 
-Under numpy 2 itself: run these bpy-free tests in a numpy-2 venv, and ``tools/numpy_parity.py``
+Under numpy 2 itself: run these bpy-free tests in a numpy-2 venv, and ``tools/packaging/numpy_parity.py``
 compares ``python -m inference`` outputs between numpy 1.26 and 2.x; the clean-Blender environment
 on bpy 5.2.3 (numpy 2) runs the add-on itself.
 """

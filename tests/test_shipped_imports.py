@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from shipped_files import ROOT, shipped_modules
-from tools import fetch_wheels
+from tools.packaging import fetch_wheels
 
 #: Packages inside Blender's Python: its compiled modules and ``scripts/modules`` (bpy 4.2 .. 5.2),
 #: its bundled add-ons (``scripts/addons_core``: ``io_anim_bvh`` ...) and the site-packages of the

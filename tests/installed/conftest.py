@@ -3,9 +3,9 @@
 Interface (stable; scenario authors rely on it):
 
 ``clean_env`` (pytest fixture, session scope)
-    A :class:`tools.blender_env.BlenderEnv`, parametrized over the bpy versions in env var
+    A :class:`tools.packaging.blender_env.BlenderEnv`, parametrized over the bpy versions in env var
     ``SPEECHANIM_BPY_VERSIONS`` (comma list; default ``"5.0.1,5.2.3"``; test ids ``bpy5.0.1`` ...).
-    Made by :func:`tools.blender_env.ensure` once per version per pytest run: a venv in
+    Made by :func:`tools.packaging.blender_env.ensure` once per version per pytest run: a venv in
     ``.blender-envs/bpy-X/venv`` with ``bpy==X`` alone on CPython 3.11 (bpy < 5.1) or 3.13 (5.1+),
     the zips built by that bpy's ``blender_ext.py build`` + ``validate`` (``env.dist_dir``), the
     linux_x64 zip (``env.zip_path``) installed by Blender's installer into ``env.user_dir`` (reinstalled

@@ -17,7 +17,7 @@ for _p in (ROOT, ROOT / "tests" / "blender"):
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
-from tools import blender_env  # noqa: E402
+from tools.packaging import blender_env  # noqa: E402
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 VERSIONS_ENV = "SPEECHANIM_BPY_VERSIONS"

@@ -1,6 +1,6 @@
 """Imported first by every installed-extension scenario (``tests/installed/scenarios/<name>.py``).
 
-The scenario runs in a clean environment's python (``tools.blender_env``: a venv with ``bpy``
+The scenario runs in a clean environment's python (``tools.packaging.blender_env``: a venv with ``bpy``
 alone, the extension installed by Blender's installer into ``BLENDER_USER_RESOURCES``). On import:
 
 1. an import hook makes the dev-only packages in :data:`DEV_ONLY` unimportable (``ImportError``

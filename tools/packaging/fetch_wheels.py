@@ -9,8 +9,8 @@ in ``wheels/`` (git-ignored, also the cache) and rewrites only the ``wheels = [.
 
 Usage::
 
-    .venv/bin/python -m tools.fetch_wheels            # download what is missing, sync the manifest
-    .venv/bin/python -m tools.fetch_wheels --check    # exit 1 if the manifest list is out of date
+    .venv/bin/python -m tools.packaging.fetch_wheels            # download what is missing, sync the manifest
+    .venv/bin/python -m tools.packaging.fetch_wheels --check    # exit 1 if the manifest list is out of date
 
 Package sets (checked against the bpy 5.0.1 wheel's ``Requires-Dist`` and Blender 4.2's bundled
 ``site-packages``): Blender ships numpy (<2), requests (+ certifi, charset_normalizer, idna,
@@ -42,7 +42,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 RUNTIME_TXT = ROOT / "requirements" / "runtime.txt"
 MANIFEST = ROOT / "blender_manifest.toml"
 WHEEL_DIR = ROOT / "wheels"
@@ -214,7 +214,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.check:
         ok = cached_ok(manifest_wheels(MANIFEST.read_text()))
-        print("wheels up to date" if ok else "wheels out of date: run python -m tools.fetch_wheels")
+        print("wheels up to date" if ok else "wheels out of date: run python -m tools.packaging.fetch_wheels")
         return 0 if ok else 1
     for name in fetch(force=args.force):
         print(os.path.join("wheels", name))

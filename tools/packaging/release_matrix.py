@@ -3,16 +3,16 @@ and write the result table into ``docs/blender-versions.md``.
 
 For each bpy version (default: 4.2.23, the latest 4.5.x on the registry, 5.0.1, 5.2.3) this runs
 ``pytest tests/installed`` with ``SPEECHANIM_BPY_VERSIONS=<version>`` (so
-:mod:`tools.blender_env` makes ``.blender-envs/bpy-X``: bpy alone on its Python, the zip built,
+:mod:`tools.packaging.blender_env` makes ``.blender-envs/bpy-X``: bpy alone on its Python, the zip built,
 validated and installed by that Blender), reads the JUnit XML, and replaces the text between
 :data:`BEGIN` and :data:`END` in ``docs/blender-versions.md`` with two tables: one row per version
 (Python, numpy, passed / failed / skipped, wall time) and one row per test (its outcome on each version).
 
 Usage::
 
-    python -m tools.release_matrix                         # the full matrix
-    python -m tools.release_matrix --versions 5.0.1,5.2.3  # a subset
-    python -m tools.release_matrix --no-write              # print the tables only
+    python -m tools.packaging.release_matrix                         # the full matrix
+    python -m tools.packaging.release_matrix --versions 5.0.1,5.2.3  # a subset
+    python -m tools.packaging.release_matrix --no-write              # print the tables only
     make release-matrix
 
 Exit status 1 when any test failed or errored on any version (the table is written anyway).
@@ -32,9 +32,9 @@ import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "blender-versions.md"
-BEGIN = "<!-- release-matrix:begin (written by tools/release_matrix.py) -->"
+BEGIN = "<!-- release-matrix:begin (written by tools/packaging/release_matrix.py) -->"
 END = "<!-- release-matrix:end -->"
 #: Fixed releases of the matrix; ``4.5.x`` is resolved to the newest 4.5 on the registry.
 DEFAULT_VERSIONS = ("4.2.23", "4.5.x", "5.0.1", "5.2.3")
@@ -46,7 +46,7 @@ def latest(series: str) -> str:
     Raises:
         RuntimeError: pip lists none (no network, or no such series).
     """
-    from tools.blender_env import find_python
+    from tools.packaging.blender_env import find_python
 
     prefix = series[:-1]
     python, _tried = find_python("3.11")
@@ -64,7 +64,7 @@ def latest(series: str) -> str:
 def run_version(version: str, pytest_args: list[str]) -> dict:
     """Make the env (timed: ``setup_s``), then run ``tests/installed`` for one bpy version (timed:
     ``wall_s``, the zip already installed); return outcomes per test and totals."""
-    from tools import blender_env
+    from tools.packaging import blender_env
 
     t0 = time.monotonic()
     setup_error = ""
@@ -114,7 +114,7 @@ def tables(results: list[dict]) -> str:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                             text=True).stdout.strip() or "?"
     lines = [f"Last run: {today}, commit {commit}, {os.uname().machine} Linux with {os.cpu_count()} CPUs, linux_x64 "
-             "zip, `python -m tools.release_matrix`. *setup*: making the env (bpy download on first use, "
+             "zip, `python -m tools.packaging.release_matrix`. *setup*: making the env (bpy download on first use, "
              "build + validate, install when the zip changed); *tests*: `pytest tests/installed` after it.",
              "", "| bpy | Python | numpy | installs + enables | passed | failed | skipped | setup (s) | tests (s) |",
              "|---|---|---|---|---|---|---|---|---|"]

@@ -28,8 +28,8 @@ candidate is run to check its version and its ``venv`` module.
 
 Usage::
 
-    python -m tools.blender_env 5.2.3            # create/refresh; prints the env as JSON
-    python -m tools.blender_env 5.0.1 --force    # rebuild the zip and reinstall
+    python -m tools.packaging.blender_env 5.2.3            # create/refresh; prints the env as JSON
+    python -m tools.packaging.blender_env 5.0.1 --force    # rebuild the zip and reinstall
     make blender-env BPY=5.2.3
 """
 
@@ -47,7 +47,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 ENVS_DIR = Path(os.environ.get("SPEECHANIM_BLENDER_ENVS", ROOT / ".blender-envs"))
 #: Module name of the installed extension (repository ``user_default``).
 MODULE = "bl_ext.user_default.speech_animator"
@@ -246,7 +246,7 @@ def build_zips(env: BlenderEnv) -> list[Path]:
         EnvError: the builder or the validator failed.
         RuntimeError: a wheel download failed.
     """
-    from tools import fetch_wheels
+    from tools.packaging import fetch_wheels
 
     fetch_wheels.fetch()
     tool = blender_ext(env)

@@ -1,13 +1,13 @@
 """Build the installable extension zip(s) with Blender's own builder.
 
-Steps: :func:`tools.fetch_wheels.fetch` (runtime wheels into ``wheels/`` + manifest list), then
+Steps: :func:`tools.packaging.fetch_wheels.fetch` (runtime wheels into ``wheels/`` + manifest list), then
 ``blender_ext.py build`` (the same code as ``blender --command extension build``, taken from the
 bpy wheel) and ``blender_ext.py validate`` on every zip. Prints the zip paths, one per line.
 
 Usage::
 
-    .venv/bin/python -m tools.build_extension --out dist              # one zip per platform
-    .venv/bin/python -m tools.build_extension --out dist --single     # one zip, all platforms
+    .venv/bin/python -m tools.packaging.build_extension --out dist              # one zip per platform
+    .venv/bin/python -m tools.packaging.build_extension --out dist --single     # one zip, all platforms
 
 Blender's builder is looked up in the bpy module of the running interpreter
 (``bpy/<version>/scripts/addons_core/bl_pkg/cli/blender_ext.py``); ``--blender-ext`` overrides it.
@@ -24,7 +24,7 @@ from pathlib import Path
 
 from . import fetch_wheels
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class BuildError(RuntimeError):

@@ -1,8 +1,8 @@
 """Run the Blender test set on bpy 4.2 LTS (legacy ``action.fcurves`` path) in a separate venv.
 
-    python3.11 -m tools.check_blender42                 # venv in /tmp/speechanim-bpy42 (created once)
-    python3.11 -m tools.check_blender42 --venv DIR -- -k bake   # extra args go to pytest
-    python3.11 -m tools.check_blender42 --key-paths             # only the spine + editing tests (~2 min)
+    python3.11 -m tools.packaging.check_blender42                 # venv in /tmp/speechanim-bpy42 (created once)
+    python3.11 -m tools.packaging.check_blender42 --venv DIR -- -k bake   # extra args go to pytest
+    python3.11 -m tools.packaging.check_blender42 --key-paths             # only the spine + editing tests (~2 min)
 
 The venv gets ``bpy==4.2.*``, ``numpy<2``, the runtime requirements and pytest. The tests in
 ``tests/blender`` start their bpy subprocesses with the interpreter running pytest, so the whole
@@ -17,7 +17,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 BPY_SPEC = "bpy==4.2.*"
 #: The key paths: bake (legacy ``action.fcurves``), Generate/undo/Clear, editing after generation
 #: (layers, merge down, prompts, ranges, timeline audio: a warning without Audaspace), batch CLI.
