@@ -1,12 +1,8 @@
-"""tools/eval_body.py metric definitions on synthetic motion (no shared data needed)."""
-
-import sys
-from pathlib import Path
+"""tools/eval/body.py metric definitions on synthetic motion (no shared data needed)."""
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
-import eval_body as E  # noqa: E402
+from tools.eval import body as E
 
 
 def _pos_with_wrists(left, right):

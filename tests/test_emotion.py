@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-import tools.face_geometry as face_geometry
+import tools.eval.reference_head as face_geometry
 from inference.errors import InputError
 from inference.face import emotion as emo
 from inference.options import GenerateOptions, GestureStyle
@@ -138,7 +138,7 @@ def test_closures_hold_under_every_emotion_on_the_bundled_clip():
     speech face closes stays closed (<= 1 mm), and mouthClose <= jawOpen everywhere."""
     from inference.audio import load_audio
     from inference.generate import generate
-    from tools.face_geometry_metrics import CLOSED_MM, CROSS_MM
+    from tools.eval.face_metrics import CLOSED_MM, CROSS_MM
 
     pytest.importorskip("pocketsphinx")
     from inference.face.align import force_align

@@ -1,7 +1,7 @@
 """The demo head's mouth keys move the lips like Apple's ARKit reference head's.
 
 For every jaw/mouth key, the inner-lip gap change per unit weight at the mouth midline, in units of
-jawOpen's own lip opening, must match the reference head's (tools/face_geometry.py) within
+jawOpen's own lip opening, must match the reference head's (tools/eval/reference_head.py) within
 0.02 + 15 %. So what the demo shows (crossed lips included) is what a real ARKit rig shows.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tools.face_geometry import REFERENCE_HEAD_GLB, demo_head_gauge, lip_gauge, mouth_key_response
+from tools.eval.reference_head import REFERENCE_HEAD_GLB, demo_head_gauge, lip_gauge, mouth_key_response
 
 
 @pytest.mark.skipif(not REFERENCE_HEAD_GLB.is_file(), reason="../shared/data (ARKit reference head) absent")

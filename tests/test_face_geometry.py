@@ -1,4 +1,4 @@
-"""Geometric lip-sync check on Apple's ARKit reference head (tools/face_geometry*.py).
+"""Geometric lip-sync check on Apple's ARKit reference head (tools/eval/reference_head.py, tools/eval/face_metrics.py).
 
 CI gate: on the bundled clip and the shared real speech, no frame has the lips crossing by more
 than 2 mm on the reference head (skips when ../shared/data is absent). The metric functions are
@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from rigs.arkit import ARKIT_INDEX
-from tools.face_geometry import REFERENCE_HEAD_GLB
-from tools.face_geometry_metrics import CROSS_MM, clip_sums, pool, summarize
+from tools.eval.reference_head import REFERENCE_HEAD_GLB
+from tools.eval.face_metrics import CROSS_MM, clip_sums, pool, summarize
 
 REPO = Path(__file__).resolve().parents[1]
 needs_head = pytest.mark.skipif(not REFERENCE_HEAD_GLB.is_file(), reason="../shared/data (ARKit reference head) absent")
@@ -36,7 +36,7 @@ def test_metrics_on_hand_made_gaps():
 
 @needs_head
 def test_inner_lip_pair_found_and_responses_match_apple_semantics():
-    from tools.face_geometry import lip_gauge, mouth_key_response
+    from tools.eval.reference_head import lip_gauge, mouth_key_response
 
     g = lip_gauge()
     r = mouth_key_response(g)
@@ -49,7 +49,7 @@ def test_inner_lip_pair_found_and_responses_match_apple_semantics():
 
 
 def _real_clips():
-    from tools.eval_face_geometry import clips
+    from tools.eval.face_geometry import clips
 
     return [Path(c["path"]) for c in clips("test")]
 
@@ -60,7 +60,7 @@ def test_lips_never_cross_more_than_2mm_on_real_speech(backend):
     from inference.audio import load_audio
     from inference.generate import generate
     from inference.options import GenerateOptions
-    from tools.face_geometry import lip_gauge
+    from tools.eval.reference_head import lip_gauge
 
     g = lip_gauge()
     paths = [REPO / "assets" / "demo_speech.flac"] + _real_clips()

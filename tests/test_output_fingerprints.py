@@ -1,7 +1,7 @@
 """Generation outputs are bit-identical across refactors (issue 19): SHA-256 of every array that
 ``python -m inference`` writes and that the sidebar's worker path hands to the bake, on the bundled clip,
 three shared speech clips and a 320 s clip of shared speech that is generated window by window
-(tools/output_fingerprint.py computes them; run ``python -m tools.output_fingerprint --long`` to print).
+(tools/eval/output_fingerprint.py computes them; run ``python -m tools.eval.output_fingerprint --long`` to print).
 
 The fingerprints were first recorded from commit 643ddc8 (before the one-entry-point refactor) and
 proved the refactor bit-identical (the worker's long clip pinned to the windowed output of 643ddc8, which
@@ -10,7 +10,7 @@ when two reviewed behaviour changes landed together after it (issue 17 items 4-5
 every non-bilabial and the network output's ``part_lips``, changing ``arkit``/``expressions``; issue 18
 item 2: the talking head, changing the head and neck rows of ``poses``/``smplx_poses``); with numpy 1.26
 and the CPU onnxruntime of the dev venv. Re-pin only with such a reason, said in the commit
-(``python -m tools.output_fingerprint --long`` prints the values).
+(``python -m tools.eval.output_fingerprint --long`` prints the values).
 Shared-data cases skip when ../shared/data (or $SPEECHANIM_SHARED_DATA) is absent.
 """
 
@@ -19,7 +19,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import SHARED_DATA
-from tools import output_fingerprint as fp
+from tools.eval import output_fingerprint as fp
 
 #: Arrays every ``cli`` case writes the same (ARKit names, betas, gender, model tag).
 _NPZ_SAME: dict[str, str] = {

@@ -50,7 +50,7 @@ def stick_strip(rows: dict, path: Path, fps: float = 30.0) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
-    from eval_body import heading_frame_positions
+    from tools.eval.body import heading_frame_positions
 
     fig, axes = plt.subplots(len(rows), len(TIMES_S), figsize=(1.0 * len(TIMES_S), 1.75 * len(rows)), dpi=100)
     for r, (name, poses) in enumerate(rows.items()):
@@ -169,7 +169,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", default=str(ROOT / "docs" / "images"))
     ap.add_argument("--no-renders", action="store_true")
     args = ap.parse_args(argv)
-    from eval_collision import BEAT2, motions
+    from tools.eval.collision import BEAT2, motions
 
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)

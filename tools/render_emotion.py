@@ -27,7 +27,7 @@ def pick(strength: float = 1.0, fps: float = 30.0) -> dict:
     from inference.face.emotion import CATEGORIES
     from inference.generate import generate
     from inference.options import GenerateOptions
-    from tools.face_geometry import REFERENCE_HEAD_GLB, lip_gauge, load_morph_head
+    from tools.eval.reference_head import REFERENCE_HEAD_GLB, lip_gauge, load_morph_head
     from tools.make_demo_audio import SCRIPT
     from tools.render_face_geometry import BILABIALS, VOWELS
 

@@ -35,8 +35,8 @@ BILABIALS = ("m", "b", "p")
 def pick(clip_stem: str, methods: list[str], fps: float = 30.0, tag: str = "") -> dict:
     """``{"<tag> <method>": {"bilabial": [...52], "vowel": [...52], "gap_mm": {...}}, "phones": ...}``."""
     from inference.audio import load_audio
-    from tools.eval_face_geometry import cached, clips, run_method
-    from tools.face_geometry import lip_gauge
+    from tools.eval.face_geometry import cached, clips, run_method
+    from tools.eval.reference_head import lip_gauge
 
     clip = next(c for c in clips("all") if c["stem"] == clip_stem)
     audio = load_audio(clip["path"])
@@ -71,7 +71,7 @@ def render(poses: dict, out_png: Path, size: int = 200, title: str = "", ortho_s
     from PIL import Image, ImageDraw
 
     from rigs.arkit import ARKIT_NAMES
-    from tools.face_geometry import REFERENCE_HEAD_GLB
+    from tools.eval.reference_head import REFERENCE_HEAD_GLB
 
     bpy.ops.wm.read_factory_settings(use_empty=True)
     bpy.ops.import_scene.gltf(filepath=str(REFERENCE_HEAD_GLB))

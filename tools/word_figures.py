@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "tests" / "blender"))
 
 from tools.body_figures import save_small  # noqa: E402
-from tools.eval_body import SHARED, heading_frame_positions  # noqa: E402
+from tools.eval.body import SHARED, heading_frame_positions  # noqa: E402
 
 JFK = SHARED / "speech" / "en" / "jfk_inaugural_1961.flac"
 TEXT = ("And so, my fellow Americans, ask not what your country can do for you, "

@@ -1,6 +1,6 @@
 """Measure conversation behaviour on real speech (bpy-free): gaze on the speaker, nods, stereo split.
 
-    .venv/bin/python -m tools.eval_conversation [--data ../shared/data] [--json out.json]
+    .venv/bin/python -m tools.eval.conversation [--data ../shared/data] [--json out.json]
 
 Scene: two characters alternating LJ Speech lines (``speech/en/ljspeech_LJ001-000{1,2,4,8}``,
 turns 0.35-0.5 s apart), at three placements: 3/4 facing (each turned 45 degrees towards the
@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .bake import ROOT
+from tools.bake import ROOT
 
 sys.path.insert(0, str(ROOT))
 

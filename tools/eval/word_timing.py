@@ -2,10 +2,10 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python tools/eval_word_timing.py [--seeds 3] [--part held-out] [--json out.json]
+    .venv/bin/python tools/eval/word_timing.py [--seeds 3] [--part held-out] [--json out.json]
 
 **Strokes** are peaks of each wrist's speed (body-heading frame, FK on the rest skeleton as in
-``tools/eval_body.py``; speed smoothed with a 0.1 s Hann window), found by
+``tools/eval/body.py``; speed smoothed with a 0.1 s Hann window), found by
 ``scipy.signal.find_peaks`` with height >= 0.15 m/s, prominence >= 0.1 m/s and >= 0.25 s apart.
 
 **Stressed syllables** of the BEAT2 audio: the take ships no transcript, so the reference for
@@ -20,7 +20,7 @@ word rows are reported as unavailable.
 accents come every ~0.4 s, a random time is often within 200 ms of one: the *chance* share is the
 same measure after shifting the strokes by 20 circular offsets of 2-20 s; the report gives both.
 
-Split as ``tools/eval_body.py``: the held-out half (32-64 s) is generated from its own audio.
+Split as ``tools/eval/body.py``: the held-out half (32-64 s) is generated from its own audio.
 """
 
 from __future__ import annotations
@@ -32,10 +32,10 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tools.eval_body import BEAT2, TUNE_S, WRISTS, heading_frame_positions  # noqa: E402
+from tools.eval.body import BEAT2, TUNE_S, WRISTS, heading_frame_positions  # noqa: E402
 from inference.audio import Audio, load_audio  # noqa: E402
 from inference.options import GenerateOptions  # noqa: E402
 from inference.body import procedural, words  # noqa: E402

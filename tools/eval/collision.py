@@ -2,7 +2,7 @@
 
 Usage (from the repository root; needs the ``bpy`` module of the venv)::
 
-    .venv/bin/python tools/eval_collision.py [--json out.json] [--render docs/images]
+    .venv/bin/python tools/eval/collision.py [--json out.json] [--render docs/images]
 
 For RobotExpressive, the KayKit mannequin and our demo character: capsules are fitted to the
 character's own mesh (:mod:`addon.body_proxies`), and two motions are retargeted with the same
@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests" / "blender"))
 SHARED = ROOT.parent / "shared" / "data"

@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python tools/eval_body.py [--seeds 3] [--long-s 600] [--json out.json] [--style NAME]
+    .venv/bin/python tools/eval/body.py [--seeds 3] [--long-s 600] [--json out.json] [--style NAME]
 
 **Split.** The take ``2_scott_0_1_1`` (64 s, 30 fps) is cut in two: the first
 :data:`TUNE_S` seconds are the *tuning* part (anything we adjusted was adjusted looking at it),
@@ -66,7 +66,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from inference.audio import Audio, load_audio  # noqa: E402
@@ -340,7 +340,7 @@ def main(argv=None) -> int:
                     help="tune: compare on the tuning half (for tuning only; report held-out)")
     ap.add_argument("--json", default="")
     ap.add_argument("--transcript", default="", help="text file with the words of the evaluated part "
-                    "(transcript mode: word-aware gestures), e.g. from tools/eval_word_timing.py --save-transcript")
+                    "(transcript mode: word-aware gestures), e.g. from tools/eval/word_timing.py --save-transcript")
     args = ap.parse_args(argv)
     if not BEAT2.with_suffix(".npz").exists():
         print(f"BEAT2 sample not found at {BEAT2}.npz; nothing to compare against")

@@ -1,7 +1,7 @@
 """Lip-sync metrics from the inner-lip gap on a real ARKit head (mm) and a phone alignment.
 
 Per clip, at one frame rate ``fps`` (frame ``i`` at ``i / fps`` s); ``gap_mm`` from
-:meth:`tools.face_geometry.LipGauge.gap_mm`:
+:meth:`tools.eval.reference_head.LipGauge.gap_mm`:
 
 - **clean bilabial closure**: share of /p b m/ phones during which (``[start - 0.5/fps,
   end + 0.5/fps]``) the lips are closed (gap <= :data:`CLOSED_MM`) in at least one frame *and*

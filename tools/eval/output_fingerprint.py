@@ -1,6 +1,6 @@
 """SHA-256 fingerprints of every array a generation front end produces, to prove refactors change no output.
 
-    python -m tools.output_fingerprint [--shared DIR] [--long] [--json]
+    python -m tools.eval.output_fingerprint [--shared DIR] [--long] [--json]
 
 Two front ends are fingerprinted on the same clips and options:
 
@@ -34,7 +34,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEMO_CLIP = ROOT / "assets" / "demo_speech.flac"
 #: Shared clips (under ``<shared>/speech/en``) with different rates, channel counts and containers.
 SHARED_CLIPS: tuple[str, ...] = ("jfk_inaugural_1961.flac", "ljspeech_LJ001-0001.wav",
@@ -206,7 +206,7 @@ def demo_constraints(fps: float):
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m tools.output_fingerprint", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m tools.eval.output_fingerprint", description=__doc__.split("\n")[0])
     ap.add_argument("--shared", type=Path, default=Path(os.environ.get("SPEECHANIM_SHARED_DATA",
                                                                        ROOT.parent / "shared" / "data")),
                     help="the shared data folder (default $SPEECHANIM_SHARED_DATA or ../shared/data); "

@@ -27,7 +27,7 @@ import numpy as np
 
 from rigs.arkit import ARKIT_INDEX, ARKIT_NAMES, NUM_ARKIT
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 #: Apple's ARKit reference head in the shared data (never copied into the repository).
 #: The shared data folder: ``$SPEECHANIM_SHARED_DATA``, default ``../shared/data`` beside the repository.
 SHARED_DATA: Path = Path(os.environ.get("SPEECHANIM_SHARED_DATA", REPO.parent / "shared" / "data"))

@@ -12,7 +12,7 @@ available here, so the capture's *lips* cannot be measured; closures are judged 
 - **closure recall**: capture closures are runs of speech frames where the jaw is within
   :data:`CLOSED_QUANTILE` of its speech-frame distribution (the jaw nearly shut, where bilabials
   and pauses between words put it); ours are runs where the inner-lip gap on Apple's ARKit
-  reference head (:mod:`tools.face_geometry`) is <= 1 mm. Recall = share of capture closures
+  reference head (:mod:`tools.eval.reference_head`) is <= 1 mm. Recall = share of capture closures
   with one of ours within +-:data:`MATCH_FRAMES`; a closure of ours with no capture closure
   within +-MATCH_FRAMES is false. Chance = the mean recall after circular shifts of ours by
   random offsets (>= 1 s). Targets: recall >= 0.60, <= 20 false closures per speech minute.
@@ -20,7 +20,7 @@ available here, so the capture's *lips* cannot be measured; closures are judged 
 
 Usage (repository root)::
 
-    .venv/bin/python -m tools.eval_face_beat2 [--code /other/checkout] [--out results.json]
+    .venv/bin/python -m tools.eval.face_beat2 [--code /other/checkout] [--out results.json]
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("SPEECHANIM_SHARED_DATA", REPO.parent / "shared" / "data"))
 TAKE = SHARED / "beat2_sample" / "2_scott_0_1_1"
 FPS: float = 30.0
@@ -96,7 +96,7 @@ def evaluate(methods=("fast", "lipsync")) -> dict:
     from inference.generate import generate
     from inference.options import GenerateOptions
     from rigs.arkit import ARKIT_INDEX
-    from tools.face_geometry import lip_gauge
+    from tools.eval.reference_head import lip_gauge
 
     cap = np.load(str(TAKE) + ".npz", allow_pickle=True)
     jaw = np.asarray(cap["poses"], np.float64)[:, 3 * JAW_JOINT]

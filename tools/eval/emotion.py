@@ -2,7 +2,7 @@
 
 For each emotion (none, every category of :data:`inference.face.emotion.CATEGORIES` at a chosen
 strength, and ``auto``), the default face backend's curves on the held-out real speech of
-:func:`tools.eval_face_geometry.clips` (``test`` split) are scored like ``tools.eval_face_geometry``
+:func:`tools.eval.face_geometry.clips` (``test`` split) are scored like ``tools.eval.face_geometry``
 (clean bilabial closure, share of speech frames with the lips crossing > 2 mm, aperture r, rest in
 pauses, non-bilabial speech frames with the lips shut <= 1 mm) plus the share of frames with
 ``mouthClose > jawOpen`` and the largest rise of each
@@ -10,7 +10,7 @@ prototype channel over the neutral take (what the emotion visibly adds).
 
 Usage (repository root)::
 
-    .venv/bin/python -m tools.eval_emotion [--strength 1] [--out results.json] [--markdown table.md]
+    .venv/bin/python -m tools.eval.emotion [--strength 1] [--out results.json] [--markdown table.md]
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ def evaluate(strength: float = 1.0, split: str = "test", fps: float = 30.0, log=
     from inference.generate import generate
     from inference.options import GenerateOptions
     from rigs.arkit import ARKIT_INDEX
-    from tools.eval_face_geometry import cached, clips
-    from tools.face_geometry import REFERENCE_HEAD_GLB, lip_gauge, load_morph_head
-    from tools.face_geometry_metrics import clip_sums, pool, summarize
+    from tools.eval.face_geometry import cached, clips
+    from tools.eval.reference_head import REFERENCE_HEAD_GLB, lip_gauge, load_morph_head
+    from tools.eval.face_metrics import clip_sums, pool, summarize
     from training.datagen.align import force_align
 
     gauge = lip_gauge(load_morph_head(REFERENCE_HEAD_GLB))
