@@ -142,7 +142,7 @@ def test_closures_hold_under_every_emotion_on_the_bundled_clip():
 
     pytest.importorskip("pocketsphinx")
     from inference.face.align import force_align
-    from tools.make_demo_audio import SCRIPT
+    from tools.demo.audio import SCRIPT
 
     gauge = needs_head()
     audio = load_audio(DEMO)

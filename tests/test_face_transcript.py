@@ -88,7 +88,7 @@ def test_bundled_clip_with_its_own_text_is_aligned_despite_its_pauses():
     from inference.audio import load_audio
     from inference.generate import generate
     from inference.options import GenerateOptions
-    from tools.make_demo_audio import SCRIPT
+    from tools.demo.audio import SCRIPT
 
     audio = load_audio(Path(__file__).resolve().parents[1] / "assets" / "demo_speech.flac")
     perf = generate(audio, GenerateOptions(transcript=" ".join(s for s, _ in SCRIPT), body=False,
@@ -175,7 +175,7 @@ def test_batch_report_says_transcript_used_from_a_sidecar(tmp_path):
     """``python -m inference``: the JSON report's ``transcript`` field, from the ``<stem>.txt`` sidecar."""
     pytest.importorskip("pocketsphinx")
     from inference import cli
-    from tools.make_demo_audio import SCRIPT
+    from tools.demo.audio import SCRIPT
 
     clips = tmp_path / "clips"
     clips.mkdir()

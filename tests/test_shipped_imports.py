@@ -166,7 +166,7 @@ ENTRY_POINTS = {
     "inference.emage.backend": "built-in backend loaded by name (inference/backends.py _BUILTIN)",
     "inference.face.dsp": "built-in backend loaded by name (inference/backends.py _BUILTIN)",
     "inference.face.lipsync": "built-in backend loaded by name (inference/backends.py _BUILTIN)",
-    # Imports bpy, so it belongs to addon/ (README layout); the demo (tools/demo.py), the benchmarks
+    # Imports bpy, so it belongs to addon/ (README layout); the demo (tools/demo/scene.py), the benchmarks
     # and the installed-extension scenarios build it from the installed package.
     "addon.demo_character": "the self-contained demo character, built from the installed extension",
 }

@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .bake import ROOT, extension_module, load_extension
-from .demo import DEMO_AUDIO, build_scene
+from tools.bake import ROOT, extension_module, load_extension
+from tools.demo.scene import DEMO_AUDIO, build_scene
 
 SECOND_AUDIO = ROOT.parent / "shared" / "data" / "speech" / "en" / "librispeech_1995-1837-0001.wav"
 JAW = 'key_blocks["jawOpen"].value'

@@ -1,7 +1,7 @@
 """Renders of Apple's ARKit reference head for each emotion on a bilabial and an open vowel.
 
 The bundled clip (``assets/demo_speech.flac``) is force-aligned to its script
-(:data:`tools.make_demo_audio.SCRIPT`); the frame in the middle of its longest bilabial (/m b p/)
+(:data:`tools.demo.audio.SCRIPT`); the frame in the middle of its longest bilabial (/m b p/)
 and of its longest open vowel are taken from the default face backend's curves (procedural layer
 off) under each emotion at strength 1, and rendered with :func:`tools.render_face_geometry.render`
 framed on the whole face (needs the bpy module and ../shared/data)::
@@ -28,7 +28,7 @@ def pick(strength: float = 1.0, fps: float = 30.0) -> dict:
     from inference.generate import generate
     from inference.options import GenerateOptions
     from tools.eval.reference_head import REFERENCE_HEAD_GLB, lip_gauge, load_morph_head
-    from tools.make_demo_audio import SCRIPT
+    from tools.demo.audio import SCRIPT
     from tools.render_face_geometry import BILABIALS, VOWELS
 
     audio = load_audio(REPO / "assets" / "demo_speech.flac")

@@ -34,7 +34,7 @@ def test_bundled_clip_format():
                     reason="espeak-ng / mbrola not installed")
 def test_script_regenerates_the_clip(tmp_path):
     out = tmp_path / "demo.flac"
-    proc = subprocess.run([sys.executable, "-m", "tools.make_demo_audio", "--out", str(out)],
+    proc = subprocess.run([sys.executable, "-m", "tools.demo.audio", "--out", str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=120)
     if proc.returncode != 0 and "mb-us2" in proc.stderr:
         pytest.skip(f"MBROLA us2 voice not installed: {proc.stderr.strip()}")

@@ -93,7 +93,7 @@ def test_regenerate_replace_over_an_added_curve_keeps_it_as_the_layer_and_the_pl
 
 def test_the_report_says_when_transcript_mode_was_used():
     pytest.importorskip("pocketsphinx")
-    from tools.make_demo_audio import SCRIPT
+    from tools.demo.audio import SCRIPT
 
     words = " ".join(s for s, _ in SCRIPT)
     res, proc = run_scenario("first_minutes", case="transcript",

@@ -10,7 +10,7 @@ def test_generate_options_read_the_text_datablock_when_the_field_is_empty():
     import sys
 
     sys.path.insert(0, str(ROOT))
-    from tools.make_demo_audio import SCRIPT
+    from tools.demo.audio import SCRIPT
 
     words = " ".join(s for s, _ in SCRIPT)
     res, _ = run_scenario("transcript_text", audio=str(ROOT / "assets" / "demo_speech.flac"), words=words)

@@ -45,8 +45,8 @@ def clip_frames(path: Path, fps: float) -> int:
 
 
 def demo_transcript() -> str:
-    """The words of ``assets/demo_speech.flac`` (``tools/make_demo_audio.SCRIPT``)."""
-    from tools.make_demo_audio import SCRIPT
+    """The words of ``assets/demo_speech.flac`` (``tools/demo/audio.SCRIPT``)."""
+    from tools.demo.audio import SCRIPT
 
     return " ".join(s for s, _ in SCRIPT)
 

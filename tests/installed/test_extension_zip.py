@@ -62,7 +62,7 @@ def test_installed_zip_generates_and_imports_bvh_without_dev_packages(clean_env,
     pytest.importorskip("bvhio")  # only to write the test .bvh here, in the dev venv
     from inference.formats.bvh import write_smplx_bvh
     from inference.performance import Performance
-    from tools.make_demo_audio import SCRIPT  # the words of the bundled clip assets/demo_speech.flac
+    from tools.demo.audio import SCRIPT  # the words of the bundled clip assets/demo_speech.flac
 
     audio = write_speechlike(tmp_path / "zip_clip.wav")
     poses = np.random.default_rng(0).normal(0, 0.3, (8, 55, 3)).astype(np.float32)

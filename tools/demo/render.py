@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .bake import extension_module
+from tools.bake import extension_module
 
 FACE_RES = (240, 240)
 BODY_RES = (300, 340)

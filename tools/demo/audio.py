@@ -9,7 +9,7 @@ normalised to :data:`PEAK_DBFS`. The same text, voice and settings always give t
 
 Usage::
 
-    .venv/bin/python -m tools.make_demo_audio [--out assets/demo_speech.flac] [--voice mb-us2]
+    .venv/bin/python -m tools.demo.audio [--out assets/demo_speech.flac] [--voice mb-us2]
 
 Falls back to the plain ``espeak-ng`` English voice when MBROLA is not installed
 (``--voice en-us``); the bundled file was made with ``mb-us2``.

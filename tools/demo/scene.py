@@ -26,7 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .bake import ROOT, extension_module, load_extension
+from tools.bake import ROOT, extension_module, load_extension
 
 DEMO_AUDIO = ROOT / "assets" / "demo_speech.flac"
 FPS = 30
@@ -74,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     t_start = time.perf_counter()
     load_extension(register=True)
-    from . import demo_render
+    from . import render
 
     args.out.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
@@ -101,14 +101,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"demo: note: {w}")
     curves = args.out / "demo_curves.png"
     t = time.perf_counter()
-    demo_render.plot_curves(curves, scene, character, perf, args.audio)
+    render.plot_curves(curves, scene, character, perf, args.audio)
     timings["plot_curves"] = time.perf_counter() - t
     print(f"demo: wrote {curves}")
     if not args.no_render:
         sheet = args.out / "demo_contact_sheet.png"
         t = time.perf_counter()
-        frames = demo_render.pick_frames(perf, scene.frame_start)
-        demo_render.contact_sheet(sheet, scene, character, frames, perf, samples=args.samples)
+        frames = render.pick_frames(perf, scene.frame_start)
+        render.contact_sheet(sheet, scene, character, frames, perf, samples=args.samples)
         timings["contact_sheet"] = time.perf_counter() - t
         print(f"demo: wrote {sheet} (frames {', '.join(map(str, frames))})")
     timings["total"] = time.perf_counter() - t_start
@@ -122,11 +122,3 @@ def main(argv: list[str] | None = None) -> int:
           f"device {outcome.device}; total {timings['total']:.1f} s")
     return 0
 
-
-if __name__ == "__main__":
-    code = main()
-    # like tools/bake.py: the bpy 4.2 module segfaults at interpreter exit once properties with
-    # Python callbacks were registered; everything is written and closed by now
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(code)
