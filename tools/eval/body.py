@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python tools/eval/body.py [--seeds 3] [--long-s 600] [--json out.json] [--style NAME]
+    .venv/bin/python -m tools.eval.body [--seeds 3] [--long-s 600] [--json out.json] [--style NAME]
 
 **Split.** The take ``2_scott_0_1_1`` (64 s, 30 fps) is cut in two: the first
 :data:`TUNE_S` seconds are the *tuning* part (anything we adjusted was adjusted looking at it),

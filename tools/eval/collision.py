@@ -2,7 +2,7 @@
 
 Usage (from the repository root; needs the ``bpy`` module of the venv)::
 
-    .venv/bin/python tools/eval/collision.py [--json out.json] [--render docs/images]
+    .venv/bin/python -m tools.eval.collision [--json out.json] [--render docs/images]
 
 For RobotExpressive, the KayKit mannequin and our demo character: capsules are fitted to the
 character's own mesh (:mod:`addon.body_proxies`), and two motions are retargeted with the same

@@ -2,7 +2,7 @@
 
 Usage (from the repository root)::
 
-    .venv/bin/python tools/eval/word_timing.py [--seeds 3] [--part held-out] [--json out.json]
+    .venv/bin/python -m tools.eval.word_timing [--seeds 3] [--part held-out] [--json out.json]
 
 **Strokes** are peaks of each wrist's speed (body-heading frame, FK on the rest skeleton as in
 ``tools/eval/body.py``; speed smoothed with a 0.1 s Hann window), found by

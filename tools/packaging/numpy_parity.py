@@ -3,7 +3,7 @@
 Made to check that the shipped runtime gives the same results on numpy 1.26 (the dev venv, Blender
 4.2-5.0) and numpy 2.x (Blender 5.1+, Python 3.13), but any two interpreters work::
 
-    .venv/bin/python tools/packaging/numpy_parity.py --python-a .venv/bin/python --python-b /tmp/np2/bin/python \\
+    .venv/bin/python -m tools.packaging.numpy_parity --python-a .venv/bin/python --python-b /tmp/np2/bin/python \\
         --work /tmp/np_parity assets/demo_speech.flac ../shared/data/speech/en/ljspeech_LJ001-0001.wav \\
         [--cli-args "--body-model emage --emage-checkpoint DIR"]
 

@@ -7,14 +7,14 @@ Two steps (the second needs the bpy module; both run with the project's venv pyt
    inner-lip gap in mm there; written as JSON. ``--code`` selects another checkout's inference/
    (before/after)::
 
-       .venv/bin/python -m tools.render_face_geometry pick --clip jfk_inaugural_1961 \\
+       .venv/bin/python -m tools.images.render_face_geometry pick --clip jfk_inaugural_1961 \\
            --methods lipsync,fast --out /tmp/after.json [--code /tmp/face_before --tag before]
 
 2. ``render``: imports the reference head .glb in bpy, sets its shape keys to each pose and renders
    the mouth with Workbench (no GPU) into one small PNG grid (rows = method/version, columns =
    bilabial, vowel)::
 
-       .venv/bin/python -m tools.render_face_geometry render /tmp/before.json /tmp/after.json \\
+       .venv/bin/python -m tools.images.render_face_geometry render /tmp/before.json /tmp/after.json \\
            --out docs/images/face-reference-head.png
 """
 
@@ -66,7 +66,7 @@ def render(poses: dict, out_png: Path, size: int = 200, title: str = "", ortho_s
     """Render every pose (rows) x {bilabial, vowel} (columns) with bpy Workbench into one PNG.
 
     ``ortho_scale`` (m), ``target`` and ``offset`` (Blender axes, m) frame the camera; the defaults
-    show the mouth (tools/render_emotion.py frames the whole face)."""
+    show the mouth (tools/images/render_emotion.py frames the whole face)."""
     import bpy
     from PIL import Image, ImageDraw
 

@@ -3,10 +3,10 @@
 The bundled clip (``assets/demo_speech.flac``) is force-aligned to its script
 (:data:`tools.demo.audio.SCRIPT`); the frame in the middle of its longest bilabial (/m b p/)
 and of its longest open vowel are taken from the default face backend's curves (procedural layer
-off) under each emotion at strength 1, and rendered with :func:`tools.render_face_geometry.render`
+off) under each emotion at strength 1, and rendered with :func:`tools.images.render_face_geometry.render`
 framed on the whole face (needs the bpy module and ../shared/data)::
 
-    .venv/bin/python -m tools.render_emotion --out docs/images/emotion-reference-head.png
+    .venv/bin/python -m tools.images.render_emotion --out docs/images/emotion-reference-head.png
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 
 def pick(strength: float = 1.0, fps: float = 30.0) -> dict:
@@ -29,7 +29,7 @@ def pick(strength: float = 1.0, fps: float = 30.0) -> dict:
     from inference.options import GenerateOptions
     from tools.eval.reference_head import REFERENCE_HEAD_GLB, lip_gauge, load_morph_head
     from tools.demo.audio import SCRIPT
-    from tools.render_face_geometry import BILABIALS, VOWELS
+    from tools.images.render_face_geometry import BILABIALS, VOWELS
 
     audio = load_audio(REPO / "assets" / "demo_speech.flac")
     s, e, lab = force_align(audio.samples, " ".join(text for text, _ in SCRIPT))
@@ -57,7 +57,7 @@ def main(argv=None) -> int:
     ap.add_argument("--strength", type=float, default=1.0)
     ap.add_argument("--size", type=int, default=220)
     args = ap.parse_args(argv)
-    from tools.render_face_geometry import render
+    from tools.images.render_face_geometry import render
 
     import tempfile
 

@@ -2,7 +2,7 @@
 
 Usage (from the repository root; the renders need the venv's ``bpy`` module)::
 
-    .venv/bin/python tools/word_figures.py [--character demo] [--out docs/images] [--no-renders]
+    .venv/bin/python -m tools.images.word_figures [--character demo] [--out docs/images] [--no-renders]
 
 Clip: JFK's 1961 inaugural excerpt (public domain, ``../shared/data/speech/en``) with its
 transcript, so transcript mode gives word timing. The seed is the first one (from 0) whose seeded
@@ -21,12 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "tests" / "blender"))
 
-from tools.body_figures import save_small  # noqa: E402
+from tools.images.body_figures import save_small  # noqa: E402
 from tools.eval.body import SHARED, heading_frame_positions  # noqa: E402
 
 JFK = SHARED / "speech" / "en" / "jfk_inaugural_1961.flac"

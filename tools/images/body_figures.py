@@ -2,7 +2,7 @@
 
 Usage (from the repository root; the renders need the venv's ``bpy`` module)::
 
-    .venv/bin/python tools/body_figures.py --before out/old_heldout_seed0.npz [--out docs/images]
+    .venv/bin/python -m tools.images.body_figures --before out/old_heldout_seed0.npz [--out docs/images]
 
 ``--before`` is the previous generator's output on the same held-out audio (an ``.npz`` with
 ``poses``, ``transl``, ``fps``; see docs/body-quality.md for how it was made). "After" is the
@@ -22,9 +22,8 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "tests" / "blender"))
 
 BONES = [(0, 3), (3, 6), (6, 9), (9, 12), (12, 15), (9, 13), (13, 16), (16, 18), (18, 20), (9, 14), (14, 17),

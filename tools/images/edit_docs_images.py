@@ -1,6 +1,6 @@
 """Images of the editing workflow for docs/blender-addon.md, rendered headless in the bpy module.
 
-    .venv/bin/python -m tools.edit_docs_images --out docs/images
+    .venv/bin/python -m tools.images.edit_docs_images --out docs/images
 
 1. ``edit_workflow_renders.png``: the demo character rendered with Cycles (CPU) at one frame in
    three states: generated; edited by hand (jawOpen 0.95, right elbow raised); regenerated from
@@ -196,7 +196,7 @@ def _plot_range(scene, character, audio: Path, first: int, last: int, out: Path)
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m tools.edit_docs_images", description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(prog="python -m tools.images.edit_docs_images", description=__doc__.splitlines()[0])
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "images")
     ap.add_argument("--samples", type=int, default=12)
     ap.add_argument("--frame", type=int, default=0, help="frame to render (default: the widest jaw)")

@@ -1,6 +1,6 @@
 """Render a two-character dialogue (Cycles on the CPU) into one contact sheet.
 
-    .venv/bin/python -m tools.conversation_render --out docs/images/conversation_two_characters.png
+    .venv/bin/python -m tools.images.conversation_render --out docs/images/conversation_two_characters.png
 
 Two demo characters (:mod:`addon.demo_character`) 1.6 m apart, each turned 45 degrees towards the
 other; Ann says LJ Speech LJ001-0001 and LJ001-0004, Ben LJ001-0002 and LJ001-0008 in between
@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .bake import ROOT, extension_module, load_extension
+from tools.bake import ROOT, extension_module, load_extension
 
 #: Resolution of the wide shot (both figures) and of each head close-up (side by side under it).
 RES = (640, 360)
@@ -31,7 +31,7 @@ HEAD_RES = (320, 360)
 def _lines(data: Path):
     en = data / "speech" / "en"
     if (en / "ljspeech_LJ001-0001.wav").is_file():
-        from .eval_conversation import PLACEMENTS, scene_dict
+        from tools.eval.conversation import PLACEMENTS, scene_dict
 
         return scene_dict(data, PLACEMENTS["three_quarter"])
     demo = str(ROOT / "assets" / "demo_speech.flac")
