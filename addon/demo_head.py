@@ -303,7 +303,7 @@ def _shape_key_deltas(geo: HeadGeometry, split: np.ndarray, jaw_w: np.ndarray) -
     mid = s0 + int(np.argmin(np.where(skin[s0:s1], np.abs(x[s0:s1]) + 10 * np.abs(z[s0:s1] - line + 0.002) - f[s0:s1], 9)))
     jaw_drop = float(np.linalg.norm(out["jawOpen"][mid]))
     # Lip-gap responses of the mouth keys follow Apple's ARKit reference head (per unit weight, in
-    # units of jawOpen's lip opening, measured by tools/face_geometry.py at the inner-lip midline:
+    # units of jawOpen's lip opening, measured by tools/eval/reference_head.py at the inner-lip midline:
     # mouthClose -1.01, mouthFunnel +0.23, mouthPucker +0.04, mouthRollLower -0.07, mouthRollUpper
     # -0.12, mouthShrugLower -0.14, mouthShrugUpper +0.13, mouthPress* -0.007, mouthLowerDown*
     # +0.11, mouthUpperUp* +0.12); tests/blender/test_demo_head_lips.py compares every mouth key.

@@ -64,7 +64,7 @@ def arkit_index(name: str) -> int:
 
 #: While the lips are sealed (``mouthClose == jawOpen``), the largest weight of each key that
 #: pushes the lower lip up past the upper lip. Source: lip-gap response per unit weight at the
-#: mouth midline of Apple's ARKit reference head (tools/eval_face_geometry.py, in mm:
+#: mouth midline of Apple's ARKit reference head (tools/eval/face_geometry.py, in mm:
 #: mouthShrugLower -5.8, mouthRollUpper -4.9, mouthRollLower -2.8, mouthPress L/R -0.3 each;
 #: jawOpen +40.5, mouthClose -40.9). At these caps a full seal crosses the lips by at most ~1 mm.
 SEALED_LIMITS: dict[str, float] = {

@@ -33,7 +33,7 @@ VOWELS: frozenset = frozenset("aa ae ah ao aw ay eh er ey ih iy ow oy uh uw".spl
 #: A vowel this long (s) or longer gets the full length term of the prominence.
 LONG_VOWEL_S: float = 0.15
 #: Accents planned from the words sit this much (s) after the vowel's energy peak. Tuned on the
-#: BEAT2 take's tuning half (tools/eval_word_timing.py --part tune, 3 seeds, recognised transcript):
+#: BEAT2 take's tuning half (tools/eval/word_timing.py --part tune, 3 seeds, recognised transcript):
 #: wrist-speed peaks within 100 ms of a word stress 0.30 / 0.38 / 0.50 of ours at a delay of
 #: 0 / 0.05 / 0.10 s (chance 0.37-0.38; the real take 0.42): with the apex on the nucleus, the
 #: speed peak of the stroke comes too early.

@@ -1,7 +1,7 @@
 """Phone alignment of real speech with pocketsphinx 5 (CMU Sphinx, BSD licence).
 
 Used at run time by transcript mode (:mod:`inference.face.transcript`) and by the data generators
-and evaluators (``training/datagen``, ``tools/eval_face_geometry.py``). pocketsphinx is imported
+and evaluators (``training/datagen``, ``tools/eval/face_geometry.py``). pocketsphinx is imported
 lazily; without it every function raises :class:`AlignError` (transcript mode then falls back to
 audio only).
 

@@ -115,7 +115,7 @@ for _row, (_aus, _weights) in enumerate(PROTOTYPES.values()):
 PROTOTYPE_MATRIX.setflags(write=False)
 
 #: Inner-lip gap change (mm per unit weight) at the mouth midline of Apple's ARKit reference head,
-#: measured with tools/face_geometry.py (``lip_gauge().response_mm``; tests/test_emotion.py checks
+#: measured with tools/eval/reference_head.py (``lip_gauge().response_mm``; tests/test_emotion.py checks
 #: it against the head). Keys with |response| < 0.1 mm are left out (they do not move the lips).
 LIP_GAP_MM_PER_UNIT: dict[str, float] = {
     "jawOpen": 40.45, "mouthClose": -40.91, "mouthFunnel": 9.24, "mouthShrugUpper": 5.07,
@@ -130,7 +130,7 @@ REST_GAP_MM: float = 0.15
 #: The lips count as shut below this predicted gap (mm) and fully open above
 #: :data:`OPEN_GAP_MM`; in between the emotion may open them proportionally. 3 mm rather than the
 #: metrics' 1 mm closure line: with 1 mm, near-closed pause frames opened and rest in pauses fell
-#: from 0.963 to 0.945 under amazement (tools/eval_emotion.py, test split); at 3 mm no emotion
+#: from 0.963 to 0.945 under amazement (tools/eval/emotion.py, test split); at 3 mm no emotion
 #: lowers closure or rest.
 SHUT_GAP_MM: float = 3.0
 OPEN_GAP_MM: float = 8.0
@@ -140,7 +140,7 @@ MIN_GAP_MM: float = -0.5
 #: ... or narrow the speech face's lips by more than this (mm): enough for the mouth corners
 #: (frown, stretch, press: -0.2 to -0.3 mm per unit each), not for a chin raiser to shut a vowel.
 MAX_NARROW_MM: float = 0.5
-#: Lips at most this far apart (mm) count as closed (tools/face_geometry_metrics.CLOSED_MM); the
+#: Lips at most this far apart (mm) count as closed (tools/eval/face_metrics.CLOSED_MM); the
 #: emotion never takes lips the speech face has open to or below it.
 CLOSED_GAP_MM: float = 1.0
 _RESPONSE = np.zeros(_arkit.NUM_ARKIT, np.float64)

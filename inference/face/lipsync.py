@@ -149,7 +149,7 @@ class LipSyncBackend:
 #: lipsync-v3 is trained with its ``mouthClose`` output holding the lip-seal fraction
 #: (``training/train_face.py --seal-output``: target ``mouthClose / jawOpen``). It is read as a seal
 #: ramping from 0 at :data:`SEAL_ON_CLOSE` to 1 at :data:`SEAL_FULL_CLOSE`, chosen on the geometric
-#: evaluator's tune split (tools/eval_face_geometry.py --split tune): ramp 0-1: clean closure 0.943,
+#: evaluator's tune split (tools/eval/face_geometry.py --split tune): ramp 0-1: clean closure 0.943,
 #: aperture r 0.730; 0.3-0.7: 0.943, 0.727; 0.5-0.8: 0.943, 0.739.
 SEAL_ON_CLOSE: float = 0.5
 SEAL_FULL_CLOSE: float = 0.8

@@ -46,7 +46,7 @@ CLOSURE_HALF_SHARE: float = 0.35
 CLOSURE_MIN_HALF_S: float = 0.015
 CLOSURE_RAMP_S: float = 0.05
 #: Scale of every dominance time constant of data/visemes.json (1 = the table as written).
-#: Chosen on the geometric evaluator's tune split (tools/eval_face_geometry.py --split tune,
+#: Chosen on the geometric evaluator's tune split (tools/eval/face_geometry.py --split tune,
 #: forced-aligned real speech on Apple's reference head). v3 tables: aperture r 0.753 at 1.0,
 #: 0.814 at 0.5, 0.829 at 0.35, 0.836 at 0.25. v4 tables with nucleus opening: 0.824 at 0.5,
 #: 0.838 at 0.35, 0.857 at 0.25, 0.858 at 0.2 (issue 17; an outside measurement on exact phones

@@ -43,7 +43,7 @@ MIN_SPEECH_COVERAGE: float = 0.90
 #: Largest share of phones at pocketsphinx's minimum duration (3 frames of 10 ms).
 MAX_SHORT_PHONE_SHARE: float = 0.22
 #: Weight of the phone-exact targets against the backend output. Chosen on the geometric
-#: evaluator's tune split (tools/eval_face_geometry.py --split tune, lipsync backend): aperture r
+#: evaluator's tune split (tools/eval/face_geometry.py --split tune, lipsync backend): aperture r
 #: 0.829 / 0.823 / 0.807 / 0.781 and median opening 8.3 / 8.7 / 9.1 / 9.4 mm at weight
 #: 1.0 / 0.8 / 0.6 / 0.4; clean closure 1.0 at all of them. With the v4 targets (lips parted on
 #: non-bilabial consonants, every vowel opened) and :func:`inference.face.lipsync.part_lips`:
