@@ -31,44 +31,58 @@ def _child(module: str, *args: str) -> dict:
     raise RuntimeError(f"{module} {' '.join(args)} failed (exit {proc.returncode}):\n{proc.stderr[-3000:]}")
 
 
+def _table(title: str, header: list[str], rows: list[str]) -> list[str]:
+    """Lines of a markdown table under ``title``: the title, a blank line, the header, the rule, ``rows``."""
+    return [title, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header), *rows]
+
+
+def _stamp(st: dict) -> str:
+    """``date, commit, load 1-min`` of a measurement's stamp (:func:`benchmarks.measure.stamp`)."""
+    return f"{st['date_utc']}, {st['commit']}, load {st['load'][0]:.1f}"
+
+
+def _inference_row(inf: dict) -> str:
+    faces = " | ".join(f"{v['seconds']:.3f} s ({v['ratio']:.3f})" for v in inf["face"].values())
+    return (f"| {inf['duration_s']:g} s | {faces} | {inf['body']['seconds']:.3f} s ({inf['body']['ratio']:.3f}) | "
+            f"{inf['both']['seconds']:.3f} s ({inf['both']['ratio']:.3f}) | {inf['yardstick_s']:.2f} s | "
+            f"{inf['both']['rtf']:.4f} | {inf['both']['traced_peak_mb']:.0f} MiB | {inf['max_rss_mb']:.0f} MiB | "
+            f"{_stamp(inf['stamp'])} |")
+
+
+def _bake_row(b: dict) -> str:
+    y = b["yardstick_s"]
+    pk = b.get("per_key")
+    est = "not run" if pk is None else f"{pk['seconds_full']:.1f} s" + (
+        f" (extrapolated from {pk['frames_timed']} frames)" if pk["extrapolated"] else "")
+    speed = f"{b['bulk_vs_per_key']:.0f}x" if pk is not None else "-"
+    return (f"| {b['duration_s']:g} s | {b['e2e']['frames']} | {b['channels']} | {b['dense_keys']} | "
+            f"{b['targets_s']:.3f} s ({b['targets_s'] / y:.3f}) | {b['bulk_bake_s']:.3f} s ({b['bulk_bake_s'] / y:.3f}) | "
+            f"{b['reduced_bake_s']:.3f} s ({b['reduced_keys']}) | {est} | {speed} | {y:.2f} s | "
+            f"{b['max_rss_mb']:.0f} MiB | {_stamp(b['stamp'])} |")
+
+
+def _generate_row(b: dict) -> str:
+    e, w = b["e2e"], b["e2e_warm"]
+    return (f"| {b['duration_s']:g} s | {e['generate_s']:.3f} s | {e['apply_s']:.3f} s | "
+            f"{e['total_s']:.3f} s ({e['ratio']:.3f}) | {w['total_s']:.3f} s | {w['total_s'] / b['yardstick_s']:.3f} | "
+            f"{w['rtf']:.4f} | {e['face_model']} | {e['body_model']} |")
+
+
 def tables(results: list[dict]) -> str:
     """Markdown tables of the inference and bake results; every time with its ratio to the
     yardstick run beside it (``benchmarks/yardstick.py``), and each run's date, commit and load."""
-    lines = ["### Inference (bpy-free; best of 3, 1 for 600 s); (ratio) = seconds / yardstick", "",
-             "| speech | face " + " | face ".join(results[0]["inference"]["face"]) +
-             " | body | face+body (default) | yardstick | RTF face+body | traced peak | max RSS | measured |",
-             "|---|" + "---|" * (len(results[0]["inference"]["face"]) + 7)]
-    for r in results:
-        inf = r["inference"]
-        faces = " | ".join(f"{v['seconds']:.3f} s ({v['ratio']:.3f})" for v in inf["face"].values())
-        st = inf["stamp"]
-        lines.append(f"| {inf['duration_s']:g} s | {faces} | {inf['body']['seconds']:.3f} s ({inf['body']['ratio']:.3f}) | "
-                     f"{inf['both']['seconds']:.3f} s ({inf['both']['ratio']:.3f}) | {inf['yardstick_s']:.2f} s | "
-                     f"{inf['both']['rtf']:.4f} | {inf['both']['traced_peak_mb']:.0f} MiB | {inf['max_rss_mb']:.0f} MiB | "
-                     f"{st['date_utc']}, {st['commit']}, load {st['load'][0]:.1f} |")
-    lines += ["", "### Baking on the demo character (bpy 5.0 module); medians, (ratio) = seconds / yardstick", "",
-              "| speech | frames | channels | dense keys | targets | bulk bake | reduced bake (keys) | per-key keyframe_insert | bulk speed-up | yardstick | max RSS | measured |",
-              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-    for r in results:
-        b = r["bake"]
-        y = b["yardstick_s"]
-        pk = b.get("per_key")
-        est = "not run" if pk is None else f"{pk['seconds_full']:.1f} s" + (
-            f" (extrapolated from {pk['frames_timed']} frames)" if pk["extrapolated"] else "")
-        speed = f"{b['bulk_vs_per_key']:.0f}x" if pk is not None else "-"
-        st = b["stamp"]
-        lines.append(f"| {b['duration_s']:g} s | {b['e2e']['frames']} | {b['channels']} | {b['dense_keys']} | "
-                     f"{b['targets_s']:.3f} s ({b['targets_s'] / y:.3f}) | {b['bulk_bake_s']:.3f} s ({b['bulk_bake_s'] / y:.3f}) | "
-                     f"{b['reduced_bake_s']:.3f} s ({b['reduced_keys']}) | {est} | {speed} | {y:.2f} s | "
-                     f"{b['max_rss_mb']:.0f} MiB | {st['date_utc']}, {st['commit']}, load {st['load'][0]:.1f} |")
-    lines += ["", "### Whole Generate path (make_job + infer + apply, dense keys, as the sidebar button runs it)", "",
-              "| speech | generate | targets + bake | total (first run) | total (warm, median) | ratio (warm) | real-time factor (warm) | face model | body model |",
-              "|---|---|---|---|---|---|---|---|---|"]
-    for r in results:
-        e, w = r["bake"]["e2e"], r["bake"]["e2e_warm"]
-        lines.append(f"| {r['bake']['duration_s']:g} s | {e['generate_s']:.3f} s | {e['apply_s']:.3f} s | "
-                     f"{e['total_s']:.3f} s ({e['ratio']:.3f}) | {w['total_s']:.3f} s | {w['total_s'] / r['bake']['yardstick_s']:.3f} | "
-                     f"{w['rtf']:.4f} | {e['face_model']} | {e['body_model']} |")
+    faces = [f"face {name}" for name in results[0]["inference"]["face"]]
+    lines = _table("### Inference (bpy-free; best of 3, 1 for 600 s); (ratio) = seconds / yardstick",
+                   ["speech", *faces, "body", "face+body (default)", "yardstick", "RTF face+body", "traced peak",
+                    "max RSS", "measured"], [_inference_row(r["inference"]) for r in results])
+    lines += ["", *_table("### Baking on the demo character (bpy 5.0 module); medians, (ratio) = seconds / yardstick",
+                          ["speech", "frames", "channels", "dense keys", "targets", "bulk bake", "reduced bake (keys)",
+                           "per-key keyframe_insert", "bulk speed-up", "yardstick", "max RSS", "measured"],
+                          [_bake_row(r["bake"]) for r in results])]
+    lines += ["", *_table("### Whole Generate path (make_job + infer + apply, dense keys, as the sidebar button runs it)",
+                          ["speech", "generate", "targets + bake", "total (first run)", "total (warm, median)",
+                           "ratio (warm)", "real-time factor (warm)", "face model", "body model"],
+                          [_generate_row(r["bake"]) for r in results])]
     for r in results:
         lines += ["", f"Figures, {r['bake']['duration_s']:g} s (issue 20 item 1 targets scaled from 60 s):", ""]
         for f in r["bake"]["figures"]:
