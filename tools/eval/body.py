@@ -331,6 +331,19 @@ def long_run(long_s: float, style: str = "default") -> dict:
             "wall seconds for 60 s (same run)": min(t60)[1]}
 
 
+
+def print_report(results: dict, json_path: str = "", width: int = 36, digits: int = 4) -> None:
+    """Print ``{section: {metric: value}}`` as ``## section`` blocks (strings and tuples as they are,
+    numbers with ``digits`` decimals) and write it as JSON to ``json_path`` when one is given."""
+    for name, vals in results.items():
+        print(f"\n## {name}")
+        for key, val in vals.items():
+            shown = val if isinstance(val, (str, tuple)) else f"{val:.{digits}f}"
+            print(f"  {key:{width}s} {shown}")
+    if json_path:
+        Path(json_path).write_text(json.dumps(results, indent=2))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=3)
@@ -350,12 +363,7 @@ def main(argv=None) -> int:
     results["targets (value, goal)"] = targets(results)
     if args.long_s > 0:
         results[f"ours ({args.style}), {args.long_s:.0f} s looped speech (variety, speed)"] = long_run(args.long_s, args.style)
-    for name, vals in results.items():
-        print(f"\n## {name}")
-        for key, val in vals.items():
-            print(f"  {key:36s} {val if isinstance(val, tuple) else f'{val:.4f}'}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(results, indent=2))
+    print_report(results, args.json, width=36, digits=4)
     return 0
 
 

@@ -26,7 +26,6 @@ Split as ``tools/eval/body.py``: the held-out half (32-64 s) is generated from i
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -35,7 +34,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from tools.eval.body import BEAT2, TUNE_S, WRISTS, heading_frame_positions  # noqa: E402
+from tools.eval.body import BEAT2, TUNE_S, WRISTS, heading_frame_positions, print_report  # noqa: E402
 from inference.audio import Audio, load_audio  # noqa: E402
 from inference.options import GenerateOptions  # noqa: E402
 from inference.body import procedural, words  # noqa: E402
@@ -160,12 +159,7 @@ def main(argv=None) -> int:
         print(f"BEAT2 sample not found at {BEAT2}.npz; nothing to compare against")
         return 1
     res = evaluate(args.seeds, args.part, args.save_transcript)
-    for name, vals in res.items():
-        print(f"\n## {name}")
-        for k, v in vals.items():
-            print(f"  {k:30s} {v if isinstance(v, str) else f'{v:.3f}'}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(res, indent=2))
+    print_report(res, args.json, width=30, digits=3)
     return 0
 
 
