@@ -1,10 +1,10 @@
-"""Closure matching of tools/eval/face_beat2.py on hand-made signals (no shared data needed)."""
+"""Closure matching and jaw r of tools/eval/face_metrics.py (the BEAT2 evaluator's) on hand-made signals (no shared data needed)."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from tools.eval.face_beat2 import closure_scores, jaw_r, match, runs
+from tools.eval.face_metrics import closure_scores, jaw_r, match, runs
 
 
 def test_runs_and_match():

@@ -7,7 +7,7 @@ import pytest
 
 from inference.face.targets import phones_to_arkit
 from rigs.arkit import arkit_index
-from training.face_metrics import clip_stats, lips_closed, summarize
+from tools.eval.face_metrics import clip_stats, lips_closed, summarize_stats
 
 FPS = 30.0
 rng = np.random.default_rng(3)
@@ -23,7 +23,7 @@ ORACLE = phones_to_arkit(START, END, _labels, FPS, T)
 
 
 def stats(pred):
-    return summarize(clip_stats(pred, ORACLE, FPS, START, END, _labels))
+    return summarize_stats(clip_stats(pred, ORACLE, FPS, START, END, _labels))
 
 
 def test_oracle_is_perfect():
@@ -64,7 +64,7 @@ def test_jitter_and_correlation_detect_noise():
 
 def test_pooling_matches_concatenated_counts():
     a = clip_stats(ORACLE, ORACLE, FPS, START, END, _labels)
-    m = summarize([a, a])
+    m = summarize_stats([a, a])
     assert m["bilabials"] == 2 * stats(ORACLE)["bilabials"] and m["closure_rate"] == 1.0
 
 

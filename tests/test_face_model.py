@@ -57,7 +57,7 @@ OTHER_WORDS = ("ata", "aka", "asa", "ala")
 
 
 def _closes_inside(tmp_path, voice, text):
-    from training.face_metrics import lips_closed
+    from tools.eval.face_metrics import lips_closed
 
     audio = _espeak(tmp_path, text, voice)
     a, b = _speech_span(audio)
@@ -65,7 +65,7 @@ def _closes_inside(tmp_path, voice, text):
 
 
 def test_bilabials_close_the_lips_and_other_consonants_do_not(tmp_path):
-    """A clear medial /p b m/ seals the lips (eval definition, training/face_metrics.py);
+    """A clear medial /p b m/ seals the lips (eval definition, tools/eval/face_metrics.py);
     /t k s l/ between the same vowels do not (a model that always closed would fail)."""
     hits = [_closes_inside(tmp_path, v, w) for v in VOICES for w in BILABIAL_WORDS]
     false = [_closes_inside(tmp_path, v, w) for v in VOICES for w in OTHER_WORDS]

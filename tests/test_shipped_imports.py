@@ -125,7 +125,7 @@ def test_allowlist_entries_are_still_needed():
 
 def test_training_and_test_helpers_do_not_ship():
     shipped = set(shipped_modules())
-    for rel in ("inference/face/metrics.py", "inference/emage/synthetic.py", "training/face_metrics.py",
+    for rel in ("inference/face/metrics.py", "inference/emage/synthetic.py", "tools/eval/face_metrics.py",
                 "tools/fixtures/emage_synthetic.py"):
         assert rel not in shipped, rel
 

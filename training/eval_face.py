@@ -11,7 +11,7 @@ Usage (from the repository root)::
 
     .venv/bin/python -m training.eval_face [--fps 30] [--split test] [--write-doc]
 
-Metrics: :mod:`training.face_metrics`. Needs the face dataset (training/datagen, docs/face-data.md).
+Metrics: :mod:`tools.eval.face_metrics` (weights against the oracle). Needs the face dataset (training/datagen, docs/face-data.md).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from inference.audio import Audio
 from inference.face.targets import phones_to_arkit
 from inference.options import GenerateOptions
 from inference.timebase import num_frames, resample_frames
+from tools.eval.face_metrics import clip_stats, summarize_stats
 from training.datagen.dataset import DEFAULT_ROOT, load_utterance, read_index
-from training.face_metrics import clip_stats, summarize
 
 REPO = Path(__file__).resolve().parents[1]
 DOC = REPO / "docs" / "face-quality.md"
@@ -113,8 +113,8 @@ def evaluate(root: Path, split: str, fps: float, methods, fsdd_per_speaker: int,
     results = {}
     for m, by_spk in stats.items():
         all_stats = [s for v in by_spk.values() for s in v]
-        results[m] = {"overall": summarize(all_stats),
-                      "speakers": {spk: summarize(v) | {"clips": len(v)} for spk, v in sorted(by_spk.items())},
+        results[m] = {"overall": summarize_stats(all_stats),
+                      "speakers": {spk: summarize_stats(v) | {"clips": len(v)} for spk, v in sorted(by_spk.items())},
                       "realtime_factor": runners[m].seconds / audio_s if m in runners else math.nan}
     meta = {"split": split, "fps": fps, "clips": len(files), "audio_s": round(audio_s, 1),
             "speakers": sorted({e["speaker"] for e in files}), "missing": missing}

@@ -150,7 +150,7 @@ def seal_targets(targets, eps: float = 0.01):
 
 
 #: Lip gap (``jawOpen - mouthClose``) the closure hinge pushes sealed frames below; the eval's
-#: "closed" threshold is ``<= 0.05`` (training/face_metrics.py), this leaves a margin.
+#: "closed" threshold is ``<= 0.05`` (tools/eval/face_metrics.py), this leaves a margin.
 CLOSURE_GAP_GOAL = -0.02
 #: Lip parting (mean upper-up + mean lower-down) goal on sealed frames (eval threshold 0.15).
 CLOSURE_PARTING_GOAL = 0.08

@@ -8,15 +8,17 @@ available here, so the capture's *lips* cannot be measured; closures are judged 
 
 - **speech-only jaw r**: Pearson r of our ``jawOpen`` with the capture's jaw x rotation over the
   speech frames (our speech gate, :func:`inference.face.lipsync.speech_weight`), at lag 0 and at
-  the best lag within +-:data:`MAX_LAG_FRAMES`. Target >= 0.65 (issue 17).
+  the best lag within +-3 frames. Target >= 0.65 (issue 17).
 - **closure recall**: capture closures are runs of speech frames where the jaw is within
-  :data:`CLOSED_QUANTILE` of its speech-frame distribution (the jaw nearly shut, where bilabials
+  15 % of its speech-frame distribution (the jaw nearly shut, where bilabials
   and pauses between words put it); ours are runs where the inner-lip gap on Apple's ARKit
   reference head (:mod:`tools.eval.reference_head`) is <= 1 mm. Recall = share of capture closures
-  with one of ours within +-:data:`MATCH_FRAMES`; a closure of ours with no capture closure
-  within +-MATCH_FRAMES is false. Chance = the mean recall after circular shifts of ours by
+  with one of ours within +-2 frames; a closure of ours with no capture closure within +-2
+  frames is false. Chance = the mean recall after circular shifts of ours by
   random offsets (>= 1 s). Targets: recall >= 0.60, <= 20 false closures per speech minute.
 - **mouthClose > jawOpen**: share of frames breaking ARKit's rule (tolerance 1e-4). Target <= 1 %.
+
+Jaw r and the closure matching (and their constants) are defined in :mod:`tools.eval.face_metrics`.
 
 Usage (repository root)::
 
@@ -33,60 +35,13 @@ from pathlib import Path
 
 import numpy as np
 
+from tools.eval.face_metrics import closure_scores, jaw_r
+
 REPO = Path(__file__).resolve().parents[2]
 SHARED = Path(os.environ.get("SPEECHANIM_SHARED_DATA", REPO.parent / "shared" / "data"))
 TAKE = SHARED / "beat2_sample" / "2_scott_0_1_1"
 FPS: float = 30.0
 JAW_JOINT: int = 22
-CLOSED_QUANTILE: float = 0.15
-MATCH_FRAMES: int = 2
-MAX_LAG_FRAMES: int = 3
-CLOSED_MM: float = 1.0
-
-
-def runs(mask: np.ndarray) -> list[tuple[int, int]]:
-    """``[(start, end_exclusive), ...]`` of the True runs of a ``(T,)`` bool array."""
-    m = np.r_[False, np.asarray(mask, bool), False].astype(np.int8)
-    d = np.diff(m)
-    return list(zip(np.flatnonzero(d == 1), np.flatnonzero(d == -1)))
-
-
-def match(events: list, other: list, tol: int) -> int:
-    """How many of ``events`` have a run of ``other`` within ``tol`` frames."""
-    hit = 0
-    for a, b in events:
-        hit += any(c - tol < b and a < d + tol for c, d in other)
-    return hit
-
-
-def closure_scores(capture_jaw: np.ndarray, our_gap_mm: np.ndarray, speech: np.ndarray, seed: int = 0) -> dict:
-    """Closure recall, false closures per speech minute and chance recall (module docstring)."""
-    q = float(np.quantile(capture_jaw[speech], CLOSED_QUANTILE))
-    cap = runs(speech & (capture_jaw <= q))
-    ours = runs(speech & (our_gap_mm <= CLOSED_MM))
-    minutes = speech.sum() / FPS / 60.0
-    rng = np.random.default_rng(seed)
-    t = len(speech)
-    chance = []
-    for _ in range(50):
-        k = int(rng.integers(int(FPS), max(int(FPS) + 1, t - int(FPS))))
-        shifted = runs(speech & np.roll(our_gap_mm <= CLOSED_MM, k))
-        chance.append(match(cap, shifted, MATCH_FRAMES) / max(len(cap), 1))
-    return {"capture_closures": len(cap), "our_closures": len(ours),
-            "recall": match(cap, ours, MATCH_FRAMES) / max(len(cap), 1),
-            "false_per_min": (len(ours) - match(ours, cap, MATCH_FRAMES)) / max(minutes, 1e-9),
-            "chance_recall": float(np.mean(chance)), "speech_minutes": float(minutes)}
-
-
-def jaw_r(ours: np.ndarray, capture: np.ndarray, speech: np.ndarray) -> tuple[float, int, float]:
-    """``(r at lag 0, best lag in frames (positive = ours late), r at the best lag)`` on speech frames."""
-    best = (-2.0, 0)
-    r0 = float(np.corrcoef(ours[speech], capture[speech])[0, 1])
-    for lag in range(-MAX_LAG_FRAMES, MAX_LAG_FRAMES + 1):
-        o = np.roll(ours, -lag)
-        r = float(np.corrcoef(o[speech], capture[speech])[0, 1])
-        best = max(best, (r, lag))
-    return r0, best[1], best[0]
 
 
 def evaluate(methods=("fast", "lipsync")) -> dict:
@@ -115,7 +70,7 @@ def evaluate(methods=("fast", "lipsync")) -> dict:
         r0, lag, rb = jaw_r(jo, jaw[:t], speech)
         res = {"jaw_r": r0, "jaw_best_lag": lag, "jaw_best_r": rb,
                "close_above_jaw": float(np.mean(mc > jo + 1e-4))}
-        res.update(closure_scores(jaw[:t], gauge.gap_mm(a), speech))
+        res.update(closure_scores(jaw[:t], gauge.gap_mm(a), speech, fps=FPS))
         out["methods"][m] = res
     return out
 

@@ -2,7 +2,7 @@
 
 For clean synthetic ``val`` utterances (exact phone times from the synthesiser), force-align the audio to
 its text with pocketsphinx (as for real speech) and compare the targets made from that alignment
-with the targets made from the exact phones, using the metrics of :mod:`training.face_metrics`
+with the targets made from the exact phones, using the metrics of :mod:`tools.eval.face_metrics`
 (prediction = forced-alignment oracle, reference = exact oracle).
 
 Usage: ``nice -n 10 .venv/bin/python -m training.datagen.check_alignment [--max 60] [--fps 30]``
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from inference.face.targets import phones_to_arkit
 from inference.timebase import num_frames
-from training.face_metrics import clip_stats, summarize
+from tools.eval.face_metrics import clip_stats, summarize_stats
 
 from .align import AlignError, force_align
 from .dataset import DEFAULT_ROOT, load_utterance, read_index
@@ -41,7 +41,7 @@ def main(argv=None) -> int:
             continue
         aligned = phones_to_arkit(s, en, lab, args.fps, t)
         stats.append(clip_stats(aligned, exact, args.fps, d["phone_start_s"], d["phone_end_s"], d["phone_label"]))
-    m = summarize(stats)
+    m = summarize_stats(stats)
     print(f"{len(stats)} clean synthetic val clips aligned ({failed} failed), {args.fps:g} fps: "
           f"forced-alignment oracle vs exact oracle")
     for k, v in m.items():
