@@ -14,18 +14,15 @@ pointing hand's distance in front of the pelvis, word-aware vs audio-only, words
 from __future__ import annotations
 
 import argparse
-import math
 import sys
-import tempfile
 from pathlib import Path
 
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests" / "blender"))
 
-from tools.images.body_figures import save_small  # noqa: E402
+from tools.images.figures import View, render_motions, save_small  # noqa: E402
 from tools.eval.body import SHARED, heading_frame_positions  # noqa: E402
 
 JFK = SHARED / "speech" / "en" / "jfk_inaugural_1961.flac"
@@ -114,72 +111,14 @@ def curves(plain, worded, timing, cues, path: Path) -> None:
 
 def renders(kind, plain, worded, moments, path: Path, samples: int = 8) -> None:
     """2 x len(moments) Cycles renders (top word-aware, bottom audio-only) of one character."""
-    import bpy
     import matplotlib
 
     matplotlib.use("Agg")
-    import matplotlib.image as mpimg
     import matplotlib.pyplot as plt
-    from mathutils import Vector
-    from tools.bake import load_extension
 
-    load_extension(register=False)
-    import rigs_fixtures as rf
-    from speech_animator.addon.body_proxies import fit_proxies
-    from speech_animator.addon.targets_body import deform_positions, resolve_bone_map, skeleton_of
-    from speech_animator.rigs.body_collision import resolve
-    from speech_animator.rigs.retarget import plan_retarget, retarget
-
-    arm = rf.load_rig(kind, SHARED / "characters")
-    scene = bpy.context.scene
-    skel = skeleton_of(arm)
-    bmap, _ = resolve_bone_map(arm, None, skel)
-    plan = plan_retarget(skel, bmap, position_map=deform_positions(arm, bmap))
-    caps = fit_proxies(arm)
-    results = []
-    for tr in (worded, plain):
-        res = retarget(plan, tr.poses, tr.transl, "rest")
-        results.append((resolve(skel, bmap, res, caps, plan.scale, tr.fps)[0], tr.fps))
-    meshes = [o for o in bpy.data.objects if o.type == "MESH"]
-    pts = np.array([o.matrix_world @ Vector(c) for o in meshes for c in o.bound_box])
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    centre, height = 0.5 * (lo + hi), float(hi[2] - lo[2])
-    centre = centre + np.array([0, 0, 0.18 * height])                # upper body
-    fwd, left = plan.frame[:, 2], plan.frame[:, 0]
-    cam = bpy.data.objects.new("FigCam", bpy.data.cameras.new("FigCam"))
-    cam.data.lens = 58
-    scene.collection.objects.link(cam)
-    eye = Vector(centre + fwd * 0.6 * height + left * 1.05 * height + np.array([0, 0, 0.05 * height]))
-    cam.location = eye
-    cam.rotation_euler = (Vector(centre) - eye).to_track_quat("-Z", "Y").to_euler()
-    scene.camera = cam
-    world = bpy.data.worlds.new("FigWorld")
-    scene.world = world
-    world.use_nodes = True
-    world.node_tree.nodes["Background"].inputs[0].default_value = (0.75, 0.77, 0.8, 1.0)
-    sun = bpy.data.objects.new("FigSun", bpy.data.lights.new("FigSun", "SUN"))
-    sun.data.energy = 3.0
-    sun.rotation_euler = (math.radians(45), 0, math.radians(30))
-    scene.collection.objects.link(sun)
-    scene.render.engine = "CYCLES"
-    scene.cycles.samples = samples
-    scene.render.resolution_x, scene.render.resolution_y = 300, 330
-    images = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for row, (res, fps) in enumerate(results):
-            for c, (t, _) in enumerate(moments):
-                f = min(int(round(t * fps)), res.quats.shape[0] - 1)
-                for k, name in enumerate(res.bone_names):
-                    pb = arm.pose.bones[name]
-                    pb.rotation_mode = "QUATERNION"
-                    pb.rotation_quaternion = [float(v) for v in res.quats[f, k]]
-                if res.root_location is not None and res.root_bone:
-                    arm.pose.bones[res.root_bone].location = [float(v) for v in res.root_location[f]]
-                bpy.context.view_layer.update()
-                out = Path(tmp) / f"{row}_{c}.png"
-                scene.render.filepath = str(out)
-                bpy.ops.render.render(write_still=True)
-                images.append(mpimg.imread(str(out)))
+    motions = [(tr.poses, tr.transl, tr.fps, True) for tr in (worded, plain)]
+    images = render_motions(kind, SHARED / "characters", motions, [t for t, _ in moments],
+                            View(lens_mm=58, forward=0.6, left=1.05, up=0.05, lift=0.18), (300, 330), samples)
     k = len(moments)
     fig, axes = plt.subplots(2, k, figsize=(2.1 * k, 4.9), dpi=100)
     for i, img in enumerate(images):
