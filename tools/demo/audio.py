@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         clip = build_clip(args.voice)
     except RuntimeError as exc:
-        print(f"make_demo_audio: {exc}", file=sys.stderr)
+        print(f"tools.demo.audio: {exc}", file=sys.stderr)
         return 1
     args.out.parent.mkdir(parents=True, exist_ok=True)
     sf.write(args.out, clip, SAMPLE_RATE_HZ, subtype="PCM_16", format="FLAC")

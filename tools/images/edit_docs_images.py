@@ -70,7 +70,8 @@ def _render_states(scene, character, frame, states, out: Path, samples: int):
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    demo_render = __import__(f"{__package__}.demo_render", fromlist=["x"])
+    from tools.demo import render as demo_render
+
     scene.render.engine = "CYCLES"
     scene.cycles.device = "CPU"
     scene.cycles.use_denoising = False
