@@ -193,6 +193,47 @@ def test_style_controls(audio):
     assert np.mean([s.apex_wrist_m[0] for s in wide.strokes]) > np.mean([s.apex_wrist_m[0] for s in narrow.strokes])
 
 
+def test_the_other_hand_follows_a_one_handed_stroke(audio):
+    """The hand not making a one-handed stroke copies its preparation-to-apex move, mirrored
+    (each side's keys are in its own mirrored coordinates), at planner.FOLLOW_GAIN +-20%, no lag;
+    the trunk keep-out (library.clear_of_torso) may shorten a move that would enter the body."""
+    p = analyze_prosody(audio)
+    plan = planner.plan_gestures(p, audio.duration_s, GestureStyle(two_handed=0.0, rate=1.5), seed=3)
+    ratios = []
+    for s in plan.strokes:
+        if s.hands == "both":
+            continue
+        other = "right" if s.hands == "left" else "left"
+        lead = {round(k.time_s, 9): k for k in plan.keys[s.hands]}
+        foll = {round(k.time_s, 9): k for k in plan.keys[other]}
+        times = sorted(lead)
+        i = times.index(round(s.apex_s, 9))
+        t_pre, t_apex = times[i - 1], times[i]
+        if t_pre + planner.FOLLOW_LAG_S not in foll or t_apex + planner.FOLLOW_LAG_S not in foll:
+            continue
+        d_lead = np.subtract(lead[t_apex].pose.wrist_m, lead[t_pre].pose.wrist_m)
+        d_foll = np.subtract(foll[t_apex].pose.wrist_m, foll[t_pre].pose.wrist_m)
+        g = planner._follow_gain(s.gtype)
+        assert foll[t_apex].active
+        ratios.append(np.linalg.norm(d_foll) / np.linalg.norm(d_lead) / g)
+        assert ratios[-1] < 1.21
+        assert np.dot(d_foll, d_lead) / (np.linalg.norm(d_foll) * np.linalg.norm(d_lead)) > 0.9
+    assert len(ratios) >= 5 and np.mean(np.array(ratios) > 0.79) >= 0.7, ratios
+
+
+def test_following_couples_the_wrist_speeds(audio, body, monkeypatch):
+    """Left/right wrist-speed correlation with the follow coupling vs without it (gain 0)."""
+    def corr(tr):
+        pos = smplx_rest.forward_kinematics(tr.poses.astype(np.float64))
+        sp = np.linalg.norm(np.gradient(pos[:, [20, 21]], axis=0), axis=2)
+        return np.corrcoef(sp[:, 0], sp[:, 1])[0, 1]
+    opts = GenerateOptions(seed=2, gesture=GestureStyle(two_handed=0.3))
+    coupled = corr(body.run(audio, opts))
+    monkeypatch.setattr(planner, "FOLLOW_GAIN", 0.0)
+    apart = corr(body.run(audio, opts))
+    assert coupled > apart + 0.1, (coupled, apart)
+
+
 def test_strokes_land_on_accents(audio):
     p = analyze_prosody(audio)
     plan = planner.plan_gestures(p, audio.duration_s, GestureStyle(), seed=0)

@@ -51,13 +51,13 @@ def sample_lexical(gtype: str, rng: np.random.Generator, amplitude: float,
     if gtype == "self_point":
         # near the midline and ~20 cm in front of the spine: the trunk keep-out
         # (library.clear_of_torso) then moves it straight forward, onto the front of the chest
-        apex = np.array([MIDLINE_X_M + _u(rng, 0.02, 0.05), _u(rng, -0.16, -0.10), _u(rng, 0.20, 0.23)])
+        apex = np.array([MIDLINE_X_M + _u(rng, 0.06, 0.10), _u(rng, -0.20, -0.14), _u(rng, 0.20, 0.23)])
         pre = apex + np.array([_u(rng, 0.05, 0.09), -0.05, _u(rng, 0.08, 0.12)])
         return (ArmPose(tuple(pre), _unit([-0.4, 0.0, -1.0]), pole=(0.9, -0.4, -0.2), fingers="flat", openness=0.4),
                 ArmPose(tuple(apex), _unit([-0.2, 0.1, -1.0]), pole=(0.9, -0.4, -0.2), wrist_flex_rad=_u(rng, -0.1, 0.1),
                         fingers="flat", openness=_u(rng, 0.2, 0.5)))
     if gtype == "point_you":
-        apex = np.array([_u(rng, -0.10, 0.0) + 0.5 * widen, _u(rng, -0.22, -0.12), _u(rng, 0.40, 0.46) + 0.03 * a])
+        apex = np.array([_u(rng, -0.06, 0.04) + 0.5 * widen, _u(rng, -0.26, -0.16), _u(rng, 0.32, 0.40) + 0.03 * a])
         pre = apex + np.array([0.03, -0.06, -_u(rng, 0.10, 0.15)])
         palm = _unit([_u(rng, -0.8, -0.4), -1.0, 0.0])
         return (ArmPose(tuple(pre), palm, fingers="point", openness=0.2),

@@ -62,7 +62,7 @@ class LexicalGesture:
 REPEAT_S: float = 2.5
 
 CATEGORIES: dict[str, LexicalGesture] = {
-    "self": LexicalGesture("self", "deictic", "self_point", "one", "", 0.55),
+    "self": LexicalGesture("self", "deictic", "self_point", "one", "", 0.35),
     "addressee": LexicalGesture("addressee", "deictic", "point_you", "one", "", 0.8),
     "point_out": LexicalGesture("point_out", "deictic", "point", "one", "", 0.5),
     "affirm": LexicalGesture("affirm", "metaphoric", "", "one", "nod", 0.9),

@@ -332,7 +332,7 @@ def rest_pose(kind: str, rng: np.random.Generator, posture: str = "neutral") -> 
                        pole=(0.6, -0.4, -0.7), wrist_flex_rad=_u(rng, 0.05, 0.25),
                        fingers="relaxed", openness=_u(rng, 0.0, 0.3))
     if kind == "forearms":
-        return ArmPose((_u(rng, -0.04, 0.06) + wide, _u(rng, -0.46, -0.38), _u(rng, 0.17, 0.26)),
+        return ArmPose((_u(rng, -0.04, 0.06) + wide, _u(rng, -0.50, -0.42), _u(rng, 0.13, 0.22)),
                        (-0.8, -0.5, 0.1), pole=(0.35, -0.9, -0.3), wrist_flex_rad=_u(rng, 0.0, 0.2),
                        fingers="relaxed", openness=_u(rng, 0.0, 0.4))
     if kind == "thighs":
@@ -346,7 +346,7 @@ def ready_pose(rng: np.random.Generator, posture: str = "neutral") -> ArmPose:
     """'Ready' position held between gestures inside a phrase: forearms up in front (a little
     higher and more varied than the ``"forearms"`` rest)."""
     off = {"open": 0.04, "closed": -0.04}.get(posture, 0.0)
-    return ArmPose((_u(rng, -0.04, 0.10) + off, _u(rng, -0.46, -0.34), _u(rng, 0.18, 0.28)),
+    return ArmPose((_u(rng, -0.04, 0.10) + off, _u(rng, -0.50, -0.38), _u(rng, 0.14, 0.24)),
                    (-0.8, -0.3, 0.2), pole=(0.35, -0.9, -0.3), wrist_flex_rad=_u(rng, 0.0, 0.2),
                    fingers="relaxed", openness=_u(rng, 0.0, 0.4))
 

@@ -245,6 +245,7 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
             if forced_type:
                 _make_room(keys, apex_t, apex, apexes[side])
             last = keys[-1]
+            n_before = len(keys)
             d_stroke = max(dur, _min_move_s(pre, apex))
             t_pre = apex_t - d_stroke
             if t_pre - last.time_s < _min_move_s(last.pose, pre):
@@ -262,11 +263,12 @@ def plan_gestures(prosody: Prosody, duration_s: float, style: GestureStyle = Ges
             apexes[side].add(apex_t)
             keys.append(Key(apex_t + hold, lib.with_offset(apex, (0.0, -0.015, -0.01))))
             active[side] = True
-            done = True
+            done = (last, keys[n_before:])
         if not done:
             continue
-        if hands != "both" and not forced_type:   # a word gesture (a point, a count) is made by one hand alone
-            _echo(plan, "right" if hands == "left" else "left", apex_t, pair, active, rng, style)
+        if hands != "both":
+            _follow(plan, "right" if hands == "left" else "left", done[0], done[1], active,
+                    _follow_gain(gtype), rng)
         plan.strokes.append(Stroke(apex_t, gtype, hands, amp, tuple(pair[1].wrist_m)))
         recent.append((gtype, hands))
         prev_hands, prev_apex, prev_phrase = hands, apex_t, phrase
@@ -315,32 +317,53 @@ def _rest_kind(style, rng, long_pause: bool) -> str:
     hanging after long pauses; sometimes hands in front of the belly; seated: on the thighs."""
     if style.stance == "seated":
         return "thighs"
-    p_side = 0.75 if long_pause else 0.5
+    p_side = 0.9 if long_pause else 0.7
     if style.posture == "closed":
         return "front" if rng.random() < 0.5 else "forearms"
     r = rng.random()
     return "side" if r < p_side else ("front" if r < p_side + 0.1 else "forearms")
 
 
-#: A hand not making a one-handed stroke follows it with this share of its displacement
-#: (sympathetic motion of the other arm; the BEAT2 take's left/right wrist speeds correlate at 0.5-0.7).
-ECHO_GAIN: float = 0.45
+#: Coupling of the two hands, measured on the tuning half (0-32 s) of the BEAT2 take
+#: (``2_scott_0_1_1``; body-heading frame, 2 s windows every 0.5 s): in a window the less active
+#: wrist moves at a median 0.80 of the more active one's mean speed, the two speeds correlate at
+#: 0.75 overall, and their cross-correlation peaks at lag 0 (+-1 frame at 30 fps); the mirrored
+#: wrist velocities correlate on every axis (0.55 across, 0.72 up-down, 0.80 front-back). So
+#: during a one-handed stroke the other hand makes the same movement mirrored, smaller, with no lag.
+FOLLOW_GAIN: float = 0.8
+#: Delay (s) of the following hand (the take's cross-correlation peak: 0 frames).
+FOLLOW_LAG_S: float = 0.0
+#: Word gestures whose other hand only makes a sympathetic movement (deictics and counting are
+#: one-handed, McNeill 1992): their following gain is this share of :data:`FOLLOW_GAIN`.
+SYMPATHETIC_SHARE: float = 0.5
+_ONE_HANDED_WORDS: tuple[str, ...] = ("self_point", "point_you", "point", "count")
 
 
-def _echo(plan, side, apex_t, pair, active, rng, style):
-    """The idle hand moves along with a one-handed stroke, smaller and slightly later."""
+def _follow_gain(gtype: str) -> float:
+    return FOLLOW_GAIN * (SYMPATHETIC_SHARE if gtype in _ONE_HANDED_WORDS else 1.0)
+
+
+def _follow(plan, side, start, lead_keys, active, gain, rng):
+    """The hand not making a one-handed stroke follows it: each of the stroke hand's new keys
+    (``lead_keys``, moving from ``start``) is copied onto ``side`` at the same time plus
+    :data:`FOLLOW_LAG_S`, displaced from that hand's own current pose by ``gain`` (jittered
+    +-20%) times the stroke hand's displacement, mirrored (each side's keys are in its own
+    mirrored coordinates). A key that would come within 0.15 s of ``side``'s last key, or need
+    more than :data:`MAX_HAND_SPEED_M_S` to reach, is skipped."""
     keys = plan.keys[side]
-    last = keys[-1]
-    if apex_t - last.time_s < 0.6:
-        return
-    pre, apex = pair
-    base = last.pose
-    move = ECHO_GAIN * (np.asarray(apex.wrist_m) - np.asarray(pre.wrist_m)) if pre is not None else np.zeros(3)
-    lift = np.array([0.0, 0.03, 0.03]) * float(rng.uniform(0.5, 1.5))
-    t0 = max(last.time_s + 0.15, apex_t - 0.45)
-    keys.append(Key(t0, base, last.active))
-    keys.append(Key(apex_t + 0.06, lib.with_offset(base, lift + move), True))
-    keys.append(Key(apex_t + float(rng.uniform(0.4, 0.7)), lib.with_offset(base, 0.5 * lift), last.active))
+    base = keys[-1]
+    g = gain * float(rng.uniform(0.8, 1.2))
+    s0 = np.asarray(start.pose.wrist_m)
+    moved = False
+    for k in lead_keys:
+        t = k.time_s + FOLLOW_LAG_S
+        pose = lib.with_offset(base.pose, g * (np.asarray(k.pose.wrist_m) - s0))
+        if t - keys[-1].time_s < max(0.15, _min_move_s(keys[-1].pose, pose)):
+            continue
+        keys.append(Key(t, pose, True))
+        moved = True
+    if moved:
+        active[side] = True
 
 
 def _retract(plan, rest, active, prev_apex, next_t, rng, style, prosody):

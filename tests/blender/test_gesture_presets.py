@@ -64,7 +64,9 @@ def test_a_tweaked_preset_shows_custom_and_the_tweak_reaches_the_generator(speec
     for side in ("left", "right"):
         h, k = _heads(res, f"{side}_hip")[0], _heads(res, f"{side}_knee")[0]
         assert h[2] - k[2] > 0.3
-        assert _wrist_to_thigh_m(res, side) > 0.2, side
+        # a hand hanging beside the standing leg is ~0.17 m from the thigh's axis, one resting on a
+        # seated thigh ~0.13 m (body v3 item 5 hangs the arms at the first rest more often)
+        assert _wrist_to_thigh_m(res, side) > 0.15, side
 
 
 def test_seated_on_the_demo_character_lowers_the_pelvis_onto_a_seat_with_the_feet_on_the_floor(speech):
