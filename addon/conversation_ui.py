@@ -15,7 +15,7 @@ from bpy.props import CollectionProperty, EnumProperty, IntProperty, PointerProp
 
 from . import blendpaths, conversation_bake, operators, pipeline
 from .rna_registration import register_factory
-from .sidebar import SidebarPanel, props, split
+from .sidebar import SidebarPanel, props, settings, split
 from ..inference.errors import user_message
 
 _LOG = logging.getLogger(__name__)
@@ -120,7 +120,7 @@ class SPEECHANIM_OT_generate_conversation(bpy.types.Operator):
     @classmethod
     def poll(cls, context):
         conv = _conv(context)
-        if conv is None or getattr(context.scene, "speech_animator", None) is None:
+        if conv is None or settings(context) is None:
             return False
         if operators.is_running():
             cls.poll_message_set("Generate is already running (Esc cancels it)")

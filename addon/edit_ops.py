@@ -19,6 +19,7 @@ import time
 import bpy
 
 from . import bake, compat, layers, operators, prompts
+from .sidebar import settings
 
 
 def _id_of(action):
@@ -128,7 +129,7 @@ class SPEECHANIM_OT_merge_down(bpy.types.Operator):
 class _PickedOp:
     @classmethod
     def poll(cls, context):
-        if getattr(context.scene, "speech_animator", None) is None:
+        if settings(context) is None:
             return False
         if _picked(context) is None:
             cls.poll_message_set("Pick a generated action in the list")

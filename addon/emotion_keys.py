@@ -18,6 +18,7 @@ import bpy
 
 from ..inference.face.emotion import CATEGORIES, EmotionKey, EmotionSpec
 from . import compat
+from .sidebar import settings
 
 PROP_PREFIX = "speechanim_emotion_"
 GROUP = "Speech Emotion"
@@ -102,7 +103,7 @@ class SPEECHANIM_OT_key_emotion(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        s = getattr(context.scene, "speech_animator", None)
+        s = settings(context)
         if s is None or s.face_object is None:
             cls.poll_message_set("Choose a face mesh first")
             return False

@@ -20,7 +20,7 @@ from ..rigs.bone_maps import guess_bone_map
 from ..rigs.map_presets import load_map, save_map
 from ..rigs.smplx import JOINT_NAMES
 from .rna_registration import register_factory
-from .sidebar import SidebarPanel
+from .sidebar import SidebarPanel, settings
 from .stored_maps import MAP_PROPERTY, stored_map
 from .targets_face import face_match
 
@@ -77,7 +77,7 @@ def _auto_map(obj, kind) -> dict:
 
 def poll_character(cls, context) -> bool:
     """Shared ``poll`` of operators that need the Speech panel's face mesh or armature."""
-    s = getattr(context.scene, "speech_animator", None)
+    s = settings(context)
     if s is None or (s.face_object is None and s.armature is None):
         cls.poll_message_set("Choose a face mesh or an armature in the Speech panel first")
         return False

@@ -17,6 +17,7 @@ from ..inference.errors import InputError
 from ..inference.face.style import SpeakingStyle, estimate_style
 from ..rigs.arkit import ARKIT_INDEX, NUM_ARKIT
 from . import edits, layers
+from .sidebar import settings
 
 PROP = "speechanim_style"
 _KEY = re.compile(r'^key_blocks\["(.+)"\]\.value\[0\]$')
@@ -62,7 +63,7 @@ def take_arrays(obj, scene):
 
 
 def _face(context):
-    s = getattr(context.scene, "speech_animator", None)
+    s = settings(context)
     return s.face_object if s is not None else None
 
 
