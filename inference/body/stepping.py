@@ -37,7 +37,14 @@ DIP_M: float = 0.015
 
 @dataclass(frozen=True)
 class Step:
-    """One step: start time (s), lead foot (``"left"``/``"right"``) and the stance reached."""
+    """One step of :func:`plan_steps`: when it starts, which foot leads and the stance it reaches.
+
+    Attributes:
+        start_s: start time (s); the step takes :data:`STEP_S`.
+        lead: ``"left"`` or ``"right"``, the foot that swings first (the side the body moves to).
+        x_m, z_m: horizontal position (m) of the stance reached, from the start stance.
+        yaw_rad: heading (rad about +Y) of the stance reached, from the initial heading.
+    """
 
     start_s: float
     lead: str
