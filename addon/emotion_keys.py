@@ -18,7 +18,7 @@ import bpy
 
 from ..inference.face.emotion import CATEGORIES, EmotionKey, EmotionSpec
 from . import compat
-from .sidebar import settings
+from .sidebar import poll_face
 
 PROP_PREFIX = "speechanim_emotion_"
 GROUP = "Speech Emotion"
@@ -101,13 +101,7 @@ class SPEECHANIM_OT_key_emotion(bpy.types.Operator):
     bl_label = "Key Emotion"
     bl_options = {'REGISTER', 'UNDO'}
 
-    @classmethod
-    def poll(cls, context):
-        s = settings(context)
-        if s is None or s.face_object is None:
-            cls.poll_message_set("Choose a face mesh first")
-            return False
-        return True
+    poll = classmethod(poll_face)
 
     def execute(self, context):
         s = context.scene.speech_animator

@@ -9,6 +9,21 @@ def settings(context):
     return getattr(scene, "speech_animator", None) if scene else None
 
 
+def face_object(context):
+    """The Speech panel's face object, or ``None`` (none chosen, or no settings)."""
+    s = settings(context)
+    return s.face_object if s is not None else None
+
+
+def poll_face(cls, context) -> bool:
+    """``poll`` of an operator on the Speech panel's face object: False ("Choose a face mesh
+    first") without one."""
+    if face_object(context) is None:
+        cls.poll_message_set("Choose a face mesh first")
+        return False
+    return True
+
+
 class SidebarPanel:
     """Mixin of every panel in the "Speech" tab; shown when the scene has Speech settings."""
 
