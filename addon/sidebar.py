@@ -15,13 +15,16 @@ def face_object(context):
     return s.face_object if s is not None else None
 
 
-def poll_face(cls, context) -> bool:
-    """``poll`` of an operator on the Speech panel's face object: False ("Choose a face mesh
+class FaceOperator:
+    """Mixin of operators on the Speech panel's face object: unavailable ("Choose a face mesh
     first") without one."""
-    if face_object(context) is None:
-        cls.poll_message_set("Choose a face mesh first")
-        return False
-    return True
+
+    @classmethod
+    def poll(cls, context):
+        if face_object(context) is None:
+            cls.poll_message_set("Choose a face mesh first")
+            return False
+        return True
 
 
 class SidebarPanel:

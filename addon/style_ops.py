@@ -17,7 +17,7 @@ from ..inference.errors import InputError
 from ..inference.face.style import SpeakingStyle, estimate_style
 from ..rigs.arkit import ARKIT_INDEX, NUM_ARKIT
 from . import edits, layers
-from .sidebar import face_object, poll_face
+from .sidebar import FaceOperator, face_object
 
 PROP = "speechanim_style"
 _KEY = re.compile(r'^key_blocks\["(.+)"\]\.value\[0\]$')
@@ -62,14 +62,12 @@ def take_arrays(obj, scene):
     return generated, edited
 
 
-class SPEECHANIM_OT_learn_style(bpy.types.Operator):
+class SPEECHANIM_OT_learn_style(FaceOperator, bpy.types.Operator):
     """Learn the face's speaking style (jaw, lip width, pucker, brows, blink rate) from its edited take; new takes use it"""
 
     bl_idname = "speechanim.learn_style"
     bl_label = "Learn Style from Edited Take"
     bl_options = {'REGISTER', 'UNDO'}
-
-    poll = classmethod(poll_face)
 
     def execute(self, context):
         obj = face_object(context)
