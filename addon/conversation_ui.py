@@ -14,6 +14,8 @@ import bpy
 from bpy.props import CollectionProperty, EnumProperty, IntProperty, PointerProperty, StringProperty
 
 from . import blendpaths, conversation_bake, operators, pipeline
+from .rna_registration import register_factory
+from .sidebar import SidebarPanel, props, settings, split
 from ..inference.errors import user_message
 
 _LOG = logging.getLogger(__name__)
@@ -118,7 +120,7 @@ class SPEECHANIM_OT_generate_conversation(bpy.types.Operator):
     @classmethod
     def poll(cls, context):
         conv = _conv(context)
-        if conv is None or getattr(context.scene, "speech_animator", None) is None:
+        if conv is None or settings(context) is None:
             return False
         if operators.is_running():
             cls.poll_message_set("Generate is already running (Esc cancels it)")
@@ -164,10 +166,7 @@ class SPEECHANIM_OT_generate_conversation(bpy.types.Operator):
         return {'FINISHED'}
 
 
-class SPEECHANIM_PT_conversation(bpy.types.Panel):
-    bl_space_type = 'VIEW_3D'
-    bl_region_type = 'UI'
-    bl_category = "Speech"
+class SPEECHANIM_PT_conversation(SidebarPanel, bpy.types.Panel):
     bl_label = "Conversation"
     bl_parent_id = "SPEECHANIM_PT_main"
     bl_options = {'DEFAULT_CLOSED'}
@@ -189,30 +188,14 @@ class SPEECHANIM_PT_conversation(bpy.types.Panel):
         col.operator(SPEECHANIM_OT_conversation_remove.bl_idname, text="", icon='REMOVE')
         if 0 <= conv.active_index < len(conv.characters):
             it = conv.characters[conv.active_index]
-            box = layout.column()
-            box.use_property_split = True
-            box.use_property_decorate = False
-            box.prop(it, "face_object")
-            box.prop(it, "armature")
-            if conv.source == 'STEREO':
-                box.prop(it, "channel")
-            else:
-                box.prop(it, "audio_path")
-                box.prop(it, "start_frame")
+            box = split(layout.column())
+            props(box, it, "face_object", "armature",
+                  *(("channel",) if conv.source == 'STEREO' else ("audio_path", "start_frame")))
         layout.operator(SPEECHANIM_OT_generate_conversation.bl_idname, icon='COMMUNITY')
 
 
 CLASSES = (SPEECHANIM_PG_conversation_character, SPEECHANIM_PG_conversation, SPEECHANIM_UL_conversation_characters,
            SPEECHANIM_OT_conversation_add, SPEECHANIM_OT_conversation_remove, SPEECHANIM_OT_generate_conversation,
            SPEECHANIM_PT_conversation)
-_register_classes, _unregister_classes = bpy.utils.register_classes_factory(CLASSES)
-
-
-def register() -> None:
-    _register_classes()
-    bpy.types.Scene.speech_animator_conversation = PointerProperty(type=SPEECHANIM_PG_conversation)
-
-
-def unregister() -> None:
-    del bpy.types.Scene.speech_animator_conversation
-    _unregister_classes()
+register, unregister = register_factory(
+    CLASSES, [(bpy.types.Scene, "speech_animator_conversation", PointerProperty(type=SPEECHANIM_PG_conversation))])

@@ -19,10 +19,7 @@ import time
 import bpy
 
 from . import bake, compat, layers, operators, prompts
-
-
-def _targets(context) -> list:
-    return operators._target_ids(context)
+from .sidebar import settings
 
 
 def _id_of(action):
@@ -61,18 +58,14 @@ class SPEECHANIM_OT_use_keys_as_prompts(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        if getattr(context.scene, "speech_animator", None) is None:
-            return False
-        if not any(compat.assigned(i)[0] is not None for i in _targets(context)):  # cheap: runs on redraws
-            cls.poll_message_set("No keys to use: key poses or shapes on the chosen targets first "
-                                 "(of a generated action only what you edited counts)")
-            return False
-        return True
+        return operators.poll_targets(cls, context, lambda i: compat.assigned(i)[0] is not None,  # cheap: on redraws
+                                      "No keys to use: key poses or shapes on the chosen targets first "
+                                      "(of a generated action only what you edited counts)")
 
     def execute(self, context):
         frame_range = prompts.prompt_frame_range(context.scene)
         total = 0
-        for id_data in _targets(context):
+        for id_data in operators.target_ids(context):
             found = prompts.mark_prompts(id_data, frame_range)
             if found:
                 total += len(found)
@@ -94,15 +87,11 @@ class SPEECHANIM_OT_clear_prompts(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        if getattr(context.scene, "speech_animator", None) is None:
-            return False
-        if not any(prompts.prompt_action(i)[0] for i in _targets(context)):
-            cls.poll_message_set("The chosen targets have no prompts")
-            return False
-        return True
+        return operators.poll_targets(cls, context, lambda i: prompts.prompt_action(i)[0],
+                                      "The chosen targets have no prompts")
 
     def execute(self, context):
-        removed = [n for n in (prompts.clear_prompts(i) for i in _targets(context)) if n]
+        removed = [n for n in (prompts.clear_prompts(i) for i in operators.target_ids(context)) if n]
         self.report({'INFO'}, "Prompts removed (actions kept): " + ", ".join(removed))
         return {'FINISHED'}
 
@@ -130,21 +119,17 @@ class SPEECHANIM_OT_merge_down(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        if getattr(context.scene, "speech_animator", None) is None:
-            return False
-        if not any(layers.base_strip(i) is not None for i in _targets(context)):
-            cls.poll_message_set("No target has a generated base layer under edits")
-            return False
-        return True
+        return operators.poll_targets(cls, context, lambda i: layers.base_strip(i) is not None,
+                                      "No target has a generated base layer under edits")
 
     def execute(self, context):
-        return _merge(self, _targets(context), context)
+        return _merge(self, operators.target_ids(context), context)
 
 
 class _PickedOp:
     @classmethod
     def poll(cls, context):
-        if getattr(context.scene, "speech_animator", None) is None:
+        if settings(context) is None:
             return False
         if _picked(context) is None:
             cls.poll_message_set("Pick a generated action in the list")

@@ -18,6 +18,7 @@ import bpy
 
 from ..inference.face.emotion import CATEGORIES, EmotionKey, EmotionSpec
 from . import compat
+from .sidebar import FaceOperator
 
 PROP_PREFIX = "speechanim_emotion_"
 GROUP = "Speech Emotion"
@@ -93,20 +94,12 @@ def with_keyed_emotion(options, face_objects, frame_start: int):
     return replace(options, emotion=EmotionSpec(spec.keys, options.emotion.auto))
 
 
-class SPEECHANIM_OT_key_emotion(bpy.types.Operator):
+class SPEECHANIM_OT_key_emotion(FaceOperator, bpy.types.Operator):
     """Key the sidebar's emotion and strength on the face at the current frame (Generate blends between keys)"""
 
     bl_idname = "speechanim.key_emotion"
     bl_label = "Key Emotion"
     bl_options = {'REGISTER', 'UNDO'}
-
-    @classmethod
-    def poll(cls, context):
-        s = getattr(context.scene, "speech_animator", None)
-        if s is None or s.face_object is None:
-            cls.poll_message_set("Choose a face mesh first")
-            return False
-        return True
 
     def execute(self, context):
         s = context.scene.speech_animator

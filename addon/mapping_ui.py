@@ -19,6 +19,8 @@ from ..rigs.arkit import ARKIT_NAMES
 from ..rigs.bone_maps import guess_bone_map
 from ..rigs.map_presets import load_map, save_map
 from ..rigs.smplx import JOINT_NAMES
+from .rna_registration import register_factory
+from .sidebar import SidebarPanel, settings
 from .stored_maps import MAP_PROPERTY, stored_map
 from .targets_face import face_match
 
@@ -75,7 +77,7 @@ def _auto_map(obj, kind) -> dict:
 
 def poll_character(cls, context) -> bool:
     """Shared ``poll`` of operators that need the Speech panel's face mesh or armature."""
-    s = getattr(context.scene, "speech_animator", None)
+    s = settings(context)
     if s is None or (s.face_object is None and s.armature is None):
         cls.poll_message_set("Choose a face mesh or an armature in the Speech panel first")
         return False
@@ -100,6 +102,12 @@ class _MapOperator:
         obj = self.target_object(context)
         return {'CANCELLED'} if obj is None else self.run(obj)
 
+    def fill(self, obj, mapping: dict, how: str) -> set:
+        """Replace ``obj``'s editable map with ``mapping``, report ``"<obj>: N entries <how>"``; ``{'FINISHED'}``."""
+        _fill(obj, self.kind, mapping)
+        self.report({'INFO'}, f"{obj.name}: {len(mapping)} entries {how}")
+        return {'FINISHED'}
+
     def run(self, obj) -> set:
         """The operator's work on the chosen, editable ``obj``; returns the operator result."""
         raise NotImplementedError(type(self).__name__)
@@ -113,10 +121,7 @@ class SPEECHANIM_OT_map_auto(_MapOperator, bpy.types.Operator):
     bl_options = {'REGISTER', 'UNDO'}
 
     def run(self, obj):
-        mapping = _auto_map(obj, self.kind)
-        _fill(obj, self.kind, mapping)
-        self.report({'INFO'}, f"{obj.name}: {len(mapping)} entries mapped automatically")
-        return {'FINISHED'}
+        return self.fill(obj, _auto_map(obj, self.kind), "mapped automatically")
 
 
 class SPEECHANIM_OT_map_clear(_MapOperator, bpy.types.Operator):
@@ -183,9 +188,7 @@ class SPEECHANIM_OT_map_load_preset(_MapOperator, bpy.types.Operator):
         except (OSError, ValueError) as exc:
             self.report({'ERROR'}, str(exc))
             return {'CANCELLED'}
-        _fill(obj, self.kind, mapping)
-        self.report({'INFO'}, f"{obj.name}: loaded {self.preset}")
-        return {'FINISHED'}
+        return self.fill(obj, mapping, f"loaded from {self.preset}")
 
 
 class SPEECHANIM_UL_map(bpy.types.UIList):
@@ -204,17 +207,10 @@ class SPEECHANIM_UL_map(bpy.types.UIList):
             row.prop(item, "target", text="")
 
 
-class SPEECHANIM_PT_mapping(bpy.types.Panel):
-    bl_space_type = 'VIEW_3D'
-    bl_region_type = 'UI'
-    bl_category = "Speech"
+class SPEECHANIM_PT_mapping(SidebarPanel, bpy.types.Panel):
     bl_label = "Rig Mapping"
     bl_parent_id = "SPEECHANIM_PT_main"
     bl_options = {'DEFAULT_CLOSED'}
-
-    @classmethod
-    def poll(cls, context):
-        return getattr(context.scene, "speech_animator", None) is not None
 
     def draw(self, context):
         s = context.scene.speech_animator
@@ -281,18 +277,7 @@ CLASSES = (SPEECHANIM_PG_map_item, SPEECHANIM_OT_map_auto, SPEECHANIM_OT_map_cle
            SPEECHANIM_PT_mapping)
 
 
-_register_classes, _unregister_classes = bpy.utils.register_classes_factory(CLASSES)
-
-
-def register() -> None:
-    _register_classes()
-    bpy.types.Object.speech_animator_face_map = CollectionProperty(type=SPEECHANIM_PG_map_item)
-    bpy.types.Object.speech_animator_bone_map = CollectionProperty(type=SPEECHANIM_PG_map_item)
-    bpy.types.Object.speech_animator_map_index = IntProperty(options={'SKIP_SAVE'})
-
-
-def unregister() -> None:
-    del bpy.types.Object.speech_animator_map_index
-    del bpy.types.Object.speech_animator_bone_map
-    del bpy.types.Object.speech_animator_face_map
-    _unregister_classes()
+register, unregister = register_factory(CLASSES, [
+    (bpy.types.Object, "speech_animator_face_map", CollectionProperty(type=SPEECHANIM_PG_map_item)),
+    (bpy.types.Object, "speech_animator_bone_map", CollectionProperty(type=SPEECHANIM_PG_map_item)),
+    (bpy.types.Object, "speech_animator_map_index", IntProperty(options={'SKIP_SAVE'}))])

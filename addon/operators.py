@@ -11,6 +11,7 @@ import bpy
 from ..inference.errors import SpeechAnimatorError, WorkerBug, user_message
 from ..inference.face.transcript import transcript_message
 from . import bake, blendpaths, layers, pipeline, playback
+from .sidebar import settings as _settings
 from .worker import Worker
 
 _LOG = logging.getLogger(__name__)
@@ -26,11 +27,6 @@ def is_running() -> bool:
     return _RUNNING["op"] is not None
 
 
-def _settings(context):
-    scene = getattr(context, "scene", None)
-    return getattr(scene, "speech_animator", None) if scene else None
-
-
 def _idle_settings(cls, context, running_message: str):
     """The Speech settings for a ``poll``, or ``None`` (with ``running_message`` shown) while a
     Generate runs or when the scene has no settings."""
@@ -39,6 +35,35 @@ def _idle_settings(cls, context, running_message: str):
         cls.poll_message_set(running_message)
         return None
     return s
+
+
+def target_ids(context) -> list:
+    """The datablocks the sidebar animates: the shape-key blocks of its face objects, its armature."""
+    s = _settings(context)
+    ids = []
+    names = pipeline.face_objects_from(s, context)
+    for name in names:
+        obj = bpy.data.objects.get(name)
+        if obj is not None and obj.data.shape_keys is not None:
+            ids.append(obj.data.shape_keys)
+    if s.armature is not None:
+        ids.append(s.armature)
+    return ids
+
+
+def poll_targets(cls, context, has, missing: str, running_message: str = "") -> bool:
+    """``poll`` of an operator on the sidebar's targets (:func:`target_ids`).
+
+    False when the scene has no Speech settings, while a Generate runs if ``running_message`` is
+    given (shown), or when no target passes ``has(id_data)`` (``missing`` shown); else True.
+    """
+    s = _idle_settings(cls, context, running_message) if running_message else _settings(context)
+    if s is None:
+        return False
+    if not any(has(i) for i in target_ids(context)):
+        cls.poll_message_set(missing)
+        return False
+    return True
 
 
 def _playback_request(context) -> dict:
@@ -250,19 +275,6 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
         self._finish(context)
 
 
-def _target_ids(context) -> list:
-    s = _settings(context)
-    ids = []
-    names = pipeline.face_objects_from(s, context)
-    for name in names:
-        obj = bpy.data.objects.get(name)
-        if obj is not None and obj.data.shape_keys is not None:
-            ids.append(obj.data.shape_keys)
-    if s.armature is not None:
-        ids.append(s.armature)
-    return ids
-
-
 class SPEECHANIM_OT_clear(bpy.types.Operator):
     """Remove the generated animation from the targets (edited actions are kept) and restore the actions a bake
     moved to the NLA"""
@@ -273,16 +285,11 @@ class SPEECHANIM_OT_clear(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        s = _idle_settings(cls, context, "Generate is running")
-        if s is None:
-            return False
-        if not any(layers.generated_action(i)[0] is not None for i in _target_ids(context)):
-            cls.poll_message_set("The chosen targets carry no generated animation")
-            return False
-        return True
+        return poll_targets(cls, context, lambda i: layers.generated_action(i)[0] is not None,
+                            "The chosen targets carry no generated animation", running_message="Generate is running")
 
     def execute(self, context):
-        cleared, messages = bake.clear(_target_ids(context), remove_unused=True)
+        cleared, messages = bake.clear(target_ids(context), remove_unused=True)
         for msg in messages:
             self.report({'INFO'}, msg)
         if not cleared:

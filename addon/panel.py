@@ -5,27 +5,16 @@ from __future__ import annotations
 import bpy
 
 from . import compat, operators
+from .sidebar import SidebarPanel, props, split
 
 
 def _split_layout(layout, context):
-    """``(settings, layout)``: the scene's Speech settings and ``layout`` with property split on
-    and decorators off (Blender's sidebar style)."""
-    layout.use_property_split = True
-    layout.use_property_decorate = False
-    return context.scene.speech_animator, layout
+    """``(settings, layout)``: the scene's Speech settings and ``layout`` in the sidebar style
+    (:func:`sidebar.split`)."""
+    return context.scene.speech_animator, split(layout)
 
 
-class _SpeechPanel:
-    bl_space_type = 'VIEW_3D'
-    bl_region_type = 'UI'
-    bl_category = "Speech"
-
-    @classmethod
-    def poll(cls, context):
-        return getattr(context.scene, "speech_animator", None) is not None
-
-
-class SPEECHANIM_PT_main(_SpeechPanel, bpy.types.Panel):
+class SPEECHANIM_PT_main(SidebarPanel, bpy.types.Panel):
     bl_label = "Speech Animator"
 
     def draw(self, context):
@@ -66,7 +55,7 @@ class SPEECHANIM_PT_main(_SpeechPanel, bpy.types.Panel):
         row.operator("speechanim.add_sound_strip", icon='SOUND')
 
 
-class SPEECHANIM_PT_model(_SpeechPanel, bpy.types.Panel):
+class SPEECHANIM_PT_model(SidebarPanel, bpy.types.Panel):
     bl_label = "Model"
     bl_parent_id = "SPEECHANIM_PT_main"
 
@@ -78,62 +67,60 @@ class SPEECHANIM_PT_model(_SpeechPanel, bpy.types.Panel):
             layout.prop(s, "body_model")
         if 'emage' in {s.body_model if s.what != 'FACE' else "", s.face_model if s.what != 'BODY' else ""}:
             layout.prop(s, "emage_checkpoint", text="Checkpoint (empty: preference)")
-        layout.prop(s, "device")
-        layout.prop(s, "seed")
+        props(layout, s, "device", "seed")
 
 
-class SPEECHANIM_PT_face(_SpeechPanel, bpy.types.Panel):
-    bl_label = "Face"
+class _PartPanel(SidebarPanel):
+    """A closed sub-panel of one part's settings, greyed out while Generate does not animate that part."""
+
     bl_parent_id = "SPEECHANIM_PT_main"
     bl_options = {'DEFAULT_CLOSED'}
+    #: The ``what`` value (besides ``'BOTH'``) that animates this part: ``'FACE'`` or ``'BODY'``.
+    part = ""
 
     def draw(self, context):
         s, layout = _split_layout(self.layout, context)
-        layout.active = s.what in {'FACE', 'BOTH'}
-        layout.prop(s, "intensity")
-        layout.prop(s, "transcript")
+        layout.active = s.what in {self.part, 'BOTH'}
+        self.draw_part(s, layout)
+
+    def draw_part(self, s, layout) -> None:
+        """Draw the part's settings ``s`` (the scene's Speech settings) in ``layout``."""
+        raise NotImplementedError(type(self).__name__)
+
+
+class SPEECHANIM_PT_face(_PartPanel, bpy.types.Panel):
+    bl_label = "Face"
+    part = 'FACE'
+
+    def draw_part(self, s, layout):
+        props(layout, s, "intensity", "transcript")
         row = layout.row()
         row.active = not s.transcript.strip()  # the Text is used only when the field is empty
         row.prop(s, "transcript_text", text="Text")
-        layout.prop(s, "smoothing")
-        layout.prop(s, "procedural_face")
+        props(layout, s, "smoothing", "procedural_face")
         # --- emotion (addon/emotion_keys.py) ---
         col = layout.column(heading="Emotion")
-        col.prop(s, "emotion")
-        col.prop(s, "emotion_strength")
-        col.prop(s, "emotion_auto")
+        props(col, s, "emotion", "emotion_strength", "emotion_auto")
         col.operator("speechanim.key_emotion", icon='KEY_HLT')
         from .style_ops import draw_style  # --- speaking style (addon/style_ops.py) ---
 
         draw_style(layout, s.face_object)
 
 
-class SPEECHANIM_PT_body(_SpeechPanel, bpy.types.Panel):
+class SPEECHANIM_PT_body(_PartPanel, bpy.types.Panel):
     bl_label = "Body Gestures"
-    bl_parent_id = "SPEECHANIM_PT_main"
-    bl_options = {'DEFAULT_CLOSED'}
+    part = 'BODY'
 
-    def draw(self, context):
-        s, layout = _split_layout(self.layout, context)
-        layout.active = s.what in {'BODY', 'BOTH'}
-        layout.prop(s, "gesture_preset")
-        layout.prop(s, "gesture_energy")
-        layout.prop(s, "gesture_rate")
-        layout.prop(s, "handedness")
-        layout.prop(s, "posture")
-        layout.prop(s, "gesture_two_handed")
-        layout.prop(s, "gesture_stance")
+    def draw_part(self, s, layout):
+        props(layout, s, "gesture_preset", "gesture_energy", "gesture_rate", "handedness", "posture",
+              "gesture_two_handed", "gesture_stance")
         row = layout.row()
         row.active = s.gesture_stance != 'seated'
         row.prop(s, "gesture_stepping")
-        col = layout.column(heading="Animate")
-        col.prop(s, "part_upper")
-        col.prop(s, "part_hands")
-        col.prop(s, "part_lower")
-        col.prop(s, "part_face")
+        props(layout.column(heading="Animate"), s, "part_upper", "part_hands", "part_lower", "part_face")
 
 
-class SPEECHANIM_PT_keys(_SpeechPanel, bpy.types.Panel):
+class SPEECHANIM_PT_keys(SidebarPanel, bpy.types.Panel):
     bl_label = "Keyframes"
     bl_parent_id = "SPEECHANIM_PT_main"
     bl_options = {'DEFAULT_CLOSED'}
@@ -144,12 +131,11 @@ class SPEECHANIM_PT_keys(_SpeechPanel, bpy.types.Panel):
         col = layout.column()
         col.active = s.use_key_reduction
         col.prop(s, "key_tolerance", text="Shape Key Tolerance")
-        col.prop(s, "rotation_tolerance")
-        col.prop(s, "location_tolerance")
+        props(col, s, "rotation_tolerance", "location_tolerance")
         layout.prop(s, "replace_generated")
 
 
-class SPEECHANIM_PT_edit(_SpeechPanel, bpy.types.Panel):
+class SPEECHANIM_PT_edit(SidebarPanel, bpy.types.Panel):
     """Layers, prompts and the list of generated actions (editing after generation)."""
 
     bl_label = "Edit & Layers"
@@ -158,11 +144,8 @@ class SPEECHANIM_PT_edit(_SpeechPanel, bpy.types.Panel):
     def draw(self, context):
         s = context.scene.speech_animator
         layout = self.layout
-        col = layout.column()
-        col.use_property_split = True
-        col.use_property_decorate = False
-        col.prop(s, "regenerate")
-        col.prop(s, "existing_action")
+        col = split(layout.column())
+        props(col, s, "regenerate", "existing_action")
         if s.regenerate == 'RANGE':
             sub = col.column(align=True)
             sub.prop(s, "range_start")

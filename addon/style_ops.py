@@ -17,6 +17,7 @@ from ..inference.errors import InputError
 from ..inference.face.style import SpeakingStyle, estimate_style
 from ..rigs.arkit import ARKIT_INDEX, NUM_ARKIT
 from . import edits, layers
+from .sidebar import FaceOperator, face_object
 
 PROP = "speechanim_style"
 _KEY = re.compile(r'^key_blocks\["(.+)"\]\.value\[0\]$')
@@ -61,27 +62,15 @@ def take_arrays(obj, scene):
     return generated, edited
 
 
-def _face(context):
-    s = getattr(context.scene, "speech_animator", None)
-    return s.face_object if s is not None else None
-
-
-class SPEECHANIM_OT_learn_style(bpy.types.Operator):
+class SPEECHANIM_OT_learn_style(FaceOperator, bpy.types.Operator):
     """Learn the face's speaking style (jaw, lip width, pucker, brows, blink rate) from its edited take; new takes use it"""
 
     bl_idname = "speechanim.learn_style"
     bl_label = "Learn Style from Edited Take"
     bl_options = {'REGISTER', 'UNDO'}
 
-    @classmethod
-    def poll(cls, context):
-        if _face(context) is None:
-            cls.poll_message_set("Choose a face mesh first")
-            return False
-        return True
-
     def execute(self, context):
-        obj = _face(context)
+        obj = face_object(context)
         try:
             generated, edited = take_arrays(obj, context.scene)
         except ValueError as exc:
@@ -102,14 +91,14 @@ class SPEECHANIM_OT_reset_style(bpy.types.Operator):
 
     @classmethod
     def poll(cls, context):
-        obj = _face(context)
+        obj = face_object(context)
         if obj is None or PROP not in obj.keys():
             cls.poll_message_set("The face has no learnt style")
             return False
         return True
 
     def execute(self, context):
-        del _face(context)[PROP]
+        del face_object(context)[PROP]
         return {'FINISHED'}
 
 

@@ -137,22 +137,34 @@ def load_audio(path: str | os.PathLike) -> Audio:
     """
     import soundfile as sf
 
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise AudioError(f"{path}: audio file not found")
-    try:
-        info = sf.info(path)
-        data, rate = _decode_16k_mono(path)
-    except AudioError:
-        raise
-    except Exception as exc:  # libsndfile raises its own error types
-        raise AudioError(
-            f"{path}: cannot decode audio ({exc}); expected WAV, FLAC, OGG or MP3"
-        ) from exc
+    path, (info, (data, rate)) = read_audio_file(path, lambda p: (sf.info(p), _decode_16k_mono(p)))
     warnings = list(check_container(path, info, data.shape[0] / float(SAMPLE_RATE_HZ)))
     audio = prepare_audio(data, SAMPLE_RATE_HZ, path)
     warnings += check_random_data(audio)
     return Audio(audio.samples, SAMPLE_RATE_HZ, int(rate), path, tuple(warnings))
+
+
+def read_audio_file(path: str | os.PathLike, read):
+    """``(path, read(path))`` with ``path`` as a ``str``: the file checks every decoder of this
+    package shares (:func:`load_audio`, the multichannel and the windowed readers).
+
+    Args:
+        path: the audio file.
+        read: ``read(path: str)``, typically ``soundfile`` calls on it.
+
+    Raises:
+        AudioError: ``path`` is not a file; ``read`` raised (libsndfile's own error types become
+            "cannot decode audio (<its message>)"; an :class:`AudioError` passes unchanged).
+    """
+    path = os.fspath(path)
+    if not os.path.isfile(path):
+        raise AudioError(f"{path}: audio file not found")
+    try:
+        return path, read(path)
+    except AudioError:
+        raise
+    except Exception as exc:  # libsndfile raises its own error types
+        raise AudioError(f"{path}: cannot decode audio ({exc}); expected WAV, FLAC, OGG or MP3") from exc
 
 
 def _decode_16k_mono(path: str) -> tuple[np.ndarray, int]:

@@ -16,10 +16,12 @@ Everything is 16 kHz mono float32 (:data:`inference.audio.SAMPLE_RATE_HZ`).
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 
 import numpy as np
 
-from .audio import SAMPLE_RATE_HZ, Audio, AudioError, load_audio, prepare_audio
+from .audio import (SAMPLE_RATE_HZ, Audio, AudioError, check_container, check_random_data, prepare_audio,
+                    read_audio_file)
 from .prosody import GAP_FILL_S, PROSODY_FPS, SPEECH_MIN_S, HOP_SAMPLES, analyze_prosody
 from .signal_ops import drop_short, fill_gaps, hann_smooth
 
@@ -67,23 +69,28 @@ def place_lines(lines, duration_s: float, name: str) -> Audio:
 def load_channels(path: str | os.PathLike) -> list[Audio]:
     """Read every channel of a file as its own 16 kHz mono :class:`Audio`.
 
+    The file is decoded once; the checks of :func:`inference.audio.load_audio` run on what it
+    holds: the container's (header vs decoded duration, OGG end-of-stream, trailing bytes) on the
+    file, :func:`inference.audio.prepare_audio`'s and the random-data check on each channel.
+
     Returns:
-        one :class:`Audio` per channel, in file order, ``path`` = ``"<file>#<channel>"``.
+        one :class:`Audio` per channel, in file order, ``path`` = ``"<file>#<channel>"``; its
+        ``warnings``: the file's (trailing bytes) and the channel's own (a burst of random data).
 
     Raises:
-        AudioError: missing or undecodable file.
+        AudioError: missing, undecodable or truncated file; a channel that is empty, too short,
+            not finite or mostly random data (the message names ``<file>#<channel>``).
     """
     import soundfile as sf
 
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise AudioError(f"{path}: audio file not found")
-    try:
-        data, rate = sf.read(path, dtype="float32", always_2d=True)
-    except Exception as exc:  # libsndfile's own error types
-        raise AudioError(f"{path}: cannot decode audio ({exc}); expected WAV, FLAC, OGG or MP3") from exc
-    load_audio(path)  # the project's container / damage checks on the same file (raises on truncation)
-    return [prepare_audio(data[:, c], int(rate), f"{path}#{c}") for c in range(data.shape[1])]
+    path, (info, (data, rate)) = read_audio_file(
+        path, lambda p: (sf.info(p), sf.read(p, dtype="float32", always_2d=True)))
+    warnings = check_container(path, info, data.shape[0] / float(rate))
+    out = []
+    for c in range(data.shape[1]):
+        channel = prepare_audio(data[:, c], int(rate), f"{path}#{c}")
+        out.append(replace(channel, warnings=tuple(warnings + check_random_data(channel))))
+    return out
 
 
 def own_speech(channels: list[Audio]) -> list[np.ndarray]:

@@ -27,7 +27,7 @@ import numpy as np
 
 from ._rigs import rotations as _rotations
 from .audio import Audio, AudioError, TRUNCATION_TOLERANCE_S, check_container, \
-    check_random_data, prepare_audio
+    check_random_data, prepare_audio, read_audio_file
 from .options import GenerateOptions
 from .performance import Performance, Provenance
 from .timebase import num_frames
@@ -51,13 +51,7 @@ def audio_duration_s(path: str | os.PathLike) -> float:
     """
     import soundfile as sf
 
-    path = os.fspath(path)
-    if not os.path.isfile(path):
-        raise AudioError(f"{path}: audio file not found")
-    try:
-        info = sf.info(path)
-    except Exception as exc:  # libsndfile's own error types
-        raise AudioError(f"{path}: cannot decode audio ({exc}); expected WAV, FLAC, OGG or MP3") from exc
+    _path, info = read_audio_file(path, sf.info)
     return info.frames / float(info.samplerate) if info.frames > 0 else 0.0
 
 

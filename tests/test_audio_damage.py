@@ -10,6 +10,7 @@ import soundfile as sf
 
 from inference import cli
 from inference.audio import AudioError, load_audio
+from inference.dialogue_audio import load_channels
 from tests.conftest import REPO_ROOT
 
 DEMO = REPO_ROOT / "assets" / "demo_speech.flac"
@@ -43,16 +44,33 @@ def damaged(tmp_path_factory):
     return damaged_set(tmp_path_factory.mktemp("damaged"))
 
 
+@pytest.mark.parametrize("read", [load_audio, load_channels])  # load_channels: decoded once, the same checks
 @pytest.mark.parametrize("name, needle", [
     ("truncated.wav", "truncated file: the header declares 11.64 s of audio, found 3.88 s"),
     ("truncated.mp3", "truncated file: the header declares 11.64 s"),
     ("truncated.ogg", "without its end-of-stream page"),
     ("random.wav", "found random data"),
 ])
-def test_damaged_files_are_errors(damaged, name, needle):
+def test_damaged_files_are_errors(damaged, name, needle, read):
     with pytest.raises(AudioError) as exc:
-        load_audio(damaged / name)
+        read(damaged / name)
     assert needle in str(exc.value) and name in str(exc.value)
+
+
+def test_random_data_on_one_channel_is_refused_naming_the_channel(tmp_path):
+    """One channel of random data (-15 dBFS): refused, though the file's mono mix passes."""
+    x, rate = sf.read(DEMO, dtype="float32")
+    noise = np.random.default_rng(1).uniform(-0.3, 0.3, x.shape[0]).astype(np.float32)
+    sf.write(tmp_path / "two.wav", np.stack([x, noise], axis=1), rate)
+    assert load_audio(tmp_path / "two.wav").warnings == ()
+    with pytest.raises(AudioError, match=r"two\.wav#1: expected sound, found random data"):
+        load_channels(tmp_path / "two.wav")
+    burst = x.copy()
+    burst[3 * rate: 5 * rate] = noise[: 2 * rate] / 0.3
+    sf.write(tmp_path / "burst2.wav", np.stack([x, burst], axis=1), rate)
+    clean, noisy = load_channels(tmp_path / "burst2.wav")
+    assert clean.warnings == () and any("burst2.wav#1: 2.98 s .. " in w and "loud white noise" in w for w in noisy.warnings)
+    np.testing.assert_array_equal(clean.samples, load_audio(DEMO).samples)
 
 
 def test_trailing_junk_and_noise_burst_are_warnings(damaged):

@@ -21,6 +21,7 @@ from inference.batch import args as batch_args, atomic, runner
 from inference.batch.errors import BatchInterrupted, OutputExistsError, UsageError
 from inference.batch.inputs import discover
 from inference.errors import SpeechAnimatorError, error_classes
+from tests.cli_signals import sigterm_after
 from tests.conftest import REPO_ROOT
 
 DEMO = REPO_ROOT / "assets" / "demo_speech.flac"
@@ -254,14 +255,8 @@ def test_sigterm_on_the_cli_leaves_no_partial_files(tmp_path):
     for k in range(12):
         sf.write(clips / f"line{k:02d}.wav", np.tile(x, 3), rate)
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "inference", str(clips), "-o", str(out)], cwd=REPO_ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 120
-    while time.time() < deadline and not (out / "line00.json").exists():
-        time.sleep(0.05)
-    proc.send_signal(signal.SIGTERM)
-    stdout, stderr = proc.communicate(timeout=120)
-    assert proc.returncode == 128 + signal.SIGTERM, stdout + stderr
+    stdout, _ = sigterm_after([sys.executable, "-m", "inference", str(clips), "-o", str(out)], REPO_ROOT,
+                              out / "line00.json", timeout_s=120, poll_s=0.05)
     assert "stopped by SIGTERM" in stdout
     names = sorted(p.name for p in out.iterdir())
     assert not [n for n in names if n.startswith(".") or "partial" in n], names

@@ -162,10 +162,10 @@ ENTRY_POINTS = {
     "inference.__main__": "`python -m inference` (the Blender-free CLI)",
     "addon.worker.loader": "loaded by file path: the worker child's command line (addon/worker/process.py)",
     "addon.worker.child": "the worker process's serve loop, imported by name in addon/worker/loader.py",
-    "inference.body.procedural": "built-in backend loaded by name (inference/backends.py _BUILTIN)",
-    "inference.emage.backend": "built-in backend loaded by name (inference/backends.py _BUILTIN)",
-    "inference.face.dsp": "built-in backend loaded by name (inference/backends.py _BUILTIN)",
-    "inference.face.lipsync": "built-in backend loaded by name (inference/backends.py _BUILTIN)",
+    "inference.body.procedural": "built-in backend loaded by name (inference/backends/discovery.py _BUILTIN)",
+    "inference.emage.backend": "built-in backend loaded by name (inference/backends/discovery.py _BUILTIN)",
+    "inference.face.dsp": "built-in backend loaded by name (inference/backends/discovery.py _BUILTIN)",
+    "inference.face.lipsync": "built-in backend loaded by name (inference/backends/discovery.py _BUILTIN)",
     # Imports bpy, so it belongs to addon/ (README layout); the demo (tools/demo/scene.py), the benchmarks
     # and the installed-extension scenarios build it from the installed package.
     "addon.demo_character": "the self-contained demo character, built from the installed extension",
@@ -205,7 +205,7 @@ def test_every_shipped_module_is_reachable_from_the_entry_points():
     rels = {_module_name(r): r for r in shipped_modules()}
     known = set(rels)
     assert set(ENTRY_POINTS) <= known, f"stale ENTRY_POINTS: {sorted(set(ENTRY_POINTS) - known)}"
-    backends = (ROOT / "inference" / "backends.py").read_text()
+    backends = (ROOT / "inference" / "backends" / "discovery.py").read_text()
     for name, why in ENTRY_POINTS.items():
         if "_BUILTIN" in why:
             assert f'"{name.removeprefix("inference.")}"' in backends, f"{name} is no longer a built-in backend"

@@ -12,13 +12,20 @@ class UsageError(InputError):
 
 
 class MissingInputError(InputError):
-    """An input path named on the command line does not exist or holds no audio."""
+    """An input path named on the command line does not exist or holds no audio.
+
+    Not raised: the input's report gets its message and code (``"status": "error"``), the other
+    inputs run, and the batch exits with 1 (:func:`inference.batch.runner.exit_code`).
+    """
 
     code = "input_missing"
 
 
 class OutputExistsError(InputError):
-    """Outputs of this batch already exist and neither ``--overwrite`` nor ``--skip-existing`` was given."""
+    """Outputs of this batch already exist and neither ``--overwrite`` nor ``--skip-existing`` was given.
+
+    Raised by :func:`inference.batch.runner.check_rerun` before any file is touched (exit code 2).
+    """
 
     code = "output_exists"
 

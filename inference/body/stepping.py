@@ -21,10 +21,15 @@ import numpy as np
 
 from .synthesis import minimum_jerk
 
+#: Height (m) the swinging foot is lifted at mid-swing.
 LIFT_M: float = 0.06
+#: Duration (s) of one step, lead and trailing foot together.
 STEP_S: float = 0.9
+#: Range (s) of the seeded gap between steps at ``stepping = 1`` (uniform; shorter when higher).
 STEP_GAP_S: tuple = (7.0, 16.0)
+#: Stances stay within this distance (m) of the start (the BEAT2 speaker wanders ~1 m a minute).
 MAX_TRAVEL_M: float = 0.45
+#: Stances stay within this turn (rad) of the initial heading (the BEAT2 speaker: about +-0.5 rad).
 MAX_TURN_RAD: float = 0.6
 #: Vertical dip of the pelvis at mid-step (m).
 DIP_M: float = 0.015
@@ -32,7 +37,14 @@ DIP_M: float = 0.015
 
 @dataclass(frozen=True)
 class Step:
-    """One step: start time (s), lead foot (``"left"``/``"right"``) and the stance reached."""
+    """One step of :func:`plan_steps`: when it starts, which foot leads and the stance it reaches.
+
+    Attributes:
+        start_s: start time (s); the step takes :data:`STEP_S`.
+        lead: ``"left"`` or ``"right"``, the foot that swings first (the side the body moves to).
+        x_m, z_m: horizontal position (m) of the stance reached, from the start stance.
+        yaw_rad: heading (rad about +Y) of the stance reached, from the initial heading.
+    """
 
     start_s: float
     lead: str

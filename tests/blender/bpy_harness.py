@@ -48,18 +48,27 @@ def run_bpy(code: str, *, env: dict | None = None, timeout: float = 300, expect_
 
     ``result`` is the JSON passed to the last ``emit()`` (``None`` if none).
     """
-    return _run([sys.executable, "-c", PREAMBLE + textwrap.dedent(code) + EPILOGUE], env, timeout, expect_ok,
-                "bpy subprocess")
+    return run_child([sys.executable, "-c", PREAMBLE + textwrap.dedent(code) + EPILOGUE], os.environ, env or {},
+                     timeout=timeout, expect_ok=expect_ok, what="bpy subprocess")
 
 
-def _run(argv: list, env: dict | None, timeout: float, expect_ok: bool, what: str):
-    full_env = dict(os.environ)
-    full_env.update(env or {})
-    # children leave with os._exit (see EPILOGUE): Blender's own temp folder would stay behind in /tmp
+def run_child(argv: list, base_env, overrides: dict, *, timeout: float, expect_ok: bool, what: str):
+    """Run ``argv`` in the repository with ``base_env`` updated by ``overrides``; return ``(result, proc)``.
+
+    The child gets a ``TMPDIR`` of its own, removed afterwards, unless ``overrides`` names one
+    (children leave with ``os._exit``, see EPILOGUE: Blender's temp folder would stay in /tmp).
+    ``result`` is the JSON of its last ``RESULT:<json>`` line (``None`` if none).
+
+    Raises:
+        AssertionError: ``expect_ok`` and the child exited non-zero (``what``, the exit code and the
+            ends of its stdout and stderr).
+        subprocess.TimeoutExpired: it ran longer than ``timeout`` seconds.
+    """
+    environ = {**base_env, **overrides}
     with tempfile.TemporaryDirectory(prefix="speechanim_bpy_") as tmp:
-        if "TMPDIR" not in (env or {}):
-            full_env["TMPDIR"] = tmp
-        proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=full_env)
+        if "TMPDIR" not in overrides:
+            environ["TMPDIR"] = tmp
+        proc = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=timeout, env=environ)
     result = None
     for line in proc.stdout.splitlines():
         if line.startswith("RESULT:"):
@@ -70,6 +79,20 @@ def _run(argv: list, env: dict | None, timeout: float, expect_ok: bool, what: st
     return result, proc
 
 
+def scenario_script(folder: Path, name: str, helper: str) -> Path:
+    """``folder/<name>.py``.
+
+    Raises:
+        FileNotFoundError: there is none (the message lists the scenarios of ``folder``, less the
+            shared ``helper`` module).
+    """
+    script = folder / f"{name}.py"
+    if not script.is_file():
+        raise FileNotFoundError(f"scenario {name!r}: no file {script}; scenarios: "
+                                f"{sorted(p.stem for p in folder.glob('*.py') if p.stem != helper)}")
+    return script
+
+
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 #: Environment variable carrying a scenario's parameters (JSON).
 PARAMS_ENV = "SPEECHANIM_SCENARIO_PARAMS"
@@ -78,12 +101,9 @@ PARAMS_ENV = "SPEECHANIM_SCENARIO_PARAMS"
 def run_scenario(name: str, *, timeout: float = 300, expect_ok: bool = True, env: dict | None = None, **params):
     """Run ``scenarios/<name>.py`` in a new python with ``params`` (JSON-able keyword arguments);
     return ``(result, proc)`` like :func:`run_bpy`."""
-    script = SCENARIOS / f"{name}.py"
-    if not script.is_file():
-        raise FileNotFoundError(f"scenario {name!r}: no file {script}; scenarios: "
-                                f"{sorted(p.stem for p in SCENARIOS.glob('*.py') if p.stem != 'scenario')}")
-    return _run([sys.executable, str(script)], {**(env or {}), PARAMS_ENV: json.dumps(params)}, timeout, expect_ok,
-                f"scenario {name}")
+    script = scenario_script(SCENARIOS, name, "scenario")
+    return run_child([sys.executable, str(script)], os.environ, {**(env or {}), PARAMS_ENV: json.dumps(params)},
+                     timeout=timeout, expect_ok=expect_ok, what=f"scenario {name}")
 
 
 def write_speechlike(path: Path, silence_s: float = 0.5, speech_s: float = 2.0, rate_hz: int = 22050) -> Path:

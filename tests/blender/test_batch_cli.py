@@ -8,6 +8,7 @@ import numpy as np
 import soundfile as sf
 
 from bpy_harness import ROOT, run_bpy, write_speechlike
+from tests.cli_signals import sigterm_after
 
 MAKE_BLEND = """
 import bpy, scene_fixtures as sf
@@ -213,24 +214,15 @@ def test_damaged_audio_is_never_a_silent_ok(tmp_path):
 
 
 def test_sigterm_leaves_no_partial_blend(tmp_path):
-    import signal
-    import time
-
     _, blend = make_inputs(tmp_path)
     src = tmp_path / "many"
     src.mkdir()
     for k in range(12):
         write_speechlike(src / f"l{k:02d}.wav", silence_s=0.1, speech_s=3.0)
     out = tmp_path / "out"
-    proc = subprocess.Popen([sys.executable, "-m", "tools.bake", "--blend", str(blend), str(src), "--face", "Face",
-                             "--what", "face", "--face-model", "fast", "--output-dir", str(out)],
-                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.time() + 240
-    while time.time() < deadline and not (out / "l00.json").exists():
-        time.sleep(0.02)
-    proc.send_signal(signal.SIGTERM)
-    stdout, stderr = proc.communicate(timeout=240)
-    assert proc.returncode == 128 + signal.SIGTERM, stdout + stderr
+    sigterm_after([sys.executable, "-m", "tools.bake", "--blend", str(blend), str(src), "--face", "Face",
+                   "--what", "face", "--face-model", "fast", "--output-dir", str(out)],
+                  ROOT, out / "l00.json", timeout_s=240, poll_s=0.02)
     names = sorted(p.name for p in out.iterdir())
     assert not [n for n in names if n.startswith(".") or n.endswith("@") or "partial" in n], names
     blends = [n for n in names if n.endswith(".blend")]

@@ -20,31 +20,16 @@ from pathlib import Path
 from tools.bake import load_extension
 load_extension(register=False)
 import rigs_fixtures as rf
+from push_out_case import retargeted_motion
 from speech_animator.addon.body_proxies import fit_proxies
-from speech_animator.addon.targets_body import build_body_targets, deform_positions, resolve_bone_map, skeleton_of
-from speech_animator.inference.audio import Audio, load_audio, prepare_audio
-from speech_animator.inference.backends import get_body_backend
-from speech_animator.inference.options import GenerateOptions
-from speech_animator.inference.performance import Performance
+from speech_animator.addon.targets_body import build_body_targets
 from speech_animator.rigs import body_collision as bc
-from speech_animator.rigs.retarget import plan_retarget, retarget
 arm = rf.load_rig({kind!r}, Path({str(CHARS)!r}))
 caps = fit_proxies(arm)
-skel = skeleton_of(arm)
-bmap, _ = resolve_bone_map(arm, None, skel)
-plan = plan_retarget(skel, bmap, position_map=deform_positions(arm, bmap))
-wav = Path({str(BEAT2)!r})
-if wav.exists():   # 12 s of the held-out half of the BEAT2 take's audio
-    a = load_audio(wav); audio = Audio(a.samples[40 * 16000:52 * 16000], 16000, 16000)
-else:
-    from tests.test_body import speech_like
-    audio = prepare_audio(speech_like(12.0, seed=4), 16000)
-body = get_body_backend("procedural").run(audio, GenerateOptions(seed=1))
-raw = retarget(plan, body.poses, body.transl, body.transl_origin)
-new, before, after = bc.resolve(skel, bmap, raw, caps, plan.scale, body.fps)
-perf = Performance(fps=body.fps, arkit=np.zeros((body.poses.shape[0], 52), np.float32),
-                   smplx_poses=body.poses, transl=body.transl, transl_origin=body.transl_origin)
-targets, notes = build_body_targets(arm, perf)        # the add-on path runs the same push-out
+case = retargeted_motion(arm, Path({str(BEAT2)!r}))
+skel, bmap, body = case.skel, case.bmap, case.body
+new, before, after = bc.resolve(skel, bmap, case.raw, caps, case.plan.scale, body.fps)
+targets, notes = build_body_targets(arm, case.perf)        # the add-on path runs the same push-out
 ch = {{c.data_path: c for c in targets[0].channels}}
 sh = bmap["left_shoulder"]
 path = 'pose.bones["%s"].rotation_quaternion' % sh

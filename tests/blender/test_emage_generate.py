@@ -11,21 +11,30 @@ from bpy_harness import run_bpy, write_speechlike
 
 FIX = Path(os.environ.get("SPEECHANIM_SHARED_FIXTURES",
                           Path(__file__).resolve().parents[2].parent / "shared" / "fixtures")) / "emage_audio"
-
-
-def test_generate_with_emage_keeps_the_artists_keyed_poses(tmp_path):
-    ck = FIX / "weights_small"
-    if not ck.exists():
-        pytest.skip(f"EMAGE fixtures not available: {ck}")
-    audio = write_speechlike(tmp_path / "keyed.wav", silence_s=0.3)
-    res, _ = run_bpy(f"""
+#: What each scenario starts with: the extension loaded, the test character built (``face``, ``body``).
+SCENE = """
 import bpy, numpy as np
-from mathutils import Quaternion
 from tools.bake import load_extension
 load_extension()
 from speech_animator.addon import compat
 import scene_fixtures as sf
 face, body = sf.build_scene()
+"""
+
+
+@pytest.fixture
+def ck():
+    """The small EMAGE checkpoint of the shared fixtures (the test is skipped without it)."""
+    path = FIX / "weights_small"
+    if not path.exists():
+        pytest.skip(f"EMAGE fixtures not available: {path}")
+    return path
+
+
+def test_generate_with_emage_keeps_the_artists_keyed_poses(tmp_path, ck):
+    audio = write_speechlike(tmp_path / "keyed.wav", silence_s=0.3)
+    res, _ = run_bpy(SCENE + f"""
+from mathutils import Quaternion
 pb = body.pose.bones["right_elbow"]
 pb.rotation_mode = 'QUATERNION'
 keyed = {{10: Quaternion((1, 0, 0), 0.8), 40: Quaternion((0, 0, 1), -0.6)}}
@@ -60,22 +69,13 @@ emit({{"result": result, "action": action.name if action else None, "n_curves": 
         assert err < 1.0, (frame, err)
 
 
-def test_emage_face_bakes_on_flame_keys_next_to_the_body(tmp_path):
+def test_emage_face_bakes_on_flame_keys_next_to_the_body(tmp_path, ck):
     """EMAGE body + its FLAME expression on an ``Exp000..`` mesh, face curves from one Generate."""
-    ck = FIX / "weights_small"
-    if not ck.exists():
-        pytest.skip(f"EMAGE fixtures not available: {ck}")
     audio = write_speechlike(tmp_path / "flame.wav", silence_s=0.3)
-    res, _ = run_bpy(f"""
-import bpy, numpy as np
-from tools.bake import load_extension
-load_extension()
-from speech_animator.addon import compat
+    res, _ = run_bpy(SCENE + f"""
 from speech_animator.inference.audio import load_audio
 from speech_animator.inference.emage.backend import EmageBody
 from speech_animator.inference.options import GenerateOptions
-import scene_fixtures as sf
-face, body = sf.build_scene()
 flame = sf.make_face("Flame", names=[f"Exp{{i:03d}}" for i in range(10)])
 s = bpy.context.scene.speech_animator
 s.audio_path = {str(audio)!r}; s.face_object = flame; s.armature = body; s.what = 'BOTH'

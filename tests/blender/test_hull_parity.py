@@ -30,15 +30,11 @@ from scipy.spatial import ConvexHull, QhullError
 from tools.bake import load_extension
 load_extension(register=False)
 import rigs_fixtures as rf
+from push_out_case import retargeted_motion
 from speech_animator.addon.body_proxies import bone_points, fit_proxies
-from speech_animator.addon.targets_body import build_body_targets, deform_positions, resolve_bone_map, skeleton_of
-from speech_animator.inference.audio import Audio, load_audio, prepare_audio
-from speech_animator.inference.backends import get_body_backend
-from speech_animator.inference.options import GenerateOptions
-from speech_animator.inference.performance import Performance
+from speech_animator.addon.targets_body import build_body_targets
 from speech_animator.rigs import body_collision as bc
 from speech_animator.rigs.convex_hull import convex_hull_planes
-from speech_animator.rigs.retarget import plan_retarget, retarget
 
 def subset(local):  # fit_hull's seeded subset
     p = np.asarray(local, np.float64)
@@ -81,22 +77,11 @@ for name, local in pts.items():
 
 caps = fit_proxies(arm)
 caps_ref = replace(caps, hulls=tuple(qhull(pts[b]) for b in caps.bones))
-skel = skeleton_of(arm)
-bmap, _ = resolve_bone_map(arm, None, skel)
-plan = plan_retarget(skel, bmap, position_map=deform_positions(arm, bmap))
-wav = Path({str(BEAT2)!r})
-if wav.exists():
-    a = load_audio(wav); audio = Audio(a.samples[40 * 16000:52 * 16000], 16000, 16000)
-else:
-    from tests.test_body import speech_like
-    audio = prepare_audio(speech_like(12.0, seed=4), 16000)
-body = get_body_backend("procedural").run(audio, GenerateOptions(seed=1))
-raw = retarget(plan, body.poses, body.transl, body.transl_origin)
-new, before, after = bc.resolve(skel, bmap, raw, caps, plan.scale, body.fps)
-ref, before_r, after_r = bc.resolve(skel, bmap, raw, caps_ref, plan.scale, body.fps)
-perf = Performance(fps=body.fps, arkit=np.zeros((body.poses.shape[0], 52), np.float32),
-                   smplx_poses=body.poses, transl=body.transl, transl_origin=body.transl_origin)
-targets, notes = build_body_targets(arm, perf)           # the add-on path (numpy hull)
+case = retargeted_motion(arm, Path({str(BEAT2)!r}))
+skel, bmap, body, raw = case.skel, case.bmap, case.body, case.raw
+new, before, after = bc.resolve(skel, bmap, raw, caps, case.plan.scale, body.fps)
+ref, before_r, after_r = bc.resolve(skel, bmap, raw, caps_ref, case.plan.scale, body.fps)
+targets, notes = build_body_targets(arm, case.perf)           # the add-on path (numpy hull)
 baked = {{(c.data_path, c.index): np.asarray(c.values, np.float64) for c in targets[0].channels}}
 ref_baked = 0.0
 for k, bn in enumerate(ref.bone_names):

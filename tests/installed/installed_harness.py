@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import tempfile
 import sys
 from pathlib import Path
 
@@ -17,12 +15,12 @@ for _p in (ROOT, ROOT / "tests" / "blender"):
     if str(_p) not in sys.path:
         sys.path.insert(0, str(_p))
 
+from bpy_harness import PARAMS_ENV, run_child, scenario_script  # noqa: E402,F401  (PARAMS_ENV: re-exported)
 from tools.packaging import blender_env  # noqa: E402
 
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 VERSIONS_ENV = "SPEECHANIM_BPY_VERSIONS"
 DEFAULT_VERSIONS = "5.0.1,5.2.3"
-PARAMS_ENV = "SPEECHANIM_SCENARIO_PARAMS"
 
 
 def bpy_versions() -> list[str]:
@@ -39,22 +37,6 @@ def run_installed(env: blender_env.BlenderEnv, name: str, *, timeout: float = 30
         AssertionError: ``expect_ok`` and the process exited non-zero.
         subprocess.TimeoutExpired: it ran longer than ``timeout`` seconds.
     """
-    script = SCENARIOS / f"{name}.py"
-    if not script.is_file():
-        raise FileNotFoundError(f"scenario {name!r}: no file {script}; scenarios: "
-                                f"{sorted(p.stem for p in SCENARIOS.glob('*.py') if p.stem != 'installed')}")
-    environ = env.environ()
-    environ[PARAMS_ENV] = json.dumps(params)
-    # the child leaves with os._exit (see installed.finish): Blender's own temp folder would stay behind
-    with tempfile.TemporaryDirectory(prefix="speechanim_bpy_") as tmp:
-        environ.setdefault("TMPDIR", tmp)
-        proc = subprocess.run([str(env.python), str(script)], cwd=ROOT, capture_output=True, text=True,
-                              timeout=timeout, env=environ)
-    result = None
-    for line in proc.stdout.splitlines():
-        if line.startswith("RESULT:"):
-            result = json.loads(line[len("RESULT:"):])
-    if expect_ok and proc.returncode != 0:
-        raise AssertionError(f"scenario {name} on bpy {env.bpy_version} failed (exit {proc.returncode}):\n"
-                             f"--- stdout\n{proc.stdout[-4000:]}\n--- stderr\n{proc.stderr[-6000:]}")
-    return result, proc
+    script = scenario_script(SCENARIOS, name, "installed")
+    return run_child([str(env.python), str(script)], env.environ(), {PARAMS_ENV: json.dumps(params)},
+                     timeout=timeout, expect_ok=expect_ok, what=f"scenario {name} on bpy {env.bpy_version}")

@@ -35,41 +35,12 @@ for name, demo, audio, start in (("Ann", a, P["audio_a"], 0), ("Ben", b, P["audi
 poll_before = bpy.ops.speechanim.generate_conversation.poll()
 # the panel draws only real properties, operators and lists (a recording layout, both audio sources)
 from speech_animator.addon import conversation_ui
+from ui_recorder import Layout, draw_panel
 problems = []
-
-
-class Layout:
-    use_property_split = use_property_decorate = False
-
-    def prop(self, data, name, **kw):
-        if name not in data.bl_rna.properties:
-            problems.append(f"prop {name}")
-
-    def operator(self, idname, **kw):
-        mod, name = idname.split(".")
-        try:
-            getattr(getattr(bpy.ops, mod), name).get_rna_type()
-        except (KeyError, AttributeError):
-            problems.append(f"operator {idname}")
-
-    def template_list(self, list_type, _id, data, propname, active_data, active_prop, **kw):
-        if not hasattr(bpy.types, list_type) or propname not in data.bl_rna.properties \
-                or active_prop not in active_data.bl_rna.properties:
-            problems.append(f"list {list_type}")
-
-    def label(self, **kw):
-        pass
-
-    def row(self, **kw):
-        return Layout()
-
-    column = row
-
-
 for source in ('FILES', 'STEREO'):
     conv.source = source
-    conversation_ui.SPEECHANIM_PT_conversation.draw(type("P", (), {"layout": Layout()})(), bpy.context)
-    conversation_ui.SPEECHANIM_UL_conversation_characters.draw_item(None, bpy.context, Layout(), conv,
+    draw_panel(conversation_ui.SPEECHANIM_PT_conversation, bpy.context, problems)
+    conversation_ui.SPEECHANIM_UL_conversation_characters.draw_item(None, bpy.context, Layout(problems), conv,
                                                                      conv.characters[0], 0, conv, "active_index")
 conv.source = 'FILES'
 bpy.ops.ed.undo_push(message="before conversation")

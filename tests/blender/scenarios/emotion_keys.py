@@ -7,14 +7,9 @@ import scenario  # noqa: I001  (first: sets sys.path)
 
 import bpy
 
-import scene_fixtures as sf
 from speech_animator.addon import compat, pipeline
 
-P = scenario.PARAMS
-scenario.register()
-face, _body = sf.build_scene(fps=30)
-s = bpy.context.scene.speech_animator
-s.audio_path, s.face_object, s.what, s.face_model = P["audio"], face, 'FACE', "fast"
+face, s = scenario.face_scene(fps=30)
 s.frame_start = 11
 out = {"sidebar_default": s.generate_options(bpy.context.scene).emotion.to_mapping()}
 bpy.context.scene.frame_set(11)

@@ -88,29 +88,8 @@ elif CASE == "add_sound_strip_once_per_file_or_a_warning_without_audaspace":
     out["after_undo"] = [st.frame_start for st in compat.sound_strips(bpy.context.scene)]
     emit(out)
 elif CASE == "panels_draw_only_real_properties_and_operators":
+    from ui_recorder import draw_panel
     problems = []
-    class Layout:
-        def __init__(self): self.use_property_split = self.use_property_decorate = self.active = False; self.scale_y = 1
-        def prop(self, data, name, **kw):
-            if name not in data.bl_rna.properties: problems.append(f"prop {name}")
-        def operator(self, idname, **kw):
-            mod, name = idname.split(".")
-            try:
-                getattr(getattr(bpy.ops, mod), name).get_rna_type()
-            except (KeyError, AttributeError):
-                problems.append(f"operator {idname}")
-        def progress(self, **kw): pass
-        def template_list(self, list_type, list_id, data, propname, active_data, active_prop, **kw):
-            if not hasattr(bpy.types, list_type): problems.append(f"list {list_type}")
-            if propname not in data.bl_rna.properties: problems.append(f"list data {propname}")
-            if active_prop not in active_data.bl_rna.properties: problems.append(f"list index {active_prop}")
-        def label(self, **kw): pass
-        def prop_search(self, data, name, search_data, search_prop, **kw):
-            if name not in data.bl_rna.properties: problems.append(f"prop {name}")
-            if search_prop not in search_data.bl_rna.properties: problems.append(f"search {search_prop}")
-        def row(self, **kw): return Layout()
-        def column(self, **kw): return Layout()
-        def box(self, **kw): return Layout()
     class Ctx:
         scene = bpy.context.scene
         window_manager = bpy.context.window_manager
@@ -119,10 +98,10 @@ elif CASE == "panels_draw_only_real_properties_and_operators":
     for what, source, regen in (("FACE", "FILE", "ALL"), ("BODY", "STRIP", "RANGE"), ("BOTH", "CHANNEL", "PREVIEW")):
         s.what, s.audio_source, s.regenerate = what, source, regen
         for cls in panel.CLASSES:
-            cls.draw(type("P", (), {"layout": Layout()})(), Ctx())
+            draw_panel(cls, Ctx(), problems)
             drawn.append(cls.__name__)
     from speech_animator.addon import preferences
-    preferences.SPEECHANIM_AP_preferences.draw(type("P", (), {"layout": Layout(), "bl_rna": preferences.SPEECHANIM_AP_preferences.bl_rna})(), Ctx())
+    draw_panel(preferences.SPEECHANIM_AP_preferences, Ctx(), problems, bl_rna=preferences.SPEECHANIM_AP_preferences.bl_rna)
     emit({"problems": problems, "drawn": sorted(set(drawn)), "registered": [hasattr(bpy.types, c.__name__) for c in panel.CLASSES]})
 elif CASE == "generate_also_bakes_onto_selected_meshes_with_keys":
     teeth = sf.make_face("Teeth", names=("jawOpen", "mouthClose"))

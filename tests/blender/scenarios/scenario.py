@@ -64,3 +64,18 @@ def demo_scene(fps: int = 30):
     s = scene.speech_animator
     s.face_object, s.armature, s.frame_start = demo.head, demo.armature, 1
     return scene, demo
+
+
+def face_scene(fps: int = 30):
+    """Register, build the test character (``scene_fixtures.build_scene``) at ``fps`` and set the
+    Speech panel to animate its face from ``PARAMS["audio"]`` with the DSP face model (``"fast"``);
+    return ``(face, settings)``."""
+    import bpy
+
+    import scene_fixtures
+
+    register()
+    face, _body = scene_fixtures.build_scene(fps=fps)
+    s = bpy.context.scene.speech_animator
+    s.audio_path, s.face_object, s.what, s.face_model = PARAMS["audio"], face, 'FACE', "fast"
+    return face, s

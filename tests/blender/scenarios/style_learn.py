@@ -9,14 +9,9 @@ import json
 
 import bpy
 
-import scene_fixtures as sf
 from speech_animator.addon import compat, layers
 
-P = scenario.PARAMS
-scenario.register()
-face, _body = sf.build_scene(fps=30)
-s = bpy.context.scene.speech_animator
-s.audio_path, s.face_object, s.what, s.face_model = P["audio"], face, 'FACE', "fast"
+face, s = scenario.face_scene(fps=30)
 s.procedural_face = False
 out = {"first": list(bpy.ops.speechanim.generate())}
 
