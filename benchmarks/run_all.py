@@ -107,6 +107,7 @@ def main(argv=None) -> int:
         bk = _child("benchmarks.bench_bake", "--duration", str(d), "--repeats", "5" if d <= 60 else "1")
         results.append({"inference": inf, "bake": bk})
     md = tables(results)
+    md += "\n\n" + _child("benchmarks.bench_cli", "--duration", "60" if 60.0 in args.durations else str(min(args.durations)))["markdown"]  # issue 20 item 2
     print()
     print(md)
     sixty = [r for r in results if r["bake"]["duration_s"] == 60.0]

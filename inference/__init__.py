@@ -20,16 +20,52 @@ The public API, for scripts and other tools (front ends import these names, not 
   :class:`AudioError`, :class:`BackendError`.
 """
 
-from .audio import Audio, AudioError, load_audio
-from .backends import (BodyConstraints, BodyTrack, FaceTrack, body_backend_names, face_backend_names,
-                       register_body_backend, register_face_backend)
-from .errors import BackendError, SpeechAnimatorError
-from .files import generate_file
-from .generate import generate
-from .options import GenerateOptions, GestureStyle
-from .performance import Performance, Provenance
+import importlib
+import sys
+import types
 
-__all__ = ["Audio", "AudioError", "BackendError", "BodyConstraints", "BodyTrack", "FaceTrack", "GenerateOptions",
-           "GestureStyle", "Performance", "Provenance", "SpeechAnimatorError", "body_backend_names",
-           "face_backend_names", "generate", "generate_file", "load_audio", "register_body_backend",
-           "register_face_backend"]
+#: Where each public name lives (imported on first use, PEP 562: ``import inference`` itself loads
+#: nothing, so a front end or the Blender add-on pays only for the modules it touches).
+_HOMES: dict[str, str] = {
+    "Audio": "audio", "AudioError": "audio", "load_audio": "audio",
+    "BodyConstraints": "backends", "BodyTrack": "backends", "FaceTrack": "backends",
+    "body_backend_names": "backends", "face_backend_names": "backends",
+    "register_body_backend": "backends", "register_face_backend": "backends",
+    "BackendError": "errors", "SpeechAnimatorError": "errors",
+    "generate_file": "files", "generate": "generate",
+    "GenerateOptions": "options", "GestureStyle": "options",
+    "Performance": "performance", "Provenance": "performance",
+}
+
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name: str):
+    """The public name ``name`` from its module (then kept here); AttributeError for anything else."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{home}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))
+
+
+class _Package(types.ModuleType):
+    """This package's module type: ``inference.generate`` is the function :func:`generate`, as
+    with eager imports, although the submodule ``inference.generate`` has the same name (importing
+    a submodule sets it as an attribute of its package; here that assignment is ignored)."""
+
+    @property
+    def generate(self):
+        return __getattr__("generate")
+
+    @generate.setter
+    def generate(self, value) -> None:
+        pass
+
+
+sys.modules[__name__].__class__ = _Package

@@ -1,10 +1,18 @@
-"""onnxruntime sessions: execution-provider choice and SHA-256-verified model loading."""
+"""onnxruntime sessions: execution-provider choice, the session options and SHA-256-verified model loading."""
 
 from __future__ import annotations
 
 import hashlib
 import os
 from .errors import DeviceUnavailable, EnvironmentProblem, InputError
+
+#: CPU threads of one session's operators (``intra_op_num_threads``). One, chosen for the 2-core
+#: machines the extension targets: the lip-sync network is a small conv + GRU stack whose per-step
+#: matrices are too small to split, so a second thread only adds a barrier per step. Measured on
+#: 2 cores (docs/performance.md, issue 20 item 2): a 26 s chunk took 20-26 ms with 1 thread against
+#: 50-140 ms with onnxruntime's default pool (2 threads, spinning), at 0.4x the CPU time; session
+#: creation 15-25 ms against 33-66 ms; outputs bit-identical.
+INTRA_OP_THREADS: int = 1
 
 
 class ModelFileError(EnvironmentProblem):
@@ -84,8 +92,26 @@ def create_session(model_path: str | os.PathLike, sha256: str, device: str = "au
     import onnxruntime as ort
 
     verify_sha256(model_path, sha256)
-    opts = ort.SessionOptions()
-    opts.log_severity_level = 3
-    sess = ort.InferenceSession(os.fspath(model_path), sess_options=opts,
+    sess = ort.InferenceSession(os.fspath(model_path), sess_options=session_options(),
                                 providers=select_providers(device))
     return sess, sess.get_providers()[0]
+
+
+def session_options():
+    """The ``onnxruntime.SessionOptions`` of :func:`create_session`.
+
+    :data:`INTRA_OP_THREADS` operator threads, one inter-op thread with sequential execution (the
+    graphs are single chains), every graph optimisation (``ORT_ENABLE_ALL``, onnxruntime's default:
+    the basic level alone moves outputs by ~1e-6, which ``tests/test_output_fingerprints.py`` would
+    catch), warnings and errors logged only. No optimised model is written to disk: loading one
+    saved ~4 ms of a ~9 ms session creation, less than keeping such a cache valid is worth.
+    """
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.log_severity_level = 3
+    opts.intra_op_num_threads = INTRA_OP_THREADS
+    opts.inter_op_num_threads = 1
+    opts.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    return opts

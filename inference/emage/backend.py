@@ -12,6 +12,10 @@ constrained joints give their 6D rotation with mask 0, constrained translation i
 mask 0, everything else (and foot contact, which needs the SMPL-X body model) mask 1 = generate.
 EMAGE conditions on the prompt; the shared constraint pass (:mod:`inference.body.constraints`)
 then keeps keyed values exactly, as for the procedural backend, at the constraints' fps.
+
+The model code (:mod:`.runner`, :mod:`.convert`, :mod:`.checkpoint`, :mod:`.rotations`) is imported
+when an EMAGE backend first runs: this module is imported whenever the backends are listed (every
+``python -m inference`` run), and those imports cost ~40 ms that a run without EMAGE never needs.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import hashlib
 import os
 import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -30,10 +35,9 @@ from ..errors import InputError
 from ..options import GenerateOptions
 from ..body.constraints import apply_constraints, validate_constraints
 from ..timebase import num_frames, resample_frames
-from . import rotations as R
-from .checkpoint import MOTION_DIM
-from .convert import file_signature
-from .runner import FPS, MIN_FRAMES, SAMPLE_RATE_HZ, EmageModel
+
+if TYPE_CHECKING:
+    from .runner import EmageModel
 
 MODEL_NAME: str = "emage-audio"
 #: Extra frames of silence appended so the reference's trailing-frame drop never shortens the clip.
@@ -69,6 +73,9 @@ def get_model(root: str, device: str = "auto") -> EmageModel:
     The cache key includes the weight files' sizes and modification times, so a replaced
     checkpoint is loaded (and converted) again.
     """
+    from .convert import file_signature
+    from .runner import EmageModel
+
     key = (os.path.realpath(root), device, file_signature(root))
     with _LOCK:
         if key not in _MODELS:
@@ -104,6 +111,8 @@ def run_clip(audio: Audio, options: GenerateOptions, prompt=None, mask=None):
     ``frames`` = ``ceil(duration_s * 30)``; the result has at least that many frames. The last
     result is memoised, so the face and body backends on one clip share one run.
     """
+    from .runner import FPS, MIN_FRAMES, SAMPLE_RATE_HZ
+
     if not isinstance(audio, Audio) or audio.sample_rate_hz != SAMPLE_RATE_HZ:
         raise AudioError(f"audio: expected a 16 kHz inference.audio.Audio, found {type(audio).__name__}")
     root = _checkpoint(options, "EMAGE")
@@ -137,6 +146,10 @@ def constraints_to_prompt(c: BodyConstraints, frames: int) -> tuple[np.ndarray, 
     Raises:
         InputError: shapes or values that do not fit (the message names the field).
     """
+    from . import rotations as R
+    from .checkpoint import MOTION_DIM
+    from .runner import FPS
+
     poses = np.asarray(c.poses, np.float32)
     mask = np.asarray(c.mask, bool)
     if poses.ndim != 3 or poses.shape[1:] != (55, 3) or mask.shape != poses.shape[:2]:
@@ -188,6 +201,8 @@ class EmageBody:
             InputError: no checkpoint folder set; CheckpointError: invalid checkpoint;
             AudioError: audio that is not 16 kHz :class:`Audio`.
         """
+        from .runner import FPS
+
         _checkpoint(options, "body")
         prompt = mask = None
         if constraints is not None:
@@ -236,6 +251,7 @@ class EmageFace:
         """
         from ..face.flame import load_flame_map
         from .face import flame_to_arkit
+        from .runner import FPS
 
         _checkpoint(options, "face")
         if not options.flame_map_path:
