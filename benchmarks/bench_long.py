@@ -13,10 +13,11 @@ per-stage times come from its JSON report. Prints one line per duration and the 
 serving the worker protocol (``addon/worker/child.py``, protocol v1) gets one ``generate`` job
 (``job.json``: the audio and default :class:`GenerateOptions` at 30 fps, face + body) and writes
 ``result.npz``; peak memory is that child's max RSS, time its wall clock from start to exit.
-``--blender``: instead, the whole in-process Generate in the bpy module on the demo character, as the
-headless CLI runs it (``pipeline.make_job`` -> ``infer`` -> ``apply``, dense keys, face + body): a
-fresh child Python per duration; wall clock of each stage, the child's RSS after each stage and its
-max RSS (``os.wait4``), and the keys written.
+``--blender``: instead, the whole Generate in the bpy module on the demo character, as the headless
+CLI runs it (``pipeline.make_job`` -> ``infer`` -> ``apply``, dense keys, face + body): a fresh
+child Python per duration; wall clock of each stage, the child's RSS after each stage and its max
+RSS (``os.wait4``; the bpy process alone), and the keys written. ``--blender --worker``: the
+sidebar's split, inference in the worker process (``pipeline.process_worker``), the bake in bpy.
 ``--root`` runs another checkout (e.g. an older commit, for before / after) in every mode.
 """
 
@@ -128,9 +129,23 @@ pipeline = extension_module("addon.pipeline")
 opts = extension_module("inference.options").GenerateOptions(fps=30.0)
 out = {"rss_start_mib": rss()}
 t0 = time.perf_counter()
+tol = float(sys.argv[4]) if sys.argv[4] != "dense" else None
+out["rss_scene_mib"] = rss()
 job = pipeline.make_job(sys.argv[2], 1, opts, face_objects=(ch.head.name,), armature=ch.armature.name,
-                        replace_generated=True)
-perf = pipeline.infer(job)
+                        replace_generated=True, key_tolerance=tol)
+if sys.argv[3] == "worker":  # the sidebar's split: inference in the worker process, bake here
+    w = pipeline.process_worker(job)
+    w.start()
+    perf = None
+    while perf is None:
+        for kind, payload, text in w.poll():
+            if kind == "done":
+                perf = payload
+            elif kind != "progress":
+                raise SystemExit(f"worker: {kind}: {text}")
+        time.sleep(0.05)
+else:
+    perf = pipeline.infer(job)
 t1 = time.perf_counter()
 out.update(generate_s=t1 - t0, rss_generate_mib=rss(), frames=int(perf.num_frames))
 outcome = pipeline.apply(job, perf)
@@ -143,14 +158,18 @@ print(json.dumps(out), flush=True)
 """
 
 
-def run_blender(duration_s: float, what: str, extra: list[str], root: Path = ROOT) -> dict:
-    """One in-process Generate + bake of ``duration_s`` seconds of speech on the demo character in a
-    fresh bpy child (see the module docstring; ``what`` and ``extra`` are not used: face + body)."""
+def run_blender(duration_s: float, what: str, extra: list[str], root: Path = ROOT, worker: bool = False,
+                tol: float | None = None) -> dict:
+    """One Generate + bake of ``duration_s`` seconds of speech on the demo character in a fresh bpy
+    child (see the module docstring; ``what`` and ``extra`` are not used: face + body); ``worker``:
+    inference in the sidebar's worker process (its own RSS not counted), else in the bpy process;
+    ``tol``: key-reduction tolerance (``--reduce-keys``), ``None`` keys every frame."""
     with tempfile.TemporaryDirectory() as tmp:
         wav, desc = write_speech(duration_s, Path(tmp) / f"speech_{duration_s:g}s.wav")
         t0 = time.perf_counter()
         with open(Path(tmp) / "stderr.txt", "w+b") as err_file:
-            proc = subprocess.Popen([sys.executable, "-c", _BLENDER_CHILD, str(root), str(wav)], cwd=root,
+            proc = subprocess.Popen([sys.executable, "-c", _BLENDER_CHILD, str(root), str(wav),
+                                     "worker" if worker else "inline", "dense" if tol is None else repr(tol)], cwd=root,
                                     stdout=subprocess.PIPE, stderr=err_file)
             out = proc.stdout.read()
             proc.stdout.close()
@@ -178,12 +197,15 @@ def main(argv=None) -> int:
     ap.add_argument("--worker", action="store_true", help="the sidebar's worker process instead of python -m inference")
     ap.add_argument("--blender", action="store_true",
                     help="the in-process Generate + bake in the bpy module on the demo character")
+    ap.add_argument("--reduce-keys", type=float, metavar="TOL", help="--blender: reduce keys to this tolerance")
     ap.add_argument("extra", nargs="*", help="more options for python -m inference (after --)")
     args = ap.parse_args(argv)
     results = []
     for d in args.durations:
-        run = run_blender if args.blender else run_worker if args.worker else run_one
-        r = run(d, args.what, args.extra, args.root)
+        if args.blender:
+            r = run_blender(d, args.what, args.extra, args.root, worker=args.worker, tol=args.reduce_keys)
+        else:
+            r = (run_worker if args.worker else run_one)(d, args.what, args.extra, args.root)
         results.append(r)
         t = r["timings_s"]
         base = results[0]
@@ -192,8 +214,9 @@ def main(argv=None) -> int:
               f"{r['face_model']} + {r['body_model']})  time ratio {r['wall_s'] / base['wall_s']:.1f} "
               f"for duration ratio {d / base['duration_s']:.0f}", flush=True)
         if args.blender:
-            print(f"         generate {t['generate']:.2f} s (RSS {r['rss_generate_mib']:.0f} MiB), apply "
-                  f"{t['apply']:.2f} s (bake {t.get('bake', 0):.2f} s), {r['keys']} keys", flush=True)
+            print(f"         scene + extension RSS {r['rss_scene_mib']:.0f} MiB, "
+                  f"generate {t['generate']:.2f} s (RSS {r['rss_generate_mib']:.0f} MiB), apply "
+                  f"{t['apply']:.2f} s (targets {t.get('targets', 0):.2f} s), {r['keys']} keys", flush=True)
     print(f"speech: {results[0]['speech']}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
