@@ -18,6 +18,7 @@ CLI runs it (``pipeline.make_job`` -> ``infer`` -> ``apply``, dense keys, face +
 child Python per duration; wall clock of each stage, the child's RSS after each stage and its max
 RSS (``os.wait4``; the bpy process alone), and the keys written. ``--blender --worker``: the
 sidebar's split, inference in the worker process (``pipeline.process_worker``), the bake in bpy.
+Each duration is printed beside the yardstick (:mod:`benchmarks.yardstick`) run just before it.
 ``--root`` runs another checkout (e.g. an older commit, for before / after) in every mode.
 """
 
@@ -164,6 +165,10 @@ def run_blender(duration_s: float, what: str, extra: list[str], root: Path = ROO
     child (see the module docstring; ``what`` and ``extra`` are not used: face + body); ``worker``:
     inference in the sidebar's worker process (its own RSS not counted), else in the bpy process;
     ``tol``: key-reduction tolerance (``--reduce-keys``), ``None`` keys every frame."""
+    from .speech import speech
+    from .yardstick import rhubarb_phonetic_s
+
+    yard_s = rhubarb_phonetic_s(speech(duration_s)[0].samples, duration_s, repeats=3)["seconds"]
     with tempfile.TemporaryDirectory() as tmp:
         wav, desc = write_speech(duration_s, Path(tmp) / f"speech_{duration_s:g}s.wav")
         t0 = time.perf_counter()
@@ -184,7 +189,7 @@ def run_blender(duration_s: float, what: str, extra: list[str], root: Path = ROO
     timings = dict(r.pop("stages_s"))
     timings.update(generate=r["generate_s"], apply=r["apply_s"])
     return dict(r, duration_s=duration_s, wall_s=wall, max_rss_mib=usage.ru_maxrss / 1024.0, timings_s=timings,
-                speech=desc)
+                speech=desc, yardstick_s=yard_s, load=os.getloadavg())
 
 
 def main(argv=None) -> int:
@@ -216,7 +221,9 @@ def main(argv=None) -> int:
         if args.blender:
             print(f"         scene + extension RSS {r['rss_scene_mib']:.0f} MiB, "
                   f"generate {t['generate']:.2f} s (RSS {r['rss_generate_mib']:.0f} MiB), apply "
-                  f"{t['apply']:.2f} s (targets {t.get('targets', 0):.2f} s), {r['keys']} keys", flush=True)
+                  f"{t['apply']:.2f} s (targets {t.get('targets', 0):.2f} s), {r['keys']} keys; yardstick "
+                  f"{r['yardstick_s']:.2f} s (Generate + bake / yardstick {(t['generate'] + t['apply']) / r['yardstick_s']:.2f}, "
+                  f"bake / yardstick {t['apply'] / r['yardstick_s']:.2f}); load {r['load'][0]:.1f}", flush=True)
     print(f"speech: {results[0]['speech']}")
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
