@@ -150,7 +150,8 @@ def process_worker(job: Job, service: worker.WorkerProcess | None = None) -> wor
 
 
 def apply(job: Job, perf) -> Outcome:
-    """Build targets from the performance and bake them (main thread; one undo step).
+    """Build targets from the performance (window by window) and bake them (main thread; one
+    undo step): :func:`apply_steps` run to the end.
 
     Raises:
         JobError: a target object vanished; errors.TargetError: nothing matched;

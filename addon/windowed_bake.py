@@ -26,8 +26,9 @@ import numpy as np
 from .bake import BakeTarget, Channel
 from .errors import BakeError
 
-#: Frames per window, in seconds of the clip. Each window's body push-out holds ~45 MiB of
-#: temporaries at 30 fps for 60 s of speech (the 10-minute profile scaled, 2026-12-07).
+#: Kept frames per window, in seconds of the clip. 10 min at 30 fps on the demo character in 60 s
+#: windows traces a 71 MiB peak (the 20 MiB of assembled channels included) against 441 MiB in one
+#: piece; 30 s windows start to pay a fixed cost per window (2026-12-07, docs/performance.md).
 WINDOW_S = 60.0
 #: Context computed on each side of a window and dropped (seconds). The push-out's correction
 #: spreads at most ~0.4 s (dilation + Hann window) per iteration over up to 8 iterations
