@@ -153,14 +153,24 @@ def fit_proxies(armature, notes: list | None = None, hulls_for=None) -> Capsules
                     np.array(out_r, np.float64), tuple(out_h), np.array(out_reach, np.float64))
 
 
-def avoid_self_collisions(armature, skel, bone_map: dict, plan, res, fps: float):
+def avoid_self_collisions(armature, skel, bone_map: dict, plan, res, fps: float, cache: dict | None = None):
     """Fit proxies on ``armature`` and push the retargeted arms out of the body.
+
+    ``cache`` (optional dict): the proxies fitted by an earlier call with the same dict are reused
+    (one Generate baking a long clip window by window, :mod:`addon.windowed_bake`); the caller
+    keeps it no longer than the armature and its meshes stay unchanged.
 
     Returns:
         ``(result, notes)``; ``result`` is ``res`` unchanged when the armature deforms no mesh.
     """
     notes: list = []
-    caps = fit_proxies(armature, notes, hulls_for=hull_bones(skel.names, skel.parents, bone_map))
+    key = ("proxies", armature.as_pointer())
+    if cache is not None and key in cache:
+        caps, notes = cache[key][0], list(cache[key][1])
+    else:
+        caps = fit_proxies(armature, notes, hulls_for=hull_bones(skel.names, skel.parents, bone_map))
+        if cache is not None:
+            cache[key] = (caps, tuple(notes))
     if not caps.bones:
         return res, notes
     new, before, after = resolve(skel, bone_map, res, caps, plan.scale, fps)

@@ -200,6 +200,11 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
 
     def modal(self, context, event):
         if self._steps is not None:  # baking: swallow input so the targets cannot change meanwhile
+            if event.type == 'ESC' and pipeline.cancellable(self._fraction):  # nothing written yet
+                self._steps.close()
+                self._finish(context)
+                self.report({'WARNING'}, "Generate cancelled; nothing was changed")
+                return {'CANCELLED'}
             return self._bake_tick(context) if event.type == 'TIMER' else {'RUNNING_MODAL'}
         if event.type == 'ESC':
             self._worker.cancel()
@@ -224,14 +229,14 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
             # run, so one undo step restores everything.
             try:
                 self._steps = pipeline.apply_steps(self._job, payload)
-                next(self._steps)  # builds the targets; errors here change nothing
+                self._fraction = next(self._steps)  # the first window's targets; errors here change nothing
             except pipeline.USER_ERRORS as exc:
                 self._finish(context)
                 self.report({'ERROR'}, str(exc))
                 return {'CANCELLED'}
             except StopIteration as stop:
                 return self._done(context, stop.value)
-            self._set_progress(context, 0.9, "baking keyframes")
+            self._set_progress(context, 0.9, "building targets")
             return {'RUNNING_MODAL'}
         return {'RUNNING_MODAL'}
 
@@ -239,8 +244,11 @@ class SPEECHANIM_OT_generate(bpy.types.Operator):
         t_end = time.perf_counter() + BAKE_SLICE_S
         try:
             while time.perf_counter() < t_end:
-                fraction = next(self._steps)
-            self._set_progress(context, 0.9 + 0.1 * fraction, "baking keyframes")
+                self._fraction = fraction = next(self._steps)
+                if pipeline.cancellable(fraction):
+                    break  # one window per tick while Esc can still cancel
+            self._set_progress(context, 0.9 + 0.1 * fraction,
+                               "building targets" if pipeline.cancellable(fraction) else "baking keyframes")
         except StopIteration as stop:
             return self._done(context, stop.value)
         except pipeline.USER_ERRORS as exc:

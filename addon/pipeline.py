@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import bpy
 
-from . import bake, blendpaths, emotion_keys, prompts, worker
+from . import bake, blendpaths, emotion_keys, prompts, windowed_bake, worker
 from ..inference import AudioError, BodyConstraints, GenerateOptions, SpeechAnimatorError, generate_file
 from ..inference.errors import InputError
 from ..inference.longaudio import audio_duration_s
@@ -150,7 +150,8 @@ def process_worker(job: Job, service: worker.WorkerProcess | None = None) -> wor
 
 
 def apply(job: Job, perf) -> Outcome:
-    """Build targets from the performance and bake them (main thread; one undo step).
+    """Build targets from the performance (window by window) and bake them (main thread; one
+    undo step): :func:`apply_steps` run to the end.
 
     Raises:
         JobError: a target object vanished; errors.TargetError: nothing matched;
@@ -159,17 +160,35 @@ def apply(job: Job, perf) -> Outcome:
     return bake.run_steps(apply_steps(job, perf))
 
 
-def apply_steps(job: Job, perf):
-    """:func:`apply` as a generator yielding the fraction baked; returns the :class:`Outcome`.
+def apply_steps(job: Job, perf, window_s: float | None = None):
+    """:func:`apply` as a generator yielding the fraction done (0..1); returns the :class:`Outcome`.
 
-    The targets are built before the first yield (errors there change nothing). ``timings_s["bake"]``
-    counts only the time spent inside this generator, not the pauses between steps.
+    Two phases, one path for every clip length: the targets are built window by window
+    (:func:`addon.windowed_bake.target_steps`, ``window_s`` seconds of clip each, default
+    :data:`addon.windowed_bake.WINDOW_S`; a short clip is one window), yielding after each window
+    (fractions up to :data:`TARGETS_SHARE`) and writing nothing; then the keys are written
+    (:func:`addon.bake.bake_steps`), yielding after each F-curve. Errors while the first window
+    is built are raised before the first yield. Closing the generator while it is paused in the
+    first phase (``cancellable(fraction)`` is true) leaves the scene unchanged. ``timings_s``
+    gets ``targets`` and ``bake`` (time inside this generator, not the pauses between steps).
     """
+    window_s = windowed_bake.WINDOW_S if window_s is None else float(window_s)
     active = 0.0
     t = time.perf_counter()
-    targets, warnings = build_targets(job, perf)
+    cache: dict = {}  # what does not change between windows (the body's proxies)
+    steps = windowed_bake.target_steps(lambda p: build_targets(job, p, cache), perf, window_s)
+    while True:
+        try:
+            fraction = next(steps)
+        except StopIteration as stop:
+            targets, warnings = stop.value
+            break
+        active += time.perf_counter() - t
+        yield TARGETS_SHARE * fraction
+        t = time.perf_counter()
     targets, prompt_notes = prompts.apply_face_prompts(targets, job.frame_start)
     warnings += prompt_notes
+    targets_s = active + time.perf_counter() - t
     prov = perf.provenance
     meta = {"face_model": prov.face_model, "body_model": prov.body_model, "device": prov.device,
             "face_device": prov.face_device, "body_device": prov.body_device,
@@ -177,6 +196,7 @@ def apply_steps(job: Job, perf):
     steps = bake.bake_steps(targets, job.frame_start, job.audio_path, replace_generated=job.replace_generated,
                             key_tolerance=job.key_tolerance, provenance=meta, frame_range=job.frame_range,
                             existing=job.existing_action)
+    del targets
     while True:
         try:
             fraction = next(steps)
@@ -184,16 +204,30 @@ def apply_steps(job: Job, perf):
             result = stop.value
             break
         active += time.perf_counter() - t
-        yield fraction
+        yield TARGETS_SHARE + (1.0 - TARGETS_SHARE) * fraction
         t = time.perf_counter()
     active += time.perf_counter() - t
-    timings = dict(prov.timings_s, bake=active)
+    timings = dict(prov.timings_s, targets=targets_s, bake=active)
     return Outcome(result, tuple(job.warnings) + tuple(prov.warnings) + tuple(warnings) + result.messages,
                    perf.num_frames, perf.duration_s, float(perf.fps), prov.device, timings, prov.face_model)
 
 
-def build_targets(job: Job, perf) -> tuple[list, list]:
+#: Share of :func:`apply_steps`' progress given to building the targets (the rest: writing keys);
+#: about their share of the time for 10 minutes on the demo character (2026-12-07 profile).
+TARGETS_SHARE = 0.75
+
+
+def cancellable(fraction: float) -> bool:
+    """True when :func:`apply_steps` paused at ``fraction`` has written nothing yet, so closing it
+    leaves the scene unchanged (the keys are written after :data:`TARGETS_SHARE`)."""
+    return fraction <= TARGETS_SHARE
+
+
+def build_targets(job: Job, perf, cache: dict | None = None) -> tuple[list, list]:
     """Face and body :class:`bake.BakeTarget` lists and warnings for the job's objects (main thread).
+
+    ``cache``: optional dict shared by the calls of one Generate (one per window), see
+    :func:`addon.targets_body.build_body_targets`.
 
     Partial success: when both parts were asked for and one cannot be mapped, the other still
     bakes and a warning says why the first was skipped; when nothing can be built the first error
@@ -204,7 +238,7 @@ def build_targets(job: Job, perf) -> tuple[list, list]:
     targets, warnings, errors = [], [], []
     for part, build in (("face", _face_targets), ("body", _body_targets)):
         try:
-            ts, ws = build(job, perf)
+            ts, ws = build(job, perf, cache)
         except TargetError as exc:
             errors.append((part, exc))
             continue
@@ -217,7 +251,7 @@ def build_targets(job: Job, perf) -> tuple[list, list]:
     return targets, list(warnings)
 
 
-def _face_targets(job: Job, perf):
+def _face_targets(job: Job, perf, cache=None):
     if not job.face_objects:
         return [], []
     from .targets_face import build_face_targets
@@ -228,7 +262,7 @@ def _face_targets(job: Job, perf):
     return build_face_targets(objs, perf)
 
 
-def _body_targets(job: Job, perf):
+def _body_targets(job: Job, perf, cache=None):
     if not job.armature:
         return [], []
     from .targets_body import build_body_targets
@@ -236,7 +270,7 @@ def _body_targets(job: Job, perf):
     arm = bpy.data.objects.get(job.armature)
     if arm is None:
         raise JobError(f"armature {job.armature!r} no longer exists")
-    return build_body_targets(arm, perf)
+    return build_body_targets(arm, perf, cache=cache)
 
 
 def job_from_settings(settings, context) -> Job:

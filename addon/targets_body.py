@@ -80,7 +80,8 @@ def resolve_bone_map(armature, bone_map=None, skel: TargetSkeleton | None = None
     return dict(guess.mapping), notes
 
 
-def build_body_targets(armature, perf, bone_map=None, align_rest: bool = True, avoid_collisions: bool = True):
+def build_body_targets(armature, perf, bone_map=None, align_rest: bool = True, avoid_collisions: bool = True,
+                       cache: dict | None = None):
     """Retarget ``perf.smplx_poses`` / ``perf.transl`` onto ``armature``.
 
     Args:
@@ -90,6 +91,8 @@ def build_body_targets(armature, perf, bone_map=None, align_rest: bool = True, a
         align_rest: align rest directions (A-pose rigs follow a T-pose source); see :mod:`rigs.retarget`.
         avoid_collisions: push hands/forearms out of the character's own body (capsules fitted
             to its mesh; :mod:`addon.body_proxies`).
+        cache: optional dict reused across calls of one Generate (the fitted proxies; see
+            :func:`addon.body_proxies.avoid_self_collisions`).
 
     Returns:
         ``([BakeTarget], warnings)``: one target on the armature object (label ``"Body (<name>)"``)
@@ -114,7 +117,7 @@ def build_body_targets(armature, perf, bone_map=None, align_rest: bool = True, a
     if avoid_collisions:
         from .body_proxies import avoid_self_collisions
 
-        res, more = avoid_self_collisions(armature, skel, bmap, plan, res, perf.fps)
+        res, more = avoid_self_collisions(armature, skel, bmap, plan, res, perf.fps, cache)
         notes += more
     notes += _animated_elsewhere(armature, set(res.bone_names))
     if constrained_chain(armature, res.bone_names):
