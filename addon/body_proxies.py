@@ -12,6 +12,7 @@ both are reported (:func:`fit_proxies`). The solver then runs bpy-free on the re
 
 from __future__ import annotations
 
+import hashlib
 import logging
 
 import numpy as np
@@ -22,6 +23,10 @@ log = logging.getLogger(__name__)
 
 #: Bones with fewer vertices than this get no capsule.
 MIN_VERTICES = 8
+#: Fitted proxies kept (:func:`fit_proxies`), one per distinct vertex set and hull choice: a
+#: few characters, each with and without hulls.
+FIT_CACHE_SIZE = 8
+_FIT_CACHE: dict = {}
 
 
 def _meshes_of(armature):
@@ -38,27 +43,37 @@ def _meshes_of(armature):
     return out
 
 
-def _vertex_bones(ob, skinned: bool, bone_names: set) -> tuple[np.ndarray, list]:
-    """``(coords (N, 3) object space, bone name per vertex or None)``."""
+def _vertex_owners(ob, skinned: bool, code: dict) -> tuple[np.ndarray, np.ndarray]:
+    """``(coords (N, 3) float64 object space, owner (N,) int64)``: each vertex's bone as its index
+    in ``code`` (``{bone name: index}``), -1 for none.
+
+    The one per-vertex Python loop of the proxies: Blender has no bulk access to vertex-group
+    weights (``MeshVertex.groups`` is a collection per vertex). Group indices are mapped to bone
+    codes once per mesh, so the loop compares numbers only."""
     me = ob.data
     n = len(me.vertices)
     co = np.empty(n * 3, np.float64)
     me.vertices.foreach_get("co", co)
     co = co.reshape(n, 3)
     if not skinned:
-        return co, [ob.parent_bone] * n
-    group_bone = {g.index: g.name for g in ob.vertex_groups if g.name in bone_names}
+        return co, np.full(n, code.get(ob.parent_bone, -1), np.int64)
+    group_code = [-1] * max((g.index for g in ob.vertex_groups), default=-1)
+    group_code.append(-1)
+    for g in ob.vertex_groups:
+        group_code[g.index] = code.get(g.name, -1)
+    fallback = code.get(ob.parent_bone, -1) if ob.parent_type == 'BONE' else -1
     owner = []
     for v in me.vertices:
-        best, w_best = None, 0.0
+        best, w_best = fallback, 0.0
+        found = False
         for g in v.groups:
-            name = group_bone.get(g.group)
-            if name is not None and g.weight > w_best:
-                best, w_best = name, g.weight
-        if best is None and ob.parent_type == 'BONE' and ob.parent_bone in bone_names:
-            best = ob.parent_bone
-        owner.append(best)
-    return co, owner
+            c = group_code[g.group] if g.group < len(group_code) else -1
+            if c >= 0:
+                w = g.weight
+                if w > w_best:
+                    best, w_best, found = c, w, True
+        owner.append(best if found else fallback)
+    return co, np.array(owner, np.int64)
 
 
 def bone_points(armature) -> dict:
@@ -67,12 +82,14 @@ def bone_points(armature) -> dict:
     Returns:
         ``{bone name: (N, 3) float64}`` (armature units) for every bone that owns at least
         :data:`MIN_VERTICES` vertices (see the module docstring for which vertices a bone owns);
-        empty when the armature deforms no mesh.
+        empty when the armature deforms no mesh. Bones are in the order they are first met (meshes
+        in ``bpy.data.objects`` order, bones by name within a mesh); points in vertex order.
     """
     import bpy
 
     bones = armature.data.bones
-    names = {b.name for b in bones}
+    names = sorted(b.name for b in bones)
+    code = {name: k for k, name in enumerate(names)}
     keep = armature.data.pose_position
     armature.data.pose_position = 'REST'
     bpy.context.view_layer.update()
@@ -80,14 +97,17 @@ def bone_points(armature) -> dict:
         arm_inv = np.linalg.inv(np.array(armature.matrix_world, np.float64))
         pts: dict[str, list] = {}
         for ob, skinned in _meshes_of(armature):
-            co, owner = _vertex_bones(ob, skinned, names)
+            co, owner = _vertex_owners(ob, skinned, code)
             m = arm_inv @ np.array(ob.matrix_world, np.float64)
             arm_co = co @ m[:3, :3].T + m[:3, 3]
-            names_here = sorted(set(o for o in owner if o))
-            code = {n: k for k, n in enumerate(names_here)}
-            ids = np.fromiter((code.get(o, -1) for o in owner), np.int64, len(owner))
-            for k, name in enumerate(names_here):
-                pts.setdefault(name, []).append(arm_co[ids == k])
+            valid = owner >= 0
+            order = np.argsort(owner[valid], kind="stable")
+            sorted_codes = owner[valid][order]
+            sorted_co = arm_co[valid][order]
+            here, starts = np.unique(sorted_codes, return_index=True)
+            bounds = list(starts) + [sorted_codes.shape[0]]
+            for j, k in enumerate(here):   # codes follow sorted names: bones by name, as before
+                pts.setdefault(names[int(k)], []).append(sorted_co[bounds[j]:bounds[j + 1]])
     finally:
         armature.data.pose_position = keep
         bpy.context.view_layer.update()
@@ -115,13 +135,53 @@ def fit_proxies(armature, notes: list | None = None, hulls_for=None) -> Capsules
     cannot be fitted (non-finite vertices) gets no proxy. Each such case appends one line naming
     the bone and the reason to ``notes`` (when given) and is logged.
 
+    The fit is cached on an exact fingerprint of what it is fitted to: every bone's rest-frame
+    points as :func:`bone_points` reads them again on each call (so a moved vertex, a changed
+    weight, a new mesh or a moved bone gives new points and a new fit), ``hulls_for`` and the
+    armature's name; the same
+    points, bit for bit, return the same :class:`Capsules` object, whose arrays are read-only,
+    and the same ``notes`` lines again.
+
     Returns:
         :class:`rigs.body_collision.Capsules` in bone rest frames (armature units); empty when the
         armature deforms no mesh.
     """
+    points = bone_points(armature)
+    key = (armature.name,) + _fingerprint(points, hulls_for)   # the name is in the notes
+    hit = _FIT_CACHE.get(key)
+    if hit is None:
+        hit = _fit(armature.name, points, hulls_for)
+        if len(_FIT_CACHE) >= FIT_CACHE_SIZE:
+            _FIT_CACHE.pop(next(iter(_FIT_CACHE)))
+        _FIT_CACHE[key] = hit
+    caps, lines = hit
+    for line in lines:
+        log.warning("%s", line)
+    if notes is not None:
+        notes.extend(lines)
+    return caps
+
+
+def clear_cache() -> None:
+    """Forget every fit :func:`fit_proxies` cached (the next call fits again)."""
+    _FIT_CACHE.clear()
+
+
+def _fingerprint(points: dict, hulls_for) -> tuple:
+    """``(BLAKE2b-128 hex of every bone's name and float64 points in order, hull bones)``."""
+    h = hashlib.blake2b(digest_size=16)
+    for name, p in points.items():
+        h.update(name.encode())
+        h.update(np.int64(p.shape[0]).tobytes())
+        h.update(np.ascontiguousarray(p, np.float64))
+    return h.hexdigest(), None if hulls_for is None else frozenset(hulls_for)
+
+
+def _fit(armature_name: str, points: dict, hulls_for) -> tuple:
+    """``(Capsules with read-only arrays, note lines)`` fitted to ``points`` (see :func:`fit_proxies`)."""
     out_b, out_a, out_e, out_r, out_h, out_reach = [], [], [], [], [], []
     capsule_only, skipped = [], []
-    for name, local in bone_points(armature).items():
+    for name, local in points.items():
         try:
             a, b, r = fit_capsule(local)
         except ValueError as exc:
@@ -140,17 +200,16 @@ def fit_proxies(armature, notes: list | None = None, hulls_for=None) -> Capsules
         out_reach.append(float(np.linalg.norm(local - 0.5 * (a + b), axis=1).max()))
     lines = []
     if capsule_only:
-        lines.append(f"body: {armature.name!r}: no collision hull for {len(capsule_only)} bone(s), their "
+        lines.append(f"body: {armature_name!r}: no collision hull for {len(capsule_only)} bone(s), their "
                      f"capsules are used alone: {', '.join(capsule_only)}")
     if skipped:
-        lines.append(f"body: {armature.name!r}: no collision proxy for {len(skipped)} bone(s): {', '.join(skipped)}")
-    for line in lines:
-        log.warning("%s", line)
-    if notes is not None:
-        notes.extend(lines)
+        lines.append(f"body: {armature_name!r}: no collision proxy for {len(skipped)} bone(s): {', '.join(skipped)}")
     z = np.zeros((0, 3))
-    return Capsules(tuple(out_b), np.array(out_a) if out_a else z, np.array(out_e) if out_e else z,
+    caps = Capsules(tuple(out_b), np.array(out_a) if out_a else z, np.array(out_e) if out_e else z,
                     np.array(out_r, np.float64), tuple(out_h), np.array(out_reach, np.float64))
+    for arr in (caps.a, caps.b, caps.radius, caps.reach):
+        arr.setflags(write=False)
+    return caps, tuple(lines)
 
 
 def avoid_self_collisions(armature, skel, bone_map: dict, plan, res, fps: float):
