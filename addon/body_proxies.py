@@ -47,9 +47,11 @@ def _vertex_owners(ob, skinned: bool, code: dict) -> tuple[np.ndarray, np.ndarra
     """``(coords (N, 3) float64 object space, owner (N,) int64)``: each vertex's bone as its index
     in ``code`` (``{bone name: index}``), -1 for none.
 
-    The one per-vertex Python loop of the proxies: Blender has no bulk access to vertex-group
-    weights (``MeshVertex.groups`` is a collection per vertex). Group indices are mapped to bone
-    codes once per mesh, so the loop compares numbers only."""
+    The one per-vertex Python read of the proxies: Blender has no bulk access to vertex-group
+    weights (``MeshVertex.groups`` is a collection per vertex), so one comprehension reads every
+    ``(vertex, group, weight)`` and numpy picks each vertex's bone: the largest positive weight
+    of a group named like a bone, the first listed on a tie; else the parent bone of a
+    bone-parented mesh."""
     me = ob.data
     n = len(me.vertices)
     co = np.empty(n * 3, np.float64)
@@ -57,23 +59,24 @@ def _vertex_owners(ob, skinned: bool, code: dict) -> tuple[np.ndarray, np.ndarra
     co = co.reshape(n, 3)
     if not skinned:
         return co, np.full(n, code.get(ob.parent_bone, -1), np.int64)
-    group_code = [-1] * max((g.index for g in ob.vertex_groups), default=-1)
-    group_code.append(-1)
+    group_code = np.full(max((g.index for g in ob.vertex_groups), default=-1) + 2, -1, np.int64)
     for g in ob.vertex_groups:
         group_code[g.index] = code.get(g.name, -1)
     fallback = code.get(ob.parent_bone, -1) if ob.parent_type == 'BONE' else -1
-    owner = []
-    for v in me.vertices:
-        best, w_best = fallback, 0.0
-        found = False
-        for g in v.groups:
-            c = group_code[g.group] if g.group < len(group_code) else -1
-            if c >= 0:
-                w = g.weight
-                if w > w_best:
-                    best, w_best, found = c, w, True
-        owner.append(best if found else fallback)
-    return co, np.array(owner, np.int64)
+    owner = np.full(n, fallback, np.int64)
+    # one flat read of every (vertex, group, weight); the owner is then found with numpy
+    flat = np.array([(i, g.group, g.weight) for i, v in enumerate(me.vertices) for g in v.groups],
+                    np.float64).reshape(-1, 3)
+    vert, group, weight = flat[:, 0].astype(np.int64), flat[:, 1].astype(np.int64), flat[:, 2]
+    bone = group_code[np.clip(group, -1, group_code.shape[0] - 1)]   # a stale group index: no bone
+    keep = (bone >= 0) & (weight > 0.0)
+    vert, bone, weight = vert[keep], bone[keep], weight[keep]
+    # per vertex the largest weight, the first listed on a tie (as a strict ``>`` scan picks)
+    order = np.lexsort((np.arange(vert.shape[0]), -weight, vert))
+    first = np.ones(order.shape[0], bool)
+    first[1:] = vert[order][1:] != vert[order][:-1]
+    owner[vert[order][first]] = bone[order][first]
+    return co, owner
 
 
 def bone_points(armature) -> dict:
