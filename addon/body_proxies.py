@@ -18,6 +18,7 @@ import logging
 import numpy as np
 
 from ..rigs.body_collision import Capsules, fit_capsule, fit_hull, hull_bones, resolve
+from . import mesh_watch
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,8 @@ MIN_VERTICES = 8
 #: few characters, each with and without hulls.
 FIT_CACHE_SIZE = 8
 _FIT_CACHE: dict = {}
+#: ``{armature pointer: (key, points)}``: the last :func:`bone_points` of each armature.
+_POINTS_CACHE: dict = {}
 
 
 def _meshes_of(armature):
@@ -86,7 +89,9 @@ def bone_points(armature) -> dict:
         ``{bone name: (N, 3) float64}`` (armature units) for every bone that owns at least
         :data:`MIN_VERTICES` vertices (see the module docstring for which vertices a bone owns);
         empty when the armature deforms no mesh. Bones are in the order they are first met (meshes
-        in ``bpy.data.objects`` order, bones by name within a mesh); points in vertex order.
+        in ``bpy.data.objects`` order, bones by name within a mesh); points in vertex order. The
+        arrays are read-only: while the add-on is registered the last result per armature is
+        returned again as long as nothing it was read from changed (:func:`_points_key`).
     """
     import bpy
 
@@ -97,9 +102,14 @@ def bone_points(armature) -> dict:
     armature.data.pose_position = 'REST'
     bpy.context.view_layer.update()
     try:
+        meshes = _meshes_of(armature)
+        key = _points_key(armature, meshes)
+        cached = _POINTS_CACHE.get(armature.as_pointer())
+        if key is not None and cached is not None and cached[0] == key:
+            return dict(cached[1])
         arm_inv = np.linalg.inv(np.array(armature.matrix_world, np.float64))
         pts: dict[str, list] = {}
-        for ob, skinned in _meshes_of(armature):
+        for ob, skinned in meshes:
             co, owner = _vertex_owners(ob, skinned, code)
             m = arm_inv @ np.array(ob.matrix_world, np.float64)
             arm_co = co @ m[:3, :3].T + m[:3, 3]
@@ -121,7 +131,40 @@ def bone_points(armature) -> dict:
             continue
         inv = np.linalg.inv(np.array(bones[name].matrix_local, np.float64))
         out[name] = p @ inv[:3, :3].T + inv[:3, 3]
-    return out
+        out[name].setflags(write=False)
+    if key is not None:
+        _POINTS_CACHE[armature.as_pointer()] = (key, out)
+    return dict(out)
+
+
+def _points_key(armature, meshes) -> tuple | None:
+    """What :func:`bone_points` reads, in a form that is cheap to compare (read at rest pose,
+    after ``view_layer.update()``): the armature's bones (names, rest matrices) and placement; per
+    mesh its object, data, parenting, placement, vertex positions (one bulk read, hashed) and
+    vertex-group names; the skin weights by :func:`addon.mesh_watch.token` (Blender's reports of
+    each mesh's edits). ``None`` (do not cache) when edits are not being counted or a mesh is
+    outside the view layer."""
+    import bpy
+
+    tok = mesh_watch.token([ob.data for ob, _ in meshes])
+    if tok is None or not mesh_watch.in_view_layer([armature] + [ob for ob, _ in meshes], bpy.context.view_layer):
+        return None
+    h = hashlib.blake2b(digest_size=16)
+    bones = armature.data.bones
+    rest = np.empty(16 * len(bones), np.float32)
+    bones.foreach_get("matrix_local", rest)
+    h.update("\n".join(b.name for b in bones).encode())
+    h.update(rest)
+    h.update(np.ascontiguousarray(np.array(armature.matrix_world, np.float64)))
+    for ob, skinned in meshes:
+        me = ob.data
+        h.update(f"{ob.name}\n{me.name}\n{skinned}\n{ob.parent_type}\n{ob.parent_bone}\n".encode())
+        h.update(np.ascontiguousarray(np.array(ob.matrix_world, np.float64)))
+        co = np.empty(3 * len(me.vertices), np.float32)
+        me.vertices.foreach_get("co", co)
+        h.update(co)
+        h.update("\n".join(f"{g.index}:{g.name}" for g in ob.vertex_groups).encode())
+    return tok, tuple(ob.as_pointer() for ob, _ in meshes), h.hexdigest()
 
 
 def fit_proxies(armature, notes: list | None = None, hulls_for=None) -> Capsules:
@@ -166,8 +209,10 @@ def fit_proxies(armature, notes: list | None = None, hulls_for=None) -> Capsules
 
 
 def clear_cache() -> None:
-    """Forget every fit :func:`fit_proxies` cached (the next call fits again)."""
+    """Forget every fit :func:`fit_proxies` cached and the points :func:`bone_points` cached (the
+    next call reads and fits again)."""
     _FIT_CACHE.clear()
+    _POINTS_CACHE.clear()
 
 
 def _fingerprint(points: dict, hulls_for) -> tuple:

@@ -54,3 +54,58 @@ emit(out)
     assert res["hit"] and res["read_only"], res
     assert res["moved_refit"] and res["moved_equals_fresh"] and res["moved_bone_changed"], res
     assert res["weight_refit"] and res["weight_equals_fresh"], res
+
+
+def test_bone_points_cached_while_registered_and_reread_after_any_edit_blender_reports():
+    res, _ = run_bpy("""
+import bpy, numpy as np
+from tools.bake import load_extension
+load_extension(register=True)           # addon.mesh_watch counts mesh edits only while registered
+import rigs_fixtures as rf
+from speech_animator.addon import body_proxies as bp, mesh_watch
+
+def cached(a, b):
+    return list(a) == list(b) and all(a[k] is b[k] for k in a)
+
+def equal_to_fresh(p):
+    bp.clear_cache()
+    q = bp.bone_points(arm)
+    return list(p) == list(q) and all(np.array_equal(p[k], q[k]) for k in p)
+
+arm = rf.load_rig("demo")
+body = max((ob for ob, skinned in bp._meshes_of(arm) if skinned), key=lambda ob: len(ob.vertex_groups))
+p1 = bp.bone_points(arm)
+p2 = bp.bone_points(arm)
+out = {"hit": cached(p1, p2), "read_only": not next(iter(p1.values())).flags.writeable}
+pb = arm.pose.bones[0]
+pb.rotation_mode = 'QUATERNION'
+pb.rotation_quaternion = (0.9, 0.3, 0.0, 0.0)      # posing deforms the mesh but edits nothing read
+bpy.context.view_layer.update()
+p3 = bp.bone_points(arm)
+out["pose_hit"] = cached(p1, p3)
+names = [g.name for g in body.vertex_groups if g.name in p1]
+vi = next(v.index for v in body.data.vertices if len(v.groups) == 1 and body.vertex_groups[v.groups[0].group].name in p1)
+g0 = body.vertex_groups[body.data.vertices[vi].groups[0].group].name
+other = next(n for n in names if n != g0)
+body.vertex_groups[g0].add([vi], 0.2, 'REPLACE')           # VertexGroup.add: no update() called
+body.vertex_groups[other].add([vi], 0.9, 'REPLACE')        # the vertex now belongs to the other bone
+p4 = bp.bone_points(arm)
+out["vg_add_reread"] = not cached(p3, p4) and p4[other].shape[0] == p3[other].shape[0] + 1
+out["vg_add_fresh"] = equal_to_fresh(p4)
+p5 = bp.bone_points(arm)
+body.data.vertices[vi].groups[1].weight = 0.1              # VertexGroupElement.weight
+p6 = bp.bone_points(arm)
+out["weight_reread"] = not cached(p5, p6) and p6[g0].shape[0] == p5[g0].shape[0] + 1
+co = np.empty(3 * len(body.data.vertices), np.float32)
+body.data.vertices.foreach_get("co", co)
+co[3 * vi] += 0.25
+body.data.vertices.foreach_set("co", co)                   # bulk write, no update tag: the key's co hash
+p7 = bp.bone_points(arm)
+out["co_reread"] = not cached(p6, p7) and equal_to_fresh(p7)
+p8 = bp.bone_points(arm)
+mesh_watch.unregister()                                    # not counting: never cached
+p9 = bp.bone_points(arm)
+out["unregistered_no_cache"] = not cached(p8, p9) and mesh_watch.token([body.data]) is None
+emit(out)
+""")
+    assert all(res.values()), res
