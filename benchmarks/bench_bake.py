@@ -137,6 +137,8 @@ def run(duration_s: float, per_key_frames: int, repeats: int = 5) -> dict:
     tf = importlib.import_module(f"{PACKAGE}.addon.targets_face")
     tb = importlib.import_module(f"{PACKAGE}.addon.targets_body")
     layers = importlib.import_module(f"{PACKAGE}.addon.layers")
+    proxies = importlib.import_module(f"{PACKAGE}.addon.body_proxies")
+    collision = importlib.import_module(f"{PACKAGE}.rigs.body_collision")
     options_mod = importlib.import_module(f"{PACKAGE}.inference.options")
     out: dict = {"duration_s": duration_s, "stamp_start": stamp()}
     audio, _ = speech(duration_s)
@@ -166,6 +168,9 @@ def run(duration_s: float, per_key_frames: int, repeats: int = 5) -> dict:
                       "stages_s": dict(outcome.timings_s), "yardstick_s": yard_first,
                       "ratio": (g + a) / yard_first}
         warm, warm_gen, yard, body_runs, face_runs, bake_runs, check_runs = [], [], [], [], [], [], []
+        proxy_runs = []
+        skel = tb.skeleton_of(ch.armature)
+        hulls_for = collision.hull_bones(skel.names, skel.parents, tb.resolve_bone_map(ch.armature, None, skel)[0])
         tg = []
         for _ in range(max(1, repeats)):
             yard.append(rhubarb_phonetic_s(audio.samples, duration_s, repeats=1)["seconds"])
@@ -179,6 +184,9 @@ def run(duration_s: float, per_key_frames: int, repeats: int = 5) -> dict:
             t2 = time.perf_counter()
             face_runs.append(t1 - t0)
             body_runs.append(t2 - t1)
+            t0 = time.perf_counter()
+            proxies.fit_proxies(ch.armature, [], hulls_for=hulls_for)   # as the body targets fit them
+            proxy_runs.append(time.perf_counter() - t0)
             tg = ft + bt
             t0 = time.perf_counter()
             bake.bake(tg, 1, str(wav), replace_generated=True)
@@ -196,6 +204,7 @@ def run(duration_s: float, per_key_frames: int, repeats: int = 5) -> dict:
             figure("  of which generate (inference)", warm_gen, yard, duration_s),
             figure("face targets", face_runs, yard, duration_s),
             figure("body targets incl. mesh push-out", body_runs, yard, duration_s, t60["body_targets"]),
+            figure("  of which the character's collision proxies", proxy_runs, yard, duration_s),
             figure("bulk key writing (bake.bake, dense)", bake_runs, yard, duration_s, t60["bulk_bake"]),
             figure("  of which checking the previous actions for edits", check_runs, yard, duration_s),
         ]
