@@ -41,15 +41,19 @@ def write_channel(container, channel: Channel, frame_start: int, tolerance: floa
 
 def write_keys(container, channel: Channel, frame_start: int, tolerance: float | None, kept=None) -> np.ndarray:
     """:func:`write_channel`; returns the ``(2 N,)`` float32 ``co`` written (frame, value pairs)."""
-    values = np.asarray(channel.values, dtype=np.float64)
-    if kept is not None:
-        idx = np.asarray(kept, dtype=np.int64)
+    values = np.asarray(channel.values)
+    if kept is None and tolerance is None:  # every frame: no index arrays (same float32 values)
+        n = int(values.shape[0])
+        co = np.empty(2 * n, dtype=np.float32)
+        co[0::2] = np.arange(frame_start, frame_start + n)
+        co[1::2] = values
     else:
-        idx = np.arange(values.shape[0]) if tolerance is None else reduce_keys(values, as_tolerance(tolerance).value)
-    n = int(idx.shape[0])
-    co = np.empty(2 * n, dtype=np.float32)
-    co[0::2] = frame_start + idx
-    co[1::2] = values[idx]
+        values = values.astype(np.float64)
+        idx = np.asarray(kept, dtype=np.int64) if kept is not None else reduce_keys(values, as_tolerance(tolerance).value)
+        n = int(idx.shape[0])
+        co = np.empty(2 * n, dtype=np.float32)
+        co[0::2] = frame_start + idx
+        co[1::2] = values[idx]
     fc = compat.new_fcurve(container, channel.data_path, channel.index, channel.group)
     points = fc.keyframe_points
     points.add(n)
