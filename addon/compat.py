@@ -109,7 +109,13 @@ def clear_keys(fcurve) -> None:
 
 
 def action_fcurves(action, slot=None) -> list:
-    """All F-curves of ``action`` (for ``slot`` on 4.4+; every slot when ``slot`` is None)."""
+    """All F-curves of ``action`` (for ``slot`` on 4.4+; every slot when ``slot`` is None).
+
+    On 4.4+ each channelbag is taken from ``strip.channelbag(slot)`` rather than from the
+    ``layers[i].strips[j].channelbags[k]`` chain it was found by: an F-curve reached through a
+    shorter RNA path reads its keys in bulk (``keyframe_points.foreach_get``) 2-4x faster
+    (Blender 5.0 copies each key's RNA ancestors), which is most of the cost of checking a
+    generated action for edits (:mod:`addon.digests`)."""
     if not has_slots(action):
         return list(action.fcurves)
     out = []
@@ -117,7 +123,8 @@ def action_fcurves(action, slot=None) -> list:
         for strip in layer.strips:
             for bag in strip.channelbags:
                 if slot is None or bag.slot == slot:
-                    out.extend(bag.fcurves)
+                    short = strip.channelbag(bag.slot) if hasattr(strip, "channelbag") else None
+                    out.extend((short if short is not None else bag).fcurves)
     return out
 
 

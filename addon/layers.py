@@ -12,84 +12,22 @@ Blender evaluates the NLA tracks bottom to top, then the active action on top of
   :func:`make_edit_layer` (its unedited F-curves muted, the edited ones apply whole).
 - **prompts**: the muted NLA track :data:`PROMPT_TRACK` (see :mod:`addon.prompts`).
 
-Edits are detected with digests: every generated action stores, in its tag, one digest per F-curve
-of what was baked (:func:`stamp`); :func:`edited_curves` lists the curves that differ now (changed,
-added or deleted). Muting is not an edit.
+Edits are detected with digests (:mod:`addon.digests`): every generated action stores, in its tag,
+one digest per F-curve of what was baked (:func:`stamp`); :func:`edited_curves` lists the curves
+that differ now (changed, added or deleted). Muting is not an edit.
 """
 
 from __future__ import annotations
-
-import hashlib
 
 import bpy
 import numpy as np
 
 from . import compat
+from .digests import LAYOUT, curve_digest, curve_key, digests  # noqa: F401  (layers.digests etc. are used)
 
 TAG = "speech_animator"  # same key as bake.TAG (bake imports this module)
 BASE_TRACK = "Speech Animator: base"
 PROMPT_TRACK = "Speech Animator: prompts"
-#: Handle coordinates matter only for these handle types (the others are derived from ``co``).
-_FREE_HANDLES = {"FREE", "ALIGNED"}
-
-
-def curve_key(fc) -> str:
-    """``'data_path[index]'`` of an F-curve (unique inside one slot)."""
-    return f"{fc.data_path}[{fc.array_index}]"
-
-
-_FREE_VALUES: dict = {}
-
-
-def _free_values(prop: str) -> list:
-    """Integer values of the FREE/ALIGNED handle types (as ``foreach_get`` returns them)."""
-    if prop not in _FREE_VALUES:
-        items = bpy.types.Keyframe.bl_rna.properties[prop].enum_items
-        _FREE_VALUES[prop] = [items[name].value for name in _FREE_HANDLES]
-    return _FREE_VALUES[prop]
-
-
-def curve_digest(fc, co=None) -> str:
-    """16-hex-digit BLAKE2b digest of what an F-curve plays: key ``co``, interpolation, handle
-    types, free/aligned handle coordinates and modifiers (types). Not ``mute``/``select``/``lock``.
-
-    ``co`` (optional): the curve's ``(2 N,)`` float32 key coordinates when the caller has just
-    written them (a bake), so they are not read back (reading ``co`` is most of the cost)."""
-    points = fc.keyframe_points
-    n = len(points)
-    h = hashlib.blake2b(digest_size=8)
-    h.update(curve_key(fc).encode())
-    if n:
-        if co is None or co.dtype != np.float32 or co.shape != (2 * n,):
-            co = np.empty(2 * n, np.float32)
-            points.foreach_get("co", co)
-        h.update(co.tobytes())
-        free = np.zeros(n, bool)
-        for prop in ("interpolation", "handle_left_type", "handle_right_type"):
-            arr = np.empty(n, np.int32)
-            points.foreach_get(prop, arr)
-            h.update(arr.tobytes())
-            if prop != "interpolation":
-                for value in _free_values(prop):   # two values: cheaper than np.isin per curve
-                    free |= arr == value
-        if free.any():  # free/aligned handles are the artist's; the others follow the keys
-            for prop in ("handle_left", "handle_right"):
-                hv = np.empty(2 * n, np.float32)
-                points.foreach_get(prop, hv)
-                h.update(hv.reshape(n, 2)[free].tobytes())
-    h.update(",".join(m.type for m in fc.modifiers).encode())
-    return h.hexdigest()
-
-
-def digests(action, slot=None, written=None) -> dict:
-    """``{curve_key: digest}`` over the F-curves of ``action`` (``slot``: only that slot's, 4.4+).
-    ``written``: optional ``{curve_key: (2 N,) float32 co}`` just written (see :func:`curve_digest`)."""
-    written = written or {}
-    out = {}
-    for fc in compat.action_fcurves(action, slot):
-        key = curve_key(fc)
-        out[key] = curve_digest(fc, written.get(key))
-    return out
 
 
 def stamp(action, slot=None, written=None) -> None:
@@ -100,6 +38,7 @@ def stamp(action, slot=None, written=None) -> None:
     keys = sorted(d)
     tag["curve_keys"] = "\n".join(keys)
     tag["curve_digests"] = "".join(d[k] for k in keys)
+    tag["curve_digest_layout"] = LAYOUT
 
 
 def _stored(action) -> dict | None:
@@ -125,7 +64,10 @@ def edited_curves(action) -> list[str]:
     stored = _stored(action)
     if stored is None:
         return ["*"]
-    now = digests(action)
+    layout = int(tag.get("curve_digest_layout", 1))  # stamped before layouts existed: 1
+    if layout not in (1, LAYOUT):
+        return ["*"]  # stamped by a newer version: cannot be checked here, so never deleted
+    now = digests(action, layout=layout)
     return sorted(k for k in set(stored) | set(now) if stored.get(k) != now.get(k))
 
 

@@ -5,11 +5,12 @@
 
 from __future__ import annotations
 
-from . import (cli, conversation_ui, edit_ops, emotion_keys, exports, mapping_ui, operators, panel, preferences,
-               properties, style_ops)
+from . import (cli, conversation_ui, edit_ops, emotion_keys, exports, mapping_ui, mesh_watch, operators, panel,
+               preferences, properties, style_ops)
 
 MODULES = (preferences, properties, operators, edit_ops, emotion_keys, style_ops, panel, mapping_ui, exports, cli,
-           conversation_ui)  # conversation_ui: its sub-panel sits under SPEECHANIM_PT_main (after panel)
+           conversation_ui,  # conversation_ui: its sub-panel sits under SPEECHANIM_PT_main (after panel)
+           mesh_watch)  # counts mesh edits for addon.body_proxies' cache
 
 
 def register() -> None:

@@ -136,6 +136,9 @@ def run(duration_s: float, per_key_frames: int, repeats: int = 5) -> dict:
     demo = importlib.import_module(f"{PACKAGE}.addon.demo_character")
     tf = importlib.import_module(f"{PACKAGE}.addon.targets_face")
     tb = importlib.import_module(f"{PACKAGE}.addon.targets_body")
+    layers = importlib.import_module(f"{PACKAGE}.addon.layers")
+    proxies = importlib.import_module(f"{PACKAGE}.addon.body_proxies")
+    collision = importlib.import_module(f"{PACKAGE}.rigs.body_collision")
     options_mod = importlib.import_module(f"{PACKAGE}.inference.options")
     out: dict = {"duration_s": duration_s, "stamp_start": stamp()}
     audio, _ = speech(duration_s)
@@ -164,7 +167,10 @@ def run(duration_s: float, per_key_frames: int, repeats: int = 5) -> dict:
                       "face_model": perf.provenance.face_model, "body_model": perf.provenance.body_model,
                       "stages_s": dict(outcome.timings_s), "yardstick_s": yard_first,
                       "ratio": (g + a) / yard_first}
-        warm, warm_gen, yard, body_runs, face_runs, bake_runs = [], [], [], [], [], []
+        warm, warm_gen, yard, body_runs, face_runs, bake_runs, check_runs = [], [], [], [], [], [], []
+        proxy_runs = []
+        skel = tb.skeleton_of(ch.armature)
+        hulls_for = collision.hull_bones(skel.names, skel.parents, tb.resolve_bone_map(ch.armature, None, skel)[0])
         tg = []
         for _ in range(max(1, repeats)):
             yard.append(rhubarb_phonetic_s(audio.samples, duration_s, repeats=1)["seconds"])
@@ -178,17 +184,29 @@ def run(duration_s: float, per_key_frames: int, repeats: int = 5) -> dict:
             t2 = time.perf_counter()
             face_runs.append(t1 - t0)
             body_runs.append(t2 - t1)
+            t0 = time.perf_counter()
+            proxies.fit_proxies(ch.armature, [], hulls_for=hulls_for)   # as the body targets fit them
+            proxy_runs.append(time.perf_counter() - t0)
             tg = ft + bt
             t0 = time.perf_counter()
             bake.bake(tg, 1, str(wav), replace_generated=True)
             bake_runs.append(time.perf_counter() - t0)
+            # the part of the next bake that checks these actions for the artist's edits
+            generated = [layers.generated_action(t.id_data)[0] for t in tg]
+            t0 = time.perf_counter()
+            edited = [layers.edited_curves(a) for a in dict.fromkeys(generated) if a is not None]
+            check_runs.append(time.perf_counter() - t0)
+            if any(edited):
+                raise RuntimeError(f"a bake's own actions read as edited: {edited}")
         t60 = TARGETS_60S
         out["figures"] = [
             figure("Generate + bake, warm (face + body, dense keys)", warm, yard, duration_s, t60["generate_bake_warm"]),
             figure("  of which generate (inference)", warm_gen, yard, duration_s),
             figure("face targets", face_runs, yard, duration_s),
             figure("body targets incl. mesh push-out", body_runs, yard, duration_s, t60["body_targets"]),
+            figure("  of which the character's collision proxies", proxy_runs, yard, duration_s),
             figure("bulk key writing (bake.bake, dense)", bake_runs, yard, duration_s, t60["bulk_bake"]),
+            figure("  of which checking the previous actions for edits", check_runs, yard, duration_s),
         ]
         out["e2e_warm"] = {"total_s": median(warm), "generate_s": median(warm_gen),
                            "apply_s": median(warm) - median(warm_gen), "rtf": median(warm) / duration_s}

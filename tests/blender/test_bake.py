@@ -75,3 +75,15 @@ def test_key_reduction_keeps_a_bones_rotation_channels_on_the_same_frames():
     assert len(rot) == 4 and all(f == rot[0] for f in rot) and len(rot[0]) < 97
     assert len(loc) == 3 and all(f == loc[0] for f in loc) and len(loc[0]) < 97
     assert res["worst_deg"] <= 0.5 + 1e-3 and res["worst_m"] <= 0.001 + 1e-5
+
+
+def test_edit_check_catches_every_kind_of_edit_and_reads_old_layout_digests():
+    res, _ = run_scenario("bake_cases", case="edit_check_catches_every_kind_of_edit_and_reads_old_layout_digests")
+    jaw = ['key_blocks["jawOpen"].value[0]']
+    assert set(res["edits"]) == {"move_middle_key_value", "move_middle_key_frame", "drag_a_handle", "handle_type_only",
+                                 "interpolation", "delete_a_key", "add_a_key", "modifier"}
+    for name, r in res["edits"].items():
+        assert r["before"] == [] and r["after"] == jaw, name   # only the edited curve, every kind of edit
+    assert res["layout1_matches_rna"]     # bulk uint8 reads give the digests stamped before, key by key
+    assert res["old_unedited"] == [] and res["old_edited"] == ['key_blocks["mouthSmileLeft"].value[0]']
+    assert res["unknown_layout"] == ["*"]

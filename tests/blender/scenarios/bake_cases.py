@@ -17,6 +17,7 @@ CASES = (
     'armature_quaternion_channels_and_rotation_mode',
     'targets_on_one_datablock_are_merged_into_one_action',
     'key_reduction_keeps_a_bones_rotation_channels_on_the_same_frames',
+    'edit_check_catches_every_kind_of_edit_and_reads_old_layout_digests',
 )
 if CASE not in CASES:
     raise ValueError(f"case: expected one of {CASES}, found {CASE!r}")
@@ -147,4 +148,64 @@ elif CASE == "key_reduction_keeps_a_bones_rotation_channels_on_the_same_frames":
         worst = max(worst, np.degrees(pb.rotation_quaternion.rotation_difference(Quaternion(q[i].tolist())).angle))
         worst_loc = max(worst_loc, float(np.linalg.norm(np.array(pb.location) - loc[i])))
     emit({"frames": frames, "worst_deg": worst, "worst_m": worst_loc, "keys": r.keys})
+elif CASE == "edit_check_catches_every_kind_of_edit_and_reads_old_layout_digests":
+    import hashlib
+    from speech_animator.addon import layers
+
+    def old_digest(fc):
+        # the digest as stamped before layouts existed, read key by key through RNA (int32 enums)
+        h = hashlib.blake2b(digest_size=8)
+        h.update(f"{fc.data_path}[{fc.array_index}]".encode())
+        kps = list(fc.keyframe_points)
+        if kps:
+            h.update(np.array([c for k in kps for c in k.co], np.float32).tobytes())
+            items = bpy.types.Keyframe.bl_rna.properties
+            for prop in ("interpolation", "handle_left_type", "handle_right_type"):
+                h.update(np.array([items[prop].enum_items[getattr(k, prop)].value for k in kps], np.int32).tobytes())
+            free = [k.handle_left_type in ("FREE", "ALIGNED") or k.handle_right_type in ("FREE", "ALIGNED") for k in kps]
+            for side in ("handle_left", "handle_right"):
+                h.update(np.array([c for k, f in zip(kps, free) if f for c in getattr(k, side)], np.float32).tobytes())
+        h.update(",".join(m.type for m in fc.modifiers).encode())
+        return h.hexdigest()
+
+    edits = {
+        "move_middle_key_value": lambda fc: setattr(fc.keyframe_points[48], "co", (fc.keyframe_points[48].co[0], 0.123)),
+        "move_middle_key_frame": lambda fc: setattr(fc.keyframe_points[48], "co", (48.5 + 5, fc.keyframe_points[48].co[1])),
+        "drag_a_handle": lambda fc: (setattr(fc.keyframe_points[60], "handle_left_type", "FREE"),
+                                     setattr(fc.keyframe_points[60], "handle_left", (60.0, 0.9))),
+        "handle_type_only": lambda fc: setattr(fc.keyframe_points[30], "handle_right_type", "VECTOR"),
+        "interpolation": lambda fc: setattr(fc.keyframe_points[70], "interpolation", "CONSTANT"),
+        "delete_a_key": lambda fc: fc.keyframe_points.remove(fc.keyframe_points[20]),
+        "add_a_key": lambda fc: fc.keyframe_points.insert(20.5 + 5, 0.4),
+        "modifier": lambda fc: fc.modifiers.new('NOISE'),
+    }
+    def fresh():
+        key.animation_data_clear()
+        for a in list(bpy.data.actions):
+            bpy.data.actions.remove(a)
+    out = {}
+    for name, edit in edits.items():
+        fresh()
+        bake.bake([face_target()], 5, "/tmp/e.wav")
+        action, _slot = compat.assigned(key)
+        before = layers.edited_curves(action)
+        edit(curves(key)['key_blocks["jawOpen"].value[0]'])
+        out[name] = {"before": before, "after": layers.edited_curves(action)}
+    # an action stamped in layout 1 (no curve_digest_layout in its tag) is checked in layout 1
+    fresh()
+    bake.bake([face_target()], 5, "/tmp/e.wav")
+    action, _slot = compat.assigned(key)
+    tag = action[layers.TAG]
+    fcs = sorted(compat.action_fcurves(action), key=layers.curve_key)
+    fcs[0].keyframe_points[10].handle_left_type = "ALIGNED"   # free handles enter the digest
+    tag["curve_keys"] = "\n".join(layers.curve_key(f) for f in fcs)
+    tag["curve_digests"] = "".join(old_digest(f) for f in fcs)
+    del tag["curve_digest_layout"]
+    old_unedited = layers.edited_curves(action)
+    fcs[1].keyframe_points[50].co = (55.0, 0.77)
+    old_edited = layers.edited_curves(action)
+    tag["curve_digest_layout"] = 99   # a layout this version does not know: edited, never deleted
+    emit({"edits": out, "old_unedited": old_unedited, "old_edited": old_edited,
+          "layout1_matches_rna": layers.digests(action, layout=1) == {layers.curve_key(f): old_digest(f) for f in fcs},
+          "unknown_layout": layers.edited_curves(action)})
 scenario.finish()
