@@ -1,0 +1,276 @@
+"""One analysis of each clip: every per-frame quantity the face, the procedural layer and the body read.
+
+:func:`inference.generate.generate` calls :func:`analyze_audio` once per clip (once per window of a long
+clip, :mod:`inference.longaudio`) and hands the :class:`AudioAnalysis` to the face backends, transcript
+mode, the procedural face layer, the arousal of ``emotion=auto`` and the body; none of them computes
+energy, voice activity, pitch, onsets, accents or phrases again.
+
+What is computed, and where (one place each):
+
+* prosody -- 25 ms RMS energy, F0 and voicing (Praat), voice activity (WebRTC VAD and an energy gate),
+  onset strength, accents, phrases: :func:`inference.prosody.analyze_prosody`;
+* the mouth's spectral cues -- energy above 80 Hz of the 25 ms Hann frame, the face speech gate and the
+  band shares of the DSP lip-sync rules: :func:`speech_frames` (here);
+* the network's lip gate: :func:`mouth_gate` (here), the face speech gate on a 10 ms-hop energy.
+
+Two voice-activity decisions remain, on purpose:
+
+* the **face gate** (:data:`GATE`, hysteresis on the frame energy relative to the recording's own floor,
+  gaps < :data:`MAX_GAP_S` filled) decides where the mouth moves: every audible sound (a 40 ms burst, a
+  breathy onset) must move the lips and a pause of 0.3 s inside an utterance keeps them ready;
+* the **prosody VAD** (:attr:`AudioAnalysis.speech`: WebRTC VAD and an energy gate, runs < 0.1 s dropped,
+  gaps < 0.15 s filled) decides phrases, accents and arousal for the eyes, brows and body: it must reject
+  non-speech noise (a cough, a click) that would otherwise start a phrase or a gesture.
+
+Merging them changes every face or every body output (``tests/test_output_fingerprints.py``); the face
+gate of the network was measured against the DSP's spectral one on the geometric evaluation
+(docs/face-quality.md) before keeping the 10 ms-hop energy (see :func:`mouth_gate`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .audio import Audio
+from .features import FEATURE_FPS, HOP, MelConfig, check_samples, num_feature_frames, power_range
+from .prosody import Prosody, analyze_prosody
+from .signal_ops import GateConfig, energy_gate, fill_gaps, hann_smooth
+
+#: Analysis frame rate (frames per second): the 10 ms hop of every field.
+ANALYSIS_FPS: float = FEATURE_FPS
+#: Gaps inside speech shorter than this (s) are part of the utterance (stop closures, short pauses).
+MAX_GAP_S: float = 0.30
+#: Speech runs shorter than this (s) are dropped (clicks).
+MIN_RUN_S: float = 0.04
+#: Below this energy (dBFS) nothing is speech, whatever the recording's dynamics.
+ABS_FLOOR_DB: float = -65.0
+#: Minimum dynamic range (dB) between noise floor and speech peaks for any speech to be found.
+MIN_RANGE_DB: float = 10.0
+#: The face's hysteresis energy gate relative to the recording's noise floor and speech peaks.
+GATE: GateConfig = GateConfig(floor_percentile=10.0, peak_percentile=97.0, on_fraction=0.35,
+                              off_fraction=0.22, on_floor_db=ABS_FLOOR_DB, off_floor_db=ABS_FLOOR_DB - 5.0,
+                              min_peak_db=ABS_FLOOR_DB,
+                              min_range_db=MIN_RANGE_DB, min_run_frames=int(round(MIN_RUN_S * FEATURE_FPS)))
+#: Lips start moving this long before the acoustic onset and settle this long after the end (s).
+GATE_MARGIN_S: float = 0.08
+#: Raised-cosine ramp of the network's lip gate (s).
+GATE_RAMP_S: float = 0.06
+#: Spectrum frames analysed at a time (60 s): memory stays bounded on long audio.
+_BLOCK_FRAMES: int = 6000
+
+
+@dataclass(frozen=True)
+class SpeechFrames:
+    """The mouth's spectral cues at :data:`ANALYSIS_FPS` (100 fps), ``T = ceil(N / 160)`` frames.
+
+    Attributes:
+        energy_db: ``(T,)`` float32 frame energy above 80 Hz in dB (re full scale, ~-100 for silence).
+        speech: ``(T,)`` bool, the face gate (:data:`GATE`, hysteresis).
+        region: ``(T,)`` bool, ``speech`` with gaps shorter than :data:`MAX_GAP_S` filled
+            (closures inside words and short pauses belong to the utterance).
+        loud: ``(T,)`` float32 in [0, 1], loudness between the gate's off threshold and the peak.
+        voiced: ``(T,)`` float32 in [0, 1], share of energy below 1 kHz.
+        f2_ratio: ``(T,)`` float32 in [0, 1], F2-band energy / (F1 + F2 band energy).
+        fric: ``(T,)`` float32 in [0, 1], share of energy above 3 kHz.
+    """
+
+    energy_db: np.ndarray
+    speech: np.ndarray
+    region: np.ndarray
+    loud: np.ndarray
+    voiced: np.ndarray
+    f2_ratio: np.ndarray
+    fric: np.ndarray
+
+
+@dataclass(frozen=True)
+class AudioAnalysis:
+    """Everything measured on one clip, at :data:`ANALYSIS_FPS`; ``N = ceil(num_samples / 160)`` frames,
+    frame ``i`` centred at ``i / 100`` s. Arrays are read-only and shared by every reader.
+
+    Attributes:
+        prosody: :class:`inference.prosody.Prosody` (the fields below read from it).
+        spectrum: :class:`SpeechFrames`, the face gate and the DSP lip-sync cues.
+        mouth_gate: ``(N,)`` float32 in [0, 1], the network's lip gate (:func:`mouth_gate`).
+        num_samples: length of the analysed 16 kHz audio (samples).
+    """
+
+    prosody: Prosody
+    spectrum: SpeechFrames
+    mouth_gate: np.ndarray
+    num_samples: int
+
+    @property
+    def fps(self) -> float:
+        """Frame rate of every field (100.0)."""
+        return ANALYSIS_FPS
+
+    @property
+    def num_frames(self) -> int:
+        """``N``, the frames of every per-frame field."""
+        return self.prosody.num_frames
+
+    @property
+    def energy_db(self) -> np.ndarray:
+        """``(N,)`` float32 25 ms RMS energy in dBFS (>= -100), of a copy scaled to peak 1 if louder."""
+        return self.prosody.energy_db
+
+    @property
+    def speech(self) -> np.ndarray:
+        """``(N,)`` bool voice activity of the prosody (WebRTC VAD and energy gate)."""
+        return self.prosody.speech
+
+    @property
+    def f0_hz(self) -> np.ndarray:
+        """``(N,)`` float32 fundamental frequency in Hz, 0 where unvoiced."""
+        return self.prosody.f0_hz
+
+    @property
+    def voiced(self) -> np.ndarray:
+        """``(N,)`` bool, ``f0_hz > 0``."""
+        return self.prosody.voiced
+
+    @property
+    def onset_strength(self) -> np.ndarray:
+        """``(N,)`` float32 >= 0, log-mel spectral flux."""
+        return self.prosody.onset_strength
+
+    @property
+    def accents_s(self) -> np.ndarray:
+        """``(K,)`` float64 accent times in seconds, sorted."""
+        return self.prosody.accents_s
+
+    @property
+    def accent_strength(self) -> np.ndarray:
+        """``(K,)`` float32 in [0, 1]."""
+        return self.prosody.accent_strength
+
+    @property
+    def phrases(self) -> tuple:
+        """``((start_s, end_s), ...)`` speech phrases separated by pauses >= 0.3 s."""
+        return self.prosody.phrases
+
+
+def analyze_audio(audio: Audio) -> AudioAnalysis:
+    """The one analysis of a clip (see the module docstring).
+
+    Args:
+        audio: :class:`inference.audio.Audio`, 16 kHz mono.
+
+    Returns:
+        :class:`AudioAnalysis` with read-only arrays.
+
+    Raises:
+        inference.audio.AudioError: empty audio, wrong sample rate, non-finite or non-1-D samples.
+    """
+    prosody = analyze_prosody(audio)  # validates the audio (AudioError) before anything else
+    spectrum = speech_frames(audio.samples)
+    gate = mouth_gate(audio.samples)
+    for arr in (*vars(spectrum).values(), gate):
+        arr.setflags(write=False)
+    return AudioAnalysis(prosody=prosody, spectrum=spectrum, mouth_gate=gate,
+                         num_samples=int(np.asarray(audio.samples).shape[0]))
+
+
+def speech_frames(samples: np.ndarray) -> SpeechFrames:
+    """Face gate and spectral-shape cues of 16 kHz mono audio at 100 fps.
+
+    Args:
+        samples: ``(N,)`` float32 at 16 kHz.
+
+    Returns:
+        :class:`SpeechFrames` with ``T = ceil(N / 160)`` frames.
+
+    Raises:
+        ValueError: empty, non-1-D or non-finite samples.
+    """
+    cfg = MelConfig()
+    x = check_samples(samples)
+    total_frames = num_feature_frames(x.shape[0], cfg.hop)
+    hz = np.linspace(0.0, cfg.sample_rate_hz / 2.0, cfg.n_fft // 2 + 1)
+    # Pre-emphasis (1 - 0.97 z^-1, +6 dB/octave) flattens the glottal spectral tilt so that the
+    # band shares below compare formant regions rather than the tilt.
+    emph = np.abs(1.0 - 0.97 * np.exp(-2j * np.pi * hz / cfg.sample_rate_hz)) ** 2
+    # Band edges: textbook formant ranges for adult speech (Peterson & Barney 1952: F1 ~ 250-1000 Hz,
+    # F2 ~ 850-2500 Hz), and > 3 kHz for fricatives.
+    edges = [(80, 8000), (80, 1000), (250, 1000), (1000, 2600), (3000, 8000)]
+    bands = np.stack([((hz >= lo) & (hz < hi)) * emph for lo, hi in edges], axis=1)
+    raw = ((hz >= 80) / (cfg.win * cfg.win / 8.0))[:, None]
+    proj = np.concatenate([bands, raw], axis=1).astype(np.float32)
+    sums = np.empty((total_frames, proj.shape[1]), np.float64)
+    for a in range(0, total_frames, _BLOCK_FRAMES):  # blocks of 60 s keep memory bounded
+        b = min(a + _BLOCK_FRAMES, total_frames)
+        sums[a:b] = power_range(x, a, b, cfg) @ proj
+    total = sums[:, 0] + 1e-12
+    low, f1, f2, high = sums[:, 1], sums[:, 2], sums[:, 3], sums[:, 4]
+    # Sum over bins of a full-scale sine's power is ~ win^2 / 8 (Parseval, Hann): ~0 dBFS.
+    energy_db = 10.0 * np.log10(sums[:, 5] + 1e-12)
+    speech, off_db, peak_db = energy_gate(energy_db, GATE)
+    region = fill_gaps(speech, int(round(MAX_GAP_S * FEATURE_FPS)))
+    loud = np.clip((energy_db - off_db) / max(peak_db - off_db, 1e-6), 0.0, 1.0)
+    return SpeechFrames(
+        energy_db=energy_db.astype(np.float32),
+        speech=speech,
+        region=region,
+        loud=loud.astype(np.float32),
+        voiced=(low / total).astype(np.float32),
+        f2_ratio=(f2 / (f1 + f2 + 1e-12)).astype(np.float32),
+        fric=(high / total).astype(np.float32),
+    )
+
+
+def speech_gate(energy_db: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The face gate on a 100 fps energy track (dB), relative to the recording's own floor.
+
+    A constant signal (silence, steady noise, a tone) has no speech; a recording that is all speech
+    with no pause still has > 10 dB between its quietest and loudest frames.
+
+    Args:
+        energy_db: ``(T,)`` frame energies in dB (any fixed reference).
+
+    Returns:
+        ``(speech (T,) bool, region (T,) bool)``: the hysteresis gate (:data:`GATE`), and the gate with
+        gaps shorter than :data:`MAX_GAP_S` filled (closures and short pauses inside utterances).
+    """
+    speech, _, _ = energy_gate(np.asarray(energy_db, np.float64), GATE)
+    return speech, fill_gaps(speech, int(round(MAX_GAP_S * FEATURE_FPS)))
+
+
+def hop_energy_db(samples: np.ndarray) -> np.ndarray:
+    """``(T,)`` float64 energy in dB (re full scale, 1e-12 floor) of a 30 ms window per 10 ms hop.
+
+    The mean square of each 10 ms hop (samples ``[160 i, 160 i + 160)``, the last zero-padded),
+    averaged over the hop and its two neighbours (edges repeated): a window centred like the 25 ms
+    analysis window, summed hop by hop so memory is one float per hop.
+    """
+    x = np.asarray(samples, dtype=np.float32)
+    total = num_feature_frames(x.shape[0])
+    energy = np.empty(total, np.float64)
+    step = HOP * 6000  # 60 s of hops at a time
+    for s0 in range(0, total * HOP, step):
+        seg = x[s0:s0 + step]
+        n = -(-seg.shape[0] // HOP)
+        pad = np.zeros(n * HOP, np.float32)
+        pad[:seg.shape[0]] = seg
+        energy[s0 // HOP:s0 // HOP + n] = (pad.reshape(n, HOP).astype(np.float64) ** 2).mean(axis=1)
+    energy = np.convolve(np.pad(energy, 1, mode="edge"), np.ones(3) / 3, mode="valid")
+    return 10.0 * np.log10(energy + 1e-12)
+
+
+def mouth_gate(samples: np.ndarray) -> np.ndarray:
+    """``(T,)`` float32 in [0, 1] at 100 fps: 1 inside utterances, 0 in silence and steady noise.
+
+    The lip-sync network was trained with neutral targets in silence, but in unseen noise (crowd, hum,
+    reverberant tails) it can leave the mouth slightly open; this gate (the face gate :func:`speech_gate`
+    on :func:`hop_energy_db`) makes silence rest exactly. Utterances are widened by
+    :data:`GATE_MARGIN_S` and the gate ramps over :data:`GATE_RAMP_S`, so lip preparation before speech
+    is kept. Transcript mode checks its alignment against ``mouth_gate > 0.5``.
+    """
+    _, region = speech_gate(hop_energy_db(samples))
+    margin = int(round(GATE_MARGIN_S * FEATURE_FPS))
+    ramp = max(1, int(round(GATE_RAMP_S * FEATURE_FPS)))
+    wide = np.convolve(region.astype(np.float64), np.ones(2 * margin + 1), mode="same") > 0
+    weight = hann_smooth(wide, ramp, edge=True)
+    return np.clip(weight, 0.0, 1.0).astype(np.float32)
