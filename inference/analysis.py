@@ -3,7 +3,8 @@
 :func:`inference.generate.generate` calls :func:`analyze_audio` once per clip (once per window of a long
 clip, :mod:`inference.longaudio`) and hands the :class:`AudioAnalysis` to the face backends, transcript
 mode, the procedural face layer, the arousal of ``emotion=auto`` and the body; none of them computes
-energy, voice activity, pitch, onsets, accents or phrases again.
+energy, voice activity, pitch, onsets, accents or phrases again. Each part is measured when it is first
+read, then kept: once per clip, and never for a run that does not read it.
 
 What is computed, and where (one place each):
 
@@ -31,12 +32,13 @@ evaluation before and after (see :func:`mouth_gate`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
 from .audio import Audio
 from .features import FEATURE_FPS, MelConfig, check_samples, num_feature_frames, power_range
-from .prosody import Prosody, analyze_prosody
+from .prosody import Prosody, analyze_prosody, validated_samples
 from .signal_ops import GateConfig, energy_gate, fill_gaps, hann_smooth
 
 #: Analysis frame rate (frames per second): the 10 ms hop of every field.
@@ -89,19 +91,15 @@ class SpeechFrames:
 @dataclass(frozen=True)
 class AudioAnalysis:
     """Everything measured on one clip, at :data:`ANALYSIS_FPS`; ``N = ceil(num_samples / 160)`` frames,
-    frame ``i`` centred at ``i / 100`` s. Arrays are read-only and shared by every reader.
+    frame ``i`` centred at ``i / 100`` s. Each part is measured on first read and kept (once per clip:
+    a face-only run never measures the body's prosody it does not read, a body-only run no mouth
+    cues); arrays are read-only and shared by every reader.
 
     Attributes:
-        prosody: :class:`inference.prosody.Prosody` (the fields below read from it).
-        spectrum: :class:`SpeechFrames`, the face gate and the DSP lip-sync cues.
-        mouth_gate: ``(N,)`` float32 in [0, 1], the network's lip gate (:func:`mouth_gate`).
-        num_samples: length of the analysed 16 kHz audio (samples).
+        audio: the analysed :class:`inference.audio.Audio` (16 kHz mono, validated).
     """
 
-    prosody: Prosody
-    spectrum: SpeechFrames
-    mouth_gate: np.ndarray
-    num_samples: int
+    audio: Audio
 
     @property
     def fps(self) -> float:
@@ -109,70 +107,54 @@ class AudioAnalysis:
         return ANALYSIS_FPS
 
     @property
+    def num_samples(self) -> int:
+        """Length of the analysed 16 kHz audio (samples)."""
+        return int(np.asarray(self.audio.samples).shape[0])
+
+    @property
     def num_frames(self) -> int:
         """``N``, the frames of every per-frame field."""
-        return self.prosody.num_frames
+        return num_feature_frames(self.num_samples)
 
-    @property
-    def energy_db(self) -> np.ndarray:
-        """``(N,)`` float32 25 ms RMS energy in dBFS (>= -100), of a copy scaled to peak 1 if louder."""
-        return self.prosody.energy_db
+    @cached_property
+    def prosody(self) -> Prosody:
+        """:class:`inference.prosody.Prosody` (:func:`inference.prosody.analyze_prosody`): 25 ms RMS
+        energy ``energy_db`` (dBFS, of a copy scaled to peak 1 if louder), ``f0_hz``, ``voiced``, voice
+        activity ``speech`` (WebRTC VAD and energy gate), ``onset_strength``, ``accents_s`` /
+        ``accent_strength`` and ``phrases``, all ``(N,)`` at 100 fps but the accents ``(K,)``."""
+        return analyze_prosody(self.audio)
 
-    @property
-    def speech(self) -> np.ndarray:
-        """``(N,)`` bool voice activity of the prosody (WebRTC VAD and energy gate)."""
-        return self.prosody.speech
+    @cached_property
+    def spectrum(self) -> SpeechFrames:
+        """:class:`SpeechFrames` (:func:`speech_frames`): the face gate and the DSP lip-sync cues."""
+        frames = speech_frames(self.audio.samples)
+        for arr in vars(frames).values():
+            arr.setflags(write=False)
+        return frames
 
-    @property
-    def f0_hz(self) -> np.ndarray:
-        """``(N,)`` float32 fundamental frequency in Hz, 0 where unvoiced."""
-        return self.prosody.f0_hz
-
-    @property
-    def voiced(self) -> np.ndarray:
-        """``(N,)`` bool, ``f0_hz > 0``."""
-        return self.prosody.voiced
-
-    @property
-    def onset_strength(self) -> np.ndarray:
-        """``(N,)`` float32 >= 0, log-mel spectral flux."""
-        return self.prosody.onset_strength
-
-    @property
-    def accents_s(self) -> np.ndarray:
-        """``(K,)`` float64 accent times in seconds, sorted."""
-        return self.prosody.accents_s
-
-    @property
-    def accent_strength(self) -> np.ndarray:
-        """``(K,)`` float32 in [0, 1]."""
-        return self.prosody.accent_strength
-
-    @property
-    def phrases(self) -> tuple:
-        """``((start_s, end_s), ...)`` speech phrases separated by pauses >= 0.3 s."""
-        return self.prosody.phrases
+    @cached_property
+    def mouth_gate(self) -> np.ndarray:
+        """``(N,)`` float32 in [0, 1], the network's lip gate (:func:`mouth_gate` of :attr:`spectrum`)."""
+        gate = mouth_gate(self.audio.samples, self.spectrum)
+        gate.setflags(write=False)
+        return gate
 
 
 def analyze_audio(audio: Audio) -> AudioAnalysis:
-    """The one analysis of a clip (see the module docstring).
+    """The one analysis of a clip (see the module docstring and :class:`AudioAnalysis`).
 
     Args:
         audio: :class:`inference.audio.Audio`, 16 kHz mono.
 
     Returns:
-        :class:`AudioAnalysis` with read-only arrays.
+        :class:`AudioAnalysis`; its parts are measured when first read.
 
     Raises:
-        inference.audio.AudioError: empty audio, wrong sample rate, non-finite or non-1-D samples.
+        inference.audio.AudioError: not an ``Audio``, empty, wrong sample rate, non-finite or non-1-D
+            samples (checked here, before any part is measured).
     """
-    prosody = analyze_prosody(audio)  # validates the audio (AudioError) before anything else
-    spectrum = speech_frames(audio.samples)
-    gate = mouth_gate(audio.samples, spectrum)
-    for arr in (*vars(spectrum).values(), gate):
-        arr.setflags(write=False)
-    return AudioAnalysis(prosody=prosody, spectrum=spectrum, mouth_gate=gate,
-                         num_samples=int(np.asarray(audio.samples).shape[0]))
+    validated_samples(audio)
+    return AudioAnalysis(audio)
 
 
 def speech_frames(samples: np.ndarray) -> SpeechFrames:

@@ -76,9 +76,9 @@ def generate(
     warnings = list(getattr(audio, "warnings", ())) + [w for w in (silence_warning(audio),) if w]
     fps = float(options.fps)
     frames = num_frames(audio.duration_s, fps)
-    t = time.perf_counter()
-    analysis = analyze_audio(audio)  # the one analysis of this clip (inference/analysis.py), handed to every reader
-    timings["analysis"] = time.perf_counter() - t
+    # the one analysis of this clip (inference/analysis.py), handed to every reader; each part is
+    # measured when first read (its time falls in the stage that reads it first)
+    analysis = analyze_audio(audio)
     options = emotion_body_style(options, audio, analysis)  # the body's energy/posture follow the emotion's arousal
 
     arkit = np.zeros((frames, _arkit.NUM_ARKIT), np.float32)

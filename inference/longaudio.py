@@ -13,7 +13,7 @@ one window plus the output arrays (``(T, 52)`` + ``(T, 55, 3)`` + ... float32, ~
 Window ``k`` uses seed ``options.seed + k`` (blinks and gestures do not repeat window after window).
 Each window (core and context) is analysed once, by ``generate``
 (:func:`inference.analysis.analyze_audio`): its face gate, prosody and lip gate see the same samples
-the window's face and body are made from; ``timings_s["analysis"]`` is their sum.
+the window's face and body are made from.
 A body prompt (:class:`inference.backends.BodyConstraints` at ``options.fps``) is cut to each
 window's frames, so keyed poses hold wherever they fall.
 The file checks of :func:`inference.audio.load_audio` apply: header vs decoded duration, OGG
@@ -111,7 +111,7 @@ def generate_windowed(path: str | os.PathLike, options: GenerateOptions = Genera
         core, ctx, half = (max(1, int(round(s * fps))) for s in (window_s, context_s, fade_s / 2))
         out = _Output(total, options)
         prev = None  # previous window's values over the fade region
-        timings = {"load_audio": 0.0, "analysis": 0.0, "face": 0.0, "body": 0.0}
+        timings = {"load_audio": 0.0, "face": 0.0, "body": 0.0}
         face_model = body_model = device = face_device = body_device = ""
         windows = -(-total // core)
         transl_origin = "first_frame"
@@ -128,7 +128,7 @@ def generate_windowed(path: str | os.PathLike, options: GenerateOptions = Genera
             perf = generate(audio, replace(options, seed=options.seed + k, emotion=options.emotion.shifted(a / fps)),
                             window_prompt, span)
             prov = perf.provenance
-            for key in ("analysis", "face", "body"):
+            for key in ("face", "body"):
                 timings[key] += prov.timings_s.get(key, 0.0)
             warnings += [w.replace(f"{path}: ", at) for w in prov.warnings]
             face_model, body_model, device = prov.face_model, prov.body_model, prov.device

@@ -109,7 +109,7 @@ def analyze_prosody(audio: Audio) -> Prosody:
     Raises:
         AudioError: empty audio, wrong sample rate, non-finite samples, or samples that are not 1-D.
     """
-    x = _validated(audio)
+    x = validated_samples(audio)
     n = max(1, int(np.ceil(x.shape[0] / HOP_SAMPLES)))
     energy_db = frame_energy_db(x, n, HOP_SAMPLES, WIN_SAMPLES, ENERGY_FLOOR_DB)
     f0 = _pitch_hz(x, n)
@@ -123,7 +123,12 @@ def analyze_prosody(audio: Audio) -> Prosody:
     return Prosody(PROSODY_FPS, energy_db, f0, voiced, speech, onset, acc_t, acc_s, phrases)
 
 
-def _validated(audio: Audio) -> np.ndarray:
+def validated_samples(audio: Audio) -> np.ndarray:
+    """``(N,)`` float32 samples of ``audio`` for analysis, scaled to a peak of 1 if louder.
+
+    Raises:
+        AudioError: not an :class:`inference.audio.Audio`, not 16 kHz, not 1-D, empty or not finite.
+    """
     name = getattr(audio, "path", "") or "audio"
     if not is_audio(audio):
         raise AudioError(f"{name}: expected an inference.audio.Audio, found {type(audio).__name__}")

@@ -31,24 +31,26 @@ def test_fields_shapes_dtypes_and_read_only(demo):
     a = A.analyze_audio(demo)
     n = -(-demo.samples.shape[0] // 160)
     assert a.fps == 100.0 and a.num_frames == n and a.num_samples == demo.samples.shape[0]
-    for arr, dtype in ((a.energy_db, np.float32), (a.f0_hz, np.float32), (a.voiced, bool), (a.speech, bool),
-                       (a.onset_strength, np.float32), (a.mouth_gate, np.float32), (a.spectrum.energy_db, np.float32),
+    p = a.prosody
+    for arr, dtype in ((p.energy_db, np.float32), (p.f0_hz, np.float32), (p.voiced, bool), (p.speech, bool),
+                       (p.onset_strength, np.float32), (a.mouth_gate, np.float32), (a.spectrum.energy_db, np.float32),
                        (a.spectrum.speech, bool), (a.spectrum.region, bool), (a.spectrum.loud, np.float32)):
         assert arr.shape == (n,) and arr.dtype == dtype
         assert not arr.flags.writeable
-    assert a.accents_s.dtype == np.float64 and a.accent_strength.shape == a.accents_s.shape
+    assert p.accents_s.dtype == np.float64 and p.accent_strength.shape == p.accents_s.shape
     assert 0.0 <= a.mouth_gate.min() and a.mouth_gate.max() <= 1.0 and a.mouth_gate.max() == 1.0
-    assert a.speech.any() and a.spectrum.speech.any() and len(a.phrases) >= 2
+    assert p.speech.any() and a.spectrum.speech.any() and len(p.phrases) >= 2
+    assert a.prosody is p and a.spectrum is a.spectrum  # measured once, then kept
     with pytest.raises(Exception):
-        a.prosody = None  # frozen
+        a.audio = None  # frozen
 
 
 def test_fields_are_the_measurements_they_name(demo):
     a = A.analyze_audio(demo)
     p = prosody.analyze_prosody(demo)
     for name in ("energy_db", "f0_hz", "voiced", "speech", "onset_strength", "accents_s", "accent_strength"):
-        np.testing.assert_array_equal(getattr(a, name), getattr(p, name))
-    assert a.phrases == p.phrases
+        np.testing.assert_array_equal(getattr(a.prosody, name), getattr(p, name))
+    assert a.prosody.phrases == p.phrases
     s = A.speech_frames(demo.samples)
     for name in ("energy_db", "speech", "region", "loud", "voiced", "f2_ratio", "fric"):
         np.testing.assert_array_equal(getattr(a.spectrum, name), getattr(s, name))
@@ -75,6 +77,19 @@ def test_one_face_speech_decision(demo):
     assert not fast[~smooth].any() and fast[region].any()  # the DSP mouth moves inside the same gate only
 
 
+@pytest.mark.parametrize("what", ["face", "body"])
+def test_a_run_measures_only_what_it_reads(demo, monkeypatch, what):
+    """Face only without the procedural layer reads no prosody; body only (no transcript) no mouth cues."""
+    counts = _counters(monkeypatch)
+    opts = (GenerateOptions(body=False, procedural_face=False) if what == "face" else GenerateOptions(face=False))
+    generate(demo, opts)
+    assert counts["analysis"].calls == 1
+    if what == "face":
+        assert counts["prosody"].calls == 0 and counts["pitch"].calls == 0 and counts["spectral_cues"].calls == 1
+    else:
+        assert counts["prosody"].calls == 1 and counts["spectral_cues"].calls == 0 and counts["lip_gate"].calls == 0
+
+
 def test_bad_audio_is_refused_with_a_clear_error():
     with pytest.raises(AudioError, match="empty"):
         A.analyze_audio(Audio(np.zeros(0, np.float32), SR, SR))
@@ -86,8 +101,8 @@ def test_bad_audio_is_refused_with_a_clear_error():
 
 def test_silence_has_no_speech_and_a_closed_gate():
     a = A.analyze_audio(prepare_audio(np.zeros(2 * SR, np.float32), SR))
-    assert not a.speech.any() and not a.spectrum.region.any() and not a.mouth_gate.any()
-    assert a.phrases == () and a.accents_s.size == 0
+    assert not a.prosody.speech.any() and not a.spectrum.region.any() and not a.mouth_gate.any()
+    assert a.prosody.phrases == () and a.prosody.accents_s.size == 0
 
 
 @pytest.mark.parametrize("face_model", ["fast", "lipsync"])
@@ -129,7 +144,7 @@ def _counters(monkeypatch) -> dict[str, _Count]:
         "lip_gate": _Count(monkeypatch, A, "mouth_gate"),
         "lipsync_speech_weight": _Count(monkeypatch, lipsync, "speech_weight"),
         "transcript_gate": _Count(monkeypatch, transcript, "mouth_gate"),
-        "analysis": _Count(monkeypatch, A, "analyze_audio"),
+        "analysis": _Count(monkeypatch, importlib.import_module("inference.generate"), "analyze_audio"),
     }
 
 
@@ -137,31 +152,26 @@ def _counters(monkeypatch) -> dict[str, _Count]:
 @pytest.mark.parametrize("transcript", ["", DEMO_TEXT])
 def test_generate_measures_each_quantity_once_for_face_and_body(demo, monkeypatch, face_model, transcript):
     # prosody feeds the procedural face, emotion=auto (face gain and body style) and the body
-    G = importlib.import_module("inference.generate")  # the module (``inference.generate`` is also the function)
-
     counts = _counters(monkeypatch)
-    monkeypatch.setattr(G, "analyze_audio", A.analyze_audio)  # generate's own name for it: counted too
     perf = generate(demo, GenerateOptions(face_model=face_model, emotion="auto", transcript=transcript))
     assert perf.smplx_poses is not None and perf.arkit.any()
     assert not transcript or perf.provenance.face_model.endswith("+transcript")
     once = {k: c.calls for k, c in counts.items() if k not in ("dsp_analyze", "lipsync_speech_weight",
-                                                                "transcript_gate")}
+                                                                "transcript_gate", "lip_gate")}
     assert once == dict.fromkeys(once, 1), once
+    # the lip gate: read by the network and by transcript mode (face and body words), else never measured
+    assert counts["lip_gate"].calls == (1 if face_model == "lipsync" or transcript else 0)
     again = {k: counts[k].calls for k in ("dsp_analyze", "lipsync_speech_weight", "transcript_gate")}
     assert again == dict.fromkeys(again, 0), again  # the backends and transcript mode read the analysis
-    assert "analysis" in perf.provenance.timings_s
 
 
 def test_windowed_generation_analyses_each_window_once(monkeypatch, tmp_path):
     x, rate = sf.read(DEMO, dtype="float32")
     path = tmp_path / "long.wav"
     sf.write(path, np.tile(x, 3), rate, subtype="PCM_16")  # 35 s
-    G = importlib.import_module("inference.generate")  # the module (``inference.generate`` is also the function)
-
     counts = _counters(monkeypatch)
-    monkeypatch.setattr(G, "analyze_audio", A.analyze_audio)
     perf = longaudio.generate_windowed(path, GenerateOptions(fps=30, emotion="auto"), window_s=12.0)
     windows = perf.provenance.windows
-    assert windows == 3 and perf.provenance.timings_s["analysis"] > 0.0
+    assert windows == 3
     for k in ("analysis", "prosody", "pitch", "vad", "onsets", "spectral_cues", "lip_gate"):
         assert counts[k].calls == windows, (k, counts[k].calls)

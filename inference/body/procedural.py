@@ -77,7 +77,9 @@ class ProceduralBody:
         if analysis is None:
             analysis = analyze_audio(audio)
         prosody = analysis.prosody
-        timing = words.word_timing(audio.samples, getattr(options, "transcript", ""), prosody, analysis.mouth_gate)
+        text = getattr(options, "transcript", "") or ""
+        gate = analysis.mouth_gate if text.strip() else None  # read (measured) only with a transcript
+        timing = words.word_timing(audio.samples, text, prosody, gate)
         poses_q, transl = synthesize(prosody, audio.duration_s, fps, n, options, face, timing)
         if constraints is not None:
             poses, transl = apply_constraints(poses_q, transl, constraints)

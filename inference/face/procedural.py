@@ -69,9 +69,10 @@ def add_procedural_layer(arkit: np.ndarray, audio: Audio, fps: float, seed: int,
     duration_s = max(audio.duration_s, t_frames / float(fps))
     if analysis is None:
         analysis = analyze_audio(audio)
-    phrases = tuple(analysis.phrases)
-    accents_s = np.asarray(analysis.accents_s, np.float64)
-    accent_strength = np.asarray(analysis.accent_strength, np.float32)
+    p = analysis.prosody
+    phrases = tuple(p.phrases)
+    accents_s = np.asarray(p.accents_s, np.float64)
+    accent_strength = np.asarray(p.accent_strength, np.float32)
     rng = np.random.default_rng(int(seed) & 0xFFFFFFFF)
     layer = np.zeros_like(arkit)
     _blinks(layer, times_s, duration_s, phrases, rng)
