@@ -13,7 +13,7 @@ Constants follow the common speech front end (Kaldi / Whisper style): 16 kHz, 25
 
 The STFT (:func:`power_range`) and the filterbank (:func:`mel_filterbank`, Slaney or HTK scale,
 with or without area norm) are the only ones in the package: :mod:`inference.prosody` (onset
-strength, HTK) and :mod:`inference.face.dsp` (band energies) use them with their own
+strength, HTK) and :mod:`inference.analysis` (the face gate's band energies) use them with their own
 :class:`MelConfig`; ``tests/test_features.py`` pins both scales against the textbook formulas.
 """
 

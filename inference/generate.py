@@ -10,6 +10,7 @@ import numpy as np
 
 from . import backends
 from ._rigs import arkit as _arkit, rotations as _rotations, smplx as _smplx
+from .analysis import AudioAnalysis, analyze_audio
 from .audio import Audio, is_audio, load_audio
 from .face.arousal import emotion_body_style, emotion_face_layer
 from .options import GenerateOptions
@@ -75,7 +76,10 @@ def generate(
     warnings = list(getattr(audio, "warnings", ())) + [w for w in (silence_warning(audio),) if w]
     fps = float(options.fps)
     frames = num_frames(audio.duration_s, fps)
-    options = emotion_body_style(options, audio)  # the body's energy/posture follow the emotion's arousal
+    # the one analysis of this clip (inference/analysis.py), handed to every reader; each part is
+    # measured when first read (its time falls in the stage that reads it first)
+    analysis = analyze_audio(audio)
+    options = emotion_body_style(options, audio, analysis)  # the body's energy/posture follow the emotion's arousal
 
     arkit = np.zeros((frames, _arkit.NUM_ARKIT), np.float32)
     expression = jaw_pose = None
@@ -85,12 +89,13 @@ def generate(
         report(_FACE_SPAN[0], "face")
         t = time.perf_counter()
         backend = backends.get_face_backend(options.face_model)
-        face_track = backends.run_backend(backend, audio, options, progress=report.span(*_FACE_SPAN, "face"))
-        face_track, note = _transcript(backend, face_track, audio, options)
+        face_track = backends.run_backend(backend, audio, options, progress=report.span(*_FACE_SPAN, "face"),
+                                          **_analysis_for(backend, analysis))
+        face_track, note = _transcript(backend, face_track, audio, options, analysis)
         warnings += [note] if note else []
         report(_FACE_SPAN[1], "face: post-processing")
         arkit = resample_frames(face_track.arkit, face_track.fps, fps, frames)
-        arkit = _postprocess_face(arkit, audio, options, face_track.owned_channels)
+        arkit = _postprocess_face(arkit, audio, options, face_track.owned_channels, analysis)
         face_name, face_device = face_track.model, face_track.device
         if options.flame_map_path:
             from .face.flame import arkit_to_flame, load_flame_map
@@ -108,7 +113,7 @@ def generate(
         final_face = (replace(face_track, fps=fps, arkit=arkit) if face_track is not None else None)
         backend = backends.get_body_backend(options.body_model)
         body = backends.run_backend(backend, audio, options, constraints, final_face,
-                                    progress=report.span(*_BODY_SPAN, "body"))
+                                    progress=report.span(*_BODY_SPAN, "body"), **_analysis_for(backend, analysis))
         poses, transl = _body_to_fps(body, fps, frames)
         body_name, body_device = body.model, body.device or "unreported"
         transl_origin = body.transl_origin
@@ -126,7 +131,14 @@ def generate(
                        smplx_poses=poses, transl=transl, provenance=prov, transl_origin=transl_origin)
 
 
-def _transcript(backend, track: backends.FaceTrack, audio: Audio, options: GenerateOptions):
+def _analysis_for(backend, analysis: AudioAnalysis) -> dict:
+    """``{"analysis": analysis}`` for a backend that declares ``reads_analysis = True`` (its ``run``
+    takes the clip's :class:`inference.analysis.AudioAnalysis` as ``analysis=``), else ``{}``."""
+    return {"analysis": analysis} if getattr(backend, "reads_analysis", False) else {}
+
+
+def _transcript(backend, track: backends.FaceTrack, audio: Audio, options: GenerateOptions,
+                analysis: AudioAnalysis):
     """Transcript mode (:func:`inference.face.transcript_mode.transcript_step`) for a backend that declares
     ``reads_transcript``; ``(track, warning or "")``."""
     if not options.transcript.strip():
@@ -135,7 +147,7 @@ def _transcript(backend, track: backends.FaceTrack, audio: Audio, options: Gener
         return track, f"transcript not used: face model {track.model} does not read transcripts; audio only"
     from .face.transcript_mode import transcript_step
 
-    track, outcome = transcript_step(track, audio, options)
+    track, outcome = transcript_step(track, audio, options, analysis)
     return track, "" if outcome.used else outcome.note
 
 
@@ -161,7 +173,7 @@ class _Monotonic:
 
 
 def _postprocess_face(arkit: np.ndarray, audio: Audio, options: GenerateOptions,
-                      owned: tuple[str, ...] = ()) -> np.ndarray:
+                      owned: tuple[str, ...], analysis: AudioAnalysis) -> np.ndarray:
     """Intensity on speech channels, optional zero-phase smoothing, procedural layer.
 
     The procedural layer (blinks, gaze, brows) is not added to the ``owned`` channels: they keep
@@ -177,9 +189,9 @@ def _postprocess_face(arkit: np.ndarray, audio: Audio, options: GenerateOptions,
 
         cols = [_arkit.ARKIT_INDEX[n] for n in owned]
         kept = out[:, cols].copy()
-        out = add_procedural_layer(out, audio, options.fps, options.seed)
+        out = add_procedural_layer(out, audio, options.fps, options.seed, analysis=analysis)
         out[:, cols] = kept
-    out = emotion_face_layer(np.clip(out, 0.0, 1.0), audio, options)  # inference/face/arousal.py
+    out = emotion_face_layer(np.clip(out, 0.0, 1.0), audio, options, analysis)  # inference/face/arousal.py
     # ARKit: mouthClose never exceeds jawOpen (also after intensity > 1 and smoothing).
     return _arkit.enforce_lip_seal(np.clip(out, 0.0, 1.0))
 

@@ -11,6 +11,9 @@ one window plus the output arrays (``(T, 52)`` + ``(T, 55, 3)`` + ... float32, ~
 10 minutes at 30 fps); time is the sum of equal-sized windows, so it is linear in the clip length.
 
 Window ``k`` uses seed ``options.seed + k`` (blinks and gestures do not repeat window after window).
+Each window (core and context) is analysed once, by ``generate``
+(:func:`inference.analysis.analyze_audio`): its face gate, prosody and lip gate see the same samples
+the window's face and body are made from.
 A body prompt (:class:`inference.backends.BodyConstraints` at ``options.fps``) is cut to each
 window's frames, so keyed poses hold wherever they fall.
 The file checks of :func:`inference.audio.load_audio` apply: header vs decoded duration, OGG

@@ -16,8 +16,6 @@ Everything runs in chunks so a 10-minute file needs little memory.
 
 from __future__ import annotations
 
-import hashlib
-import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,17 +103,13 @@ def analyze_prosody(audio: Audio) -> Prosody:
             ``energy_db`` then reads as if the file had been normalised).
 
     Returns:
-        :class:`Prosody` at 100 fps; its arrays are read-only. The last result is cached by a
-        content hash of the samples, so analysing the same audio twice costs one hash.
+        :class:`Prosody` at 100 fps; its arrays are read-only. Within ``generate()`` a clip is
+        analysed once (:func:`inference.analysis.analyze_audio`) and the result handed on.
 
     Raises:
         AudioError: empty audio, wrong sample rate, non-finite samples, or samples that are not 1-D.
     """
-    x = _validated(audio)
-    key = hashlib.blake2b(x.tobytes(), digest_size=16).digest()
-    with _CACHE_LOCK:
-        if _CACHE and _CACHE[0] == key:
-            return _CACHE[1]
+    x = validated_samples(audio)
     n = max(1, int(np.ceil(x.shape[0] / HOP_SAMPLES)))
     energy_db = frame_energy_db(x, n, HOP_SAMPLES, WIN_SAMPLES, ENERGY_FLOOR_DB)
     f0 = _pitch_hz(x, n)
@@ -125,20 +119,16 @@ def analyze_prosody(audio: Audio) -> Prosody:
     acc_t, acc_s = _accents(energy_db, f0, speech, onset)
     phrases = _phrases(speech)
     for arr in (energy_db, f0, voiced, speech, onset, acc_t, acc_s):
-        arr.setflags(write=False)  # shared through the cache: read-only
-    result = Prosody(PROSODY_FPS, energy_db, f0, voiced, speech, onset, acc_t, acc_s, phrases)
-    with _CACHE_LOCK:
-        _CACHE[:] = [key, result]
-    return result
+        arr.setflags(write=False)  # shared by every reader of the clip's analysis: read-only
+    return Prosody(PROSODY_FPS, energy_db, f0, voiced, speech, onset, acc_t, acc_s, phrases)
 
 
-#: One-entry cache (content hash of the samples -> Prosody): the face layer and the body backend
-#: analyse the same audio within one Generate; the second call is free.
-_CACHE: list = []
-_CACHE_LOCK = threading.Lock()
+def validated_samples(audio: Audio) -> np.ndarray:
+    """``(N,)`` float32 samples of ``audio`` for analysis, scaled to a peak of 1 if louder.
 
-
-def _validated(audio: Audio) -> np.ndarray:
+    Raises:
+        AudioError: not an :class:`inference.audio.Audio`, not 16 kHz, not 1-D, empty or not finite.
+    """
     name = getattr(audio, "path", "") or "audio"
     if not is_audio(audio):
         raise AudioError(f"{name}: expected an inference.audio.Audio, found {type(audio).__name__}")

@@ -1,7 +1,7 @@
 """Frame-signal helpers shared by every analysis layer (numpy only, no bpy, no SciPy).
 
-One implementation each of what the face DSP baseline (:mod:`inference.face.dsp`), the lip-sync
-model's silence gate (:mod:`inference.face.lipsync`), the prosody analysis (:mod:`inference.prosody`)
+One implementation each of what the clip's analysis (:mod:`inference.analysis`: the face gate and the
+lip-sync model's silence gate), the prosody analysis (:mod:`inference.prosody`), the face DSP baseline
 and Generate's face post-processing (:mod:`inference.generate`) need:
 
 * boolean-mask run helpers: :func:`runs`, :func:`fill_gaps`, :func:`drop_short`;

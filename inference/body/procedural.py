@@ -1,7 +1,8 @@
 """Body backend ``"procedural"``: prosody -> gesture plan -> SMPL-X motion, in numpy.
 
 Pipeline (all seeded, no neural network, no torch):
-:func:`inference.prosody.analyze_prosody` -> :func:`inference.body.planner.plan_gestures`
+:func:`inference.prosody.analyze_prosody` (the clip's :class:`inference.analysis.AudioAnalysis`)
+-> :func:`inference.body.planner.plan_gestures`
 (gesture units, strokes on accents, nods) -> :mod:`inference.body.synthesis` (minimum-jerk
 slerp between IK-solved key poses of :mod:`inference.body.library`) + :mod:`inference.body.idle`
 (breathing, sway, weight shifts with planted feet, head) + jaw/eyes from the face track ->
@@ -20,10 +21,10 @@ from .._rigs import arkit as _arkit
 from .._rigs import face_coupling as _coupling
 from .._rigs import rotations as R
 from .._rigs import smplx as S
+from ..analysis import AudioAnalysis, analyze_audio
 from ..audio import Audio, AudioError, is_audio
 from ..backends import BodyConstraints, BodyTrack, FaceTrack, register_body_backend
 from ..options import GenerateOptions
-from ..prosody import analyze_prosody
 from ..timebase import num_frames, resample_frames
 from . import collision, head, idle, planner, stepping, synthesis, words
 from .constraints import apply_constraints, validate_constraints
@@ -36,10 +37,12 @@ class ProceduralBody:
     """Procedural co-speech gesture generator (registered as body backend ``"procedural"``)."""
 
     name = "procedural"
+    #: generate() passes the clip's :class:`inference.analysis.AudioAnalysis` as ``analysis=``.
+    reads_analysis = True
 
     def run(self, audio: Audio, options: GenerateOptions,
             constraints: BodyConstraints | None = None,
-            face: FaceTrack | None = None) -> BodyTrack:
+            face: FaceTrack | None = None, analysis: AudioAnalysis | None = None) -> BodyTrack:
         """Generate SMPL-X body motion for ``audio``.
 
         Args:
@@ -50,6 +53,8 @@ class ProceduralBody:
                 ``ceil(duration_s * fps)`` frames.
             face: optional face track; its ``jawOpen`` and ``eyeLook*`` curves drive the jaw and
                 eye joints so body and face agree, and its blinks start the head's gaze breaks.
+            analysis: the clip's :class:`inference.analysis.AudioAnalysis` (its prosody and lip
+                gate); ``None`` analyses ``audio`` here.
 
         With ``options.transcript`` set and accepted by the alignment check (the face's transcript
         mode, one shared alignment), gestures follow the words (:mod:`inference.body.words`) and
@@ -69,8 +74,12 @@ class ProceduralBody:
         n = num_frames(audio.duration_s, fps)
         if constraints is not None:
             validate_constraints(constraints, n)
-        prosody = analyze_prosody(audio)
-        timing = words.word_timing(audio.samples, getattr(options, "transcript", ""), prosody)
+        if analysis is None:
+            analysis = analyze_audio(audio)
+        prosody = analysis.prosody
+        text = getattr(options, "transcript", "") or ""
+        gate = analysis.mouth_gate if text.strip() else None  # read (measured) only with a transcript
+        timing = words.word_timing(audio.samples, text, prosody, gate)
         poses_q, transl = synthesize(prosody, audio.duration_s, fps, n, options, face, timing)
         if constraints is not None:
             poses, transl = apply_constraints(poses_q, transl, constraints)

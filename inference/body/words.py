@@ -73,19 +73,22 @@ class WordTiming:
         return (np.array([x.stress_s for x in w], np.float64), np.array([x.strength for x in w], np.float32))
 
 
-def word_timing(samples: np.ndarray, transcript: str, prosody: Prosody) -> WordTiming | None:
+def word_timing(samples: np.ndarray, transcript: str, prosody: Prosody,
+                gate: np.ndarray | None = None) -> WordTiming | None:
     """Word timing from transcript mode's alignment, or ``None`` (no transcript / refused).
 
     Args:
         samples: ``(N,)`` float32 16 kHz mono, the audio ``prosody`` was computed from.
         transcript: the words spoken (``""``: none).
         prosody: the clip's :class:`inference.prosody.Prosody` (loudness and pitch of the vowels).
+        gate: the clip's lip gate (``AudioAnalysis.mouth_gate``) the alignment is checked against,
+            as in the face's transcript mode; ``None`` measures it.
     """
     if not transcript or not transcript.strip():
         return None
     from ..face.transcript import transcript_alignment
 
-    al = transcript_alignment(samples, transcript)
+    al = transcript_alignment(samples, transcript, gate)
     if not al.accepted:
         log.info("word-aware gestures off: %s", al.reason)
         return None

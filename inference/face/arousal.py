@@ -20,6 +20,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..analysis import AudioAnalysis, analyze_audio
 from ..audio import Audio
 from ..signal_ops import gaussian_smooth
 from .emotion import CATEGORIES, EmotionSpec, apply_emotion, category_weights
@@ -48,18 +49,17 @@ def _weighted_smooth(x, w, sigma):
     return num / np.maximum(den, 1e-6), den
 
 
-def arousal_track(audio: Audio, fps: float, frames: int) -> np.ndarray:
+def arousal_track(audio: Audio, fps: float, frames: int, analysis: AudioAnalysis | None = None) -> np.ndarray:
     """``(frames,)`` float32 arousal in [0, 1] at ``fps`` (frame ``i`` at ``i / fps`` s); 0.5 = neutral.
 
     Pauses take the arousal of the speech around them (weighted smoothing); a clip without speech
-    is 0.5 throughout.
+    is 0.5 throughout. The cues are read from ``analysis`` (the clip's
+    :class:`inference.analysis.AudioAnalysis`), or from an analysis of ``audio`` when it is ``None``.
 
     Raises:
         inference.audio.AudioError: audio :func:`inference.prosody.analyze_prosody` cannot read.
     """
-    from ..prosody import analyze_prosody
-
-    p = analyze_prosody(audio)
+    p = (analysis if analysis is not None else analyze_audio(audio)).prosody
     n = p.num_frames
     speech = np.asarray(p.speech, bool)
     if not speech.any() or frames <= 0:
@@ -87,10 +87,11 @@ def arousal_track(audio: Audio, fps: float, frames: int) -> np.ndarray:
     return np.interp(t, np.arange(n) / p.fps, a).astype(np.float32)
 
 
-def mean_arousal_valence(spec: EmotionSpec, audio: Audio | None, fps: float = 30.0) -> tuple[float, float]:
+def mean_arousal_valence(spec: EmotionSpec, audio: Audio | None, fps: float = 30.0,
+                         analysis: AudioAnalysis | None = None) -> tuple[float, float]:
     """Clip-mean ``(arousal 0..1, valence -1..1)`` of ``spec``: the keys' categories through
     :data:`CIRCUMPLEX` (strength-weighted, time-averaged over the clip) and, with ``auto``, the
-    audio's arousal track averaged with it."""
+    audio's arousal track (from ``analysis``, the clip's analysis, when given) averaged with it."""
     duration_s = audio.duration_s if audio is not None else max([k.time_s for k in spec.keys] + [1.0])
     frames = max(1, int(np.ceil(duration_s * fps)))
     w = category_weights(spec, fps, frames)
@@ -99,13 +100,14 @@ def mean_arousal_valence(spec: EmotionSpec, audio: Audio | None, fps: float = 30
     arousal = 0.5 + float((w @ aro).mean())
     valence = float((w @ val).mean())
     if spec.auto and audio is not None:
-        arousal = 0.5 * (arousal + float(arousal_track(audio, fps, frames).mean())) if spec.keys else \
-            float(arousal_track(audio, fps, frames).mean())
+        heard = float(arousal_track(audio, fps, frames, analysis).mean())
+        arousal = 0.5 * (arousal + heard) if spec.keys else heard
     return float(np.clip(arousal, 0.0, 1.0)), float(np.clip(valence, -1.0, 1.0))
 
 
-def emotion_body_style(options, audio: Audio | None = None):
-    """``options`` with the gesture style following the emotion (unchanged without an emotion).
+def emotion_body_style(options, audio: Audio | None = None, analysis: AudioAnalysis | None = None):
+    """``options`` with the gesture style following the emotion (unchanged without an emotion);
+    ``analysis`` is the clip's :class:`inference.analysis.AudioAnalysis` (``auto`` reads its prosody).
 
     Mapping (clip-mean arousal ``a``, valence ``v`` of :func:`mean_arousal_valence`):
     ``energy *= 0.6 + 0.8 a`` and ``rate *= 0.8 + 0.4 a`` (a = 0.5 leaves them; clipped to the
@@ -116,7 +118,7 @@ def emotion_body_style(options, audio: Audio | None = None):
     spec = getattr(options, "emotion", None)
     if not options.body or spec is None or not spec.active:
         return options
-    a, v = mean_arousal_valence(spec, audio, float(options.fps))
+    a, v = mean_arousal_valence(spec, audio, float(options.fps), analysis)
     g = options.gesture
     posture = g.posture
     fearful = any(k.category == "fear" and k.strength >= 0.5 for k in spec.keys)
@@ -127,10 +129,11 @@ def emotion_body_style(options, audio: Audio | None = None):
     return replace(options, gesture=gesture)
 
 
-def emotion_face_layer(arkit: np.ndarray, audio: Audio, options) -> np.ndarray:
+def emotion_face_layer(arkit: np.ndarray, audio: Audio, options, analysis: AudioAnalysis | None = None) -> np.ndarray:
     """The character's speaking style (``options.style``, :func:`inference.face.style.apply_style`),
     then the emotion layer of ``options.emotion`` (:func:`inference.face.emotion.apply_emotion`)
-    on ``(T, 52)`` face curves at ``options.fps``; ``arkit`` unchanged when both are neutral."""
+    on ``(T, 52)`` face curves at ``options.fps``; ``arkit`` unchanged when both are neutral.
+    ``auto`` reads the arousal from ``analysis`` (the clip's analysis; ``None``: analyses ``audio``)."""
     style = getattr(options, "style", None)
     if style is not None and not style.neutral:
         from .style import apply_style
@@ -144,5 +147,5 @@ def emotion_face_layer(arkit: np.ndarray, audio: Audio, options) -> np.ndarray:
     weights = category_weights(spec, fps, frames)
     gain = None
     if spec.auto:
-        gain = 1.0 + AROUSAL_FACE_GAIN * (arousal_track(audio, fps, frames) - 0.5)
+        gain = 1.0 + AROUSAL_FACE_GAIN * (arousal_track(audio, fps, frames, analysis) - 0.5)
     return apply_emotion(arkit, weights, gain)

@@ -30,6 +30,8 @@ import os
 import numpy as np
 
 from .._rigs import arkit as _arkit
+from ..analysis import GATE_MARGIN_S, GATE_RAMP_S, AudioAnalysis  # noqa: F401 (GATE_*: re-exported)
+from ..analysis import mouth_gate as speech_weight  # the lip gate; computed once per clip in generate()
 from ..audio import Audio
 from ..backends import FaceTrack, register_face_backend
 from ..features import FEATURE_FPS, log_mel_range, num_feature_frames
@@ -60,13 +62,16 @@ class LipSyncBackend:
         model_path: ONNX file (default: the shipped model).
         sha256: its expected hex SHA-256 (default: :data:`MODEL_SHA256`).
         chunk_frames, context_frames, fade_frames: chunking (defaults above; tests shrink them).
-        gate: multiply the output by :func:`speech_weight` (rest outside speech).
+        gate: multiply the output by :func:`speech_weight` (:func:`inference.analysis.mouth_gate`,
+            rest outside speech).
     """
 
     name = "lipsync"
     label = "Lip-sync model"
     #: generate() runs transcript mode (:func:`inference.face.transcript_mode.transcript_step`) on its output.
     reads_transcript = True
+    #: generate() passes the clip's :class:`inference.analysis.AudioAnalysis` as ``analysis=``.
+    reads_analysis = True
 
     def __init__(self, model_path: str = MODEL_PATH, sha256: str = MODEL_SHA256,
                  chunk_frames: int = CHUNK_FRAMES, context_frames: int = CONTEXT_FRAMES,
@@ -93,8 +98,9 @@ class LipSyncBackend:
                     "face model 'Fast (no model)' to generate without the network.") from exc
         return _SESSIONS[key]
 
-    def run(self, audio: Audio, options: GenerateOptions) -> FaceTrack:
-        """ARKit curves for ``audio`` at 100 fps.
+    def run(self, audio: Audio, options: GenerateOptions, analysis: AudioAnalysis | None = None) -> FaceTrack:
+        """ARKit curves for ``audio`` at 100 fps; the gate is ``analysis.mouth_gate`` when the clip's
+        analysis is given, else :func:`speech_weight` of the samples.
 
         Returns:
             :class:`FaceTrack` with ``arkit`` ``(ceil(N / 160), 52)`` float32 in [0, 1], the
@@ -108,7 +114,7 @@ class LipSyncBackend:
         sess, provider = self._session(options.device)
         speech = self.predict(sess, audio.samples)
         if self.gate:
-            weight = speech_weight(audio.samples)
+            weight = analysis.mouth_gate if analysis is not None else speech_weight(audio.samples)
             speech *= weight[:, None]
         out = np.zeros((speech.shape[0], _arkit.NUM_ARKIT), np.float32)
         out[:, _SPEECH_COLS] = np.clip(speech, 0.0, 1.0)
@@ -221,46 +227,6 @@ def part_lips(arkit: np.ndarray, speech: np.ndarray) -> np.ndarray:
     a[:, jaw] = new
     a[:, close] = seal * new
     return _arkit.enforce_lip_seal(a)
-
-
-#: Lips start moving this long before the acoustic onset and settle this long after the end (s).
-GATE_MARGIN_S: float = 0.08
-#: Raised-cosine ramp of the gate (s).
-GATE_RAMP_S: float = 0.06
-
-
-def speech_weight(samples: np.ndarray) -> np.ndarray:
-    """``(T,)`` float32 in [0, 1] at 100 fps: 1 inside utterances, 0 in silence and steady noise.
-
-    The network was trained with neutral targets in silence, but in unseen noise (crowd, hum,
-    reverberant tails) it can leave the mouth slightly open; this energy gate (the DSP baseline's
-    hysteresis gate, :func:`inference.face.dsp.speech_gate`, relative to the recording's own
-    noise floor) makes silence rest exactly. Utterances are widened by :data:`GATE_MARGIN_S` and
-    the gate ramps over :data:`GATE_RAMP_S`, so lip preparation before speech is kept.
-    Memory: one float per 10 ms hop (the energy is summed hop by hop).
-    """
-    from ..signal_ops import hann_smooth
-    from .dsp import speech_gate
-
-    x = np.asarray(samples, dtype=np.float32)
-    total = num_feature_frames(x.shape[0])
-    hop = 160
-    energy = np.empty(total, np.float64)
-    step = hop * 6000  # 60 s of hops at a time
-    for s0 in range(0, total * hop, step):
-        seg = x[s0:s0 + step]
-        n = -(-seg.shape[0] // hop)
-        pad = np.zeros(n * hop, np.float32)
-        pad[:seg.shape[0]] = seg
-        energy[s0 // hop:s0 // hop + n] = (pad.reshape(n, hop).astype(np.float64) ** 2).mean(axis=1)
-    # 30 ms centred window, like the 25 ms analysis window.
-    energy = np.convolve(np.pad(energy, 1, mode="edge"), np.ones(3) / 3, mode="valid")
-    _, region = speech_gate(10.0 * np.log10(energy + 1e-12))
-    margin = int(round(GATE_MARGIN_S * FEATURE_FPS))
-    ramp = max(1, int(round(GATE_RAMP_S * FEATURE_FPS)))
-    wide = np.convolve(region.astype(np.float64), np.ones(2 * margin + 1), mode="same") > 0
-    weight = hann_smooth(wide, ramp, edge=True)
-    return np.clip(weight, 0.0, 1.0).astype(np.float32)
 
 
 def model_available() -> bool:

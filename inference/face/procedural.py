@@ -2,8 +2,9 @@
 
 Events are drawn in seconds from a seeded generator and rendered on the output frame grid, so the
 same seed gives the same performance at any fps. Prosody (speech phrases, pitch accents) comes from
-:func:`inference.prosody.analyze_prosody` when that module is available, else from the DSP
-energy gate of :mod:`inference.face.dsp` (phrases = speech runs, accents = energy peaks).
+the clip's :class:`inference.analysis.AudioAnalysis` (:func:`inference.prosody.analyze_prosody`:
+Praat pitch and the WebRTC VAD, shipped wheels; the energy-only fallback for a missing library, a
+second speech decision, is gone).
 
 Constants and their sources:
 
@@ -21,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 from .._rigs import arkit as _arkit
+from ..analysis import AudioAnalysis, analyze_audio
 from ..audio import Audio
 
 #: Base blink rate (blinks per minute); phrase-end blinks bring the total to ~15-20 / min.
@@ -36,7 +38,7 @@ _I = _arkit.ARKIT_INDEX
 
 
 def add_procedural_layer(arkit: np.ndarray, audio: Audio, fps: float, seed: int,
-                         amount: float = 1.0) -> np.ndarray:
+                         amount: float = 1.0, analysis: AudioAnalysis | None = None) -> np.ndarray:
     """Add blinks, gaze, brows and smiles on top of speech-driven ARKit curves.
 
     Args:
@@ -46,6 +48,8 @@ def add_procedural_layer(arkit: np.ndarray, audio: Audio, fps: float, seed: int,
         fps: frame rate of ``arkit`` (frames per second, > 0).
         seed: random seed; equal seeds give equal layers at every fps.
         amount: blend weight of the layer, 0 (off) .. 1 (full).
+        analysis: the clip's :class:`inference.analysis.AudioAnalysis` (phrases, accents);
+            ``None`` analyses ``audio`` here.
 
     Returns:
         ``(T, 52)`` float32 in [0, 1].
@@ -63,7 +67,12 @@ def add_procedural_layer(arkit: np.ndarray, audio: Audio, fps: float, seed: int,
     t_frames = arkit.shape[0]
     times_s = np.arange(t_frames) / float(fps)
     duration_s = max(audio.duration_s, t_frames / float(fps))
-    phrases, accents_s, accent_strength = _prosody_events(audio)
+    if analysis is None:
+        analysis = analyze_audio(audio)
+    p = analysis.prosody
+    phrases = tuple(p.phrases)
+    accents_s = np.asarray(p.accents_s, np.float64)
+    accent_strength = np.asarray(p.accent_strength, np.float32)
     rng = np.random.default_rng(int(seed) & 0xFFFFFFFF)
     layer = np.zeros_like(arkit)
     _blinks(layer, times_s, duration_s, phrases, rng)
@@ -71,43 +80,6 @@ def add_procedural_layer(arkit: np.ndarray, audio: Audio, fps: float, seed: int,
     _brows(layer, times_s, accents_s, accent_strength, rng)
     _smiles(layer, times_s, duration_s, rng)
     return np.clip(arkit + amount * layer, 0.0, 1.0).astype(np.float32)
-
-
-def _prosody_events(audio: Audio):
-    """(phrases ((start_s, end_s), ...), accent times (K,) s, accent strengths (K,) in [0, 1])."""
-    try:
-        from .. import prosody as _prosody
-    except ImportError:
-        _prosody = None
-    if _prosody is not None and hasattr(_prosody, "analyze_prosody"):
-        try:
-            p = _prosody.analyze_prosody(audio)
-        except ImportError:  # its optional pitch/VAD libraries are missing: energy-only fallback
-            return _energy_events(audio)
-        return (tuple(p.phrases), np.asarray(p.accents_s, np.float64),
-                np.asarray(p.accent_strength, np.float32))
-    return _energy_events(audio)
-
-
-def _energy_events(audio: Audio):
-    """Fallback prosody from the DSP energy gate (no pitch): phrases and energy-peak accents."""
-    from ..features import FEATURE_FPS
-    from ..signal_ops import gaussian_smooth as smooth, runs
-    from .dsp import analyze
-
-    f = analyze(audio.samples)
-    phrases = tuple((a / FEATURE_FPS, b / FEATURE_FPS) for a, b in runs(f.region))
-    env = smooth(f.loud * f.speech, 5.0)
-    peaks = np.flatnonzero((env[1:-1] > env[:-2]) & (env[1:-1] >= env[2:]) & (env[1:-1] > 0.5)) + 1
-    keep: list[int] = []
-    for p in peaks:  # at most one accent per 400 ms (about one stressed syllable)
-        if keep and p - keep[-1] < 40:
-            if env[p] > env[keep[-1]]:
-                keep[-1] = p
-            continue
-        keep.append(p)
-    idx = np.asarray(keep, int)
-    return phrases, idx / FEATURE_FPS, np.clip((env[idx] - 0.5) / 0.4, 0.0, 1.0).astype(np.float32)
 
 
 def _pulse(times_s, onset_s, rise_s, hold_s, fall_s):

@@ -9,7 +9,7 @@ hears in the voice) by :func:`combine`.
 
 The alignment is accepted only when it agrees with the audio (:func:`check_alignment`): at least
 :data:`MIN_SPEECH_COVERAGE` of the voice-activity frames lie inside aligned (non-silence) phones
-widened by the voice-activity gate's own margin (:data:`inference.face.lipsync.GATE_MARGIN_S`,
+widened by the voice-activity gate's own margin (:data:`inference.analysis.GATE_MARGIN_S`,
 0.08 s: the gate holds each utterance open that long, so every pause edge would otherwise count
 as unaligned speech), and at most :data:`MAX_SHORT_PHONE_SHARE` of the phones are squeezed to
 pocketsphinx's 30 ms minimum. Measured on the shared real speech (10 clips, each with its own
@@ -34,6 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .._rigs import arkit as _arkit
+from ..analysis import mouth_gate
 
 log = logging.getLogger(__name__)
 
@@ -159,27 +160,34 @@ class TranscriptAlignment:
         return not self.reason
 
 
-def transcript_alignment(samples: np.ndarray, transcript: str) -> TranscriptAlignment:
+def transcript_alignment(samples: np.ndarray, transcript: str, gate: np.ndarray | None = None) -> TranscriptAlignment:
     """Align ``transcript`` to ``samples`` (16 kHz mono float32) and check it against the audio.
 
     One pocketsphinx decode per (audio, text): the result is cached by
     :func:`inference.face.align.force_align_words`, so the face's transcript mode and the body's
-    word-aware gestures (:mod:`inference.body.words`) share it. Never raises for a bad or
-    mismatching transcript: the reason is returned instead.
+    word-aware gestures (:mod:`inference.body.words`) share it. The voice activity it is checked
+    against is ``gate > 0.5``: ``gate`` is the clip's lip gate at 100 fps
+    (:attr:`inference.analysis.AudioAnalysis.mouth_gate`), measured from ``samples`` when ``None``.
+    Never raises for a bad or mismatching transcript: the reason is returned instead.
     """
     from .align import AlignError, force_align_words
-    from .lipsync import speech_weight
 
     empty = (np.zeros(0), np.zeros(0), np.zeros(0, dtype=str))
     try:
         phones, words = force_align_words(samples, transcript)
     except (AlignError, ValueError) as e:
         return TranscriptAlignment(empty, empty, f"alignment failed ({e})")
-    reason = check_alignment(phones, speech_weight(samples) > 0.5, 100.0)
+    reason = check_alignment(phones, _voice(samples, gate), 100.0)
     return TranscriptAlignment(phones, words, reason)
 
 
-def apply_transcript(backend_arkit: np.ndarray, fps: float, samples: np.ndarray, transcript: str):
+def _voice(samples: np.ndarray, gate: np.ndarray | None) -> np.ndarray:
+    """``(T,)`` bool voice activity at 100 fps: ``gate > 0.5`` (the lip gate, measured if ``None``)."""
+    return (mouth_gate(samples) if gate is None else np.asarray(gate)) > 0.5
+
+
+def apply_transcript(backend_arkit: np.ndarray, fps: float, samples: np.ndarray, transcript: str,
+                     gate: np.ndarray | None = None):
     """Transcript mode on a backend's output.
 
     Args:
@@ -187,6 +195,7 @@ def apply_transcript(backend_arkit: np.ndarray, fps: float, samples: np.ndarray,
         fps: their frame rate (the backends run at 100 fps).
         samples: ``(N,)`` float32 16 kHz mono audio.
         transcript: the words spoken; ``""`` returns the input unchanged.
+        gate: the clip's lip gate at 100 fps (``AudioAnalysis.mouth_gate``); ``None`` measures it.
 
     Returns:
         ``(arkit (T, 52) float32, note str)``: ``note`` is ``"transcript"`` when the alignment
@@ -194,13 +203,12 @@ def apply_transcript(backend_arkit: np.ndarray, fps: float, samples: np.ndarray,
     """
     if not transcript.strip():
         return backend_arkit, ""
-    from .lipsync import speech_weight
     from .targets import phones_to_arkit
 
-    al = transcript_alignment(samples, transcript)
+    al = transcript_alignment(samples, transcript, gate)
     reason = al.reason
     if not reason and abs(fps - 100.0) > 1e-6:   # re-check on the backend's own frame grid
-        voice = speech_weight(samples) > 0.5
+        voice = _voice(samples, gate)
         idx = np.minimum((np.arange(backend_arkit.shape[0]) * 100.0 / fps).astype(int), len(voice) - 1)
         reason = check_alignment(al.phones, voice[idx], fps)
     if not reason:

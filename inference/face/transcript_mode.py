@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from ..analysis import AudioAnalysis
 from ..backends import FaceTrack
 from .transcript import TRANSCRIPT_SUFFIX, apply_transcript
 
@@ -38,13 +39,16 @@ class TranscriptOutcome:
         return _USED if self.used else f"{_FALLBACK[0]}{self.reason}{_FALLBACK[1]}"
 
 
-def transcript_step(track: FaceTrack, audio, options) -> tuple[FaceTrack, TranscriptOutcome | None]:
+def transcript_step(track: FaceTrack, audio, options,
+                    analysis: AudioAnalysis | None = None) -> tuple[FaceTrack, TranscriptOutcome | None]:
     """Transcript mode on a face backend's output.
 
     Args:
         track: the backend's :class:`FaceTrack` (any fps; the built-in backends give 100 fps).
         audio: the :class:`inference.audio.Audio` it was made from.
         options: ``options.transcript`` is the text; empty or blank leaves ``track`` unchanged.
+        analysis: the clip's :class:`inference.analysis.AudioAnalysis` (its lip gate checks the
+            alignment); ``None`` measures the gate from ``audio``.
 
     Returns:
         ``(track, outcome)``: ``outcome`` is ``None`` without a transcript. When it was used the
@@ -55,7 +59,8 @@ def transcript_step(track: FaceTrack, audio, options) -> tuple[FaceTrack, Transc
     text = getattr(options, "transcript", "") or ""
     if not text.strip():
         return track, None
-    arkit, note = apply_transcript(track.arkit, track.fps, audio.samples, text)
+    gate = analysis.mouth_gate if analysis is not None else None
+    arkit, note = apply_transcript(track.arkit, track.fps, audio.samples, text, gate)
     if note == _USED:
         outcome = TranscriptOutcome(True)
     else:
