@@ -231,7 +231,7 @@ def mouth_gate(samples: np.ndarray, frames: SpeechFrames | None = None) -> np.nd
     preparation before speech is kept. Transcript mode checks its alignment against ``mouth_gate > 0.5``.
 
     Until issue 19 the gate had its own energy (a 30 ms window per 10 ms hop); on the held-out split of
-    ``tools/eval_face_geometry.py`` the shared face gate kept every figure of ``lipsync`` and
+    ``tools/eval/face_geometry.py`` the shared face gate kept every figure of ``lipsync`` and
     ``lipsync+transcript`` or improved it (rest in pauses 0.945 -> 0.954, aperture r 0.686 -> 0.688),
     and moved 285 of 30,683 gate frames on the shared English speech.
 

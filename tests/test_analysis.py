@@ -17,7 +17,7 @@ from inference.face import dsp
 from inference.generate import generate
 from inference.options import GenerateOptions
 from tests.conftest import REPO_ROOT
-from tools.output_fingerprint import DEMO_TEXT
+from tools.eval.output_fingerprint import DEMO_TEXT
 
 DEMO = REPO_ROOT / "assets" / "demo_speech.flac"
 
