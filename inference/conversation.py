@@ -26,7 +26,7 @@ from .body import listening
 from .dialogue_audio import load_channels, mute_outside, own_speech, place_lines
 from .errors import InputError
 from .options import GenerateOptions
-from .prosody import analyze_prosody
+from .analysis import analyze_audio
 from .timebase import num_frames
 
 #: Seeds of the characters: ``options.seed + SEED_STRIDE * index``.
@@ -283,7 +283,8 @@ def generate_conversation(scene: Scene, options: GenerateOptions = GenerateOptio
     fps = float(options.fps)
     t_n = num_frames(tracks[0].duration_s, fps)
     count = len(scene.characters)
-    pros = [analyze_prosody(a) for a in tracks]
+    analyses = [analyze_audio(a) for a in tracks]  # once per track: prosody here, then generate() reads the same
+    pros = [an.prosody for an in analyses]
     speaking = np.zeros((count, t_n), bool)
     frame_t = np.arange(t_n) / fps
     for k, p in enumerate(pros):
@@ -303,7 +304,7 @@ def generate_conversation(scene: Scene, options: GenerateOptions = GenerateOptio
         if progress is not None:
             progress(k / count, f"{c.name}: generate")
         opts = replace(options, seed=int(options.seed) + SEED_STRIDE * k)
-        perf = generate(track, opts)
+        perf = generate(track, opts, analysis=analyses[k])
         rng = np.random.default_rng([int(opts.seed), 0xC0])
         plan = listening.plan_attention(k, floor, speaking, angles, phrases, fps, rng)
         perfs.append(listening.apply_plan(perf, plan))

@@ -41,6 +41,7 @@ def generate(
     options: GenerateOptions = GenerateOptions(),
     constraints: backends.BodyConstraints | None = None,
     progress: ProgressFn | None = None,
+    analysis: AudioAnalysis | None = None,
 ) -> Performance:
     """Generate a face and/or body performance from speech.
 
@@ -52,6 +53,9 @@ def generate(
         progress: optional callback ``progress(fraction, message)``, called with non-decreasing
             fractions (stages, plus the backends' own progress when they report it); an exception
             raised in it (e.g. on user cancel) aborts generation and propagates.
+        analysis: optional :class:`inference.analysis.AudioAnalysis` of this very ``audio`` (an
+            ``Audio``, not a path), for a caller that already analysed the clip (the conversation
+            reads each track's prosody first); ``None`` analyses it here.
 
     Returns:
         :class:`Performance` with ``T = ceil(duration_s * options.fps)`` frames; its provenance
@@ -63,7 +67,11 @@ def generate(
         ValueError: bad constraints.
         inference.runtime.ModelFileError: a model file failed its SHA-256 check.
         inference.face.flame.FlameMapError: ``options.flame_map_path`` is set but unusable.
+        ValueError: ``analysis`` is given but is not the analysis of ``audio``.
     """
+    if analysis is not None and (not is_audio(audio) or analysis.audio is not audio):
+        raise ValueError("generate: analysis= must be analyze_audio(audio) of the same Audio object "
+                         f"passed as audio; got an analysis of another clip (audio is {type(audio).__name__})")
     report = _Monotonic(progress)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -78,7 +86,8 @@ def generate(
     frames = num_frames(audio.duration_s, fps)
     # the one analysis of this clip (inference/analysis.py), handed to every reader; each part is
     # measured when first read (its time falls in the stage that reads it first)
-    analysis = analyze_audio(audio)
+    if analysis is None:
+        analysis = analyze_audio(audio)
     options = emotion_body_style(options, audio, analysis)  # the body's energy/posture follow the emotion's arousal
 
     arkit = np.zeros((frames, _arkit.NUM_ARKIT), np.float32)

@@ -175,3 +175,22 @@ def test_windowed_generation_analyses_each_window_once(monkeypatch, tmp_path):
     assert windows == 3
     for k in ("analysis", "prosody", "pitch", "vad", "onsets", "spectral_cues", "lip_gate"):
         assert counts[k].calls == windows, (k, counts[k].calls)
+
+
+def test_a_conversation_analyses_each_track_once(monkeypatch, tmp_path):
+    # the scene reads each track's prosody (who speaks, phrase ends) and hands that analysis to generate()
+    from inference.conversation import generate_conversation, parse_scene
+    from tests.test_conversation import OPTS, two_files
+
+    scene = parse_scene(two_files(tmp_path), str(tmp_path))
+    counts = _counters(monkeypatch)
+    conv = generate_conversation(scene, OPTS)
+    assert len(conv.performances) == 2
+    assert counts["prosody"].calls == 2 and counts["vad"].calls == 2, (counts["prosody"].calls, counts["vad"].calls)
+    assert counts["analysis"].calls == 0  # generate() analysed nothing again
+
+
+def test_generate_refuses_an_analysis_of_another_clip(demo):
+    other = A.analyze_audio(Audio(demo.samples[: SR].copy(), SR, SR))
+    with pytest.raises(ValueError, match="analysis= must be analyze_audio"):
+        generate(demo, GenerateOptions(), analysis=other)
