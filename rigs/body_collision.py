@@ -6,7 +6,7 @@ or all vertices of a mesh parented to the bone) with :func:`fit_capsule`, and co
 (:func:`fit_hull`) for the torso and head. They live in the bone's rest frame
 (``bone.matrix_local`` coordinates, armature units), so they follow any pose.
 
-Which points of the arms are measured against what (hands, forearms and the distal half of the
+Which points of the arms are measured against what (hands, forearms and the elbow end of the
 upper arms, as spheres of the skin's radius, against the torso/head hulls and the other arm's
 capsules) is :mod:`rigs.body_contacts`. :func:`resolve` pushes the arm out where any sample
 overlaps more than the tolerance: the whole arm rotates about the shoulder (the upper-arm bone's
@@ -148,7 +148,7 @@ def pose_matrices(skel, res, bones=None) -> np.ndarray:
 
 
 def interpenetration(skel, bone_map, res, caps: Capsules, units_per_m: float) -> np.ndarray:
-    """``(T,)`` worst arm overlap per frame (hand, forearm or the upper arm's distal half; see
+    """``(T,)`` worst arm overlap per frame (hand, forearm or the upper arm's elbow end; see
     :mod:`rigs.body_contacts`) in SMPL-X metres minus :data:`TOLERANCE_M` (> 0: inside the torso,
     head or the other arm; ``-TOLERANCE_M`` where the broad phase finds nothing near)."""
     setup = ArmContacts(skel, bone_map, caps)

@@ -4,18 +4,22 @@ Every bone belongs to the *body part* of its nearest ancestor-or-self that the b
 SMPL-X joint (:func:`body_parts`): hand (wrist and fingers), forearm, upper arm, collar, torso
 (pelvis, spine), head (neck, head, jaw, eyes), legs. :class:`ArmContacts` samples each side's arm
 with spheres on its proxy capsules (:class:`rigs.body_collision.Capsules`) and measures them
-against the torso and head (convex hulls where the proxies have them) and the other side's
-collar, upper arm, forearm and hand (capsules). A hand on a thigh is allowed (seated rest).
+against the torso and head (convex hulls where the proxies have them; a head bone's hull only
+above that bone's head along the body's up axis) and the other side's collar, upper arm, forearm
+and hand (capsules). A hand on a thigh is allowed (seated rest).
 
 Sample spheres (bone rest frame, radius in armature units):
 
 * hand bones: the capsule's centre for short (finger, palm) segments, both ends and the middle
-  for longer ones; forearm: both ends and the middle; upper arm: the distal half (middle, three
-  quarters, the elbow end): the elbow into a wide torso. The proximal half of the upper arm
-  joins the torso at the shoulder whatever the pose, so it is not a collision.
-* radius: :data:`SKIN_RADIUS_SCALE` x the capsule radius (the capsule radius is a percentile of
-  the bone's vertices' distance to its axis, :func:`rigs.body_collision.fit_capsule`, so the
-  sphere reaches the skin measured on the mesh, not only the limb's core).
+  for longer ones; forearm: both ends and the middle; upper arm: three quarters along and the
+  elbow end of its capsule (:data:`UPPERARM_SAMPLES`): the elbow into a wide torso. The
+  proximal part of the upper arm joins the torso at the shoulder whatever the pose (its middle
+  sample sat inside the demo character's chest hull beside the armpit on 15 % of frames where
+  the evaluated mesh shows no contact at all: ``tools/eval_collision.py --part tune``).
+* radius: forearm and upper arm :data:`SKIN_RADIUS_SCALE` x the capsule radius (the capsule
+  radius is a percentile of the bone's vertices' distance to its axis,
+  :func:`rigs.body_collision.fit_capsule`, so the sphere reaches the skin measured on the mesh,
+  not only the limb's core); hands :data:`HAND_RADIUS_SCALE` x (their core).
 * what a sample sphere already overlaps of a torso/head hull in the rest pose is the arm's
   attachment to the body (a short, thick upper arm inside the chest's convex hull), not a
   contact: only depth beyond it counts (per sample and hull).
@@ -31,12 +35,16 @@ from __future__ import annotations
 
 import numpy as np
 
-#: Sample sphere radius as a share of the capsule radius (the capsule radius is the 70th
-#: percentile of the vertices' distance to the bone axis; 1.15 reaches the skin's outer vertices
-#: on the shared characters: tuned with ``tools/eval_collision.py --part tune`` on the evaluated mesh).
-SKIN_RADIUS_SCALE: float = 1.15
-#: Upper-arm samples, as fractions along its capsule segment (0 = shoulder end, 1 = elbow end).
-UPPERARM_SAMPLES: tuple = (0.5, 0.75, 1.0)
+#: Forearm and upper-arm sample radius as a share of the capsule radius (the capsule radius is the
+#: 70th percentile of the vertices' distance to the bone axis, i.e. the skin of a round limb).
+SKIN_RADIUS_SCALE: float = 1.0
+#: Hand samples use a thinner sphere, the hand's core: a palm capsule's radius is widened by the
+#: fingers, and a cuff or sleeve grazing the body is not a hand inside it (RobotExpressive's mitten
+#: hands would otherwise sit inside its head's hull on every frame: tools/eval_collision.py --part tune).
+HAND_RADIUS_SCALE: float = 0.7
+#: Upper-arm samples, as fractions along its capsule segment (0 = shoulder end, 1 = elbow end;
+#: the capsule's end caps reach one radius further, so 1.0 covers the elbow).
+UPPERARM_SAMPLES: tuple = (0.75, 1.0)
 
 PARTS = ("hand", "forearm", "upperarm", "collar", "torso", "head", "legs")
 #: Body parts whose proxies use their convex hull (when they have one); the others use capsules.
@@ -144,9 +152,10 @@ class ArmContacts:
         rest = np.asarray(skel.rest, np.float64)[None]
         self.sides = {}
         self.slack = {}
+        self.rad = {}
         for side in ("L", "R"):
             other = "R" if side == "L" else "L"
-            pk, pl = [], []
+            pk, pl, ps = [], [], []
             for i, (p, sd) in enumerate(self.parts):
                 if sd != side or p not in ("hand", "forearm", "upperarm"):
                     continue
@@ -155,6 +164,7 @@ class ArmContacts:
                 for u in us:
                     pk.append(i)
                     pl.append(self.a[i] + u * (self.b[i] - self.a[i]))
+                    ps.append(HAND_RADIUS_SCALE if p == "hand" else SKIN_RADIUS_SCALE)
             hull_obst = [i for i, h in enumerate(self.hull) if h is not None]
             groups = {}     # capsule obstacles, one group per body part (for the broad phase)
             for i, (p, sd) in enumerate(self.parts):
@@ -163,6 +173,7 @@ class ArmContacts:
             caps_obst = [np.array(g, dtype=int) for g in groups.values()]
             pk = np.array(pk, dtype=int)
             pl = np.array(pl, np.float64).reshape(-1, 3)
+            self.rad[side] = self.r[pk] * np.array(ps, np.float64)
             self.sides[side] = (pk, pl, hull_obst, caps_obst)
             # the arm's attachment: what a sample already overlaps of each torso/head hull in the
             # rest pose (a shoulder cap inside the chest's convex hull) is allowed, only depth
@@ -173,7 +184,7 @@ class ArmContacts:
                 for j, o in enumerate(hull_obst):
                     m = np.broadcast_to(rest[0, self.bidx[o]], (pk.size, 4, 4))
                     sd, _ = self._hull_nearest(o, m[:, :3, :3], m[:, :3, 3], pts)
-                    slack[:, j] = np.maximum(self.r[pk] * SKIN_RADIUS_SCALE - sd, 0.0)
+                    slack[:, j] = np.maximum(self.rad[side] - sd, 0.0)
             self.sides[side] = (pk, pl, hull_obst, caps_obst)
             self.slack[side] = slack
 
@@ -219,13 +230,18 @@ class ArmContacts:
         if not pk.size:
             return acc.result()
         pts = self._points(pose, side)
-        rad = self.r[pk] * SKIN_RADIUS_SCALE
+        rad = self.rad[side]
         up = _unit(pose[:, self.up_to, :3, 3] - pose[:, self.up_from, :3, 3])
         for j, o in enumerate(hull_obst):
             mo = pose[:, self.bidx[o]]
             centre = _transform(mo, 0.5 * (self.a[o] + self.b[o]))
             # broad phase per sample: only samples inside the bone's bounding sphere are tested
-            ti, pi = np.nonzero(_sq(pts - centre[:, None]) < (self.reach[o] + rad[None]) ** 2)
+            near = _sq(pts - centre[:, None]) < (self.reach[o] + rad[None]) ** 2
+            if self.parts[o][0] == "head":
+                # the head is what lies above its bone's head (the neck joint): below it, a head's
+                # convex hull is the cone from the chin to the shoulders (RobotExpressive)
+                near &= np.einsum("tpi,ti->tp", pts - mo[:, None, :3, 3], up) > 0.0
+            ti, pi = np.nonzero(near)
             if not ti.size:
                 continue
             rot = mo[ti, :3, :3]
