@@ -39,6 +39,8 @@ MARGIN_M: float = 0.01
 #: from hanging to nearly horizontal; beyond that the arm would swing into the head (characters
 #: with a huge head and short arms, KayKit), so what is left stays and is reported.
 MAX_TURN_RAD: float = np.radians(75.0)
+#: :func:`resolve` stops after this many iterations in a row that do not improve on the best.
+STALL_ITERATIONS: int = 2
 #: Percentile of the vertices' distance to the bone axis used as the capsule radius.
 RADIUS_PERCENTILE: float = 70.0
 
@@ -253,6 +255,7 @@ def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: 
     before = overlap(con)
     after = before
     best = (float(np.mean(before > 0)), float(np.maximum(before, 0).sum()), res, before)
+    stalled = 0
     for _ in range(iterations):
         if after.max() <= 0.0:
             break
@@ -297,7 +300,11 @@ def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: 
             after = overlap(con)
         score = (float(np.mean(after > 0)), float(np.maximum(after, 0).sum()))
         if score < best[:2]:
-            best = (*score, res, after)
+            best, stalled = (*score, res, after), 0
+        else:
+            stalled += 1
+            if stalled >= STALL_ITERATIONS:     # what is left does not give way (hands pressed together)
+                break
     _, _, res, after = best     # the iteration with the fewest frames inside (pushes can overshoot)
     quats = np.asarray(res.quats, np.float64)
     posed = res.posed_quat

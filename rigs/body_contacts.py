@@ -199,7 +199,7 @@ class ArmContacts:
     def _points(self, pose, side):
         pk, pl = self.sides[side][:2]
         m = pose[:, self.bidx[pk]]
-        return np.einsum("tpij,pj->tpi", m[..., :3, :3], pl) + m[..., :3, 3]       # (T, P, 3)
+        return (m[..., :3, :3] @ pl[..., None])[..., 0] + m[..., :3, 3]             # (T, P, 3)
 
     def _hull_nearest(self, o, rot, org, p):
         """Largest signed facet distance ``(N,)`` of points ``p (N, 3)`` to hull ``o`` posed by
@@ -259,8 +259,8 @@ class ArmContacts:
             acc.add(ti, dep[:, None], p, _unit(dirn)[:, None])
         for grp in caps_obst:
             mo = pose[:, self.bidx[grp]]                                          # (T, O, 4, 4)
-            ca = np.einsum("toij,oj->toi", mo[..., :3, :3], self.a[grp]) + mo[..., :3, 3]
-            cb = np.einsum("toij,oj->toi", mo[..., :3, :3], self.b[grp]) + mo[..., :3, 3]
+            ca = (mo[..., :3, :3] @ self.a[grp][..., None])[..., 0] + mo[..., :3, 3]
+            cb = (mo[..., :3, :3] @ self.b[grp][..., None])[..., 0] + mo[..., :3, 3]
             ro = self.r[grp]
             # broad phase per sample: a sphere around the group's capsules (one body part)
             c2 = 0.5 * (ca + cb).mean(axis=1)
