@@ -14,7 +14,7 @@ proxies fitted by :func:`addon.body_proxies.fit_proxies`) in two ways:
 * **mesh** (the honest figure): every frame is posed on the armature and Blender evaluates the
   character's meshes (Armature modifiers, bone-parented meshes) through the depsgraph. Each vertex
   belongs to one bone (largest skin weight, or the parent bone; the same rule as the proxies) and
-  so to one body part (:func:`rigs.body_collision.body_parts`). *Obstacle*: the faces whose
+  so to one body part (:func:`rigs.body_contacts.body_parts`). *Obstacle*: the faces whose
   vertices all belong to the torso or the head. *Arm points*: the vertices of each side's hand,
   forearm and upper arm, except the arm's own attachment: the upper arm's vertices whose rest
   position lies in the proximal half of the bone (shoulder cap and armpit, which skinning folds
@@ -77,7 +77,7 @@ class MeshProbe:
         import bpy
 
         from speech_animator.addon.body_proxies import _meshes_of, _vertex_bones
-        from speech_animator.rigs.body_collision import body_parts
+        from speech_animator.rigs.body_contacts import body_parts
 
         self.arm = armature
         part_of = dict(zip(skel.names, body_parts(skel.names, skel.parents, bone_map)))
