@@ -2,7 +2,7 @@
 
 Usage (from the repository root; needs the ``bpy`` module of the venv)::
 
-    .venv/bin/python tools/eval_collision.py [--json out.json] [--real] [--step 1]
+    .venv/bin/python tools/eval_collision.py [--json out.json] [--real] [--step 1] [--render docs/images]
 
 For RobotExpressive, the KayKit mannequin and our demo character, two motions are retargeted with the
 same code as the add-on (:func:`rigs.retarget.retarget`): our procedural body on the held-out half of
@@ -162,37 +162,94 @@ class MeshProbe:
                 inside[k], depth[k] = True, dist
         return inside, depth
 
-    def measure(self, res, step: int = 1) -> dict:
-        """Pose every ``step``-th frame of ``res`` and return ``{(side, segment): (T',) depth}``
-        (armature units, 0 outside); restores the armature's pose afterwards."""
+    def posed(self, res, frames):
+        """Yield each frame of ``frames`` after posing ``res`` on the armature (evaluated);
+        restores the armature's pose when done."""
         import bpy
 
         pbs = [self.arm.pose.bones[n] for n in res.bone_names]
         saved = [(pb.rotation_mode, tuple(pb.rotation_quaternion), tuple(pb.location)) for pb in pbs]
         root = self.arm.pose.bones[res.root_bone] if res.root_bone and res.root_location is not None else None
         root_loc = tuple(root.location) if root else None
-        frames = range(0, res.quats.shape[0], step)
-        out = {key: np.zeros(len(frames)) for key in self.points}
         try:
             for pb in pbs:
                 pb.rotation_mode = 'QUATERNION'
-            for j, t in enumerate(frames):
+            for t in frames:
                 for k, pb in enumerate(pbs):
                     pb.rotation_quaternion = res.quats[t, k]
                 if root:
                     root.location = res.root_location[t]
                 bpy.context.view_layer.update()
-                co = self.coords()
-                for key, idx in self.points.items():
-                    _, d = self.depths(co, idx)
-                    out[key][j] = d.max() if d.size else 0.0
+                yield t
         finally:
             for pb, (mode, q, loc) in zip(pbs, saved):
                 pb.rotation_mode, pb.rotation_quaternion, pb.location = mode, q, loc
             if root:
                 root.location = root_loc
             bpy.context.view_layer.update()
+
+    def measure(self, res, step: int = 1) -> dict:
+        """Pose every ``step``-th frame of ``res`` and return ``{(side, segment): (T',) depth}``
+        (armature units, 0 outside); restores the armature's pose afterwards."""
+        frames = range(0, res.quats.shape[0], step)
+        out = {key: np.zeros(len(frames)) for key in self.points}
+        for j, _ in enumerate(self.posed(res, frames)):
+            co = self.coords()
+            for key, idx in self.points.items():
+                _, d = self.depths(co, idx)
+                out[key][j] = d.max() if d.size else 0.0
         return out
+
+
+def render_shots(probe, plan, shots, path: Path, samples: int = 8) -> None:
+    """Cycles renders (CPU, front view) of ``shots`` = ``[(label, result, frame)]`` side by side,
+    saved as a small PNG at ``path``."""
+    import tempfile
+
+    import bpy
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.image as mpimg
+    import matplotlib.pyplot as plt
+    from mathutils import Vector
+
+    from tools.body_figures import save_small
+
+    scene = bpy.context.scene
+    m = np.array(probe.arm.matrix_world, np.float64)
+    co = probe.coords() @ m[:3, :3].T + m[:3, 3]
+    lo, hi = co.min(axis=0), co.max(axis=0)
+    centre, height = 0.5 * (lo + hi), float(hi[2] - lo[2])
+    cam = bpy.data.objects.new("CollideCam", bpy.data.cameras.new("CollideCam"))
+    scene.collection.objects.link(cam)
+    eye = Vector(centre + plan.frame[:, 2] * 1.9 * height + np.array([0.0, 0.0, 0.15 * height]))
+    cam.location = eye
+    cam.rotation_euler = (Vector(centre) - eye).to_track_quat("-Z", "Y").to_euler()
+    scene.camera = cam
+    sun = bpy.data.objects.new("CollideSun", bpy.data.lights.new("CollideSun", "SUN"))
+    sun.data.energy = 3.0
+    sun.rotation_euler = (0.8, 0.0, 0.5)
+    scene.collection.objects.link(sun)
+    scene.world = scene.world or bpy.data.worlds.new("CollideWorld")
+    scene.render.engine = "CYCLES"
+    scene.cycles.samples = samples
+    scene.render.resolution_x, scene.render.resolution_y = 260, 300
+    images = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, (_, res, frame) in enumerate(shots):
+            for _ in probe.posed(res, [frame]):
+                scene.render.filepath = str(Path(tmp) / f"{i}.png")
+                bpy.ops.render.render(write_still=True)
+            images.append(mpimg.imread(str(Path(tmp) / f"{i}.png")))
+    fig, axes = plt.subplots(1, len(shots), figsize=(2.2 * len(shots), 2.9), dpi=100)
+    for ax, img, (label, _, _) in zip(np.atleast_1d(axes), images, shots):
+        ax.imshow(img)
+        ax.axis("off")
+        ax.set_title(label, fontsize=7)
+    fig.tight_layout(pad=0.3)
+    save_small(fig, path)
+    plt.close(fig)
 
 
 def mesh_summary(depths: dict, metres_per_unit: float) -> dict:
@@ -208,8 +265,10 @@ def mesh_summary(depths: dict, metres_per_unit: float) -> dict:
 
 
 def evaluate(kinds=("robot", "kaykit", "demo"), extra: dict | None = None, real: bool = False, step: int = 1,
-             part: str = "held") -> dict:
-    """``{character: {motion: metrics}}``; ``extra`` adds ``{name: (poses, transl, fps)}`` motions."""
+             part: str = "held", render: Path | None = None) -> dict:
+    """``{character: {motion: metrics}}``; ``extra`` adds ``{name: (poses, transl, fps)}`` motions.
+    ``render``: a folder where each character's worst frame of our motion before the push-out is
+    rendered without and with it, and the worst frame after it, as ``collision_<kind>.png``."""
     from tools.bake import load_extension
 
     load_extension(register=False)
@@ -246,6 +305,12 @@ def evaluate(kinds=("robot", "kaykit", "demo"), extra: dict | None = None, real:
                          "proxies after %": round(100 * float(np.mean(after > 0)), 1),
                          "upper-arm change mean deg": round(float(ang.mean()), 1), "max deg": round(float(ang.max()), 1),
                          "push-out s": round(solve_s, 3), "frames": int(res.quats.shape[0]), "step": step}
+            if render is not None and name.startswith("ours"):
+                f, g = (step * row[name][k]["any"]["worst frame"] for k in ("mesh before", "mesh after"))
+                render_shots(probe, plan, [(f"no push-out, frame {f}", res, f), (f"push-out, frame {f}", new, f),
+                                           (f"push-out, frame {g} (its worst)", new, g)],
+                             Path(render) / f"collision_{kind}.png")
+                row[name]["render"] = f"collision_{kind}.png: frame {f} (deepest before the push) and {g} (after)"
         out[kind] = row
     return out
 
@@ -257,6 +322,7 @@ def main(argv=None) -> int:
     ap.add_argument("--part", choices=("held", "tune"), default="held",
                     help="our motion from the held-out (32-64 s, reported) or the tuning half (0-32 s) of the audio")
     ap.add_argument("--step", type=int, default=1, help="measure the mesh on every STEP-th frame")
+    ap.add_argument("--render", default="", help="folder for before/after renders of each character's worst frame")
     ap.add_argument("--kind", action="append", default=[], help="robot, kaykit, demo (default: all three)")
     ap.add_argument("--motion", action="append", default=[], metavar="NAME=FILE.npz",
                     help="extra motion to measure (npz with poses (T,55,3), transl (T,3), fps), e.g. an "
@@ -271,7 +337,7 @@ def main(argv=None) -> int:
         z = np.load(path)
         extra[name] = (z["poses"].astype(np.float32), z["transl"].astype(np.float32), float(z["fps"]))
     res = evaluate(tuple(args.kind) or ("robot", "kaykit", "demo"), extra=extra, real=args.real, step=max(1, args.step),
-                   part=args.part)
+                   part=args.part, render=Path(args.render) if args.render else None)
     print(json.dumps(res, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps(res, indent=2))
