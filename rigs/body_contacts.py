@@ -4,8 +4,8 @@ Every bone belongs to the *body part* of its nearest ancestor-or-self that the b
 SMPL-X joint (:func:`body_parts`): hand (wrist and fingers), forearm, upper arm, collar, torso
 (pelvis, spine), head (neck, head, jaw, eyes), legs. :class:`ArmContacts` samples each side's arm
 with spheres on its proxy capsules (:class:`rigs.body_collision.Capsules`) and measures them
-against the torso and head (convex hulls where the proxies have them; a head bone's hull only
-above that bone's head along the body's up axis) and the other side's collar, upper arm, forearm
+against the torso and head (convex hulls where the proxies have them; for forearm and upper-arm
+samples a head bone's hull only above that bone's head along the body's up axis) and the other side's collar, upper arm, forearm
 and hand (capsules). A hand on a thigh is allowed (seated rest).
 
 Sample spheres (bone rest frame, radius in armature units):
@@ -150,9 +150,12 @@ class ArmContacts:
         self.up_from = names.index(bone_map["pelvis"]) if bone_map.get("pelvis") in names else 0
         self.up_to = names.index(top) if top else self.up_from
         rest = np.asarray(skel.rest, np.float64)[None]
+        self.shoulder = {s: names.index(bone_map[j]) if bone_map.get(j) in names else -1
+                         for s, j in (("L", "left_shoulder"), ("R", "right_shoulder"))}
         self.sides = {}
         self.slack = {}
         self.rad = {}
+        self.is_hand = {}
         for side in ("L", "R"):
             other = "R" if side == "L" else "L"
             pk, pl, ps = [], [], []
@@ -174,6 +177,7 @@ class ArmContacts:
             pk = np.array(pk, dtype=int)
             pl = np.array(pl, np.float64).reshape(-1, 3)
             self.rad[side] = self.r[pk] * np.array(ps, np.float64)
+            self.is_hand[side] = np.array([self.parts[i][0] == "hand" for i in pk], bool)
             self.sides[side] = (pk, pl, hull_obst, caps_obst)
             # the arm's attachment: what a sample already overlaps of each torso/head hull in the
             # rest pose (a shoulder cap inside the chest's convex hull) is allowed, only depth
@@ -191,7 +195,7 @@ class ArmContacts:
     def bones_used(self) -> list:
         """Bone indices whose pose :meth:`contacts` reads (proxies of the arms, torso and head, and
         the body's up axis)."""
-        used = {self.up_from, self.up_to}
+        used = {self.up_from, self.up_to} | {i for i in self.shoulder.values() if i >= 0}
         for pk, _, hull_obst, caps_obst in self.sides.values():
             used.update(int(self.bidx[i]) for i in (*pk, *hull_obst, *(i for g in caps_obst for i in g)))
         return sorted(used)
@@ -232,15 +236,19 @@ class ArmContacts:
         pts = self._points(pose, side)
         rad = self.rad[side]
         up = _unit(pose[:, self.up_to, :3, 3] - pose[:, self.up_from, :3, 3])
+        sh = pose[:, self.shoulder[side], :3, 3] if self.shoulder[side] >= 0 else pose[:, self.up_from, :3, 3]
         for j, o in enumerate(hull_obst):
             mo = pose[:, self.bidx[o]]
             centre = _transform(mo, 0.5 * (self.a[o] + self.b[o]))
             # broad phase per sample: only samples inside the bone's bounding sphere are tested
             near = _sq(pts - centre[:, None]) < (self.reach[o] + rad[None]) ** 2
             if self.parts[o][0] == "head":
-                # the head is what lies above its bone's head (the neck joint): below it, a head's
-                # convex hull is the cone from the chin to the shoulders (RobotExpressive)
-                near &= np.einsum("tpi,ti->tp", pts - mo[:, None, :3, 3], up) > 0.0
+                # the head is what lies above its bone's head (the neck joint) for the forearm and
+                # upper arm, above the shoulder joint for hands: lower down, a head's convex hull
+                # is the cone from the chin over the shoulders (RobotExpressive)
+                level = np.where(self.is_hand[side][None], np.einsum("tpi,ti->tp", pts - sh[:, None], up),
+                                 np.einsum("tpi,ti->tp", pts - mo[:, None, :3, 3], up))
+                near &= level > 0.0
             ti, pi = np.nonzero(near)
             if not ti.size:
                 continue
