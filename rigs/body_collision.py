@@ -2,21 +2,19 @@
 
 Proxies are capsules, one per deforming bone, fitted to the character's own mesh (the Blender
 side, ``addon/body_proxies.py``, gathers each bone's vertices: those it dominates by skin weight,
-or all vertices of a mesh parented to the bone) with :func:`fit_capsule`. They live in the bone's
-rest frame (``bone.matrix_local`` coordinates, armature units), so they follow any pose.
+or all vertices of a mesh parented to the bone) with :func:`fit_capsule`, and convex hulls
+(:func:`fit_hull`) for the torso and head. They live in the bone's rest frame
+(``bone.matrix_local`` coordinates, armature units), so they follow any pose.
 
-Every bone belongs to the *body part* of its nearest ancestor-or-self that the bone map maps to an
-SMPL-X joint (:func:`body_parts`): hand (wrist and fingers), forearm, upper arm, collar, torso
-(pelvis, spine), head (neck, head, jaw, eyes), legs. Checked pairs: each side's hand and forearm
-against the torso, the head and the other side's collar, upper arm, forearm and hand. A hand on
-a thigh is allowed (seated rest).
-
-Depth of a pair = ``r_a + r_b - distance(segment_a, segment_b)`` (> 0: the capsules overlap).
-:func:`resolve` pushes the arm out where a hand or forearm capsule overlaps more than the
-tolerance: the whole arm rotates about the shoulder (the upper-arm bone's head) away from the
-obstacle, by the angle that moves the contact point by the depth plus a margin (a one-joint IK
-step, iterated). The correction is dilated and Hann-smoothed over ~0.4 s so it never adds a jerk
-and the stroke's velocity minima stay where they were (timing is kept; the hand path is offset).
+Which points of the arms are measured against what (hands, forearms and the elbow end of the
+upper arms, as spheres of the skin's radius, against the torso/head hulls and the other arm's
+capsules) is :mod:`rigs.body_contacts`. :func:`resolve` pushes the arm out where any sample
+overlaps more than the tolerance: the whole arm rotates about the shoulder (the upper-arm bone's
+head) away from the obstacle (out of the torso horizontally: an elbow inside a wide torso lifts
+the arm sideways), by the angle that moves the contact point by the depth plus a margin (a
+one-joint IK step, iterated). The correction is dilated and Hann-smoothed over ~0.4 s so it never
+adds a jerk and the stroke's velocity minima stay where they were (timing is kept; the hand path
+is offset).
 """
 
 from __future__ import annotations
@@ -26,9 +24,10 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .body_contacts import HULL_PARTS, ArmContacts, body_parts, hull_bones, joint_part  # noqa: F401  (public names)
 from .convex_hull import convex_hull_planes
 from .retarget_inverse import armature_pose_matrices
-from .rotations import axis_angle_to_quat, matrix_to_quat, quat_conj, quat_mul
+from .rotations import axis_angle_to_quat, matrix_to_quat, quat_conj, quat_mul, quat_to_matrix
 from .tree import is_ancestor
 
 #: Depth (SMPL-X metres, scaled to the character) a pair may overlap before it counts as inside:
@@ -36,33 +35,14 @@ from .tree import is_ancestor
 TOLERANCE_M: float = 0.01
 #: Extra clearance (SMPL-X metres, scaled) the push-out aims for beyond the tolerance.
 MARGIN_M: float = 0.01
+#: Largest total turn (rad) the push gives a shoulder over all iterations: 75 degrees lifts an arm
+#: from hanging to nearly horizontal; beyond that the arm would swing into the head (characters
+#: with a huge head and short arms, KayKit), so what is left stays and is reported.
+MAX_TURN_RAD: float = np.radians(75.0)
+#: :func:`resolve` stops after this many iterations in a row that do not improve on the best.
+STALL_ITERATIONS: int = 2
 #: Percentile of the vertices' distance to the bone axis used as the capsule radius.
 RADIUS_PERCENTILE: float = 70.0
-#: Hand/forearm sample points are spheres of this share of their capsule's radius: the limb's
-#: core, so that a sleeve or cuff grazing the body does not count as a hand inside it.
-ARM_RADIUS_SCALE: float = 0.7
-
-PARTS = ("hand", "forearm", "upperarm", "collar", "torso", "head", "legs")
-_JOINT_PART = {"pelvis": "torso", "spine1": "torso", "spine2": "torso", "spine3": "torso",
-               "neck": "head", "head": "head", "jaw": "head", "left_eye_smplhf": "head",
-               "right_eye_smplhf": "head"}
-
-
-def joint_part(joint: str) -> tuple[str, str]:
-    """``(part, side)`` of an SMPL-X joint name; side is ``"L"``, ``"R"`` or ``""``."""
-    if joint in _JOINT_PART:
-        return _JOINT_PART[joint], ""
-    side = "L" if joint.startswith("left_") else "R" if joint.startswith("right_") else ""
-    base = joint.split("_", 1)[1] if side else joint
-    if base in ("hip", "knee", "ankle", "foot"):
-        return "legs", side
-    if base == "collar":
-        return "collar", side
-    if base == "shoulder":
-        return "upperarm", side
-    if base == "elbow":
-        return "forearm", side
-    return "hand", side          # wrist and fingers
 
 
 @dataclass(frozen=True)
@@ -155,39 +135,6 @@ def _check_points(points_local) -> np.ndarray:
     return p
 
 
-def body_parts(names, parents, bone_map: dict) -> list[tuple[str, str]]:
-    """``(part, side)`` per bone: the part of its nearest mapped ancestor-or-self; ancestors of the
-    pelvis bone (e.g. RobotExpressive's ``Body``) are torso; other unmapped bones ``("", "")``."""
-    by_bone = {b: j for j, b in bone_map.items() if b}
-    above_pelvis = set()
-    if bone_map.get("pelvis") in names:
-        j = parents[list(names).index(bone_map["pelvis"])]
-        while j >= 0:
-            above_pelvis.add(j)
-            j = parents[j]
-    out = []
-    for i in range(len(names)):
-        j, part = i, (("torso", "") if i in above_pelvis else ("", ""))
-        while j >= 0:
-            if names[j] in by_bone:
-                part = joint_part(by_bone[names[j]])
-                break
-            j = parents[j]
-        out.append(part)
-    return out
-
-
-#: Body parts whose proxies use their convex hull (when they have one); the others use capsules.
-HULL_PARTS: tuple = ("torso", "head")
-
-
-def hull_bones(names, parents, bone_map: dict) -> set:
-    """Names of the bones whose hull :func:`resolve` reads (their body part is in
-    :data:`HULL_PARTS`, see :func:`body_parts`); hulls of other bones are never used, so a
-    caller may skip fitting them."""
-    return {n for n, (part, _) in zip(names, body_parts(names, parents, bone_map)) if part in HULL_PARTS}
-
-
 def pose_matrices(skel, res, bones=None) -> np.ndarray:
     """``(T, B, 4, 4)`` armature-space pose matrices for a retarget result
     (:func:`rigs.retarget_inverse.armature_pose_matrices`): mapped bones use the result's
@@ -202,138 +149,11 @@ def pose_matrices(skel, res, bones=None) -> np.ndarray:
     return armature_pose_matrices(skel, basis_quats, basis_locs, quats.shape[0], bones)
 
 
-def point_segment_distance(p, q0, q1):
-    """Distance from points ``p`` to segments ``q0q1`` and the closest points on the segments
-    (broadcast ``(..., 3)``): ``(distance (...,), closest point (..., 3))``. Degenerate segments
-    (``q0 == q1``) give the distance to ``q0``."""
-    d = q1 - q0
-    e = np.einsum("...i,...i->...", d, d)
-    f = np.einsum("...i,...i->...", d, p - q0)
-    u = np.where(e > 1e-12, np.clip(f / np.maximum(e, 1e-12), 0.0, 1.0), 0.0)
-    cq = q0 + d * u[..., None]
-    diff = p - cq
-    return np.sqrt(np.einsum("...i,...i->...", diff, diff)), cq
-
-
-class _Setup:
-    """Capsules/hulls of the bones that have a body part, split into arm points and obstacles."""
-
-    def __init__(self, skel, bone_map, caps: Capsules):
-        names = list(skel.names)
-        bparts = body_parts(skel.names, skel.parents, bone_map)
-        keep = [k for k, bn in enumerate(caps.bones) if bn in names]
-        self.bidx = np.array([names.index(caps.bones[k]) for k in keep], dtype=int)
-        self.a = np.asarray(caps.a, np.float64)[keep]
-        self.b = np.asarray(caps.b, np.float64)[keep]
-        self.r = np.asarray(caps.radius, np.float64)[keep]
-        #: arm sample points use a thinner radius (the limb's core, not its widest part)
-        self.r_arm = self.r * ARM_RADIUS_SCALE
-        hulls = caps.hulls or (None,) * len(caps.bones)
-        self.hull = [hulls[k] for k in keep]
-        reach = np.full(len(caps.bones), np.inf) if caps.reach is None else np.asarray(caps.reach, np.float64)
-        self.reach = reach[keep]
-        self.parts = [bparts[i] for i in self.bidx]
-        top = next((bone_map[j] for j in ("neck", "head", "spine3", "spine2") if bone_map.get(j) in names), None)
-        self.up_from = names.index(bone_map["pelvis"]) if bone_map.get("pelvis") in names else 0
-        self.up_to = names.index(top) if top else self.up_from
-        self.sides = {}
-        for side in ("L", "R"):
-            other = "R" if side == "L" else "L"
-            arm = [i for i, (p, sd) in enumerate(self.parts) if sd == side and p in ("hand", "forearm")]
-            obst = [i for i, (p, sd) in enumerate(self.parts)
-                    if p in HULL_PARTS or (sd == other and p in ("collar", "upperarm", "forearm", "hand"))]
-            # sample points: both ends and the middle of each forearm capsule; the centre of each
-            # hand capsule (palm and finger segments are short) and of spheres
-            pk, pl = [], []
-            for i in arm:
-                short = self.parts[i][0] == "hand" or np.linalg.norm(self.b[i] - self.a[i]) < 1e-9
-                ts = (0.5,) if short else (0.0, 0.5, 1.0)
-                for u in ts:
-                    pk.append(i)
-                    pl.append(self.a[i] + u * (self.b[i] - self.a[i]))
-            self.sides[side] = (np.array(pk, dtype=int), np.array(pl).reshape(-1, 3), obst)
-
-    def bones_used(self) -> list:
-        """Bone indices whose pose :meth:`contacts` reads (proxies and the body's up axis)."""
-        return [int(i) for i in self.bidx] + [self.up_from, self.up_to]
-
-    def contacts(self, pose: np.ndarray, side: str, chunk: int = 256):
-        """Worst overlap of one side's hand/forearm per frame: ``depth (T,)`` (armature units),
-        the arm point ``(T, 3)`` and the unit push direction ``(T, 3)`` (armature space): the
-        depth-weighted sum of the directions out of every overlapped obstacle (torso: horizontally
-        away from the body's up axis; head: its nearest hull face plus downward; arm capsules: away from the
-        closest point), zero where nothing overlaps."""
-        pk, pl, obst = self.sides[side]
-        t = pose.shape[0]
-        depth = np.full(t, -np.inf)
-        point = np.zeros((t, 3))
-        push = np.zeros((t, 3))
-        if not pk.size or not obst:
-            return depth, point, push
-        m = pose[:, self.bidx[pk]]
-        pts = np.einsum("tpij,pj->tpi", m[..., :3, :3], pl) + m[..., :3, 3]       # (T, P, 3)
-        up = pose[:, self.up_to, :3, 3] - pose[:, self.up_from, :3, 3]
-        up /= np.maximum(np.linalg.norm(up, axis=1, keepdims=True), 1e-9)
-        rad = self.r_arm[pk]
-        for o in obst:
-            mo = pose[:, self.bidx[o]]
-            rot, org = mo[:, :3, :3], mo[:, :3, 3]
-            h = self.hull[o] if self.parts[o][0] in HULL_PARTS else None
-            if h is not None:
-                # broad phase: only frames where a hand point is inside the bone's bounding sphere
-                centre = np.einsum("tij,j->ti", rot, 0.5 * (self.a[o] + self.b[o])) + org
-                near = (np.linalg.norm(pts - centre[:, None], axis=2) < self.reach[o] + rad[None]).any(axis=1)
-                frames = np.flatnonzero(near)
-                for c0 in range(0, frames.size, chunk):
-                    sl = frames[c0:c0 + chunk]
-                    loc = np.einsum("tji,tpj->tpi", rot[sl], pts[sl] - org[sl, None])
-                    sd = loc @ h[:, :3].T + h[:, 3]                                 # (t, P, F)
-                    f = sd.argmax(axis=2)
-                    dep = rad[None] - np.take_along_axis(sd, f[..., None], 2)[..., 0]
-                    k = dep.argmax(axis=1)
-                    rows = np.arange(k.size)
-                    d_k = dep[rows, k]
-                    better = d_k > depth[sl]
-                    idx = sl[better]
-                    depth[idx] = d_k[better]
-                    point[idx] = pts[idx, k[better]]
-                    # torso: push horizontally away from the body's up axis (the nearest facet
-                    # of one torso bone's hull is often its top or bottom, which only leads into
-                    # the next torso bone); head: one blob, leave by its nearest hull face and downward
-                    rr = sl
-                    if self.parts[o][0] == "head":
-                        dirn = np.einsum("tij,tj->ti", rot[sl], h[f[rows, k], :3]) - up[sl]  # and down
-                    else:
-                        v = pts[rr, k] - (np.einsum("tij,j->ti", rot[sl], self.a[o]) + org[sl])
-                        v -= np.sum(v * up[sl], axis=1, keepdims=True) * up[sl]
-                        nrm = np.einsum("tij,tj->ti", rot[sl], h[f[rows, k], :3])
-                        dirn = np.where(np.linalg.norm(v, axis=1, keepdims=True) > 1e-9, v, nrm)
-                    dirn /= np.maximum(np.linalg.norm(dirn, axis=1, keepdims=True), 1e-9)
-                    push[sl] += np.maximum(d_k, 0.0)[:, None] * dirn
-            else:
-                a = np.einsum("tij,j->ti", rot, self.a[o]) + org
-                b = np.einsum("tij,j->ti", rot, self.b[o]) + org
-                dist, cq = point_segment_distance(pts, a[:, None], b[:, None])
-                dep = rad[None] + self.r[o] - dist
-                k = dep.argmax(axis=1)
-                rows = np.arange(t)
-                d_k = dep[rows, k]
-                better = d_k > depth
-                depth[better] = d_k[better]
-                p_k = pts[rows, k]
-                dirn = p_k - cq[rows, k]
-                dirn /= np.maximum(np.linalg.norm(dirn, axis=1, keepdims=True), 1e-9)
-                point[better] = p_k[better]
-                push += np.maximum(d_k, 0.0)[:, None] * dirn
-        # several obstacles (a hand wedged between chest and chin): leave along their sum
-        push /= np.maximum(np.linalg.norm(push, axis=1, keepdims=True), 1e-12)
-        return depth, point, push
-
-
 def interpenetration(skel, bone_map, res, caps: Capsules, units_per_m: float) -> np.ndarray:
-    """``(T,)`` worst hand/forearm overlap per frame in SMPL-X metres minus :data:`TOLERANCE_M`
-    (> 0: a hand or forearm is inside the torso, head or the other arm)."""
-    setup = _Setup(skel, bone_map, caps)
+    """``(T,)`` worst arm overlap per frame (hand, forearm or the upper arm's elbow end; see
+    :mod:`rigs.body_contacts`) in SMPL-X metres minus :data:`TOLERANCE_M` (> 0: inside the torso,
+    head or the other arm; ``-TOLERANCE_M`` where the broad phase finds nothing near)."""
+    setup = ArmContacts(skel, bone_map, caps)
     pose = pose_matrices(skel, res, setup.bones_used())
     worst = np.maximum(setup.contacts(pose, "L")[0], setup.contacts(pose, "R")[0])
     return np.where(np.isfinite(worst), worst / units_per_m - TOLERANCE_M, -TOLERANCE_M)
@@ -373,7 +193,8 @@ def smooth_correction(aa: np.ndarray, angle: np.ndarray, win: int) -> np.ndarray
 
 def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: float,
             iterations: int = 8):
-    """Push hands and forearms out of the torso, head and the other arm; returns a new result.
+    """Push the arms (hands, forearms, elbows) out of the torso, head and the other arm; returns a
+    new result.
 
     Args:
         skel: :class:`rigs.retarget.TargetSkeleton`.
@@ -387,8 +208,9 @@ def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: 
         ``(new_result, before (T,), after (T,))``: overlaps as in :func:`interpenetration`.
     """
     names = list(skel.names)
-    setup = _Setup(skel, bone_map, caps)
+    setup = ArmContacts(skel, bone_map, caps)
     quats = np.asarray(res.quats, np.float64).copy()
+    q_start = quats.copy()
     posed = None if res.posed_quat is None else np.asarray(res.posed_quat, np.float64).copy()
     res_names = list(res.bone_names)
     win = max(3, int(round(0.4 * fps)) | 1)
@@ -398,14 +220,27 @@ def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: 
         w = np.maximum(c["L"][0], c["R"][0])
         return np.where(np.isfinite(w), w - tol, -tol) / units_per_m
 
-    def remeasure(con, pose, res, frames):
-        """Pose and contacts again on ``frames`` only, in place: every other frame's pose is
-        unchanged, and contacts are per frame, so the arrays equal a full re-measure."""
+    def remeasure(con, pose, frames, sh, k, q_old):
+        """After shoulder ``sh`` (result column ``k``) turned from ``q_old`` on ``frames``: move its
+        subtree's rows of ``pose`` rigidly with it (the other bones are unchanged) and measure the
+        contacts again on those frames only (contacts are per frame, so the arrays equal a full
+        re-measure up to float rounding)."""
         if frames.size == 0:
             return con, pose
-        sub = replace(res, quats=res.quats[frames],
-                      root_location=None if res.root_location is None else res.root_location[frames])
-        pose[frames] = pose_matrices(skel, sub, used)
+        r_old = quat_to_matrix(np.asarray(q_old[frames], np.float64))
+        r_new = quat_to_matrix(np.asarray(res.quats[frames, k], np.float64))
+        m = pose[frames, sh]
+        # pose_bone.matrix = parent @ rel @ basis, and only the basis rotation changed:
+        # new = old @ (R_old^T R_new), so every descendant moves by g = old @ d @ old^-1
+        d = np.broadcast_to(np.eye(4), (frames.size, 4, 4)).copy()
+        d[:, :3, :3] = np.einsum("tji,tjk->tik", r_old, r_new)
+        inv = np.zeros_like(m)         # rigid: bone rest frames and basis rotations are orthonormal
+        inv[:, :3, :3] = np.swapaxes(m[:, :3, :3], 1, 2)
+        inv[:, :3, 3] = -np.einsum("tij,tj->ti", inv[:, :3, :3], m[:, :3, 3])
+        inv[:, 3, 3] = 1.0
+        g = m @ d @ inv
+        sub = subtree[sh]
+        pose[np.ix_(frames, sub)] = g[:, None] @ pose[np.ix_(frames, sub)]
         for s_ in ("L", "R"):
             for full, part in zip(con[s_], setup.contacts(pose[frames], s_)):
                 full[frames] = part
@@ -414,10 +249,13 @@ def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: 
     used = setup.bones_used() + [names.index(bone_map[j]) for j in ("left_shoulder", "right_shoulder")
                                  if bone_map.get(j) in names]
     pose = pose_matrices(skel, res, used)
+    subtree = {names.index(bone_map[j]): [i for i in sorted(set(used)) if is_ancestor(names.index(bone_map[j]), i, skel.parents)]
+               for j in ("left_shoulder", "right_shoulder") if bone_map.get(j) in names}
     con = {s: setup.contacts(pose, s) for s in ("L", "R")}
     before = overlap(con)
     after = before
     best = (float(np.mean(before > 0)), float(np.maximum(before, 0).sum()), res, before)
+    stalled = 0
     for _ in range(iterations):
         if after.max() <= 0.0:
             break
@@ -436,15 +274,19 @@ def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: 
             sin = np.linalg.norm(axis, axis=1) / arm_len          # only this share moves along push
             axis /= np.maximum(np.linalg.norm(axis, axis=1, keepdims=True), 1e-9)
             move = np.where(need, depth - tol + margin, 0.0)
-            angle = np.minimum(move / (arm_len * np.maximum(sin, 0.3)), 0.5)
+            k = res_names.index(sh_bone)
+            done = 2 * np.arccos(np.clip(np.abs(np.sum(quats[:, k] * q_start[:, k], axis=1)), 0.0, 1.0))
+            room = np.maximum(MAX_TURN_RAD - done, 0.0)
+            angle = np.minimum(np.minimum(move / (arm_len * np.maximum(sin, 0.3)), 0.5), room)
             rot = pose[:, sh, :3, :3]
             rot = rot / np.linalg.norm(rot, axis=1, keepdims=True)
             # the correction is expressed and smoothed in the upper arm's own frame, so that a
             # neighbouring frame's push moves with the arm instead of pointing into the body
             local = np.einsum("tji,tj->ti", rot, axis * angle[:, None])
             aa_local = smooth_correction(local, angle, win)
+            got = np.linalg.norm(aa_local, axis=1)
+            aa_local *= (np.minimum(got, room) / np.maximum(got, 1e-12))[:, None]     # the total turn cap
             w = matrix_to_quat(rot)
-            k = res_names.index(sh_bone)
             quats[:, k] = quat_mul(quats[:, k], axis_angle_to_quat(aa_local))
             dq = quat_mul(w, quat_mul(axis_angle_to_quat(aa_local), quat_conj(w)))   # armature-space delta
             if posed is not None:
@@ -454,11 +296,15 @@ def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: 
             old_q = res.quats[:, k]
             res = replace(res, quats=quats.astype(np.float32), posed_quat=posed)
             moved = np.flatnonzero((res.quats[:, k] != old_q).any(axis=1))   # frames the push changed
-            con, pose = remeasure(con, pose, res, moved)
+            con, pose = remeasure(con, pose, moved, sh, k, old_q)
             after = overlap(con)
         score = (float(np.mean(after > 0)), float(np.maximum(after, 0).sum()))
         if score < best[:2]:
-            best = (*score, res, after)
+            best, stalled = (*score, res, after), 0
+        else:
+            stalled += 1
+            if stalled >= STALL_ITERATIONS:     # what is left does not give way (hands pressed together)
+                break
     _, _, res, after = best     # the iteration with the fewest frames inside (pushes can overshoot)
     quats = np.asarray(res.quats, np.float64)
     posed = res.posed_quat

@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 from rigs import body_collision as bc
+from rigs.body_contacts import ArmContacts, point_segment_distance
 from rigs.retarget import RetargetResult, TargetSkeleton
 from rigs.rotations import axis_angle_to_quat
 
@@ -15,7 +16,7 @@ def test_point_segment_distance_matches_brute_force():
     rng = np.random.default_rng(0)
     p, q0, q1 = (rng.normal(size=(50, 3)) for _ in range(3))
     q1[0] = q0[0]  # a degenerate segment (a sphere's centre)
-    d, cq = bc.point_segment_distance(p, q0, q1)
+    d, cq = point_segment_distance(p, q0, q1)
     u = np.linspace(0, 1, 2001)
     for i in range(50):
         b = q0[i] + u[:, None] * (q1[i] - q0[i])
@@ -124,5 +125,61 @@ def test_only_torso_and_head_hulls_are_read_and_remeasuring_moved_frames_is_exac
     new, before, after = bc.resolve(skel, bmap, res, caps, units_per_m=1.0, fps=30.0)
     new2, before2, after2 = bc.resolve(skel, bmap, res, fewer, units_per_m=1.0, fps=30.0)
     assert np.array_equal(new.quats, new2.quats) and np.array_equal(after, after2)
-    # resolve re-measures only the frames a push moved; a full measurement of its result agrees exactly
-    assert np.array_equal(bc.interpenetration(skel, bmap, new, caps, 1.0), after)
+    # resolve re-measures only the frames a push moved (the turned arm moved rigidly, not re-posed
+    # from the float32 quaternions); a full measurement of its result agrees up to that rounding
+    full = bc.interpenetration(skel, bmap, new, caps, 1.0)
+    assert np.array_equal(full > 0, after > 0) and np.allclose(full, after, rtol=0, atol=1e-6)
+
+
+def _elbow_in(t=60, swing_max=0.45, bend=-1.3):
+    """The left upper arm swings into the torso while the elbow bends the forearm back out."""
+    swing = swing_max * np.sin(np.linspace(0, np.pi, t)) ** 2
+    names = ("upper.L", "fore.L", "hand.L", "upper.R", "fore.R", "hand.R")
+    quats = np.zeros((t, 6, 4))
+    quats[..., 0] = 1.0
+    zero = np.zeros(t)
+    quats[:, 0] = axis_angle_to_quat(np.stack([zero, zero, swing], 1))
+    quats[:, 1] = axis_angle_to_quat(np.stack([zero, zero, bend * swing / swing_max], 1))
+    return RetargetResult(names, quats.astype(np.float32), "", None, ())
+
+
+def test_the_upper_arm_is_measured_and_pushed_out_by_lifting_the_shoulder():
+    skel, bmap, caps = _character()
+    res = _elbow_in()
+    contacts = ArmContacts(skel, bmap, caps)
+    pose = bc.pose_matrices(skel, res)
+    depth, point, _ = contacts.contacts(pose, "L")
+    t_worst = int(np.argmax(depth))
+    assert depth[t_worst] > 0.02
+    # the deepest sample is on the upper arm (between the shoulder and the elbow), not the forearm
+    sh, el = pose[t_worst, 2, :3, 3], pose[t_worst, 3, :3, 3]
+    u = np.dot(point[t_worst] - sh, el - sh) / np.dot(el - sh, el - sh)
+    assert 0.4 < u < 1.05
+    new, before, after = bc.resolve(skel, bmap, res, caps, units_per_m=1.0, fps=30.0)
+    assert (before > 0).mean() > 0.2 and (after > 0).mean() == 0.0
+    # the fix lifts the arm sideways: the elbow ends further from the body's midline, the
+    # forearm's own rotation is the retarget's, and the turn stays within the cap
+    new_pose = bc.pose_matrices(skel, new)
+    assert new_pose[t_worst, 3, 0, 3] > pose[t_worst, 3, 0, 3] + 0.01
+    assert np.array_equal(new.quats[:, 1], res.quats[:, 1])
+    d = 2 * np.arccos(np.clip(np.abs(np.sum(new.quats[:, 0].astype(float) * res.quats[:, 0], axis=1)), 0, 1))
+    assert d.max() <= bc.MAX_TURN_RAD + 1e-3
+
+
+def test_overlap_at_rest_is_the_arms_attachment_not_a_contact():
+    skel, bmap, caps = _character()
+    # a torso twice as wide as the shoulders: at rest its hull holds the upper arms' samples
+    k = caps.bones.index("pelvis")
+    g = np.stack(np.meshgrid(*[np.linspace(-1, 1, 6)] * 3), -1).reshape(-1, 3)
+    wide = g * [0.24, 0.25, 0.1] + [0, 0.25, 0]
+    hulls = list(caps.hulls)
+    hulls[k] = bc.fit_hull(wide)
+    reach = caps.reach.copy()
+    reach[k] = np.linalg.norm(wide - 0.5 * (caps.a[k] + caps.b[k]), axis=1).max()
+    wide_caps = replace(caps, hulls=tuple(hulls), reach=reach)
+    contacts = ArmContacts(skel, bmap, wide_caps)
+    assert contacts.slack["L"].max() > 0.02                   # the rest pose overlaps ...
+    rest = RetargetResult(("upper.L",), np.tile([1.0, 0, 0, 0], (3, 1, 1)).astype(np.float32), "", None, ())
+    assert (bc.interpenetration(skel, bmap, rest, wide_caps, 1.0) <= 0).all()   # ... and is allowed
+    # moving the arm further in still counts
+    assert (bc.interpenetration(skel, bmap, _elbow_in(), wide_caps, 1.0) > 0).any()

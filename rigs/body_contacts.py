@@ -1,0 +1,316 @@
+"""Where an arm touches the body, per frame, on the target character's proxies (bpy-free).
+
+Every bone belongs to the *body part* of its nearest ancestor-or-self that the bone map maps to an
+SMPL-X joint (:func:`body_parts`): hand (wrist and fingers), forearm, upper arm, collar, torso
+(pelvis, spine), head (neck, head, jaw, eyes), legs. :class:`ArmContacts` samples each side's arm
+with spheres on its proxy capsules (:class:`rigs.body_collision.Capsules`) and measures them
+against the torso and head (convex hulls where the proxies have them; for forearm and upper-arm
+samples a head bone's hull only above that bone's head along the body's up axis) and the other side's collar, upper arm, forearm
+and hand (capsules). A hand on a thigh is allowed (seated rest).
+
+Sample spheres (bone rest frame, radius in armature units):
+
+* hand bones: the capsule's centre for short (finger, palm) segments, both ends and the middle
+  for longer ones; forearm: both ends and the middle; upper arm: three quarters along and the
+  elbow end of its capsule (:data:`UPPERARM_SAMPLES`): the elbow into a wide torso. The
+  proximal part of the upper arm joins the torso at the shoulder whatever the pose (its middle
+  sample sat inside the demo character's chest hull beside the armpit on 15 % of frames where
+  the evaluated mesh shows no contact at all: ``tools/eval/collision.py --part tune``).
+* radius: forearm and upper arm :data:`SKIN_RADIUS_SCALE` x the capsule radius (the capsule
+  radius is a percentile of the bone's vertices' distance to its axis,
+  :func:`rigs.body_collision.fit_capsule`, so the sphere reaches the skin measured on the mesh,
+  not only the limb's core); hands :data:`HAND_RADIUS_SCALE` x (their core).
+* what a sample sphere already overlaps of a torso/head hull in the rest pose is the arm's
+  attachment to the body (a short, thick upper arm inside the chest's convex hull), not a
+  contact: only depth beyond it counts (per sample and hull).
+
+Depth of a sphere in a hull = ``radius - max_f (n_f . x + o_f) - rest overlap``; against a capsule
+``r_a + r_b - distance(point, segment)`` (> 0: overlap). Broad phases (same depths on every frame
+where anything overlaps): a bounding sphere per hull bone, and one around each side's sample
+points against one around the other arm's capsules; a frame that fails one skips the exact test
+and reports ``-inf`` for that obstacle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: Forearm and upper-arm sample radius as a share of the capsule radius (the capsule radius is the
+#: 70th percentile of the vertices' distance to the bone axis, i.e. the skin of a round limb).
+SKIN_RADIUS_SCALE: float = 1.0
+#: Hand samples use a thinner sphere, the hand's core: a palm capsule's radius is widened by the
+#: fingers, and a cuff or sleeve grazing the body is not a hand inside it (RobotExpressive's mitten
+#: hands would otherwise sit inside its head's hull on every frame: tools/eval/collision.py --part tune).
+HAND_RADIUS_SCALE: float = 0.7
+#: Upper-arm samples, as fractions along its capsule segment (0 = shoulder end, 1 = elbow end;
+#: the capsule's end caps reach one radius further, so 1.0 covers the elbow).
+UPPERARM_SAMPLES: tuple = (0.75, 1.0)
+
+PARTS = ("hand", "forearm", "upperarm", "collar", "torso", "head", "legs")
+#: Body parts whose proxies use their convex hull (when they have one); the others use capsules.
+HULL_PARTS: tuple = ("torso", "head")
+_JOINT_PART = {"pelvis": "torso", "spine1": "torso", "spine2": "torso", "spine3": "torso",
+               "neck": "head", "head": "head", "jaw": "head", "left_eye_smplhf": "head",
+               "right_eye_smplhf": "head"}
+
+
+def joint_part(joint: str) -> tuple[str, str]:
+    """``(part, side)`` of an SMPL-X joint name; side is ``"L"``, ``"R"`` or ``""``."""
+    if joint in _JOINT_PART:
+        return _JOINT_PART[joint], ""
+    side = "L" if joint.startswith("left_") else "R" if joint.startswith("right_") else ""
+    base = joint.split("_", 1)[1] if side else joint
+    if base in ("hip", "knee", "ankle", "foot"):
+        return "legs", side
+    if base == "collar":
+        return "collar", side
+    if base == "shoulder":
+        return "upperarm", side
+    if base == "elbow":
+        return "forearm", side
+    return "hand", side          # wrist and fingers
+
+
+def body_parts(names, parents, bone_map: dict) -> list[tuple[str, str]]:
+    """``(part, side)`` per bone: the part of its nearest mapped ancestor-or-self; ancestors of the
+    pelvis bone (e.g. RobotExpressive's ``Body``) are torso; other unmapped bones ``("", "")``."""
+    by_bone = {b: j for j, b in bone_map.items() if b}
+    above_pelvis = set()
+    if bone_map.get("pelvis") in names:
+        j = parents[list(names).index(bone_map["pelvis"])]
+        while j >= 0:
+            above_pelvis.add(j)
+            j = parents[j]
+    out = []
+    for i in range(len(names)):
+        j, part = i, (("torso", "") if i in above_pelvis else ("", ""))
+        while j >= 0:
+            if names[j] in by_bone:
+                part = joint_part(by_bone[names[j]])
+                break
+            j = parents[j]
+        out.append(part)
+    return out
+
+
+def hull_bones(names, parents, bone_map: dict) -> set:
+    """Names of the bones whose hull the contacts read (their body part is in :data:`HULL_PARTS`,
+    see :func:`body_parts`); hulls of other bones are never used, so a caller may skip fitting them."""
+    return {n for n, (part, _) in zip(names, body_parts(names, parents, bone_map)) if part in HULL_PARTS}
+
+
+def point_segment_distance(p, q0, q1):
+    """Distance from points ``p`` to segments ``q0q1`` and the closest points on the segments
+    (broadcast ``(..., 3)``): ``(distance (...,), closest point (..., 3))``. Degenerate segments
+    (``q0 == q1``) give the distance to ``q0``."""
+    d = q1 - q0
+    e = np.einsum("...i,...i->...", d, d)
+    f = np.einsum("...i,...i->...", d, p - q0)
+    u = np.where(e > 1e-12, np.clip(f / np.maximum(e, 1e-12), 0.0, 1.0), 0.0)
+    cq = q0 + d * u[..., None]
+    diff = p - cq
+    return np.sqrt(np.einsum("...i,...i->...", diff, diff)), cq
+
+
+def _sq(v):
+    return np.einsum("...i,...i->...", v, v)
+
+
+def _unit(v):
+    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)
+
+
+def _transform(m, p):
+    """``m (T, 4, 4)`` applied to ``p (3,)`` -> ``(T, 3)``."""
+    return np.einsum("tij,j->ti", m[:, :3, :3], p) + m[:, :3, 3]
+
+
+class ArmContacts:
+    """Sample spheres of both arms and the obstacles they are measured against (see the module).
+
+    Args:
+        skel: :class:`rigs.retarget.TargetSkeleton`; ``bone_map``: ``{smplx_joint: bone}``;
+        caps: :class:`rigs.body_collision.Capsules` (capsules of bones not in ``skel`` are ignored).
+    """
+
+    def __init__(self, skel, bone_map, caps):
+        names = list(skel.names)
+        bparts = body_parts(skel.names, skel.parents, bone_map)
+        keep = [k for k, bn in enumerate(caps.bones) if bn in names]
+        self.bidx = np.array([names.index(caps.bones[k]) for k in keep], dtype=int)
+        self.a = np.asarray(caps.a, np.float64).reshape(-1, 3)[keep]
+        self.b = np.asarray(caps.b, np.float64).reshape(-1, 3)[keep]
+        self.r = np.asarray(caps.radius, np.float64)[keep]
+        hulls = caps.hulls or (None,) * len(caps.bones)
+        self.parts = [bparts[i] for i in self.bidx]
+        self.hull = [hulls[k] if self.parts[j][0] in HULL_PARTS else None for j, k in enumerate(keep)]
+        reach = np.full(len(caps.bones), np.inf) if caps.reach is None else np.asarray(caps.reach, np.float64)
+        self.reach = reach[keep]
+        top = next((bone_map[j] for j in ("neck", "head", "spine3", "spine2") if bone_map.get(j) in names), None)
+        self.up_from = names.index(bone_map["pelvis"]) if bone_map.get("pelvis") in names else 0
+        self.up_to = names.index(top) if top else self.up_from
+        rest = np.asarray(skel.rest, np.float64)[None]
+        self.shoulder = {s: names.index(bone_map[j]) if bone_map.get(j) in names else -1
+                         for s, j in (("L", "left_shoulder"), ("R", "right_shoulder"))}
+        self.sides = {}
+        self.slack = {}
+        self.rad = {}
+        self.is_hand = {}
+        for side in ("L", "R"):
+            other = "R" if side == "L" else "L"
+            pk, pl, ps = [], [], []
+            for i, (p, sd) in enumerate(self.parts):
+                if sd != side or p not in ("hand", "forearm", "upperarm"):
+                    continue
+                short = np.linalg.norm(self.b[i] - self.a[i]) < self.r[i]
+                us = UPPERARM_SAMPLES if p == "upperarm" else (0.5,) if short else (0.0, 0.5, 1.0)
+                for u in us:
+                    pk.append(i)
+                    pl.append(self.a[i] + u * (self.b[i] - self.a[i]))
+                    ps.append(HAND_RADIUS_SCALE if p == "hand" else SKIN_RADIUS_SCALE)
+            hull_obst = [i for i, h in enumerate(self.hull) if h is not None]
+            groups = {}     # capsule obstacles, one group per body part (for the broad phase)
+            for i, (p, sd) in enumerate(self.parts):
+                if (p in HULL_PARTS and self.hull[i] is None) or (sd == other and p in ("collar", "upperarm", "forearm", "hand")):
+                    groups.setdefault(p, []).append(i)
+            caps_obst = [np.array(g, dtype=int) for g in groups.values()]
+            pk = np.array(pk, dtype=int)
+            pl = np.array(pl, np.float64).reshape(-1, 3)
+            self.rad[side] = self.r[pk] * np.array(ps, np.float64)
+            self.is_hand[side] = np.array([self.parts[i][0] == "hand" for i in pk], bool)
+            self.sides[side] = (pk, pl, hull_obst, caps_obst)
+            # the arm's attachment: what a sample already overlaps of each torso/head hull in the
+            # rest pose (a shoulder cap inside the chest's convex hull) is allowed, only depth
+            # beyond it counts
+            slack = np.zeros((pk.size, len(hull_obst)))
+            if pk.size:
+                pts = self._points(rest, side)[0]
+                for j, o in enumerate(hull_obst):
+                    m = np.broadcast_to(rest[0, self.bidx[o]], (pk.size, 4, 4))
+                    sd, _ = self._hull_nearest(o, m[:, :3, :3], m[:, :3, 3], pts)
+                    slack[:, j] = np.maximum(self.rad[side] - sd, 0.0)
+            self.sides[side] = (pk, pl, hull_obst, caps_obst)
+            self.slack[side] = slack
+
+    def bones_used(self) -> list:
+        """Bone indices whose pose :meth:`contacts` reads (proxies of the arms, torso and head, and
+        the body's up axis)."""
+        used = {self.up_from, self.up_to} | {i for i in self.shoulder.values() if i >= 0}
+        for pk, _, hull_obst, caps_obst in self.sides.values():
+            used.update(int(self.bidx[i]) for i in (*pk, *hull_obst, *(i for g in caps_obst for i in g)))
+        return sorted(used)
+
+    def _points(self, pose, side):
+        pk, pl = self.sides[side][:2]
+        m = pose[:, self.bidx[pk]]
+        return (m[..., :3, :3] @ pl[..., None])[..., 0] + m[..., :3, 3]             # (T, P, 3)
+
+    def _hull_nearest(self, o, rot, org, p):
+        """Largest signed facet distance ``(N,)`` of points ``p (N, 3)`` to hull ``o`` posed by
+        ``rot (N, 3, 3)``, ``org (N, 3)``, and that facet's index ``(N,)``."""
+        loc = np.einsum("nji,nj->ni", rot, p - org)
+        sd = loc @ self.hull[o][:, :3].T + self.hull[o][:, 3]                     # (N, F)
+        f = sd.argmax(axis=1)
+        return sd[np.arange(f.size), f], f
+
+    def contacts(self, pose: np.ndarray, side: str):
+        """Worst overlap of one side's arm per frame.
+
+        Args:
+            pose: ``(T, B, 4, 4)`` armature-space pose matrices (rows of :meth:`bones_used` set).
+            side: ``"L"`` or ``"R"``.
+
+        Returns:
+            ``depth (T,)`` (armature units, ``-inf`` where no obstacle is near), the worst sample
+            point ``(T, 3)`` and the unit push direction ``(T, 3)`` (armature space): the
+            depth-weighted sum of the directions out of every overlapped obstacle (torso:
+            horizontally away from the body's up axis; head: its nearest hull face plus downward;
+            capsules: away from the closest point), each from its deepest sample; zero where
+            nothing overlaps.
+        """
+        pk, _, hull_obst, caps_obst = self.sides[side]
+        t = pose.shape[0]
+        acc = _Worst(t)
+        if not pk.size:
+            return acc.result()
+        pts = self._points(pose, side)
+        rad = self.rad[side]
+        up = _unit(pose[:, self.up_to, :3, 3] - pose[:, self.up_from, :3, 3])
+        sh = pose[:, self.shoulder[side], :3, 3] if self.shoulder[side] >= 0 else pose[:, self.up_from, :3, 3]
+        for j, o in enumerate(hull_obst):
+            mo = pose[:, self.bidx[o]]
+            centre = _transform(mo, 0.5 * (self.a[o] + self.b[o]))
+            # broad phase per sample: only samples inside the bone's bounding sphere are tested
+            near = _sq(pts - centre[:, None]) < (self.reach[o] + rad[None]) ** 2
+            if self.parts[o][0] == "head":
+                # the head is what lies above its bone's head (the neck joint) for the forearm and
+                # upper arm, above the shoulder joint for hands: lower down, a head's convex hull
+                # is the cone from the chin over the shoulders (RobotExpressive)
+                level = np.where(self.is_hand[side][None], np.einsum("tpi,ti->tp", pts - sh[:, None], up),
+                                 np.einsum("tpi,ti->tp", pts - mo[:, None, :3, 3], up))
+                near &= level > 0.0
+            ti, pi = np.nonzero(near)
+            if not ti.size:
+                continue
+            rot = mo[ti, :3, :3]
+            p = pts[ti, pi]
+            sd, f = self._hull_nearest(o, rot, mo[ti, :3, 3], p)
+            dep = rad[pi] - sd - self.slack[side][pi, j]
+            nrm = np.einsum("nij,nj->ni", rot, self.hull[o][f, :3])
+            if self.parts[o][0] == "head":      # one blob: leave by its nearest face, and downward
+                dirn = nrm - up[ti]
+            else:   # torso: horizontally away from the body's axis (a torso bone's nearest facet is
+                # often its top or bottom, which only leads into the next torso bone)
+                v = p - (np.einsum("nij,j->ni", rot, self.a[o]) + mo[ti, :3, 3])
+                v -= np.sum(v * up[ti], axis=1, keepdims=True) * up[ti]
+                dirn = np.where(np.linalg.norm(v, axis=1, keepdims=True) > 1e-9, v, nrm)
+            acc.add(ti, dep[:, None], p, _unit(dirn)[:, None])
+        for grp in caps_obst:
+            mo = pose[:, self.bidx[grp]]                                          # (T, O, 4, 4)
+            ca = (mo[..., :3, :3] @ self.a[grp][..., None])[..., 0] + mo[..., :3, 3]
+            cb = (mo[..., :3, :3] @ self.b[grp][..., None])[..., 0] + mo[..., :3, 3]
+            ro = self.r[grp]
+            # broad phase per sample: a sphere around the group's capsules (one body part)
+            c2 = 0.5 * (ca + cb).mean(axis=1)
+            r2 = np.sqrt(np.maximum(_sq(ca - c2[:, None]), _sq(cb - c2[:, None])).max(axis=1))
+            ti, pi = np.nonzero(_sq(pts - c2[:, None]) < ((r2 + ro.max())[:, None] + rad[None]) ** 2)
+            if not ti.size:
+                continue
+            p = pts[ti, pi]
+            dist, cq = point_segment_distance(p[:, None], ca[ti], cb[ti])                  # (N, O)
+            acc.add(ti, rad[pi, None] + ro[None] - dist, p, _unit(p[:, None] - cq))
+        return acc.result()
+
+
+class _Worst:
+    """Per frame and obstacle, the deepest of the tested samples; then per frame the worst overall."""
+
+    def __init__(self, t: int):
+        self.depth = np.full(t, -np.inf)
+        self.point = np.zeros((t, 3))
+        self.push = np.zeros((t, 3))
+
+    def add(self, ti, dep, p, dirn):
+        """``ti (N,)`` frames of the tested samples, ``dep (N, O)`` depths into ``O`` obstacles,
+        ``p (N, 3)`` sample centres, ``dirn (N, O, 3)`` unit directions out of each obstacle."""
+        best = np.full((self.depth.size, dep.shape[1]), -np.inf)
+        np.maximum.at(best, ti, dep)
+        n, o = np.nonzero(dep >= best[ti])          # the deepest sample per (frame, obstacle)
+        frames = ti[n]
+        pt = np.zeros(best.shape + (3,))
+        dr = np.zeros(best.shape + (3,))
+        pt[frames, o] = p[n]
+        dr[frames, o] = dirn[n, o]
+        rows = np.unique(frames)
+        b = best[rows]
+        self.push[rows] += np.sum(np.maximum(b, 0.0)[..., None] * dr[rows], axis=1)
+        k = b.argmax(axis=1)
+        d_k = b[np.arange(rows.size), k]
+        better = d_k > self.depth[rows]
+        self.depth[rows[better]] = d_k[better]
+        self.point[rows[better]] = pt[rows, k][better]
+
+    def result(self):
+        # several obstacles (a hand wedged between chest and chin): leave along their sum
+        push = self.push / np.maximum(np.linalg.norm(self.push, axis=1, keepdims=True), 1e-12)
+        return self.depth, self.point, push
