@@ -214,7 +214,7 @@ def render_shots(probe, plan, shots, path: Path, samples: int = 8) -> None:
     import matplotlib.pyplot as plt
     from mathutils import Vector
 
-    from tools.images.body_figures import save_small
+    from tools.images.figures import save_small
 
     scene = bpy.context.scene
     m = np.array(probe.arm.matrix_world, np.float64)
