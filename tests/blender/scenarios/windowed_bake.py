@@ -1,5 +1,5 @@
 """Scenario: a Generate baked window by window (addon/windowed_bake.py) against the one-window path,
-and a cancel between windows. Params: audio, window_s."""
+and a cancel between windows. Params: audio, window_s, seed, gesture (GestureStyle fields)."""
 
 import hashlib
 
@@ -8,10 +8,10 @@ from scenario import PARAMS, demo_scene, emit, finish
 
 import bpy
 from speech_animator.addon import compat, pipeline
-from speech_animator.inference import GenerateOptions
+from speech_animator.inference import GenerateOptions, GestureStyle
 
 scene, demo = demo_scene()
-job = pipeline.make_job(PARAMS["audio"], 1, GenerateOptions(fps=30.0), face_objects=(demo.head.name,),
+job = pipeline.make_job(PARAMS["audio"], 1, GenerateOptions(fps=30.0, seed=PARAMS.get("seed", 0), gesture=GestureStyle(**PARAMS.get("gesture", {}))), face_objects=(demo.head.name,),
                         armature=demo.armature.name, replace_generated=True)
 perf = pipeline.infer(job)
 ids = (demo.head.data.shape_keys, demo.armature)
