@@ -32,7 +32,9 @@ _FIT_CACHE: dict = {}
 _POINTS_CACHE: dict = {}
 
 
-def _meshes_of(armature):
+def meshes_of(armature):
+    """``[(mesh object, skinned)]``: the meshes ``armature`` deforms (Armature modifier: ``skinned``
+    True) or carries (bone-parented: False)."""
     import bpy
 
     out = []
@@ -46,7 +48,7 @@ def _meshes_of(armature):
     return out
 
 
-def _vertex_owners(ob, skinned: bool, code: dict) -> tuple[np.ndarray, np.ndarray]:
+def vertex_owners(ob, skinned: bool, code: dict) -> tuple[np.ndarray, np.ndarray]:
     """``(coords (N, 3) float64 object space, owner (N,) int64)``: each vertex's bone as its index
     in ``code`` (``{bone name: index}``), -1 for none.
 
@@ -102,7 +104,7 @@ def bone_points(armature) -> dict:
     armature.data.pose_position = 'REST'
     bpy.context.view_layer.update()
     try:
-        meshes = _meshes_of(armature)
+        meshes = meshes_of(armature)
         key = _points_key(armature, meshes)
         cached = _POINTS_CACHE.get(armature.as_pointer())
         if key is not None and cached is not None and cached[0] == key:
@@ -110,7 +112,7 @@ def bone_points(armature) -> dict:
         arm_inv = np.linalg.inv(np.array(armature.matrix_world, np.float64))
         pts: dict[str, list] = {}
         for ob, skinned in meshes:
-            co, owner = _vertex_owners(ob, skinned, code)
+            co, owner = vertex_owners(ob, skinned, code)
             m = arm_inv @ np.array(ob.matrix_world, np.float64)
             arm_co = co @ m[:3, :3].T + m[:3, 3]
             valid = owner >= 0

@@ -23,7 +23,7 @@ def fresh(arm):
     return bp.fit_proxies(arm)
 
 arm = rf.load_rig("demo")
-body = max((ob for ob, skinned in bp._meshes_of(arm) if skinned), key=lambda ob: len(ob.vertex_groups))
+body = max((ob for ob, skinned in bp.meshes_of(arm) if skinned), key=lambda ob: len(ob.vertex_groups))
 c1 = bp.fit_proxies(arm)
 c2 = bp.fit_proxies(arm)
 out = {"hit": c2 is c1, "read_only": not c1.a.flags.writeable and not c1.reach.flags.writeable}
@@ -73,7 +73,7 @@ def equal_to_fresh(p):
     return list(p) == list(q) and all(np.array_equal(p[k], q[k]) for k in p)
 
 arm = rf.load_rig("demo")
-body = max((ob for ob, skinned in bp._meshes_of(arm) if skinned), key=lambda ob: len(ob.vertex_groups))
+body = max((ob for ob, skinned in bp.meshes_of(arm) if skinned), key=lambda ob: len(ob.vertex_groups))
 p1 = bp.bone_points(arm)
 p2 = bp.bone_points(arm)
 out = {"hit": cached(p1, p2), "read_only": not next(iter(p1.values())).flags.writeable}

@@ -76,13 +76,13 @@ class MeshProbe:
     def __init__(self, armature, skel, bone_map):
         import bpy
 
-        from speech_animator.addon.body_proxies import _meshes_of, _vertex_bones
+        from speech_animator.addon.body_proxies import meshes_of, vertex_owners
         from speech_animator.rigs.body_contacts import body_parts
 
         self.arm = armature
         part_of = dict(zip(skel.names, body_parts(skel.names, skel.parents, bone_map)))
         names = {b.name for b in armature.data.bones}
-        self.meshes = [ob for ob, _ in _meshes_of(armature)]
+        self.meshes = [ob for ob, _ in meshes_of(armature)]
         keep = armature.data.pose_position
         armature.data.pose_position = 'REST'
         bpy.context.view_layer.update()
@@ -92,8 +92,10 @@ class MeshProbe:
             armature.data.pose_position = keep
             bpy.context.view_layer.update()
         owner, faces, off = [], [], 0
-        for ob, skinned in _meshes_of(armature):
-            _, own = _vertex_bones(ob, skinned, names)
+        for ob, skinned in meshes_of(armature):
+            sorted_names = sorted(names)
+            _, own_i = vertex_owners(ob, skinned, {n: k for k, n in enumerate(sorted_names)})
+            own = [sorted_names[k] if k >= 0 else None for k in own_i]
             owner += own
             faces += [[off + i for i in p.vertices] for p in ob.data.polygons]
             off += len(own)
