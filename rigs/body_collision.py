@@ -41,6 +41,10 @@ MARGIN_M: float = 0.01
 MAX_TURN_RAD: float = np.radians(75.0)
 #: :func:`resolve` stops after this many iterations in a row that do not improve on the best.
 STALL_ITERATIONS: int = 2
+#: :func:`smooth_correction`: where the smoothed corrections' sum is shorter than this share of the
+#: smoothed angle (neighbouring frames' axes disagree), the angle shrinks with the sum rather than
+#: the axis swinging round in a frame or two.
+AXIS_AGREEMENT: float = 0.5
 #: Percentile of the vertices' distance to the bone axis used as the capsule radius.
 RADIUS_PERCENTILE: float = 70.0
 
@@ -167,9 +171,14 @@ def smooth_correction(aa: np.ndarray, angle: np.ndarray, win: int) -> np.ndarray
         win: window in frames (odd).
 
     Returns:
-        ``(T, 3)``: dilated over ``win`` frames (keeping the strongest), Hann-smoothed, and
-        rescaled so every frame keeps at least its own needed angle. Used by the SMPL-X torso
-        push (:mod:`inference.body.collision`) and the character push (:func:`resolve`).
+        ``(T, 3)``: dilated over ``win`` frames (keeping the strongest), Hann-smoothed; the
+        length of each vector is the Hann-smoothed dilated angle (at least the frame's own
+        ``angle``), its direction the smoothed vectors' direction. Where those vectors mostly
+        cancel (neighbouring frames push along different axes: their sum is shorter than
+        :data:`AXIS_AGREEMENT` x the angle) the angle shrinks with the sum instead, so the
+        correction never turns faster than the kernel allows (a rescale by angle / sum made a
+        0.26 quaternion-component jump per frame on KayKit). Used by the SMPL-X torso push
+        (:mod:`inference.body.collision`) and the character push (:func:`resolve`).
     """
     n = aa.shape[0]
     half = win // 2
@@ -185,10 +194,13 @@ def smooth_correction(aa: np.ndarray, angle: np.ndarray, win: int) -> np.ndarray
     k /= k.sum()
     pad = np.pad(out, ((half, half), (0, 0)), mode="edge")
     sm = np.stack([np.convolve(pad[:, c], k, mode="valid") for c in range(aa.shape[1])], axis=1)
+    # the angle: the dilated need, Hann-smoothed (>= every frame's own need, as the dilation
+    # covers the kernel's support); the axis: the smoothed vectors' direction. Where neighbours'
+    # axes disagree (the vectors cancel) the angle shrinks with their sum instead of the direction
+    # jumping, so the correction stays as smooth as the kernel
+    mag = np.convolve(np.pad(best, half, mode="edge"), k, mode="valid")
     got = np.linalg.norm(sm, axis=1)
-    scale = np.where(got > 1e-9, np.maximum(1.0, np.maximum(angle, 0.0) / np.maximum(got, 1e-9)), 1.0)
-    scale = np.convolve(np.pad(scale, half, mode="edge"), k, mode="valid")
-    return sm * scale[:, None]
+    return sm * (mag / np.maximum(got, np.maximum(AXIS_AGREEMENT * mag, 1e-12)))[:, None]
 
 
 def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: float,

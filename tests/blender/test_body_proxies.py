@@ -52,9 +52,4 @@ emit({{"caps": len(caps.bones), "hulls": sum(h is not None for h in caps.hulls),
         assert res["after"] < 0.01, res
     assert res["after"] <= res["before"]
     assert res["same_as_addon"]
-    if kind == "kaykit" and res["max_step"] >= 0.15:
-        # Known regression, found by the merge of issue 18 items 4 and 5 (closing note, stop 22): on
-        # KayKit the elbow push-out (up to 75 deg of shoulder turn) pops by 0.26 of a quaternion
-        # component in one frame on the lower-rest gestures; smoothing the kept iteration is the fix.
-        pytest.xfail(f"KayKit push-out jump {res['max_step']:.3f} per frame (known, see closing note)")
     assert res["max_step"] < 0.15          # quaternion component change per frame: no jumps
