@@ -139,28 +139,72 @@ def _check_points(points_local) -> np.ndarray:
     return p
 
 
-def pose_matrices(skel, res, bones=None) -> np.ndarray:
+def pose_matrices(skel, res, bones=None, frames=None) -> np.ndarray:
     """``(T, B, 4, 4)`` armature-space pose matrices for a retarget result
     (:func:`rigs.retarget_inverse.armature_pose_matrices`): mapped bones use the result's
     quaternions, the root bone its location, other bones their current basis rotation.
     ``bones`` (optional bone indices): only they and their ancestors are computed (other rows NaN).
+    ``frames`` (optional ``(F,)`` frame indices): only those frames, ``(F, B, 4, 4)``.
     """
     names = list(skel.names)
     quats = np.asarray(res.quats, np.float64)
+    loc = res.root_location
+    if frames is not None:
+        quats = quats[frames]
+        loc = None if loc is None else np.asarray(loc)[frames]
     basis_quats = {names.index(n): quats[:, k] for k, n in enumerate(res.bone_names)}
-    basis_locs = ({names.index(res.root_bone): res.root_location}
-                  if res.root_location is not None and res.root_bone else None)
+    basis_locs = ({names.index(res.root_bone): loc} if loc is not None and res.root_bone else None)
     return armature_pose_matrices(skel, basis_quats, basis_locs, quats.shape[0], bones)
+
+
+def measure(setup: ArmContacts, skel, res, pose: np.ndarray, posed: np.ndarray, frames: np.ndarray) -> dict:
+    """Both arms' contacts on ``frames`` of ``res``, posing the fingers only where a hand may touch.
+
+    Args:
+        setup: the contacts of this character; ``skel``, ``res``: as in :func:`resolve`.
+        pose: ``(T, B, 4, 4)`` pose matrices whose :meth:`ArmContacts.frame_bones` rows are
+            current on ``frames``; the other rows of :meth:`ArmContacts.bones_used` are filled
+            here (:func:`pose_matrices`) on the frames that ``posed`` (``(T,)`` bool, updated)
+            says are not set yet and :meth:`ArmContacts.frame_candidates` keeps.
+        frames: ``(F,)`` frame indices.
+
+    Returns:
+        ``{side: (depth (F,), point (F, 3), push (F, 3))}`` as :meth:`ArmContacts.contacts`; frames
+        the candidate test drops report depth ``-inf`` (nothing there overlaps or pushes).
+    """
+    known = posed[frames]          # fully posed already: the contacts' own broad phases suffice
+    test = pose[frames[~known]]
+    cand = {}
+    for s in ("L", "R"):
+        cand[s] = known.copy()
+        if test.shape[0]:
+            cand[s][~known] = setup.frame_candidates(test, s)
+    both = frames[cand["L"] | cand["R"]]
+    missing = both[~posed[both]]
+    if missing.size:
+        pose[missing] = pose_matrices(skel, res, setup.bones_used() + setup.frame_bones(), missing)
+        posed[missing] = True
+    out = {}
+    for s in ("L", "R"):
+        f = frames.size
+        depth, point, push = np.full(f, -np.inf), np.zeros((f, 3)), np.zeros((f, 3))
+        if cand[s].any():
+            depth[cand[s]], point[cand[s]], push[cand[s]] = setup.contacts(pose[frames[cand[s]]], s)
+        out[s] = (depth, point, push)
+    return out
 
 
 def interpenetration(skel, bone_map, res, caps: Capsules, units_per_m: float) -> np.ndarray:
     """``(T,)`` worst arm overlap per frame (hand, forearm or the upper arm's elbow end; see
     :mod:`rigs.body_contacts`) in SMPL-X metres minus :data:`TOLERANCE_M` (> 0: inside the torso,
-    head or the other arm; ``-TOLERANCE_M`` where the broad phase finds nothing near)."""
+    head or the other arm; ``-TOLERANCE_M`` where nothing overlaps: the broad phases skip those
+    frames, so how far apart is not measured)."""
     setup = ArmContacts(skel, bone_map, caps)
-    pose = pose_matrices(skel, res, setup.bones_used())
-    worst = np.maximum(setup.contacts(pose, "L")[0], setup.contacts(pose, "R")[0])
-    return np.where(np.isfinite(worst), worst / units_per_m - TOLERANCE_M, -TOLERANCE_M)
+    pose = pose_matrices(skel, res, setup.frame_bones())
+    t = pose.shape[0]
+    con = measure(setup, skel, res, pose, np.zeros(t, bool), np.arange(t))
+    worst = np.maximum(con["L"][0], con["R"][0])
+    return np.where(worst > 0.0, worst / units_per_m - TOLERANCE_M, -TOLERANCE_M)
 
 
 def smooth_correction(aa: np.ndarray, angle: np.ndarray, win: int) -> np.ndarray:
@@ -230,13 +274,13 @@ def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: 
 
     def overlap(c):
         w = np.maximum(c["L"][0], c["R"][0])
-        return np.where(np.isfinite(w), w - tol, -tol) / units_per_m
+        return np.where(w > 0.0, w - tol, -tol) / units_per_m
 
     def remeasure(con, pose, frames, sh, k, q_old):
         """After shoulder ``sh`` (result column ``k``) turned from ``q_old`` on ``frames``: move its
-        subtree's rows of ``pose`` rigidly with it (the other bones are unchanged) and measure the
-        contacts again on those frames only (contacts are per frame, so the arrays equal a full
-        re-measure up to float rounding)."""
+        subtree's rows of ``pose`` rigidly with it (the other bones are unchanged; rows not posed
+        yet stay NaN) and measure the contacts again on those frames only (contacts are per
+        frame, so the arrays equal a full re-measure up to float rounding)."""
         if frames.size == 0:
             return con, pose
         r_old = quat_to_matrix(np.asarray(q_old[frames], np.float64))
@@ -253,17 +297,20 @@ def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: 
         g = m @ d @ inv
         sub = subtree[sh]
         pose[np.ix_(frames, sub)] = g[:, None] @ pose[np.ix_(frames, sub)]
+        part = measure(setup, skel, res, pose, posed_rows, frames)
         for s_ in ("L", "R"):
-            for full, part in zip(con[s_], setup.contacts(pose[frames], s_)):
-                full[frames] = part
+            for full, new in zip(con[s_], part[s_]):
+                full[frames] = new
         return con, pose
 
-    used = setup.bones_used() + [names.index(bone_map[j]) for j in ("left_shoulder", "right_shoulder")
-                                 if bone_map.get(j) in names]
-    pose = pose_matrices(skel, res, used)
-    subtree = {names.index(bone_map[j]): [i for i in sorted(set(used)) if is_ancestor(names.index(bone_map[j]), i, skel.parents)]
+    core = setup.frame_bones()
+    pose = pose_matrices(skel, res, core)     # the fingers are posed on the frames that need them
+    t = pose.shape[0]
+    rows = sorted(set(core) | set(setup.bones_used()))
+    subtree = {names.index(bone_map[j]): [i for i in rows if is_ancestor(names.index(bone_map[j]), i, skel.parents)]
                for j in ("left_shoulder", "right_shoulder") if bone_map.get(j) in names}
-    con = {s: setup.contacts(pose, s) for s in ("L", "R")}
+    posed_rows = np.zeros(t, bool)
+    con = measure(setup, skel, res, pose, posed_rows, np.arange(t))
     before = overlap(con)
     after = before
     best = (float(np.mean(before > 0)), float(np.maximum(before, 0).sum()), res, before)

@@ -28,7 +28,11 @@ Depth of a sphere in a hull = ``radius - max_f (n_f . x + o_f) - rest overlap``;
 ``r_a + r_b - distance(point, segment)`` (> 0: overlap). Broad phases (same depths on every frame
 where anything overlaps): a bounding sphere per hull bone, and one around each side's sample
 points against one around the other arm's capsules; a frame that fails one skips the exact test
-and reports ``-inf`` for that obstacle.
+and reports ``-inf`` for that obstacle. Before them, per frame (:meth:`ArmContacts.frame_candidates`,
+which needs the pose of the arms down to the hand's root bone only, not of the fingers): each hand
+is one sphere that holds all its samples whatever the fingers do, and a frame where no sphere can
+overlap an obstacle is skipped whole (:func:`rigs.body_collision.measure` then poses its fingers
+only on the frames kept: on the demo character ~27 % of 60 s of motion).
 """
 
 from __future__ import annotations
@@ -135,6 +139,7 @@ class ArmContacts:
 
     def __init__(self, skel, bone_map, caps):
         names = list(skel.names)
+        self._bone_map = dict(bone_map)
         bparts = body_parts(skel.names, skel.parents, bone_map)
         keep = [k for k, bn in enumerate(caps.bones) if bn in names]
         self.bidx = np.array([names.index(caps.bones[k]) for k in keep], dtype=int)
@@ -191,6 +196,133 @@ class ArmContacts:
                     slack[:, j] = np.maximum(self.rad[side] - sd, 0.0)
             self.sides[side] = (pk, pl, hull_obst, caps_obst)
             self.slack[side] = slack
+        self._frame_bounds(skel)
+
+    def _frame_bounds(self, skel):
+        """Bounding spheres of :meth:`frame_candidates`, per side ``(bone, centre in its rest frame,
+        radius)`` for the arm (``self.frame_arm``) and for its obstacles (``self.frame_obst``).
+
+        Forearm and upper-arm samples are their own spheres. A hand's samples (palm, fingers) are
+        bounded by one sphere fixed in the hand's root bone (the topmost bone of the hand part):
+        a sample on bone ``b`` lies within ``|t_c - c| + sum |t_x| + |q|`` of a point ``c`` of the
+        root frame, where ``t_c`` is the rest offset of the chain's first bone below the root (fixed
+        in the root frame), ``t_x`` the rest offsets further down to ``b`` (any rotation keeps
+        their length: non-root bones are posed by rotation only) and ``q`` the sample in ``b``'s
+        frame; ``c`` is the mean of the fixed points. The other arm's hand capsules are bounded the
+        same way (segment ends, plus the capsule radius). Torso/head hulls use their bone's
+        bounding sphere (``reach``, the same test as the per-sample broad phase), other capsules
+        the sphere around their segment plus radius."""
+        rest = np.asarray(skel.rest, np.float64)
+        parents = list(skel.parents)
+        names = list(skel.names)
+        bparts = body_parts(skel.names, skel.parents, self._bone_map)
+        offs = np.zeros((len(names), 3))
+        for i, p in enumerate(parents):
+            if p >= 0:
+                offs[i] = (np.linalg.inv(rest[p]) @ rest[i])[:3, 3]
+
+        def root_chain(b):
+            """``(root, chain from b up to the bone below the root)`` of a hand bone."""
+            chain = [b]
+            while parents[chain[-1]] >= 0 and bparts[parents[chain[-1]]] == bparts[b]:
+                chain.append(parents[chain[-1]])
+            return chain[-1], chain[:-1]
+
+        def hand_sphere(items):
+            """``items``: ``[(bone, (n, 3) points in its frame, extra radius)]`` -> ``{root: (c, R)}``."""
+            per_root = {}
+            for b, q, extra in items:
+                root, chain = root_chain(b)
+                if chain:
+                    fixed = offs[chain[-1]]
+                    rem = np.linalg.norm(q, axis=1).max() + sum(np.linalg.norm(offs[x]) for x in chain[:-1])
+                    per_root.setdefault(root, []).append((fixed[None], rem + extra))
+                else:
+                    per_root.setdefault(root, []).append((q, extra))
+            out = {}
+            for root, parts in per_root.items():
+                c = np.concatenate([f for f, _ in parts]).mean(axis=0)
+                out[root] = (c, max(float(np.linalg.norm(f - c, axis=1).max()) + r for f, r in parts))
+            return out
+
+        self.frame_arm, self.frame_obst, self.frame_hull = {}, {}, {}
+        for side in ("L", "R"):
+            pk, pl, hull_obst, caps_obst = self.sides[side]
+            rad = self.rad[side]
+            exact = [n for n, i in enumerate(pk) if self.parts[i][0] != "hand"]
+            arm = [(int(self.bidx[pk[n]]), pl[n], float(rad[n])) for n in exact]
+            hands = hand_sphere([(int(self.bidx[i]), pl[n][None], float(rad[n]))
+                                 for n, i in enumerate(pk) if self.parts[i][0] == "hand"])
+            arm += [(b, c, r) for b, (c, r) in hands.items()]
+            # per arm sphere and hull: the radius within which a facet test may find an overlap
+            # (an exact sample: its radius less its rest overlap; a hand's sphere: its radius)
+            # and whether it is a hand (the head's level test)
+            hull_r = np.array([[rad[n] - self.slack[side][n, j] for j in range(len(hull_obst))] for n in exact]
+                              + [[r] * len(hull_obst) for _, r in hands.values()], np.float64).reshape(len(arm), -1)
+            self.frame_hull[side] = (hull_obst, hull_r, np.array([False] * len(exact) + [True] * len(hands)))
+            obst = [(int(self.bidx[o]), 0.5 * (self.a[o] + self.b[o]), float(self.reach[o])) for o in hull_obst]
+            caps = [i for g in caps_obst for i in g]
+            obst += [(int(self.bidx[i]), 0.5 * (self.a[i] + self.b[i]),
+                      float(0.5 * np.linalg.norm(self.b[i] - self.a[i]) + self.r[i]))
+                     for i in caps if self.parts[i][0] != "hand"]
+            hands = hand_sphere([(int(self.bidx[i]), np.stack([self.a[i], self.b[i]]), float(self.r[i]))
+                                 for i in caps if self.parts[i][0] == "hand"])
+            obst += [(b, c, r) for b, (c, r) in hands.items()]
+            self.frame_arm[side] = _spheres(arm)
+            self.frame_obst[side] = _spheres(obst)
+
+    def frame_bones(self) -> list:
+        """Bone indices whose pose :meth:`frame_candidates` reads (the arms down to each hand's
+        root bone, the torso/head hull bones, the other arm's capsule bones, the up axis and the
+        shoulders): far fewer than :meth:`bones_used` on a rig with fingers."""
+        used = {self.up_from, self.up_to} | {i for i in self.shoulder.values() if i >= 0}
+        for side in ("L", "R"):
+            used.update(int(b) for b in self.frame_arm[side][0])
+            used.update(int(b) for b in self.frame_obst[side][0])
+        return sorted(used)
+
+    def frame_candidates(self, pose: np.ndarray, side: str) -> np.ndarray:
+        """``(T,)`` bool: frames where one side's arm may touch an obstacle.
+
+        ``pose``: ``(T, B, 4, 4)`` with the rows of :meth:`frame_bones` set. Conservative: on a
+        frame that is False no sample of :meth:`contacts` passes its broad phase against a hull
+        and none overlaps a capsule, so :meth:`contacts` there reports nothing that pushes
+        (depth ``-inf`` or below zero); spheres from :meth:`_frame_bounds`."""
+        ab, al, ar = self.frame_arm[side]
+        ob, ol, orad = self.frame_obst[side]
+        t = pose.shape[0]
+        if not ab.size or not ob.size:
+            return np.zeros(t, bool)
+        ma, mo = pose[:, ab], pose[:, ob]
+        pa = (ma[..., :3, :3] @ al[..., None])[..., 0] + ma[..., :3, 3]                  # (T, A, 3)
+        po = (mo[..., :3, :3] @ ol[..., None])[..., 0] + mo[..., :3, 3]                  # (T, O, 3)
+        eps = 1e-9 * (1.0 + float(orad[np.isfinite(orad)].max(initial=0.0)))     # rounding: stay conservative
+        hit = _sq(pa[:, :, None] - po[:, None]) < ((ar[:, None] + orad[None]) * (1.0 + 1e-9) + eps) ** 2
+        # hulls: the bounding sphere first, then the facets (their signed distance is
+        # 1-Lipschitz, so a sphere centre farther out than its radius keeps every sample out),
+        # and for the head the level rule of :meth:`contacts`
+        hull_obst, hull_r, is_hand = self.frame_hull[side]
+        nh = len(hull_obst)
+        found = hit[:, :, nh:].any(axis=(1, 2))          # capsules: the sphere test is the overlap test
+        up = sh = None
+        for j, o in enumerate(hull_obst):
+            ti, ai = np.nonzero(hit[:, :, j] & ~found[:, None])     # frames not already kept
+            if not ti.size:
+                continue
+            m = pose[ti, ob[j]]
+            sd, _ = self._hull_nearest(o, m[:, :3, :3], m[:, :3, 3], pa[ti, ai])
+            keep = sd < hull_r[ai, j] + eps
+            if self.parts[o][0] == "head":
+                if up is None:
+                    up = _unit(pose[:, self.up_to, :3, 3] - pose[:, self.up_from, :3, 3])
+                    s_i = self.shoulder[side] if self.shoulder[side] >= 0 else self.up_from
+                    sh = pose[:, s_i, :3, 3]
+                hand = is_hand[ai]
+                ref = np.where(hand[:, None], sh[ti], m[:, :3, 3])
+                level = np.sum((pa[ti, ai] - ref) * up[ti], axis=1)
+                keep &= level > np.where(hand, -ar[ai], 0.0) - eps
+            found[ti[keep]] = True
+        return found
 
     def bones_used(self) -> list:
         """Bone indices whose pose :meth:`contacts` reads (proxies of the arms, torso and head, and
@@ -282,6 +414,13 @@ class ArmContacts:
         return acc.result()
 
 
+def _spheres(items):
+    """``[(bone, centre (3,), radius)]`` -> ``(bones (n,) int, centres (n, 3), radii (n,))``."""
+    return (np.array([b for b, _, _ in items], dtype=int),
+            np.array([c for _, c, _ in items], np.float64).reshape(-1, 3),
+            np.array([r for _, _, r in items], np.float64))
+
+
 class _Worst:
     """Per frame and obstacle, the deepest of the tested samples; then per frame the worst overall."""
 
@@ -294,7 +433,11 @@ class _Worst:
         """``ti (N,)`` frames of the tested samples, ``dep (N, O)`` depths into ``O`` obstacles,
         ``p (N, 3)`` sample centres, ``dirn (N, O, 3)`` unit directions out of each obstacle."""
         best = np.full((self.depth.size, dep.shape[1]), -np.inf)
-        np.maximum.at(best, ti, dep)
+        if ti.size > 1 and (ti[1:] < ti[:-1]).any():    # callers pass np.nonzero's order: sorted
+            order = np.argsort(ti, kind="stable")
+            ti, dep, p, dirn = ti[order], dep[order], p[order], dirn[order]
+        rows, starts = np.unique(ti, return_index=True)
+        best[rows] = np.maximum.reduceat(dep, starts, axis=0)     # per frame, the deepest sample
         n, o = np.nonzero(dep >= best[ti])          # the deepest sample per (frame, obstacle)
         frames = ti[n]
         pt = np.zeros(best.shape + (3,))

@@ -183,3 +183,50 @@ def test_overlap_at_rest_is_the_arms_attachment_not_a_contact():
     assert (bc.interpenetration(skel, bmap, rest, wide_caps, 1.0) <= 0).all()   # ... and is allowed
     # moving the arm further in still counts
     assert (bc.interpenetration(skel, bmap, _elbow_in(), wide_caps, 1.0) > 0).any()
+
+
+def _character_with_fingers():
+    """:func:`_character` with a two-bone finger on each hand (mapped to index1/index2)."""
+    skel, bmap, caps = _character()
+    names = skel.names + ("finger.L", "tip.L", "finger.R", "tip.R")
+    parents = skel.parents + (4, 8, 7, 10)
+    rest = np.concatenate([skel.rest, np.stack([_rest([0.2, 0, -0.15], [0, 0, -1]), _rest([0.2, 0, -0.2], [0, 0, -1]),
+                                                _rest([-0.2, 0, -0.15], [0, 0, -1]), _rest([-0.2, 0, -0.2], [0, 0, -1])])])
+    bmap = dict(bmap, left_index1="finger.L", left_index2="tip.L", right_index1="finger.R", right_index2="tip.R")
+    ang = np.linspace(0, 2 * np.pi, 8, endpoint=False)
+    finger = np.concatenate([np.stack([0.01 * np.cos(ang), np.full(8, y), 0.01 * np.sin(ang)], 1)
+                             for y in np.linspace(0, 0.05, 4)])
+    fits = [bc.fit_capsule(finger)] * 4
+    reach = np.linalg.norm(finger - 0.5 * (fits[0][0] + fits[0][1]), axis=1).max()
+    caps = bc.Capsules(caps.bones + names[8:], np.concatenate([caps.a, [f[0] for f in fits]]),
+                       np.concatenate([caps.b, [f[1] for f in fits]]), np.concatenate([caps.radius, [f[2] for f in fits]]),
+                       caps.hulls + (None,) * 4, np.concatenate([caps.reach, [reach] * 4]))
+    return TargetSkeleton(names, parents, rest, np.eye(4)), bmap, caps
+
+
+def test_frame_candidates_keep_every_frame_with_an_overlap():
+    """The frame broad phase (hand spheres, hull facets, the head's level rule) is conservative:
+    every frame where the full contacts find an overlap is kept, and there :func:`measure` (fingers
+    posed on kept frames only) gives the same depths; random poses of both arms and fingers."""
+    skel, bmap, caps = _character_with_fingers()
+    rng = np.random.default_rng(3)
+    t = 600
+    names = ("upper.L", "fore.L", "hand.L", "finger.L", "tip.L", "upper.R", "fore.R", "hand.R", "finger.R", "tip.R")
+    amp = np.array([1.2, 1.5, 1.0, 1.2, 1.2] * 2)
+    quats = axis_angle_to_quat(rng.normal(size=(t, len(names), 3)) * amp[None, :, None])
+    res = RetargetResult(names, quats.astype(np.float32), "", None, ())
+    setup = ArmContacts(skel, bmap, caps)
+    assert len(setup.frame_bones()) < len(setup.bones_used() + [8, 9, 10, 11])
+    full = bc.pose_matrices(skel, res, setup.bones_used())
+    pose = bc.pose_matrices(skel, res, setup.frame_bones())
+    posed = np.zeros(t, bool)
+    got = bc.measure(setup, skel, res, pose, posed, np.arange(t))
+    for side in ("L", "R"):
+        depth = setup.contacts(full, side)[0]
+        inside = depth > 0
+        assert 0.05 < inside.mean() < 0.95                      # the case has both kinds of frames
+        keep = setup.frame_candidates(full, side)
+        assert keep[inside].all() and not keep.all()           # conservative, and it drops frames
+        assert np.array_equal(got[side][0][inside], depth[inside])
+        assert np.all(got[side][0][~inside] <= 0)
+    assert not posed.all()                                     # fingers were not posed everywhere
