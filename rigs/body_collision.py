@@ -45,6 +45,11 @@ STALL_ITERATIONS: int = 2
 #: smoothed angle (neighbouring frames' axes disagree), the angle shrinks with the sum rather than
 #: the axis swinging round in a frame or two.
 AXIS_AGREEMENT: float = 0.5
+#: :func:`measure` runs the frame broad phase when a character has at least this many times as many
+#: bones to pose for the contacts as for the frame test (the demo character, with fingers: 44 / 14;
+#: RobotExpressive 32 / 24 and KayKit 12 / 10 pose everything: there the test cost more than it saved,
+#: 60 s demo / 12 s cases, ``rigs.body_collision.resolve`` CPU time, 2026-12-07).
+FRAME_PHASE_MIN_RATIO: float = 1.5
 #: Percentile of the vertices' distance to the bone axis used as the capsule radius.
 RADIUS_PERCENTILE: float = 70.0
 
@@ -168,11 +173,16 @@ def measure(setup: ArmContacts, skel, res, pose: np.ndarray, posed: np.ndarray, 
             says are not set yet and :meth:`ArmContacts.frame_candidates` keeps.
         frames: ``(F,)`` frame indices.
 
+    The frame test runs only where :meth:`ArmContacts.bones_used` has at least
+    :data:`FRAME_PHASE_MIN_RATIO` times as many bones as :meth:`ArmContacts.frame_bones`.
+
     Returns:
         ``{side: (depth (F,), point (F, 3), push (F, 3))}`` as :meth:`ArmContacts.contacts`; frames
         the candidate test drops report depth ``-inf`` (nothing there overlaps or pushes).
     """
     known = posed[frames]          # fully posed already: the contacts' own broad phases suffice
+    if len(setup.bones_used()) < FRAME_PHASE_MIN_RATIO * len(setup.frame_bones()):
+        known = np.ones(frames.size, bool)       # few finger bones: posing them costs less than the test
     test = pose[frames[~known]]
     cand = {}
     for s in ("L", "R"):

@@ -204,11 +204,12 @@ def _character_with_fingers():
     return TargetSkeleton(names, parents, rest, np.eye(4)), bmap, caps
 
 
-def test_frame_candidates_keep_every_frame_with_an_overlap():
+def test_frame_candidates_keep_every_frame_with_an_overlap(monkeypatch):
     """The frame broad phase (hand spheres, hull facets, the head's level rule) is conservative:
     every frame where the full contacts find an overlap is kept, and there :func:`measure` (fingers
     posed on kept frames only) gives the same depths; random poses of both arms and fingers."""
     skel, bmap, caps = _character_with_fingers()
+    monkeypatch.setattr(bc, "FRAME_PHASE_MIN_RATIO", 0.0)      # two finger bones a hand: test it anyway
     rng = np.random.default_rng(3)
     t = 600
     names = ("upper.L", "fore.L", "hand.L", "finger.L", "tip.L", "upper.R", "fore.R", "hand.R", "finger.R", "tip.R")
