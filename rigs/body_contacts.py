@@ -345,12 +345,13 @@ class ArmContacts:
         f = sd.argmax(axis=1)
         return sd[np.arange(f.size), f], f
 
-    def contacts(self, pose: np.ndarray, side: str):
+    def contacts(self, pose: np.ndarray, side: str, distal: bool = False):
         """Worst overlap of one side's arm per frame.
 
         Args:
             pose: ``(T, B, 4, 4)`` armature-space pose matrices (rows of :meth:`bones_used` set).
             side: ``"L"`` or ``"R"``.
+            distal: only the hand and forearm samples (what an elbow turn moves).
 
         Returns:
             ``depth (T,)`` (armature units, ``-inf`` where no obstacle is near), the worst sample
@@ -366,7 +367,10 @@ class ArmContacts:
         if not pk.size:
             return acc.result()
         pts = self._points(pose, side)
-        rad = self.rad[side]
+        rad, slack, is_hand = self.rad[side], self.slack[side], self.is_hand[side]
+        if distal:
+            m = np.array([self.parts[i][0] in ("hand", "forearm") for i in pk], bool)
+            pts, rad, slack, is_hand = pts[:, m], rad[m], slack[m], is_hand[m]
         up = _unit(pose[:, self.up_to, :3, 3] - pose[:, self.up_from, :3, 3])
         sh = pose[:, self.shoulder[side], :3, 3] if self.shoulder[side] >= 0 else pose[:, self.up_from, :3, 3]
         for j, o in enumerate(hull_obst):
@@ -378,7 +382,7 @@ class ArmContacts:
                 # the head is what lies above its bone's head (the neck joint) for the forearm and
                 # upper arm, above the shoulder joint for hands: lower down, a head's convex hull
                 # is the cone from the chin over the shoulders (RobotExpressive)
-                level = np.where(self.is_hand[side][None], np.einsum("tpi,ti->tp", pts - sh[:, None], up),
+                level = np.where(is_hand[None], np.einsum("tpi,ti->tp", pts - sh[:, None], up),
                                  np.einsum("tpi,ti->tp", pts - mo[:, None, :3, 3], up))
                 near &= level > 0.0
             ti, pi = np.nonzero(near)
@@ -387,7 +391,7 @@ class ArmContacts:
             rot = mo[ti, :3, :3]
             p = pts[ti, pi]
             sd, f = self._hull_nearest(o, rot, mo[ti, :3, 3], p)
-            dep = rad[pi] - sd - self.slack[side][pi, j]
+            dep = rad[pi] - sd - slack[pi, j]
             nrm = np.einsum("nij,nj->ni", rot, self.hull[o][f, :3])
             if self.parts[o][0] == "head":      # one blob: leave by its nearest face, and downward
                 dirn = nrm - up[ti]

@@ -231,3 +231,35 @@ def test_frame_candidates_keep_every_frame_with_an_overlap(monkeypatch):
         assert np.array_equal(got[side][0][inside], depth[inside])
         assert np.all(got[side][0][~inside] <= 0)
     assert not posed.all()                                     # fingers were not posed everywhere
+
+
+def test_elbow_push_takes_the_forearm_out_within_its_hinge():
+    """A forearm bent across the torso (the shoulder untouched): :func:`push_elbows` turns the elbow
+    about its hinge only, smoothly, keeps the flexion in range, and takes the hand and forearm out."""
+    skel, bmap, caps = _character()
+    t = 60
+    bend = 1.4 * np.sin(np.linspace(0, np.pi, t)) ** 2          # up to 80 degrees across the body
+    names = ("upper.L", "fore.L", "hand.L", "upper.R", "fore.R", "hand.R")
+    quats = np.zeros((t, 6, 4))
+    quats[..., 0] = 1.0
+    quats[:, 1] = axis_angle_to_quat(np.stack([np.zeros(t), np.zeros(t), bend], 1))  # local Z = world +Y
+    res = RetargetResult(names, quats.astype(np.float32), "", None, ())
+    setup = ArmContacts(skel, bmap, caps)
+    before = bc.interpenetration(skel, bmap, res, caps, 1.0)
+    distal0 = setup.contacts(bc.pose_matrices(skel, res), "L", distal=True)[0]
+    assert (distal0 > bc.TOLERANCE_M).mean() > 0.2                 # the hand really is inside
+    new, after = bc.push_elbows(skel, bmap, res, setup, 1.0, 30.0, before)
+    pose = bc.pose_matrices(skel, new)
+    distal1 = setup.contacts(pose, "L", distal=True)[0]
+    # 80 degrees across the body, 60 of them given back at most (MAX_ELBOW_TURN_RAD): most of it goes
+    assert np.maximum(distal1 - bc.TOLERANCE_M, 0).sum() < 0.3 * np.maximum(distal0 - bc.TOLERANCE_M, 0).sum()
+    assert np.allclose(bc.interpenetration(skel, bmap, new, caps, 1.0), after, atol=1e-6)
+    assert np.array_equal(new.quats[:, [0, 2, 3, 4, 5]], res.quats[:, [0, 2, 3, 4, 5]])   # only the elbow
+    q = new.quats[:, 1].astype(np.float64)
+    step = 2 * np.arccos(np.clip(np.abs(np.sum(q[1:] * q[:-1], axis=1)), 0, 1))
+    assert step.max() < 0.2                                        # rad per frame
+    # the turn stays about the hinge (world +Y here): the forearm stays in the arm's plane
+    fore = pose[:, 4, :3, 3] - pose[:, 3, :3, 3]
+    assert np.abs(fore[:, 1]).max() < 1e-6
+    turn = 2 * np.arccos(np.clip(np.abs(np.sum(q * quats[:, 1], axis=1)), 0, 1))
+    assert turn.max() <= bc.MAX_ELBOW_TURN_RAD + 1e-6
