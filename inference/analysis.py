@@ -140,8 +140,7 @@ class AudioAnalysis:
         of the samples with the default :class:`inference.features.MelConfig` (25 ms periodic Hann,
         10 ms hop, 512-point FFT), the STFT of :attr:`spectrum` and :meth:`log_mel`.
 
-        Measured once per clip, in blocks of :data:`_BLOCK_FRAMES`, and kept (read-only) for a clip of
-        up to :data:`POWER_KEEP_FRAMES` frames; a longer one is measured per call. Either way the rows
+        Measured once per clip and kept (read-only) for a clip of up to :data:`POWER_KEEP_FRAMES` frames; a longer one is measured per call. Either way the rows
         are bit-identical to ``power_range(samples, start, stop)`` (each frame's FFT is its own).
 
         Returns:
@@ -164,11 +163,7 @@ class AudioAnalysis:
         n = self.num_frames
         if n > POWER_KEEP_FRAMES:
             return None
-        x = check_samples(self.audio.samples)
-        out = np.empty((n, MelConfig().n_fft // 2 + 1), np.float32)
-        for a in range(0, n, _BLOCK_FRAMES):  # blocks bound the FFT's float64 working memory
-            b = min(a + _BLOCK_FRAMES, n)
-            out[a:b] = power_range(x, a, b)
+        out = power_range(check_samples(self.audio.samples), 0, n)  # FFTs in small blocks: bounded work memory
         out.setflags(write=False)
         return out
 

@@ -160,7 +160,7 @@ def _counters(monkeypatch) -> dict[str, _Count]:
         "vad": _Count(monkeypatch, prosody, "_voice_activity"),
         "onsets": _Count(monkeypatch, prosody, "onset_strength"),
         "spectral_cues": _Count(monkeypatch, A, "speech_frames"),    # the face gate, with the cues
-        "spectral_blocks": _Count(monkeypatch, A, "power_range"),    # one 60 s block per analysis
+        "spectral_blocks": _Count(monkeypatch, A, "power_range"),    # the one kept STFT per analysis
         "dsp_analyze": _Count(monkeypatch, dsp, "analyze"),
         "lip_gate": _Count(monkeypatch, A, "mouth_gate"),
         "lipsync_speech_weight": _Count(monkeypatch, lipsync, "speech_weight"),
