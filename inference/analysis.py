@@ -10,8 +10,13 @@ What is computed, and where (one place each):
 
 * prosody -- 25 ms RMS energy, F0 and voicing (Praat), voice activity (WebRTC VAD and an energy gate),
   onset strength, accents, phrases: :func:`inference.prosody.analyze_prosody`;
+* the power spectrum of the 25 ms Hann frames (:func:`inference.features.power_range`, the default
+  :class:`inference.features.MelConfig`): :meth:`AudioAnalysis.power`, one STFT per clip read by both of
+  the next two;
 * the mouth's spectral cues -- energy above 80 Hz of the 25 ms Hann frame, the face speech gate and the
   band shares of the DSP lip-sync rules: :func:`speech_frames` (here);
+* the lip-sync network's log-mel input: :meth:`AudioAnalysis.log_mel` (the same numbers as
+  :func:`inference.features.log_mel_range`);
 * the network's lip gate: :func:`mouth_gate` (here), the face gate widened and ramped.
 
 Two voice-activity decisions remain, on purpose:
@@ -37,7 +42,7 @@ from functools import cached_property
 import numpy as np
 
 from .audio import Audio
-from .features import FEATURE_FPS, MelConfig, check_samples, num_feature_frames, power_range
+from .features import FEATURE_FPS, MelConfig, check_samples, log_mel_of_power, num_feature_frames, power_range
 from .prosody import Prosody, analyze_prosody, validated_samples
 from .signal_ops import GateConfig, energy_gate, fill_gaps, hann_smooth
 
@@ -62,6 +67,12 @@ GATE_MARGIN_S: float = 0.08
 GATE_RAMP_S: float = 0.06
 #: Spectrum frames analysed at a time (60 s): memory stays bounded on long audio.
 _BLOCK_FRAMES: int = 6000
+#: Longest clip (frames at 100 fps: 6 min) whose power spectrum :meth:`AudioAnalysis.power` keeps once
+#: measured, 1028 bytes a frame (257 float32 bins; ~37 MB at the limit). ``python -m inference`` and
+#: :func:`inference.generate_file` analyse clips over 300 s window by window (:mod:`inference.longaudio`),
+#: so theirs is always kept; a longer clip handed to :func:`inference.generate.generate` whole is
+#: measured again for each range read (memory stays bounded, the numbers are the same).
+POWER_KEEP_FRAMES: int = 36000
 
 
 @dataclass(frozen=True)
@@ -124,10 +135,55 @@ class AudioAnalysis:
         ``accent_strength`` and ``phrases``, all ``(N,)`` at 100 fps but the accents ``(K,)``."""
         return analyze_prosody(self.audio)
 
+    def power(self, start: int, stop: int) -> np.ndarray:
+        """Frames ``[start, stop)`` of the clip's power spectrum: :func:`inference.features.power_range`
+        of the samples with the default :class:`inference.features.MelConfig` (25 ms periodic Hann,
+        10 ms hop, 512-point FFT), the STFT of :attr:`spectrum` and :meth:`log_mel`.
+
+        Measured once per clip and kept (read-only) for a clip of up to :data:`POWER_KEEP_FRAMES` frames; a longer one is measured per call. Either way the rows
+        are bit-identical to ``power_range(samples, start, stop)`` (each frame's FFT is its own).
+
+        Returns:
+            ``(stop - start, 257)`` float32 ``|X|^2`` (a read-only view when kept).
+
+        Raises:
+            ValueError: not ``0 <= start < stop <= num_frames``.
+        """
+        if not (0 <= start < stop <= self.num_frames):
+            raise ValueError(f"power: expected a frame range 0 <= start < stop <= {self.num_frames}, "
+                             f"found [{start}, {stop})")
+        kept = self._kept_power
+        if kept is not None:
+            return kept[start:stop]
+        return power_range(check_samples(self.audio.samples), start, stop)
+
+    @cached_property
+    def _kept_power(self) -> np.ndarray | None:
+        """The whole clip's :meth:`power` rows ``(N, 257)`` float32, or ``None`` past :data:`POWER_KEEP_FRAMES`."""
+        n = self.num_frames
+        if n > POWER_KEEP_FRAMES:
+            return None
+        out = power_range(check_samples(self.audio.samples), 0, n)  # FFTs in small blocks: bounded work memory
+        out.setflags(write=False)
+        return out
+
+    def log_mel(self, start: int, stop: int) -> np.ndarray:
+        """Frames ``[start, stop)`` of the lip-sync network's input, from :meth:`power`: bit-identical to
+        :func:`inference.features.log_mel_range` ``(samples, start, stop)`` (BLAS rounds a product per
+        its shape, so ask for the range the network is fed, not a slice of a longer one).
+
+        Returns:
+            ``(stop - start, 80)`` float32 natural-log mel power.
+
+        Raises:
+            ValueError: not ``0 <= start < stop <= num_frames``.
+        """
+        return log_mel_of_power(self.power(start, stop))
+
     @cached_property
     def spectrum(self) -> SpeechFrames:
-        """:class:`SpeechFrames` (:func:`speech_frames`): the face gate and the DSP lip-sync cues."""
-        frames = speech_frames(self.audio.samples)
+        """:class:`SpeechFrames` (:func:`speech_frames` of :meth:`power`): the face gate and the DSP lip-sync cues."""
+        frames = speech_frames(self.audio.samples, power=self.power)
         for arr in vars(frames).values():
             arr.setflags(write=False)
         return frames
@@ -157,11 +213,13 @@ def analyze_audio(audio: Audio) -> AudioAnalysis:
     return AudioAnalysis(audio)
 
 
-def speech_frames(samples: np.ndarray) -> SpeechFrames:
+def speech_frames(samples: np.ndarray, power=None) -> SpeechFrames:
     """Face gate and spectral-shape cues of 16 kHz mono audio at 100 fps.
 
     Args:
         samples: ``(N,)`` float32 at 16 kHz.
+        power: ``power(start, stop)`` -> the ``(stop - start, 257)`` :func:`inference.features.power_range`
+            rows of ``samples`` when already measured (:meth:`AudioAnalysis.power`); ``None``: computed here.
 
     Returns:
         :class:`SpeechFrames` with ``T = ceil(N / 160)`` frames.
@@ -185,7 +243,7 @@ def speech_frames(samples: np.ndarray) -> SpeechFrames:
     sums = np.empty((total_frames, proj.shape[1]), np.float64)
     for a in range(0, total_frames, _BLOCK_FRAMES):  # blocks of 60 s keep memory bounded
         b = min(a + _BLOCK_FRAMES, total_frames)
-        sums[a:b] = power_range(x, a, b, cfg) @ proj
+        sums[a:b] = (power_range(x, a, b, cfg) if power is None else power(a, b)) @ proj
     total = sums[:, 0] + 1e-12
     low, f1, f2, high = sums[:, 1], sums[:, 2], sums[:, 3], sums[:, 4]
     # Sum over bins of a full-scale sine's power is ~ win^2 / 8 (Parseval, Hann): ~0 dBFS.

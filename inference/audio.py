@@ -240,20 +240,23 @@ def check_random_data(audio: Audio) -> list[str]:
     for a in range(0, n, step):
         b = min(n, a + step)
         frames = x[a * frame:b * frame].reshape(b - a, frame)
-        power = np.abs(np.fft.rfft((frames * window).astype(np.float64), axis=1))[:, band] ** 2 + 1e-20  # f64 on numpy 2 too
-        flat = np.exp(np.mean(np.log(power), axis=1)) / np.mean(power, axis=1)
         level = 10.0 * np.log10(np.mean(frames.astype(np.float64) ** 2, axis=1) + 1e-20)
-        noisy[a:b] = (flat > NOISE_FLATNESS) & (level > NOISE_LEVEL_DBFS)
+        loud = np.flatnonzero(level > NOISE_LEVEL_DBFS)  # only loud frames can be noise: the rest skip the FFT
+        if loud.size == 0:
+            continue
+        power = np.abs(np.fft.rfft((frames[loud] * window).astype(np.float64), axis=1))[:, band] ** 2 + 1e-20  # f64 on numpy 2 too
+        flat = np.exp(np.mean(np.log(power), axis=1)) / np.mean(power, axis=1)
+        noisy[a + loud] = flat > NOISE_FLATNESS
     fraction = float(noisy.mean())
     if fraction > NOISE_ERROR_FRACTION:
         raise AudioError(f"{audio.path or 'audio'}: expected sound, found random data: {fraction:.0%} of the "
                          f"{audio.duration_s:.2f} s is loud white noise (corrupt or not an audio file)")
-    run_start, best = 0, (0, 0)
-    for i, v in enumerate(np.append(noisy, False)):
-        if not v:
-            if i - run_start > best[1] - best[0]:
-                best = (run_start, i)
-            run_start = i + 1
+    edges = np.diff(np.concatenate([[0], noisy.astype(np.int8), [0]]))
+    starts, stops = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    if starts.size == 0:
+        return []
+    longest = int(np.argmax(stops - starts))  # the first of the longest runs
+    best = (int(starts[longest]), int(stops[longest]))
     if (best[1] - best[0]) * frame / SAMPLE_RATE_HZ >= NOISE_RUN_S:
         t0, t1 = best[0] * frame / SAMPLE_RATE_HZ, best[1] * frame / SAMPLE_RATE_HZ
         return [f"{audio.path or 'audio'}: {t0:.2f} s .. {t1:.2f} s is loud white noise (random data?)"]

@@ -254,14 +254,13 @@ def _accents(energy_db, f0, speech, onset):
     med = float(np.median(voiced_f0)) if voiced_f0.size else 0.0
     pitch = np.zeros(nuclei.shape[0])
     if med > 0:
-        for k, c in enumerate(nuclei):
-            w = f0[max(0, c - 8):c + 9]
-            w = w[w > 0]
-            if w.size:
-                pitch[k] = np.clip(12.0 * np.log2(float(w.max()) / med) / 6.0, 0.0, 1.0)   # float64 on numpy 1 and 2
+        # highest F0 within +-80 ms of each nucleus (f0 >= 0, 0 = unvoiced: a window's max > 0 iff voiced)
+        top = _window_max(f0, nuclei, 8, 8, 0.0).astype(np.float64)
+        voiced_near = top > 0
+        pitch[voiced_near] = np.clip(12.0 * np.log2(top[voiced_near] / med) / 6.0, 0.0, 1.0)
     ons = hann_smooth(onset, 5)
     o_hi = max(float(np.percentile(ons[speech], 95)), 1e-6)
-    attack = np.array([np.clip(ons[max(0, c - 12):c + 1].max() / o_hi, 0.0, 1.0) for c in nuclei])
+    attack = np.clip(_window_max(ons, nuclei, 12, 0, -np.inf) / o_hi, 0.0, 1.0)
     strength = 0.5 * loud + 0.3 * pitch + 0.2 * attack
     # greedy non-maximum suppression by strength with a minimum gap
     order = np.argsort(-strength, kind="stable")
@@ -279,6 +278,13 @@ def _accents(energy_db, f0, speech, onset):
     keep = np.sort(np.asarray(keep, dtype=int))
     times = nuclei[keep] / PROSODY_FPS
     return times.astype(np.float64), np.clip(strength[keep], 0.0, 1.0).astype(np.float32)
+
+
+def _window_max(x: np.ndarray, at: np.ndarray, before: int, after: int, fill: float) -> np.ndarray:
+    """``x[max(0, c - before):c + after + 1].max()`` for each ``c`` in ``at`` ``(K,)``, the ends padded by
+    ``fill`` (below every value of ``x``); same dtype as ``x``."""
+    pad = np.concatenate([np.full(before, fill, x.dtype), x, np.full(after, fill, x.dtype)])
+    return np.lib.stride_tricks.sliding_window_view(pad, before + after + 1)[at].max(axis=1)
 
 
 def _phrases(speech: np.ndarray) -> tuple:

@@ -62,6 +62,27 @@ def test_fields_are_the_measurements_they_name(demo):
     np.testing.assert_array_equal(region, s.region)
 
 
+@pytest.mark.parametrize("kept", [True, False])
+def test_one_stft_gives_the_numbers_of_its_own_measurement(demo, monkeypatch, kept):
+    # the kept spectrum (clips up to POWER_KEEP_FRAMES) and the per-call one (longer clips) are both
+    # power_range / log_mel_range bit for bit, on the chunk ranges the lip-sync network reads
+    from inference import features as F
+
+    if not kept:
+        monkeypatch.setattr(A, "POWER_KEEP_FRAMES", 10)
+    a = A.analyze_audio(demo)
+    n = a.num_frames
+    for r0, r1 in ((0, 1), (0, n), (7, 300), (n - 40, n), (250, 677)):
+        np.testing.assert_array_equal(a.power(r0, r1), F.power_range(F.check_samples(demo.samples), r0, r1))
+        np.testing.assert_array_equal(a.log_mel(r0, r1), F.log_mel_range(demo.samples, r0, r1))
+    assert (a._kept_power is not None) == kept
+    if kept:
+        assert not a.power(0, n).flags.writeable  # a view of the one shared spectrum
+    for bad in ((0, 0), (-1, 3), (5, n + 1)):
+        with pytest.raises(ValueError, match="frame range"):
+            a.power(*bad)
+
+
 def test_one_face_speech_decision(demo):
     """The network's lip gate is the DSP backend's face gate (``spectrum.region``), widened by the
     margin and ramped: 1 on every gate frame, 0 farther than margin + ramp from any."""
@@ -139,10 +160,11 @@ def _counters(monkeypatch) -> dict[str, _Count]:
         "vad": _Count(monkeypatch, prosody, "_voice_activity"),
         "onsets": _Count(monkeypatch, prosody, "onset_strength"),
         "spectral_cues": _Count(monkeypatch, A, "speech_frames"),    # the face gate, with the cues
-        "spectral_blocks": _Count(monkeypatch, A, "power_range"),    # one 60 s block per analysis
+        "spectral_blocks": _Count(monkeypatch, A, "power_range"),    # the one kept STFT per analysis
         "dsp_analyze": _Count(monkeypatch, dsp, "analyze"),
         "lip_gate": _Count(monkeypatch, A, "mouth_gate"),
         "lipsync_speech_weight": _Count(monkeypatch, lipsync, "speech_weight"),
+        "lipsync_own_stft": _Count(monkeypatch, lipsync, "log_mel_range"),  # the network reads analysis.log_mel
         "transcript_gate": _Count(monkeypatch, transcript, "mouth_gate"),
         "analysis": _Count(monkeypatch, importlib.import_module("inference.generate"), "analyze_audio"),
     }
@@ -157,11 +179,12 @@ def test_generate_measures_each_quantity_once_for_face_and_body(demo, monkeypatc
     assert perf.smplx_poses is not None and perf.arkit.any()
     assert not transcript or perf.provenance.face_model.endswith("+transcript")
     once = {k: c.calls for k, c in counts.items() if k not in ("dsp_analyze", "lipsync_speech_weight",
-                                                                "transcript_gate", "lip_gate")}
+                                                                "lipsync_own_stft", "transcript_gate", "lip_gate")}
     assert once == dict.fromkeys(once, 1), once
     # the lip gate: read by the network and by transcript mode (face and body words), else never measured
     assert counts["lip_gate"].calls == (1 if face_model == "lipsync" or transcript else 0)
-    again = {k: counts[k].calls for k in ("dsp_analyze", "lipsync_speech_weight", "transcript_gate")}
+    again = {k: counts[k].calls for k in ("dsp_analyze", "lipsync_speech_weight", "lipsync_own_stft",
+                                          "transcript_gate")}
     assert again == dict.fromkeys(again, 0), again  # the backends and transcript mode read the analysis
 
 

@@ -34,6 +34,22 @@ def test_range_equals_slice_of_whole():
         F.log_mel_range(x, 10, total + 1)
 
 
+def test_power_rows_do_not_depend_on_the_range_asked_for():
+    # what lets one STFT per clip serve every reader (inference.analysis.AudioAnalysis.power): a frame's
+    # power is the same bits whatever range, FFT block (features._FFT_BLOCK) or config it is computed in
+    x = _speechlike(16000 * 7 + 37)
+    for cfg in (F.MelConfig(), F.MelConfig(win=512, periodic_window=False)):
+        whole = F.power_range(x, 0, F.num_feature_frames(x.shape[0], cfg.hop), cfg)
+        for a, b in [(0, 1), (1, 2), (0, 256), (255, 257), (3, 700), (250, 677), (whole.shape[0] - 3, whole.shape[0])]:
+            np.testing.assert_array_equal(F.power_range(x, a, b, cfg), whole[a:b])
+        # and the bits of the plain one-call formula: float32 windowing, one float64 FFT of every frame
+        padded = np.concatenate([np.zeros(cfg.win // 2, np.float32), x, np.zeros(cfg.win, np.float32)])
+        frames = np.stack([padded[i * cfg.hop:i * cfg.hop + cfg.win] for i in range(whole.shape[0])])
+        window = (np.hanning(cfg.win + 1)[:-1] if cfg.periodic_window else np.hanning(cfg.win)).astype(np.float32)
+        spec = np.fft.rfft((frames * window).astype(np.float64), n=cfg.n_fft, axis=1)
+        np.testing.assert_array_equal(whole, (spec.real ** 2 + spec.imag ** 2).astype(np.float32))
+
+
 def test_training_and_runtime_features_match():
     """train_face.clip_features (precomputed, whole clip) == the features the runtime feeds, chunk by chunk."""
     from inference.face.lipsync import LipSyncBackend

@@ -17,13 +17,16 @@ GROUP = "speech_animator.backends"
 
 #: Run ``python -m inference`` in-process, then list the modules it had imported.
 RUN_AND_LIST = """
-import json, runpy, sys
+import gc, json, runpy, sys
 sys.argv = ["inference"] + sys.argv[1:]
+young = []
+gc.callbacks.append(lambda phase, info: young.append(info["generation"]) if phase == "start" else None)
 try:
     runpy.run_module("inference", run_name="__main__", alter_sys=True)
 except SystemExit as exc:
     code = exc.code
-print("MODULES:" + json.dumps({"code": code, "modules": sorted(sys.modules)}))
+print("MODULES:" + json.dumps({"code": code, "modules": sorted(sys.modules), "threshold": gc.get_threshold(),
+                               "collections": len(young)}))
 """
 
 
@@ -46,6 +49,10 @@ def test_a_cli_run_skips_what_it_does_not_use(tmp_path):
     unused = {"importlib.metadata", "webrtcvad", "inference.emage.runner", "inference.emage.convert",
               "inference.emage.checkpoint"} & modules
     assert not unused, f"imported although a default CLI run never uses them: {sorted(unused)}"
+    # the collector's young generation waits for 50,000 allocations (inference/__main__.py
+    # YOUNG_COLLECTION_ALLOCATIONS): the demo clip's run makes a handful of collections at most, not the
+    # ~60 of Python's default 700
+    assert got["threshold"][0] == 50_000 and got["collections"] <= 5, got["collections"]
 
 
 def test_the_scan_sees_a_declared_group_and_its_absence(tmp_path, monkeypatch):

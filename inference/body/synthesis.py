@@ -160,11 +160,18 @@ def pulses(t_s: np.ndarray, centres_s, heights, width_s: float) -> np.ndarray:
         return out
     fps = 1.0 / max(float(t_s[1] - t_s[0]), 1e-9) if t_s.shape[0] > 1 else 30.0
     half = width_s / 2.0
-    for c, h in zip(centres_s, heights):
-        i0 = max(0, int(np.floor((c - half - t_s[0]) * fps)))
-        i1 = min(t_s.shape[0], int(np.ceil((c + half - t_s[0]) * fps)) + 1)
-        if i1 <= i0:
-            continue
-        x = (t_s[i0:i1] - c) / half
-        out[i0:i1] += h * np.where(np.abs(x) < 1.0, 0.5 * (1.0 + np.cos(np.pi * x)), 0.0)
+    c = np.asarray(centres_s, np.float64).reshape(-1)
+    h = np.asarray(heights, np.float64).reshape(-1)
+    # each bump touches frames [i0, i1) only; all bumps' frames at once, summed in the bumps' order
+    # (np.add.at adds repeated indices one after the other: the sums of a loop over the bumps)
+    i0 = np.maximum(0, np.floor((c - half - t_s[0]) * fps).astype(np.int64))
+    i1 = np.minimum(t_s.shape[0], np.ceil((c + half - t_s[0]) * fps).astype(np.int64) + 1)
+    length = np.maximum(i1 - i0, 0)
+    total = int(length.sum())
+    if total == 0:
+        return out
+    owner = np.repeat(np.arange(c.shape[0]), length)
+    idx = np.arange(total) - np.repeat(np.cumsum(length) - length, length) + i0[owner]
+    x = (t_s[idx] - c[owner]) / half
+    np.add.at(out, idx, h[owner] * np.where(np.abs(x) < 1.0, 0.5 * (1.0 + np.cos(np.pi * x)), 0.0))
     return out

@@ -112,7 +112,7 @@ class LipSyncBackend:
             RuntimeError: ``options.device == "cuda"`` without a CUDA provider.
         """
         sess, provider = self._session(options.device)
-        speech = self.predict(sess, audio.samples)
+        speech = self.predict(sess, audio.samples, analysis)
         if self.gate:
             weight = analysis.mouth_gate if analysis is not None else speech_weight(audio.samples)
             speech *= weight[:, None]
@@ -123,8 +123,10 @@ class LipSyncBackend:
             sealed = part_lips(sealed, weight)
         return FaceTrack(fps=FEATURE_FPS, arkit=sealed, device=provider, model=MODEL_NAME)
 
-    def predict(self, sess, samples: np.ndarray) -> np.ndarray:
-        """Chunked network output: ``(T, 31)`` float32 speech channels, ``T = ceil(N / 160)``."""
+    def predict(self, sess, samples: np.ndarray, analysis: AudioAnalysis | None = None) -> np.ndarray:
+        """Chunked network output: ``(T, 31)`` float32 speech channels, ``T = ceil(N / 160)``; each
+        chunk's input is ``analysis.log_mel`` (the clip's one STFT, ``analysis`` of these ``samples``)
+        or, without it, :func:`inference.features.log_mel_range` (the same numbers)."""
         total = num_feature_frames(np.asarray(samples).shape[0])
         out = np.zeros((total, len(_SPEECH_COLS)), np.float32)
         core, ctx, fade = self.chunk_frames, self.context_frames, self.fade_frames
@@ -133,7 +135,7 @@ class LipSyncBackend:
         for c0 in range(0, total, core):
             c1 = min(c0 + core, total)
             r0, r1 = max(0, c0 - ctx), min(total, c1 + ctx)
-            feats = log_mel_range(samples, r0, r1)
+            feats = log_mel_range(samples, r0, r1) if analysis is None else analysis.log_mel(r0, r1)
             y = sess.run(None, {"log_mel": feats[None]})[0][0]
             out[c0:c1] = y[c0 - r0:c1 - r0]
             if prev_tail is not None:
