@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import digests, edits
+from . import digests, edits, layers
 from .bake_clear import clear  # noqa: F401  (public: bake.clear)
 from .bake_data import (TAG, TAG_VERSION, BakeResult, BakeTarget, Channel, action_name,  # noqa: F401
                         is_generated, tag_of, tag_value)
@@ -136,6 +136,7 @@ def bake_steps(targets, frame_start: int, audio_path: str, *, replace_generated:
             dense += k
             yield (i + 1) / len(targets)
         return BakeResult(tuple(actions), keys, dense, tuple(messages))
+    memory = layers.BakeMemory()
     for target in targets:
         action, _slot, container, finish, notes = begin_target(target, int(frame_start), audio_path,
                                                                 replace_generated, provenance or {}, existing)
@@ -146,7 +147,9 @@ def bake_steps(targets, frame_start: int, audio_path: str, *, replace_generated:
             fc, co = write_curve(container, ch, int(frame_start), key_tolerance, idx)
             keys += co.shape[0] // 2
             key = f"{ch.data_path}[{ch.index}]"
-            stamped[key] = reader.digest(fc, co)  # now: its co is dropped, not held for the whole bake
+            material = reader.material(fc, co)  # now: its co is dropped, not held for the whole bake
+            stamped[key] = digests.hash_hex(material)
+            memory.add(action, key, material)
             del fc, co
             values = np.asarray(ch.values, np.float32)
             played[key] = values if idx is None else np.interp(
@@ -158,4 +161,5 @@ def bake_steps(targets, frame_start: int, audio_path: str, *, replace_generated:
         edits.store_original(action, int(frame_start), played)
         actions.append(action.name)
         messages.extend(notes)
+    memory.keep()
     return BakeResult(tuple(actions), keys, dense, tuple(messages))
