@@ -98,8 +98,10 @@ class KeyReader:
                 parts.append(wide)
             else:
                 parts.append(enums)
-            free = _free_table()[enums[1:]]  # (2, n): the left / right handle is FREE or ALIGNED
-            if free.any():  # free/aligned handles are the artist's; the others follow the keys
+            # 1 where the left / right handle is FREE or ALIGNED: one bytes.translate, the cheapest test
+            flags = enums[1:].tobytes().translate(_free_table())
+            if b"\x01" in flags:  # free/aligned handles are the artist's; the others follow the keys
+                free = np.frombuffer(flags, np.uint8).reshape(2, n).astype(bool)
                 free = free[0] | free[1]
                 for prop in ("handle_left", "handle_right"):
                     hv = np.empty(2 * n, np.float32)
@@ -114,14 +116,15 @@ def hash_hex(material: bytes) -> str:
     return hashlib.blake2b(material, digest_size=8).hexdigest()
 
 
-def _free_table() -> np.ndarray:
-    """``(256,)`` bool: which one-byte handle-type values are FREE or ALIGNED (both handle enums
-    have the same items)."""
+def _free_table() -> bytes:
+    """256-byte ``bytes.translate`` table: ``1`` for the one-byte handle-type values FREE and
+    ALIGNED, ``0`` for the others (both handle enums have the same items)."""
     global _FREE_TABLE
     if _FREE_TABLE is None:
-        table = np.zeros(256, bool)
-        table[list(_free_values(ENUM_PROPS[1]))] = True
-        _FREE_TABLE = table
+        table = bytearray(256)
+        for value in _free_values(ENUM_PROPS[1]):
+            table[value] = 1
+        _FREE_TABLE = bytes(table)
     return _FREE_TABLE
 
 
