@@ -78,8 +78,10 @@ CHUNK_SAMPLES = 1 << 16
 
 
 def _unit_rows(x: np.ndarray) -> np.ndarray:
-    """Rows of ``x`` ``(N, D)`` scaled to unit length (rows shorter than 1e-12 divided by 1e-12)."""
-    return x / np.maximum(np.linalg.norm(x, axis=1, keepdims=True), 1e-12)
+    """Rows of real ``x`` ``(N, D)`` scaled to unit length (rows shorter than 1e-12 divided by 1e-12);
+    the norm as ``np.linalg.norm(x, axis=1)`` computes it for real input, without its copy."""
+    norm = np.sqrt(np.add.reduce(x * x, axis=1, keepdims=True))
+    return x / np.maximum(norm, 1e-12)
 
 
 def _segment_error(v: np.ndarray, unit: np.ndarray | None, a: np.ndarray, dv: np.ndarray, seg_id: np.ndarray,
@@ -166,8 +168,9 @@ def _reduce_chunk(v3: np.ndarray, tolerance: float, metric: str) -> list[np.ndar
         offsets = np.cumsum(inner) - inner
         seg_id = np.repeat(np.arange(seg_a.size), inner)
         a = seg_a[seg_id]
-        idx = np.arange(int(inner.sum())) - offsets[seg_id] + a + 1
-        frac = ((idx - a) / (seg_b - seg_a).astype(np.float64)[seg_id])[:, None]
+        pos = np.arange(int(inner.sum())) - (offsets - 1)[seg_id]  # 1 .. inner within each segment
+        idx = pos + a
+        frac = (pos / (seg_b - seg_a).astype(np.float64)[seg_id])[:, None]
         err = _segment_error(v, unit, a, v[seg_b] - v[seg_a], seg_id, idx, frac, metric)
         seg_max = np.maximum.reduceat(err, offsets)
         # first position of each segment's maximum (np.argmax semantics)
