@@ -14,7 +14,9 @@ Blender evaluates the NLA tracks bottom to top, then the active action on top of
 
 Edits are detected with digests (:mod:`addon.digests`): every generated action stores, in its tag,
 one digest per F-curve of what was baked (:func:`stamp`); :func:`edited_curves` lists the curves
-that differ now (changed, added or deleted). Muting is not an edit.
+that differ now (changed, added or deleted). Muting is not an edit. For the actions of the
+session's last bake the keys read back are compared with the bytes that were digested
+(:class:`BakeMemory`) rather than hashed again: the same verdict, cheaper.
 """
 
 from __future__ import annotations
@@ -58,8 +60,11 @@ class BakeMemory:
     """The key material of the actions one bake creates, collected while it writes them, kept for
     the next edit check (:func:`edited_curves` then compares bytes instead of hashing them).
 
-    Nothing is kept past :data:`REMEMBER_BYTES` (collection stops there) and no ID is referenced
-    (only ``session_uid``); :meth:`keep` replaces what the previous bake left."""
+    Nothing is kept past :data:`REMEMBER_BYTES` (collection stops there); what :meth:`keep` keeps
+    names actions by ``session_uid`` only (no ID reference outlives the bake) and replaces what the
+    previous bake left. A kept entry is used only while the action's tag holds the digest string
+    stamped with it, and then only to skip hashing bytes equal to those digested: every key is
+    still read back."""
 
     def __init__(self, limit: int = REMEMBER_BYTES):
         self.limit = int(limit)
