@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import edits
+from . import digests, edits, layers
 from .bake_clear import clear  # noqa: F401  (public: bake.clear)
 from .bake_data import (TAG, TAG_VERSION, BakeResult, BakeTarget, Channel, action_name,  # noqa: F401
                         is_generated, tag_of, tag_value)
-from .bake_keys import write_channel, write_keys  # noqa: F401  (public: bake.write_channel)
+from .bake_keys import write_channel, write_curve, write_keys  # noqa: F401  (public: bake.write_channel)
 from .bake_place import (EDIT_LAYER_MAX_COVERAGE, EXISTING_CHOICES, NLA_TRACK_PREFIX,  # noqa: F401
                          begin_target)
 from .bake_reduce import KeyTolerance, reduced_indices  # noqa: F401  (public: bake.KeyTolerance)
@@ -136,23 +136,30 @@ def bake_steps(targets, frame_start: int, audio_path: str, *, replace_generated:
             dense += k
             yield (i + 1) / len(targets)
         return BakeResult(tuple(actions), keys, dense, tuple(messages))
+    memory = layers.BakeMemory()
     for target in targets:
         action, _slot, container, finish, notes = begin_target(target, int(frame_start), audio_path,
                                                                 replace_generated, provenance or {}, existing)
         kept = reduced_indices(target.channels, key_tolerance)
-        played, written = {}, {}
+        played, stamped = {}, {}
+        reader = digests.KeyReader()
         for ch, idx in zip(target.channels, kept):
-            co = write_keys(container, ch, int(frame_start), key_tolerance, idx)
+            fc, co = write_curve(container, ch, int(frame_start), key_tolerance, idx)
             keys += co.shape[0] // 2
-            written[f"{ch.data_path}[{ch.index}]"] = co
+            key = f"{ch.data_path}[{ch.index}]"
+            material = reader.material(fc, co)  # now: its co is dropped, not held for the whole bake
+            stamped[key] = digests.hash_hex(material)
+            memory.add(action, key, material)
+            del fc, co
             values = np.asarray(ch.values, np.float32)
-            played[f"{ch.data_path}[{ch.index}]"] = values if idx is None else np.interp(
+            played[key] = values if idx is None else np.interp(
                 np.arange(values.shape[0]), idx, values[idx]).astype(np.float32)
             dense += int(np.asarray(ch.values).shape[0])
             done += 1
             yield done / total
-        finish(written)
+        finish(stamped=stamped)
         edits.store_original(action, int(frame_start), played)
         actions.append(action.name)
         messages.extend(notes)
+    memory.keep()
     return BakeResult(tuple(actions), keys, dense, tuple(messages))

@@ -2,8 +2,9 @@
 
 Keys are written with ``keyframe_points.add`` + ``foreach_set`` (no per-key Python calls), on every
 frame, or on the frames key reduction kept (:mod:`addon.bake_reduce`, then with linear
-interpolation). What was written is returned, so the bake's digests
-(:func:`addon.layers.stamp`) need not read the keys back.
+interpolation). What was written is returned (:func:`write_curve`: the F-curve and its ``co``), so
+the bake digests each curve right after writing it (:meth:`addon.digests.KeyReader.digest`) without
+reading the keys' ``co`` back, and holds nothing of it afterwards.
 """
 
 from __future__ import annotations
@@ -41,14 +42,19 @@ def write_channel(container, channel: Channel, frame_start: int, tolerance: floa
 
 def write_keys(container, channel: Channel, frame_start: int, tolerance: float | None, kept=None) -> np.ndarray:
     """:func:`write_channel`; returns the ``(2 N,)`` float32 ``co`` written (frame, value pairs)."""
+    return write_curve(container, channel, frame_start, tolerance, kept)[1]
+
+
+def write_curve(container, channel: Channel, frame_start: int, tolerance: float | None, kept=None):
+    """:func:`write_channel`; returns ``(fcurve, co)``: the new F-curve and the ``(2 N,)`` float32
+    ``co`` written (frame, value pairs)."""
     values = np.asarray(channel.values)
     if kept is None and tolerance is None:  # every frame: no index arrays (same float32 values)
         n = int(values.shape[0])
         co = np.empty(2 * n, dtype=np.float32)
         co[0::2] = np.arange(frame_start, frame_start + n)
         co[1::2] = values
-    else:
-        values = values.astype(np.float64)
+    else:  # the kept samples cast to float32 as they are (float64 -> float32 of a float32 is exact)
         idx = np.asarray(kept, dtype=np.int64) if kept is not None else reduce_keys(values, as_tolerance(tolerance).value)
         n = int(idx.shape[0])
         co = np.empty(2 * n, dtype=np.float32)
@@ -62,4 +68,4 @@ def write_keys(container, channel: Channel, frame_start: int, tolerance: float |
         # one byte per key, as Blender stores it: foreach_set copies straight into the key array
         points.foreach_set("interpolation", np.full(n, _linear(), dtype=np.uint8))
     compat.recalc_handles(fc)
-    return co
+    return fc, co

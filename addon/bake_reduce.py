@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..inference.keyreduce import reduce_keys_joint
+from ..inference.keyreduce import CHUNK_SAMPLES, reduce_keys_joint
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,9 @@ def reduced_indices(channels, tolerance) -> list:
     """Kept key indices per channel (``None`` = every frame; else ``(K,)`` int64 frame indices).
 
     A bone's ``rotation_quaternion`` channels are reduced jointly (rotation angle), its ``location``
-    channels jointly (distance), other channels one by one; each kind in one batch per length.
+    channels jointly (distance), other channels one by one; each kind batched per length, a
+    chunk of :data:`inference.keyreduce.CHUNK_SAMPLES` samples at a time, stacked in float64 (the
+    same keys as one stack of everything, in a few MiB whatever the clip's length).
     """
     tol = as_tolerance(tolerance)
     if tol is None:
@@ -70,10 +72,15 @@ def reduced_indices(channels, tolerance) -> list:
             n = int(np.asarray(channels[members[0]].values).shape[0])
             batches.setdefault((kind, n, len(members)), []).append(members)
     limit = {"abs": tol.value, "angle_deg": tol.rotation_deg, "distance": tol.location_m}
-    for (kind, _n, _d), member_lists in batches.items():
-        stack = np.stack([np.stack([np.asarray(channels[m].values, np.float64) for m in ms], axis=1)
-                          for ms in member_lists])
-        for ms, idx in zip(member_lists, reduce_keys_joint(stack, float(limit[kind]), kind)):
-            for m in ms:
-                kept[m] = idx
+    for (kind, n, d), member_lists in batches.items():
+        per = max(1, CHUNK_SAMPLES // n)  # stacked a few groups at a time: memory bounded by the chunk
+        for lo in range(0, len(member_lists), per):
+            chunk = member_lists[lo:lo + per]
+            stack = np.empty((len(chunk), n, d), np.float64)
+            for g, ms in enumerate(chunk):
+                for k, m in enumerate(ms):
+                    stack[g, :, k] = channels[m].values
+            for ms, idx in zip(chunk, reduce_keys_joint(stack, float(limit[kind]), kind)):
+                for m in ms:
+                    kept[m] = idx
     return kept

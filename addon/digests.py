@@ -36,6 +36,7 @@ ENUM_PROPS = ("interpolation", "handle_left_type", "handle_right_type")
 FREE_HANDLES = ("FREE", "ALIGNED")
 
 _FREE_VALUES: dict = {}
+_FREE_TABLE = None
 
 
 def curve_key(fc) -> str:
@@ -75,35 +76,56 @@ class KeyReader:
         ``co`` (optional): the curve's ``(2 N,)`` float32 key coordinates when the caller has just
         written them (a bake), so they are not read back; ignored when its dtype or length does not
         match the curve's keys (then read)."""
+        return hash_hex(self.material(fc, co))
+
+    def material(self, fc, co=None) -> bytes:
+        """The bytes a digest of ``fc`` hashes, in order (see the module docstring; ``co`` as in
+        :meth:`digest`): ``hash_hex(material(fc)) == digest(fc)``. Two curves with equal
+        material have equal digests; comparing it costs a ``memcmp`` rather than a hash."""
         points = fc.keyframe_points
         n = len(points)
-        h = hashlib.blake2b(digest_size=8)
-        h.update(curve_key(fc).encode())
+        parts = [curve_key(fc).encode()]
         if n:
             co_buf, enums, wide = self.buffers(n)
             if co is None or co.dtype != np.float32 or co.shape != (2 * n,):
                 points.foreach_get("co", co_buf)
                 co = co_buf
-            h.update(np.ascontiguousarray(co))
+            parts.append(np.ascontiguousarray(co))
             for row, prop in enumerate(ENUM_PROPS):
                 points.foreach_get(prop, enums[row])
             if self.layout == 1:
                 np.copyto(wide, enums)
-                h.update(wide)
+                parts.append(wide)
             else:
-                h.update(enums)
-            handles = enums[1:]
-            free = np.zeros(handles.shape, bool)
-            for value in _free_values(ENUM_PROPS[1]):  # both handle enums have the same items
-                free |= handles == value
-            free = free[0] | free[1]
-            if free.any():  # free/aligned handles are the artist's; the others follow the keys
+                parts.append(enums)
+            # 1 where the left / right handle is FREE or ALIGNED: one bytes.translate, the cheapest test
+            flags = enums[1:].tobytes().translate(_free_table())
+            if b"\x01" in flags:  # free/aligned handles are the artist's; the others follow the keys
+                free = np.frombuffer(flags, np.uint8).reshape(2, n).astype(bool)
+                free = free[0] | free[1]
                 for prop in ("handle_left", "handle_right"):
                     hv = np.empty(2 * n, np.float32)
                     points.foreach_get(prop, hv)
-                    h.update(hv.reshape(n, 2)[free].tobytes())
-        h.update(",".join(m.type for m in fc.modifiers).encode())
-        return h.hexdigest()
+                    parts.append(hv.reshape(n, 2)[free].tobytes())
+        parts.append(",".join(m.type for m in fc.modifiers).encode())
+        return b"".join(parts)
+
+
+def hash_hex(material: bytes) -> str:
+    """16-hex-digit BLAKE2b (8 bytes) of a curve's :meth:`KeyReader.material`: its digest."""
+    return hashlib.blake2b(material, digest_size=8).hexdigest()
+
+
+def _free_table() -> bytes:
+    """256-byte ``bytes.translate`` table: ``1`` for the one-byte handle-type values FREE and
+    ALIGNED, ``0`` for the others (both handle enums have the same items)."""
+    global _FREE_TABLE
+    if _FREE_TABLE is None:
+        table = bytearray(256)
+        for value in _free_values(ENUM_PROPS[1]):
+            table[value] = 1
+        _FREE_TABLE = bytes(table)
+    return _FREE_TABLE
 
 
 def curve_digest(fc, co=None, layout: int = LAYOUT) -> str:

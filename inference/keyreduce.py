@@ -69,29 +69,51 @@ def reduce_keys_many(values: np.ndarray, tolerance: float) -> list[np.ndarray]:
 #: Error measures of :func:`reduce_keys_joint`.
 METRICS = ("abs", "distance", "angle_deg")
 
+#: Samples (groups x frames) thinned in one vectorised pass of :func:`reduce_keys_joint`. Groups
+#: are independent, so they are taken a few at a time: the pass's float64 temporaries stay a few
+#: MiB (about 40 bytes per sample and component each) whatever the clip's length (a group longer
+#: than this is one pass on its own). 2**16: 10 min of 55 bones' quaternions traced 205 MiB in one
+#: pass and ~20 MiB in chunks, and ran faster (fewer cache misses); 2026-12-07, docs/performance.md.
+CHUNK_SAMPLES = 1 << 16
 
-def _segment_error(v: np.ndarray, a: np.ndarray, b: np.ndarray, idx: np.ndarray, metric: str) -> np.ndarray:
-    """Error at samples ``idx`` of the linear interpolation between keys ``a`` and ``b`` (rows of ``v``)."""
-    frac = ((idx - a) / (b - a).astype(np.float64))[:, None]
-    line = v[a] + (v[b] - v[a]) * frac
+
+def _unit_rows(x: np.ndarray) -> np.ndarray:
+    """Rows of real ``x`` ``(N, D)`` scaled to unit length (rows shorter than 1e-12 divided by 1e-12);
+    the norm as ``np.linalg.norm(x, axis=1)`` computes it for real input, without its copy."""
+    norm = np.sqrt(np.add.reduce(x * x, axis=1, keepdims=True))
+    return x / np.maximum(norm, 1e-12)
+
+
+def _segment_error(v: np.ndarray, unit: np.ndarray | None, a: np.ndarray, dv: np.ndarray, seg_id: np.ndarray,
+                   idx: np.ndarray, frac: np.ndarray, metric: str) -> np.ndarray:
+    """Error at samples ``idx`` ``(M,)`` of the linear interpolation from key ``a`` (per sample) by
+    ``dv[seg_id] * frac`` (``dv``: ``(S, D)`` key-to-key difference per segment; ``frac``:
+    ``(M, 1)`` position in the segment); ``unit``: ``v``'s rows normalised (``"angle_deg"`` only)."""
+    line = v[a]
+    line += dv[seg_id] * frac
     if metric == "abs":
+        if v.shape[1] == 1:
+            return np.abs(v[idx, 0] - line[:, 0])
         return np.max(np.abs(v[idx] - line), axis=1)
     if metric == "distance":
         return np.linalg.norm(v[idx] - line, axis=1)
     # quaternions: Blender interpolates the components linearly and normalises (nlerp)
-    q = line / np.maximum(np.linalg.norm(line, axis=1, keepdims=True), 1e-12)
-    r = v[idx] / np.maximum(np.linalg.norm(v[idx], axis=1, keepdims=True), 1e-12)
-    dot = np.clip(np.abs(np.sum(q * r, axis=1)), 0.0, 1.0)
+    q = _unit_rows(line)
+    q *= unit[idx]
+    dot = np.clip(np.abs(np.sum(q, axis=1)), 0.0, 1.0)
     return np.degrees(2.0 * np.arccos(dot))
 
 
 def reduce_keys_joint(values: np.ndarray, tolerance: float, metric: str = "abs") -> list[np.ndarray]:
     """Keys to keep for ``C`` groups of ``D`` curves that must share their key frames (the four
     quaternion components of a bone, the three location components), Ramer-Douglas-Peucker on the
-    group's vector value, all groups and segments vectorised per recursion level.
+    group's vector value, all segments of a few groups at a time (:data:`CHUNK_SAMPLES`)
+    vectorised per recursion level, in float64.
 
     Args:
-        values: ``(C, T, D)`` real array: ``C`` groups, ``T`` frames, ``D`` components.
+        values: ``(C, T, D)`` real array (float32 or float64; converted to float64 a chunk of
+            groups at a time, so a float32 stack is never copied whole): ``C`` groups, ``T``
+            frames, ``D`` components.
         tolerance: largest allowed error, >= 0, in the metric's unit.
         metric: ``"abs"`` (largest absolute component deviation, value units; ``D = 1`` is
             :func:`reduce_keys`), ``"distance"`` (Euclidean distance, e.g. metres) or
@@ -100,25 +122,39 @@ def reduce_keys_joint(values: np.ndarray, tolerance: float, metric: str = "abs")
 
     Returns:
         ``C`` sorted ``(K_c,)`` int64 index arrays, each containing ``0`` and ``T - 1``; every
-        component of a group is keyed on the same frames.
+        component of a group is keyed on the same frames. A group's keys do not depend on the
+        other groups (nor on how they are chunked).
 
     Raises:
         ValueError: ``values`` is not 3-D, has no frames or has NaN/inf; bad ``tolerance``; unknown
             ``metric`` (valid: :data:`METRICS`).
     """
-    v3 = np.asarray(values, dtype=np.float64)
+    v3 = np.asarray(values)
     if v3.ndim != 3 or v3.shape[1] == 0:
         raise ValueError(f"values: expected a (C, T, D) array with T >= 1, found shape {v3.shape}")
+    if not np.issubdtype(v3.dtype, np.number) or np.iscomplexobj(v3):
+        raise ValueError(f"values: expected real numbers, found dtype {v3.dtype}")
     if not np.all(np.isfinite(v3)):
         raise ValueError("values: contains NaN or infinite samples")
     if not (np.isfinite(tolerance) and tolerance >= 0.0):
         raise ValueError(f"tolerance: expected a finite number >= 0, found {tolerance!r}")
     if metric not in METRICS:
         raise ValueError(f"metric: expected one of {METRICS}, found {metric!r}")
-    c, n, d = v3.shape
+    c, n, _d = v3.shape
     if n <= 2:
         return [np.arange(n, dtype=np.int64) for _ in range(c)]
+    per = max(1, CHUNK_SAMPLES // n)
+    out: list[np.ndarray] = []
+    for lo in range(0, c, per):
+        out.extend(_reduce_chunk(np.asarray(v3[lo:lo + per], np.float64), float(tolerance), metric))
+    return out
+
+
+def _reduce_chunk(v3: np.ndarray, tolerance: float, metric: str) -> list[np.ndarray]:
+    """:func:`reduce_keys_joint` on validated float64 ``(C, T, D)`` values, ``T > 2``."""
+    c, n, d = v3.shape
     v = v3.reshape(c * n, d)  # groups laid end to end; segments never cross a group's boundary
+    unit = _unit_rows(v) if metric == "angle_deg" else None
     keep = np.zeros(c * n, dtype=bool)
     seg_a = np.arange(c, dtype=np.int64) * n
     seg_b = seg_a + (n - 1)
@@ -132,9 +168,10 @@ def reduce_keys_joint(values: np.ndarray, tolerance: float, metric: str = "abs")
         offsets = np.cumsum(inner) - inner
         seg_id = np.repeat(np.arange(seg_a.size), inner)
         a = seg_a[seg_id]
-        b = seg_b[seg_id]
-        idx = np.arange(int(inner.sum())) - offsets[seg_id] + a + 1
-        err = _segment_error(v, a, b, idx, metric)
+        pos = np.arange(int(inner.sum())) - (offsets - 1)[seg_id]  # 1 .. inner within each segment
+        idx = pos + a
+        frac = (pos / (seg_b - seg_a).astype(np.float64)[seg_id])[:, None]
+        err = _segment_error(v, unit, a, v[seg_b] - v[seg_a], seg_id, idx, frac, metric)
         seg_max = np.maximum.reduceat(err, offsets)
         # first position of each segment's maximum (np.argmax semantics)
         at_max = np.flatnonzero(err == seg_max[seg_id])

@@ -133,3 +133,24 @@ def test_joint_reduction_abs_metric_equals_single_curves_and_bad_metric():
     assert [k.tolist() for k in joint] == [reduce_keys(row, 0.01).tolist() for row in v]
     with pytest.raises(ValueError, match="metric"):
         reduce_keys_joint(v[:, :, None], 0.01, "degrees")
+
+
+@pytest.mark.parametrize("metric, tol", [("abs", 1e-3), ("distance", 1e-3), ("angle_deg", 0.5)])
+def test_chunked_passes_keep_the_keys_of_one_pass_and_float32_equals_float64(monkeypatch, metric, tol):
+    import inference.keyreduce as kr
+
+    if metric == "angle_deg":
+        v = np.stack([_random_rotations(seed=s) for s in range(7)])
+    else:
+        d = 1 if metric == "abs" else 3
+        v = np.cumsum(np.random.default_rng(5).normal(scale=0.02, size=(7, 300, d)), axis=1)
+    v = v.astype(np.float32)
+    monkeypatch.setattr(kr, "CHUNK_SAMPLES", 10**9)  # every group in one pass
+    whole = [k.tolist() for k in kr.reduce_keys_joint(v, tol, metric)]
+    assert any(len(k) > 2 for k in whole) and any(len(k) < 300 for k in whole)
+    for chunk in (1, 300, 1000):  # one group per pass, one per pass (T = 300), three per pass
+        monkeypatch.setattr(kr, "CHUNK_SAMPLES", chunk)
+        assert [k.tolist() for k in kr.reduce_keys_joint(v, tol, metric)] == whole
+    assert [k.tolist() for k in kr.reduce_keys_joint(v.astype(np.float64), tol, metric)] == whole
+    with pytest.raises(ValueError, match="real numbers"):
+        kr.reduce_keys_joint(v.astype(np.complex64), tol, metric)

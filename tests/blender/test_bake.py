@@ -84,6 +84,8 @@ def test_edit_check_catches_every_kind_of_edit_and_reads_old_layout_digests():
                                  "interpolation", "delete_a_key", "add_a_key", "modifier"}
     for name, r in res["edits"].items():
         assert r["before"] == [] and r["after"] == jaw, name   # only the edited curve, every kind of edit
+        assert r["remembered"] and r["hashed"] == jaw, name   # compared with the bake's own material, or hashed
+    assert res["over_limit_kept"] == 0
     assert res["layout1_matches_rna"]     # bulk uint8 reads give the digests stamped before, key by key
     assert res["old_unedited"] == [] and res["old_edited"] == ['key_blocks["mouthSmileLeft"].value[0]']
     assert res["unknown_layout"] == ["*"]

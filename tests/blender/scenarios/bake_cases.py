@@ -188,9 +188,19 @@ elif CASE == "edit_check_catches_every_kind_of_edit_and_reads_old_layout_digests
         fresh()
         bake.bake([face_target()], 5, "/tmp/e.wav")
         action, _slot = compat.assigned(key)
+        remembered = layers._remembered(action, action[layers.TAG]) is not None  # the bake's own material
         before = layers.edited_curves(action)
         edit(curves(key)['key_blocks["jawOpen"].value[0]'])
-        out[name] = {"before": before, "after": layers.edited_curves(action)}
+        after = layers.edited_curves(action)
+        layers._REMEMBERED.clear()   # the same verdict by hashing alone
+        out[name] = {"before": before, "after": after, "remembered": remembered,
+                     "hashed": layers.edited_curves(action)}
+    # past its limit a bake's memory keeps nothing (and drops what it had collected)
+    memory = layers.BakeMemory(limit=100)
+    memory.add(action, "a", b"x" * 60)
+    memory.add(action, "b", b"x" * 60)
+    memory.keep()
+    over_limit_kept = len(layers._REMEMBERED)
     # an action stamped in layout 1 (no curve_digest_layout in its tag) is checked in layout 1
     fresh()
     bake.bake([face_target()], 5, "/tmp/e.wav")
@@ -205,7 +215,7 @@ elif CASE == "edit_check_catches_every_kind_of_edit_and_reads_old_layout_digests
     fcs[1].keyframe_points[50].co = (55.0, 0.77)
     old_edited = layers.edited_curves(action)
     tag["curve_digest_layout"] = 99   # a layout this version does not know: edited, never deleted
-    emit({"edits": out, "old_unedited": old_unedited, "old_edited": old_edited,
+    emit({"edits": out, "over_limit_kept": over_limit_kept, "old_unedited": old_unedited, "old_edited": old_edited,
           "layout1_matches_rna": layers.digests(action, layout=1) == {layers.curve_key(f): old_digest(f) for f in fcs},
           "unknown_layout": layers.edited_curves(action)})
 scenario.finish()
