@@ -248,8 +248,7 @@ def speech_frames(samples: np.ndarray, power=None) -> SpeechFrames:
     low, f1, f2, high = sums[:, 1], sums[:, 2], sums[:, 3], sums[:, 4]
     # Sum over bins of a full-scale sine's power is ~ win^2 / 8 (Parseval, Hann): ~0 dBFS.
     energy_db = 10.0 * np.log10(sums[:, 5] + 1e-12)
-    speech, off_db, peak_db = energy_gate(energy_db, GATE)
-    region = fill_gaps(speech, int(round(MAX_GAP_S * FEATURE_FPS)))
+    speech, region, off_db, peak_db = _gate(energy_db)
     loud = np.clip((energy_db - off_db) / max(peak_db - off_db, 1e-6), 0.0, 1.0)
     return SpeechFrames(
         energy_db=energy_db.astype(np.float32),
@@ -275,8 +274,15 @@ def speech_gate(energy_db: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         ``(speech (T,) bool, region (T,) bool)``: the hysteresis gate (:data:`GATE`), and the gate with
         gaps shorter than :data:`MAX_GAP_S` filled (closures and short pauses inside utterances).
     """
-    speech, _, _ = energy_gate(np.asarray(energy_db, np.float64), GATE)
-    return speech, fill_gaps(speech, int(round(MAX_GAP_S * FEATURE_FPS)))
+    speech, region, _, _ = _gate(np.asarray(energy_db, np.float64))
+    return speech, region
+
+
+def _gate(energy_db: np.ndarray):
+    """The one face speech decision: ``(speech, region, off_db, peak_db)`` of :func:`speech_gate`,
+    plus the gate's off and peak levels (dB) that :func:`speech_frames` scales loudness by."""
+    speech, off_db, peak_db = energy_gate(energy_db, GATE)
+    return speech, fill_gaps(speech, int(round(MAX_GAP_S * FEATURE_FPS))), off_db, peak_db
 
 
 def mouth_gate(samples: np.ndarray, frames: SpeechFrames | None = None) -> np.ndarray:
