@@ -258,7 +258,7 @@ class ArmContacts:
             # (an exact sample: its radius less its rest overlap; a hand's sphere: its radius)
             # and whether it is a hand (the head's level test)
             hull_r = np.array([[rad[n] - self.slack[side][n, j] for j in range(len(hull_obst))] for n in exact]
-                              + [[r] * len(hull_obst) for _, r in hands.values()], np.float64).reshape(len(arm), -1)
+                              + [[r] * len(hull_obst) for _, r in hands.values()], np.float64).reshape(len(arm), len(hull_obst))
             self.frame_hull[side] = (hull_obst, hull_r, np.array([False] * len(exact) + [True] * len(hands)))
             obst = [(int(self.bidx[o]), 0.5 * (self.a[o] + self.b[o]), float(self.reach[o])) for o in hull_obst]
             caps = [i for g in caps_obst for i in g]
