@@ -1,0 +1,76 @@
+"""Pseudo-labelled LibriSpeech for face training: split, clip order, word errors, one real decode."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from training.datagen.make_pseudo import EXCLUDED_SPEAKERS, VAL_SPEAKERS, clip_order, split_of
+from training.datagen.pseudo_label import word_errors
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def test_held_out_librispeech_speakers_never_train():
+    assert EXCLUDED_SPEAKERS == {"1995", "2412", "3436"}
+    assert split_of("3436-172162-0000") is None and split_of("1995-1837-0001") is None
+    assert split_of("1688-142285-0003") == "val" and split_of("118-121721-0000") == "train"
+    assert not VAL_SPEAKERS & EXCLUDED_SPEAKERS
+    with pytest.raises(ValueError, match="LibriSpeech clip"):
+        split_of("ljspeech_LJ001-0001")
+
+
+def test_clip_order_puts_validation_first_then_one_clip_per_speaker_per_round():
+    files = [Path(f"{s}-1-{k:04d}.flac") for s in ("1688", "200", "300") for k in range(3)]
+    order = [f.stem for f in clip_order(files)]
+    assert order[:3] == ["1688-1-0000", "1688-1-0001", "1688-1-0002"]
+    assert order[3:5] == ["200-1-0000", "300-1-0000"] and order[5:7] == ["200-1-0001", "300-1-0001"]
+    assert sorted(order) == sorted(f.stem for f in files)
+
+
+def test_word_errors_is_the_levenshtein_distance_in_words():
+    assert word_errors("a b c".split(), "a b c".split()) == 0
+    assert word_errors("a b c".split(), "a x c".split()) == 1
+    assert word_errors("a b c".split(), "a c".split()) == 1
+    assert word_errors("a b".split(), "a b c d".split()) == 2
+    assert word_errors([], "a".split()) == 1
+
+
+def test_pseudo_label_of_real_speech_recognises_and_aligns():
+    pytest.importorskip("pocketsphinx")
+    clip = SHARED / "speech" / "en" / "ljspeech_LJ001-0012.wav"
+    if not clip.is_file():
+        pytest.skip(f"shared data missing: {clip}")
+    from training.datagen.make_real import load16k
+    from training.datagen.pseudo_label import pseudo_label
+
+    lab = pseudo_label(load16k(clip))
+    assert lab.reason == "", lab.reason
+    assert 0.0 < lab.confidence <= 1.0
+    assert "printing beautiful letters" in lab.text
+    start, end, labels = lab.phones
+    assert len(start) == len(end) == len(labels) > 20
+    assert np.all(end >= start) and "p" in set(labels.tolist())
+
+
+def test_prune_deletes_only_low_confidence_clips(tmp_path):
+    import json
+
+    from training.datagen.dataset import read_index, write_utterance
+    from training.datagen.make_pseudo import prune
+
+    audio = np.zeros(16000, np.float32)
+    phones = (np.array([0.0, 0.3, 0.5]), np.array([0.3, 0.5, 1.0]), np.array(["sil", "m", "aa"]))
+    recs = []
+    for stem, conf in (("200-1-0000", 0.4), ("300-1-0000", 0.8)):
+        for uid in (f"pseudo_{stem}", f"pseudo_{stem}_aug1"):
+            write_utterance(tmp_path, "pseudo", "train", uid, audio, *phones, speaker="s", source="x")
+        recs.append({"stem": stem, "split": "train", "confidence": conf, "reason": "", "written": 2})
+    (tmp_path / "pseudo-labels-0.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
+    assert prune(tmp_path, 0.6) == 2
+    assert sorted(e["file"] for e in read_index(tmp_path)) == ["train/pseudo_300-1-0000.npz",
+                                                               "train/pseudo_300-1-0000_aug1.npz"]
+    logged = [json.loads(line) for line in (tmp_path / "pseudo-labels-0.jsonl").read_text().splitlines()]
+    assert logged[0]["written"] == 0 and "pruned" in logged[0]["reason"] and logged[1]["written"] == 2
