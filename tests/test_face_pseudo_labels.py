@@ -64,13 +64,35 @@ def test_prune_deletes_only_low_confidence_clips(tmp_path):
     audio = np.zeros(16000, np.float32)
     phones = (np.array([0.0, 0.3, 0.5]), np.array([0.3, 0.5, 1.0]), np.array(["sil", "m", "aa"]))
     recs = []
-    for stem, conf in (("200-1-0000", 0.4), ("300-1-0000", 0.8)):
-        for uid in (f"pseudo_{stem}", f"pseudo_{stem}_aug1"):
-            write_utterance(tmp_path, "pseudo", "train", uid, audio, *phones, speaker="s", source="x")
-        recs.append({"stem": stem, "split": "train", "confidence": conf, "reason": "", "written": 2})
+    for stem, conf, split in (("200-1-0000", 0.4, "train"), ("300-1-0000", 0.8, "train"), ("1688-1-0000", 0.3, "val")):
+        uids = [f"pseudo_{stem}"] + ([f"pseudo_{stem}_aug1"] if split == "train" else [])
+        for uid in uids:
+            write_utterance(tmp_path, "pseudo", split, uid, audio, *phones, speaker="s", source="x")
+        recs.append({"stem": stem, "split": split, "confidence": conf, "reason": "", "written": len(uids)})
     (tmp_path / "pseudo-labels-0.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
     assert prune(tmp_path, 0.6) == 2
     assert sorted(e["file"] for e in read_index(tmp_path)) == ["train/pseudo_300-1-0000.npz",
-                                                               "train/pseudo_300-1-0000_aug1.npz"]
+                                                               "train/pseudo_300-1-0000_aug1.npz",
+                                                               "val/pseudo_1688-1-0000.npz"]
     logged = [json.loads(line) for line in (tmp_path / "pseudo-labels-0.jsonl").read_text().splitlines()]
     assert logged[0]["written"] == 0 and "pruned" in logged[0]["reason"] and logged[1]["written"] == 2
+    assert logged[2]["written"] == 1
+
+
+def test_candidate_code_pins_the_candidate_and_leaves_the_checkout_alone(tmp_path):
+    import hashlib
+
+    from inference.face import lipsync
+    from training.select_face import candidate_code
+
+    onnx = tmp_path / "cand.onnx"
+    onnx.write_bytes(b"not really a model")
+    before = Path(lipsync.__file__).read_text()
+    sha = candidate_code(str(onnx), str(tmp_path / "code"))
+    assert sha == hashlib.sha256(b"not really a model").hexdigest()
+    copied = tmp_path / "code" / "inference" / "face"
+    assert f'MODEL_SHA256: str = "{sha}"' in (copied / "lipsync.py").read_text()
+    assert (copied / "models" / Path(lipsync.MODEL_PATH).name).read_bytes() == b"not really a model"
+    assert Path(lipsync.__file__).read_text() == before
+    with pytest.raises(FileNotFoundError, match="candidate model"):
+        candidate_code(str(tmp_path / "missing.onnx"), str(tmp_path / "code2"))

@@ -101,13 +101,14 @@ def process(root: Path, path: Path, split: str, copies: int, min_conf: float, rn
 
 
 def prune(root: Path, min_conf: float) -> int:
-    """Delete the utterances of logged clips whose confidence is below ``min_conf`` (their log
-    records stay, marked ``pruned``); returns the number of files removed."""
+    """Delete the training utterances of logged clips whose confidence is below ``min_conf`` (their
+    log records stay, marked ``pruned``); validation clips are kept at any confidence (they only
+    select checkpoints). Returns the number of files removed."""
     removed = 0
     for log in sorted(root.glob("pseudo-labels-*.jsonl")):
         recs = [json.loads(line) for line in log.read_text().splitlines() if line.strip()]
         for rec in recs:
-            if rec["written"] and not rec["confidence"] >= min_conf:
+            if rec["split"] == "train" and rec["written"] and not rec["confidence"] >= min_conf:
                 for f in (root / rec["split"]).glob(f"pseudo_{rec['stem']}*.npz"):
                     f.unlink()
                     removed += 1
@@ -125,7 +126,7 @@ def main(argv=None) -> int:
     ap.add_argument("--min-confidence", type=float, default=0.0, help="mean word posterior needed (0..1)")
     ap.add_argument("--max-minutes", type=float, default=0.0, help="stop after this wall time (0 = no limit)")
     ap.add_argument("--prune", action="store_true",
-                    help="only delete the written clips whose logged confidence is below --min-confidence")
+                    help="only delete the written training clips whose logged confidence is below --min-confidence")
     args = ap.parse_args(argv)
     if args.prune:
         removed = prune(args.root, args.min_confidence)
