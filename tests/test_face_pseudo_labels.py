@@ -68,7 +68,8 @@ def test_prune_deletes_only_low_confidence_clips(tmp_path):
         uids = [f"pseudo_{stem}"] + ([f"pseudo_{stem}_aug1"] if split == "train" else [])
         for uid in uids:
             write_utterance(tmp_path, "pseudo", split, uid, audio, *phones, speaker="s", source="x")
-        recs.append({"stem": stem, "split": split, "confidence": conf, "reason": "", "written": len(uids)})
+        recs.append({"stem": stem, "split": split, "confidence": conf, "reason": "", "written": len(uids),
+                     "duration_s": 1.0, "hyp": "a b"})
     (tmp_path / "pseudo-labels-0.jsonl").write_text("".join(json.dumps(r) + "\n" for r in recs))
     assert prune(tmp_path, 0.6) == 2
     assert sorted(e["file"] for e in read_index(tmp_path)) == ["train/pseudo_300-1-0000.npz",
@@ -77,6 +78,12 @@ def test_prune_deletes_only_low_confidence_clips(tmp_path):
     logged = [json.loads(line) for line in (tmp_path / "pseudo-labels-0.jsonl").read_text().splitlines()]
     assert logged[0]["written"] == 0 and "pruned" in logged[0]["reason"] and logged[1]["written"] == 2
     assert logged[2]["written"] == 1
+    from training.datagen.make_pseudo import write_list
+
+    assert write_list(tmp_path, tmp_path / "list.tsv") == 3
+    rows = [line.split("\t") for line in (tmp_path / "list.tsv").read_text().splitlines() if not line.startswith("#")]
+    assert rows[0][0] == "stem" and [r[0] for r in rows[1:]] == ["1688-1-0000", "200-1-0000", "300-1-0000"]
+    assert rows[2][5] == "0" and rows[2][6].startswith("pruned") and rows[3][6] == "" and rows[3][7] == "a b"
 
 
 def test_candidate_code_pins_the_candidate_and_leaves_the_checkout_alone(tmp_path):

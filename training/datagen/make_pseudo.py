@@ -117,6 +117,21 @@ def prune(root: Path, min_conf: float) -> int:
     return removed
 
 
+def write_list(root: Path, path: Path) -> int:
+    """Write the data list (TSV) of every logged clip, kept or not: stem, split, speaker, duration,
+    confidence, files written, reason (empty = kept) and the pseudo-transcript. Returns rows written."""
+    recs = sorted((json.loads(line) for log in root.glob("pseudo-labels-*.jsonl")
+                   for line in log.read_text().splitlines() if line.strip()), key=lambda r: r["stem"])
+    head = ("# Pseudo-labelled LibriSpeech (CC BY 4.0) of the lip-sync training data, made by "
+            "training/datagen/make_pseudo.py (recipe: docs/model-card-lipsync.md).\n"
+            "# files = utterances written (train: 1 clean + augmented copies); reason empty = kept.\n"
+            "stem\tsplit\tspeaker\tduration_s\tconfidence\tfiles\treason\tpseudo_transcript\n")
+    rows = [f"{r['stem']}\t{r['split']}\tlibrispeech-{r['stem'].split('-')[0]}\t{r['duration_s']:.3f}\t"
+            f"{r['confidence']:.3f}\t{r['written']}\t{r['reason']}\t{r['hyp']}\n" for r in recs]
+    Path(path).write_text(head + "".join(rows), encoding="utf-8")
+    return len(rows)
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--root", type=Path, default=DEFAULT_ROOT)
@@ -127,7 +142,11 @@ def main(argv=None) -> int:
     ap.add_argument("--max-minutes", type=float, default=0.0, help="stop after this wall time (0 = no limit)")
     ap.add_argument("--prune", action="store_true",
                     help="only delete the written training clips whose logged confidence is below --min-confidence")
+    ap.add_argument("--list", type=Path, default=None, help="only write the data list (TSV) of the logged clips here")
     args = ap.parse_args(argv)
+    if args.list:
+        print(f"{write_list(args.root, args.list)} clips listed in {args.list}")
+        return 0
     if args.prune:
         removed = prune(args.root, args.min_confidence)
         m = build_manifest(args.root)
