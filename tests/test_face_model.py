@@ -1,4 +1,4 @@
-"""Behaviour of the shipped lip-sync model (inference/face/models/lipsync-v3.onnx).
+"""Behaviour of the shipped lip-sync model (inference/face/models/lipsync-v5.onnx).
 
 The release guard (file present, SHA-256 as pinned) never skips; the behaviour tests make their
 clips with espeak-ng at test time and skip when it is not installed.

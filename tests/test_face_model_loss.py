@@ -107,3 +107,16 @@ def test_onnx_checkpoint_rebuilds_the_shipped_network(tmp_path):
 
     assert main(["--out", str(tmp_path / "v2.pt")]) == 0
     assert (tmp_path / "v2.pt").is_file()
+
+
+def test_jaw_correlation_gradient_is_finite_on_a_crop_with_a_flat_target():
+    """A crop whose target jaw never moves (a long pause) is skipped by the correlation term; its
+    gradient must stay finite too (sqrt'(0) once turned a whole training run into NaN)."""
+    torch.manual_seed(0)
+    pred = torch.rand(2, 50, len(SPEECH_CHANNELS), requires_grad=True)
+    target = torch.rand(2, 50, len(SPEECH_CHANNELS))
+    target[1] = 0.0
+    loss, _ = face_loss(pred, target, torch.ones(2, 50), closure_hinge=2.0, jaw_peak_weight=1.0,
+                        jaw_corr_weight=0.3, seal_output=True)
+    loss.backward()
+    assert torch.isfinite(loss) and torch.isfinite(pred.grad).all()

@@ -3,7 +3,7 @@
 Usage::
 
     .venv/bin/python -m training.export_face --ckpt /work/cache/face_runs/v2/best.pt \\
-        --out inference/face/models/lipsync-v3.onnx
+        --out inference/face/models/lipsync-v5.onnx
 
 The graph has one input ``log_mel`` ``(1, T, 80)`` float32 (:func:`inference.features.log_mel`)
 and one output ``speech`` ``(1, T, 31)`` float32 in [0, 1] (rigs.arkit.SPEECH_CHANNELS order),
@@ -75,7 +75,7 @@ def max_difference(model, onnx_path: str, lengths=(1, 7, 300, 2049), seed: int =
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--ckpt", required=True)
-    ap.add_argument("--out", default=os.path.join(_ROOT, "inference", "face", "models", "lipsync-v3.onnx"))
+    ap.add_argument("--out", default=os.path.join(_ROOT, "inference", "face", "models", "lipsync-v5.onnx"))
     ap.add_argument("--atol", type=float, default=1e-4)
     args = ap.parse_args(argv)
 

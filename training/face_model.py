@@ -220,7 +220,9 @@ def face_loss(pred: torch.Tensor, target: torch.Tensor, mask: torch.Tensor,
         cnt = mask.sum(1).clamp_min(1.0)
         pc = (pj - (pj * mask).sum(1, keepdim=True) / cnt[:, None]) * mask
         tc = (tj - (tj * mask).sum(1, keepdim=True) / cnt[:, None]) * mask
-        r = (pc * tc).sum(1) / ((pc.pow(2).sum(1) * tc.pow(2).sum(1)).sqrt() + 1e-6)
+        # eps inside the root: sqrt'(0) is infinite, and a crop with a flat target (masked out
+        # below) would otherwise turn the whole batch's gradient into NaN
+        r = (pc * tc).sum(1) / ((pc.pow(2).sum(1) * tc.pow(2).sum(1) + 1e-12).sqrt() + 1e-6)
         valid = (tc.pow(2).sum(1) > 1e-4).float()  # crops with some jaw movement
         l_corr = ((1.0 - r) * valid).sum() / valid.sum().clamp_min(1.0)
         loss = loss + jaw_corr_weight * l_corr

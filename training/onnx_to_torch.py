@@ -2,7 +2,7 @@
 
 Usage::
 
-    .venv/bin/python -m training.onnx_to_torch --onnx inference/face/models/lipsync-v3.onnx \\
+    .venv/bin/python -m training.onnx_to_torch --onnx inference/face/models/lipsync-v5.onnx \\
         --out /work/cache/face_runs/v2_from_onnx.pt
 
 The exporter (training/export_face.py) keeps the torch parameter names for every initialiser
@@ -71,7 +71,7 @@ def main(argv=None) -> int:
     from training.face_model import FaceModelDims, LipSyncNet
 
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--onnx", default=os.path.join(_ROOT, "inference", "face", "models", "lipsync-v3.onnx"))
+    ap.add_argument("--onnx", default=os.path.join(_ROOT, "inference", "face", "models", "lipsync-v5.onnx"))
     ap.add_argument("--out", required=True)
     ap.add_argument("--atol", type=float, default=1e-4)
     args = ap.parse_args(argv)

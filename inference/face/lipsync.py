@@ -1,7 +1,7 @@
 """Face backend ``"lipsync"``: the project's trained lip-sync network, run by onnxruntime.
 
 Pipeline: 16 kHz audio -> :func:`inference.features.log_mel_range` (the same numpy front end the
-training used) -> ``inference/face/models/lipsync-v3.onnx`` -> the 31 speech channels of
+training used) -> ``inference/face/models/lipsync-v5.onnx`` -> the 31 speech channels of
 :data:`rigs.arkit.SPEECH_CHANNELS` at 100 fps, placed into a ``(T, 52)`` ARKit array (other
 channels 0; the procedural layer adds blinks, gaze and brows later).
 
@@ -39,11 +39,11 @@ from ..options import GenerateOptions
 from ..runtime import ModelFileError, create_session
 
 #: Shipped model file.
-MODEL_PATH: str = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "lipsync-v3.onnx")
+MODEL_PATH: str = os.path.join(os.path.dirname(os.path.abspath(__file__)), "models", "lipsync-v5.onnx")
 #: Its SHA-256 (printed by training/export_face.py; see docs/model-card-lipsync.md).
-MODEL_SHA256: str = "c8ee961bcb2a5ba048f49077aac100f0cc523eab5a288210646ac3eeab74c938"
+MODEL_SHA256: str = "e55d9311d69161298b66cc62795a968fda96e13c8b9d5b88b6a0a38b5aa077a0"
 #: Backend name + version reported in FaceTrack.model.
-MODEL_NAME: str = "lipsync-v3"
+MODEL_NAME: str = "lipsync-v5"
 #: Frames (100 fps) per chunk core: 20 s.
 CHUNK_FRAMES: int = 2000
 #: Real-audio context on each side of a chunk (frames): 3 s.
