@@ -99,7 +99,7 @@ PINNED: dict[str, dict[str, str]] = {
         'arkit': '5ba4989abe4e48e548a3591300009a8448130ae6223d18466b700f3e758891c7',
         'expressions': 'bf13a22156341ec74ae1980b63e2e28a0aaab3e3e0d6a304244bc2b9dc5f22f8',
         'mocap_frame_rate': 'fc54e24d8576b0c5eef37305e0ee6e6156ec5b35d68dd193ed5fcdf141bc730e',
-        'poses': '423335acdf574d38f7227a27a69b868cee278f4bba1fc358739e64aebafdb60d',
+        'poses': '283baa3bc2fa83d9692dc76fee906831fb2b34f072a55107c4d02817b7dd418a',
         'trans': 'ee71c6de255c51a6fc4db00db0d883ebfad151f431fd2a62f062c99b34e5e174',
         'transl_origin': '8b9b57f855e9bea81d787d65913801bafef38e19c08ae1616a3fd1f9a9e2c23f',
     },
@@ -148,7 +148,7 @@ PINNED: dict[str, dict[str, str]] = {
         'expression': 'none',
         'jaw_pose': 'none',
         'meta': 'frames=9600 fps=30 origin=rest',
-        'smplx_poses': '912387212f847a4a2fd00aa96fbb1781c1890624d25df03db3182de6ef770dab',
+        'smplx_poses': 'be9e4c2185db783f41df0f4d7ee73c2a16d533ee220a9c1d993af6afd4878f24',
         'transl': 'ee71c6de255c51a6fc4db00db0d883ebfad151f431fd2a62f062c99b34e5e174',
     },
 }
