@@ -4,7 +4,7 @@
 
 Runs, each on the CPU (the parity reference) and on the GPU where there is one:
 
-1. the face network (the shipped ``lipsync-v3.onnx``, chunked exactly as the ``lipsync`` backend):
+1. the face network (the shipped ``lipsync-v5.onnx``, chunked exactly as the ``lipsync`` backend):
    network time alone and with its log-mel features;
 2. the EMAGE backend (:class:`inference.emage.runner.EmageModel`) on the shared fixture weights
    (``../shared/fixtures/emage_audio/weights_small``, or ``--emage-checkpoint``);

@@ -18,7 +18,7 @@ class Provenance:
     """Where a performance came from.
 
     Attributes:
-        face_model: face backend name and version, e.g. ``"lipsync-v3"`` or ``"dsp-baseline-v1"``;
+        face_model: face backend name and version, e.g. ``"lipsync-v5"`` or ``"dsp-baseline-v1"``;
             transcript mode appends ``"+transcript"`` when the alignment was used, or
             ``" (transcript not used: <reason>; audio only)"`` when it fell back (the reason is also
             one of ``warnings``).
