@@ -351,8 +351,15 @@ def push_elbows(skel, bone_map: dict, res, setup: ArmContacts, units_per_m: floa
                     if is_ancestor(el, names.index(bn), skel.parents):
                         posed[:, m_i] = quat_mul(dq, posed[:, m_i])
             res = replace(res, quats=quats.astype(np.float32), posed_quat=posed)
-            pose = pose_matrices(skel, res, bones)
-            con = distal_overlap(pose)
+            # only the frames this turn moved change (poses and contacts are per frame): re-pose
+            # and re-measure those, not the whole clip
+            moved = np.flatnonzero(np.any(aa_local != 0.0, axis=1))
+            if moved.size:
+                sub = pose_matrices(skel, res, bones, frames=moved)
+                pose[moved] = sub
+                for s_, c_ in distal_overlap(sub).items():
+                    for full, part in zip(con[s_], c_):
+                        full[moved] = part
         sc = score(con)
         if sc < best[0]:
             best = (sc, res)
