@@ -35,7 +35,13 @@ class AlignError(RuntimeError):
     """Alignment failed (no result, or words that cannot be pronounced)."""
 
 
-def _decoder_class():
+def decoder_class():
+    """pocketsphinx's ``Decoder`` class (imported on first use: a Blender without the wheel still
+    loads the extension).
+
+    Raises:
+        AlignError: pocketsphinx is not installed (the message says where it is bundled).
+    """
     try:
         from pocketsphinx import Decoder
     except ImportError as e:
@@ -44,7 +50,9 @@ def _decoder_class():
     return Decoder
 
 
-def _pcm16(audio: np.ndarray) -> bytes:
+def pcm16(audio: np.ndarray) -> bytes:
+    """16 kHz mono float samples ``(N,)`` in [-1, 1] (clipped beyond) as the little-endian signed
+    16-bit PCM bytes pocketsphinx's ``process_raw`` reads (``2 * N`` bytes)."""
     return (np.clip(np.asarray(audio, dtype=np.float32), -1, 1) * 32767).astype(np.int16).tobytes()
 
 
@@ -150,11 +158,11 @@ def force_align_words(audio: np.ndarray, transcript: str):
     Raises:
         AlignError: pocketsphinx missing, empty transcript or no alignment found.
     """
-    Decoder = _decoder_class()
+    Decoder = decoder_class()
     words = transcript_words(transcript)
     if not words:
         raise AlignError(f"transcript {transcript!r}: no words")
-    pcm = _pcm16(audio)
+    pcm = pcm16(audio)
     key = (hashlib.sha1(pcm).hexdigest(), " ".join(words))
     if key in _CACHE:
         return _CACHE[key]
@@ -196,12 +204,12 @@ def recognize_phones(audio: np.ndarray):
     """
     import pocketsphinx
 
-    Decoder = _decoder_class()
+    Decoder = decoder_class()
     lm = Path(pocketsphinx.get_model_path()) / "en-us" / "en-us-phone.lm.bin"
     d = Decoder(lm=None, allphone=str(lm), samprate=16000, beam=1e-20, pbeam=1e-20, lw=2.0,
                 loglevel="FATAL")
     d.start_utt()
-    d.process_raw(_pcm16(audio), full_utt=True)
+    d.process_raw(pcm16(audio), full_utt=True)
     d.end_utt()
     start, end, labels = [], [], []
     for seg in d.seg():

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from inference.face.align import AlignError, _decoder_class, _pcm16
+from inference.face.align import AlignError, decoder_class, pcm16
 
 #: Recogniser pass settings: ``fwdflat=False`` skips pocketsphinx's second (flat-lexicon) pass,
 #: about 2x faster here; its effect on the word error rate is measured by check_pseudo.
@@ -53,11 +53,11 @@ def recognize_words(audio: np.ndarray, fwdflat: bool = FWDFLAT) -> tuple[str, fl
     import pocketsphinx
 
     model = Path(pocketsphinx.get_model_path()) / "en-us"
-    decoder = _decoder_class()(hmm=str(model / "en-us"), lm=str(model / "en-us.lm.bin"),
+    decoder = decoder_class()(hmm=str(model / "en-us"), lm=str(model / "en-us.lm.bin"),
                                dict=str(model / "cmudict-en-us.dict"), samprate=16000,
                                fwdflat=fwdflat, loglevel="FATAL")
     decoder.start_utt()
-    decoder.process_raw(_pcm16(audio), full_utt=True)
+    decoder.process_raw(pcm16(audio), full_utt=True)
     decoder.end_utt()
     if decoder.hyp() is None:
         raise AlignError("pocketsphinx recognised nothing")
