@@ -21,7 +21,7 @@ from . import digests, edits, layers
 from .bake_clear import clear  # noqa: F401  (public: bake.clear)
 from .bake_data import (TAG, TAG_VERSION, BakeResult, BakeTarget, Channel, action_name,  # noqa: F401
                         is_generated, tag_of, tag_value)
-from .bake_keys import write_channel, write_curve, write_keys  # noqa: F401  (public: bake.write_channel)
+from .bake_keys import write_channel, write_curve  # noqa: F401  (public: bake.write_channel)
 from .bake_place import (EDIT_LAYER_MAX_COVERAGE, EXISTING_CHOICES, NLA_TRACK_PREFIX,  # noqa: F401
                          begin_target)
 from .bake_reduce import KeyTolerance, reduced_indices  # noqa: F401  (public: bake.KeyTolerance)

@@ -37,12 +37,7 @@ def write_channel(container, channel: Channel, frame_start: int, tolerance: floa
     :func:`reduce_keys` holds between keys too. ``kept`` (optional) gives the key indices already
     reduced for this channel (:func:`addon.bake_reduce.reduced_indices` over a whole target at once).
     """
-    return write_keys(container, channel, frame_start, tolerance, kept).shape[0] // 2
-
-
-def write_keys(container, channel: Channel, frame_start: int, tolerance: float | None, kept=None) -> np.ndarray:
-    """:func:`write_channel`; returns the ``(2 N,)`` float32 ``co`` written (frame, value pairs)."""
-    return write_curve(container, channel, frame_start, tolerance, kept)[1]
+    return write_curve(container, channel, frame_start, tolerance, kept)[1].shape[0] // 2
 
 
 def write_curve(container, channel: Channel, frame_start: int, tolerance: float | None, kept=None):

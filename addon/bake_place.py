@@ -62,9 +62,8 @@ def begin_target(target, frame_start, audio_path, replace, provenance, existing=
 
     Returns:
         ``(action, slot, container, finish, notes)``: the new action, its slot (4.4+, else
-        ``None``), where its F-curves go, ``finish(written=None, stamped=None)`` that places it and
-        stamps its digests (``written``: ``{curve_key: (2 N,) float32 co}`` as written;
-        ``stamped``: ``{curve_key: digest}`` of every curve, digested as written; see
+        ``None``), where its F-curves go, ``finish(stamped=None)`` that places it and stamps its
+        digests (``stamped``: ``{curve_key: digest}`` of every curve, digested as written; see
         :func:`layers.stamp`), and user-facing notes.
     """
     id_data = target.id_data
@@ -105,14 +104,14 @@ def begin_target(target, frame_start, audio_path, replace, provenance, existing=
     action[TAG] = tag
     container = compat.fcurve_container(action, slot)
 
-    def finish(written=None, stamped=None):
+    def finish(stamped=None):
         if layered:
             layers.set_base(id_data, action, slot, frame_start)
             tag_now = action[TAG]
             tag_now["layered"] = 1
         else:
             compat.assign_action(id_data, action, slot)
-        layers.stamp(action, slot, written, stamped)
+        layers.stamp(action, slot, stamped)
         if remove_old is not None and remove_old.users - int(remove_old.use_fake_user) == 0:
             bpy.data.actions.remove(remove_old)
             action.name = action_name(audio_path, label)  # take the freed name back

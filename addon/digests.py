@@ -134,16 +134,10 @@ def curve_digest(fc, co=None, layout: int = LAYOUT) -> str:
     return KeyReader(layout).digest(fc, co)
 
 
-def digests(action, slot=None, written=None, layout: int = LAYOUT) -> dict:
+def digests(action, slot=None, layout: int = LAYOUT) -> dict:
     """``{curve_key: digest}`` over the F-curves of ``action`` (``slot``: only that slot's, 4.4+).
-    ``written``: optional ``{curve_key: (2 N,) float32 co}`` just written (see :meth:`KeyReader.digest`).
 
     Raises:
         ValueError: ``layout`` is not 1 or 2."""
-    written = written or {}
     reader = KeyReader(layout)
-    out = {}
-    for fc in compat.action_fcurves(action, slot):
-        key = curve_key(fc)
-        out[key] = reader.digest(fc, written.get(key))
-    return out
+    return {curve_key(fc): reader.digest(fc) for fc in compat.action_fcurves(action, slot)}

@@ -32,16 +32,15 @@ BASE_TRACK = "Speech Animator: base"
 PROMPT_TRACK = "Speech Animator: prompts"
 
 
-def stamp(action, slot=None, written=None, stamped=None) -> None:
-    """Store the per-curve digests of ``action`` in its tag (after a bake wrote it; ``written``:
-    the ``co`` arrays the bake wrote, as in :func:`digests`). ``stamped``: ``{curve_key: digest}``
+def stamp(action, slot=None, stamped=None) -> None:
+    """Store the per-curve digests of ``action`` in its tag (after a bake wrote it). ``stamped``: ``{curve_key: digest}``
     of every F-curve of ``action`` (``slot``), each taken right after the bake wrote it
     (:meth:`addon.digests.KeyReader.digest`): stored as given when it names exactly the action's
     curves, else (never in a bake) every curve is digested again."""
     tag = action[TAG]
     d = stamped
     if d is None or {curve_key(fc) for fc in compat.action_fcurves(action, slot)} != set(d):
-        d = digests(action, slot, written)
+        d = digests(action, slot)
     keys = sorted(d)
     tag["curve_keys"] = "\n".join(keys)
     tag["curve_digests"] = "".join(d[k] for k in keys)
