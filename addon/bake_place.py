@@ -11,12 +11,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 
 import bpy
 
-from . import compat, edits, layers
+from . import compat, edits, layers, mesh_watch
 from .bake_data import MAX_NAME, TAG, TAG_VERSION, action_name, is_generated, tag_value
 
 #: ``existing="AUTO"``: an artist's shape-key action animating at most this share of a bake's
@@ -105,12 +106,15 @@ def begin_target(target, frame_start, audio_path, replace, provenance, existing=
     container = compat.fcurve_container(action, slot)
 
     def finish(stamped=None):
+        # a shape-key action assigned tags the mesh: not a mesh edit (keeps the proxies' cache)
+        with _placing(id_data):
+            if layered:
+                layers.set_base(id_data, action, slot, frame_start)
+            else:
+                compat.assign_action(id_data, action, slot)
         if layered:
-            layers.set_base(id_data, action, slot, frame_start)
             tag_now = action[TAG]
             tag_now["layered"] = 1
-        else:
-            compat.assign_action(id_data, action, slot)
         layers.stamp(action, slot, stamped)
         if remove_old is not None and remove_old.users - int(remove_old.use_fake_user) == 0:
             bpy.data.actions.remove(remove_old)
@@ -120,6 +124,15 @@ def begin_target(target, frame_start, audio_path, replace, provenance, existing=
             strip.name = action.name[:60]  # the base strip shows the base's final name
 
     return action, slot, container, finish, notes
+
+
+def _placing(id_data):
+    """Context for placing a new action on ``id_data``: for shape keys (``Key``) the Mesh update
+    the assignment causes is not counted as an edit (:func:`addon.mesh_watch.animation_change`),
+    so a bake leaves the collision proxies' cache of an unchanged character valid."""
+    if id_data.id_type == 'KEY':
+        return mesh_watch.animation_change(bpy.context.view_layer)
+    return contextlib.nullcontext()
 
 
 def _edits_to_layer(id_data, old, old_slot, edited, audio_path, label, notes) -> None:

@@ -17,15 +17,19 @@ evaluated view layer (callers check :func:`in_view_layer`).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
 import bpy
 from bpy.app.handlers import persistent
 
 _COUNTS: dict = {}
-_STATE = {"epoch": 0, "active": False}
+_STATE = {"epoch": 0, "active": False, "quiet": False}
 
 
 @persistent
 def _on_update(_scene, depsgraph) -> None:
+    if _STATE["quiet"]:
+        return
     for update in depsgraph.updates:
         data = update.id
         if isinstance(data, bpy.types.Mesh):
@@ -73,6 +77,29 @@ def token(meshes) -> tuple | None:
     if not _STATE["active"]:
         return None
     return (_STATE["epoch"],) + tuple(_COUNTS.get(me.as_pointer(), 0) for me in meshes)
+
+
+@contextmanager
+def animation_change(view_layer):
+    """A block that changes only what animates a datablock (an action assigned, an NLA strip
+    added), not any mesh: the Mesh updates Blender reports for it are not counted as edits.
+
+    Assigning an action to a mesh's shape keys (``Key``) tags the Mesh datablock's geometry, so
+    without this every shape-key bake would read as an edit of that mesh (checked in Blender 5.0:
+    creating the action, its F-curves and keys tags nothing; the assignment does). On entry the
+    pending updates are evaluated (and counted as usual); the block's own are evaluated at its end
+    (``view_layer.update()``) with counting paused. The caller guarantees the block edits no mesh:
+    an edit made inside it would be missed. Does nothing special while not registered."""
+    if not _STATE["active"] or _STATE["quiet"]:
+        yield
+        return
+    view_layer.update()
+    _STATE["quiet"] = True
+    try:
+        yield
+        view_layer.update()
+    finally:
+        _STATE["quiet"] = False
 
 
 def in_view_layer(objects, view_layer) -> bool:

@@ -89,3 +89,48 @@ def test_edit_check_catches_every_kind_of_edit_and_reads_old_layout_digests():
     assert res["layout1_matches_rna"]     # bulk uint8 reads give the digests stamped before, key by key
     assert res["old_unedited"] == [] and res["old_edited"] == ['key_blocks["mouthSmileLeft"].value[0]']
     assert res["unknown_layout"] == ["*"]
+
+
+def test_a_shape_key_bake_keeps_the_proxies_cache_and_a_weight_edit_still_refits():
+    # assigning a shape-key action tags the Mesh: bake_place does it inside mesh_watch.animation_change
+    from conftest import run_bpy
+
+    res, _ = run_bpy("""
+import bpy, numpy as np
+from tools.bake import load_extension
+load_extension(register=True)
+import rigs_fixtures as rf
+from speech_animator.addon import bake, body_proxies as bp, mesh_watch
+
+def cached(a, b):
+    return list(a) == list(b) and all(a[k] is b[k] for k in a)
+
+arm = rf.load_rig("demo")
+body = max((ob for ob, skinned in bp.meshes_of(arm) if skinned), key=lambda ob: len(ob.vertex_groups))
+body.shape_key_add(name="Basis")
+body.shape_key_add(name="jawOpen")
+key = body.data.shape_keys
+vals = (0.5 + 0.5 * np.sin(np.arange(40) / 5.0)).astype(np.float32)
+target = bake.BakeTarget(key, (bake.Channel('key_blocks["jawOpen"].value', 0, vals, "ARKit"),), "Face (Body)")
+p1 = bp.bone_points(arm)
+out = {}
+for i in range(2):          # a first bake, then one replacing it
+    tok = mesh_watch.token([body.data])
+    bake.bake([target], 1, "/tmp/a.wav", replace_generated=True)
+    bpy.context.view_layer.update()
+    out[f"token_kept_{i}"] = mesh_watch.token([body.data]) == tok
+    out[f"hit_after_bake_{i}"] = cached(p1, bp.bone_points(arm))
+out["assigned"] = key.animation_data.action is not None
+vi = next(v.index for v in body.data.vertices if len(v.groups) == 1 and body.vertex_groups[v.groups[0].group].name in p1)
+g0 = body.vertex_groups[body.data.vertices[vi].groups[0].group].name
+other = next(n for n in p1 if n != g0 and n in body.vertex_groups)
+body.vertex_groups[g0].add([vi], 0.2, 'REPLACE')         # edits not yet evaluated when the bake starts:
+body.vertex_groups[other].add([vi], 0.9, 'REPLACE')      # the vertex now belongs to the other bone
+bake.bake([target], 1, "/tmp/a.wav", replace_generated=True)
+p2 = bp.bone_points(arm)
+out["edit_before_bake_reread"] = not cached(p1, p2) and p2[other].shape[0] == p1[other].shape[0] + 1
+bake.bake([target], 1, "/tmp/a.wav", replace_generated=True)
+out["hit_again"] = cached(p2, bp.bone_points(arm))
+emit(out)
+""")
+    assert all(res.values()), res
