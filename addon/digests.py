@@ -134,10 +134,20 @@ def curve_digest(fc, co=None, layout: int = LAYOUT) -> str:
     return KeyReader(layout).digest(fc, co)
 
 
-def digests(action, slot=None, layout: int = LAYOUT) -> dict:
+def digests(action, slot=None, layout: int = LAYOUT, known: dict | None = None) -> dict:
     """``{curve_key: digest}`` over the F-curves of ``action`` (``slot``: only that slot's, 4.4+).
+
+    ``known`` (optional): ``{curve_key: (material, digest)}`` with ``digest == hash_hex(material)``
+    (e.g. what a bake digested, :class:`addon.layers.BakeMemory`): a curve whose material is equal,
+    byte for byte, gets that digest without hashing. Every curve's keys are read either way.
 
     Raises:
         ValueError: ``layout`` is not 1 or 2."""
     reader = KeyReader(layout)
-    return {curve_key(fc): reader.digest(fc) for fc in compat.action_fcurves(action, slot)}
+    out = {}
+    for fc in compat.action_fcurves(action, slot):
+        key = curve_key(fc)
+        material = reader.material(fc)
+        hit = known.get(key) if known else None
+        out[key] = hit[1] if hit is not None and hit[0] == material else hash_hex(material)
+    return out

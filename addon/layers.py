@@ -123,16 +123,10 @@ def edited_curves(action) -> list[str]:
     layout = int(tag.get("curve_digest_layout", 1))  # stamped before layouts existed: 1
     if layout not in (1, LAYOUT):
         return ["*"]  # stamped by a newer version: cannot be checked here, so never deleted
-    known = _remembered(action, tag) if layout == LAYOUT else None
-    if known is None:
-        now = digests(action, layout=layout)
-    else:  # keys equal to what this session digested have the digest stamped from them: no hashing
-        reader = KeyReader(layout)
-        now = {}
-        for fc in compat.action_fcurves(action):
-            key = curve_key(fc)
-            material = reader.material(fc)
-            now[key] = stored.get(key) if known.get(key) == material else hash_hex(material)
+    remembered = _remembered(action, tag) if layout == LAYOUT else None
+    # keys equal to what this session digested have the digest stamped from them: no hashing
+    known = {k: (m, stored[k]) for k, m in remembered.items() if k in stored} if remembered else None
+    now = digests(action, layout=layout, known=known)
     return sorted(k for k in set(stored) | set(now) if stored.get(k) != now.get(k))
 
 
