@@ -93,21 +93,25 @@ def armature_pose_matrices(skel: TargetSkeleton, basis_quats: dict, basis_locs: 
     idx = np.flatnonzero(need)
     col = np.full(b_count, -1)
     col[idx] = np.arange(idx.size)
-    # basis matrices of the needed bones only (column col[b] of bone b)
-    basis = np.broadcast_to(np.eye(4), (t, idx.size, 4, 4)).copy()
+    # bone-major inside, (n, T, 4, 4) for the needed bones (row col[b] of bone b): each level
+    # gathers whole contiguous blocks; every 4x4 product is the one the frame-major layout made
+    basis = np.empty((idx.size, t, 4, 4))
+    basis[:] = np.eye(4)
     if skel.basis_rot is not None:
-        basis[:, :, :3, :3] = np.asarray(skel.basis_rot)[idx]
+        basis[:, :, :3, :3] = np.asarray(skel.basis_rot)[idx][:, None]
     rot = [b for b in basis_quats if need[b]]
     if rot:      # one batched conversion (per element the same arithmetic as bone by bone)
-        basis[:, col[rot], :3, :3] = quat_to_matrix(np.stack([np.asarray(basis_quats[b]) for b in rot], axis=1))
+        basis[col[rot], :, :3, :3] = quat_to_matrix(np.stack([np.asarray(basis_quats[b]) for b in rot], axis=0))
     for b, loc in (basis_locs or {}).items():
         if need[b]:
-            basis[:, col[b], :3, 3] = loc
+            basis[col[b], :, :3, 3] = loc
     rel = np.where((parents < 0)[:, None, None], rest, np.linalg.inv(rest)[np.where(parents < 0, 0, parents)] @ rest)
-    out = np.full((t, b_count, 4, 4), np.nan)
-    for d, lvl in enumerate(levels):
-        local = rel[lvl] @ basis[:, col[lvl]]
-        out[:, lvl] = local if d == 0 else out[:, parents[lvl]] @ local
+    pose = rel[idx][:, None] @ basis   # local = rel @ basis, every needed bone in one product
+    for lvl in levels[1:]:
+        pose[col[lvl]] = pose[col[parents[lvl]]] @ pose[col[lvl]]
+    out = np.empty((t, b_count, 4, 4))
+    out[:, ~need] = np.nan
+    out[:, idx] = pose.transpose(1, 0, 2, 3)
     return out
 
 
