@@ -77,31 +77,41 @@ METRICS = ("abs", "distance", "angle_deg")
 CHUNK_SAMPLES = 1 << 16
 
 
-def _unit_rows(x: np.ndarray) -> np.ndarray:
-    """Rows of real ``x`` ``(N, D)`` scaled to unit length (rows shorter than 1e-12 divided by 1e-12);
-    the norm as ``np.linalg.norm(x, axis=1)`` computes it for real input, without its copy."""
-    norm = np.sqrt(np.add.reduce(x * x, axis=1, keepdims=True))
-    return x / np.maximum(norm, 1e-12)
+def _sum_rows(parts) -> np.ndarray:
+    """``parts[0] + parts[1] + ...`` left to right, in a new array: the order ``np.add.reduce``
+    over a short last axis adds a row's components in, so component-major sums are bit for bit
+    the row sums of the component-last layout."""
+    total = parts[0].copy()
+    for p in parts[1:]:
+        total += p
+    return total
 
 
-def _segment_error(v: np.ndarray, unit: np.ndarray | None, a: np.ndarray, dv: np.ndarray, seg_id: np.ndarray,
+def _segment_error(vt: list, ut: list | None, a: np.ndarray, dvt: list, seg_id: np.ndarray,
                    idx: np.ndarray, frac: np.ndarray, metric: str) -> np.ndarray:
     """Error at samples ``idx`` ``(M,)`` of the linear interpolation from key ``a`` (per sample) by
-    ``dv[seg_id] * frac`` (``dv``: ``(S, D)`` key-to-key difference per segment; ``frac``:
-    ``(M, 1)`` position in the segment); ``unit``: ``v``'s rows normalised (``"angle_deg"`` only)."""
-    line = v[a]
-    line += dv[seg_id] * frac
+    ``dv[seg_id] * frac``, component-major: ``vt`` the ``D`` component rows ``(N,)`` of the values,
+    ``dvt`` the ``D`` rows ``(S,)`` of the key-to-key difference per segment, ``frac`` ``(M,)`` the
+    position in the segment; ``ut``: the rows of the values normalised (``"angle_deg"`` only). Each
+    component is a contiguous row, gathered with one ``take``; the arithmetic per sample is that
+    of the component-last layout, operation for operation (sums left to right)."""
+    line = []
+    for v, dv in zip(vt, dvt):
+        x = v.take(a)
+        x += dv.take(seg_id) * frac
+        line.append(x)
     if metric == "abs":
-        if v.shape[1] == 1:
-            return np.abs(v[idx, 0] - line[:, 0])
-        return np.max(np.abs(v[idx] - line), axis=1)
+        err = np.abs(vt[0].take(idx) - line[0])
+        for v, x in zip(vt[1:], line[1:]):
+            np.maximum(err, np.abs(v.take(idx) - x), out=err)
+        return err
     if metric == "distance":
-        return np.linalg.norm(v[idx] - line, axis=1)
+        diff = [v.take(idx) - x for v, x in zip(vt, line)]
+        return np.sqrt(_sum_rows([d * d for d in diff]))
     # quaternions: Blender interpolates the components linearly and normalises (nlerp)
-    q = _unit_rows(line)
-    q *= unit[idx]
-    dot = np.clip(np.abs(np.sum(q, axis=1)), 0.0, 1.0)
-    return np.degrees(2.0 * np.arccos(dot))
+    scale = np.maximum(np.sqrt(_sum_rows([x * x for x in line])), 1e-12)
+    dot = _sum_rows([(x / scale) * u.take(idx) for x, u in zip(line, ut)])
+    return np.degrees(2.0 * np.arccos(np.clip(np.abs(dot), 0.0, 1.0)))
 
 
 def reduce_keys_joint(values: np.ndarray, tolerance: float, metric: str = "abs") -> list[np.ndarray]:
@@ -154,7 +164,12 @@ def _reduce_chunk(v3: np.ndarray, tolerance: float, metric: str) -> list[np.ndar
     """:func:`reduce_keys_joint` on validated float64 ``(C, T, D)`` values, ``T > 2``."""
     c, n, d = v3.shape
     v = v3.reshape(c * n, d)  # groups laid end to end; segments never cross a group's boundary
-    unit = _unit_rows(v) if metric == "angle_deg" else None
+    vt = [np.ascontiguousarray(v[:, k]) for k in range(d)]     # component-major rows
+    if metric == "angle_deg":   # rows scaled to unit length, as the component-last norm computes them
+        norm = np.maximum(np.sqrt(_sum_rows([x * x for x in vt])), 1e-12)
+        ut = [x / norm for x in vt]
+    else:
+        ut = None
     keep = np.zeros(c * n, dtype=bool)
     seg_a = np.arange(c, dtype=np.int64) * n
     seg_b = seg_a + (n - 1)
@@ -170,8 +185,9 @@ def _reduce_chunk(v3: np.ndarray, tolerance: float, metric: str) -> list[np.ndar
         a = seg_a[seg_id]
         pos = np.arange(int(inner.sum())) - (offsets - 1)[seg_id]  # 1 .. inner within each segment
         idx = pos + a
-        frac = (pos / (seg_b - seg_a).astype(np.float64)[seg_id])[:, None]
-        err = _segment_error(v, unit, a, v[seg_b] - v[seg_a], seg_id, idx, frac, metric)
+        frac = pos / (seg_b - seg_a).astype(np.float64)[seg_id]
+        dvt = [x.take(seg_b) - x.take(seg_a) for x in vt]
+        err = _segment_error(vt, ut, a, dvt, seg_id, idx, frac, metric)
         seg_max = np.maximum.reduceat(err, offsets)
         # first position of each segment's maximum (np.argmax semantics)
         at_max = np.flatnonzero(err == seg_max[seg_id])

@@ -154,3 +154,45 @@ def test_chunked_passes_keep_the_keys_of_one_pass_and_float32_equals_float64(mon
     assert [k.tolist() for k in kr.reduce_keys_joint(v.astype(np.float64), tol, metric)] == whole
     with pytest.raises(ValueError, match="real numbers"):
         kr.reduce_keys_joint(v.astype(np.complex64), tol, metric)
+
+
+def _rdp_joint_reference(v, tol, metric):
+    """Recursive Ramer-Douglas-Peucker on one (T, D) group, the error computed component-last
+    (rows of D components, numpy's row norms and sums), one segment at a time."""
+    unit = v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-12)
+    keep = {0, v.shape[0] - 1}
+    stack = [(0, v.shape[0] - 1)]
+    while stack:
+        a, b = stack.pop()
+        if b - a < 2:
+            continue
+        pos = np.arange(1, b - a)
+        line = v[a] + (v[b] - v[a]) * (pos / float(b - a))[:, None]
+        if metric == "abs":
+            err = np.max(np.abs(v[a + pos] - line), axis=1)
+        elif metric == "distance":
+            err = np.linalg.norm(v[a + pos] - line, axis=1)
+        else:
+            q = line / np.maximum(np.linalg.norm(line, axis=1, keepdims=True), 1e-12) * unit[a + pos]
+            err = np.degrees(2.0 * np.arccos(np.clip(np.abs(np.sum(q, axis=1)), 0.0, 1.0)))
+        k = int(np.argmax(err))
+        if err[k] > tol:
+            keep.add(a + 1 + k)
+            stack += [(a, a + 1 + k), (a + 1 + k, b)]
+    return sorted(keep)
+
+
+@pytest.mark.parametrize("metric,tol", [("angle_deg", 0.0), ("angle_deg", 0.5), ("distance", 0.01), ("abs", 0.02)])
+def test_joint_reduction_equals_the_component_last_recursive_definition(metric, tol):
+    # the passes compute the error component-major (contiguous rows per component): the same
+    # arithmetic per sample, so the same keys as the row-wise recursion, ties included
+    from inference.keyreduce import reduce_keys_joint
+
+    rng = np.random.default_rng(7)
+    groups = np.stack([_random_rotations(250, seed=s) for s in range(4)])
+    if metric != "angle_deg":
+        groups = groups[:, :, :3]
+    groups[1, 100:160] = groups[1, 99]                       # a hold: ties in the error
+    groups[2] = np.round(groups[2] + 0.01 * rng.standard_normal(groups[2].shape), 2)   # steps
+    for g, kept in zip(groups, reduce_keys_joint(groups, tol, metric)):
+        assert kept.tolist() == _rdp_joint_reference(g, tol, metric)
