@@ -141,7 +141,10 @@ def bake_steps(targets, frame_start: int, audio_path: str, *, replace_generated:
         action, _slot, container, finish, notes = begin_target(target, int(frame_start), audio_path,
                                                                 replace_generated, provenance or {}, existing)
         kept = reduced_indices(target.channels, key_tolerance)
-        played, stamped = {}, {}
+        stamped = {}
+        originals = edits.OriginalRows(action, int(frame_start),
+                                       sorted({f"{c.data_path}[{c.index}]" for c in target.channels}),
+                                       int(np.asarray(target.channels[0].values).shape[0]))
         reader = digests.KeyReader()
         for ch, idx in zip(target.channels, kept):
             fc, co = write_curve(container, ch, int(frame_start), key_tolerance, idx)
@@ -151,14 +154,13 @@ def bake_steps(targets, frame_start: int, audio_path: str, *, replace_generated:
             stamped[key] = digests.hash_hex(material)
             memory.add(action, key, material)
             del fc, co
-            values = np.asarray(ch.values, np.float32)
-            played[key] = values if idx is None else np.interp(
-                np.arange(values.shape[0]), idx, values[idx]).astype(np.float32)
+            values = np.asarray(ch.values, np.float32)   # what plays on every frame, into the tag now
+            originals.put(key, values if idx is None else np.interp(np.arange(values.shape[0]), idx, values[idx]))
             dense += int(np.asarray(ch.values).shape[0])
             done += 1
             yield done / total
         finish(stamped=stamped)
-        edits.store_original(action, int(frame_start), played)
+        originals.finish()
         actions.append(action.name)
         messages.extend(notes)
     memory.keep()

@@ -30,33 +30,73 @@ def edited_name(name: str) -> str:
 def store_original(action, frame_start: int, played: dict) -> None:
     """Keep what a bake plays on every frame (``played``: ``{curve_key: (T,) float32}``, frame ``i``
     = scene frame ``frame_start + i``) in the action's tag, so edits can later be told apart key by
-    key (:func:`split_edits`). About 4 bytes per channel and frame, held by Blender only: the
-    tag's array is made from untouched zero pages and the channels are copied into it in place (no
-    concatenated copy beside it: 119 MB for an hour of the demo character). An action that has
-    originals already gets a concatenated copy (``played`` may be views of its old array).
+    key (:func:`split_edits`). About 4 bytes per channel and frame (:class:`OriginalRows`, which a
+    bake uses to write them one channel at a time).
 
     Raises:
         ValueError: the channels of ``played`` differ in length (names the first that does)."""
-    tag = action[TAG]
     keys = sorted(played)
-    n = int(np.shape(played[keys[0]])[0]) if keys else 0
+    rows = OriginalRows(action, frame_start, keys, int(np.shape(played[keys[0]])[0]) if keys else 0)
     for k in keys:
-        if np.shape(played[k]) != (n,):
-            raise ValueError(f"store_original: channel {k!r}: expected shape ({n},) as {keys[0]!r}, "
-                             f"found {np.shape(played[k])}")
-    tag["orig_keys"] = "\n".join(keys)
-    tag["orig_first"] = int(frame_start)
-    tag["orig_len"] = n
-    flat = None
-    if "orig" not in tag:   # re-stored (a range regenerated): ``played`` may view the old array
-        tag["orig"] = np.zeros(len(keys) * n, np.float32)   # calloc'd pages: copying them costs no memory
-        raw = tag["orig"]
-        flat = np.frombuffer(raw, np.float32) if getattr(raw, "typecode", "") == "f" else None
-    if flat is None or not flat.flags.writeable:    # one concatenated copy, then Blender's
-        tag["orig"] = np.concatenate([np.asarray(played[k], np.float32) for k in keys] or [np.zeros(0, np.float32)])
-        return
-    for i, k in enumerate(keys):
-        flat[i * n:(i + 1) * n] = played[k]
+        rows.put(k, played[k])
+    rows.finish()
+
+
+class OriginalRows:
+    """The per-frame originals of ``action`` (see :func:`store_original`) written one channel at a
+    time, held by Blender only: the tag's float32 array ``(len(keys) * n,)`` (channel ``keys[i]`` at
+    ``[i * n, (i + 1) * n)``) is made from untouched zero pages (not resident while Blender copies
+    them) and each :meth:`put` writes its channel into that buffer in place, so a bake holds neither
+    the channels it played nor a concatenated copy (1 h of the demo character: 119 MB each).
+
+    An action that has originals already (a frame-range Regenerate: what it puts may view the old
+    array), or a Blender whose ID-property arrays give no writable buffer, gets the channels
+    collected and one concatenated copy at :meth:`finish`. The buffer is looked up through the tag
+    on every :meth:`put` (no view of it is kept between calls).
+
+    Args:
+        action: a generated action (has the ``TAG`` group); frame_start: scene frame of sample 0.
+        keys: sorted curve keys; n: frames per channel."""
+
+    def __init__(self, action, frame_start: int, keys, n: int):
+        self.action, self.keys, self.n = action, list(keys), int(n)
+        self.row = {k: i for i, k in enumerate(self.keys)}
+        tag = action[TAG]
+        self.collected = {} if "orig" in tag else None
+        tag["orig_keys"] = "\n".join(self.keys)
+        tag["orig_first"] = int(frame_start)
+        tag["orig_len"] = self.n
+        if self.collected is None:
+            tag["orig"] = np.zeros(len(self.keys) * self.n, np.float32)   # calloc'd: copying costs no memory
+            flat = self._flat()
+            if flat is None or not flat.flags.writeable:
+                self.collected = {}
+
+    def _flat(self):
+        raw = self.action[TAG]["orig"]
+        return np.frombuffer(raw, np.float32) if getattr(raw, "typecode", "") == "f" else None
+
+    def put(self, key: str, values) -> None:
+        """Store channel ``key``'s ``(n,)`` values (cast to float32).
+
+        Raises:
+            ValueError: ``key`` is not one of ``keys`` or ``values`` is not ``(n,)``."""
+        if key not in self.row:
+            raise ValueError(f"originals: channel {key!r} is not one of the {len(self.keys)} keys given")
+        if np.shape(values) != (self.n,):
+            raise ValueError(f"store_original: channel {key!r}: expected shape ({self.n},), found {np.shape(values)}")
+        if self.collected is not None:
+            self.collected[key] = values
+            return
+        i = self.row[key]
+        self._flat()[i * self.n:(i + 1) * self.n] = values
+
+    def finish(self) -> None:
+        """Write what was collected (the fallback cases); nothing to do otherwise."""
+        if self.collected is not None:
+            parts = [np.asarray(self.collected[k], np.float32) for k in self.keys if k in self.collected]
+            self.action[TAG]["orig"] = np.concatenate(parts or [np.zeros(0, np.float32)])
+            self.collected = None
 
 
 def original_values(action):

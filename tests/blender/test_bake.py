@@ -134,3 +134,46 @@ out["hit_again"] = cached(p2, bp.bone_points(arm))
 emit(out)
 """)
     assert all(res.values()), res
+
+
+def test_originals_written_into_the_tag_in_place_equal_what_plays_and_bad_rows_raise():
+    from conftest import run_bpy
+
+    res, _ = run_bpy("""
+import bpy, numpy as np
+from tools.bake import load_extension
+load_extension(register=False)
+from speech_animator.addon import bake, edits
+
+bpy.ops.wm.read_factory_settings(use_empty=True)
+bpy.ops.mesh.primitive_cube_add()
+ob = bpy.context.object
+ob.shape_key_add(name="Basis")
+for n in ("a", "b"):
+    ob.shape_key_add(name=n)
+t = np.arange(300)
+vals = {n: (0.5 + 0.4 * np.sin(t / (7.0 + i))).astype(np.float32) for i, n in enumerate("ab")}
+chans = tuple(bake.Channel(f'key_blocks["{n}"].value', 0, v, "ARKit") for n, v in vals.items())
+key = ob.data.shape_keys
+out = {}
+for tol in (None, 0.01):
+    bake.bake([bake.BakeTarget(key, chans, "Face")], 1, "/tmp/a.wav", replace_generated=True, key_tolerance=tol)
+    act = key.animation_data.action
+    first, orig = edits.original_values(act)
+    ok = first == 1 and sorted(orig) == ['key_blocks["a"].value[0]', 'key_blocks["b"].value[0]']
+    for fc in act.layers[0].strips[0].channelbag(act.slots[0]).fcurves:
+        k = f"{fc.data_path}[{fc.array_index}]"
+        plays = np.array([fc.evaluate(f) for f in range(1, 301)], np.float32)
+        ok = ok and np.allclose(orig[k], plays, atol=1e-6)
+    out[f"plays_{tol}"] = bool(ok)
+    out[f"in_tag_{tol}"] = act[bake.TAG]["orig"].typecode == "f" and len(act[bake.TAG]["orig"]) == 600
+rows = edits.OriginalRows(act, 1, ["x"], 3)
+for bad in (("y", np.zeros(3)), ("x", np.zeros(4))):
+    try:
+        rows.put(*bad)
+        out[f"raises_{bad[0]}"] = False
+    except ValueError as e:
+        out[f"raises_{bad[0]}"] = "x" in str(e) or "y" in str(e)
+emit(out)
+""")
+    assert all(res.values()), res
