@@ -56,10 +56,14 @@ def test_fields_are_the_measurements_they_name(demo):
         np.testing.assert_array_equal(getattr(a.spectrum, name), getattr(s, name))
     np.testing.assert_array_equal(a.mouth_gate, A.mouth_gate(demo.samples))
     np.testing.assert_array_equal(a.mouth_gate, A.mouth_gate(demo.samples, s))
-    # the face gate of the spectral cues is speech_gate on their own energy
+    # the face gate of the spectral cues is speech_gate on their own energy, less the regions with no
+    # voice (voice_regions on the prosody's F0): on the demo every region has one
     speech, region = A.speech_gate(s.energy_db.astype(np.float64))
-    np.testing.assert_array_equal(speech, s.speech)
-    np.testing.assert_array_equal(region, s.region)
+    kept = A.voice_regions(region, s.energy_db, p.f0_hz, s.voiced, s.fric)
+    np.testing.assert_array_equal(kept, region)
+    np.testing.assert_array_equal(speech & kept, s.speech)
+    np.testing.assert_array_equal(kept, s.region)
+    np.testing.assert_array_equal(A.speech_frames(demo.samples, f0_hz=p.f0_hz).region, s.region)
 
 
 @pytest.mark.parametrize("kept", [True, False])
@@ -100,13 +104,14 @@ def test_one_face_speech_decision(demo):
 
 @pytest.mark.parametrize("what", ["face", "body"])
 def test_a_run_measures_only_what_it_reads(demo, monkeypatch, what):
-    """Face only without the procedural layer reads no prosody; body only (no transcript) no mouth cues."""
+    """Face only without the procedural layer reads the prosody once (its F0: the face gate's voice test)
+    and no body; body only (no transcript) no mouth cues."""
     counts = _counters(monkeypatch)
     opts = (GenerateOptions(body=False, procedural_face=False) if what == "face" else GenerateOptions(face=False))
     generate(demo, opts)
     assert counts["analysis"].calls == 1
     if what == "face":
-        assert counts["prosody"].calls == 0 and counts["pitch"].calls == 0 and counts["spectral_cues"].calls == 1
+        assert counts["prosody"].calls == 1 and counts["pitch"].calls == 1 and counts["spectral_cues"].calls == 1
     else:
         assert counts["prosody"].calls == 1 and counts["spectral_cues"].calls == 0 and counts["lip_gate"].calls == 0
 
