@@ -217,3 +217,46 @@ def test_generate_refuses_an_analysis_of_another_clip(demo):
     other = A.analyze_audio(Audio(demo.samples[: SR].copy(), SR, SR))
     with pytest.raises(ValueError, match="analysis= must be analyze_audio"):
         generate(demo, GenerateOptions(), analysis=other)
+
+
+def test_prosody_measured_on_a_worker_thread_is_the_same(demo, monkeypatch):
+    """start_prosody: the worker's result is what prosody returns; once per clip; errors reach the reader."""
+    import threading
+
+    counts = _counters(monkeypatch)
+    here = A.analyze_audio(demo).prosody
+    a = A.analyze_audio(demo)
+    a.start_prosody()
+    a.start_prosody()  # started already: nothing more
+    p = a.prosody
+    assert counts["prosody"].calls == 2  # one above, one on the worker
+    for f in ("energy_db", "f0_hz", "voiced", "speech", "onset_strength", "accents_s", "accent_strength"):
+        assert np.array_equal(getattr(p, f), getattr(here, f)), f
+    assert p.phrases == here.phrases and a.prosody is p
+    a.start_prosody()  # measured: nothing more
+    assert counts["prosody"].calls == 2
+
+    names = []
+
+    def failing(audio):
+        names.append(threading.current_thread().name)
+        raise AudioError("worker failed")
+
+    monkeypatch.setattr(A, "analyze_prosody", failing)
+    b = A.analyze_audio(demo)
+    b.start_prosody()
+    with pytest.raises(AudioError, match="worker failed"):
+        b.prosody
+    assert names == ["speech-animator-prosody"]
+
+
+def test_generate_measures_prosody_beside_the_face_network(demo, monkeypatch):
+    """Face + body: the prosody is measured on the worker thread (started before the face backend)."""
+    import threading
+
+    where = []
+    real = A.analyze_prosody
+    monkeypatch.setattr(A, "analyze_prosody", lambda audio: where.append(threading.current_thread().name) or real(audio))
+    generate(demo, GenerateOptions())
+    generate(demo, GenerateOptions(body=False, procedural_face=False))  # nothing reads it: not measured
+    assert where == ["speech-animator-prosody"]
