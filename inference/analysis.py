@@ -36,7 +36,6 @@ evaluation before and after (see :func:`mouth_gate`).
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -133,25 +132,8 @@ class AudioAnalysis:
         """:class:`inference.prosody.Prosody` (:func:`inference.prosody.analyze_prosody`): 25 ms RMS
         energy ``energy_db`` (dBFS, of a copy scaled to peak 1 if louder), ``f0_hz``, ``voiced``, voice
         activity ``speech`` (WebRTC VAD and energy gate), ``onset_strength``, ``accents_s`` /
-        ``accent_strength`` and ``phrases``, all ``(N,)`` at 100 fps but the accents ``(K,)``.
-
-        After :meth:`start_prosody` this waits for the worker thread and returns its result (or raises
-        its error, e.g. :class:`inference.audio.AudioError`)."""
-        job = self.__dict__.get("_prosody_job")
-        return job.result() if job is not None else analyze_prosody(self.audio)
-
-    def start_prosody(self) -> None:
-        """Start measuring :attr:`prosody` on a worker thread while the caller goes on (the face network).
-
-        On the 2-core machine this overlaps Praat's pitch tracker (which holds the GIL, as do the
-        WebRTC VAD calls) with the lip-sync network (onnxruntime releases the GIL while it runs) and
-        numpy's FFTs and products (which release it too): the same numbers, measured on another thread
-        (docs/performance.md, issue 20 item 2). Nothing happens if :attr:`prosody` is measured or started.
-        The thread is a daemon: a run that stops early (an error, a cancel) does not wait for it.
-        """
-        if "prosody" in self.__dict__ or "_prosody_job" in self.__dict__:
-            return
-        self.__dict__["_prosody_job"] = _Job(analyze_prosody, self.audio)
+        ``accent_strength`` and ``phrases``, all ``(N,)`` at 100 fps but the accents ``(K,)``."""
+        return analyze_prosody(self.audio)
 
     def power(self, start: int, stop: int) -> np.ndarray:
         """Frames ``[start, stop)`` of the clip's power spectrum: :func:`inference.features.power_range`
@@ -212,29 +194,6 @@ class AudioAnalysis:
         gate = mouth_gate(self.audio.samples, self.spectrum)
         gate.setflags(write=False)
         return gate
-
-
-class _Job:
-    """``fn(arg)`` run on a daemon thread; :meth:`result` waits for it and returns or re-raises."""
-
-    def __init__(self, fn, arg):
-        self._done = threading.Event()
-        self._value = self._error = None
-        threading.Thread(target=self._run, args=(fn, arg), name="speech-animator-prosody", daemon=True).start()
-
-    def _run(self, fn, arg) -> None:
-        try:
-            self._value = fn(arg)
-        except BaseException as exc:  # handed to the reader, in its thread
-            self._error = exc
-        finally:
-            self._done.set()
-
-    def result(self):
-        self._done.wait()
-        if self._error is not None:
-            raise self._error
-        return self._value
 
 
 def analyze_audio(audio: Audio) -> AudioAnalysis:

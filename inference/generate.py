@@ -88,8 +88,6 @@ def generate(
     # measured when first read (its time falls in the stage that reads it first)
     if analysis is None:
         analysis = analyze_audio(audio)
-    if options.face and (options.procedural_face or options.body):
-        analysis.start_prosody()  # read after the face network: measured beside it, on the other core
     options = emotion_body_style(options, audio, analysis)  # the body's energy/posture follow the emotion's arousal
 
     arkit = np.zeros((frames, _arkit.NUM_ARKIT), np.float32)
