@@ -5,9 +5,7 @@ vertex is given to one bone: the bone of its largest skin weight (vertex group n
 or the parent bone of a bone-parented mesh. The vertices are taken in the *rest* pose (the
 armature's Pose Position is switched to Rest while reading, then restored), expressed in each
 bone's ``matrix_local`` frame, and per bone a capsule (:func:`rigs.body_collision.fit_capsule`)
-and a convex hull (:func:`rigs.body_collision.fit_hull`, numpy only) are fitted, and the vertices
-are kept as the bone's skin (``Capsules.skin``: the arms' own vertices are contact samples where
-their capsule does not hold them, :func:`rigs.body_contacts.skin_samples`). A bone whose
+and a convex hull (:func:`rigs.body_collision.fit_hull`, numpy only) are fitted. A bone whose
 hull cannot be built keeps its capsule alone, one whose capsule cannot be fitted gets no proxy;
 both are reported (:func:`fit_proxies`). The solver then runs bpy-free on the retargeted pose.
 """
@@ -231,7 +229,7 @@ def _fingerprint(points: dict, hulls_for) -> tuple:
 
 def _fit(armature_name: str, points: dict, hulls_for) -> tuple:
     """``(Capsules with read-only arrays, note lines)`` fitted to ``points`` (see :func:`fit_proxies`)."""
-    out_b, out_a, out_e, out_r, out_h, out_reach, out_skin = [], [], [], [], [], [], []
+    out_b, out_a, out_e, out_r, out_h, out_reach = [], [], [], [], [], []
     capsule_only, skipped = [], []
     for name, local in points.items():
         try:
@@ -250,7 +248,6 @@ def _fit(armature_name: str, points: dict, hulls_for) -> tuple:
         out_r.append(r)
         out_h.append(hull)
         out_reach.append(float(np.linalg.norm(local - 0.5 * (a + b), axis=1).max()))
-        out_skin.append(local)      # read-only (bone_points): the arms' skin samples pick from it
     lines = []
     if capsule_only:
         lines.append(f"body: {armature_name!r}: no collision hull for {len(capsule_only)} bone(s), their "
@@ -259,8 +256,7 @@ def _fit(armature_name: str, points: dict, hulls_for) -> tuple:
         lines.append(f"body: {armature_name!r}: no collision proxy for {len(skipped)} bone(s): {', '.join(skipped)}")
     z = np.zeros((0, 3))
     caps = Capsules(tuple(out_b), np.array(out_a) if out_a else z, np.array(out_e) if out_e else z,
-                    np.array(out_r, np.float64), tuple(out_h), np.array(out_reach, np.float64),
-                    tuple(out_skin))
+                    np.array(out_r, np.float64), tuple(out_h), np.array(out_reach, np.float64))
     for arr in (caps.a, caps.b, caps.radius, caps.reach):
         arr.setflags(write=False)
     return caps, tuple(lines)

@@ -79,9 +79,6 @@ class Capsules:
         reach: optional ``(K,)`` largest distance of the bone's vertices from the capsule's
             centre ``(a + b) / 2``: a bounding sphere that skips hull tests for frames where no
             hand point comes near (same result, much faster).
-        skin: optional ``K`` arrays ``(N, 3)`` (or ``None``): the bone's own rest-mesh vertices in
-            the same frame; the forearm and upper-arm ones that the capsule does not hold are
-            point samples of the contacts (:func:`rigs.body_contacts.skin_samples`).
     """
 
     bones: tuple
@@ -90,7 +87,6 @@ class Capsules:
     radius: np.ndarray
     hulls: tuple | None = None
     reach: np.ndarray | None = None
-    skin: tuple | None = None
 
 
 def fit_capsule(points_local: np.ndarray, min_radius: float = 1e-4):
@@ -222,7 +218,7 @@ def interpenetration(skel, bone_map, res, caps: Capsules, units_per_m: float) ->
     :mod:`rigs.body_contacts`) in SMPL-X metres minus :data:`TOLERANCE_M` (> 0: inside the torso,
     head or the other arm; ``-TOLERANCE_M`` where nothing overlaps: the broad phases skip those
     frames, so how far apart is not measured)."""
-    setup = ArmContacts(skel, bone_map, caps, skin_gap=TOLERANCE_M * units_per_m)
+    setup = ArmContacts(skel, bone_map, caps)
     pose = pose_matrices(skel, res, setup.frame_bones())
     t = pose.shape[0]
     con = measure(setup, skel, res, pose, np.zeros(t, bool), np.arange(t))
@@ -392,7 +388,7 @@ def resolve(skel, bone_map: dict, res, caps: Capsules, units_per_m: float, fps: 
         ``(new_result, before (T,), after (T,))``: overlaps as in :func:`interpenetration`.
     """
     names = list(skel.names)
-    setup = ArmContacts(skel, bone_map, caps, skin_gap=TOLERANCE_M * units_per_m)
+    setup = ArmContacts(skel, bone_map, caps)
     quats = np.asarray(res.quats, np.float64).copy()
     q_start = quats.copy()
     posed = None if res.posed_quat is None else np.asarray(res.posed_quat, np.float64).copy()

@@ -20,12 +20,6 @@ Sample spheres (bone rest frame, radius in armature units):
   radius is a percentile of the bone's vertices' distance to its axis,
   :func:`rigs.body_collision.fit_capsule`, so the sphere reaches the skin measured on the mesh,
   not only the limb's core); hands :data:`HAND_RADIUS_SCALE` x (their core).
-* skin points (:data:`SKIN_PARTS`, :func:`skin_samples`): each forearm and upper-arm bone also
-  samples its own rest-mesh vertices that lie outside its capsule by more than the contact
-  tolerance (the upper arm's elbow half only), a seeded subset of at most
-  :data:`SKIN_MAX_SAMPLES` per bone, carried rigidly by the bone: a conical forearm or a palm
-  that a thin capsule misses (RobotExpressive's hanging forearms in its torso:
-  ``tools/eval/collision.py``). A round limb its capsule fits (the demo character) gets none.
 * what a sample sphere already overlaps of a torso/head hull in the rest pose is the arm's
   attachment to the body (a short, thick upper arm inside the chest's convex hull), not a
   contact: only depth beyond it counts (per sample and hull).
@@ -55,14 +49,6 @@ HAND_RADIUS_SCALE: float = 0.7
 #: Upper-arm samples, as fractions along its capsule segment (0 = shoulder end, 1 = elbow end;
 #: the capsule's end caps reach one radius further, so 1.0 covers the elbow).
 UPPERARM_SAMPLES: tuple = (0.75, 1.0)
-
-#: Arm parts whose own rest-mesh vertices are samples too (:func:`skin_samples`): the vertices their
-#: capsule does not hold (RobotExpressive's conical forearm and palms, KayKit's thick forearm and
-#: elbow). Hands keep their core spheres only (a mitten or a sleeve grazing the head's convex hull
-#: is not a hand inside the head, see :data:`HAND_RADIUS_SCALE`).
-SKIN_PARTS: tuple = ("forearm", "upperarm")
-#: At most this many skin vertices per bone (a seeded subset), which bounds the contacts' cost.
-SKIN_MAX_SAMPLES: int = 48
 
 PARTS = ("hand", "forearm", "upperarm", "collar", "torso", "head", "legs")
 #: Body parts whose proxies use their convex hull (when they have one); the others use capsules.
@@ -130,40 +116,6 @@ def point_segment_distance(p, q0, q1):
     return np.sqrt(np.einsum("...i,...i->...", diff, diff)), cq
 
 
-def skin_samples(points, a, b, radius: float, gap: float, elbow_half: bool = False,
-                 n_max: int = SKIN_MAX_SAMPLES) -> np.ndarray:
-    """The vertices of one arm bone that its capsule does not hold, as point samples.
-
-    Args:
-        points: ``(N, 3)`` the bone's rest-mesh vertices in its rest frame (armature units;
-            :attr:`rigs.body_collision.Capsules.skin`).
-        a, b: ``(3,)`` the bone's capsule segment, ``radius`` its radius (same frame and units).
-        gap: armature units: only vertices farther than this outside the capsule are kept (the
-            contact tolerance: the capsule's sample spheres already stand for the others).
-        elbow_half: keep only vertices on the elbow side of the capsule's middle along the bone's
-            +Y (an upper arm: its shoulder half joins the torso whatever the pose).
-        n_max: at most this many (a subset drawn with seed 0, in vertex order).
-
-    Returns:
-        ``(M, 3)`` float64, ``M <= n_max`` (possibly 0: a round limb its capsule fits).
-
-    Raises:
-        ValueError: ``points`` not ``(N, 3)`` finite values.
-    """
-    p = np.asarray(points, np.float64)
-    if p.ndim != 2 or p.shape[1] != 3 or not np.isfinite(p).all():
-        raise ValueError(f"skin points: expected (N, 3) finite values, found shape {p.shape}")
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    d, _ = point_segment_distance(p, a[None], b[None])
-    keep = d - radius > gap
-    if elbow_half:
-        keep &= p[:, 1] >= 0.5 * (a[1] + b[1])
-    idx = np.flatnonzero(keep)
-    if idx.size > n_max:
-        idx = np.sort(np.random.default_rng(0).choice(idx, n_max, replace=False))
-    return p[idx]
-
-
 def _sq(v):
     return np.einsum("...i,...i->...", v, v)
 
@@ -183,13 +135,9 @@ class ArmContacts:
     Args:
         skel: :class:`rigs.retarget.TargetSkeleton`; ``bone_map``: ``{smplx_joint: bone}``;
         caps: :class:`rigs.body_collision.Capsules` (capsules of bones not in ``skel`` are ignored).
-        skin_gap: armature units (>= 0): besides the capsule spheres, each forearm and upper-arm
-            bone (:data:`SKIN_PARTS`) samples the rest-mesh vertices of ``caps.skin`` that lie
-            farther than this outside its capsule (:func:`skin_samples`; points, radius 0),
-            carried rigidly by the bone; the callers pass the contact tolerance.
     """
 
-    def __init__(self, skel, bone_map, caps, skin_gap: float = 0.0):
+    def __init__(self, skel, bone_map, caps):
         names = list(skel.names)
         self._bone_map = dict(bone_map)
         bparts = body_parts(skel.names, skel.parents, bone_map)
@@ -199,7 +147,6 @@ class ArmContacts:
         self.b = np.asarray(caps.b, np.float64).reshape(-1, 3)[keep]
         self.r = np.asarray(caps.radius, np.float64)[keep]
         hulls = caps.hulls or (None,) * len(caps.bones)
-        skin = caps.skin or (None,) * len(caps.bones)
         self.parts = [bparts[i] for i in self.bidx]
         self.hull = [hulls[k] if self.parts[j][0] in HULL_PARTS else None for j, k in enumerate(keep)]
         reach = np.full(len(caps.bones), np.inf) if caps.reach is None else np.asarray(caps.reach, np.float64)
@@ -226,12 +173,6 @@ class ArmContacts:
                     pk.append(i)
                     pl.append(self.a[i] + u * (self.b[i] - self.a[i]))
                     ps.append(HAND_RADIUS_SCALE if p == "hand" else SKIN_RADIUS_SCALE)
-                if p in SKIN_PARTS and skin[keep[i]] is not None:
-                    for v in skin_samples(skin[keep[i]], self.a[i], self.b[i], self.r[i], skin_gap,
-                                          elbow_half=p == "upperarm"):
-                        pk.append(i)
-                        pl.append(v)
-                        ps.append(0.0)          # a vertex of the skin itself: a point
             hull_obst = [i for i, h in enumerate(self.hull) if h is not None]
             groups = {}     # capsule obstacles, one group per body part (for the broad phase)
             for i, (p, sd) in enumerate(self.parts):

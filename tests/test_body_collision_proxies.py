@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from rigs import body_collision as bc
-from rigs import body_contacts as bc_contacts
 from rigs.body_contacts import ArmContacts, point_segment_distance
 from rigs.retarget import RetargetResult, TargetSkeleton
 from rigs.rotations import axis_angle_to_quat
@@ -264,80 +263,3 @@ def test_elbow_push_takes_the_forearm_out_within_its_hinge():
     assert np.abs(fore[:, 1]).max() < 1e-6
     turn = 2 * np.arccos(np.clip(np.abs(np.sum(q * quats[:, 1], axis=1)), 0, 1))
     assert turn.max() <= bc.MAX_ELBOW_TURN_RAD + 1e-6
-
-
-def _flared_forearm_character():
-    """:func:`_character` whose left forearm has a thin core (radius 2.5 cm) and a
-    conical flare (radius 4-4.5 cm) near the wrist, as RobotExpressive's forearm/palm: the capsule
-    (70th percentile radius) is the core; the flare's inner edge is 5 mm outside the torso at rest."""
-    skel, bmap, caps = _character()
-    ang = np.linspace(0, 2 * np.pi, 12, endpoint=False)
-    ring = lambda r, y: np.stack([r * np.cos(ang), np.full(12, y), r * np.sin(ang)], 1)   # noqa: E731
-    core = [ring(0.025, y) for y in np.linspace(0, 0.26, 8)]
-    flare = [ring(r, y) for r, y in ((0.04, 0.16), (0.045, 0.18), (0.04, 0.2))]
-    fore = np.concatenate(core + flare)
-    k = caps.bones.index("fore.L")
-    a, b, r = bc.fit_capsule(fore)
-    assert abs(r - 0.025) < 1e-6                        # the capsule is the thin core
-    arr = [np.array(x, np.float64) for x in (caps.a, caps.b, caps.radius, caps.reach)]
-    arr[0][k], arr[1][k], arr[2][k] = a, b, r
-    arr[3][k] = np.linalg.norm(fore - 0.5 * (a + b), axis=1).max()
-    hulls = list(caps.hulls)
-    hulls[k] = bc.fit_hull(fore)
-    skin = [None] * len(caps.bones)
-    skin[k] = fore
-    return skel, bmap, replace(caps, a=arr[0], b=arr[1], radius=arr[2], reach=arr[3], hulls=tuple(hulls),
-                               skin=tuple(skin)), fore
-
-
-def test_skin_samples_keep_the_vertices_the_capsule_misses():
-    _, _, caps, fore = _flared_forearm_character()
-    k = caps.bones.index("fore.L")
-    a, b, r = caps.a[k], caps.b[k], caps.radius[k]
-    got = bc_contacts.skin_samples(fore, a, b, r, gap=0.01, n_max=100)
-    d, _ = point_segment_distance(got, a[None], b[None])
-    assert (d - r > 0.01).all()                                   # only vertices beyond the gap:
-    wide = np.hypot(got[:, 0], got[:, 2]) > 0.03
-    assert wide.sum() == 36                                       # the whole flare, and the core's
-    assert np.isin(got[~wide, 1], [0.0, 0.26]).all()              # rim at an end, past the round caps
-    assert bc_contacts.skin_samples(fore, a, b, r, gap=0.01).shape == (bc_contacts.SKIN_MAX_SAMPLES, 3)
-    few = bc_contacts.skin_samples(fore, a, b, r, gap=0.01, n_max=5)
-    assert few.shape == (5, 3) and np.array_equal(few, bc_contacts.skin_samples(fore, a, b, r, 0.01, n_max=5))
-    assert all(any(np.array_equal(f, g) for g in got) for f in few)   # a subset, the same every time
-    half = bc_contacts.skin_samples(fore, a, b, r, gap=0.0, elbow_half=True)
-    assert half.size and (half[:, 1] >= 0.5 * (a[1] + b[1])).all()
-    assert bc_contacts.skin_samples(fore, a, b, 0.05, gap=0.0).shape == (0, 3)   # a capsule that holds all
-    with pytest.raises(ValueError, match="skin points"):
-        bc_contacts.skin_samples(np.zeros((4, 2)), a, b, r, 0.0)
-
-
-def test_a_thick_cone_forearm_the_thin_capsule_misses_is_pushed_out_of_the_torso():
-    skel, bmap, caps, fore = _flared_forearm_character()
-    t = 60
-    swing = 0.06 * np.sin(np.linspace(0, np.pi, t)) ** 2          # the arm swings 3.4 degrees inward
-    names = ("upper.L", "fore.L", "hand.L", "upper.R", "fore.R", "hand.R")
-    quats = np.zeros((t, 6, 4))
-    quats[..., 0] = 1.0
-    quats[:, 0] = axis_angle_to_quat(np.stack([np.zeros(t), np.zeros(t), swing], 1))
-    res = RetargetResult(names, quats.astype(np.float32), "", None, ())
-
-    def mesh_depth(r):
-        """Deepest flare vertex inside the torso box (x < 0.15, 0 < z < 0.5, |y| < 0.1), metres."""
-        m = bc.pose_matrices(skel, r)[:, 3]
-        p = np.einsum("tij,nj->tni", m[:, :3, :3], fore) + m[:, None, :3, 3]
-        inside = (p[..., 0] < 0.15) & (p[..., 2] > 0) & (p[..., 2] < 0.5) & (np.abs(p[..., 1]) < 0.1)
-        return np.where(inside, 0.15 - p[..., 0], 0.0).max(axis=1)
-
-    assert mesh_depth(res).max() > 0.02                             # the flare goes 2 cm in ...
-    thin = bc.interpenetration(skel, bmap, res, replace(caps, skin=None), 1.0)
-    assert (thin <= 0).all()                                        # ... which the capsule alone misses
-    before = bc.interpenetration(skel, bmap, res, caps, 1.0)
-    assert (before > 0).mean() > 0.2
-    new, b2, after = bc.resolve(skel, bmap, res, caps, units_per_m=1.0, fps=30.0)
-    assert np.allclose(b2, before) and (after <= 0).all()
-    assert mesh_depth(new).max() <= bc.TOLERANCE_M + 1e-6           # every flare vertex is out
-    q = new.quats[:, 0].astype(np.float64)
-    step = 2 * np.arccos(np.clip(np.abs(np.sum(q[1:] * q[:-1], axis=1)), 0, 1))
-    assert step.max() < 0.2
-    # the vertices are carried rigidly by their bone: at rest none is inside, nothing is allowed
-    assert ArmContacts(skel, bmap, caps, skin_gap=0.01).slack["L"].max() == 0.0
