@@ -107,7 +107,7 @@ def begin_target(target, frame_start, audio_path, replace, provenance, existing=
 
     def finish(stamped=None):
         # a shape-key action assigned tags the mesh: not a mesh edit (keeps the proxies' cache)
-        with _placing(id_data):
+        with placing(id_data):
             if layered:
                 layers.set_base(id_data, action, slot, frame_start)
             else:
@@ -126,10 +126,11 @@ def begin_target(target, frame_start, audio_path, replace, provenance, existing=
     return action, slot, container, finish, notes
 
 
-def _placing(id_data):
-    """Context for placing a new action on ``id_data``: for shape keys (``Key``) the Mesh update
-    the assignment causes is not counted as an edit (:func:`addon.mesh_watch.animation_change`),
-    so a bake leaves the collision proxies' cache of an unchanged character valid."""
+def placing(id_data):
+    """Context for assigning or unassigning actions on ``id_data`` (a bake, Clear): for shape keys
+    (``Key``) the Mesh update the assignment causes is not counted as an edit
+    (:func:`addon.mesh_watch.animation_change`), so the collision proxies' cache of an unchanged
+    character stays valid. The block must edit no mesh."""
     if id_data.id_type == 'KEY':
         return mesh_watch.animation_change(bpy.context.view_layer)
     return contextlib.nullcontext()

@@ -91,7 +91,7 @@ def test_edit_check_catches_every_kind_of_edit_and_reads_old_layout_digests():
     assert res["unknown_layout"] == ["*"]
 
 
-def test_a_shape_key_bake_keeps_the_proxies_cache_and_a_weight_edit_still_refits():
+def test_a_shape_key_bake_or_clear_keeps_the_proxies_cache_and_a_weight_edit_still_refits():
     # assigning a shape-key action tags the Mesh: bake_place does it inside mesh_watch.animation_change
     from conftest import run_bpy
 
@@ -131,6 +131,10 @@ p2 = bp.bone_points(arm)
 out["edit_before_bake_reread"] = not cached(p1, p2) and p2[other].shape[0] == p1[other].shape[0] + 1
 bake.bake([target], 1, "/tmp/a.wav", replace_generated=True)
 out["hit_again"] = cached(p2, bp.bone_points(arm))
+cleared, _ = bake.clear([key], remove_unused=True)   # Clear unassigns inside the same block
+bpy.context.view_layer.update()
+out["cleared"] = bool(cleared) and key.animation_data.action is None
+out["hit_after_clear"] = cached(p2, bp.bone_points(arm))
 emit(out)
 """)
     assert all(res.values()), res
