@@ -87,31 +87,94 @@ def _sum_rows(parts) -> np.ndarray:
     return total
 
 
-def _segment_error(vt: list, ut: list | None, a: np.ndarray, dvt: list, seg_id: np.ndarray,
+def _segment_error(vt: list, ut: list | None, seg_a: np.ndarray, dvt: list, inner: np.ndarray,
                    idx: np.ndarray, frac: np.ndarray, metric: str) -> np.ndarray:
-    """Error at samples ``idx`` ``(M,)`` of the linear interpolation from key ``a`` (per sample) by
-    ``dv[seg_id] * frac``, component-major: ``vt`` the ``D`` component rows ``(N,)`` of the values,
-    ``dvt`` the ``D`` rows ``(S,)`` of the key-to-key difference per segment, ``frac`` ``(M,)`` the
-    position in the segment; ``ut``: the rows of the values normalised (``"angle_deg"`` only). Each
-    component is a contiguous row, gathered with one ``take``; the arithmetic per sample is that
-    of the component-last layout, operation for operation (sums left to right)."""
+    """Error at samples ``idx`` ``(M,)`` of the linear interpolation of ``S`` segments, each from its
+    key ``seg_a`` ``(S,)`` by ``dv * frac``, component-major: ``vt`` the ``D`` component rows ``(N,)``
+    of the values, ``dvt`` the ``D`` rows ``(S,)`` of the key-to-key difference per segment,
+    ``inner`` ``(S,)`` the samples of each segment (``idx`` lists them segment after segment),
+    ``frac`` ``(M,)`` the position in the segment; ``ut``: the rows of the values normalised
+    (``"angle_deg"`` only). Per-segment numbers are spread with ``np.repeat`` (a fill, not a
+    gather); the arithmetic per sample is that of the component-last layout, operation for
+    operation (sums left to right)."""
     line = []
     for v, dv in zip(vt, dvt):
-        x = v.take(a)
-        x += dv.take(seg_id) * frac
+        x = np.repeat(dv, inner)
+        x *= frac
+        x += np.repeat(v.take(seg_a), inner)  # a + b == b + a in IEEE arithmetic
         line.append(x)
     if metric == "abs":
-        err = np.abs(vt[0].take(idx) - line[0])
+        err = vt[0].take(idx)
+        err -= line[0]
+        np.abs(err, out=err)
         for v, x in zip(vt[1:], line[1:]):
-            np.maximum(err, np.abs(v.take(idx) - x), out=err)
+            d = v.take(idx)
+            d -= x
+            np.maximum(err, np.abs(d, out=d), out=err)
         return err
     if metric == "distance":
-        diff = [v.take(idx) - x for v, x in zip(vt, line)]
-        return np.sqrt(_sum_rows([d * d for d in diff]))
+        total = None
+        for v, x in zip(vt, line):
+            d = v.take(idx)
+            d -= x
+            d *= d
+            if total is None:
+                total = d
+            else:
+                total += d
+        return np.sqrt(total, out=total)
     # quaternions: Blender interpolates the components linearly and normalises (nlerp)
-    scale = np.maximum(np.sqrt(_sum_rows([x * x for x in line])), 1e-12)
-    dot = _sum_rows([(x / scale) * u.take(idx) for x, u in zip(line, ut)])
-    return np.degrees(2.0 * np.arccos(np.clip(np.abs(dot), 0.0, 1.0)))
+    scale = line[0] * line[0]
+    for x in line[1:]:
+        scale += x * x
+    np.sqrt(scale, out=scale)
+    np.maximum(scale, 1e-12, out=scale)
+    dot = None
+    for x, u in zip(line, ut):
+        x /= scale
+        x *= u.take(idx)
+        if dot is None:
+            dot = x
+        else:
+            dot += x
+    np.abs(dot, out=dot)
+    return np.clip(dot, 0.0, 1.0, out=dot)  # the angle is _angle_deg of it, see _segment_max
+
+
+#: Candidates for a segment's largest rotation angle: samples whose clipped ``|dot|`` is within this
+#: of the segment's smallest. ``arccos`` has a slope of magnitude >= 1 on [0, 1], so any other
+#: sample's angle is smaller by >= 2e-12 rad, far more than arccos's rounding (a few ulp, < 1e-15
+#: rad): the same largest angle and the same first sample reaching it as over every sample.
+_ANGLE_MARGIN = 1e-12
+
+
+def _angle_deg(cos_half: np.ndarray) -> np.ndarray:
+    """Rotation angle in degrees ``(M,)`` of clipped ``|dot|`` values ``(M,)`` in [0, 1]."""
+    return np.degrees(2.0 * np.arccos(cos_half))
+
+
+def _first_max(err: np.ndarray, offsets: np.ndarray, counts: np.ndarray) -> tuple:
+    """Per segment (samples laid segment after segment, ``counts`` ``(S,)`` each starting at
+    ``offsets``): its largest ``err`` ``(S,)`` and the position of its first sample reaching it
+    ``(S,)`` (``np.argmax`` semantics)."""
+    seg_max = np.maximum.reduceat(err, offsets)
+    at_max = np.flatnonzero(err == np.repeat(seg_max, counts))
+    seg_of = np.repeat(np.arange(counts.size), counts).take(at_max)
+    return seg_max, at_max[np.r_[True, seg_of[1:] != seg_of[:-1]]]
+
+
+def _segment_max(err: np.ndarray, offsets: np.ndarray, inner: np.ndarray, metric: str) -> tuple:
+    """:func:`_first_max` of the metric's error, ``err`` from :func:`_segment_error`. For
+    ``"angle_deg"`` (``err`` the clipped ``|dot|``, decreasing with the angle) the angle is computed
+    only on the candidates within :data:`_ANGLE_MARGIN` of each segment's smallest ``|dot|``."""
+    if metric != "angle_deg":
+        return _first_max(err, offsets, inner)
+    least = np.minimum.reduceat(err, offsets)
+    least += _ANGLE_MARGIN
+    cand = np.flatnonzero(err <= np.repeat(least, inner))
+    per_seg = np.bincount(np.searchsorted(offsets, cand, side="right") - 1, minlength=inner.size)
+    seg_max, first = _first_max(_angle_deg(err.take(cand)), np.cumsum(per_seg) - per_seg, per_seg)
+    return seg_max, cand.take(first)
 
 
 def reduce_keys_joint(values: np.ndarray, tolerance: float, metric: str = "abs") -> list[np.ndarray]:
@@ -181,17 +244,13 @@ def _reduce_chunk(v3: np.ndarray, tolerance: float, metric: str) -> list[np.ndar
         if not seg_a.size:
             break
         offsets = np.cumsum(inner) - inner
-        seg_id = np.repeat(np.arange(seg_a.size), inner)
-        a = seg_a[seg_id]
-        pos = np.arange(int(inner.sum())) - (offsets - 1)[seg_id]  # 1 .. inner within each segment
-        idx = pos + a
-        frac = pos / (seg_b - seg_a).astype(np.float64)[seg_id]
+        pos = np.arange(int(inner.sum()))
+        pos -= np.repeat(offsets - 1, inner)       # 1 .. inner within each segment
+        idx = pos + np.repeat(seg_a, inner)
+        frac = pos / np.repeat((seg_b - seg_a).astype(np.float64), inner)
         dvt = [x.take(seg_b) - x.take(seg_a) for x in vt]
-        err = _segment_error(vt, ut, a, dvt, seg_id, idx, frac, metric)
-        seg_max = np.maximum.reduceat(err, offsets)
-        # first position of each segment's maximum (np.argmax semantics)
-        at_max = np.flatnonzero(err == seg_max[seg_id])
-        first = at_max[np.r_[True, seg_id[at_max[1:]] != seg_id[at_max[:-1]]]]
+        err = _segment_error(vt, ut, seg_a, dvt, inner, idx, frac, metric)
+        seg_max, first = _segment_max(err, offsets, inner, metric)
         split = seg_max > tolerance
         mid = idx[first][split]
         keep[mid] = True

@@ -196,3 +196,22 @@ def test_joint_reduction_equals_the_component_last_recursive_definition(metric, 
     groups[2] = np.round(groups[2] + 0.01 * rng.standard_normal(groups[2].shape), 2)   # steps
     for g, kept in zip(groups, reduce_keys_joint(groups, tol, metric)):
         assert kept.tolist() == _rdp_joint_reference(g, tol, metric)
+
+
+@pytest.mark.parametrize("tol", [0.0, 1.0, 30.0])
+def test_angle_shortcut_keeps_the_keys_of_every_sample_angle_with_near_ties_and_large_angles(tol):
+    # the angle is computed only on the samples whose |dot| is within 1e-12 of their segment's
+    # smallest: rough rotations (angles up to 180 degrees, |dot| near 0), components rounded to
+    # a few digits (equal and nearly equal |dot| in a segment), holds; against the definition
+    from inference.keyreduce import reduce_keys_joint
+
+    rng = np.random.default_rng(12)
+    groups = rng.standard_normal((5, 200, 4))
+    groups[1] = np.round(groups[1], 1)
+    palette = rng.standard_normal((3, 4))                                  # plateaus of 3 rotations:
+    groups[2] = palette[np.repeat(rng.integers(0, 3, 20), rng.integers(1, 20, 20))[:200]]  # exact ties
+    groups[3] = _random_rotations(200, seed=9) + 1e-13 * rng.standard_normal((200, 4))
+    groups[4, :, 1:] *= 1e-7                                              # angles near 0
+    groups /= np.linalg.norm(groups, axis=2, keepdims=True)
+    for g, kept in zip(groups, reduce_keys_joint(groups, tol, "angle_deg")):
+        assert kept.tolist() == _rdp_joint_reference(g, tol, "angle_deg")
