@@ -204,18 +204,23 @@ def _character_with_fingers():
     return TargetSkeleton(names, parents, rest, np.eye(4)), bmap, caps
 
 
+
+def _random_finger_poses(seed: int, t: int):
+    """:func:`_character_with_fingers` and ``t`` frames of random rotations of both arms and fingers."""
+    skel, bmap, caps = _character_with_fingers()
+    rng = np.random.default_rng(seed)
+    names = ("upper.L", "fore.L", "hand.L", "finger.L", "tip.L", "upper.R", "fore.R", "hand.R", "finger.R", "tip.R")
+    amp = np.array([1.2, 1.5, 1.0, 1.2, 1.2] * 2)
+    quats = axis_angle_to_quat(rng.normal(size=(t, len(names), 3)) * amp[None, :, None])
+    return skel, bmap, caps, RetargetResult(names, quats.astype(np.float32), "", None, ())
+
 def test_frame_candidates_keep_every_frame_with_an_overlap(monkeypatch):
     """The frame broad phase (hand spheres, hull facets, the head's level rule) is conservative:
     every frame where the full contacts find an overlap is kept, and there :func:`measure` (fingers
     posed on kept frames only) gives the same depths; random poses of both arms and fingers."""
-    skel, bmap, caps = _character_with_fingers()
     monkeypatch.setattr(bc, "FRAME_PHASE_MIN_RATIO", 0.0)      # two finger bones a hand: test it anyway
-    rng = np.random.default_rng(3)
     t = 600
-    names = ("upper.L", "fore.L", "hand.L", "finger.L", "tip.L", "upper.R", "fore.R", "hand.R", "finger.R", "tip.R")
-    amp = np.array([1.2, 1.5, 1.0, 1.2, 1.2] * 2)
-    quats = axis_angle_to_quat(rng.normal(size=(t, len(names), 3)) * amp[None, :, None])
-    res = RetargetResult(names, quats.astype(np.float32), "", None, ())
+    skel, bmap, caps, res = _random_finger_poses(3, t)
     setup = ArmContacts(skel, bmap, caps)
     assert len(setup.frame_bones()) < len(setup.bones_used() + [8, 9, 10, 11])
     full = bc.pose_matrices(skel, res, setup.bones_used())
@@ -238,13 +243,7 @@ def test_contacts_pair_is_both_passes_bit_for_bit():
     """:meth:`ArmContacts.contacts_pair` (one pass, two accumulators) returns exactly what
     :meth:`ArmContacts.contacts` returns with and without ``distal``; random poses of both arms and
     fingers, so hands, forearms and upper arms all touch something on some frames."""
-    skel, bmap, caps = _character_with_fingers()
-    rng = np.random.default_rng(5)
-    t = 400
-    names = ("upper.L", "fore.L", "hand.L", "finger.L", "tip.L", "upper.R", "fore.R", "hand.R", "finger.R", "tip.R")
-    amp = np.array([1.2, 1.5, 1.0, 1.2, 1.2] * 2)
-    quats = axis_angle_to_quat(rng.normal(size=(t, len(names), 3)) * amp[None, :, None])
-    res = RetargetResult(names, quats.astype(np.float32), "", None, ())
+    skel, bmap, caps, res = _random_finger_poses(5, 400)
     setup = ArmContacts(skel, bmap, caps)
     pose = bc.pose_matrices(skel, res, setup.bones_used())
     for side in ("L", "R"):
