@@ -298,10 +298,14 @@ def push_elbows(skel, bone_map: dict, res, setup: ArmContacts, units_per_m: floa
         return float(sum(np.maximum(c[0] - tol, 0.0)[np.isfinite(c[0])].sum() for c in con.values()))
 
     pose = pose_matrices(skel, res, bones)
-    con = distal_overlap(pose)
-    best = (score(con), res)
-    if best[0] <= 0.0:
+    # all samples too, in the same pass: the frames no elbow turn changes keep these at the end
+    first = {s: setup.contacts_pair(pose, s) for s in ("L", "R")}
+    con = {s: first[s][1] for s, *_ in joints}
+    if score(con) <= 0.0:
         return res, after
+    best = (score(con), res, pose.copy())     # the pose of the kept result: rows are per frame, so
+    # the rows re-posed on the frames a turn moved equal a full pose_matrices of that result
+    res_in = res
     quats = np.asarray(res.quats, np.float64).copy()
     q_start = quats.copy()
     posed = None if res.posed_quat is None else np.asarray(res.posed_quat, np.float64).copy()
@@ -362,12 +366,16 @@ def push_elbows(skel, bone_map: dict, res, setup: ArmContacts, units_per_m: floa
                         full[moved] = part
         sc = score(con)
         if sc < best[0]:
-            best = (sc, res)
+            best = (sc, res, pose.copy())
         else:
             break
-    res = best[1]
-    pose = pose_matrices(skel, res, bones)
-    w = np.maximum(*(setup.contacts(pose, s)[0] for s in ("L", "R")))
+    _, res, pose = best
+    changed = np.flatnonzero(np.any(res.quats != res_in.quats, axis=(1, 2)))
+    depth = {s: first[s][0][0].copy() for s in ("L", "R")}
+    if changed.size:      # the poses (and so the contacts) of the other frames are the first ones
+        for s in ("L", "R"):
+            depth[s][changed] = setup.contacts(pose[changed], s)[0]
+    w = np.maximum(depth["L"], depth["R"])
     return res, np.where(w > 0.0, w - tol, -tol) / units_per_m
 
 

@@ -361,16 +361,37 @@ class ArmContacts:
             capsules: away from the closest point), each from its deepest sample; zero where
             nothing overlaps.
         """
+        return self._contacts(pose, side, distal, False)[0]
+
+    def contacts_pair(self, pose: np.ndarray, side: str):
+        """``(all samples, distal)``: :meth:`contacts` with ``distal=False`` and with
+        ``distal=True`` from one pass over the obstacles (the distal samples are a subset of all)."""
+        return self._contacts(pose, side, False, True)
+
+    def _distal_mask(self, pk) -> np.ndarray:
+        return np.array([self.parts[i][0] in ("hand", "forearm") for i in pk], bool)
+
+    def _contacts(self, pose, side, distal, pair):
         pk, _, hull_obst, caps_obst = self.sides[side]
         t = pose.shape[0]
-        acc = _Worst(t)
+        accs = [(_Worst(t), None)]
         if not pk.size:
-            return acc.result()
+            return [_Worst(t).result() for _ in range(2 if pair else 1)]
         pts = self._points(pose, side)
         rad, slack, is_hand = self.rad[side], self.slack[side], self.is_hand[side]
         if distal:
-            m = np.array([self.parts[i][0] in ("hand", "forearm") for i in pk], bool)
+            m = self._distal_mask(pk)
             pts, rad, slack, is_hand = pts[:, m], rad[m], slack[m], is_hand[m]
+        if pair:       # a second accumulator keeps only the hand and forearm samples
+            accs.append((_Worst(t), self._distal_mask(pk)))
+
+        def add(ti, pi, dep, p, dirn):
+            for a, keep in accs:
+                if keep is None:
+                    a.add(ti, dep, p, dirn)
+                elif keep[pi].any():
+                    k = keep[pi]
+                    a.add(ti[k], dep[k], p[k], dirn[k])
         up = _unit(pose[:, self.up_to, :3, 3] - pose[:, self.up_from, :3, 3])
         sh = pose[:, self.shoulder[side], :3, 3] if self.shoulder[side] >= 0 else pose[:, self.up_from, :3, 3]
         for j, o in enumerate(hull_obst):
@@ -400,7 +421,7 @@ class ArmContacts:
                 v = p - (np.einsum("nij,j->ni", rot, self.a[o]) + mo[ti, :3, 3])
                 v -= np.sum(v * up[ti], axis=1, keepdims=True) * up[ti]
                 dirn = np.where(np.linalg.norm(v, axis=1, keepdims=True) > 1e-9, v, nrm)
-            acc.add(ti, dep[:, None], p, _unit(dirn)[:, None])
+            add(ti, pi, dep[:, None], p, _unit(dirn)[:, None])
         for grp in caps_obst:
             mo = pose[:, self.bidx[grp]]                                          # (T, O, 4, 4)
             ca = (mo[..., :3, :3] @ self.a[grp][..., None])[..., 0] + mo[..., :3, 3]
@@ -414,8 +435,8 @@ class ArmContacts:
                 continue
             p = pts[ti, pi]
             dist, cq = point_segment_distance(p[:, None], ca[ti], cb[ti])                  # (N, O)
-            acc.add(ti, rad[pi, None] + ro[None] - dist, p, _unit(p[:, None] - cq))
-        return acc.result()
+            add(ti, pi, rad[pi, None] + ro[None] - dist, p, _unit(p[:, None] - cq))
+        return [a.result() for a, _ in accs]
 
 
 def _spheres(items):
