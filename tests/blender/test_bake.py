@@ -1,6 +1,6 @@
 """addon/bake.py in bpy 5.0: bulk keys, time base, ownership tag, NLA push, replace, clear, reduction."""
 
-from bpy_harness import run_scenario
+from bpy_harness import run_bpy, run_scenario
 
 
 def test_bulk_bake_keys_every_frame_at_scene_rate_from_start_frame():
@@ -93,8 +93,6 @@ def test_edit_check_catches_every_kind_of_edit_and_reads_old_layout_digests():
 
 def test_a_shape_key_bake_or_clear_keeps_the_proxies_cache_and_a_weight_edit_still_refits():
     # assigning a shape-key action tags the Mesh: bake_place does it inside mesh_watch.animation_change
-    from conftest import run_bpy
-
     res, _ = run_bpy("""
 import bpy, numpy as np
 from tools.bake import load_extension
@@ -141,8 +139,6 @@ emit(out)
 
 
 def test_originals_written_into_the_tag_in_place_equal_what_plays_and_bad_rows_raise():
-    from conftest import run_bpy
-
     res, _ = run_bpy("""
 import bpy, numpy as np
 from tools.bake import load_extension
