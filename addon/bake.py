@@ -143,13 +143,13 @@ def bake_steps(targets, frame_start: int, audio_path: str, *, replace_generated:
         kept = reduced_indices(target.channels, key_tolerance)
         stamped = {}
         originals = edits.OriginalRows(action, int(frame_start),
-                                       sorted({f"{c.data_path}[{c.index}]" for c in target.channels}),
+                                       sorted({c.curve_key for c in target.channels}),
                                        int(np.asarray(target.channels[0].values).shape[0]))
         reader = digests.KeyReader()
         for ch, idx in zip(target.channels, kept):
             fc, co = write_curve(container, ch, int(frame_start), key_tolerance, idx)
             keys += co.shape[0] // 2
-            key = f"{ch.data_path}[{ch.index}]"
+            key = ch.curve_key
             material = reader.material(fc, co)  # now: its co is dropped, not held for the whole bake
             stamped[key] = digests.hash_hex(material)
             memory.add(action, key, material)

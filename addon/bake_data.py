@@ -38,6 +38,11 @@ class Channel:
     values: np.ndarray
     group: str = ""
 
+    @property
+    def curve_key(self) -> str:
+        """``'data_path[index]'``: the key :func:`addon.digests.curve_key` gives its F-curve."""
+        return f"{self.data_path}[{self.index}]"
+
 
 @dataclass(frozen=True)
 class BakeTarget:

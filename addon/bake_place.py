@@ -163,7 +163,7 @@ def _place_artists(target, old, old_slot, existing, tag, notes) -> bool:
     """An artist's assigned action: kept on top as an edit layer (returns True) or pushed to an NLA
     track under the generated animation (returns False; the track's name goes in ``tag``)."""
     id_data, label = target.id_data, target.label
-    ours = {f"{c.data_path}[{c.index}]" for c in target.channels}
+    ours = {c.curve_key for c in target.channels}
     overlap = len(layers.animated_keys(old, old_slot) & ours)
     above = existing == "ABOVE" or (existing == "AUTO" and id_data.id_type == 'KEY'
                                      and overlap <= EDIT_LAYER_MAX_COVERAGE * len(ours))

@@ -203,7 +203,7 @@ def bake_range(target, frame_start: int, frame_range: tuple, audio_path: str, no
         orig = {k: v.copy() for k, v in orig.items()}
         for path, chans in by_path.items():
             for c in chans:
-                key = f"{c.data_path}[{c.index}]"
+                key = c.curve_key
                 fc = existing.get((c.data_path, c.index))
                 if key in orig and fc is not None:
                     idx = (frames - o_first).astype(np.int64)
