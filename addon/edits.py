@@ -84,7 +84,7 @@ class OriginalRows:
         if key not in self.row:
             raise ValueError(f"originals: channel {key!r} is not one of the {len(self.keys)} keys given")
         if np.shape(values) != (self.n,):
-            raise ValueError(f"store_original: channel {key!r}: expected shape ({self.n},), found {np.shape(values)}")
+            raise ValueError(f"originals: channel {key!r}: expected shape ({self.n},), found {np.shape(values)}")
         if self.collected is not None:
             self.collected[key] = values
             return

@@ -301,9 +301,10 @@ def push_elbows(skel, bone_map: dict, res, setup: ArmContacts, units_per_m: floa
     # all samples too, in the same pass: the frames no elbow turn changes keep these at the end
     first = {s: setup.contacts_pair(pose, s) for s in ("L", "R")}
     con = {s: first[s][1] for s, *_ in joints}
-    if score(con) <= 0.0:
+    sc = score(con)
+    if sc <= 0.0:
         return res, after
-    best = (score(con), res, pose.copy())     # the pose of the kept result: rows are per frame, so
+    best = (sc, res, pose.copy())     # the pose of the kept result: rows are per frame, so
     # the rows re-posed on the frames a turn moved equal a full pose_matrices of that result
     res_in = res
     quats = np.asarray(res.quats, np.float64).copy()
